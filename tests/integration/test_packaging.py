@@ -1,0 +1,153 @@
+"""The wheel is complete: built, installed into a clean venv, it carries its styles and
+fixtures, reports its version and starts the app headless."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import golive_tui
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class InstalledWheel:
+    wheel: Path
+    venv_bin: Path
+    env: dict[str, str]
+    workdir: Path
+
+
+def _clean_env(home: Path) -> dict[str, str]:
+    """The caller's environment minus anything that would let the repo's own sources leak in,
+    with HOME and the XDG folders in a scratch place so nothing touches the real user's data."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"}
+    }
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        XDG_STATE_HOME=str(home / "state"),
+        PYTHONDONTWRITEBYTECODE="1",
+        # Keep pip's download cache so repeated runs don't fetch everything again.
+        PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
+    )
+    return env
+
+
+def _run(cmd: list[str | Path], *, env: dict[str, str], cwd: Path, timeout: float) -> str:
+    result = subprocess.run(
+        [str(c) for c in cmd],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, cmd))} exited {result.returncode}\n"
+        f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> InstalledWheel:
+    root = tmp_path_factory.mktemp("packaging")
+    env = _clean_env(root / "home")
+    dist = root / "dist"
+
+    _run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", dist, REPO_ROOT],
+        env=env,
+        cwd=root,
+        timeout=300,
+    )
+    wheels = sorted(dist.glob("golive-*.whl"))
+    assert len(wheels) == 1, f"expected one wheel, found {wheels}"
+
+    venv_dir = root / "venv"
+    venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
+    venv_bin = venv_dir / "bin"
+    _run(
+        [
+            venv_bin / "python",
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            wheels[0],
+            "-c",
+            REPO_ROOT / "constraints.txt",
+        ],
+        env=env,
+        cwd=root,
+        timeout=600,
+    )
+    return InstalledWheel(wheel=wheels[0], venv_bin=venv_bin, env=env, workdir=root)
+
+
+def test_wheel_carries_styles_and_fixtures(installed_wheel: InstalledWheel) -> None:
+    with zipfile.ZipFile(installed_wheel.wheel) as wheel:
+        names = wheel.namelist()
+    assert "golive_tui/styles/golive.tcss" in names
+    assert any(name.startswith("golive_tui/fixtures/") for name in names), names
+    shipped_styles = {n for n in names if n.startswith("golive_tui/styles/")}
+    repo_styles = {f"golive_tui/styles/{p.name}" for p in (REPO_ROOT / "styles").glob("*.tcss")}
+    assert repo_styles <= shipped_styles, f"missing from the wheel: {repo_styles - shipped_styles}"
+
+
+def test_installed_package_has_styles_and_fixtures(installed_wheel: InstalledWheel) -> None:
+    script = (
+        "import golive_tui, pathlib\n"
+        "pkg = pathlib.Path(golive_tui.__file__).parent\n"
+        "print(pkg)\n"
+        "print((pkg / 'styles' / 'golive.tcss').is_file())\n"
+        "print((pkg / 'fixtures').is_dir())\n"
+    )
+    out = _run(
+        [installed_wheel.venv_bin / "python", "-c", script],
+        env=installed_wheel.env,
+        cwd=installed_wheel.workdir,
+        timeout=60,
+    ).splitlines()
+    package_dir = Path(out[0])
+    assert package_dir.is_relative_to(installed_wheel.venv_bin.parent), (
+        f"imported golive_tui from {package_dir}, not from the fresh venv"
+    )
+    assert out[1:] == ["True", "True"], out
+
+
+def test_golive_version_matches_package(installed_wheel: InstalledWheel) -> None:
+    out = _run(
+        [installed_wheel.venv_bin / "golive", "--version"],
+        env=installed_wheel.env,
+        cwd=installed_wheel.workdir,
+        timeout=60,
+    )
+    assert golive_tui.__version__ in out
+
+
+def test_app_starts_headless_from_the_wheel(installed_wheel: InstalledWheel) -> None:
+    out = _run(
+        [installed_wheel.venv_bin / "golive", "smoke"],
+        env=installed_wheel.env,
+        cwd=installed_wheel.workdir,
+        timeout=180,
+    )
+    assert "smoke ok" in out
