@@ -1,0 +1,257 @@
+"""Every entity's fields, written once.
+
+These SQLModel classes have no table. The client cache (``store``), the server and the
+API schemas extend them, so a new field is one edit here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import field_validator
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+from golive_tui.domain.enums import (
+    ChecklistStatus,
+    ChecklistStream,
+    DecisionKind,
+    E911Status,
+    EntityKind,
+    IssueCategory,
+    IssueState,
+    LifecyclePhase,
+    NumberType,
+    PortState,
+    Priority,
+    Role,
+    VerificationResult,
+)
+from golive_tui.domain.phone import InvalidPhoneNumber, normalise_number
+from golive_tui.domain.types import StrEnumType, UTCDateTime
+
+
+def _dt(**kwargs: Any) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, **kwargs)
+
+
+def _enum(enum_cls: type[StrEnum], default: Any = ..., **kwargs: Any) -> Any:
+    return Field(default=default, sa_type=StrEnumType(enum_cls), **kwargs)
+
+
+class EntityBase(SQLModel):
+    """Columns every synced record carries (ARCHITECTURE.md §3)."""
+
+    kind: ClassVar[EntityKind]
+    #: the field only a ``transition`` op may change, if the entity has a state machine
+    state_field: ClassVar[str | None] = None
+    #: append-only entities are never updated, so they never conflict
+    append_only: ClassVar[bool] = False
+
+    id: str = Field(primary_key=True, max_length=36)
+    project_id: str = Field(index=True, max_length=36)
+    version: int = 0
+    updated_at: datetime | None = _dt()
+    updated_by: str = ""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _times_are_aware(cls, value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("time without a time zone; give an offset such as Z or -05:00")
+        return value
+
+
+class ProjectBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.PROJECT
+
+    name: str = Field(min_length=1, max_length=200)
+    customer: str = Field(min_length=1, max_length=200)
+    time_zone: str = "America/New_York"
+    cutover_at: datetime | None = _dt()
+    phase: LifecyclePhase = _enum(LifecyclePhase, LifecyclePhase.GO_LIVE)
+    description: str = ""
+    #: per-project SLA policy (domain.sla.SlaPolicy as JSON); empty means the defaults
+    sla_policy: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class SiteBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.SITE
+
+    code: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=200)
+    address: str = ""
+    time_zone: str = "America/New_York"
+    e911_address: str = ""
+    e911_status: E911Status = _enum(E911Status, E911Status.NOT_SET)
+    main_number: str | None = None
+    floors: int = 1
+
+
+class MilestoneBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.MILESTONE
+
+    phase: LifecyclePhase = _enum(LifecyclePhase)
+    name: str = Field(min_length=1, max_length=200)
+    due_at: datetime | None = _dt()
+    done_at: datetime | None = _dt()
+
+
+class ChecklistItemBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.CHECKLIST_ITEM
+    state_field: ClassVar[str | None] = "status"
+
+    key: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=300)
+    phase: LifecyclePhase = _enum(LifecyclePhase, LifecyclePhase.GO_LIVE)
+    stream: ChecklistStream = _enum(ChecklistStream, ChecklistStream.PROJECT)
+    owner_role: Role = _enum(Role, Role.IPM)
+    assignee: str = ""
+    due_at: datetime | None = _dt()
+    #: ids of the items that must be done first
+    predecessors: list[str] = Field(default_factory=list, sa_type=JSON)
+    gate: bool = False
+    status: ChecklistStatus = _enum(ChecklistStatus, ChecklistStatus.TODO)
+    skip_comment: str = ""
+    done_at: datetime | None = _dt()
+    done_by: str = ""
+    sort_order: int = 0
+
+
+class PortOrderBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.PORT_ORDER
+    state_field: ClassVar[str | None] = "status"
+
+    pon: str = Field(min_length=1, max_length=60)
+    carrier: str = Field(min_length=1, max_length=120)
+    btn: str = ""
+    loa_id: str = ""
+    loa_signed_at: datetime | None = _dt()
+    toll_free: bool = False
+    requested_foc: datetime | None = _dt()
+    confirmed_foc: datetime | None = _dt()
+    status: PortState = _enum(PortState, PortState.DRAFT)
+    rejection_code: str | None = None
+    zoom_order_id: str = ""
+    notes: str = ""
+
+
+class NumberBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.NUMBER
+    state_field: ClassVar[str | None] = "porting_state"
+
+    e164: str = Field(index=True, max_length=20)
+    site_id: str | None = Field(default=None, index=True, max_length=36)
+    order_id: str | None = Field(default=None, index=True, max_length=36)
+    number_type: NumberType = _enum(NumberType, NumberType.DID)
+    assigned_to: str = ""
+    porting_state: PortState = _enum(PortState, PortState.DRAFT, index=True)
+    rejection_code: str | None = None
+    temp_number: str | None = None
+
+    @field_validator("e164", "temp_number", mode="before")
+    @classmethod
+    def _e164(cls, value: Any) -> Any:
+        if value is None or not isinstance(value, str):
+            return value
+        try:
+            return normalise_number(value)
+        except InvalidPhoneNumber as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class VerificationBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.VERIFICATION
+    append_only: ClassVar[bool] = True
+
+    test_case: str = Field(min_length=1, max_length=20)
+    #: what was tested: a site code, an E.164 number or a device / queue name
+    target: str = Field(min_length=1, max_length=120)
+    site_id: str | None = Field(default=None, index=True, max_length=36)
+    number_id: str | None = Field(default=None, max_length=36)
+    result: VerificationResult = _enum(VerificationResult)
+    tester: str = ""
+    tested_at: datetime | None = _dt()
+    note: str = ""
+    mos: float | None = None
+    loss_pct: float | None = None
+
+
+class IssueBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.ISSUE
+    state_field: ClassVar[str | None] = "state"
+
+    ref: str = Field(max_length=20)
+    title: str = Field(min_length=1, max_length=300)
+    description: str = ""
+    priority: Priority = _enum(Priority, Priority.P4)
+    state: IssueState = _enum(IssueState, IssueState.NEW)
+    category: IssueCategory = _enum(IssueCategory, IssueCategory.OTHER)
+    assignee: str = ""
+    reporter: str = ""
+    source: str = "team"
+    site_id: str | None = Field(default=None, max_length=36)
+    number_id: str | None = Field(default=None, max_length=36)
+    verification_id: str | None = Field(default=None, max_length=36)
+    opened_at: datetime | None = _dt()
+    responded_at: datetime | None = _dt()
+    resolved_at: datetime | None = _dt()
+    closed_at: datetime | None = _dt()
+    on_hold_since: datetime | None = _dt()
+    paused_seconds: float = 0.0
+    hold_reason: str = ""
+    resolution: str = ""
+
+
+class IssueNoteBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.ISSUE_NOTE
+    append_only: ClassVar[bool] = True
+
+    issue_id: str = Field(index=True, max_length=36)
+    author: str = ""
+    body: str = Field(min_length=1, max_length=10_000)
+    at: datetime | None = _dt()
+
+
+class DecisionBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.DECISION
+    append_only: ClassVar[bool] = True
+
+    decision: DecisionKind = _enum(DecisionKind)
+    reason: str = ""
+    by: str = ""
+    at: datetime | None = _dt()
+    #: the gate conditions that were unmet when the decision was made
+    unmet: list[str] = Field(default_factory=list, sa_type=JSON)
+    override: bool = False
+
+
+class MemberBase(EntityBase):
+    kind: ClassVar[EntityKind] = EntityKind.MEMBER
+
+    user: str = Field(min_length=1, max_length=80)
+    display_name: str = ""
+    role: Role = _enum(Role, Role.VIEWER)
+
+
+ENTITY_BASES: dict[EntityKind, type[EntityBase]] = {
+    cls.kind: cls
+    for cls in (
+        ProjectBase,
+        SiteBase,
+        MilestoneBase,
+        ChecklistItemBase,
+        PortOrderBase,
+        NumberBase,
+        VerificationBase,
+        IssueBase,
+        IssueNoteBase,
+        DecisionBase,
+        MemberBase,
+    )
+}
+
+#: columns that the sync machinery owns; an op's ``fields`` never sets them
+SYSTEM_FIELDS = frozenset({"id", "project_id", "version", "updated_at", "updated_by"})

@@ -1,0 +1,216 @@
+"""The vocabulary of a go-live: every closed set of values the product knows."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EntityKind(StrEnum):
+    """Every kind of record a project holds; the names are the sync protocol's."""
+
+    PROJECT = "project"
+    SITE = "site"
+    MILESTONE = "milestone"
+    CHECKLIST_ITEM = "checklist_item"
+    PORT_ORDER = "port_order"
+    NUMBER = "number"
+    VERIFICATION = "verification"
+    ISSUE = "issue"
+    ISSUE_NOTE = "issue_note"
+    DECISION = "decision"
+    MEMBER = "member"
+
+
+class LifecyclePhase(StrEnum):
+    """The seven phases of an MSP's Zoom Phone implementation (DOMAIN.md §2)."""
+
+    IPM_ASSIGNED = "ipm_assigned"
+    INITIAL_SETUP = "initial_setup"
+    KICKOFF = "kickoff"
+    IMPLEMENTATION = "implementation"
+    GO_LIVE = "go_live"
+    HYPERCARE = "hypercare"
+    ACCEPTANCE = "acceptance"
+
+    @property
+    def label(self) -> str:
+        return _PHASE_LABELS[self]
+
+    @property
+    def number(self) -> int:
+        return list(LifecyclePhase).index(self) + 1
+
+
+_PHASE_LABELS = {
+    LifecyclePhase.IPM_ASSIGNED: "IPM assigned",
+    LifecyclePhase.INITIAL_SETUP: "Initial setup",
+    LifecyclePhase.KICKOFF: "Kickoff",
+    LifecyclePhase.IMPLEMENTATION: "Implementation",
+    LifecyclePhase.GO_LIVE: "Go-live",
+    LifecyclePhase.HYPERCARE: "Hypercare",
+    LifecyclePhase.ACCEPTANCE: "Acceptance & closure",
+}
+
+
+class Role(StrEnum):
+    """A member's role in one project; permissions follow from it."""
+
+    IPM = "ipm"
+    ENGINEER = "engineer"
+    SUPPORT = "support"
+    CUSTOMER = "customer"
+    VIEWER = "viewer"
+
+
+class PortState(StrEnum):
+    """Per-number porting state (ours, mapped to Zoom's order statuses)."""
+
+    DRAFT = "draft"
+    LOA_PENDING = "loa_pending"
+    SUBMITTED = "submitted"
+    FOC_CONFIRMED = "foc_confirmed"
+    PORTED = "ported"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    NOT_PORTABLE = "not_portable"
+    SNAPBACK_REQUESTED = "snapback_requested"
+
+
+ZOOM_ORDER_STATUS_TO_PORT_STATE: dict[str, PortState] = {
+    "Not_Submitted": PortState.DRAFT,
+    "Waiting": PortState.SUBMITTED,
+    "Processing": PortState.SUBMITTED,
+    "FOC": PortState.FOC_CONFIRMED,
+    "Successfully": PortState.PORTED,
+    "Rejected": PortState.REJECTED,
+    "Canceled": PortState.CANCELLED,
+}
+
+
+class RejectionCode(StrEnum):
+    """Why a losing carrier refused a port (Zoom KB0085052 and carrier docs)."""
+
+    ADDR_MISMATCH = "ADDR_MISMATCH"
+    ACCT_NUM_MISSING = "ACCT_NUM_MISSING"
+    ACCT_NUM_INVALID = "ACCT_NUM_INVALID"
+    DISCONNECTED = "DISCONNECTED"
+    BTN_INCORRECT = "BTN_INCORRECT"
+    NAME_MISMATCH = "NAME_MISMATCH"
+    PARTIAL_PORT = "PARTIAL_PORT"
+    PIN_REQUIRED = "PIN_REQUIRED"
+    PIN_INVALID = "PIN_INVALID"
+    PENDING_ORDER = "PENDING_ORDER"
+    LOCK_FREEZE = "LOCK_FREEZE"
+    BILL_COPY_REQUIRED = "BILL_COPY_REQUIRED"
+    AUTH_NAME_MISMATCH = "AUTH_NAME_MISMATCH"
+    NOT_PORTABLE = "NOT_PORTABLE"
+    DSL_OR_ALARM_ON_LINE = "DSL_OR_ALARM_ON_LINE"
+
+
+class NumberType(StrEnum):
+    DID = "did"
+    MAIN = "main"
+    TOLL_FREE = "toll_free"
+    FAX = "fax"
+    COMMON_AREA = "common_area"
+
+
+class E911Status(StrEnum):
+    """Emergency address status of a site (Zoom: 4 = Verified)."""
+
+    NOT_SET = "not_set"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    INVALID = "invalid"
+
+
+class ChecklistStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class ChecklistStream(StrEnum):
+    """The work stream a checklist item belongs to."""
+
+    PROJECT = "project"
+    NETWORK = "network"
+    BUILD = "build"
+    E911 = "e911"
+    PORTING = "porting"
+    CUSTOMER = "customer"
+    SUPPORT = "support"
+
+
+class VerificationResult(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_TESTED = "not_tested"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class IssueState(StrEnum):
+    """Post-go-live issue states (ServiceNow incident model)."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+OPEN_ISSUE_STATES = frozenset({IssueState.NEW, IssueState.IN_PROGRESS, IssueState.ON_HOLD})
+
+
+class IssueCategory(StrEnum):
+    """Common hypercare categories (DOMAIN.md §6)."""
+
+    NO_AUDIO = "no_audio"
+    CHOPPY_AUDIO = "choppy_audio"
+    DROPPED_CALLS = "dropped_calls"
+    ECHO_DTMF = "echo_dtmf"
+    INBOUND_NOT_REACHING = "inbound_not_reaching"
+    WRONG_CALLER_ID = "wrong_caller_id"
+    E911_ADDRESS = "e911_address"
+    EMERGENCY_NOTIFICATION = "emergency_notification"
+    PHONE_PROVISIONING = "phone_provisioning"
+    PAGING = "paging"
+    CALL_QUEUE = "call_queue"
+    AUTO_RECEPTIONIST = "auto_receptionist"
+    VOICEMAIL = "voicemail"
+    FAX = "fax"
+    SERVICES_LOST_WITH_PORT = "services_lost_with_port"
+    WRONG_NUMBER_PORTED = "wrong_number_ported"
+    CLIENT_LOGIN = "client_login"
+    TRAINING = "training"
+    OTHER = "other"
+
+
+class HoldReason(StrEnum):
+    AWAITING_CUSTOMER = "awaiting_customer"
+    AWAITING_VENDOR = "awaiting_vendor"
+    AWAITING_CHANGE = "awaiting_change"
+
+
+class DecisionKind(StrEnum):
+    GO = "go"
+    NO_GO = "no_go"
+    ROLLBACK = "rollback"
+
+
+class OpAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    TRANSITION = "transition"
+    DELETE = "delete"
+    APPEND = "append"

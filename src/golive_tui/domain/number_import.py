@@ -1,0 +1,552 @@
+"""Reading carrier and customer number lists (CSV text) into rows to import.
+
+Pure: the caller reads the file and passes its bytes or text. Three steps, each shown to
+the person importing:
+
+1. :func:`sniff` decodes the file, finds the delimiter and the header row, and returns
+   every record with its line number in the file;
+2. :func:`guess_mapping` proposes which column holds the number, the site, the order...;
+3. :func:`build_import` normalises every number (ranges expanded) and sorts every line into
+   exactly one outcome: ready (``rows``), ``errors``, ``duplicates``, ``already_present`` or
+   ``blank_lines``. Nothing is dropped silently; a half-good file is shown as such.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from golive_tui.domain.phone import InvalidPhoneNumber, expand_range, normalise_number
+
+__all__ = [
+    "AlreadyPresent",
+    "ColumnMapping",
+    "ImportPreview",
+    "ImportRow",
+    "NumberImportError",
+    "ParsedTable",
+    "RowDuplicate",
+    "RowError",
+    "build_import",
+    "guess_mapping",
+    "sniff",
+]
+
+MappedField = Literal["number", "site", "order", "carrier", "btn", "assigned_to", "number_type"]
+
+
+class NumberImportError(ValueError):
+    """The file as a whole cannot be read, or the mapping cannot be used."""
+
+
+# --------------------------------------------------------------------------- types
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTable:
+    """The records of a file. ``rows`` holds ``(line, cells)`` with 1-based line numbers,
+    blank records included (as empty cells) so they can be counted.
+
+    Without a header row, ``headers`` are ``Column 1``, ``Column 2``...
+    """
+
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+    delimiter: str = ","
+    has_header: bool = True
+    header_line: int | None = None
+    encoding: str = "utf-8"
+
+    def column_label(self, index: int) -> str:
+        """The header of column ``index`` for messages (``Column 3`` if it has none)."""
+        if 0 <= index < len(self.headers) and self.headers[index].strip():
+            return self.headers[index].strip()
+        return f"Column {index + 1}"
+
+
+class ColumnMapping(BaseModel):
+    """Which column (0-based) holds each of our fields; ``None`` = not in the file.
+
+    ``number`` is required to import; the rest are optional.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    FIELDS: ClassVar[tuple[MappedField, ...]] = (
+        "number",
+        "site",
+        "order",
+        "carrier",
+        "btn",
+        "assigned_to",
+        "number_type",
+    )
+
+    number: int | None = Field(default=None, ge=0)
+    site: int | None = Field(default=None, ge=0)
+    order: int | None = Field(default=None, ge=0)
+    carrier: int | None = Field(default=None, ge=0)
+    btn: int | None = Field(default=None, ge=0)
+    assigned_to: int | None = Field(default=None, ge=0)
+    number_type: int | None = Field(default=None, ge=0)
+
+    @property
+    def can_import(self) -> bool:
+        return self.number is not None
+
+    def column_of(self, field: MappedField) -> int | None:
+        value: int | None = getattr(self, field)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One number ready to import. A range line gives several, all with its ``line``."""
+
+    line: int
+    e164: str
+    site: str | None = None
+    order: str | None = None
+    carrier: str | None = None
+    btn: str | None = None
+    assigned_to: str | None = None
+    number_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A line that cannot be imported: ``raw`` is the offending cell, ``reason`` says why."""
+
+    line: int
+    raw: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowDuplicate:
+    """A number already seen earlier in the same file, at ``first_line``."""
+
+    line: int
+    e164: str
+    first_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadyPresent:
+    """A number the project already has."""
+
+    line: int
+    e164: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPreview:
+    """What an import would do, line by line.
+
+    Every data line is in exactly one of ``errors`` and ``blank_lines``, or else each of
+    its numbers (one, or several for a range) is in exactly one of ``rows``,
+    ``duplicates`` and ``already_present``.
+    """
+
+    rows: tuple[ImportRow, ...] = ()
+    errors: tuple[RowError, ...] = ()
+    duplicates: tuple[RowDuplicate, ...] = ()
+    already_present: tuple[AlreadyPresent, ...] = ()
+    blank_lines: tuple[int, ...] = ()
+
+    @property
+    def valid_count(self) -> int:
+        """Numbers ready to import."""
+        return len(self.rows)
+
+    @property
+    def error_count(self) -> int:
+        """Lines that cannot be imported."""
+        return len(self.errors)
+
+    @property
+    def duplicate_count(self) -> int:
+        return len(self.duplicates)
+
+    @property
+    def already_present_count(self) -> int:
+        return len(self.already_present)
+
+    @property
+    def blank_count(self) -> int:
+        return len(self.blank_lines)
+
+    @property
+    def error_lines(self) -> tuple[int, ...]:
+        return tuple(error.line for error in self.errors)
+
+    def summary(self, max_lines: int = 10) -> str:
+        """One sentence for people, e.g.
+        ``1,012 numbers ready; 3 rows with errors (lines 7, 19, 44); 5 duplicates skipped``.
+        """
+        parts = [_count(self.valid_count, "number", "numbers") + " ready"]
+        if self.errors:
+            lines = [str(n) for n in self.error_lines[:max_lines]]
+            more = len(self.errors) - len(lines)
+            listed = ", ".join(lines) + (f", … and {more:,} more" if more else "")
+            word = "line" if len(self.errors) == 1 else "lines"
+            parts.append(f"{_count(self.error_count, 'row', 'rows')} with errors ({word} {listed})")
+        if self.duplicates:
+            parts.append(_count(self.duplicate_count, "duplicate", "duplicates") + " skipped")
+        if self.already_present:
+            parts.append(
+                _count(self.already_present_count, "number", "numbers") + " already present"
+            )
+        if self.blank_lines:
+            parts.append(_count(self.blank_count, "blank row", "blank rows"))
+        return "; ".join(parts)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+# --------------------------------------------------------------------------- sniffing
+
+_DELIMITERS = (",", ";", "\t", "|")
+_SAMPLE_CHARS = 64_000
+_SAMPLE_ROWS = 50
+
+
+def _decode(data: bytes | str) -> tuple[str, str]:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff"), "utf-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if data.count(b"\x00") > len(data) // 4:  # UTF-16 without a byte-order mark
+        odd_nuls = data[1::2].count(b"\x00")
+        encoding = "utf-16-le" if odd_nuls >= data[0::2].count(b"\x00") else "utf-16-be"
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding), encoding.removesuffix("-sig")
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
+def _is_blank(cells: Sequence[str]) -> bool:
+    return all(not cell.strip() for cell in cells)
+
+
+def _score(sample: str, delimiter: str) -> tuple[float, int]:
+    """How well ``delimiter`` splits ``sample`` into a table: (consistency, columns)."""
+    try:
+        rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)]
+    except csv.Error:
+        return 0.0, 0
+    widths = [len(r) for r in rows[:_SAMPLE_ROWS] if not _is_blank(r)]
+    if not widths:
+        return 0.0, 0
+    width, hits = Counter(widths).most_common(1)[0]
+    if width <= 1:
+        return 0.0, 0
+    return hits / len(widths), width
+
+
+def _detect_delimiter(text: str) -> str:
+    sample = text[:_SAMPLE_CHARS]
+    if len(text) > _SAMPLE_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    scores = {d: _score(sample, d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: scores[d])  # first wins a tie: ',' before ';'
+    if scores[best][1] == 0:
+        return ","  # one column: any delimiter reads it the same
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(_DELIMITERS)).delimiter
+    except csv.Error:
+        return best
+    return sniffed if sniffed in scores and scores[sniffed] == scores[best] else best
+
+
+def _looks_like_number_cell(cell: str) -> bool:
+    return sum(ch.isdigit() for ch in cell) >= 7
+
+
+def _is_header(first: list[str], following: list[list[str]]) -> bool:
+    cells = [c.strip() for c in first if c.strip()]
+    if not cells or any(_looks_like_number_cell(c) for c in cells):
+        return False
+    if any(_field_for_header(c) is not None for c in cells):
+        return True
+    # Unknown names: a header if it holds no digits while the data below holds numbers.
+    if len(cells) < 2 or any(sum(ch.isdigit() for ch in c) >= 3 for c in cells):
+        return False
+    return any(_looks_like_number_cell(c) for row in following for c in row)
+
+
+def sniff(data: bytes | str) -> ParsedTable:
+    """Decode a CSV file, find its delimiter and header row, and number its records.
+
+    Bytes are read as UTF-8 (a byte-order mark is dropped), UTF-16 with a byte-order mark
+    (Excel's "Unicode text"), else Windows-1252, else Latin-1. The delimiter is one of
+    comma, semicolon, tab and pipe. The first non-blank record is the header if it names
+    columns rather than holding numbers. Line numbers are those of the file (a record with
+    a quoted line break counts from its first line).
+    """
+    text, encoding = _decode(data)
+    text = text.replace("\x00", "")
+    delimiter = _detect_delimiter(text)
+    records: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    previous = 0
+    try:
+        for cells in reader:
+            records.append((previous + 1, cells))
+            previous = reader.line_num
+    except csv.Error as exc:
+        raise NumberImportError(f"line {previous + 1} cannot be read: {exc}") from exc
+
+    header_at = next((i for i, (_, cells) in enumerate(records) if not _is_blank(cells)), None)
+    has_header = False
+    header_line: int | None = None
+    header_cells: list[str] = []
+    if header_at is not None:
+        following = [c for _, c in records[header_at + 1 : header_at + 1 + _SAMPLE_ROWS]]
+        if _is_header(records[header_at][1], following):
+            has_header = True
+            header_line, header_cells = records.pop(header_at)
+    width = max([len(header_cells), *(len(cells) for _, cells in records)], default=0)
+    headers = [c.strip() for c in header_cells] + [""] * (width - len(header_cells))
+    headers = [h or f"Column {i + 1}" for i, h in enumerate(headers)]
+    return ParsedTable(
+        headers=headers,
+        rows=records,
+        delimiter=delimiter,
+        has_header=has_header,
+        header_line=header_line,
+        encoding=encoding,
+    )
+
+
+# --------------------------------------------------------------------------- mapping
+
+_SYNONYMS: dict[MappedField, tuple[str, ...]] = {
+    "number": (
+        "number", "numbers", "phone", "phones", "phone number", "phone numbers", "tn", "tns",
+        "did", "dids", "did number", "telephone", "telephone number", "e164", "range",
+        "number range", "direct number", "phone no", "tel",
+    ),
+    "site": ("site", "location", "office", "site name", "location name", "site code"),
+    "order": (
+        "order", "port order", "pon", "order number", "order id", "port order number",
+        "purchase order number",
+    ),
+    "carrier": (
+        "carrier", "losing carrier", "provider", "current carrier", "old carrier",
+        "service provider",
+    ),
+    "btn": (
+        "btn", "billing number", "billing telephone number", "billing tn",
+        "main billing number",
+    ),
+    "assigned_to": (
+        "user", "assigned to", "extension owner", "name", "user name", "owner", "assignee",
+        "assigned user", "email",
+    ),
+    "number_type": ("type", "number type", "line type", "phone type", "tn type"),
+}  # fmt: skip
+
+
+def _normalise_header(header: str, *, camel: bool = False) -> str:
+    text = header.strip()
+    if camel:
+        text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # phoneNumber → phone Number
+    text = re.sub(r"[_\-/\\]+", " ", text.lower())
+    text = re.sub(r"[^\w\s]", "", text)
+    return " ".join(text.split())
+
+
+def _header_names(header: str) -> tuple[str, ...]:
+    """The header as written (``pHoNe NuMbEr`` → ``phone number``) and, if different,
+    split at camel-case humps (``phoneNumber`` → ``phone number``)."""
+    plain, camel = _normalise_header(header), _normalise_header(header, camel=True)
+    return (plain,) if camel == plain else (plain, camel)
+
+
+def _field_for_header(header: str) -> MappedField | None:
+    """The field a header names, exactly or as part of a longer name (``Losing Carrier
+    Name`` → carrier); the longest matching synonym wins, then the earlier field."""
+    names = [name for name in _header_names(header) if name]
+    for field in ColumnMapping.FIELDS:
+        if any(name in _SYNONYMS[field] for name in names):
+            return field
+    best: MappedField | None = None
+    best_key = (0, 0, 0)
+    for name in names:
+        padded = f" {name} "
+        for rank, field in enumerate(ColumnMapping.FIELDS):
+            for synonym in _SYNONYMS[field]:
+                key = (len(synonym.split()), len(synonym), -rank)
+                if f" {synonym} " in padded and (best is None or key > best_key):
+                    best, best_key = field, key
+    return best
+
+
+def guess_mapping(
+    headers: Sequence[str], *, sample_rows: Sequence[Sequence[str]] = ()
+) -> ColumnMapping:
+    """Propose which column holds each field, from header names (case, spaces and
+    punctuation ignored; synonyms such as ``TN``, ``DID``, ``Phone #``, ``PON``).
+
+    Exact names win over partial ones, and each column maps to one field. If no header
+    names the number, ``sample_rows`` (e.g. ``[cells for _, cells in table.rows]``) let the
+    column that mostly holds phone numbers be chosen.
+    """
+    chosen: dict[MappedField, int] = {}
+    used: set[int] = set()
+    names = [_header_names(h) for h in headers]
+    for field in ColumnMapping.FIELDS:  # exact names first
+        for index, candidates in enumerate(names):
+            if index not in used and any(name in _SYNONYMS[field] for name in candidates):
+                chosen[field] = index
+                used.add(index)
+                break
+    for index, header in enumerate(headers):  # then partial names
+        if index in used:
+            continue
+        found = _field_for_header(header)
+        if found is not None and found not in chosen:
+            chosen[found] = index
+            used.add(index)
+    if "number" not in chosen and sample_rows:
+        column = _column_of_numbers(sample_rows, exclude=used)
+        if column is not None:
+            chosen["number"] = column
+    return ColumnMapping(**chosen)
+
+
+def _column_of_numbers(rows: Sequence[Sequence[str]], exclude: set[int]) -> int | None:
+    hits: Counter[int] = Counter()
+    for cells in rows[:_SAMPLE_ROWS]:
+        for index, cell in enumerate(cells):
+            if index not in exclude and _looks_like_number_cell(cell):
+                hits[index] += 1
+    if not hits:
+        return None
+    return min(hits, key=lambda i: (-hits[i], i))
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _cell(cells: Sequence[str], index: int | None) -> str:
+    if index is None or index >= len(cells):
+        return ""
+    return " ".join(cells[index].split())  # trims, and folds no-break spaces and newlines
+
+
+def build_import(
+    table: ParsedTable,
+    mapping: ColumnMapping,
+    *,
+    existing: AbstractSet[str] = frozenset(),
+    default_region: str = "US",
+    max_numbers: int = 200_000,
+) -> ImportPreview:
+    """Normalise every record of ``table`` and sort each line into one outcome.
+
+    * blank records → ``blank_lines``;
+    * a number cell that is empty (while other cells are not) or invalid, an invalid BTN,
+      or a line that would take the import past ``max_numbers`` → ``errors``;
+    * a number seen on an earlier line → ``duplicates``; one in ``existing`` (E.164)
+      → ``already_present``; otherwise → ``rows``. A range line gives one entry per number.
+
+    Raises :class:`NumberImportError` if no column is mapped to the number.
+    """
+    if mapping.number is None:
+        raise NumberImportError("choose the column that holds the phone numbers")
+    number_label = table.column_label(mapping.number)
+    rows: list[ImportRow] = []
+    errors: list[RowError] = []
+    duplicates: list[RowDuplicate] = []
+    present: list[AlreadyPresent] = []
+    blank: list[int] = []
+    first_seen: dict[str, int] = {}
+
+    for line, cells in table.rows:
+        if _is_blank(cells):
+            blank.append(line)
+            continue
+        raw_number = _cell(cells, mapping.number)
+        if not raw_number:
+            errors.append(
+                RowError(line, table.delimiter.join(cells), f"no number in column {number_label!r}")
+            )
+            continue
+        try:
+            numbers = expand_range(raw_number, default_region)
+        except InvalidPhoneNumber as exc:
+            errors.append(RowError(line, raw_number, exc.reason))
+            continue
+
+        btn: str | None = None
+        raw_btn = _cell(cells, mapping.btn)
+        if raw_btn:
+            try:
+                btn = normalise_number(raw_btn, default_region)
+            except InvalidPhoneNumber as exc:
+                label = table.column_label(mapping.btn) if mapping.btn is not None else "BTN"
+                errors.append(RowError(line, raw_btn, f"billing number in {label!r}: {exc.reason}"))
+                continue
+
+        new = [n for n in numbers if n not in first_seen and n not in existing]
+        if len(rows) + len(new) > max_numbers:
+            errors.append(
+                RowError(
+                    line,
+                    raw_number,
+                    f"the import is limited to {max_numbers:,} numbers; split the file",
+                )
+            )
+            continue
+
+        site = _cell(cells, mapping.site) or None
+        order = _cell(cells, mapping.order) or None
+        carrier = _cell(cells, mapping.carrier) or None
+        assigned_to = _cell(cells, mapping.assigned_to) or None
+        number_type = _cell(cells, mapping.number_type) or None
+        for e164 in numbers:
+            if e164 in first_seen:
+                duplicates.append(RowDuplicate(line, e164, first_seen[e164]))
+                continue
+            first_seen[e164] = line
+            if e164 in existing:
+                present.append(AlreadyPresent(line, e164))
+            else:
+                rows.append(
+                    ImportRow(
+                        line=line,
+                        e164=e164,
+                        site=site,
+                        order=order,
+                        carrier=carrier,
+                        btn=btn,
+                        assigned_to=assigned_to,
+                        number_type=number_type,
+                    )
+                )
+
+    return ImportPreview(
+        rows=tuple(rows),
+        errors=tuple(errors),
+        duplicates=tuple(duplicates),
+        already_present=tuple(present),
+        blank_lines=tuple(blank),
+    )

@@ -1,0 +1,353 @@
+"""Intent operations and the pure rules that apply them.
+
+A client records every change as an :class:`Op`; its local cache applies it at once with
+:func:`apply_op`, and the server applies the same op with the same function, so client and
+server can never disagree on what a change means.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import to_jsonable_python
+
+from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
+from golive_tui.domain.enums import (
+    ChecklistStatus,
+    EntityKind,
+    IssueState,
+    OpAction,
+    PortState,
+    Priority,
+    RejectionCode,
+)
+from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
+from golive_tui.domain.sla import SlaPolicy, hold_seconds
+from golive_tui.domain.transitions import CHECKLIST, ISSUE, PORTING, StateMachine
+from golive_tui.domain.types import ensure_aware
+
+Record = dict[str, Any]
+S = TypeVar("S", PortState, IssueState, ChecklistStatus)
+
+PORT_ORDER_MACHINE = replace(PORTING, subject="A port order")
+
+
+class Op(BaseModel):
+    """One intent operation, as recorded by a client and sent to the server."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    op_id: str = Field(default_factory=lambda: str(uuid.uuid4()), max_length=36)
+    client_id: str = Field(min_length=1, max_length=64)
+    client_seq: int = Field(ge=1)
+    entity: EntityKind
+    entity_id: str = Field(min_length=1, max_length=36)
+    action: OpAction
+    fields: dict[str, Any] = Field(default_factory=dict)
+    base_version: int | None = None
+    client_time: datetime
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def issue_ref(issue_id: str) -> str:
+    """A short human handle for an issue, stable offline (made from its UUID)."""
+    return "GL-" + issue_id.replace("-", "")[:5].upper()
+
+
+def validate_record(kind: EntityKind, record: Mapping[str, Any]) -> Record:
+    """Validate a whole record against its entity's rules; unknown fields are refused."""
+    base = ENTITY_BASES[kind]
+    unknown = set(record) - set(base.model_fields)
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown field{'s' if len(unknown) > 1 else ''} for {kind.value}: "
+            f"{', '.join(sorted(unknown))}.",
+            details={"unknown": sorted(unknown)},
+        )
+    try:
+        model = base.model_validate(dict(record))
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']) or kind.value}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ValidationFailed(
+            f"Invalid {kind.value.replace('_', ' ')}: " + "; ".join(problems),
+            details={"errors": problems},
+        ) from None
+    return model.model_dump()
+
+
+def apply_op(
+    current: Mapping[str, Any] | None,
+    op: Op,
+    *,
+    project_id: str,
+    actor: str,
+    now: datetime,
+    policy: SlaPolicy | None = None,
+) -> Record | None:
+    """The record after ``op``, or None when the op deletes it. Raises a DomainError."""
+    now = ensure_aware(now)
+    base = ENTITY_BASES[op.entity]
+    fields = dict(op.fields)
+    touched = set(fields) & SYSTEM_FIELDS
+    if touched:
+        raise ValidationFailed(
+            f"{', '.join(sorted(touched))} cannot be set by a change; the server keeps them.",
+            details={"fields": sorted(touched)},
+        )
+    if op.action in (OpAction.CREATE, OpAction.APPEND):
+        if current is not None:
+            raise ValidationFailed(
+                f"A {op.entity.value} with id {op.entity_id} already exists.",
+                details={"entity_id": op.entity_id},
+            )
+        if (op.action is OpAction.APPEND) != base.append_only:
+            verb = "append" if base.append_only else "create"
+            raise ValidationFailed(f"Use '{verb}' to add a {op.entity.value}.")
+        record = _defaults_on_create(op.entity, fields, op.entity_id, actor, now)
+        record.update(id=op.entity_id, project_id=project_id)
+        return _stamp(validate_record(op.entity, record), actor, now, version=1)
+
+    if current is None:
+        raise NotFound(
+            f"No {op.entity.value.replace('_', ' ')} with id {op.entity_id}; "
+            "it may have been deleted by someone else.",
+            details={"entity_id": op.entity_id},
+        )
+    if base.append_only:
+        raise ValidationFailed(
+            f"A {op.entity.value.replace('_', ' ')} is append-only: add a new entry instead."
+        )
+    if op.action is OpAction.DELETE:
+        return None
+    if op.action is OpAction.UPDATE:
+        if base.state_field and base.state_field in fields:
+            raise ValidationFailed(
+                f"{base.state_field} changes through a transition, not an update.",
+                details={"field": base.state_field},
+            )
+        merged = {**current, **fields}
+        return _stamp(validate_record(op.entity, merged), actor, now, int(current["version"]) + 1)
+    # transition
+    merged = _transition(op.entity, dict(current), fields, actor, now, policy)
+    return _stamp(validate_record(op.entity, merged), actor, now, int(current["version"]) + 1)
+
+
+def _stamp(record: Record, actor: str, now: datetime, version: int) -> Record:
+    record.update(version=version, updated_at=now, updated_by=actor)
+    return record
+
+
+def _defaults_on_create(
+    kind: EntityKind, fields: Record, entity_id: str, actor: str, now: datetime
+) -> Record:
+    record = dict(fields)
+    if kind is EntityKind.ISSUE:
+        record.setdefault("ref", issue_ref(entity_id))
+        record.setdefault("opened_at", now)
+        record.setdefault("reporter", actor)
+        if record.get("source") in ("portal", "email"):
+            # cases from a portal or e-mail start at P4 until someone triages them
+            record["priority"] = Priority.P4
+        if record.get("state", IssueState.NEW) != IssueState.NEW:
+            raise ValidationFailed("A new issue starts in state new.")
+    elif kind is EntityKind.VERIFICATION:
+        record.setdefault("tested_at", now)
+        record.setdefault("tester", actor)
+    elif kind is EntityKind.ISSUE_NOTE:
+        record.setdefault("at", now)
+        record.setdefault("author", actor)
+    elif kind is EntityKind.DECISION:
+        record.setdefault("at", now)
+        record.setdefault("by", actor)
+    return record
+
+
+def _target(fields: Record) -> str:
+    target = fields.pop("to", None)
+    if not isinstance(target, str) or not target:
+        raise ValidationFailed("A transition names its target state in 'to'.")
+    return target
+
+
+def _parse_state(
+    machine: StateMachine[S], enum: type[S], raw: str
+) -> S:
+    try:
+        return enum(raw)
+    except ValueError:
+        states = ", ".join(s.value for s in enum)
+        raise ValidationFailed(
+            f"'{raw}' is not a state of {machine.subject.split()[-1]}s; use one of: {states}."
+        ) from None
+
+
+def _require_text(fields: Record, name: str, why: str) -> str:
+    value = fields.pop(name, None)
+    if not isinstance(value, str) or not value.strip():
+        raise IllegalTransition(why, details={"missing": name})
+    return value.strip()
+
+
+def _transition(
+    kind: EntityKind,
+    record: Record,
+    fields: Record,
+    actor: str,
+    now: datetime,
+    policy: SlaPolicy | None,
+) -> Record:
+    raw = _target(fields)
+    if kind in (EntityKind.NUMBER, EntityKind.PORT_ORDER):
+        machine = PORTING if kind is EntityKind.NUMBER else PORT_ORDER_MACHINE
+        state_field = "porting_state" if kind is EntityKind.NUMBER else "status"
+        current = PortState(record[state_field])
+        target = _parse_state(machine, PortState, raw)
+        machine.check(current, target)
+        if target is PortState.REJECTED:
+            code = fields.pop("rejection_code", None)
+            if code not in RejectionCode.__members__:
+                codes = ", ".join(RejectionCode)
+                raise IllegalTransition(
+                    f"A rejection needs the carrier's rejection code, one of: {codes}.",
+                    details={"missing": "rejection_code"},
+                )
+            record["rejection_code"] = code
+        elif target is PortState.NOT_PORTABLE:
+            record["rejection_code"] = RejectionCode.NOT_PORTABLE.value
+        else:
+            record["rejection_code"] = None
+        if kind is EntityKind.PORT_ORDER and target is PortState.FOC_CONFIRMED:
+            foc = fields.pop("confirmed_foc", None) or record.get("confirmed_foc")
+            if foc is None:
+                raise IllegalTransition(
+                    "FOC confirmation needs the date and time the carrier committed to "
+                    "(confirmed_foc).",
+                    details={"missing": "confirmed_foc"},
+                )
+            record["confirmed_foc"] = foc
+        record[state_field] = target
+    elif kind is EntityKind.ISSUE:
+        _issue_transition(record, fields, raw, actor, now, policy)
+    elif kind is EntityKind.CHECKLIST_ITEM:
+        current_c = ChecklistStatus(record["status"])
+        target_c = _parse_state(CHECKLIST, ChecklistStatus, raw)
+        CHECKLIST.check(current_c, target_c)
+        if target_c is ChecklistStatus.SKIPPED:
+            record["skip_comment"] = _require_text(
+                fields, "comment", "Skipping a checklist item needs a comment saying why."
+            )
+        if target_c is ChecklistStatus.DONE:
+            record.update(done_at=now, done_by=actor)
+        elif target_c is ChecklistStatus.TODO:
+            record.update(done_at=None, done_by="", skip_comment="")
+        record["status"] = target_c
+    else:
+        raise ValidationFailed(f"A {kind.value.replace('_', ' ')} has no states to move between.")
+    fields.pop("comment", None)
+    extra = set(fields)
+    if extra:
+        raise ValidationFailed(
+            f"Unexpected field{'s' if len(extra) > 1 else ''} in a transition: "
+            f"{', '.join(sorted(extra))}.",
+            details={"unknown": sorted(extra)},
+        )
+    return record
+
+
+def _issue_transition(
+    record: Record,
+    fields: Record,
+    raw: str,
+    actor: str,
+    now: datetime,
+    policy: SlaPolicy | None,
+) -> None:
+    current = IssueState(record["state"])
+    target = _parse_state(ISSUE, IssueState, raw)
+    ISSUE.check(current, target)
+    if "assignee" in fields:
+        record["assignee"] = str(fields.pop("assignee"))
+    if current is IssueState.ON_HOLD and record.get("on_hold_since") is not None:
+        since = record["on_hold_since"]
+        if isinstance(since, str):
+            since = datetime.fromisoformat(since)
+        policy = policy or SlaPolicy.default()
+        record["paused_seconds"] = float(record.get("paused_seconds") or 0.0) + hold_seconds(
+            since, now, Priority(record["priority"]), policy
+        )
+        record["on_hold_since"] = None
+        record["hold_reason"] = ""
+    if target is not IssueState.CANCELLED and record.get("responded_at") is None:
+        # taking it, holding it for the customer or resolving it all answer the reporter
+        record["responded_at"] = now
+    if target is IssueState.ON_HOLD:
+        record["hold_reason"] = _require_text(
+            fields,
+            "reason",
+            "Putting an issue on hold needs a reason (awaiting customer, vendor or change).",
+        )
+        record["on_hold_since"] = now
+    elif target is IssueState.RESOLVED:
+        record["resolution"] = _require_text(
+            fields, "resolution", "Resolving an issue needs a resolution note."
+        )
+        record["resolved_at"] = now
+    elif target is IssueState.IN_PROGRESS and current is IssueState.RESOLVED:
+        record["resolved_at"] = None
+    elif target is IssueState.CLOSED:
+        record["closed_at"] = now
+    elif target is IssueState.CANCELLED:
+        record["resolution"] = _require_text(
+            fields, "reason", "Cancelling an issue needs a reason."
+        )
+        record["closed_at"] = now
+    if target is IssueState.IN_PROGRESS and not record.get("assignee"):
+        record["assignee"] = actor
+    record["state"] = target
+
+
+def merge_update(
+    current: Mapping[str, Any],
+    field_versions: Mapping[str, tuple[int, str]],
+    base_version: int | None,
+    fields: Mapping[str, Any],
+    client_id: str,
+) -> tuple[Record, Record]:
+    """Field-level merge for an ``update``: (fields to apply, fields in conflict).
+
+    ``field_versions`` says, per field, the version that last changed it and the client
+    that made that change. A field nobody else changed since ``base_version`` applies; a
+    field another client changed since then, to a value other than this op's, is a
+    conflict and keeps the current value (returned so the client can show it). A client's
+    own earlier changes never conflict with its later ones: its ops arrive in order.
+    """
+    apply: Record = {}
+    conflicts: Record = {}
+    base = base_version or 0
+    for name, value in fields.items():
+        changed_at, changed_by = field_versions.get(name, (0, ""))
+        mine = changed_by == client_id
+        if changed_at > base and not mine and _json_equal(current.get(name), value) is False:
+            conflicts[name] = current.get(name)
+        else:
+            apply[name] = value
+    return apply, conflicts
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    return bool(to_jsonable_python(a) == to_jsonable_python(b))
+
+
+def entity_base(kind: EntityKind) -> type[EntityBase]:
+    return ENTITY_BASES[kind]

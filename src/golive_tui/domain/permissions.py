@@ -1,0 +1,49 @@
+"""Who may do what, by role: the one table the client and the server both consult."""
+
+from __future__ import annotations
+
+from golive_tui.domain.enums import EntityKind, OpAction, Role
+from golive_tui.domain.errors import PermissionDenied
+
+A = OpAction
+K = EntityKind
+_ALL = frozenset(OpAction)
+_EDIT = frozenset({A.CREATE, A.UPDATE, A.TRANSITION})
+
+WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
+    Role.IPM: {kind: _ALL for kind in EntityKind},
+    Role.ENGINEER: {
+        K.SITE: frozenset({A.UPDATE}),
+        K.MILESTONE: frozenset({A.UPDATE}),
+        K.CHECKLIST_ITEM: _EDIT,
+        K.PORT_ORDER: frozenset({A.UPDATE, A.TRANSITION}),
+        K.NUMBER: _EDIT,
+        K.VERIFICATION: frozenset({A.APPEND}),
+        K.ISSUE: _EDIT,
+        K.ISSUE_NOTE: frozenset({A.APPEND}),
+    },
+    Role.SUPPORT: {
+        K.CHECKLIST_ITEM: frozenset({A.UPDATE, A.TRANSITION}),
+        K.VERIFICATION: frozenset({A.APPEND}),
+        K.ISSUE: _EDIT,
+        K.ISSUE_NOTE: frozenset({A.APPEND}),
+    },
+    Role.CUSTOMER: {
+        K.ISSUE: frozenset({A.CREATE}),
+        K.ISSUE_NOTE: frozenset({A.APPEND}),
+    },
+    Role.VIEWER: {},
+}
+
+
+def can(role: Role, kind: EntityKind, action: OpAction) -> bool:
+    return action in WRITE_RULES[role].get(kind, frozenset())
+
+
+def check_permission(role: Role, kind: EntityKind, action: OpAction) -> None:
+    if not can(role, kind, action):
+        raise PermissionDenied(
+            f"A {role.value} may not {action.value} a {kind.value.replace('_', ' ')}. "
+            "Ask the project's IPM to change your role if you need to.",
+            details={"role": role.value, "entity": kind.value, "action": action.value},
+        )

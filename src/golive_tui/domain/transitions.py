@@ -1,0 +1,144 @@
+"""State machines: one table of legal transitions each, and a reason for every refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from golive_tui.domain.enums import ChecklistStatus, IssueState, PortState
+from golive_tui.domain.errors import IllegalTransition
+
+S = TypeVar("S", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class StateMachine(Generic[S]):
+    """Legal moves between states, plus the words to say when a move is refused."""
+
+    subject: str
+    moves: Mapping[S, frozenset[S]]
+    #: a specific explanation for a refused (from, to) pair, where the generic one is not enough
+    hints: Mapping[tuple[S, S], str] = field(default_factory=dict)
+
+    def allowed(self, current: S) -> frozenset[S]:
+        return self.moves.get(current, frozenset())
+
+    def is_legal(self, current: S, target: S) -> bool:
+        return target in self.allowed(current)
+
+    def refusal(self, current: S, target: S) -> str | None:
+        """Why ``current → target`` is refused, or None when it is legal."""
+        if self.is_legal(current, target):
+            return None
+        if current == target:
+            return f"{self.subject} is already {current.value}."
+        hint = self.hints.get((current, target), "")
+        allowed = sorted(s.value for s in self.allowed(current))
+        nxt = (
+            f"From {current.value} it can go to: {', '.join(allowed)}."
+            if allowed
+            else f"{current.value} is final: nothing can follow it."
+        )
+        head = f"{self.subject} cannot go from {current.value} to {target.value}."
+        return " ".join(part for part in (head, hint, nxt) if part)
+
+    def check(self, current: S, target: S) -> None:
+        reason = self.refusal(current, target)
+        if reason is not None:
+            raise IllegalTransition(
+                reason,
+                details={"from": current.value, "to": target.value, "subject": self.subject},
+            )
+
+
+def _moves(table: dict[S, set[S]]) -> dict[S, frozenset[S]]:
+    return {state: frozenset(targets) for state, targets in table.items()}
+
+
+P = PortState
+PORTING = StateMachine[PortState](
+    subject="A number",
+    moves=_moves(
+        {
+            P.DRAFT: {P.LOA_PENDING, P.SUBMITTED, P.CANCELLED, P.NOT_PORTABLE},
+            P.LOA_PENDING: {P.DRAFT, P.SUBMITTED, P.CANCELLED, P.NOT_PORTABLE},
+            P.SUBMITTED: {P.FOC_CONFIRMED, P.REJECTED, P.CANCELLED, P.NOT_PORTABLE},
+            P.FOC_CONFIRMED: {P.PORTED, P.SUBMITTED, P.REJECTED, P.CANCELLED},
+            P.PORTED: {P.VERIFIED, P.SNAPBACK_REQUESTED},
+            P.VERIFIED: {P.SNAPBACK_REQUESTED, P.PORTED},
+            P.REJECTED: {P.SUBMITTED, P.CANCELLED, P.NOT_PORTABLE},
+            P.CANCELLED: {P.DRAFT},
+            P.NOT_PORTABLE: set(),
+            P.SNAPBACK_REQUESTED: {P.PORTED, P.CANCELLED},
+        }
+    ),
+    hints={
+        (P.DRAFT, P.PORTED): "A number must be submitted and FOC-confirmed by the losing "
+        "carrier before it can be ported.",
+        (P.LOA_PENDING, P.PORTED): "The LOA must be signed and the order submitted and "
+        "FOC-confirmed first.",
+        (P.SUBMITTED, P.PORTED): "Wait for the losing carrier's FOC before marking it ported.",
+        (P.DRAFT, P.FOC_CONFIRMED): "Submit the port order to the carrier first.",
+        (P.REJECTED, P.FOC_CONFIRMED): "Fix the rejection and resubmit the order first.",
+        (P.REJECTED, P.PORTED): "Fix the rejection and resubmit the order first.",
+        (P.SUBMITTED, P.VERIFIED): "Only a ported number can be verified.",
+        (P.FOC_CONFIRMED, P.VERIFIED): "Only a ported number can be verified.",
+        (P.DRAFT, P.VERIFIED): "Only a ported number can be verified.",
+    },
+)
+
+IS = IssueState
+ISSUE = StateMachine[IssueState](
+    subject="An issue",
+    moves=_moves(
+        {
+            IS.NEW: {IS.IN_PROGRESS, IS.ON_HOLD, IS.RESOLVED, IS.CANCELLED},
+            IS.IN_PROGRESS: {IS.ON_HOLD, IS.RESOLVED, IS.CANCELLED},
+            IS.ON_HOLD: {IS.IN_PROGRESS, IS.RESOLVED, IS.CANCELLED},
+            IS.RESOLVED: {IS.CLOSED, IS.IN_PROGRESS},
+            IS.CLOSED: set(),
+            IS.CANCELLED: set(),
+        }
+    ),
+    hints={
+        (IS.CLOSED, IS.IN_PROGRESS): "A closed issue stays closed; open a new one that links it.",
+        (IS.NEW, IS.CLOSED): "Resolve it first, with a resolution note.",
+        (IS.IN_PROGRESS, IS.CLOSED): "Resolve it first, with a resolution note.",
+        (IS.ON_HOLD, IS.CLOSED): "Resolve it first, with a resolution note.",
+    },
+)
+
+C = ChecklistStatus
+CHECKLIST = StateMachine[ChecklistStatus](
+    subject="A checklist item",
+    moves=_moves(
+        {
+            C.TODO: {C.IN_PROGRESS, C.BLOCKED, C.DONE, C.SKIPPED},
+            C.IN_PROGRESS: {C.TODO, C.BLOCKED, C.DONE, C.SKIPPED},
+            C.BLOCKED: {C.TODO, C.IN_PROGRESS, C.SKIPPED},
+            C.DONE: {C.TODO},
+            C.SKIPPED: {C.TODO},
+        }
+    ),
+    hints={
+        (C.BLOCKED, C.DONE): "Unblock it first: set it back to todo or in progress.",
+        (C.DONE, C.SKIPPED): "Reopen it first.",
+        (C.SKIPPED, C.DONE): "Reopen it first.",
+    },
+)
+
+#: the next state a user most often wants, for one-key "advance" actions
+NEXT_PORT_STATE: dict[PortState, PortState] = {
+    P.DRAFT: P.LOA_PENDING,
+    P.LOA_PENDING: P.SUBMITTED,
+    P.SUBMITTED: P.FOC_CONFIRMED,
+    P.FOC_CONFIRMED: P.PORTED,
+    P.PORTED: P.VERIFIED,
+    P.REJECTED: P.SUBMITTED,
+}
+
+#: how far along the porting path each state is, for progress bars
+PORT_DONE_STATES = frozenset({P.PORTED, P.VERIFIED})
+PORT_READY_STATES = frozenset({P.FOC_CONFIRMED, P.PORTED, P.VERIFIED})
