@@ -1,0 +1,829 @@
+"""The local cache: every change goes through one write path that also fills the outbox."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
+from sqlmodel import Session, SQLModel, col
+from sqlmodel import select as sm_select
+
+from golive_tui.domain.entities import EntityBase
+from golive_tui.domain.enums import (
+    ChecklistStatus,
+    DecisionKind,
+    EntityKind,
+    IssueCategory,
+    IssueState,
+    OpAction,
+    PortState,
+    Priority,
+    Role,
+    VerificationResult,
+)
+from golive_tui.domain.errors import DomainError, NotFound
+from golive_tui.domain.gate import GateResult, evaluate_gate
+from golive_tui.domain.ops import Op, Record, apply_op, new_id, validate_record
+from golive_tui.domain.permissions import check_permission
+from golive_tui.domain.sla import SlaPolicy
+from golive_tui.domain.types import utcnow
+from golive_tui.store.db import check_sqlite_file, make_engine
+from golive_tui.store.migrations import migrate
+from golive_tui.store.queries import NumberQuery
+from golive_tui.store.tables import (
+    ROWS,
+    ChecklistItemRow,
+    DecisionRow,
+    IssueNoteRow,
+    IssueRow,
+    MemberRow,
+    MilestoneRow,
+    NumberRow,
+    OutboxRow,
+    PortOrderRow,
+    ProblemRow,
+    ProjectRow,
+    ShadowRow,
+    SiteRow,
+    SyncStateRow,
+    VerificationRow,
+)
+
+T = TypeVar("T", bound=SQLModel)
+CHUNK = 500
+
+
+def table_of(kind: EntityKind) -> Table:
+    return ROWS[kind].__table__  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change a caller asks for; the store turns it into an :class:`Op`."""
+
+    entity: EntityKind
+    entity_id: str
+    action: OpAction
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    entity_id: str
+    label: str
+    code: str
+    reason: str
+
+
+@dataclass(slots=True)
+class BulkOutcome:
+    """What a bulk change did: how many applied, and each refusal with its reason."""
+
+    applied: list[str] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+    def summary(self, noun: str = "number") -> str:
+        done = f"{len(self.applied):,} {noun}{'s' if len(self.applied) != 1 else ''} changed"
+        if not self.refused:
+            return done
+        reasons: dict[str, int] = {}
+        for refusal in self.refused:
+            reasons[refusal.reason] = reasons.get(refusal.reason, 0) + 1
+        top = "; ".join(f"{count} × {reason}" for reason, count in list(reasons.items())[:3])
+        return f"{done}; {len(self.refused):,} refused: {top}"
+
+
+class LocalStore:
+    """A golive cache file: the project's records, the outbox and the sync bookkeeping.
+
+    Thread-safe: the TUI calls it from worker threads. Writes queue on SQLite's lock.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        actor: str = "local",
+        role: Role = Role.IPM,
+        project_id: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_sqlite_file(self.path)
+        self.write_engine = make_engine(self.path, immediate=True)
+        self.read_engine = make_engine(self.path, immediate=False)
+        migrate(self.write_engine)
+        self.actor = actor
+        self.role = role
+        self._lock = threading.RLock()
+        self.client_id = self._ensure_client_id()
+        self.project_id = project_id or self._first_project_id() or ""
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.write_engine.dispose()
+        self.read_engine.dispose()
+
+    def _ensure_client_id(self) -> str:
+        with self.write_engine.begin() as conn:
+            existing = self._get_state(conn, "client_id")
+            if existing:
+                return existing
+            client_id = str(uuid.uuid4())
+            self._set_state(conn, "client_id", client_id)
+            self._set_state(conn, "next_client_seq", "1")
+            return client_id
+
+    @staticmethod
+    def _get_state(conn: Connection, key: str) -> str | None:
+        t = SyncStateRow.__table__  # type: ignore[attr-defined]
+        return conn.execute(select(t.c.value).where(t.c.key == key)).scalar_one_or_none()
+
+    @staticmethod
+    def _set_state(conn: Connection, key: str, value: str) -> None:
+        t = SyncStateRow.__table__  # type: ignore[attr-defined]
+        if conn.execute(update(t).where(t.c.key == key).values(value=value)).rowcount == 0:
+            conn.execute(insert(t).values(key=key, value=value))
+
+    def get_state(self, key: str) -> str | None:
+        with self.read_engine.connect() as conn:
+            return self._get_state(conn, key)
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.write_engine.begin() as conn:
+            self._set_state(conn, key, value)
+
+    def _first_project_id(self) -> str | None:
+        t = table_of(EntityKind.PROJECT)
+        with self.read_engine.connect() as conn:
+            return conn.execute(select(t.c.id).order_by(t.c.name).limit(1)).scalar_one_or_none()
+
+    def policy(self) -> SlaPolicy:
+        project = self.project()
+        if project is not None and project.sla_policy:
+            return SlaPolicy.model_validate(project.sla_policy)
+        return SlaPolicy.default(project.time_zone if project else "America/New_York")
+
+    # -- the write path ------------------------------------------------------------------
+
+    def submit(self, change: Change) -> Record | None:
+        """Apply one change locally and queue it for the server; raises a DomainError."""
+        _outcome, records = self._submit([change], atomic=True)
+        return records[0]
+
+    def submit_many(self, changes: Sequence[Change], *, atomic: bool = False) -> BulkOutcome:
+        """Apply many changes in one transaction, each validated on its own.
+
+        With ``atomic`` the first refusal raises and nothing is written; otherwise refused
+        changes are reported and the rest apply. Each applied change writes its outbox row
+        in the same transaction as the record, so a crash keeps both or neither.
+        """
+        return self._submit(changes, atomic=atomic)[0]
+
+    def _submit(
+        self, changes: Sequence[Change], *, atomic: bool
+    ) -> tuple[BulkOutcome, list[Record | None]]:
+        outcome = BulkOutcome()
+        records: list[Record | None] = []
+        now = utcnow()
+        policy = self.policy() if any(c.entity is EntityKind.ISSUE for c in changes) else None
+        for change in changes:
+            check_permission(self.role, change.entity, change.action)
+        with self._lock, self.write_engine.begin() as conn:
+            seq = int(self._get_state(conn, "next_client_seq") or "1")
+            by_kind: dict[EntityKind, list[Change]] = {}
+            for change in changes:
+                by_kind.setdefault(change.entity, []).append(change)
+            currents: dict[str, Record] = {}
+            for kind, group in by_kind.items():
+                currents.update(self._load(conn, kind, [c.entity_id for c in group]))
+            shadowed = self._shadowed_ids(conn, list(currents) + [c.entity_id for c in changes])
+            shadows: list[dict[str, Any]] = []
+            inserts: dict[EntityKind, list[Record]] = {}
+            updates: dict[EntityKind, list[Record]] = {}
+            deletes: dict[EntityKind, list[str]] = {}
+            outbox: list[dict[str, Any]] = []
+            for change in changes:
+                current = currents.get(change.entity_id)
+                op = Op(
+                    client_id=self.client_id,
+                    client_seq=seq,
+                    entity=change.entity,
+                    entity_id=change.entity_id,
+                    action=change.action,
+                    fields=_jsonable(change.fields),
+                    base_version=None if current is None else int(current["version"]),
+                    client_time=now,
+                )
+                try:
+                    pending = int(current.pop("pending", 0)) if current else 0
+                    new = apply_op(
+                        current,
+                        op,
+                        project_id=self.project_id,
+                        actor=self.actor,
+                        now=now,
+                        policy=policy,
+                    )
+                except DomainError as exc:
+                    if current is not None:
+                        current["pending"] = pending
+                    if atomic:
+                        raise
+                    outcome.refused.append(
+                        Refusal(change.entity_id, _label(current), exc.code, exc.message)
+                    )
+                    continue
+                seq += 1
+                if change.entity_id not in shadowed:
+                    shadowed.add(change.entity_id)
+                    shadows.append({
+                        "entity_id": change.entity_id, "entity": change.entity.value,
+                        "data": None if current is None else to_json(current),
+                    })
+                if new is None:
+                    deletes.setdefault(change.entity, []).append(change.entity_id)
+                    currents.pop(change.entity_id, None)
+                else:
+                    # the cache keeps the server's version: it is the base of the next op
+                    new["version"] = int(current["version"]) if current else 0
+                    new["pending"] = pending + 1
+                    target = updates if current is not None else inserts
+                    target.setdefault(change.entity, []).append(new)
+                    currents[change.entity_id] = dict(new)
+                records.append(new)
+                outcome.applied.append(change.entity_id)
+                outbox.append(
+                    {
+                        "client_seq": op.client_seq,
+                        "op_id": op.op_id,
+                        "project_id": self.project_id,
+                        "entity": op.entity.value,
+                        "entity_id": op.entity_id,
+                        "action": op.action.value,
+                        "fields": op.fields,
+                        "base_version": op.base_version,
+                        "client_time": now,
+                        "attempts": 0,
+                    }
+                )
+            for kind, rows in inserts.items():
+                conn.execute(insert(table_of(kind)), rows)
+            for kind, rows in updates.items():
+                self._update_rows(conn, kind, rows)
+            for kind, ids in deletes.items():
+                t = table_of(kind)
+                conn.execute(delete(t).where(t.c.id.in_(ids)))
+            if outbox:
+                conn.execute(insert(OutboxRow.__table__), outbox)  # type: ignore[attr-defined]
+            if shadows:
+                conn.execute(insert(ShadowRow.__table__), shadows)  # type: ignore[attr-defined]
+            self._set_state(conn, "next_client_seq", str(seq))
+        return outcome, records
+
+    @staticmethod
+    def _update_rows(conn: Connection, kind: EntityKind, rows: list[Record]) -> None:
+        t = table_of(kind)
+        # collapse several changes of one row in a batch to its final value
+        final = {row["id"]: row for row in rows}
+        # executemany needs the same keys in every row and a bind name apart from the columns
+        stmt = (
+            update(t)
+            .where(t.c.id == bindparam("_id"))
+            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
+        )
+        conn.execute(stmt, [{**row, "_id": row["id"]} for row in final.values()])
+
+    @staticmethod
+    def _shadowed_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+        t = ShadowRow.__table__  # type: ignore[attr-defined]
+        found: set[str] = set()
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            found.update(conn.execute(select(t.c.entity_id).where(t.c.entity_id.in_(chunk))).scalars())
+        return found
+
+    @staticmethod
+    def _load(conn: Connection, kind: EntityKind, ids: Sequence[str]) -> dict[str, Record]:
+        t = table_of(kind)
+        found: dict[str, Record] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            for row in conn.execute(select(t).where(t.c.id.in_(chunk))).mappings():
+                found[row["id"]] = dict(row)
+        return found
+
+    # -- sync: push results, pulled changes, snapshots ----------------------------------
+
+    @property
+    def cursor(self) -> int:
+        return int(self.get_state(f"cursor:{self.project_id}") or "0")
+
+    def apply_push_results(self, results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Settle pushed ops: drop them from the outbox, record refusals, rebase.
+
+        Returns the problems recorded (rejected or conflicting ops), for notices.
+        """
+        ob = OutboxRow.__table__  # type: ignore[attr-defined]
+        problems: list[dict[str, Any]] = []
+        now = utcnow()
+        with self._lock, self.write_engine.begin() as conn:
+            touched: dict[str, EntityKind] = {}
+            for res in results:
+                row = conn.execute(select(ob).where(ob.c.op_id == res["op_id"])).mappings().first()
+                if row is None:
+                    continue
+                conn.execute(delete(ob).where(ob.c.op_id == res["op_id"]))
+                kind = EntityKind(row["entity"])
+                touched[row["entity_id"]] = kind
+                status = res["status"]
+                if status == "duplicate":
+                    status = res.get("first_status") or "applied"
+                if status == "applied":
+                    self._advance_shadow(conn, kind, dict(row), res.get("version"))
+                    continue
+                if status == "conflict" and res.get("current") is not None:
+                    self._set_shadow(conn, kind, row["entity_id"], res["current"])
+                problem = {
+                    "op_id": row["op_id"], "project_id": row["project_id"], "outcome": status,
+                    "code": res.get("code") or status, "message": res.get("reason") or "",
+                    "entity": row["entity"], "entity_id": row["entity_id"],
+                    "action": row["action"], "fields": row["fields"],
+                    "details": {"conflicts": res.get("conflicts") or {}},
+                    "at": now,
+                }
+                pt = ProblemRow.__table__  # type: ignore[attr-defined]
+                conn.execute(delete(pt).where(pt.c.op_id == row["op_id"]))
+                conn.execute(insert(pt).values(**problem))
+                problems.append(problem)
+            for entity_id, kind in touched.items():
+                self._rebase(conn, kind, entity_id)
+        return problems
+
+    def apply_changes(
+        self, changes: Sequence[Mapping[str, Any]], server_seq: int
+    ) -> list[Mapping[str, Any]]:
+        """Apply the server's changes in order, rebase pending ops, move the cursor.
+
+        Returns the changes that were new to this cache (for live notices).
+        """
+        fresh: list[Mapping[str, Any]] = []
+        with self._lock, self.write_engine.begin() as conn:
+            cursor = int(self._get_state(conn, f"cursor:{self.project_id}") or "0")
+            shadowed = self._shadowed_ids(conn, [c["entity_id"] for c in changes])
+            touched: dict[str, EntityKind] = {}
+            plain: dict[EntityKind, list[Mapping[str, Any]]] = {}
+            for change in changes:
+                if int(change["seq"]) <= cursor:
+                    continue
+                fresh.append(change)
+                kind = EntityKind(change["entity"])
+                data = None if change.get("deleted") else change["data"]
+                if change["entity_id"] in shadowed:
+                    self._set_shadow(conn, kind, change["entity_id"], data)
+                    touched[change["entity_id"]] = kind
+                else:
+                    plain.setdefault(kind, []).append(change)
+            for kind, group in plain.items():
+                last: dict[str, Mapping[str, Any]] = {}
+                for change in group:
+                    last[change["entity_id"]] = change
+                t = table_of(kind)
+                ids = list(last)
+                for start in range(0, len(ids), CHUNK):
+                    conn.execute(delete(t).where(t.c.id.in_(ids[start : start + CHUNK])))
+                rows = [self._row_from_json(kind, c["data"]) for c in last.values()
+                        if not c.get("deleted") and c.get("data") is not None]
+                if rows:
+                    conn.execute(insert(t), rows)
+            for entity_id, kind in touched.items():
+                self._rebase(conn, kind, entity_id)
+            self._set_state(conn, f"cursor:{self.project_id}", str(max(cursor, server_seq)))
+        return fresh
+
+    def replace_with_snapshot(
+        self, project_id: str, entities: Mapping[str, Sequence[Mapping[str, Any]]], server_seq: int
+    ) -> int:
+        """Bootstrap (or re-bootstrap after a 410) from a snapshot, keeping the outbox."""
+        count = 0
+        with self._lock, self.write_engine.begin() as conn:
+            for kind in EntityKind:
+                t = table_of(kind)
+                column = t.c.id if kind is EntityKind.PROJECT else t.c.project_id
+                conn.execute(delete(t).where(column == project_id))
+            sh = ShadowRow.__table__  # type: ignore[attr-defined]
+            pending = set(conn.execute(select(sh.c.entity_id)).scalars())
+            for raw_kind, records in entities.items():
+                kind = EntityKind(raw_kind)
+                rows = []
+                for record in records:
+                    if record["id"] in pending:
+                        self._set_shadow(conn, kind, record["id"], record)
+                    rows.append(self._row_from_json(kind, record))
+                for start in range(0, len(rows), 5_000):
+                    conn.execute(insert(table_of(kind)), rows[start : start + 5_000])
+                count += len(rows)
+            for entity_id, kind_value in conn.execute(select(sh.c.entity_id, sh.c.entity)).all():
+                self._rebase(conn, EntityKind(kind_value), entity_id)
+            self._set_state(conn, f"cursor:{project_id}", str(server_seq))
+        self.project_id = self.project_id or project_id
+        return count
+
+    def drop_problem(self, op_id: str) -> None:
+        pt = ProblemRow.__table__  # type: ignore[attr-defined]
+        with self._lock, self.write_engine.begin() as conn:
+            conn.execute(delete(pt).where(pt.c.op_id == op_id))
+
+    def reapply_problem(self, op_id: str) -> Record | None:
+        """Submit a refused or conflicting change again, on top of the current state."""
+        problem = self.get(ProblemRow, op_id)
+        if problem is None:
+            raise NotFound("That problem was already dealt with.")
+        record = self.submit(
+            Change(EntityKind(problem.entity), problem.entity_id, OpAction(problem.action),
+                   problem.fields)
+        )
+        self.drop_problem(op_id)
+        return record
+
+    def _row_from_json(self, kind: EntityKind, data: Mapping[str, Any]) -> dict[str, Any]:
+        columns = table_of(kind).columns
+        row = {c.name: data[c.name] for c in columns if c.name in data}
+        row["pending"] = 0
+        return row
+
+    def _set_shadow(
+        self, conn: Connection, kind: EntityKind, entity_id: str, data: Mapping[str, Any] | None
+    ) -> None:
+        sh = ShadowRow.__table__  # type: ignore[attr-defined]
+        value = None if data is None else to_json(data)
+        updated = conn.execute(
+            update(sh).where(sh.c.entity_id == entity_id).values(data=value)
+        ).rowcount
+        if not updated:
+            conn.execute(insert(sh).values(entity_id=entity_id, entity=kind.value, data=value))
+
+    def _advance_shadow(
+        self, conn: Connection, kind: EntityKind, outbox_row: dict[str, Any], version: int | None
+    ) -> None:
+        """An op the server applied: apply it to the shadow too, until the feed brings truth."""
+        sh = ShadowRow.__table__  # type: ignore[attr-defined]
+        entity_id = outbox_row["entity_id"]
+        shadow = conn.execute(select(sh).where(sh.c.entity_id == entity_id)).mappings().first()
+        if shadow is None:
+            return
+        base = None if shadow["data"] is None else validate_record(kind, shadow["data"])
+        op = _op_from_outbox(self.client_id, outbox_row)
+        try:
+            new = apply_op(base, op, project_id=outbox_row["project_id"], actor=self.actor,
+                           now=op.client_time, policy=self.policy())
+        except DomainError:
+            return
+        if new is not None and version is not None:
+            new["version"] = version
+        self._set_shadow(conn, kind, entity_id, new)
+
+    def _rebase(self, conn: Connection, kind: EntityKind, entity_id: str) -> None:
+        """Row := the server's version, then every pending op on it, in order."""
+        sh = ShadowRow.__table__  # type: ignore[attr-defined]
+        ob = OutboxRow.__table__  # type: ignore[attr-defined]
+        shadow = conn.execute(select(sh).where(sh.c.entity_id == entity_id)).mappings().first()
+        if shadow is None:
+            return
+        t = table_of(kind)
+        ops = [
+            _op_from_outbox(self.client_id, dict(r))
+            for r in conn.execute(
+                select(ob).where(ob.c.entity_id == entity_id).order_by(ob.c.client_seq)
+            ).mappings()
+        ]
+        record = None if shadow["data"] is None else validate_record(kind, shadow["data"])
+        server_version = int(record["version"]) if record else 0
+        policy = self.policy() if kind is EntityKind.ISSUE and ops else None
+        for op in ops:
+            try:
+                record = apply_op(record, op, project_id=self.project_id or op.entity_id,
+                                  actor=self.actor, now=op.client_time, policy=policy)
+            except DomainError:
+                continue  # the server will refuse it too, and say why
+        conn.execute(delete(t).where(t.c.id == entity_id))
+        if record is not None:
+            record["version"] = server_version
+            record["pending"] = len(ops)
+            conn.execute(insert(t).values(**record))
+        if not ops:
+            conn.execute(delete(sh).where(sh.c.entity_id == entity_id))
+
+    # -- one function per kind of change -------------------------------------------------
+
+    def transition_number(self, number_id: str, to: PortState, **extra: Any) -> Record | None:
+        return self.submit(Change(EntityKind.NUMBER, number_id, OpAction.TRANSITION,
+                                  {"to": to.value, **extra}))
+
+    def transition_numbers(
+        self, number_ids: Iterable[str], to: PortState, **extra: Any
+    ) -> BulkOutcome:
+        """Move many numbers at once; each is checked, refusals are reported, not fatal."""
+        fields = {"to": to.value, **extra}
+        changes = [Change(EntityKind.NUMBER, nid, OpAction.TRANSITION, fields)
+                   for nid in number_ids]
+        outcome = BulkOutcome()
+        for start in range(0, len(changes), 5_000):
+            part = self.submit_many(changes[start : start + 5_000])
+            outcome.applied.extend(part.applied)
+            outcome.refused.extend(part.refused)
+        return outcome
+
+    def transition_order(self, order_id: str, to: PortState, **extra: Any) -> Record | None:
+        return self.submit(Change(EntityKind.PORT_ORDER, order_id, OpAction.TRANSITION,
+                                  {"to": to.value, **extra}))
+
+    def set_checklist_status(
+        self, item_id: str, to: ChecklistStatus, comment: str | None = None
+    ) -> Record | None:
+        fields: dict[str, Any] = {"to": to.value}
+        if comment is not None:
+            fields["comment"] = comment
+        return self.submit(Change(EntityKind.CHECKLIST_ITEM, item_id, OpAction.TRANSITION, fields))
+
+    def log_verification(
+        self,
+        test_case: str,
+        target: str,
+        result: VerificationResult,
+        *,
+        site_id: str | None = None,
+        number_id: str | None = None,
+        note: str = "",
+        mos: float | None = None,
+        loss_pct: float | None = None,
+    ) -> Record:
+        fields = {
+            "test_case": test_case, "target": target, "result": result.value,
+            "site_id": site_id, "number_id": number_id, "note": note,
+            "mos": mos, "loss_pct": loss_pct,
+        }
+        record = self.submit(Change(EntityKind.VERIFICATION, new_id(), OpAction.APPEND, fields))
+        assert record is not None
+        return record
+
+    def open_issue(
+        self,
+        title: str,
+        *,
+        priority: Priority = Priority.P3,
+        category: IssueCategory = IssueCategory.OTHER,
+        description: str = "",
+        site_id: str | None = None,
+        number_id: str | None = None,
+        verification_id: str | None = None,
+        assignee: str = "",
+        source: str = "team",
+    ) -> Record:
+        fields = {
+            "title": title, "priority": priority.value, "category": category.value,
+            "description": description, "site_id": site_id, "number_id": number_id,
+            "verification_id": verification_id, "assignee": assignee, "source": source,
+        }
+        record = self.submit(Change(EntityKind.ISSUE, new_id(), OpAction.CREATE, fields))
+        assert record is not None
+        return record
+
+    def transition_issue(self, issue_id: str, to: IssueState, **extra: Any) -> Record | None:
+        return self.submit(Change(EntityKind.ISSUE, issue_id, OpAction.TRANSITION,
+                                  {"to": to.value, **extra}))
+
+    def update_issue(self, issue_id: str, **fields: Any) -> Record | None:
+        return self.submit(Change(EntityKind.ISSUE, issue_id, OpAction.UPDATE, fields))
+
+    def add_issue_note(self, issue_id: str, body: str) -> Record:
+        if self.get(IssueRow, issue_id) is None:
+            raise NotFound(f"No issue with id {issue_id}.")
+        record = self.submit(Change(EntityKind.ISSUE_NOTE, new_id(), OpAction.APPEND,
+                                    {"issue_id": issue_id, "body": body}))
+        assert record is not None
+        return record
+
+    def record_decision(
+        self, decision: DecisionKind, reason: str, *, unmet: Sequence[str] = (),
+        override: bool = False,
+    ) -> Record:
+        record = self.submit(Change(EntityKind.DECISION, new_id(), OpAction.APPEND, {
+            "decision": decision.value, "reason": reason, "unmet": list(unmet),
+            "override": override,
+        }))
+        assert record is not None
+        return record
+
+    def update_record(self, kind: EntityKind, entity_id: str, **fields: Any) -> Record | None:
+        return self.submit(Change(kind, entity_id, OpAction.UPDATE, fields))
+
+    def create_numbers(self, rows: Iterable[Mapping[str, Any]]) -> BulkOutcome:
+        """Add numbers (an import): each row is validated; bad rows are refused by line."""
+        changes = [Change(EntityKind.NUMBER, new_id(), OpAction.CREATE, dict(row))
+                   for row in rows]
+        return self.submit_many(changes)
+
+    # -- loading a whole project (fixtures, snapshot) ------------------------------------
+
+    def write_document(self, doc: Iterable[tuple[EntityKind, Record]]) -> int:
+        """Write whole records as the server has them (no outbox): seed or snapshot."""
+        batches: dict[EntityKind, list[Record]] = {}
+        project_id = None
+        for kind, record in doc:
+            batches.setdefault(kind, []).append({**record, "pending": 0})
+            if kind is EntityKind.PROJECT:
+                project_id = record["id"]
+        count = 0
+        with self._lock, self.write_engine.begin() as conn:
+            for kind, rows in batches.items():
+                t = table_of(kind)
+                ids = [r["id"] for r in rows]
+                for start in range(0, len(ids), CHUNK):
+                    conn.execute(delete(t).where(t.c.id.in_(ids[start : start + CHUNK])))
+                for start in range(0, len(rows), 5_000):
+                    conn.execute(insert(t), rows[start : start + 5_000])
+                count += len(rows)
+        if project_id and not self.project_id:
+            self.project_id = project_id
+        return count
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def session(self) -> Session:
+        return Session(self.read_engine, expire_on_commit=False)
+
+    def get(self, model: type[T], entity_id: str) -> T | None:
+        with self.session() as s:
+            return s.get(model, entity_id)
+
+    def _all(self, model: type[T], *order: Any, **where: Any) -> list[T]:
+        with self.session() as s:
+            stmt = sm_select(model).where(col(model.project_id) == self.project_id)  # type: ignore[attr-defined]
+            for name, value in where.items():
+                stmt = stmt.where(getattr(model, name) == value)
+            return list(s.exec(stmt.order_by(*order)).all())
+
+    def project(self) -> ProjectRow | None:
+        return self.get(ProjectRow, self.project_id) if self.project_id else None
+
+    def projects(self) -> list[ProjectRow]:
+        with self.session() as s:
+            return list(s.exec(sm_select(ProjectRow).order_by(col(ProjectRow.name))).all())
+
+    def sites(self) -> list[SiteRow]:
+        return self._all(SiteRow, col(SiteRow.code))
+
+    def milestones(self) -> list[MilestoneRow]:
+        return self._all(MilestoneRow, col(MilestoneRow.due_at))
+
+    def members(self) -> list[MemberRow]:
+        return self._all(MemberRow, col(MemberRow.display_name))
+
+    def orders(self) -> list[PortOrderRow]:
+        return self._all(PortOrderRow, col(PortOrderRow.requested_foc), col(PortOrderRow.pon))
+
+    def checklist(self) -> list[ChecklistItemRow]:
+        return self._all(ChecklistItemRow, col(ChecklistItemRow.sort_order),
+                         col(ChecklistItemRow.key))
+
+    def verifications(self) -> list[VerificationRow]:
+        return self._all(VerificationRow, col(VerificationRow.tested_at))
+
+    def issues(self) -> list[IssueRow]:
+        return self._all(IssueRow, col(IssueRow.opened_at))
+
+    def issue_notes(self, issue_id: str) -> list[IssueNoteRow]:
+        return self._all(IssueNoteRow, col(IssueNoteRow.at), issue_id=issue_id)
+
+    def decisions(self) -> list[DecisionRow]:
+        return self._all(DecisionRow, col(DecisionRow.at))
+
+    def number_by_e164(self, e164: str) -> NumberRow | None:
+        with self.session() as s:
+            stmt = sm_select(NumberRow).where(
+                col(NumberRow.project_id) == self.project_id, col(NumberRow.e164) == e164
+            )
+            return s.exec(stmt).first()
+
+    def numbers_page(self, query: NumberQuery, offset: int, limit: int) -> list[NumberRow]:
+        with self.read_engine.connect() as conn:
+            rows = conn.execute(query.select_page(offset, limit)).mappings().all()
+        return [NumberRow.model_construct(**row) for row in rows]
+
+    def count_numbers(self, query: NumberQuery) -> int:
+        with self.read_engine.connect() as conn:
+            return int(conn.execute(query.select_count()).scalar_one())
+
+    def number_ids(self, query: NumberQuery) -> list[str]:
+        with self.read_engine.connect() as conn:
+            return list(conn.execute(query.select_ids()).scalars())
+
+    def number_state_counts(self, **where: str) -> dict[PortState, int]:
+        t = table_of(EntityKind.NUMBER)
+        conds = [t.c.project_id == self.project_id]
+        conds += [t.c[name] == value for name, value in where.items()]
+        stmt = select(t.c.porting_state, func.count()).where(and_(*conds)).group_by(
+            t.c.porting_state
+        )
+        with self.read_engine.connect() as conn:
+            return {PortState(state): int(n) for state, n in conn.execute(stmt)}
+
+    def counts_by_order(self) -> dict[str, dict[PortState, int]]:
+        t = table_of(EntityKind.NUMBER)
+        stmt = (
+            select(t.c.order_id, t.c.porting_state, func.count())
+            .where(t.c.project_id == self.project_id)
+            .group_by(t.c.order_id, t.c.porting_state)
+        )
+        counts: dict[str, dict[PortState, int]] = {}
+        with self.read_engine.connect() as conn:
+            for order_id, state, n in conn.execute(stmt):
+                counts.setdefault(order_id or "", {})[PortState(state)] = int(n)
+        return counts
+
+    def carriers(self) -> list[str]:
+        return sorted({order.carrier for order in self.orders()})
+
+    def gate(self) -> GateResult:
+        return evaluate_gate(
+            checklist=self.checklist(), orders=self.orders(), sites=self.sites(),
+            issues=self.issues(),
+        )
+
+    # -- outbox and problems (read by the sync engine and the status line) ---------------
+
+    def outbox_count(self) -> int:
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        with self.read_engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+
+    def outbox_batch(self, limit: int = 500) -> list[Op]:
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        with self.read_engine.connect() as conn:
+            rows = conn.execute(select(t).order_by(t.c.client_seq).limit(limit)).mappings()
+            return [_op_from_outbox(self.client_id, dict(r)) for r in rows]
+
+    def problems(self) -> list[ProblemRow]:
+        with self.session() as s:
+            stmt = sm_select(ProblemRow).where(col(ProblemRow.project_id) == self.project_id)
+            return list(s.exec(stmt.order_by(col(ProblemRow.at).desc())).all())
+
+    def iter_records(self, kind: EntityKind) -> Iterator[Record]:
+        t = table_of(kind)
+        with self.read_engine.connect() as conn:
+            for row in conn.execute(select(t).where(t.c.project_id == self.project_id)).mappings():
+                yield dict(row)
+
+
+def _op_from_outbox(client_id: str, row: Mapping[str, Any]) -> Op:
+    return Op(
+        op_id=row["op_id"], client_id=client_id, client_seq=row["client_seq"],
+        entity=EntityKind(row["entity"]), entity_id=row["entity_id"],
+        action=OpAction(row["action"]), fields=row["fields"],
+        base_version=row["base_version"], client_time=row["client_time"],
+    )
+
+
+def _label(record: Mapping[str, Any] | None) -> str:
+    if not record:
+        return "?"
+    for name in ("e164", "ref", "key", "pon", "code", "name", "title"):
+        if record.get(name):
+            return str(record[name])
+    return str(record.get("id", "?"))
+
+
+def to_json(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as plain JSON values (for the shadow table and the wire)."""
+    data = to_jsonable_python({k: v for k, v in record.items() if k != "pending"})
+    assert isinstance(data, dict)
+    return data
+
+
+def _jsonable(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Op fields as JSON values: the outbox stores them and the server receives them."""
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, datetime):
+            out[name] = value.isoformat()
+        elif isinstance(value, (list, tuple)):
+            out[name] = [v.value if hasattr(v, "value") else v for v in value]
+        elif hasattr(value, "value") and isinstance(value.value, str):
+            out[name] = value.value
+        else:
+            out[name] = value
+    return out
+
+
+__all__ = ["BulkOutcome", "Change", "EntityBase", "LocalStore", "Refusal"]

@@ -1,0 +1,94 @@
+"""Paged, indexed queries over the numbers of a project: fast at 100,000 rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+
+from golive_tui.domain.enums import PortState
+from golive_tui.domain.phone import digits_for_search
+from golive_tui.store.tables import NumberRow, PortOrderRow
+
+N = NumberRow.__table__.c  # type: ignore[attr-defined]
+ORD = PortOrderRow.__table__.c  # type: ignore[attr-defined]
+
+
+class NumberSort(StrEnum):
+    NUMBER = "e164"
+    STATE = "porting_state"
+    SITE = "site_id"
+    ORDER = "order_id"
+
+
+@dataclass(frozen=True)
+class NumberQuery:
+    """What the porting tracker shows: every filter is optional and they combine with AND."""
+
+    project_id: str
+    states: frozenset[PortState] = frozenset()
+    site_id: str | None = None
+    order_id: str | None = None
+    carrier: str | None = None
+    #: free text: digits typed in any format, or words matched against the assignee
+    text: str = ""
+    sort: NumberSort = NumberSort.NUMBER
+    descending: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_(self, **changes: Any) -> NumberQuery:
+        return replace(self, **changes)
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.states or self.site_id or self.order_id or self.carrier or self.text)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = [N.project_id == self.project_id]
+        if self.states:
+            conds.append(N.porting_state.in_(sorted(s.value for s in self.states)))
+        if self.site_id:
+            conds.append(N.site_id == self.site_id)
+        if self.order_id:
+            conds.append(N.order_id == self.order_id)
+        if self.carrier:
+            orders = select(ORD.id).where(
+                and_(ORD.project_id == self.project_id, ORD.carrier == self.carrier)
+            )
+            conds.append(N.order_id.in_(orders))
+        text = self.text.strip()
+        if text:
+            digits = digits_for_search(text)
+            if digits:
+                conds.append(N.e164.contains(digits, autoescape=True))
+            else:
+                conds.append(
+                    or_(
+                        N.assigned_to.icontains(text, autoescape=True),
+                        N.rejection_code.icontains(text, autoescape=True),
+                    )
+                )
+        return conds
+
+    def select_page(self, offset: int, limit: int) -> Select[Any]:
+        column = N[self.sort.value]
+        order = [column.desc() if self.descending else column.asc()]
+        if self.sort is not NumberSort.NUMBER:
+            order.append(N.e164.asc())
+        return (
+            select(NumberRow.__table__)  # type: ignore[attr-defined]
+            .where(and_(*self.conditions()))
+            .order_by(*order)
+            .offset(offset)
+            .limit(limit)
+        )
+
+    def select_count(self) -> Select[Any]:
+        return select(func.count()).select_from(NumberRow.__table__).where(  # type: ignore[attr-defined]
+            and_(*self.conditions())
+        )
+
+    def select_ids(self) -> Select[Any]:
+        return select(N.id).where(and_(*self.conditions())).order_by(N.e164)
