@@ -1,0 +1,3 @@
+from golive_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""The ``golive`` command: the app, the demo, connecting, the server and its admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from golive_tui import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="golive",
+        description="The terminal command center for go-live day of a Zoom Phone rollout.",
+    )
+    parser.add_argument("--version", action="version", version=f"golive {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="open the app on the connected server (the default)")
+    run.add_argument("--cache", type=Path, help="use this cache file")
+
+    demo = sub.add_parser(
+        "demo", help="open the app on the demo go-live (an embedded server on this machine)"
+    )
+    demo.add_argument("--offline", action="store_true",
+                      help="no server at all: the app works on a local cache only")
+    demo.add_argument("--dir", type=Path,
+                      help="keep the demo's server database and cache here (default: a temp dir)")
+    demo.add_argument("--theme", help="golive-dark, golive-light or golive-high-contrast")
+
+    smoke = sub.add_parser("smoke", help="start the app headless on the demo data and exit")
+    smoke.add_argument("--dir", type=Path, help="where to put the temporary cache")
+
+    try:
+        from golive_tui.sync.connect import add_connect_arguments
+    except ImportError:
+        pass
+    else:
+        connect = sub.add_parser("connect", help="connect to a golive server with a token")
+        add_connect_arguments(connect)
+
+    try:
+        from golive_tui.server.cli import register
+    except ImportError:
+        pass
+    else:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    if command == "demo":
+        return _demo(args)
+    if command == "smoke":
+        return _smoke(args)
+    if command == "run":
+        return _run(args)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    result = handler(args)
+    return int(result or 0)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from golive_tui.tui.demo import run_demo
+
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="golive-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    return run_demo(workdir, offline=args.offline, theme=args.theme)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        from golive_tui.tui.connected import run_connected
+    except ImportError:
+        print(
+            "golive is not connected to a server. Try the demo with `golive demo`.",
+            file=sys.stderr,
+        )
+        return 2
+    return run_connected(cache=getattr(args, "cache", None))
+
+
+def _smoke(args: argparse.Namespace) -> int:
+    """Start the app headless on the demo data: proves an install works end to end."""
+    from golive_tui.tui.factory import create_demo_app
+
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="golive-smoke-"))
+    app = create_demo_app(workdir / "cache.db")
+
+    async def drive() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await asyncio.wait_for(app.store_ready.wait(), timeout=60)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            store = app.store
+            assert store is not None
+            project = store.project()
+            assert project is not None, "the demo project did not load"
+            return f"{type(app.screen).__name__} on {project.customer}"
+
+    print(f"smoke ok: {asyncio.run(drive())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

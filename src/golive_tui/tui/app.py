@@ -1,0 +1,199 @@
+"""The golive app: a mode per job, one shared cache, changes that never block the screen."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from golive_tui.resources import styles_dir
+from golive_tui.tui.commands import GoLiveCommands
+from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
+from golive_tui.tui.screens.checklist import ChecklistScreen
+from golive_tui.tui.screens.dashboard import DashboardScreen
+from golive_tui.tui.screens.help import HelpScreen
+from golive_tui.tui.screens.issues import IssueQueueScreen
+from golive_tui.tui.screens.porting import PortingScreen
+from golive_tui.tui.screens.verification import VerificationLogScreen
+from golive_tui.tui.themes import THEMES
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+
+R = TypeVar("R")
+
+MODE_TITLES: dict[str, str] = {
+    "dashboard": "Dashboard",
+    "checklist": "Checklist",
+    "porting": "Porting",
+    "verification": "Verification",
+    "issues": "Issues",
+}
+
+
+@dataclass(frozen=True)
+class LocalStatus:
+    """Status when no server is configured: changes stay in the cache's outbox."""
+
+    state: str = "local"
+    queued: int = 0
+    last_sync: datetime | None = None
+    conflicts: int = 0
+    last_error: str | None = None
+
+
+class GoLiveApp(App[None]):
+    """The go-live command center."""
+
+    TITLE = "golive"
+    CSS_PATH = [str(path) for path in sorted(styles_dir().glob("*.tcss"))]
+    COMMANDS = App.COMMANDS | {GoLiveCommands}
+    MODES: ClassVar[dict[str, Any]] = {
+        "dashboard": DashboardScreen,
+        "checklist": ChecklistScreen,
+        "porting": PortingScreen,
+        "verification": VerificationLogScreen,
+        "issues": IssueQueueScreen,
+    }
+    DEFAULT_MODE = "dashboard"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('dashboard')", "Dash", id="mode.dashboard"),
+        Binding("2", "switch_mode('checklist')", "Check", id="mode.checklist"),
+        Binding("3", "switch_mode('porting')", "Port", id="mode.porting"),
+        Binding("4", "switch_mode('verification')", "Verify", id="mode.verification"),
+        Binding("5", "switch_mode('issues')", "Issues", id="mode.issues"),
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        open_store: Callable[[], LocalStore],
+        *,
+        start_sync: Callable[[GoLiveApp, LocalStore], Any] | None = None,
+        keymap: dict[str, str] | None = None,
+        theme: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self._clock = clock
+        self._open_store = open_store
+        self._start_sync = start_sync
+        self._keymap = keymap or {}
+        self._theme_name = theme
+        self.store: LocalStore | None = None
+        self.engine: Any = None
+        self.sync_status: Any = LocalStatus()
+        self.store_ready = asyncio.Event()
+
+    def now(self) -> datetime:
+        """The time every screen shows and counts from (fixed in tests, so screens are)."""
+        return self._clock() if self._clock is not None else datetime.now(UTC)
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = self._theme_name or "golive-dark"
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        self._open()
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def _open(self) -> LocalStore:
+        # Opening the cache imports the database stack: off the event loop, after first paint.
+        return self._open_store()
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "open" and event.state is WorkerState.SUCCESS:
+            self.store = worker.result
+            self.store_ready.set()
+            self.refresh_status()
+            if self._start_sync is not None:
+                self.engine = self._start_sync(self, self.store)
+            self.screen.post_message(StoreReady())
+        elif event.state is WorkerState.ERROR:
+            error = worker.error
+            if worker.group == "open":
+                self.notify(f"Cannot open the cache: {error}", severity="error", timeout=30)
+            else:
+                self.notify(f"Something went wrong: {error}", severity="error", timeout=10)
+
+    # -- changes --------------------------------------------------------------------------
+
+    def run_change(
+        self,
+        change: Callable[[LocalStore], R],
+        *,
+        kinds: frozenset[str] | None = None,
+        done: Callable[[R], None] | None = None,
+        success: str | None = None,
+    ) -> None:
+        """Apply a change to the cache in a thread; a refusal becomes a clear notice."""
+        self._run_change(change, kinds, done, success)
+
+    @work(thread=True, group="change", exit_on_error=False)
+    def _run_change(
+        self,
+        change: Callable[[LocalStore], R],
+        kinds: frozenset[str] | None,
+        done: Callable[[R], None] | None,
+        success: str | None,
+    ) -> None:
+        from golive_tui.domain.errors import DomainError
+
+        assert self.store is not None
+        try:
+            result = change(self.store)
+        except DomainError as exc:
+            self.call_from_thread(self.notify, exc.message, title="Refused",
+                                  severity="error", timeout=8)
+            return
+        self.call_from_thread(self._changed, kinds, done, result, success)
+
+    def _changed(
+        self,
+        kinds: frozenset[str] | None,
+        done: Callable[[Any], None] | None,
+        result: Any,
+        success: str | None,
+    ) -> None:
+        if success:
+            self.notify(success, timeout=3)
+        if done is not None:
+            done(result)
+        self.broadcast_changed(kinds)
+        if self.engine is not None and hasattr(self.engine, "kick"):
+            self.engine.kick()
+
+    def broadcast_changed(self, kinds: frozenset[str] | None = None) -> None:
+        self.screen.post_message(DataChanged(kinds))
+        self.refresh_status()
+
+    @work(thread=True, group="status", exclusive=True, exit_on_error=False)
+    def refresh_status(self) -> None:
+        if self.store is None or self.engine is not None:
+            return
+        status = LocalStatus(queued=self.store.outbox_count(),
+                             conflicts=len(self.store.problems()))
+        self.call_from_thread(self.set_sync_status, status)
+
+    def set_sync_status(self, status: Any) -> None:
+        self.sync_status = status
+        self.screen.post_message(SyncStatusChanged(status))
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())

@@ -1,0 +1,51 @@
+"""Command palette: every screen and every action of the current screen."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from golive_tui.tui.app import GoLiveApp
+
+
+class GoLiveCommands(Provider):
+    """Jump to any screen, or run any action the focused screen offers."""
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        app: GoLiveApp = self.app  # type: ignore[assignment]
+        from golive_tui.tui.app import MODE_TITLES
+
+        commands: list[tuple[str, str, object]] = [
+            (f"Go to {title}", f"Open the {title.lower()} screen",
+             partial(app.switch_mode, mode))
+            for mode, title in MODE_TITLES.items()
+        ]
+        commands.append(("Help: keys of this screen", "List every key binding",
+                         app.action_help))
+        for theme in ("golive-dark", "golive-light", "golive-high-contrast"):
+            commands.append((f"Theme: {theme}", "Switch the colour theme",
+                             partial(setattr, app, "theme", theme)))
+        screen = app.screen
+        for binding in getattr(screen, "BINDINGS", []):
+            if not hasattr(binding, "action") or not binding.description:
+                continue
+            commands.append((
+                f"{binding.description}",
+                f"{type(screen).__name__.replace('Screen', '')}: key {binding.key_display or binding.key}",
+                partial(screen.run_action, binding.action),
+            ))
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]

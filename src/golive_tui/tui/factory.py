@@ -1,0 +1,51 @@
+"""One factory builds the app for the CLI and for the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from golive_tui.domain.enums import Role
+from golive_tui.tui.app import GoLiveApp
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+
+
+def open_demo_cache(
+    path: Path, *, actor: str = "demo", role: Role = Role.IPM, demo_day: date | None = None
+) -> LocalStore:
+    """A cache holding the demo go-live, loaded from fixtures/ the first time."""
+    from golive_tui.domain.project_doc import load_demo
+    from golive_tui.store.local import LocalStore
+
+    store = LocalStore(path, actor=actor, role=role)
+    if not store.project_id:
+        store.write_document(load_demo(demo_day=demo_day))
+    return store
+
+
+def create_app(
+    open_store: Callable[[], LocalStore],
+    *,
+    start_sync: Callable[[GoLiveApp, LocalStore], Any] | None = None,
+    keymap: dict[str, str] | None = None,
+    theme: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> GoLiveApp:
+    return GoLiveApp(open_store, start_sync=start_sync, keymap=keymap, theme=theme, clock=clock)
+
+
+def create_demo_app(
+    cache_path: Path, *, demo_day: date | None = None, actor: str = "demo",
+    role: Role = Role.IPM, theme: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> GoLiveApp:
+    """The app on a local demo cache, with no server: what the Pilot tests drive."""
+    return create_app(
+        lambda: open_demo_cache(cache_path, actor=actor, role=role, demo_day=demo_day),
+        theme=theme,
+        clock=clock,
+    )

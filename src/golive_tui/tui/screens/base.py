@@ -1,0 +1,110 @@
+"""What every golive screen shares: a title line, the sync status, the footer, reloads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
+from golive_tui.tui.widgets.status import SyncStatusBar
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+    from golive_tui.tui.app import GoLiveApp
+
+
+class ScreenTitle(Static):
+    """The first line: where you are and on which project."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__(id="screen-title")
+        self.title_text = title
+        self.project_text = ""
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" golive ", style="bold reverse")
+        text.append(f" {self.title_text} ", style="bold")
+        if self.project_text:
+            text.append(f" {self.project_text}", style="dim")
+        return text
+
+
+class GoLiveScreen(Screen[None]):
+    """Base of the five mode screens. Subclasses compose a body and load their data."""
+
+    SCREEN_TITLE: ClassVar[str] = ""
+    #: entity kinds whose changes make this screen reload
+    WATCHES: ClassVar[frozenset[str]] = frozenset()
+
+    @property
+    def golive(self) -> GoLiveApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def store(self) -> LocalStore | None:
+        return self.golive.store
+
+    def compose(self) -> ComposeResult:
+        yield ScreenTitle(self.SCREEN_TITLE)
+        yield from self.compose_body()
+        yield SyncStatusBar()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.query_one(SyncStatusBar).status = self.golive.sync_status
+        if self.store is not None:
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.query_one(SyncStatusBar).status = self.golive.sync_status
+        if self.store is not None:
+            self.reload()
+
+    @on(StoreReady)
+    def _store_ready(self) -> None:
+        self.reload()
+
+    @on(DataChanged)
+    def _data_changed(self, event: DataChanged) -> None:
+        if self.store is not None and (not self.WATCHES or event.touches(*self.WATCHES)):
+            self.reload()
+
+    @on(SyncStatusChanged)
+    def _status(self, event: SyncStatusChanged) -> None:
+        self.query_one(SyncStatusBar).status = event.status
+
+    def reload(self) -> None:
+        """Load this screen's data off the event loop, then show it."""
+        self._load()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        data = self.load(store)
+        project = store.project()
+        self.app.call_from_thread(self._loaded, data, project)
+
+    def _loaded(self, data: Any, project: Any) -> None:
+        if project is not None:
+            title = self.query_one(ScreenTitle)
+            title.project_text = f"{project.customer} · {project.name}"
+            title.refresh()
+        self.show(data)
+
+    def load(self, store: LocalStore) -> Any:
+        """Runs in a thread: read what the screen needs from the cache."""
+        return None
+
+    def show(self, data: Any) -> None:
+        """Runs on the event loop: put the loaded data on screen."""

@@ -1,0 +1,501 @@
+"""The number-porting tracker: every number, its order, carrier, FOC and state.
+
+The numbers list is paged from SQLite: the table only ever holds one screenful, so it is
+as fast with 100,000 numbers as with 100.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Input, Select, Static
+
+from golive_tui.domain.enums import PortState, RejectionCode
+from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
+from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.widgets.picker import ChoiceModal
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import BulkOutcome, LocalStore
+    from golive_tui.store.queries import NumberQuery
+
+STATE_STYLE: dict[PortState, str] = {
+    PortState.DRAFT: "dim",
+    PortState.LOA_PENDING: "yellow",
+    PortState.SUBMITTED: "cyan",
+    PortState.FOC_CONFIRMED: "bold cyan",
+    PortState.PORTED: "green",
+    PortState.VERIFIED: "bold green",
+    PortState.REJECTED: "bold red",
+    PortState.CANCELLED: "dim strike",
+    PortState.NOT_PORTABLE: "red",
+    PortState.SNAPBACK_REQUESTED: "bold magenta",
+}
+
+
+def state_text(state: PortState) -> Text:
+    return Text(state.value.replace("_", " "), style=STATE_STYLE.get(state, ""))
+
+
+def national(e164: str) -> str:
+    if e164.startswith("+1") and len(e164) == 12:
+        return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
+    return e164
+
+
+class PagedTable(DataTable[Any]):
+    """A DataTable holding one page; moving past its edges asks the screen for more."""
+
+    class Edge(Message):
+        def __init__(self, step: int, keep_row: bool = False) -> None:
+            super().__init__()
+            self.step = step
+            self.keep_row = keep_row
+
+    def action_cursor_down(self) -> None:
+        if self.row_count and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.Edge(+1))
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0:
+            self.post_message(self.Edge(-1))
+        else:
+            super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self.post_message(self.Edge(+1, keep_row=True))
+
+    def action_page_up(self) -> None:
+        self.post_message(self.Edge(-1, keep_row=True))
+
+    def action_scroll_home(self) -> None:
+        self.post_message(self.Edge(-(10**9)))
+
+    def action_scroll_end(self) -> None:
+        self.post_message(self.Edge(10**9))
+
+
+@dataclass
+class Page:
+    query: NumberQuery
+    offset: int
+    total: int
+    rows: list[Any]
+    sites: dict[str, str] = field(default_factory=dict)
+    orders: dict[str, Any] = field(default_factory=dict)
+    counts: dict[PortState, int] = field(default_factory=dict)
+
+
+class PortingScreen(GoLiveScreen):
+    """Numbers and port orders; filter, select, move in bulk."""
+
+    SCREEN_TITLE = "Porting"
+    WATCHES = frozenset({"number", "port_order", "site"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Find", id="porting.find", key_display="/"),
+        Binding("space", "toggle_select", "Select", id="porting.select"),
+        Binding("n", "advance", "Next state", id="porting.advance"),
+        Binding("t", "transition", "Move to…", id="porting.transition"),
+        Binding("a", "select_filter", "Select all", id="porting.select_all", show=False),
+        Binding("escape", "clear", "Clear", id="porting.clear", show=False),
+        Binding("o", "toggle_orders", "Orders", id="porting.orders"),
+        Binding("r", "filter_rejected", "Rejected", id="porting.rejected", show=False),
+        Binding("c", "copy", "Copy number", id="porting.copy", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state: NumberQuery | None = None
+        self.offset = 0
+        self.page: Page | None = None
+        self.selected: set[str] = set()
+        self.filter_selected = False
+        self._pending_cursor: int | str | None = 0
+        self.orders_view = False
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="porting-filters"):
+            yield Input(placeholder="/ number, name or code", id="porting-search", compact=True)
+            yield Select[str](
+                [(s.value.replace("_", " "), s.value) for s in PortState],
+                prompt="state", id="filter-state", compact=True,
+            )
+            yield Select[str]([], prompt="site", id="filter-site", compact=True)
+            yield Select[str]([], prompt="order", id="filter-order", compact=True)
+            yield Select[str]([], prompt="carrier", id="filter-carrier", compact=True)
+        table = PagedTable(id="numbers", cursor_type="row", zebra_stripes=True)
+        table.add_column("", key="sel", width=1)
+        table.add_column("Number", key="number", width=14)
+        table.add_column("State", key="state", width=13)
+        table.add_column("Site", key="site", width=5)
+        table.add_column("Order", key="order", width=10)
+        table.add_column("Type", key="type", width=9)
+        table.add_column("Assigned to", key="assigned")
+        table.add_column("Code", key="code")
+        yield table
+        orders = DataTable[Any](id="orders", cursor_type="row", zebra_stripes=True)
+        orders.display = False
+        yield orders
+        yield Static(id="porting-info")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        orders = self.query_one("#orders", DataTable)
+        for label, key in (("PON", "pon"), ("Carrier", "carrier"), ("BTN", "btn"),
+                           ("LOA", "loa"), ("Requested FOC", "req"), ("Confirmed FOC", "foc"),
+                           ("Status", "status"), ("Code", "code"), ("Numbers", "numbers"),
+                           ("By state", "states")):
+            orders.add_column(label, key=key)
+
+    def on_resize(self) -> None:
+        if self.store is not None and self.page is not None:
+            self.reload()
+
+    @property
+    def page_size(self) -> int:
+        table = self.query_one("#numbers", PagedTable)
+        height = table.size.height or (self.app.size.height - 7)
+        return max(5, height - 1)
+
+    # -- loading --------------------------------------------------------------------------
+
+    def current_query(self, store: LocalStore) -> NumberQuery:
+        from golive_tui.store.queries import NumberQuery
+
+        if self.query_state is None or self.query_state.project_id != store.project_id:
+            self.query_state = NumberQuery(project_id=store.project_id)
+        return self.query_state
+
+    def load(self, store: LocalStore) -> Page:
+        query = self.current_query(store)
+        size = self.page_size
+        total = store.count_numbers(query)
+        last = max(0, (total - 1) // size * size)
+        offset = min(max(0, self.offset), last)
+        rows = store.numbers_page(query, offset, size)
+        page = Page(query, offset, total, rows)
+        page.sites = {site.id: site.code for site in store.sites()}
+        page.orders = {order.id: order for order in store.orders()}
+        page.counts = store.number_state_counts()
+        if self.orders_view:
+            page.orders_counts = store.counts_by_order()  # type: ignore[attr-defined]
+        return page
+
+    def show(self, data: Page) -> None:
+        self.page = data
+        self.offset = data.offset
+        self._fill_filters(data)
+        if self.orders_view:
+            self._show_orders(data)
+        self._show_numbers(data)
+        self._show_info()
+
+    def _fill_filters(self, page: Page) -> None:
+        site_select = self.query_one("#filter-site", Select)
+        if not site_select.is_mounted or getattr(site_select, "_golive_filled", False):
+            return
+        site_select.set_options(sorted((code, sid) for sid, code in page.sites.items()))
+        self.query_one("#filter-order", Select).set_options(
+            sorted((o.pon, oid) for oid, o in page.orders.items())
+        )
+        carriers = sorted({o.carrier for o in page.orders.values()})
+        self.query_one("#filter-carrier", Select).set_options([(c, c) for c in carriers])
+        site_select._golive_filled = True  # type: ignore[attr-defined]
+
+    def _show_numbers(self, page: Page) -> None:
+        table = self.query_one("#numbers", PagedTable)
+        cursor = table.cursor_row
+        table.clear()
+        for row in page.rows:
+            order = page.orders.get(row.order_id or "")
+            selected = self.filter_selected or row.id in self.selected
+            state = state_text(row.porting_state)
+            if row.pending:
+                state.append(" •", style="yellow")
+            table.add_row(
+                Text("✓", style="bold green") if selected else "",
+                national(row.e164),
+                state,
+                page.sites.get(row.site_id or "", ""),
+                order.pon if order else "",
+                row.number_type.value.replace("_", " "),
+                row.assigned_to,
+                Text(row.rejection_code or "", style="red"),
+                key=row.id,
+            )
+        target = self._pending_cursor
+        self._pending_cursor = None
+        if isinstance(target, str):
+            index = next((i for i, r in enumerate(page.rows) if r.id == target), 0)
+        elif isinstance(target, int):
+            index = target if target >= 0 else len(page.rows) + target
+        else:
+            index = cursor
+        if page.rows:
+            table.move_cursor(row=max(0, min(index, len(page.rows) - 1)), scroll=False)
+
+    def _show_orders(self, page: Page) -> None:
+        table = self.query_one("#orders", DataTable)
+        table.clear()
+        counts = getattr(page, "orders_counts", {})
+        tz = ZoneInfo("America/New_York")
+        for order in page.orders.values():
+            by_state = counts.get(order.id, {})
+            summary = Text()
+            for state, n in sorted(by_state.items(), key=lambda kv: list(PortState).index(kv[0])):
+                summary.append(f"{state.value.replace('_', ' ')} {n}  ",
+                               style=STATE_STYLE.get(state, ""))
+            table.add_row(
+                order.pon, order.carrier, national(order.btn) if order.btn else "",
+                order.loa_id or "—", _when(order.requested_foc, tz), _when(order.confirmed_foc, tz),
+                state_text(order.status), Text(order.rejection_code or "", style="red"),
+                str(sum(by_state.values())), summary, key=order.id,
+            )
+
+    def _show_info(self) -> None:
+        page = self.page
+        info = self.query_one("#porting-info", Static)
+        if page is None:
+            info.update("loading…")
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if page.total:
+            text.append(f"{page.offset + 1:,}–{page.offset + len(page.rows):,} of {page.total:,}",
+                        style="bold")
+        else:
+            text.append("no numbers match", style="bold yellow")
+        if self.filter_selected:
+            text.append(f"  all {page.total:,} in filter selected", style="bold green")
+        elif self.selected:
+            text.append(f"  {len(self.selected):,} selected", style="bold green")
+        if not page.query.is_filtered:
+            for state in (PortState.FOC_CONFIRMED, PortState.PORTED, PortState.REJECTED):
+                n = page.counts.get(state, 0)
+                if n:
+                    text.append(f"  {state.value.replace('_', ' ')} {n:,}",
+                                style=STATE_STYLE[state])
+        info.update(text)
+
+    # -- filters --------------------------------------------------------------------------
+
+    def _set_query(self, **changes: Any) -> None:
+        if self.query_state is None:
+            return
+        self.query_state = self.query_state.with_(**changes)
+        self.offset = 0
+        self.filter_selected = False
+        self._pending_cursor = 0
+        self.reload()
+
+    @on(Input.Changed, "#porting-search")
+    def _search(self, event: Input.Changed) -> None:
+        self._set_query(text=event.value)
+
+    @on(Input.Submitted, "#porting-search")
+    def _search_done(self) -> None:
+        self.query_one("#numbers").focus()
+
+    @on(Select.Changed)
+    def _filter(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.BLANK else str(event.value)
+        name = event.select.id
+        if name == "filter-state":
+            self._set_query(states=frozenset({PortState(value)}) if value else frozenset())
+        elif name == "filter-site":
+            self._set_query(site_id=value)
+        elif name == "filter-order":
+            self._set_query(order_id=value)
+        elif name == "filter-carrier":
+            self._set_query(carrier=value)
+
+    def action_focus_search(self) -> None:
+        self.query_one("#porting-search", Input).focus()
+
+    def action_filter_rejected(self) -> None:
+        self.query_one("#filter-state", Select).value = PortState.REJECTED.value
+
+    def focus_record(self, record_id: str) -> None:
+        """Show the numbers of a port order (from the dashboard's gate list)."""
+        if self.page and record_id in self.page.orders:
+            self.query_one("#filter-order", Select).value = record_id
+
+    # -- paging ---------------------------------------------------------------------------
+
+    @on(PagedTable.Edge)
+    def _edge(self, event: PagedTable.Edge) -> None:
+        page = self.page
+        if page is None:
+            return
+        size = self.page_size
+        last = max(0, (page.total - 1) // size * size)
+        new = max(0, min(last, page.offset + event.step * size))
+        if new == page.offset:
+            return
+        if event.keep_row:
+            self._pending_cursor = self.query_one("#numbers", PagedTable).cursor_row
+        else:
+            self._pending_cursor = 0 if event.step > 0 else -1
+        self.offset = new
+        self.reload()
+
+    # -- selection and changes ------------------------------------------------------------
+
+    def _current_id(self) -> str | None:
+        table = self.query_one("#numbers", PagedTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+
+    def action_toggle_select(self) -> None:
+        number_id = self._current_id()
+        if number_id is None:
+            return
+        if self.filter_selected:
+            self.filter_selected = False
+        elif number_id in self.selected:
+            self.selected.discard(number_id)
+        else:
+            self.selected.add(number_id)
+        table = self.query_one("#numbers", PagedTable)
+        row = table.cursor_row
+        mark = Text("✓", style="bold green") if number_id in self.selected else ""
+        table.update_cell(number_id, "sel", mark)
+        if row < table.row_count - 1:
+            table.move_cursor(row=row + 1)
+        self._show_info()
+
+    def action_select_filter(self) -> None:
+        self.filter_selected = True
+        self.selected.clear()
+        if self.page:
+            self._show_numbers(self.page)
+        self._show_info()
+
+    def action_clear(self) -> None:
+        if self.selected or self.filter_selected:
+            self.selected.clear()
+            self.filter_selected = False
+            if self.page:
+                self._show_numbers(self.page)
+            self._show_info()
+        elif self.query_state is not None and self.query_state.is_filtered:
+            for select in self.query(Select):
+                select.clear()
+            self.query_one("#porting-search", Input).value = ""
+
+    def _targets(self) -> tuple[str, list[str] | None]:
+        """What a change applies to: the whole filter, the selection, or the cursor row."""
+        if self.filter_selected and self.page is not None:
+            return f"all {self.page.total:,} numbers in the filter", None
+        if self.selected:
+            return f"{len(self.selected):,} selected numbers", sorted(self.selected)
+        current = self._current_id()
+        row = next((r for r in (self.page.rows if self.page else []) if r.id == current), None)
+        return (national(row.e164) if row else "this number"), ([current] if current else [])
+
+    def action_advance(self) -> None:
+        current = self._current_id()
+        row = next((r for r in (self.page.rows if self.page else []) if r.id == current), None)
+        if row is None:
+            return
+        target = NEXT_PORT_STATE.get(row.porting_state)
+        if target is None:
+            self.notify(f"{national(row.e164)} is {row.porting_state.value}: no next step; "
+                        "use t to choose a state.", severity="warning")
+            return
+        if target is PortState.REJECTED:
+            return
+        self._apply([row.id], national(row.e164), target, {})
+
+    def action_transition(self) -> None:
+        label, ids = self._targets()
+        if ids == []:
+            return
+        choices = [(s.value.replace("_", " "), s) for s in PortState]
+        if ids is not None and len(ids) == 1 and self.page is not None:
+            row = next((r for r in self.page.rows if r.id == ids[0]), None)
+            if row is not None:
+                allowed = PORTING.allowed(row.porting_state)
+                choices = [(s.value.replace("_", " "), s) for s in PortState if s in allowed]
+                if not choices:
+                    self.notify(f"{label} is {row.porting_state.value}: that is final.",
+                                severity="warning")
+                    return
+
+        def picked(state: PortState | None) -> None:
+            if state is None:
+                return
+            if state is PortState.REJECTED:
+                codes = [(code.value, code.value) for code in RejectionCode]
+
+                def coded(code: str | None) -> None:
+                    if code:
+                        self._apply(ids, label, state, {"rejection_code": code})
+
+                self.app.push_screen(ChoiceModal("Carrier's rejection code", codes), coded)
+                return
+            self._apply(ids, label, state, {})
+
+        self.app.push_screen(ChoiceModal(f"Move {label} to…", choices), picked)
+
+    def _apply(
+        self, ids: list[str] | None, label: str, state: PortState, extra: dict[str, Any]
+    ) -> None:
+        query = self.query_state
+
+        def change(store: LocalStore) -> BulkOutcome:
+            targets = ids if ids is not None else store.number_ids(query)  # type: ignore[arg-type]
+            return store.transition_numbers(targets, state, **extra)
+
+        def done(outcome: BulkOutcome) -> None:
+            self.selected.clear()
+            self.filter_selected = False
+            if outcome.refused and not outcome.applied and len(outcome.refused) == 1:
+                self.notify(outcome.refused[0].reason, title="Refused", severity="error",
+                            timeout=8)
+            elif outcome.refused:
+                self.notify(outcome.summary(), title=f"Moved to {state.value}",
+                            severity="warning", timeout=10)
+            else:
+                self.notify(f"{label} → {state.value.replace('_', ' ')}", timeout=3)
+
+        self.golive.run_change(change, kinds=frozenset({"number"}), done=done)
+
+    def action_toggle_orders(self) -> None:
+        self.orders_view = not self.orders_view
+        self.query_one("#orders").display = self.orders_view
+        self.query_one("#numbers").display = not self.orders_view
+        self.query_one("#orders" if self.orders_view else "#numbers").focus()
+        self.reload()
+
+    @on(DataTable.RowSelected, "#orders")
+    def _order_chosen(self, event: DataTable.RowSelected) -> None:
+        order_id = str(event.row_key.value)
+        self.action_toggle_orders()
+        self.query_one("#filter-order", Select).value = order_id
+
+    def action_copy(self) -> None:
+        current = self._current_id()
+        row = next((r for r in (self.page.rows if self.page else []) if r.id == current), None)
+        if row is not None:
+            self.app.copy_to_clipboard(row.e164)
+            self.notify(f"Copied {row.e164}", timeout=2)
+
+
+def _when(value: datetime | None, tz: ZoneInfo) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(tz).strftime("%a %d %b %H:%M ET")
