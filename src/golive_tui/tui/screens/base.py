@@ -98,7 +98,7 @@ class GoLiveScreen(Screen[None]):
     def _loaded(self, data: Any, project: Any) -> None:
         if project is not None:
             title = self.query_one(ScreenTitle)
-            title.project_text = f"{project.customer} · {project.name}"
+            title.project_text = project.name
             title.refresh()
         self.show(data)
 

@@ -101,6 +101,7 @@ class PortingScreen(GoLiveScreen):
     """Numbers and port orders; filter, select, move in bulk."""
 
     SCREEN_TITLE = "Porting"
+    AUTO_FOCUS = "#numbers"
     WATCHES = frozenset({"number", "port_order", "site"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Find", id="porting.find", key_display="/"),
@@ -117,7 +118,7 @@ class PortingScreen(GoLiveScreen):
     def __init__(self) -> None:
         super().__init__()
         self.query_state: NumberQuery | None = None
-        self.offset = 0
+        self.page_offset = 0
         self.page: Page | None = None
         self.selected: set[str] = set()
         self.filter_selected = False
@@ -140,11 +141,11 @@ class PortingScreen(GoLiveScreen):
         table.add_column("", key="sel", width=1)
         table.add_column("Number", key="number", width=14)
         table.add_column("State", key="state", width=13)
-        table.add_column("Site", key="site", width=5)
+        table.add_column("Code", key="code", width=12)
+        table.add_column("Site", key="site", width=4)
         table.add_column("Order", key="order", width=10)
+        table.add_column("Assigned to", key="assigned", width=18)
         table.add_column("Type", key="type", width=9)
-        table.add_column("Assigned to", key="assigned")
-        table.add_column("Code", key="code")
         yield table
         orders = DataTable[Any](id="orders", cursor_type="row", zebra_stripes=True)
         orders.display = False
@@ -184,7 +185,7 @@ class PortingScreen(GoLiveScreen):
         size = self.page_size
         total = store.count_numbers(query)
         last = max(0, (total - 1) // size * size)
-        offset = min(max(0, self.offset), last)
+        offset = min(max(0, self.page_offset), last)
         rows = store.numbers_page(query, offset, size)
         page = Page(query, offset, total, rows)
         page.sites = {site.id: site.code for site in store.sites()}
@@ -196,7 +197,7 @@ class PortingScreen(GoLiveScreen):
 
     def show(self, data: Page) -> None:
         self.page = data
-        self.offset = data.offset
+        self.page_offset = data.offset
         self._fill_filters(data)
         if self.orders_view:
             self._show_orders(data)
@@ -229,11 +230,11 @@ class PortingScreen(GoLiveScreen):
                 Text("✓", style="bold green") if selected else "",
                 national(row.e164),
                 state,
+                Text(row.rejection_code or "", style="red"),
                 page.sites.get(row.site_id or "", ""),
                 order.pon if order else "",
-                row.number_type.value.replace("_", " "),
                 row.assigned_to,
-                Text(row.rejection_code or "", style="red"),
+                row.number_type.value.replace("_", " "),
                 key=row.id,
             )
         target = self._pending_cursor
@@ -295,7 +296,7 @@ class PortingScreen(GoLiveScreen):
         if self.query_state is None:
             return
         self.query_state = self.query_state.with_(**changes)
-        self.offset = 0
+        self.page_offset = 0
         self.filter_selected = False
         self._pending_cursor = 0
         self.reload()
@@ -310,7 +311,7 @@ class PortingScreen(GoLiveScreen):
 
     @on(Select.Changed)
     def _filter(self, event: Select.Changed) -> None:
-        value = None if event.value is Select.BLANK else str(event.value)
+        value = None if event.value is Select.NULL else str(event.value)
         name = event.select.id
         if name == "filter-state":
             self._set_query(states=frozenset({PortState(value)}) if value else frozenset())
@@ -348,7 +349,7 @@ class PortingScreen(GoLiveScreen):
             self._pending_cursor = self.query_one("#numbers", PagedTable).cursor_row
         else:
             self._pending_cursor = 0 if event.step > 0 else -1
-        self.offset = new
+        self.page_offset = new
         self.reload()
 
     # -- selection and changes ------------------------------------------------------------
@@ -424,17 +425,21 @@ class PortingScreen(GoLiveScreen):
         label, ids = self._targets()
         if ids == []:
             return
-        choices = [(s.value.replace("_", " "), s) for s in PortState]
+        choices: list[tuple[Any, PortState]] = [
+            (s.value.replace("_", " "), s) for s in PortState
+        ]
         if ids is not None and len(ids) == 1 and self.page is not None:
             row = next((r for r in self.page.rows if r.id == ids[0]), None)
             if row is not None:
+                # every state is offered; the illegal ones are dimmed and, if picked, refused
+                # with the reason, so the rules are learnt where they apply
                 allowed = PORTING.allowed(row.porting_state)
                 choices = [(s.value.replace("_", " "), s) for s in PortState if s in allowed]
-                if not choices:
-                    self.notify(f"{label} is {row.porting_state.value}: that is final.",
-                                severity="warning")
-                    return
-
+                choices += [
+                    (Text(f"{s.value.replace('_', ' ')}  (not from {row.porting_state.value})",
+                          style="dim"), s)
+                    for s in PortState if s not in allowed and s is not row.porting_state
+                ]
         def picked(state: PortState | None) -> None:
             if state is None:
                 return

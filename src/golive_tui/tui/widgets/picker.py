@@ -19,7 +19,7 @@ class ChoiceModal(ModalScreen[Any]):
     DEFAULT_CSS = """
     ChoiceModal { align: center middle; }
     ChoiceModal > Vertical {
-        width: auto; min-width: 30; max-width: 70; height: auto; max-height: 90%;
+        width: 50; max-width: 90%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     ChoiceModal Label { width: 100%; text-style: bold; margin-bottom: 1; }
