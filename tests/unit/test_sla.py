@@ -113,15 +113,23 @@ def test_policy_is_frozen() -> None:
 
 def test_p1_resolve_clock_breaches_after_one_hour() -> None:
     opened = et(2026, 4, 14, 10)
-    respond, resolve = clocks(Priority.P1, opened, opened + timedelta(minutes=60),
-                              responded_at=opened + timedelta(minutes=5))
+    respond, resolve = clocks(
+        Priority.P1,
+        opened,
+        opened + timedelta(minutes=60),
+        responded_at=opened + timedelta(minutes=5),
+    )
     assert not resolve.breached
     assert resolve.remaining_seconds == 0
     assert resolve.due_at == opened.astimezone(UTC) + timedelta(hours=1)
     assert respond.stopped and respond.met is True
 
-    _, resolve = clocks(Priority.P1, opened, opened + timedelta(minutes=60, seconds=1),
-                        responded_at=opened + timedelta(minutes=5))
+    _, resolve = clocks(
+        Priority.P1,
+        opened,
+        opened + timedelta(minutes=60, seconds=1),
+        responded_at=opened + timedelta(minutes=5),
+    )
     assert resolve.breached
     assert resolve.met is None and not resolve.stopped
     assert resolve.remaining_seconds == -1
@@ -139,16 +147,22 @@ def test_p1_on_hold_for_two_hours_is_not_breached_after_resume() -> None:
     held = opened + timedelta(minutes=20)
     resumed = held + timedelta(hours=2)
 
-    _, during = clocks(Priority.P1, opened, held + timedelta(hours=1),
-                       responded_at=held, on_hold_since=held)
+    _, during = clocks(
+        Priority.P1, opened, held + timedelta(hours=1), responded_at=held, on_hold_since=held
+    )
     assert during.paused and during.due_at is None
     assert during.consumed_seconds == 20 * 60
     assert not during.breached
 
     paused = hold_seconds(held, resumed, Priority.P1, POLICY)
     assert paused == 2 * HOUR
-    _, after = clocks(Priority.P1, opened, resumed + timedelta(minutes=30),
-                      responded_at=held, paused_seconds=paused)
+    _, after = clocks(
+        Priority.P1,
+        opened,
+        resumed + timedelta(minutes=30),
+        responded_at=held,
+        paused_seconds=paused,
+    )
     assert not after.paused
     assert after.consumed_seconds == 50 * 60
     assert not after.breached
@@ -157,16 +171,21 @@ def test_p1_on_hold_for_two_hours_is_not_breached_after_resume() -> None:
 
 def test_hold_does_not_pause_the_respond_clock() -> None:
     opened = et(2026, 4, 14, 10)
-    respond, resolve = clocks(Priority.P1, opened, opened + timedelta(minutes=30),
-                              on_hold_since=opened + timedelta(minutes=1))
+    respond, resolve = clocks(
+        Priority.P1,
+        opened,
+        opened + timedelta(minutes=30),
+        on_hold_since=opened + timedelta(minutes=1),
+    )
     assert not respond.paused and respond.breached
     assert resolve.paused and resolve.consumed_seconds == 60
 
 
 def test_resolving_stops_both_clocks() -> None:
     opened = et(2026, 4, 14, 10)
-    respond, resolve = clocks(Priority.P1, opened, opened + timedelta(hours=5),
-                              resolved_at=opened + timedelta(minutes=10))
+    respond, resolve = clocks(
+        Priority.P1, opened, opened + timedelta(hours=5), resolved_at=opened + timedelta(minutes=10)
+    )
     assert respond.stopped and respond.met is True
     assert resolve.stopped and resolve.met is True
     assert resolve.consumed_seconds == 600
@@ -174,9 +193,14 @@ def test_resolving_stops_both_clocks() -> None:
 
 def test_resolving_while_on_hold_does_not_count_the_hold() -> None:
     opened = et(2026, 4, 14, 10)
-    _, resolve = clocks(Priority.P1, opened, opened + timedelta(hours=9),
-                        responded_at=opened, on_hold_since=opened + timedelta(minutes=30),
-                        resolved_at=opened + timedelta(hours=8))
+    _, resolve = clocks(
+        Priority.P1,
+        opened,
+        opened + timedelta(hours=9),
+        responded_at=opened,
+        on_hold_since=opened + timedelta(minutes=30),
+        resolved_at=opened + timedelta(hours=8),
+    )
     assert resolve.stopped and not resolve.paused and resolve.met is True
     assert resolve.consumed_seconds == 30 * 60
 
@@ -239,8 +263,7 @@ def test_p1_across_spring_forward_is_due_one_real_hour_later() -> None:
 
 def test_p1_across_fall_back_is_due_one_real_hour_later() -> None:
     opened = et(2026, 11, 1, 1, 30)  # first 01:30 (EDT)
-    _, resolve = clocks(Priority.P1, opened, et(2026, 11, 1, 1, 45, fold=1),
-                        responded_at=opened)
+    _, resolve = clocks(Priority.P1, opened, et(2026, 11, 1, 1, 45, fold=1), responded_at=opened)
     assert resolve.due_at == et(2026, 11, 1, 1, 30, fold=1).astimezone(UTC)  # second 01:30
     assert resolve.breached
     assert resolve.label() == "BREACHED 15m"
@@ -288,8 +311,9 @@ def test_a_weekday_shortened_by_dst_still_counts_as_one_business_day() -> None:
     # P2 opened Thursday 09:00 IST: 15 h + 24 h + 9 h → Monday 09:00 IDT
     policy = SlaPolicy.default("Asia/Jerusalem")
     opened = datetime(2026, 3, 26, 9, tzinfo=tlv)
-    _, resolve = sla_clocks(priority=Priority.P2, opened_at=opened, now=opened,
-                            responded_at=opened, policy=policy)
+    _, resolve = sla_clocks(
+        priority=Priority.P2, opened_at=opened, now=opened, responded_at=opened, policy=policy
+    )
     assert resolve.due_at == datetime(2026, 3, 30, 9, tzinfo=tlv).astimezone(UTC)
 
 
@@ -332,8 +356,9 @@ def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="now must be timezone-aware"):
         sla_clocks(priority=Priority.P1, opened_at=aware, now=naive, policy=POLICY)
     with pytest.raises(ValueError, match="responded_at"):
-        sla_clocks(priority=Priority.P1, opened_at=aware, now=aware, policy=POLICY,
-                   responded_at=naive)
+        sla_clocks(
+            priority=Priority.P1, opened_at=aware, now=aware, policy=POLICY, responded_at=naive
+        )
     with pytest.raises(ValueError, match="timezone-aware"):
         counted_seconds(aware, naive, "24x7", NY)
     with pytest.raises(ValueError, match="timezone-aware"):
@@ -382,29 +407,44 @@ def test_label_breached() -> None:
 def test_label_paused() -> None:
     opened = et(2026, 1, 12, 9)  # Monday; P2 resolves in 2 business days
     held = et(2026, 1, 14, 7, 58)  # 15 h + 24 h + 7 h 58 m used
-    _, resolve = clocks(Priority.P2, opened, et(2026, 1, 14, 15), responded_at=opened,
-                        on_hold_since=held)
+    _, resolve = clocks(
+        Priority.P2, opened, et(2026, 1, 14, 15), responded_at=opened, on_hold_since=held
+    )
     assert resolve.label() == "paused 1h 02m left"
 
 
 def test_label_breached_while_paused() -> None:
     opened = et(2026, 4, 14, 10)
-    _, resolve = clocks(Priority.P1, opened, opened + timedelta(hours=3), responded_at=opened,
-                        on_hold_since=opened + timedelta(minutes=70))
+    _, resolve = clocks(
+        Priority.P1,
+        opened,
+        opened + timedelta(hours=3),
+        responded_at=opened,
+        on_hold_since=opened + timedelta(minutes=70),
+    )
     assert resolve.label() == "BREACHED 10m (paused)"
 
 
 def test_label_met() -> None:
     opened = et(2026, 4, 14, 10)
-    respond, _ = clocks(Priority.P1, opened, opened + timedelta(hours=2),
-                        responded_at=opened + timedelta(minutes=14))
+    respond, _ = clocks(
+        Priority.P1,
+        opened,
+        opened + timedelta(hours=2),
+        responded_at=opened + timedelta(minutes=14),
+    )
     assert respond.label() == "met"
 
 
 def test_label_missed_by() -> None:
     opened = et(2026, 4, 14, 10)
-    _, resolve = clocks(Priority.P1, opened, opened + timedelta(hours=2), responded_at=opened,
-                        resolved_at=opened + timedelta(minutes=70))
+    _, resolve = clocks(
+        Priority.P1,
+        opened,
+        opened + timedelta(hours=2),
+        responded_at=opened,
+        resolved_at=opened + timedelta(minutes=70),
+    )
     assert resolve.met is False and resolve.breached
     assert resolve.label() == "missed by 10m"
 
@@ -426,17 +466,30 @@ def test_fraction_used() -> None:
 
 def test_urgency_puts_longest_breached_first_then_least_time_left_then_paused_then_done() -> None:
     now = et(2026, 4, 14, 12)
-    long_breach = clocks(Priority.P1, now - timedelta(hours=3), now,
-                         responded_at=now - timedelta(hours=3))
-    short_breach = clocks(Priority.P1, now - timedelta(minutes=70), now,
-                          responded_at=now - timedelta(minutes=70))
-    soon = clocks(Priority.P1, now - timedelta(minutes=50), now,
-                  responded_at=now - timedelta(minutes=50))
+    long_breach = clocks(
+        Priority.P1, now - timedelta(hours=3), now, responded_at=now - timedelta(hours=3)
+    )
+    short_breach = clocks(
+        Priority.P1, now - timedelta(minutes=70), now, responded_at=now - timedelta(minutes=70)
+    )
+    soon = clocks(
+        Priority.P1, now - timedelta(minutes=50), now, responded_at=now - timedelta(minutes=50)
+    )
     later = clocks(Priority.P2, now - timedelta(hours=1), now)
-    paused = clocks(Priority.P1, now - timedelta(minutes=59), now,
-                    responded_at=now - timedelta(minutes=59), on_hold_since=now)
-    done = clocks(Priority.P1, now - timedelta(hours=9), now,
-                  responded_at=now - timedelta(hours=9), resolved_at=now - timedelta(hours=8))
+    paused = clocks(
+        Priority.P1,
+        now - timedelta(minutes=59),
+        now,
+        responded_at=now - timedelta(minutes=59),
+        on_hold_since=now,
+    )
+    done = clocks(
+        Priority.P1,
+        now - timedelta(hours=9),
+        now,
+        responded_at=now - timedelta(hours=9),
+        resolved_at=now - timedelta(hours=8),
+    )
     issues = [done, paused, later, soon, short_breach, long_breach]
     ranked = sorted(issues, key=lambda c: sla_urgency(c, now))
     assert ranked == [long_breach, short_breach, soon, later, paused, done]
@@ -445,8 +498,9 @@ def test_urgency_puts_longest_breached_first_then_least_time_left_then_paused_th
 def test_urgency_uses_the_respond_clock_until_responded() -> None:
     now = et(2026, 4, 14, 12)
     unanswered = clocks(Priority.P1, now - timedelta(minutes=10), now)
-    answered = clocks(Priority.P1, now - timedelta(minutes=10), now,
-                      responded_at=now - timedelta(minutes=5))
+    answered = clocks(
+        Priority.P1, now - timedelta(minutes=10), now, responded_at=now - timedelta(minutes=5)
+    )
     assert sla_urgency(unanswered, now) == 5 * 60
     assert sla_urgency(answered, now) == 50 * 60
 
@@ -471,37 +525,42 @@ def test_urgency_counts_down_with_the_given_now() -> None:
 
 # ----------------------------------------------------------------------------- properties
 
-ZONES = [
-    "America/New_York",
-    "Asia/Jerusalem",  # springs forward on a Friday
-    "Africa/Cairo",  # a Friday that starts at 01:00, a 25-hour Thursday
-    "America/Santiago",  # clock changes at midnight
-    "Australia/Lord_Howe",  # 30-minute DST
-    "Europe/London",
-    "UTC",
-]
-CLOCK_CHANGES = [  # UTC instants of 2026 clock changes in ZONES
-    datetime(2026, 3, 8, 7, tzinfo=UTC),
-    datetime(2026, 11, 1, 6, tzinfo=UTC),
-    datetime(2026, 3, 27, 0, tzinfo=UTC),
-    datetime(2026, 4, 23, 22, tzinfo=UTC),
-    datetime(2026, 10, 29, 21, tzinfo=UTC),
-    datetime(2026, 4, 5, 3, tzinfo=UTC),
-    datetime(2026, 9, 6, 4, tzinfo=UTC),
-    datetime(2026, 4, 4, 15, tzinfo=UTC),
-    datetime(2026, 3, 29, 1, tzinfo=UTC),
-]
-instants = st.one_of(
-    st.datetimes(
-        min_value=datetime(2020, 1, 1), max_value=datetime(2032, 1, 1), timezones=st.just(UTC)
-    ),
-    st.builds(
-        lambda change, offset: change + offset,
-        st.sampled_from(CLOCK_CHANGES),
-        st.timedeltas(min_value=timedelta(days=-4), max_value=timedelta(days=4)),
-    ),
+# zones worth testing, each with the UTC instants of its 2026 clock changes
+CLOCK_CHANGES: dict[str, list[datetime]] = {
+    "America/New_York": [datetime(2026, 3, 8, 7, tzinfo=UTC), datetime(2026, 11, 1, 6, tzinfo=UTC)],
+    # springs forward on a Friday: a 23-hour weekday
+    "Asia/Jerusalem": [datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 10, 24, 23, tzinfo=UTC)],
+    # a Friday that starts at 01:00 and a 25-hour Thursday
+    "Africa/Cairo": [datetime(2026, 4, 23, 22, tzinfo=UTC), datetime(2026, 10, 29, 21, tzinfo=UTC)],
+    # clock changes at midnight
+    "America/Santiago": [datetime(2026, 4, 5, 3, tzinfo=UTC), datetime(2026, 9, 6, 4, tzinfo=UTC)],
+    # 30-minute DST
+    "Australia/Lord_Howe": [
+        datetime(2026, 4, 4, 15, tzinfo=UTC),
+        datetime(2026, 10, 3, 15, 30, tzinfo=UTC),
+    ],
+    "Europe/London": [datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC)],
+    "UTC": [],
+}
+any_instant = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2032, 1, 1), timezones=st.just(UTC)
 )
 calendars = st.sampled_from(["24x7", "business_days"])
+
+
+@st.composite
+def zone_and_instants(draw: st.DrawFn, count: int) -> tuple[ZoneInfo, list[datetime]]:
+    """A zone and instants, half of them within four days of one of its clock changes."""
+    name = draw(st.sampled_from(sorted(CLOCK_CHANGES)))
+    instants = any_instant
+    if CLOCK_CHANGES[name]:
+        near_a_change = st.builds(
+            lambda change, offset: change + offset,
+            st.sampled_from(CLOCK_CHANGES[name]),
+            st.timedeltas(min_value=timedelta(days=-4), max_value=timedelta(days=4)),
+        )
+        instants = st.one_of(any_instant, near_a_change)
+    return ZoneInfo(name), sorted(draw(instants) for _ in range(count))
 
 
 def inside_counted_time(instant: datetime, calendar: Calendar, zone: ZoneInfo) -> bool:
@@ -512,22 +571,28 @@ def inside_counted_time(instant: datetime, calendar: Calendar, zone: ZoneInfo) -
     return local.weekday() < 5 and not (local.weekday() == 0 and local.time() == time())
 
 
-@given(instants, instants, calendars, st.sampled_from(ZONES))
+def test_the_listed_clock_changes_are_real() -> None:
+    for name, changes in CLOCK_CHANGES.items():
+        zone = ZoneInfo(name)
+        for change in changes:
+            before = (change - timedelta(microseconds=1)).astimezone(zone).utcoffset()
+            assert before != change.astimezone(zone).utcoffset(), (name, change)
+
+
+@given(zone_and_instants(2), calendars)
 def test_add_counted_inverts_counted_seconds(
-    a: datetime, b: datetime, calendar: Calendar, zone_name: str
+    zone_instants: tuple[ZoneInfo, list[datetime]], calendar: Calendar
 ) -> None:
-    zone = ZoneInfo(zone_name)
-    start, end = min(a, b), max(a, b)
+    zone, (start, end) = zone_instants
     assume(start == end or inside_counted_time(end, calendar, zone))
     assert add_counted(start, counted_seconds(start, end, calendar, zone), calendar, zone) == end
 
 
-@given(instants, st.floats(min_value=0, max_value=60 * BUSINESS_DAY), calendars,
-       st.sampled_from(ZONES))
+@given(zone_and_instants(1), st.floats(min_value=0, max_value=60 * BUSINESS_DAY), calendars)
 def test_counted_seconds_inverts_add_counted(
-    start: datetime, seconds: float, calendar: Calendar, zone_name: str
+    zone_instants: tuple[ZoneInfo, list[datetime]], seconds: float, calendar: Calendar
 ) -> None:
-    zone = ZoneInfo(zone_name)
+    zone, (start,) = zone_instants
     due = add_counted(start, seconds, calendar, zone)
     assert math.isclose(counted_seconds(start, due, calendar, zone), seconds, abs_tol=1e-6)
     if due > start:  # and it is the earliest such instant
@@ -535,12 +600,11 @@ def test_counted_seconds_inverts_add_counted(
         assert counted_seconds(start, before, calendar, zone) < seconds
 
 
-@given(instants, instants, instants, calendars, st.sampled_from(ZONES))
+@given(zone_and_instants(3), calendars)
 def test_counted_seconds_is_monotonic_and_additive(
-    a: datetime, b: datetime, c: datetime, calendar: Calendar, zone_name: str
+    zone_instants: tuple[ZoneInfo, list[datetime]], calendar: Calendar
 ) -> None:
-    zone = ZoneInfo(zone_name)
-    a, b, c = sorted((a, b, c))
+    zone, (a, b, c) = zone_instants
     ab = counted_seconds(a, b, calendar, zone)
     bc = counted_seconds(b, c, calendar, zone)
     ac = counted_seconds(a, c, calendar, zone)
@@ -549,4 +613,5 @@ def test_counted_seconds_is_monotonic_and_additive(
     assert math.isclose(ab + bc, ac, abs_tol=1e-6)
     assert counted_seconds(c, a, calendar, zone) == -ac
     if calendar == "business_days":
-        assert ac <= (c - a).total_seconds() * 24 / 23 + 1e-6  # a 23-hour weekday is the fastest
+        # a 23-hour weekday is the fastest a business clock runs
+        assert ac <= (c - a).total_seconds() * 24 / 23 + 1e-6

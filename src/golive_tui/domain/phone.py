@@ -244,6 +244,8 @@ def _normalise(raw: str, default_region: str) -> tuple[str, str]:
             NumberParseException.TOO_SHORT_NSN,
             NumberParseException.TOO_SHORT_AFTER_IDD,
         ):
+            if has_plus:
+                return "", "too short to be a phone number"
             return "", _too_short(region, region_cc)
         return "", "not a phone number"
 

@@ -194,7 +194,9 @@ def add_counted(
     # land in the weekday that holds the last (0, 24 h] of what is left
     full_days = max(math.ceil(seconds / _DAY_SECONDS) - 1, 0)
     day = _add_weekdays(day, full_days)
-    return _day_start(zone, day) + _real(seconds - full_days * _DAY_SECONDS, _day_length_us(zone, day))
+    return _day_start(zone, day) + _real(
+        seconds - full_days * _DAY_SECONDS, _day_length_us(zone, day)
+    )
 
 
 def _scaled(into_day: timedelta, day_us: int) -> float:
@@ -351,8 +353,14 @@ def sla_clocks(
 
     respond_end = responded if responded is not None else resolved
     respond = _clock(
-        "respond", target, zone, opened, respond_end if respond_end is not None else at,
-        stopped=respond_end is not None, paused=False, excluded=0.0,
+        "respond",
+        target,
+        zone,
+        opened,
+        respond_end if respond_end is not None else at,
+        stopped=respond_end is not None,
+        paused=False,
+        excluded=0.0,
     )
 
     resolve_end = resolved if resolved is not None else at
@@ -363,7 +371,11 @@ def sla_clocks(
             0.0,
         )
     resolve = _clock(
-        "resolve", target, zone, opened, resolve_end,
+        "resolve",
+        target,
+        zone,
+        opened,
+        resolve_end,
         stopped=resolved is not None,
         paused=hold_start is not None and resolved is None,
         excluded=excluded,
