@@ -489,7 +489,7 @@ class _Loader:
         site = self.site_by_code.get(str(code).upper()) if isinstance(code, str) else None
         if site is None:
             known = ", ".join(self.site_by_code) or "none"
-            raise self.fail(where, f"unknown site {_text(code)} (sites: {known})")
+            raise self.fail(where, f"unknown site {code!r} (sites: {known})")
         return site
 
     def zone_of_site(self, site_id: str | None) -> ZoneInfo | None:
@@ -890,6 +890,8 @@ def _find_cycle(graph: Mapping[str, Sequence[str]]) -> list[str]:
 
 # --------------------------------------------------------------------------- generator
 
+# Data tables, laid out by hand for reading.
+# fmt: off
 #: (code, name, street address, time zone, area codes) of the generator's sites
 _GEN_SITES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("DEN", "Denver Distribution Center", "4800 Dahlia St, Denver, CO 80216",
@@ -1014,6 +1016,7 @@ _PHASE_MILESTONES = (
     ("hypercare", "Hypercare ends", "B+10 17:00", False),
     ("acceptance", "Acceptance and hand-off", "B+15 10:00", False),
 )
+# fmt: on
 
 
 def generate_project(
@@ -1089,8 +1092,17 @@ def generate_project(
             site_main.setdefault(order_pool[i], numbers[0])
 
     fixture = _generated_fixture(
-        n_numbers, seed, sites, orders, chosen_sites, sizes, order_states, toll_free,
-        order_numbers, site_main, rng,
+        n_numbers,
+        seed,
+        sites,
+        orders,
+        chosen_sites,
+        sizes,
+        order_states,
+        toll_free,
+        order_numbers,
+        site_main,
+        rng,
     )
     return _load_generated(fixture, demo_day, now, order_numbers, order_pool, site_main, rng)
 
@@ -1148,45 +1160,122 @@ def _generated_fixture(
     verifications: list[Record] = []
     for code, *_ in chosen_sites:
         verifications += [
-            {"test_case": "NET-01", "site": code, "result": "pass", "tester": "mateo.garcia",
-             "tested_at": "N-5h"},
-            {"test_case": "NET-02", "site": code, "result": "pass", "tester": "mateo.garcia",
-             "tested_at": "N-4h", "mos": 4.2, "loss_pct": 0.3},
+            {
+                "test_case": "NET-01",
+                "site": code,
+                "result": "pass",
+                "tester": "mateo.garcia",
+                "tested_at": "N-5h",
+            },
+            {
+                "test_case": "NET-02",
+                "site": code,
+                "result": "pass",
+                "tester": "mateo.garcia",
+                "tested_at": "N-4h",
+                "mos": 4.2,
+                "loss_pct": 0.3,
+            },
         ]
-    verifications.append({"key": "E911-FAIL", "test_case": "E911-01", "site": last,
-                          "result": "fail", "tester": "hana.ito", "tested_at": "N-50m",
-                          "note": "933 announced the old street address."})
+    verifications.append(
+        {
+            "key": "E911-FAIL",
+            "test_case": "E911-01",
+            "site": last,
+            "result": "fail",
+            "tester": "hana.ito",
+            "tested_at": "N-50m",
+            "note": "933 announced the old street address.",
+        }
+    )
     if first in site_main:
-        verifications.append({"test_case": "DID", "number": site_main[first], "result": "pass",
-                              "tester": "mateo.garcia", "tested_at": "N-3h"})
+        verifications.append(
+            {
+                "test_case": "DID",
+                "number": site_main[first],
+                "result": "pass",
+                "tester": "mateo.garcia",
+                "tested_at": "N-3h",
+            }
+        )
     issues: list[Record] = [
-        {"key": "GEN-P1", "title": f"933 from {last} announces the wrong address",
-         "priority": "P1", "state": "in_progress", "category": "e911_address",
-         "assignee": "hana.ito", "reporter": "hana.ito", "site": last,
-         "verification": "E911-FAIL", "opened_at": "N-45m", "responded_at": "N-35m"},
-        {"key": "GEN-P2", "title": "Dispatch queue overflow rings an empty hunt group",
-         "priority": "P2", "state": "on_hold", "category": "call_queue", "assignee": "ravi.patel",
-         "reporter": "kwame.mensah", "site": first, "opened_at": "B-1 10:00",
-         "responded_at": "B-1 10:30", "on_hold_since": "B-1 11:00",
-         "hold_reason": "awaiting_customer"},
-        {"key": "GEN-P3", "title": "Echo on calls from the warehouse floor phones",
-         "priority": "P3", "state": "in_progress", "category": "echo_dtmf",
-         "assignee": "ines.rossi", "reporter": "mateo.garcia", "site": first,
-         "opened_at": "N-3h", "responded_at": "N-2h"},
-        {"key": "GEN-P4", "title": "How do drivers check voicemail from the mobile app?",
-         "priority": "P4", "state": "new", "category": "training", "reporter": "kwame.mensah",
-         "source": "portal", "opened_at": "N-90m"},
-        {"key": "GEN-DONE", "title": "Fax to the customs broker fails after page 1",
-         "priority": "P3", "state": "resolved", "category": "fax", "assignee": "ravi.patel",
-         "reporter": "mateo.garcia", "site": first, "opened_at": "B-3 09:00",
-         "responded_at": "B-3 09:30", "resolved_at": "B-2 15:00",
-         "resolution": "ATA switched from G.711 pass-through to T.38."},
+        {
+            "key": "GEN-P1",
+            "title": f"933 from {last} announces the wrong address",
+            "priority": "P1",
+            "state": "in_progress",
+            "category": "e911_address",
+            "assignee": "hana.ito",
+            "reporter": "hana.ito",
+            "site": last,
+            "verification": "E911-FAIL",
+            "opened_at": "N-45m",
+            "responded_at": "N-35m",
+        },
+        {
+            "key": "GEN-P2",
+            "title": "Dispatch queue overflow rings an empty hunt group",
+            "priority": "P2",
+            "state": "on_hold",
+            "category": "call_queue",
+            "assignee": "ravi.patel",
+            "reporter": "kwame.mensah",
+            "site": first,
+            "opened_at": "B-1 10:00",
+            "responded_at": "B-1 10:30",
+            "on_hold_since": "B-1 11:00",
+            "hold_reason": "awaiting_customer",
+        },
+        {
+            "key": "GEN-P3",
+            "title": "Echo on calls from the warehouse floor phones",
+            "priority": "P3",
+            "state": "in_progress",
+            "category": "echo_dtmf",
+            "assignee": "ines.rossi",
+            "reporter": "mateo.garcia",
+            "site": first,
+            "opened_at": "N-3h",
+            "responded_at": "N-2h",
+        },
+        {
+            "key": "GEN-P4",
+            "title": "How do drivers check voicemail from the mobile app?",
+            "priority": "P4",
+            "state": "new",
+            "category": "training",
+            "reporter": "kwame.mensah",
+            "source": "portal",
+            "opened_at": "N-90m",
+        },
+        {
+            "key": "GEN-DONE",
+            "title": "Fax to the customs broker fails after page 1",
+            "priority": "P3",
+            "state": "resolved",
+            "category": "fax",
+            "assignee": "ravi.patel",
+            "reporter": "mateo.garcia",
+            "site": first,
+            "opened_at": "B-3 09:00",
+            "responded_at": "B-3 09:30",
+            "resolved_at": "B-2 15:00",
+            "resolution": "ATA switched from G.711 pass-through to T.38.",
+        },
     ]
     notes = [
-        {"issue": "GEN-P1", "author": "hana.ito", "at": "N-35m",
-         "body": "Zoom shows the emergency address as pending; re-submitted the corrected one."},
-        {"issue": "GEN-P2", "author": "ravi.patel", "at": "B-1 11:00",
-         "body": "Waiting for the customer to name the overflow target."},
+        {
+            "issue": "GEN-P1",
+            "author": "hana.ito",
+            "at": "N-35m",
+            "body": "Zoom shows the emergency address as pending; re-submitted the corrected one.",
+        },
+        {
+            "issue": "GEN-P2",
+            "author": "ravi.patel",
+            "at": "B-1 11:00",
+            "body": "Waiting for the customer to name the overflow target.",
+        },
     ]
     return {
         "format": _FORMAT,
