@@ -142,12 +142,12 @@ class NumberBase(EntityBase):
     kind: ClassVar[EntityKind] = EntityKind.NUMBER
     state_field: ClassVar[str | None] = "porting_state"
 
-    e164: str = Field(index=True, max_length=20)
-    site_id: str | None = Field(default=None, index=True, max_length=36)
-    order_id: str | None = Field(default=None, index=True, max_length=36)
+    e164: str = Field(max_length=20)
+    site_id: str | None = Field(default=None, max_length=36)
+    order_id: str | None = Field(default=None, max_length=36)
     number_type: NumberType = _enum(NumberType, NumberType.DID)
     assigned_to: str = ""
-    porting_state: PortState = _enum(PortState, PortState.DRAFT, index=True)
+    porting_state: PortState = _enum(PortState, PortState.DRAFT)
     rejection_code: str | None = None
     temp_number: str | None = None
 

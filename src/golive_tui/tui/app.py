@@ -116,11 +116,12 @@ class GoLiveApp(App[None]):
     def _worker_state(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group == "open" and event.state is WorkerState.SUCCESS:
-            self.store = worker.result
+            store: LocalStore = worker.result  # type: ignore[assignment]
+            self.store = store
             self.store_ready.set()
             self.refresh_status()
             if self._start_sync is not None:
-                self.engine = self._start_sync(self, self.store)
+                self.engine = self._start_sync(self, store)
             self.screen.post_message(StoreReady())
         elif event.state is WorkerState.ERROR:
             error = worker.error
