@@ -22,6 +22,7 @@ from golive_tui.domain.enums import (
     EntityKind,
     IssueCategory,
     IssueState,
+    NumberType,
     OpAction,
     PortState,
     Priority,
@@ -58,6 +59,8 @@ from golive_tui.store.tables import (
 
 T = TypeVar("T", bound=SQLModel)
 CHUNK = 500
+#: "the op did not change the shadow" (None means the record is deleted)
+_UNCHANGED: Any = object()
 
 
 def table_of(kind: EntityKind) -> Table:
@@ -377,42 +380,66 @@ class LocalStore:
     def apply_push_results(self, results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Settle pushed ops: drop them from the outbox, record refusals, rebase.
 
-        Returns the problems recorded (rejected or conflicting ops), for notices.
+        Returns the problems recorded (rejected or conflicting ops), for notices. A batch
+        of 500 results is settled with a handful of statements, not a dozen per op.
         """
         ob = OutboxRow.__table__  # type: ignore[attr-defined]
+        pt = ProblemRow.__table__  # type: ignore[attr-defined]
         problems: list[dict[str, Any]] = []
         now = utcnow()
+        by_op = {str(res["op_id"]): res for res in results}
         with self._lock, self.write_engine.begin() as conn:
+            rows: list[dict[str, Any]] = []
+            op_ids = list(by_op)
+            for start in range(0, len(op_ids), CHUNK):
+                chunk = op_ids[start : start + CHUNK]
+                rows.extend(
+                    dict(r) for r in conn.execute(select(ob).where(ob.c.op_id.in_(chunk))).mappings()
+                )
+                conn.execute(delete(ob).where(ob.c.op_id.in_(chunk)))
+            if not rows:
+                return problems
+            rows.sort(key=lambda r: int(r["client_seq"]))
+            shadows = self._load_shadows(conn, [r["entity_id"] for r in rows])
+            changed: dict[str, EntityKind] = {}
             touched: dict[str, EntityKind] = {}
-            for res in results:
-                row = conn.execute(select(ob).where(ob.c.op_id == res["op_id"])).mappings().first()
-                if row is None:
-                    continue
-                conn.execute(delete(ob).where(ob.c.op_id == res["op_id"]))
+            policy: SlaPolicy | None = None
+            for row in rows:
+                res = by_op[row["op_id"]]
                 kind = EntityKind(row["entity"])
-                touched[row["entity_id"]] = kind
+                entity_id = row["entity_id"]
+                touched[entity_id] = kind
                 status = res["status"]
                 if status == "duplicate":
                     status = res.get("first_status") or "applied"
                 if status == "applied":
-                    self._advance_shadow(conn, kind, dict(row), res.get("version"))
+                    if entity_id in shadows:
+                        if policy is None and kind is EntityKind.ISSUE:
+                            policy = self.policy()
+                        advanced = self._advanced(kind, shadows[entity_id], row,
+                                                  res.get("version"), policy)
+                        if advanced is not _UNCHANGED:
+                            shadows[entity_id] = advanced
+                            changed[entity_id] = kind
                     continue
                 if status == "conflict" and res.get("current") is not None:
-                    self._set_shadow(conn, kind, row["entity_id"], res["current"])
-                problem = {
+                    shadows[entity_id] = to_json(res["current"])
+                    changed[entity_id] = kind
+                problems.append({
                     "op_id": row["op_id"], "project_id": row["project_id"], "outcome": status,
                     "code": res.get("code") or status, "message": res.get("reason") or "",
-                    "entity": row["entity"], "entity_id": row["entity_id"],
+                    "entity": row["entity"], "entity_id": entity_id,
                     "action": row["action"], "fields": row["fields"],
                     "details": {"conflicts": res.get("conflicts") or {}},
                     "at": now,
-                }
-                pt = ProblemRow.__table__  # type: ignore[attr-defined]
-                conn.execute(delete(pt).where(pt.c.op_id == row["op_id"]))
-                conn.execute(insert(pt).values(**problem))
-                problems.append(problem)
-            for entity_id, kind in touched.items():
-                self._rebase(conn, kind, entity_id)
+                })
+            self._write_shadows(conn, {eid: (changed[eid], shadows[eid]) for eid in changed})
+            if problems:
+                ids = [p["op_id"] for p in problems]
+                for start in range(0, len(ids), CHUNK):
+                    conn.execute(delete(pt).where(pt.c.op_id.in_(ids[start : start + CHUNK])))
+                conn.execute(insert(pt), problems)
+            self._rebase_many(conn, touched, shadows)
         return problems
 
     def apply_changes(
@@ -425,7 +452,7 @@ class LocalStore:
         fresh: list[Mapping[str, Any]] = []
         with self._lock, self.write_engine.begin() as conn:
             cursor = int(self._get_state(conn, f"cursor:{self.project_id}") or "0")
-            shadowed = self._shadowed_ids(conn, [c["entity_id"] for c in changes])
+            shadows = self._load_shadows(conn, [c["entity_id"] for c in changes])
             touched: dict[str, EntityKind] = {}
             plain: dict[EntityKind, list[Mapping[str, Any]]] = {}
             for change in changes:
@@ -434,8 +461,8 @@ class LocalStore:
                 fresh.append(change)
                 kind = EntityKind(change["entity"])
                 data = None if change.get("deleted") else change["data"]
-                if change["entity_id"] in shadowed:
-                    self._set_shadow(conn, kind, change["entity_id"], data)
+                if change["entity_id"] in shadows:
+                    shadows[change["entity_id"]] = None if data is None else to_json(data)
                     touched[change["entity_id"]] = kind
                 else:
                     plain.setdefault(kind, []).append(change)
@@ -451,8 +478,8 @@ class LocalStore:
                         if not c.get("deleted") and c.get("data") is not None]
                 if rows:
                     conn.execute(insert(t), rows)
-            for entity_id, kind in touched.items():
-                self._rebase(conn, kind, entity_id)
+            self._write_shadows(conn, {eid: (kind, shadows[eid]) for eid, kind in touched.items()})
+            self._rebase_many(conn, touched, shadows)
             self._set_state(conn, f"cursor:{self.project_id}", str(max(cursor, server_seq)))
         return fresh
 
@@ -467,18 +494,26 @@ class LocalStore:
                 column = t.c.id if kind is EntityKind.PROJECT else t.c.project_id
                 conn.execute(delete(t).where(column == project_id))
             sh = ShadowRow.__table__  # type: ignore[attr-defined]
-            pending = set(conn.execute(select(sh.c.entity_id)).scalars())
+            kinds = {
+                str(eid): EntityKind(kind_value)
+                for eid, kind_value in conn.execute(select(sh.c.entity_id, sh.c.entity)).all()
+            }
+            shadows = self._load_shadows(conn, list(kinds))
+            # a record of this project the snapshot no longer has was deleted on the server
+            for eid, data in shadows.items():
+                if data is not None and data.get("project_id", project_id) == project_id:
+                    shadows[eid] = None
             for raw_kind, records in entities.items():
                 kind = EntityKind(raw_kind)
                 rows = []
                 for record in records:
-                    if record["id"] in pending:
-                        self._set_shadow(conn, kind, record["id"], record)
+                    if record["id"] in shadows:
+                        shadows[record["id"]] = to_json(record)
                     rows.append(self._row_from_json(kind, record))
                 bulk_insert(conn, table_of(kind), rows)
                 count += len(rows)
-            for entity_id, kind_value in conn.execute(select(sh.c.entity_id, sh.c.entity)).all():
-                self._rebase(conn, EntityKind(kind_value), entity_id)
+            self._write_shadows(conn, {eid: (kinds[eid], shadows[eid]) for eid in kinds})
+            self._rebase_many(conn, kinds, shadows)
             self._set_state(conn, f"cursor:{project_id}", str(server_seq))
         self.project_id = self.project_id or project_id
         return count
@@ -517,56 +552,118 @@ class LocalStore:
         if not updated:
             conn.execute(insert(sh).values(entity_id=entity_id, entity=kind.value, data=value))
 
-    def _advance_shadow(
-        self, conn: Connection, kind: EntityKind, outbox_row: dict[str, Any], version: int | None
-    ) -> None:
-        """An op the server applied: apply it to the shadow too, until the feed brings truth."""
+    def _load_shadows(
+        self, conn: Connection, entity_ids: Sequence[str]
+    ) -> dict[str, dict[str, Any] | None]:
+        """The shadows of these records that have one (data None: only local so far)."""
         sh = ShadowRow.__table__  # type: ignore[attr-defined]
-        entity_id = outbox_row["entity_id"]
-        shadow = conn.execute(select(sh).where(sh.c.entity_id == entity_id)).mappings().first()
-        if shadow is None:
+        found: dict[str, dict[str, Any] | None] = {}
+        unique = list(dict.fromkeys(entity_ids))
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            for eid, data in conn.execute(
+                select(sh.c.entity_id, sh.c.data).where(sh.c.entity_id.in_(chunk))
+            ).all():
+                found[str(eid)] = data
+        return found
+
+    def _write_shadows(
+        self, conn: Connection, shadows: Mapping[str, tuple[EntityKind, Mapping[str, Any] | None]]
+    ) -> None:
+        """Replace (or create) these shadows."""
+        if not shadows:
             return
-        base = None if shadow["data"] is None else validate_record(kind, shadow["data"])
+        sh = ShadowRow.__table__  # type: ignore[attr-defined]
+        ids = list(shadows)
+        for start in range(0, len(ids), CHUNK):
+            conn.execute(delete(sh).where(sh.c.entity_id.in_(ids[start : start + CHUNK])))
+        conn.execute(insert(sh), [
+            {"entity_id": eid, "entity": kind.value,
+             "data": None if data is None else to_json(data)}
+            for eid, (kind, data) in shadows.items()
+        ])
+
+    def _advanced(
+        self,
+        kind: EntityKind,
+        shadow: Mapping[str, Any] | None,
+        outbox_row: Mapping[str, Any],
+        version: int | None,
+        policy: SlaPolicy | None,
+    ) -> Any:
+        """The shadow after an op the server applied (until the feed brings the truth)."""
+        base = None if shadow is None else validate_record(kind, shadow)
         op = _op_from_outbox(self.client_id, outbox_row)
         try:
             new = apply_op(base, op, project_id=outbox_row["project_id"], actor=self.actor,
-                           now=op.client_time, policy=self.policy())
+                           now=op.client_time, policy=policy)
         except DomainError:
-            return
-        if new is not None and version is not None:
+            return _UNCHANGED
+        if new is None:
+            return None
+        if version is not None:
             new["version"] = version
-        self._set_shadow(conn, kind, entity_id, new)
+        return to_json(new)
 
     def _rebase(self, conn: Connection, kind: EntityKind, entity_id: str) -> None:
         """Row := the server's version, then every pending op on it, in order."""
+        self._rebase_many(conn, {entity_id: kind}, self._load_shadows(conn, [entity_id]))
+
+    def _rebase_many(
+        self,
+        conn: Connection,
+        touched: Mapping[str, EntityKind],
+        shadows: Mapping[str, Mapping[str, Any] | None],
+    ) -> None:
+        """For each touched record with a shadow: row := shadow, then its pending ops.
+
+        A record with no pending ops left loses its shadow: the row is the server's again.
+        """
         sh = ShadowRow.__table__  # type: ignore[attr-defined]
         ob = OutboxRow.__table__  # type: ignore[attr-defined]
-        shadow = conn.execute(select(sh).where(sh.c.entity_id == entity_id)).mappings().first()
-        if shadow is None:
+        ids = [eid for eid in touched if eid in shadows]
+        if not ids:
             return
-        t = table_of(kind)
-        ops = [
-            _op_from_outbox(self.client_id, dict(r))
+        ops: dict[str, list[Op]] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
             for r in conn.execute(
-                select(ob).where(ob.c.entity_id == entity_id).order_by(ob.c.client_seq)
-            ).mappings()
-        ]
-        record = None if shadow["data"] is None else validate_record(kind, shadow["data"])
-        server_version = int(record["version"]) if record else 0
-        policy = self.policy() if kind is EntityKind.ISSUE and ops else None
-        for op in ops:
-            try:
-                record = apply_op(record, op, project_id=self.project_id or op.entity_id,
-                                  actor=self.actor, now=op.client_time, policy=policy)
-            except DomainError:
-                continue  # the server will refuse it too, and say why
-        conn.execute(delete(t).where(t.c.id == entity_id))
-        if record is not None:
-            record["version"] = server_version
-            record["pending"] = len(ops)
-            conn.execute(insert(t).values(**record))
-        if not ops:
-            conn.execute(delete(sh).where(sh.c.entity_id == entity_id))
+                select(ob).where(ob.c.entity_id.in_(chunk)).order_by(ob.c.client_seq)
+            ).mappings():
+                ops.setdefault(r["entity_id"], []).append(_op_from_outbox(self.client_id, dict(r)))
+        policy: SlaPolicy | None = None
+        removed: dict[EntityKind, list[str]] = {}
+        rows: dict[EntityKind, list[Record]] = {}
+        settled: list[str] = []
+        for eid in ids:
+            kind = touched[eid]
+            data = shadows[eid]
+            pending_ops = ops.get(eid, [])
+            record = None if data is None else validate_record(kind, data)
+            server_version = int(record["version"]) if record else 0
+            if pending_ops and kind is EntityKind.ISSUE and policy is None:
+                policy = self.policy()
+            for op in pending_ops:
+                try:
+                    record = apply_op(record, op, project_id=self.project_id or op.entity_id,
+                                      actor=self.actor, now=op.client_time, policy=policy)
+                except DomainError:
+                    continue  # the server will refuse it too, and say why
+            removed.setdefault(kind, []).append(eid)
+            if record is not None:
+                record["version"] = server_version
+                record["pending"] = len(pending_ops)
+                rows.setdefault(kind, []).append(record)
+            if not pending_ops:
+                settled.append(eid)
+        for kind, gone in removed.items():
+            t = table_of(kind)
+            for start in range(0, len(gone), CHUNK):
+                conn.execute(delete(t).where(t.c.id.in_(gone[start : start + CHUNK])))
+        for kind, records in rows.items():
+            conn.execute(insert(table_of(kind)), records)
+        for start in range(0, len(settled), CHUNK):
+            conn.execute(delete(sh).where(sh.c.entity_id.in_(settled[start : start + CHUNK])))
 
     # -- one function per kind of change -------------------------------------------------
 
@@ -677,6 +774,65 @@ class LocalStore:
         changes = [Change(EntityKind.NUMBER, new_id(), OpAction.CREATE, dict(row))
                    for row in rows]
         return self.submit_many(changes)
+
+    def existing_numbers(self) -> set[str]:
+        """Every E.164 number of the project, to de-duplicate an import against."""
+        t = table_of(EntityKind.NUMBER)
+        with self.read_engine.connect() as conn:
+            stmt = select(t.c.e164).where(t.c.project_id == self.project_id)
+            return set(conn.execute(stmt).scalars())
+
+    def import_numbers(self, rows: Sequence[Any]) -> BulkOutcome:
+        """Create numbers from accepted import rows (``domain.number_import.ImportRow``).
+
+        Site and order cells are matched to the project's sites (code or name) and port
+        orders (PON); a row naming an unknown one is refused with its line number.
+        """
+        sites = {}
+        for site in self.sites():
+            sites[site.code.casefold()] = site.id
+            sites[site.name.casefold()] = site.id
+        orders = {order.pon.casefold(): order.id for order in self.orders()}
+        types = {t.value: t for t in NumberType} | {"toll free": NumberType.TOLL_FREE,
+                                                    "tollfree": NumberType.TOLL_FREE}
+        changes: list[Change] = []
+        refused: list[Refusal] = []
+        for row in rows:
+            fields: dict[str, Any] = {"e164": row.e164, "assigned_to": row.assigned_to or ""}
+            if row.site:
+                site_id = sites.get(row.site.strip().casefold())
+                if site_id is None:
+                    known = ", ".join(sorted(s.code for s in self.sites()))
+                    refused.append(Refusal("", f"line {row.line}", "validation",
+                                           f"line {row.line}: unknown site '{row.site}' "
+                                           f"(sites: {known})"))
+                    continue
+                fields["site_id"] = site_id
+            if row.order:
+                order_id = orders.get(row.order.strip().casefold())
+                if order_id is None:
+                    refused.append(Refusal("", f"line {row.line}", "validation",
+                                           f"line {row.line}: unknown port order '{row.order}'"))
+                    continue
+                fields["order_id"] = order_id
+            if row.number_type:
+                key = row.number_type.strip().casefold().replace("-", " ")
+                fields["number_type"] = types.get(key.replace(" ", "_"), types.get(key,
+                                                  NumberType.DID)).value
+            changes.append(Change(EntityKind.NUMBER, new_id(), OpAction.CREATE, fields))
+        outcome = self.submit_many(changes)
+        outcome.refused[:0] = refused
+        return outcome
+
+    def iter_numbers(self, query: NumberQuery, chunk: int = 5_000) -> Iterator[Row[Any]]:
+        """Every number matching ``query``, in pages (for exports)."""
+        offset = 0
+        while True:
+            page = self.numbers_page(query, offset, chunk)
+            yield from page
+            if len(page) < chunk:
+                return
+            offset += chunk
 
     # -- loading a whole project (fixtures, snapshot) ------------------------------------
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -114,6 +115,8 @@ class PortingScreen(GoLiveScreen):
         Binding("o", "toggle_orders", "Orders", id="porting.orders"),
         Binding("r", "filter_rejected", "Rejected", id="porting.rejected", show=False),
         Binding("c", "copy", "Copy number", id="porting.copy", show=False),
+        Binding("i", "import_numbers", "Import CSV", id="porting.import", show=False),
+        Binding("e", "export_numbers", "Export CSV", id="porting.export", show=False),
     ]
 
     def __init__(self) -> None:
@@ -493,12 +496,85 @@ class PortingScreen(GoLiveScreen):
         self.action_toggle_orders()
         self.query_one("#filter-order", Select).value = order_id
 
+    def action_import_numbers(self) -> None:
+        from golive_tui.tui.widgets.forms import ReasonPrompt
+
+        def chosen(raw: str | None) -> None:
+            if not raw or self.store is None:
+                return
+            path = Path(raw).expanduser()
+            if not path.is_file():
+                self.notify(f"No file at {path}.", title="Cannot import", severity="error")
+                return
+            from golive_tui.tui.screens.number_import import NumberImportScreen
+
+            self.app.push_screen(NumberImportScreen(self.store, path), self._accepted)
+
+        self.app.push_screen(
+            ReasonPrompt("Import numbers", "CSV file from the carrier or the customer:",
+                         placeholder="~/Downloads/numbers.csv", required="Give a file path."),
+            chosen,
+        )
+
+    def _accepted(self, preview: Any) -> None:
+        if preview is None:
+            return
+        rows = list(preview.rows)
+
+        def done(outcome: BulkOutcome) -> None:
+            message = f"Imported {len(outcome.applied):,} numbers as draft"
+            if outcome.refused:
+                message += f"; {len(outcome.refused):,} refused: {outcome.refused[0].reason}"
+            self.notify(message, title="Import", severity="warning" if outcome.refused
+                        else "information", timeout=10)
+
+        self.golive.run_change(lambda store: store.import_numbers(rows),
+                               kinds=frozenset({"number"}), done=done)
+
+    def action_export_numbers(self) -> None:
+        from golive_tui.tui.widgets.forms import ReasonPrompt
+
+        query = self.query_state
+        page = self.page
+        if query is None or page is None:
+            return
+
+        def chosen(raw: str | None) -> None:
+            if raw:
+                self._export(Path(raw).expanduser(), query, page)
+
+        self.app.push_screen(
+            ReasonPrompt("Export numbers", f"Write the {page.total:,} numbers of this view to:",
+                         initial=str(_default_export_path()), required="Give a file path."),
+            chosen,
+        )
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, path: Path, query: NumberQuery, page: Page) -> None:
+        from golive_tui.reports.csv_export import write_numbers_csv
+
+        store = self.store
+        assert store is not None
+        try:
+            count = write_numbers_csv(path, store.iter_numbers(query), sites=page.sites,
+                                      orders=page.orders)
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Cannot write {path}: {exc.strerror}",
+                                      title="Export failed", severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Wrote {count:,} numbers to {path}",
+                                  title="Export", timeout=8)
+
     def action_copy(self) -> None:
         current = self._current_id()
         row = next((r for r in (self.page.rows if self.page else []) if r.id == current), None)
         if row is not None:
             self.app.copy_to_clipboard(row.e164)
             self.notify(f"Copied {row.e164}", timeout=2)
+
+
+def _default_export_path() -> Path:
+    return Path.cwd() / f"golive-numbers-{datetime.now().strftime('%Y%m%d-%H%M')}.csv"
 
 
 def _when(value: datetime | None, tz: ZoneInfo) -> str:

@@ -1,0 +1,1 @@
+"""Reports and exports: the go-live report, CSV exports."""
