@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,26 @@ def frozen_clock() -> datetime:
     return FROZEN_NOW
 
 
+@pytest.fixture(scope="session")
+def demo_cache_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo loaded once into a cache file; each test works on its own copy."""
+    from golive_tui.domain.project_doc import load_demo
+    from golive_tui.store.local import LocalStore
+
+    path = tmp_path_factory.mktemp("template") / "cache.db"
+    store = LocalStore(path, actor="demo")
+    store.write_document(load_demo(demo_day=DEMO_DAY, now=FROZEN_NOW))
+    store.close()
+    conn = sqlite3.connect(path)  # fold the WAL into the file so one copy holds everything
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., GoLiveApp]:
-    """Build the demo app on a fresh cache file in tmp_path (same file on each call)."""
+def make_app(tmp_path: Path, demo_cache_template: Path) -> Callable[..., GoLiveApp]:
+    """Build the demo app on a fresh copy of the demo cache in tmp_path."""
+    shutil.copyfile(demo_cache_template, tmp_path / "cache.db")
 
     def factory(**kwargs: object) -> GoLiveApp:
         return create_demo_app(

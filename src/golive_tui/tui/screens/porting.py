@@ -145,10 +145,10 @@ class PortingScreen(GoLiveScreen):
         table.add_column("", key="sel", width=1)
         table.add_column("Number", key="number", width=14)
         table.add_column("State", key="state", width=13)
-        table.add_column("Code", key="code", width=12)
         table.add_column("Site", key="site", width=4)
-        table.add_column("Order", key="order", width=10)
-        table.add_column("Assigned to", key="assigned", width=18)
+        table.add_column("Order", key="order", width=11)
+        table.add_column("Assigned to", key="assigned", width=16)
+        table.add_column("Code", key="code", width=13)
         table.add_column("Type", key="type", width=9)
         yield table
         orders = DataTable[Any](id="orders", cursor_type="row", zebra_stripes=True)
@@ -234,10 +234,10 @@ class PortingScreen(GoLiveScreen):
                 Text("✓", style="bold green") if selected else "",
                 national(row.e164),
                 state,
-                Text(row.rejection_code or "", style="red"),
                 page.sites.get(row.site_id or "", ""),
                 order.pon if order else "",
                 row.assigned_to,
+                Text(row.rejection_code or "", style="red"),
                 row.number_type.value.replace("_", " "),
                 key=row.id,
             )

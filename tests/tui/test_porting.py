@@ -1,0 +1,211 @@
+"""The porting tracker, driven through the real app on a real demo cache."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.widgets import DataTable, Select
+
+from golive_tui.domain.enums import PortState
+from golive_tui.tui.app import GoLiveApp
+from golive_tui.tui.screens.porting import PortingScreen
+
+from .conftest import wait_ready
+
+
+def notices(app: GoLiveApp) -> list[str]:
+    return [f"{n.title} {n.message}" for n in app._notifications]
+
+
+async def open_porting(pilot) -> PortingScreen:  # type: ignore[no-untyped-def]
+    await wait_ready(pilot)
+    await pilot.press("3")
+    await wait_ready(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PortingScreen)
+    return screen
+
+
+def table_numbers(screen: PortingScreen) -> list[str]:
+    table = screen.query_one("#numbers", DataTable)
+    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+
+
+async def search(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("slash")
+    for ch in text:
+        await pilot.press(ch if ch != " " else "space")
+    await pilot.press("enter")
+    await wait_ready(pilot)
+
+
+async def test_filter_to_rejected_shows_only_rejected_numbers(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_porting(pilot)
+        await pilot.press("r")
+        await wait_ready(pilot)
+        assert screen.page is not None
+        assert screen.page.total == 200
+        states = {row.porting_state for row in screen.page.rows}
+        assert states == {PortState.REJECTED}
+        assert all(row.rejection_code == "ADDR_MISMATCH" for row in screen.page.rows)
+
+
+async def test_typing_a_number_in_any_format_finds_it(make_app: Callable[..., GoLiveApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_porting(pilot)
+        await search(pilot, "(970) 555-0107")
+        assert table_numbers(screen) == ["(970) 555-0107"]
+
+
+async def test_foc_confirmed_number_moves_to_ported_and_is_queued(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_porting(pilot)
+        await search(pilot, "2125550101")
+        assert table_numbers(screen) == ["(212) 555-0101"]
+        await pilot.press("t")
+        await pilot.pause()
+        # the first choice offered is the first legal target; pick "ported" by its label
+        modal = app.screen
+        options = modal.query_one("OptionList")
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        options.highlighted = labels.index("ported")
+        await pilot.press("enter")
+        await wait_ready(pilot)
+        assert app.store is not None
+        number = app.store.number_by_e164("+12125550101")
+        assert number is not None
+        assert number.porting_state is PortState.PORTED
+        assert number.pending == 1
+        assert app.store.outbox_count() == 1
+
+
+async def test_draft_number_is_refused_straight_to_ported_with_the_reason(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_porting(pilot)
+        await search(pilot, "9705550100")
+        assert table_numbers(screen) == ["(970) 555-0100"]
+        await pilot.press("t")
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        target = next(i for i, label in enumerate(labels) if label.startswith("ported"))
+        assert "not from draft" in labels[target]
+        options.highlighted = target
+        await pilot.press("enter")
+        await wait_ready(pilot)
+        assert any("submitted and FOC-confirmed" in text for text in notices(app))
+        assert app.store is not None
+        number = app.store.number_by_e164("+19705550100")
+        assert number is not None and number.porting_state is PortState.DRAFT
+        assert app.store.outbox_count() == 0
+
+
+async def test_bulk_move_of_a_selection_reports_each_refusal(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_porting(pilot)
+        await search(pilot, "555-01")
+        screen.query_one("#filter-site", Select).value = next(
+            sid for sid, code in screen.page.sites.items() if code == "DEN"  # type: ignore[union-attr]
+        )
+        await wait_ready(pilot)
+        await pilot.press("a")  # the whole filter: DEN ported, verified and draft numbers
+        assert screen.filter_selected
+        await pilot.press("t")
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        options.highlighted = labels.index("verified")
+        await pilot.press("enter")
+        await wait_ready(pilot)
+        assert app.store is not None
+        counts = app.store.number_state_counts(site_id=screen.query_state.site_id)  # type: ignore[union-attr]
+        # ported numbers became verified; the draft ones were refused and stayed draft
+        assert counts.get(PortState.PORTED, 0) == 0
+        assert counts[PortState.DRAFT] == 30
+        assert any("refused" in text and "draft" in text for text in notices(app))
+
+
+async def test_page_down_shows_the_next_page(make_app: Callable[..., GoLiveApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_porting(pilot)
+        first = table_numbers(screen)
+        await pilot.press("pagedown")
+        await wait_ready(pilot)
+        second = table_numbers(screen)
+        assert screen.page is not None and screen.page.offset == len(first)
+        assert second and second[0] > first[-1]
+        assert not set(first) & set(second)
+
+
+async def test_import_of_a_messy_file_adds_only_the_accepted_valid_rows(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path
+) -> None:
+    messy = tmp_path / "carrier list.csv"
+    messy.write_bytes(
+        "\ufeffPhone Number;Location;User;Notes\r\n"
+        "(303) 555-0150;DEN;Dana;already in the project\r\n"
+        "+1 970 555 0140;DEN;Fax line;\r\n"
+        "970-555-0141 - 0145;DEN;;range\r\n"
+        "\r\n"
+        "not a number;DEN;;junk\r\n"
+        "970.555.0140;DEN;;duplicate in the file\r\n".encode()
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_porting(pilot)
+        assert app.store is not None
+        before = app.store.existing_numbers()
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#reason-input").value = str(messy)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_ready(pilot)
+        summary = str(app.screen.query_one("#import-summary").render())
+        assert "6 numbers ready" in summary
+        assert "line 6" in summary
+        assert app.store.existing_numbers() == before  # nothing until accepted
+        await pilot.press("ctrl+s")
+        await wait_ready(pilot)
+        added = app.store.existing_numbers() - before
+        assert added == {"+19705550140", "+19705550141", "+19705550142", "+19705550143",
+                         "+19705550144", "+19705550145"}
+        assert app.store.number_by_e164("+19705550140").porting_state is PortState.DRAFT  # type: ignore[union-attr]
+
+
+async def test_export_writes_the_filtered_view(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path
+) -> None:
+    target = tmp_path / "rejected.csv"
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_porting(pilot)
+        await pilot.press("r")
+        await wait_ready(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        field = app.screen.query_one("#reason-input")
+        field.value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_ready(pilot)
+    with target.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 200
+    assert {row["state"] for row in rows} == {"rejected"}
+    assert rows[0]["number"].startswith("+1")
