@@ -43,7 +43,12 @@ def can(role: Role, kind: EntityKind, action: OpAction) -> bool:
 def check_permission(role: Role, kind: EntityKind, action: OpAction) -> None:
     if not can(role, kind, action):
         raise PermissionDenied(
-            f"A {role.value} may not {action.value} a {kind.value.replace('_', ' ')}. "
+            f"{_a(role.value).capitalize()} may not {action.value} "
+            f"{_a(kind.value.replace('_', ' '))}. "
             "Ask the project's IPM to change your role if you need to.",
             details={"role": role.value, "entity": kind.value, "action": action.value},
         )
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"

@@ -32,15 +32,16 @@ class StateMachine(Generic[S]):
         """Why ``current → target`` is refused, or None when it is legal."""
         if self.is_legal(current, target):
             return None
-        if current == target:
-            return f"{self.subject} is already {current.value}."
-        hint = self.hints.get((current, target), "")
         allowed = sorted(s.value for s in self.allowed(current))
         nxt = (
             f"From {current.value} it can go to: {', '.join(allowed)}."
             if allowed
             else f"{current.value} is final: nothing can follow it."
         )
+        if current == target:
+            # still say what can follow, so the person knows the next step
+            return f"{self.subject} is already {current.value}. {nxt}"
+        hint = self.hints.get((current, target), "")
         head = f"{self.subject} cannot go from {current.value} to {target.value}."
         return " ".join(part for part in (head, hint, nxt) if part)
 

@@ -324,16 +324,14 @@ class LocalStore:
                     }
                 )
             for kind, rows in inserts.items():
-                conn.execute(insert(table_of(kind)), rows)
+                bulk_insert(conn, table_of(kind), rows)
             for kind, rows in updates.items():
                 self._update_rows(conn, kind, rows)
             for kind, ids in deletes.items():
                 t = table_of(kind)
                 conn.execute(delete(t).where(t.c.id.in_(ids)))
-            if outbox:
-                conn.execute(insert(OutboxRow.__table__), outbox)  # type: ignore[attr-defined]
-            if shadows:
-                conn.execute(insert(ShadowRow.__table__), shadows)  # type: ignore[attr-defined]
+            bulk_insert(conn, OutboxRow.__table__, outbox)  # type: ignore[attr-defined]
+            bulk_insert(conn, ShadowRow.__table__, shadows)  # type: ignore[attr-defined]
             self._set_state(conn, "next_client_seq", str(seq))
         return outcome, records
 
@@ -342,13 +340,11 @@ class LocalStore:
         t = table_of(kind)
         # collapse several changes of one row in a batch to its final value
         final = {row["id"]: row for row in rows}
-        # executemany needs the same keys in every row and a bind name apart from the columns
-        stmt = (
-            update(t)
-            .where(t.c.id == bindparam("_id"))
-            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
-        )
-        conn.execute(stmt, [{**row, "_id": row["id"]} for row in final.values()])
+        # delete + one executemany insert: far cheaper than an UPDATE per row
+        ids = list(final)
+        for start in range(0, len(ids), CHUNK):
+            conn.execute(delete(t).where(t.c.id.in_(ids[start : start + CHUNK])))
+        bulk_insert(conn, t, list(final.values()))
 
     @staticmethod
     def _shadowed_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
@@ -413,6 +409,10 @@ class LocalStore:
                 if status == "duplicate":
                     status = res.get("first_status") or "applied"
                 if status == "applied":
+                    if entity_id in shadows and not _newer(shadows[entity_id], res.get("version")):
+                        # the shadow already holds this op's effect (a pull or a snapshot
+                        # after a lost answer): advancing again would go back in time
+                        continue
                     if entity_id in shadows:
                         if policy is None and kind is EntityKind.ISSUE:
                             policy = self.policy()
@@ -422,8 +422,11 @@ class LocalStore:
                             shadows[entity_id] = advanced
                             changed[entity_id] = kind
                     continue
-                if status == "conflict" and res.get("current") is not None:
-                    shadows[entity_id] = to_json(res["current"])
+                current = res.get("current")
+                if status == "conflict" and current is not None and (
+                    entity_id not in shadows or _newer(shadows[entity_id], current.get("version"))
+                ):
+                    shadows[entity_id] = to_json(current)
                     changed[entity_id] = kind
                 problems.append({
                     "op_id": row["op_id"], "project_id": row["project_id"], "outcome": status,
@@ -983,6 +986,13 @@ class LocalStore:
         with self.read_engine.connect() as conn:
             for row in conn.execute(select(t).where(t.c.project_id == self.project_id)).mappings():
                 yield dict(row)
+
+
+def _newer(shadow: Mapping[str, Any] | None, version: Any) -> bool:
+    """Whether the server's ``version`` is newer than what the shadow holds."""
+    if shadow is None or version is None:
+        return True
+    return int(version) > int(shadow.get("version") or 0)
 
 
 def _op_from_outbox(client_id: str, row: Mapping[str, Any]) -> Op:

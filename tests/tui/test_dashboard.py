@@ -1,0 +1,267 @@
+"""The dashboard: the go / no-go gate the IPM watches, the jump to what holds it shut, and
+the decision recorded with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.content import Content
+from textual.message import Message
+from textual.notifications import Notify
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Static
+from textual.worker import WorkerCancelled
+
+from golive_tui.domain.enums import ChecklistStatus, DecisionKind
+from golive_tui.domain.gate import GateRule
+from golive_tui.tui.app import GoLiveApp
+from golive_tui.tui.screens.checklist import ChecklistScreen
+from golive_tui.tui.screens.dashboard import DashboardScreen, activation_window
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
+
+# tests/ is not a package mypy can follow; pytest resolves the relative import
+from .conftest import DEMO_DAY, FROZEN_NOW, wait_ready  # type: ignore[import-not-found]
+
+
+@pytest.fixture(autouse=True)
+def demo_on_the_frozen_clock(tmp_path: Path) -> None:
+    """Seed the cache with the demo anchored on the tests' frozen clock.
+
+    The demo's relative times ("opened 40 minutes ago") are otherwise anchored on the wall
+    clock, which moves SLA clocks and the feed from one run to the next; make_app opens
+    this file as it finds it.
+    """
+    from golive_tui.domain.project_doc import load_demo
+    from golive_tui.store.local import LocalStore
+
+    store = LocalStore(tmp_path / "cache.db", actor="demo")
+    store.write_document(load_demo(demo_day=DEMO_DAY, now=FROZEN_NOW))
+    store.close()
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let loads and changes finish; a reload may cancel the one it replaces."""
+    for _ in range(3):
+        while True:
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:
+                continue
+        await pilot.pause()
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+class Notices:
+    """The notices the app posted, through the run_test message hook."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(f"{message.notification.title}: {message.notification.message}")
+
+    def about(self, words: str) -> list[str]:
+        return [m for m in self.messages if words in m]
+
+
+def unmet_names(app: GoLiveApp) -> list[str]:
+    assert app.store is not None
+    return [c.name for c in app.store.gate().unmet]
+
+
+async def test_dashboard_shows_no_go_and_names_every_unmet_condition(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        gate = app.store.gate()
+        # the demo holds the gate shut with every kind of evidence
+        assert {c.rule for c in gate.unmet} == set(GateRule)
+
+        badge = text_of(app.screen.query_one("#dash-gate-badge", Static))
+        assert "NO-GO" in badge
+        assert f"{len(gate.unmet)} unmet conditions" in badge
+
+        listed = app.screen.query_one("#dash-unmet", OptionList)
+        prompts = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+        assert len(prompts) == len(gate.unmet)
+        for cond, prompt in zip(gate.unmet, prompts, strict=True):
+            assert cond.name in prompt
+            assert cond.detail in prompt
+        assert any("Site CHI" in p for p in prompts)
+
+
+async def test_enter_on_an_unmet_gate_item_opens_the_checklist_on_that_item(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        gate_items = [c for c in app.store.gate().unmet if c.rule is GateRule.GATE_ITEMS]
+        target = gate_items[-1]  # not the first: the cursor must really move to it
+        listed = app.screen.query_one("#dash-unmet", OptionList)
+        listed.focus()
+        listed.highlighted = [c.ref_id for c in app.store.gate().unmet].index(target.ref_id)
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert app.current_mode == "checklist"
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        current = screen.current_item()
+        assert current is not None
+        assert current.id == target.ref_id
+        assert f"Gate item {current.key}" == target.name
+        assert current.key in text_of(screen.query_one("#checklist-detail", Static))
+
+
+async def test_go_with_unmet_conditions_needs_a_reason_and_is_recorded_as_an_override(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        unmet = [str(c) for c in app.store.gate().unmet]
+
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press("enter")  # no reason
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog), "an override without a reason is refused"
+        assert notices.about("Going ahead with unmet conditions needs a reason")
+        assert app.store.decisions() == []
+
+        app.screen.query_one(Input).value = "MPOC accepts the risk: CHI and LAX stay on Comcast"
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert isinstance(app.screen, DashboardScreen)
+        decisions = app.store.decisions()
+        assert len(decisions) == 1
+        decision = decisions[0]
+        assert decision.decision is DecisionKind.GO
+        assert decision.override is True
+        assert decision.unmet == unmet
+        assert decision.reason == "MPOC accepts the risk: CHI and LAX stay on Comcast"
+        assert decision.by == "demo"
+
+        shown = text_of(app.screen.query_one("#dash-decision", Static))
+        assert " GO " in shown
+        assert f"OVERRIDE of {len(unmet)} unmet" in shown
+        assert "MPOC accepts the risk" in shown
+
+
+async def test_no_go_needs_a_reason_and_is_not_an_override(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+
+        app.screen.query_one(Input).value = "Comcast rejected RVP-PO-1004; resubmit first"
+        await pilot.press("enter")
+        await settle(pilot)
+        decision = app.store.decisions()[-1]
+        assert decision.decision is DecisionKind.NO_GO
+        assert decision.override is False
+        assert "NO-GO" in text_of(app.screen.query_one("#dash-decision", Static))
+
+
+async def test_a_site_without_verified_e911_opens_its_detail_in_a_notice(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        unmet = app.store.gate().unmet
+        site = next(c for c in unmet if c.rule is GateRule.E911)
+        listed = app.screen.query_one("#dash-unmet", OptionList)
+        listed.focus()
+        listed.highlighted = [c.ref_id for c in unmet].index(site.ref_id)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "dashboard"
+        shown = notices.about("E911 · site CHI")
+        assert shown and "Emergency address: " in shown[0] and "pending" in shown[0]
+
+
+async def test_finishing_a_gate_item_elsewhere_drops_it_from_the_dashboard(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        before = unmet_names(app)
+        item = next(c for c in app.store.gate().unmet if c.rule is GateRule.GATE_ITEMS)
+        app.run_change(lambda s: s.set_checklist_status(item.ref_id, ChecklistStatus.DONE),
+                       kinds=frozenset({"checklist_item"}))
+        await settle(pilot)
+        listed = app.screen.query_one("#dash-unmet", OptionList)
+        assert listed.option_count == len(before) - 1
+        assert item.name not in unmet_names(app)
+
+
+def test_countdown_counts_to_the_next_weekday_activation_window() -> None:
+    from datetime import UTC, datetime
+
+    # Thursday 10:00 ET: today's window at 11:30 ET
+    start, end = activation_window(FROZEN_NOW)
+    assert start == datetime(2026, 11, 26, 16, 30, tzinfo=UTC)
+    assert end == datetime(2026, 11, 26, 19, 30, tzinfo=UTC)
+    # Friday 15:00 ET, after the window closed: Monday's
+    start, _end = activation_window(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
+    assert start == datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
+
+
+async def test_the_countdown_strip_shows_cutover_window_and_site_times(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        strip = app.screen.query_one("#dash-countdown", Static).render()
+        assert isinstance(strip, Content)
+        text = strip.plain
+        assert "Cutover Thu 26 Nov 09:30 MST (11:30 ET)" in text
+        assert "in 1h 30m" in text
+        assert "FOC window 11:30 ET" in text
+        assert "NYC 11:30" in text and "DEN 09:30" in text and "LAX 08:30" in text
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+async def _on_dashboard(pilot: Pilot[Any]) -> None:
+    await wait_ready(pilot)
+    await settle(pilot)
+
+
+def test_snapshot_dashboard_80x24(snap_compare: Any, make_app: Callable[..., GoLiveApp]) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_on_dashboard)
+
+
+def test_snapshot_dashboard_160x48(snap_compare: Any, make_app: Callable[..., GoLiveApp]) -> None:
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=_on_dashboard)

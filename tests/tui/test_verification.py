@@ -1,0 +1,297 @@
+"""On-site verification: log a test call in two keys, keep the form when a target is wrong,
+retest by appending, and open a linked issue from a failure in one key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.message import Message
+from textual.notifications import Notify
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+from textual.worker import WorkerCancelled
+
+from golive_tui.domain.enums import IssueCategory, Priority, VerificationResult
+from golive_tui.tui.app import GoLiveApp
+from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_test_case
+
+from .conftest import wait_ready
+
+
+class Notices:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(f"{message.notification.title}: {message.notification.message}")
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let changes and reloads finish; a reload may cancel the one it replaces."""
+    for _ in range(3):
+        while True:
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:
+                continue
+        await pilot.pause()
+
+
+async def open_verification(pilot: Pilot[Any]) -> VerificationLogScreen:
+    await wait_ready(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, VerificationLogScreen)
+    return screen
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press(*text)
+
+
+def site_id(app: GoLiveApp, code: str) -> str:
+    assert app.store is not None
+    return next(site.id for site in app.store.sites() if site.code == code)
+
+
+def newest(app: GoLiveApp) -> Any:
+    assert app.store is not None
+    return max(app.store.verifications(), key=lambda v: v.tested_at)
+
+
+def field(screen: VerificationLogScreen, name: str) -> Input:
+    return screen.query_one(f"#ver-{name}", Input)
+
+
+def matrix_cell(screen: VerificationLogScreen, code: str, site: str) -> str:
+    return screen.query_one("#ver-matrix", DataTable).get_cell(code, site).plain
+
+
+def test_test_cases_resolve_from_what_people_type() -> None:
+    assert resolve_test_case("e9") is not None and resolve_test_case("e9").code == "E911-01"
+    assert resolve_test_case("E911-02").code == "E911-02"  # type: ignore[union-attr]
+    assert resolve_test_case("e91102").code == "E911-02"  # type: ignore[union-attr]
+    assert resolve_test_case("933").code == "E911-01"  # type: ignore[union-attr]
+    assert resolve_test_case("did").code == "DID"  # type: ignore[union-attr]
+    assert resolve_test_case("zz") is None
+    assert resolve_test_case("") is None
+
+
+async def test_failed_933_test_at_lax_opens_a_linked_p1_issue_in_one_key(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        before = len(app.store.verifications())
+        assert isinstance(app.focused, Input) and app.focused.id == "ver-target"
+
+        await type_text(pilot, "LAX")
+        await pilot.press("enter")
+        await type_text(pilot, "e9")  # type-ahead: Enter accepts E911-01
+        await pilot.press("enter")
+        await type_text(pilot, "933 callback address wrong")
+        await pilot.press("enter")  # to the matrix, on the E911-01 × LAX cell
+        await pilot.pause()
+        assert app.focused is screen.query_one("#ver-matrix")
+        await pilot.press("f")
+        await settle(pilot)
+
+        entries = app.store.verifications()
+        assert len(entries) == before + 1
+        entry = newest(app)
+        assert (entry.test_case, entry.target, entry.result) == (
+            "E911-01", "LAX", VerificationResult.FAIL)
+        assert entry.note == "933 callback address wrong"
+        assert entry.site_id == site_id(app, "LAX")
+        assert entry.tester == "demo"
+        assert matrix_cell(screen, "E911-01", site_id(app, "LAX")).startswith("✗")
+        assert field(screen, "note").value == "", "the note was logged, so it clears"
+        assert field(screen, "target").value == "LAX", "target and test stay for a retest"
+
+        await pilot.press("o")
+        await settle(pilot)
+
+        linked = [i for i in app.store.issues() if i.verification_id == entry.id]
+        assert len(linked) == 1
+        issue = linked[0]
+        assert issue.priority is Priority.P1
+        assert issue.category is IssueCategory.E911_ADDRESS
+        assert issue.site_id == site_id(app, "LAX")
+        assert issue.title == "E911-01 failed at LAX: 933 callback address wrong"
+
+        await pilot.press("o")  # a second o does not open a duplicate
+        await settle(pilot)
+        assert len([i for i in app.store.issues() if i.verification_id == entry.id]) == 1
+
+
+async def test_alt_f_in_the_note_logs_a_failed_main_number_and_its_issue_is_p1(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        await type_text(pilot, "1-213-555-0100")  # LAX's main number, written any way
+        await pilot.press("enter")
+        await type_text(pilot, "DID")
+        await pilot.press("enter")
+        await type_text(pilot, "fast busy")
+        await pilot.press("alt+f")
+        await settle(pilot)
+
+        entry = newest(app)
+        assert (entry.test_case, entry.target, entry.result) == (
+            "DID", "+12135550100", VerificationResult.FAIL)
+        assert entry.site_id == site_id(app, "LAX")
+        main = app.store.number_by_e164("+12135550100")
+        assert main is not None and entry.number_id == main.id
+        # the failure is selected in the log, so o reaches it from here
+        assert app.focused is screen.query_one("#ver-log")
+
+        await pilot.press("o")
+        await settle(pilot)
+        issue = next(i for i in app.store.issues() if i.verification_id == entry.id)
+        assert issue.priority is Priority.P1, "a dead main number is a P1"
+        assert issue.number_id == main.id
+        assert issue.category is IssueCategory.INBOUND_NOT_REACHING
+
+
+async def test_a_retest_appends_and_the_matrix_shows_the_latest(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        lax = site_id(app, "LAX")
+        before = len(app.store.verifications())
+        await type_text(pilot, "lax")
+        await pilot.press("enter")
+        await type_text(pilot, "E911-01")
+        await pilot.press("enter", "enter")
+        await pilot.press("f")
+        await settle(pilot)
+        assert matrix_cell(screen, "E911-01", lax).startswith("✗")
+
+        await pilot.press("p")  # same cell: the retest passes
+        await settle(pilot)
+
+        lax_933 = [v for v in app.store.verifications()
+                   if v.test_case == "E911-01" and v.target == "LAX"]
+        assert [v.result for v in lax_933] == [VerificationResult.FAIL, VerificationResult.PASS]
+        assert len(app.store.verifications()) == before + 2, "the log only appends"
+        assert matrix_cell(screen, "E911-01", lax).startswith("✓")
+        log = screen.query_one("#ver-log", DataTable)
+        assert log.row_count == before + 2
+        first_row = log.get_row_at(0)
+        assert "pass" in first_row[1].plain and first_row[2] == "E911-01"
+
+
+async def test_a_bad_number_shows_a_clear_notice_and_the_form_keeps_its_text(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        before = len(app.store.verifications())
+        await type_text(pilot, "213-555-01")
+        await pilot.press("enter")
+        await type_text(pilot, "DID")
+        await pilot.press("enter")
+        await type_text(pilot, "no ring")
+        await pilot.press("alt+p")
+        await settle(pilot)
+
+        assert len(app.store.verifications()) == before
+        assert any(
+            m.startswith("Not logged: '213-555-01' is not a valid number: too short")
+            for m in notices.messages
+        ), notices.messages
+        assert "too short" in str(screen.query_one("#ver-hint").render())
+        assert field(screen, "target").value == "213-555-01"
+        assert field(screen, "test").value == "DID"
+        assert field(screen, "note").value == "no ring"
+
+
+async def test_a_number_outside_the_project_is_refused_and_nothing_is_lost(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        before = len(app.store.verifications())
+        await type_text(pilot, "(415) 555-0123")
+        await pilot.press("enter")
+        await type_text(pilot, "DID")
+        await pilot.press("alt+f")
+        await settle(pilot)
+
+        assert len(app.store.verifications()) == before
+        assert any("(415) 555-0123 is not a number of this project" in m
+                   for m in notices.messages), notices.messages
+        assert field(screen, "target").value == "(415) 555-0123"
+
+
+async def test_a_per_number_test_against_a_site_says_to_type_the_number(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        await open_verification(pilot)
+        assert app.store is not None
+        before = len(app.store.verifications())
+        await type_text(pilot, "DEN")
+        await pilot.press("enter")
+        await type_text(pilot, "DID")
+        await pilot.press("alt+p")
+        await settle(pilot)
+        assert len(app.store.verifications()) == before
+        assert any("DID is tested per number: type the number in Target" in m
+                   for m in notices.messages), notices.messages
+
+
+async def test_p_on_a_log_entry_retests_it(make_app: Callable[..., GoLiveApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        failed = next(v for v in app.store.verifications()
+                      if v.test_case == "PAGE-01" and v.target == "NYC")
+        screen.focus_record(failed.id)
+        await pilot.pause()
+        assert app.focused is screen.query_one("#ver-log")
+
+        await pilot.press("p")
+        await settle(pilot)
+        entry = newest(app)
+        assert (entry.test_case, entry.target, entry.result) == (
+            "PAGE-01", "NYC", VerificationResult.PASS)
+        assert matrix_cell(screen, "PAGE-01", site_id(app, "NYC")).startswith("✓")
+
+
+async def _on_verification(pilot: Pilot[Any]) -> None:
+    await open_verification(pilot)
+    await settle(pilot)
+
+
+def test_snapshot_verification_80x24(
+    snap_compare: Any, make_app: Callable[..., GoLiveApp]
+) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_on_verification)
+
+
+def test_snapshot_verification_160x48(
+    snap_compare: Any, make_app: Callable[..., GoLiveApp]
+) -> None:
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=_on_verification)
