@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerCancelled
 
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.factory import create_demo_app
@@ -51,11 +52,22 @@ def make_app(tmp_path: Path, demo_cache_template: Path) -> Callable[..., GoLiveA
     return factory
 
 
+async def settle(app: GoLiveApp) -> None:
+    """Wait for every worker; a load superseded by a newer one counts as settled."""
+    for _ in range(10):
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            continue
+        if not any(worker.is_running for worker in app.workers):
+            return
+
+
 async def wait_ready(pilot: object) -> None:
     """Wait until the cache is open and the screen has loaded its data."""
     app = pilot.app  # type: ignore[attr-defined]
     await app.store_ready.wait()
-    await app.workers.wait_for_complete()
+    await settle(app)
     await pilot.pause()  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
+    await settle(app)
     await pilot.pause()  # type: ignore[attr-defined]

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 def open_demo_cache(
-    path: Path, *, actor: str = "demo", role: Role = Role.IPM, demo_day: date | None = None
+    path: Path, *, actor: str = "demo", role: Role = Role.IPM, demo_day: date | None = None,
+    now: datetime | None = None,
 ) -> LocalStore:
     """A cache holding the demo go-live, loaded from fixtures/ the first time."""
     from golive_tui.domain.project_doc import load_demo
@@ -23,7 +24,7 @@ def open_demo_cache(
 
     store = LocalStore(path, actor=actor, role=role)
     if not store.project_id:
-        store.write_document(load_demo(demo_day=demo_day))
+        store.write_document(load_demo(demo_day=demo_day, now=now))
     return store
 
 
@@ -45,7 +46,8 @@ def create_demo_app(
 ) -> GoLiveApp:
     """The app on a local demo cache, with no server: what the Pilot tests drive."""
     return create_app(
-        lambda: open_demo_cache(cache_path, actor=actor, role=role, demo_day=demo_day),
+        lambda: open_demo_cache(cache_path, actor=actor, role=role, demo_day=demo_day,
+                                now=clock() if clock is not None else None),
         theme=theme,
         clock=clock,
     )

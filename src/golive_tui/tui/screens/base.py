@@ -60,9 +60,8 @@ class GoLiveScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
+        # no load here: a screen is also resumed when first shown, and loads then
         self.query_one(SyncStatusBar).status = self.golive.sync_status
-        if self.store is not None:
-            self.reload()
 
     def on_screen_resume(self) -> None:
         self.query_one(SyncStatusBar).status = self.golive.sync_status

@@ -1,9 +1,915 @@
-"""Dashboard screen."""
+"""The dashboard: what the IPM watches all day, and where the go / no-go call is made."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from golive_tui.domain.enums import (
+    OPEN_ISSUE_STATES,
+    ChecklistStatus,
+    DecisionKind,
+    E911Status,
+    PortState,
+    Priority,
+    VerificationResult,
+)
+from golive_tui.domain.gate import GateResult, GateRule, UnmetCondition, evaluate_gate
+from golive_tui.domain.test_plan import PLAN, latest_results
+from golive_tui.domain.transitions import PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.widgets.meter import Meter, MeterPart
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
+from golive_tui.tui.widgets.row_lines import RowLines
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+
+# Zoom's US port activation window: 11:30 a.m. Eastern, weekdays, lasting up to 3 hours
+# (DOMAIN.md §3, Zoom KB0061279). It belongs with the domain's facts; kept here until the
+# domain names it.
+ACTIVATION_ZONE = ZoneInfo("America/New_York")
+ACTIVATION_START = time(11, 30)
+ACTIVATION_LENGTH = timedelta(hours=3)
+
+#: how far back the activity feed looks, and how many lines it keeps
+FEED_WINDOW = timedelta(days=14)
+FEED_LIMIT = 60
+
+#: where the IPM goes to fix each kind of unmet condition
+RULE_TARGETS: dict[GateRule, tuple[str, str]] = {
+    GateRule.GATE_ITEMS: ("checklist", "Checklist"),
+    GateRule.PORT_ORDERS: ("porting", "Porting"),
+    GateRule.E911: ("", "site detail"),
+    GateRule.NO_OPEN_P1: ("issues", "Issues"),
+}
+RULE_TAGS: dict[GateRule, tuple[str, str]] = {
+    GateRule.GATE_ITEMS: ("◆", "items"),
+    GateRule.PORT_ORDERS: ("⇄", "ports"),
+    GateRule.E911: ("✚", "E911"),
+    GateRule.NO_OPEN_P1: ("▲", "P1"),
+}
+
+#: numbers by porting state, in the order of the path, with their colour on the bar
+NUMBER_PARTS: tuple[tuple[str, tuple[PortState, ...], str], ...] = (
+    ("verified", (PortState.VERIFIED,), "$success"),
+    ("ported", (PortState.PORTED,), "$success 60%"),
+    ("FOC", (PortState.FOC_CONFIRMED,), "$primary"),
+    ("sent", (PortState.SUBMITTED,), "$secondary"),
+    ("LOA/draft", (PortState.LOA_PENDING, PortState.DRAFT), "$foreground 45%"),
+    ("snapback", (PortState.SNAPBACK_REQUESTED,), "$warning"),
+    ("rejected", (PortState.REJECTED,), "$error"),
+    ("cancelled", (PortState.CANCELLED, PortState.NOT_PORTABLE), "$foreground 25%"),
+)
+
+PRIORITY_STYLES: dict[Priority, str] = {
+    Priority.P1: "bold $error",
+    Priority.P2: "bold $warning",
+    Priority.P3: "$primary",
+    Priority.P4: "$text-muted",
+}
+
+DECISION_LABELS: dict[DecisionKind, tuple[str, str]] = {
+    DecisionKind.GO: ("GO", "$success"),
+    DecisionKind.NO_GO: ("NO-GO", "$error"),
+    DecisionKind.ROLLBACK: ("ROLLBACK", "$warning"),
+}
+
+
+# --------------------------------------------------------------------------- time
+
+
+def activation_window(now: datetime) -> tuple[datetime, datetime]:
+    """The port activation window open at ``now``, else the next one: (start, end) in UTC."""
+    day = now.astimezone(ACTIVATION_ZONE).date()
+    while True:
+        if day.weekday() < 5:
+            start = datetime.combine(day, ACTIVATION_START, tzinfo=ACTIVATION_ZONE)
+            if now < start + ACTIVATION_LENGTH:
+                return start.astimezone(UTC), (start + ACTIVATION_LENGTH).astimezone(UTC)
+        day += timedelta(days=1)
+
+
+def span(seconds: float, *, with_seconds: bool = False) -> str:
+    """``2d 4h``, ``1h 30m``, ``42m 10s`` (rounded down: never promise time not there)."""
+    total = int(max(seconds, 0))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if with_seconds:
+        return f"{minutes}m {secs:02d}s"
+    return f"{minutes}m" if minutes else "<1m"
+
+
+def local_time(when: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """``09:30`` today, ``Wed 17:00`` within a week, ``19 Nov`` further away."""
+    here = when.astimezone(zone)
+    days = abs((here.date() - now.astimezone(zone).date()).days)
+    if days == 0:
+        return here.strftime("%H:%M")
+    if days < 7:
+        return here.strftime("%a %H:%M")
+    return here.strftime("%d %b")
+
+
+def wrap_items(items: list[Content], width: int, gap: int = 2) -> Content:
+    """Items side by side, wrapped between items (never inside one) to fit ``width``."""
+    lines: list[Content] = []
+    line: Content | None = None
+    for item in items:
+        if line is None:
+            line = item
+        elif line.cell_length + gap + item.cell_length <= width:
+            line = Content.assemble(line, " " * gap, item)
+        else:
+            lines.append(line)
+            line = item
+    if line is not None:
+        lines.append(line)
+    return Content("\n").join(lines)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    id: str
+    code: str
+    name: str
+    time_zone: str
+    e911_address: str
+    e911_status: E911Status
+
+
+@dataclass(frozen=True, slots=True)
+class IssueLine:
+    id: str
+    ref: str
+    priority: Priority
+    title: str
+    clock: str
+    breached: bool
+    urgency: float
+
+
+@dataclass(frozen=True, slots=True)
+class SiteVerification:
+    code: str
+    passed: int
+    failed: int
+    planned: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    id: str
+    pon: str
+    carrier: str
+    status: PortState
+    rejection_code: str | None
+    foc: datetime | None
+    foc_confirmed: bool
+    numbers: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    at: datetime
+    who: str
+    text: str
+    style: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LatestDecision:
+    decision: DecisionKind
+    by: str
+    at: datetime | None
+    reason: str
+    override: bool
+    unmet: int
+
+
+@dataclass(slots=True)
+class DashboardData:
+    zone: str
+    cutover_at: datetime | None
+    sites: tuple[SiteInfo, ...]
+    gate: GateResult
+    checklist_done: int
+    checklist_total: int
+    numbers: dict[PortState, int]
+    verification: tuple[SiteVerification, ...]
+    issues: tuple[IssueLine, ...]
+    #: open issues per priority, and how many of them breach an SLA target
+    issue_counts: dict[Priority, tuple[int, int]]
+    decision: LatestDecision | None
+    feed: tuple[FeedEvent, ...]
+    orders: tuple[OrderLine, ...] = ()
+
+
+def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
+    """Everything the dashboard shows, read from the cache (runs in a worker thread)."""
+    from golive_tui.domain.sla import sla_clocks, sla_urgency
+
+    project = store.project()
+    zone = project.time_zone if project is not None else "America/New_York"
+    members = store.members()
+    names = {m.user: m.display_name or m.user for m in members}
+    site_rows = store.sites()
+    sites = tuple(
+        SiteInfo(s.id, s.code, s.name, s.time_zone, s.e911_address, s.e911_status)
+        for s in site_rows
+    )
+    code_of = {s.id: s.code for s in sites}
+    checklist = store.checklist()
+    orders = store.orders()
+    issues = store.issues()
+    # the gate from the records already read (store.gate() would read them all again)
+    gate = evaluate_gate(checklist=checklist, orders=orders, sites=site_rows, issues=issues)
+
+    # verification: the latest result per (test, target), per site, against the plan
+    verifications = store.verifications()
+    site_cases = [case.code for case in PLAN if case.scope == "site"]
+    per_site: dict[str, dict[tuple[str, str], VerificationResult]] = {
+        s.id: {(code, s.code): VerificationResult.NOT_TESTED for code in site_cases}
+        for s in sites
+    }
+    for (case, target), entry in latest_results(verifications).items():
+        if entry.site_id in per_site:
+            per_site[entry.site_id][(case, target)] = entry.result
+    verification = tuple(
+        SiteVerification(
+            s.code,
+            sum(r is VerificationResult.PASS for r in per_site[s.id].values()),
+            sum(r is VerificationResult.FAIL for r in per_site[s.id].values()),
+            len(per_site[s.id]),
+        )
+        for s in sites
+    )
+
+    # open issues with their SLA clocks, most urgent first
+    policy = store.policy()
+    lines: list[IssueLine] = []
+    counts: dict[Priority, tuple[int, int]] = {p: (0, 0) for p in Priority}
+    for issue in issues:
+        if issue.state not in OPEN_ISSUE_STATES or issue.opened_at is None:
+            continue
+        respond, resolve = sla_clocks(
+            priority=issue.priority, opened_at=issue.opened_at, now=now, policy=policy,
+            responded_at=issue.responded_at, resolved_at=issue.resolved_at,
+            on_hold_since=issue.on_hold_since, paused_seconds=issue.paused_seconds,
+        )
+        breached = respond.breached or resolve.breached
+        if not respond.stopped:
+            clock = f"respond {respond.label().removesuffix(' left')}"
+        else:
+            clock = resolve.label()
+        lines.append(IssueLine(issue.id, issue.ref, issue.priority, issue.title, clock,
+                               breached, sla_urgency((respond, resolve), now)))
+        n_open, n_breached = counts[issue.priority]
+        counts[issue.priority] = (n_open + 1, n_breached + int(breached))
+    lines.sort(key=lambda line: (list(Priority).index(line.priority), line.urgency))
+
+    by_order = store.counts_by_order()
+    decisions = store.decisions()
+    latest = None
+    if decisions:
+        d = decisions[-1]
+        latest = LatestDecision(d.decision, names.get(d.by, d.by), d.at, d.reason, d.override,
+                                len(d.unmet))
+
+    feed = _feed(store, now, names, checklist, orders, issues, verifications, decisions,
+                 code_of)
+    return DashboardData(
+        zone=zone,
+        cutover_at=project.cutover_at if project is not None else None,
+        sites=sites,
+        gate=gate,
+        checklist_done=sum(
+            i.status in (ChecklistStatus.DONE, ChecklistStatus.SKIPPED) for i in checklist
+        ),
+        checklist_total=len(checklist),
+        numbers=store.number_state_counts(),
+        verification=verification,
+        issues=tuple(lines),
+        issue_counts=counts,
+        decision=latest,
+        feed=feed,
+        orders=tuple(
+            OrderLine(o.id, o.pon, o.carrier, o.status, o.rejection_code,
+                      o.confirmed_foc or o.requested_foc, o.confirmed_foc is not None,
+                      sum(by_order.get(o.id, {}).values()))
+            for o in orders
+        ),
+    )
+
+
+def _feed(
+    store: LocalStore,
+    now: datetime,
+    names: dict[str, str],
+    checklist: Iterable[Any],
+    orders: Iterable[Any],
+    issues: Iterable[Any],
+    verifications: Iterable[Any],
+    decisions: Iterable[Any],
+    code_of: dict[str, str],
+) -> tuple[FeedEvent, ...]:
+    """Recent changes, newest first: who did what, when.
+
+    Demo records all carry the load time as ``updated_at``, so for them the feed uses the
+    times the records themselves hold (done, tested, opened, resolved); a real change
+    made here or by a teammate shows with its own ``updated_at`` and ``updated_by``.
+    """
+    from golive_tui.domain.project_doc import FIXTURE_ACTOR
+
+    since = now - FEED_WINDOW
+    events: list[FeedEvent] = []
+
+    def add(at: datetime | None, who: str, text: str, style: str = "") -> None:
+        if at is not None and at >= since:
+            events.append(FeedEvent(at, names.get(who, who) or "?", text, style))
+
+    for item in checklist:
+        status = item.status.value.replace("_", " ")
+        text = f"{item.key} {status}: {item.title}"
+        style = {"done": "$success", "blocked": "$error", "skipped": "$text-muted"}.get(
+            item.status.value, "")
+        if item.updated_by and item.updated_by != FIXTURE_ACTOR:
+            add(item.updated_at, item.updated_by, text, style)
+        elif item.status is ChecklistStatus.DONE:
+            add(item.done_at, item.done_by, text, style)
+    for order in orders:
+        if order.updated_by and order.updated_by != FIXTURE_ACTOR:
+            add(order.updated_at, order.updated_by,
+                f"order {order.pon} {order.status.value.replace('_', ' ')}",
+                "$error" if order.status is PortState.REJECTED else "")
+    for entry in verifications:
+        target = code_of.get(entry.site_id or "", "")
+        where = entry.target if entry.target == target else f"{target} {entry.target}".strip()
+        ok = entry.result is VerificationResult.PASS
+        add(entry.tested_at, entry.tester,
+            f"{entry.test_case} {where} {entry.result.value.replace('_', ' ').upper()}",
+            "$success" if ok else "$error" if entry.result is VerificationResult.FAIL else "")
+    for issue in issues:
+        add(issue.opened_at, issue.reporter,
+            f"opened {issue.priority.value} {issue.ref}: {issue.title}",
+            "$error" if issue.priority is Priority.P1 else "")
+        if issue.updated_by and issue.updated_by != FIXTURE_ACTOR:
+            add(issue.updated_at, issue.updated_by,
+                f"{issue.ref} {issue.state.value.replace('_', ' ')}: {issue.title}")
+        elif issue.resolved_at is not None:
+            add(issue.resolved_at, issue.assignee, f"resolved {issue.ref}: {issue.title}",
+                "$success")
+    for decision in decisions:
+        label, style = DECISION_LABELS[decision.decision]
+        extra = " (override)" if decision.override else ""
+        add(decision.at, decision.by, f"called {label}{extra}: {decision.reason}",
+            f"bold {style}")
+    for who, state, count, at in _number_changes(store, since, FIXTURE_ACTOR):
+        add(at, who, f"{count:,} number{'s' if count != 1 else ''} → "
+            f"{state.value.replace('_', ' ')}",
+            "$error" if state is PortState.REJECTED else "")
+    events.sort(key=lambda e: e.at, reverse=True)
+    return tuple(events[:FEED_LIMIT])
+
+
+def _number_changes(
+    store: LocalStore, since: datetime, fixture_actor: str
+) -> list[tuple[str, PortState, int, datetime]]:
+    """Number changes since ``since``, summed by who made them and the state they reached.
+
+    One grouped query, so a bulk move of thousands of numbers is one line of the feed.
+    """
+    from sqlalchemy import and_, func, select
+
+    from golive_tui.domain.enums import EntityKind
+    from golive_tui.store.local import table_of
+
+    t = table_of(EntityKind.NUMBER)
+    stmt = (
+        select(t.c.updated_by, t.c.porting_state, func.count(), func.max(t.c.updated_at))
+        .where(and_(t.c.project_id == store.project_id, t.c.updated_by != fixture_actor,
+                    t.c.updated_at >= since))
+        .group_by(t.c.updated_by, t.c.porting_state)
+    )
+    out: list[tuple[str, PortState, int, datetime]] = []
+    with store.read_engine.connect() as conn:
+        for who, state, count, at in conn.execute(stmt):
+            if isinstance(at, str):
+                at = datetime.fromisoformat(at)
+            if at is not None and at.tzinfo is None:
+                at = at.replace(tzinfo=UTC)
+            if at is not None:
+                out.append((who or "?", PortState(state), int(count), at))
+    return out
+
+
+# --------------------------------------------------------------------------- widgets
+
+
+class UnmetList(OptionList):
+    """The unmet gate conditions; enter opens the screen that holds one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Open", id="dashboard.open"),
+    ]
+
+
+# --------------------------------------------------------------------------- screen
 
 
 class DashboardScreen(GoLiveScreen):
+    """Countdowns, the go / no-go gate, issues, progress and what just happened."""
+
     SCREEN_TITLE = "Dashboard"
+    WATCHES = frozenset({
+        "project", "site", "checklist_item", "port_order", "number", "verification",
+        "issue", "decision", "member",
+    })
+    # Screen declares these as instance variables, so no ClassVar here
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    AUTO_FOCUS = "#dash-unmet"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "decide('go')", "Go", id="dashboard.go"),
+        Binding("n", "decide('no_go')", "No-go", id="dashboard.no_go"),
+        Binding("r", "decide('rollback')", "Rollback", id="dashboard.rollback", show=False),
+        Binding("f", "toggle_feed", "Activity feed", id="dashboard.feed", show=False),
+    ]
+
+    #: seconds between reloads, so SLA clocks and the feed move without a change
+    RELOAD_EVERY = 30.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: DashboardData | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="dash-countdown")
+        with Horizontal(id="dash-columns"):
+            with Vertical(id="dash-gate-col", classes="dash-panel") as gate:
+                gate.border_title = "Go / no-go"
+                yield Static(id="dash-gate-badge")
+                yield UnmetList(id="dash-unmet")
+                yield Static(id="dash-unmet-detail")
+                yield Static(id="dash-decision")
+            with Vertical(id="dash-status-col"):
+                with Vertical(id="dash-issues", classes="dash-panel") as issues:
+                    issues.border_title = "Open issues"
+                    yield Static(id="dash-issue-counts")
+                    yield RowLines(id="dash-issue-lines", empty="No open issues.")
+                with Vertical(id="dash-orders", classes="dash-panel") as orders:
+                    orders.border_title = "Port orders"
+                    yield RowLines(id="dash-order-lines", empty="No port orders.")
+                with Vertical(id="dash-progress", classes="dash-panel") as progress:
+                    progress.border_title = "Progress"
+                    yield Meter("Checklist", id="dash-checklist-meter")
+                    yield Meter("Numbers", id="dash-numbers-meter")
+                    yield Static(id="dash-numbers-legend")
+                    yield Static("Site tests passed", id="dash-verif-title")
+                    yield Vertical(id="dash-verif")
+            with VerticalScroll(id="dash-feed-col", classes="dash-panel") as feed:
+                feed.border_title = "Activity"
+                yield RowLines(id="dash-feed", empty="Nothing has happened yet.")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(1.0, self._tick_if_shown)
+        self.set_interval(self.RELOAD_EVERY, self._periodic_reload)
+        self._tick()
+
+    def _tick_if_shown(self) -> None:
+        if self.is_current:
+            self._tick()
+
+    def _periodic_reload(self) -> None:
+        if self.store is not None and self.is_current:
+            self.reload()
+
+    # -- loading --------------------------------------------------------------------------
+
+    def load(self, store: LocalStore) -> DashboardData:
+        return load_dashboard(store, self.golive.now())
+
+    def show(self, data: Any) -> None:
+        if not isinstance(data, DashboardData):
+            return
+        self.data = data
+        self._tick()
+        self._show_gate(data)
+        self._show_decision(data)
+        self._show_issues(data)
+        self._show_progress(data)
+        self._show_feed(data)
+
+    # -- countdowns -----------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.query_one("#dash-countdown", Static).update(self._countdowns())
+        if self.data is not None:
+            self._show_orders(self.data)
+
+    @property
+    def wide(self) -> bool:
+        return self.has_class("-wide")
+
+    def on_resize(self) -> None:
+        # lines that depend on the width they get are built again for the new one
+        if self.data is not None:
+            self.call_after_refresh(self._show_issues, self.data)
+            self.call_after_refresh(self._show_progress, self.data)
+
+    def _countdowns(self) -> Content:
+        now = self.golive.now()
+        data = self.data
+        zone = ZoneInfo(data.zone) if data else ACTIVATION_ZONE
+        parts: list[str | Content | tuple[str, str]] = [("Cutover ", "bold")]
+        cutover = data.cutover_at if data else None
+        if cutover is None:
+            parts.append(("not scheduled", "$text-muted"))
+        else:
+            parts.append(cutover.astimezone(zone).strftime("%a %d %b %H:%M %Z"))
+            if zone.key != ACTIVATION_ZONE.key:
+                parts.append((cutover.astimezone(ACTIVATION_ZONE).strftime(" (%H:%M ET)"),
+                              "$text-muted"))
+            left = (cutover - now).total_seconds()
+            if left > 0:
+                style = "bold $warning" if left < 15 * 60 else "bold $accent"
+                parts += ["  ", (f"in {span(left, with_seconds=left < 3600)}", style)]
+            else:
+                parts += ["  ", (f"{span(-left)} ago", "$text-muted")]
+        parts.append("\n")
+        start, end = activation_window(now)
+        parts.append(("FOC window ", "bold"))
+        if start <= now:
+            parts += [("OPEN", "bold reverse $success"),
+                      f" since {start.astimezone(ACTIVATION_ZONE):%H:%M} ET, closes by "
+                      f"{end.astimezone(ACTIVATION_ZONE):%H:%M} ET ",
+                      (f"in {span((end - now).total_seconds())}", "bold $accent")]
+        else:
+            when = start.astimezone(ACTIVATION_ZONE)
+            day = "" if when.date() == now.astimezone(ACTIVATION_ZONE).date() else \
+                when.strftime("%a ")
+            left = (start - now).total_seconds()
+            parts += [f"{day}{when:%H:%M} ET  ",
+                      (f"in {span(left, with_seconds=left < 3600)}", "bold $accent")]
+        if data and data.sites:
+            parts.append((" │ ", "$text-muted"))
+            for index, site in enumerate(data.sites):
+                local = start.astimezone(ZoneInfo(site.time_zone))
+                if index:
+                    parts.append(" ")
+                parts += [(site.code, "bold"), f" {local:%H:%M}"]
+        return Content.assemble(*parts)
+
+    # -- gate -----------------------------------------------------------------------------
+
+    def _show_gate(self, data: DashboardData) -> None:
+        gate = data.gate
+        if gate.ready:
+            checks = sum(gate.checked.values())
+            badge = Content.assemble((" GO ", "bold reverse $success"),
+                                     (f" every condition holds ({checks} checked)", "$success"))
+        else:
+            n = len(gate.unmet)
+            badge = Content.assemble(
+                (" NO-GO ", "bold reverse $error"),
+                (f" {n} unmet condition{'s' if n != 1 else ''}", "bold $error"),
+            )
+        rules: list[str | Content | tuple[str, str]] = ["\n"]
+        for rule in GateRule:
+            _glyph, label = RULE_TAGS[rule]
+            unmet = len(gate.unmet_for(rule))
+            if rules[-1] != "\n":
+                rules.append("  ")
+            if unmet:
+                rules.append((f"✗{unmet} {label}", "$error"))
+            else:
+                rules.append((f"✓ {label}", "$success"))
+        self.query_one("#dash-gate-badge", Static).update(Content.assemble(badge, *rules))
+
+        options = self.query_one("#dash-unmet", UnmetList)
+        keep = options.highlighted_option.id if options.highlighted_option else None
+        options.set_options(
+            Option(self._condition_prompt(cond), id=f"{cond.rule.value}:{cond.ref_id}")
+            for cond in gate.unmet
+        )
+        if gate.unmet:
+            ids = [f"{c.rule.value}:{c.ref_id}" for c in gate.unmet]
+            options.highlighted = ids.index(keep) if keep in ids else 0
+        self._show_condition_detail()
+
+    @staticmethod
+    def _condition_prompt(cond: UnmetCondition) -> Content:
+        glyph, _label = RULE_TAGS[cond.rule]
+        return Content.assemble((f"{glyph} ", "$error"), (cond.name, "bold"), "  ",
+                                (cond.detail, "$text-muted"))
+
+    def _highlighted_condition(self) -> UnmetCondition | None:
+        if self.data is None:
+            return None
+        options = self.query_one("#dash-unmet", UnmetList)
+        option = options.highlighted_option
+        if option is None:
+            return None
+        for cond in self.data.gate.unmet:
+            if f"{cond.rule.value}:{cond.ref_id}" == option.id:
+                return cond
+        return None
+
+    def _show_condition_detail(self) -> None:
+        detail = self.query_one("#dash-unmet-detail", Static)
+        cond = self._highlighted_condition()
+        if cond is None:
+            detail.update("")
+            return
+        _mode, where = RULE_TARGETS[cond.rule]
+        detail.update(Content.assemble(
+            (f"{cond.detail}. ", ""), (f"⏎ {where}", "$accent"),
+        ))
+
+    @on(OptionList.OptionHighlighted, "#dash-unmet")
+    def _condition_highlighted(self) -> None:
+        self._show_condition_detail()
+
+    @on(OptionList.OptionSelected, "#dash-unmet")
+    async def _condition_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        cond = self._highlighted_condition()
+        if cond is not None:
+            await self.open_condition(cond)
+
+    async def open_condition(self, cond: UnmetCondition) -> None:
+        """Go to the screen that holds an unmet condition, on its record where possible."""
+        if cond.rule is GateRule.E911:
+            self._notify_site(cond)
+            return
+        mode, _where = RULE_TARGETS[cond.rule]
+        await self.app.switch_mode(mode)
+        focus = getattr(self.app.screen, "focus_record", None)
+        if callable(focus):
+            focus(cond.ref_id)
+
+    def _notify_site(self, cond: UnmetCondition) -> None:
+        site = next((s for s in self.data.sites if s.id == cond.ref_id), None) if self.data \
+            else None
+        if site is None:
+            self.notify(str(cond), title="E911", severity="warning")
+            return
+        status = site.e911_status.value.replace("_", " ")
+        self.notify(
+            f"{site.name} ({site.code})\n"
+            f"Emergency address: {site.e911_address or 'not set'}\n"
+            f"Status in Zoom: {status}. It must be Verified (address status 4) before go; "
+            "then dial 933 from each floor (E911-01 on the Verification screen).",
+            title=f"E911 · site {site.code}",
+            severity="warning",
+            timeout=15,
+        )
+
+    # -- decision -------------------------------------------------------------------------
+
+    def _show_decision(self, data: DashboardData) -> None:
+        latest = data.decision
+        widget = self.query_one("#dash-decision", Static)
+        if latest is None:
+            widget.update(Content.assemble(
+                ("Last call ", "bold"), ("none recorded yet", "$text-muted"), "\n",
+                ("g", "bold $accent"), " go  ", ("n", "bold $accent"), " no-go  ",
+                ("r", "bold $accent"), " rollback",
+            ))
+            return
+        label, style = DECISION_LABELS[latest.decision]
+        zone = ZoneInfo(data.zone)
+        when = local_time(latest.at, zone, self.golive.now()) if latest.at else "?"
+        parts: list[str | Content | tuple[str, str]] = [
+            ("Last call ", "bold"), (f" {label} ", f"bold reverse {style}"),
+        ]
+        if latest.override:
+            parts.append((f" OVERRIDE of {latest.unmet} unmet", "bold $warning"))
+        parts += [(f" by {latest.by} at {when}", "$text-muted"), "\n",
+                  (latest.reason or "no reason given", "italic")]
+        widget.update(Content.assemble(*parts))
+
+    def action_decide(self, kind: str) -> None:
+        if self.data is None or self.store is None:
+            self.notify("The cache is still opening; try again in a moment.")
+            return
+        decision = DecisionKind(kind)
+        gate = self.data.gate
+        label, _style = DECISION_LABELS[decision]
+        body: list[str | Content | tuple[str, str]] = []
+        lines: list[Content] = []
+        required: str | None
+        if decision is DecisionKind.GO and not gate.ready:
+            n = len(gate.unmet)
+            body.append((f"The gate is NO-GO: {n} unmet condition{'s' if n != 1 else ''}. "
+                         "Going ahead is recorded as an override with them:", "bold $warning"))
+            lines = [self._condition_prompt(cond) for cond in gate.unmet]
+            required = ("Going ahead with unmet conditions needs a reason: say why it is "
+                        "safe to go, or press Esc.")
+            placeholder = "Why is it safe to go anyway? (required)"
+        elif decision is DecisionKind.GO:
+            body.append(("Every gate condition holds.", "$success"))
+            required = None
+            placeholder = "Note (optional)"
+        else:
+            verb = "No-go" if decision is DecisionKind.NO_GO else "Rollback"
+            body.append(f"{verb} is recorded in the audit log with the gate as it stands "
+                        f"({len(gate.unmet)} unmet).")
+            required = f"{verb} needs a reason: say what has to happen next, or press Esc."
+            placeholder = "What happened, and what has to happen next? (required)"
+
+        def recorded(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.golive.run_change(
+                lambda store: record_decision(store, decision, reason),
+                kinds=frozenset({"decision"}),
+                done=self._decision_recorded,
+            )
+
+        self.app.push_screen(
+            ReasonDialog(f"Record {label}", body=Content.assemble(*body), lines=lines,
+                         placeholder=placeholder, required_message=required,
+                         confirm=f"record {label}",
+                         danger=decision is not DecisionKind.GO or not gate.ready),
+            recorded,
+        )
+
+    def _decision_recorded(self, record: Any) -> None:
+        label, _style = DECISION_LABELS[DecisionKind(record["decision"])]
+        if record.get("override"):
+            n = len(record.get("unmet") or ())
+            self.notify(f"{label} recorded as an override of {n} unmet conditions.",
+                        title="Decision", severity="warning")
+        else:
+            self.notify(f"{label} recorded.", title="Decision")
+
+    # -- issues ---------------------------------------------------------------------------
+
+    def _show_issues(self, data: DashboardData) -> None:
+        parts: list[str | Content | tuple[str, str]] = []
+        total = 0
+        for priority in Priority:
+            n_open, n_breached = data.issue_counts[priority]
+            total += n_open
+            if parts:
+                parts.append("  ")
+            style = PRIORITY_STYLES[priority] if n_open else "$text-disabled"
+            parts.append((f"{priority.value} {n_open}", style))
+            if n_breached:
+                parts.append((f" ⚠{n_breached}", "bold $error"))
+        self.query_one("#dash-issue-counts", Static).update(Content.assemble(*parts))
+        panel = self.query_one("#dash-issues", Vertical)
+        breached = sum(b for _n, b in data.issue_counts.values())
+        panel.border_title = f"Open issues · {total}" + (
+            f" · {breached} SLA breached" if breached else "")
+        rows: list[tuple[Content | str, Content | str]] = []
+        for line in data.issues:
+            style = "bold $error" if line.breached else ""
+            ref = (f"{line.ref} ", "$text-muted") if self.wide else ""
+            rows.append((
+                Content.assemble((line.priority.value, PRIORITY_STYLES[line.priority]), " ",
+                                 ref, (line.title, style)),
+                Content.styled(line.clock, "bold $error" if line.breached else "$text-muted"),
+            ))
+        self.query_one("#dash-issue-lines", RowLines).set_rows(rows)
+
+    # -- progress -------------------------------------------------------------------------
+
+    def _show_progress(self, data: DashboardData) -> None:
+        self.query_one("#dash-checklist-meter", Meter).update(
+            [MeterPart(data.checklist_done, "$success")],
+            total=data.checklist_total,
+            figure=f"{data.checklist_done}/{data.checklist_total}",
+        )
+        counts = data.numbers
+        total = sum(counts.values())
+        live = sum(counts.get(s, 0) for s in PORT_DONE_STATES)
+        parts = [MeterPart(sum(counts.get(s, 0) for s in states), style)
+                 for _label, states, style in NUMBER_PARTS]
+        self.query_one("#dash-numbers-meter", Meter).update(
+            parts, total=total, figure=f"{live:,}/{total:,} live")
+        legend = self.query_one("#dash-numbers-legend", Static)
+        legend.update(wrap_items(
+            [Content.assemble((label, style), f" {part.amount:,}")
+             for (label, _states, style), part in zip(NUMBER_PARTS, parts, strict=True)
+             if part.amount],
+            legend.content_size.width or self.app.size.width,
+        ))
+
+        box = self.query_one("#dash-verif", Vertical)
+        meters = {m.label: m for m in box.query(Meter)}
+        if list(meters) != [v.code for v in data.verification]:
+            box.remove_children()
+            fresh = [Meter(v.code, label_width=4) for v in data.verification]
+            box.mount_all(fresh)
+            meters = {m.label: m for m in fresh}
+        for v in data.verification:
+            figure = Content.assemble(f"{v.passed}/{v.planned}")
+            if v.failed:
+                figure = Content.assemble(figure, (f" ✗{v.failed}", "bold $error"))
+            meters[v.code].update(
+                [MeterPart(v.passed, "$success"), MeterPart(v.failed, "$error")],
+                total=v.planned, figure=figure,
+            )
+
+    # -- port orders ----------------------------------------------------------------------
+
+    def _show_orders(self, data: DashboardData) -> None:
+        now = self.golive.now()
+        rows: list[tuple[Content | str, Content | str]] = []
+        for order in data.orders:
+            state = order.status.value.replace("_", " ")
+            if order.status is PortState.FOC_CONFIRMED:
+                state = "FOC"
+            if order.rejection_code:
+                state += f" {order.rejection_code}"
+            style = ("$success" if order.status in PORT_DONE_STATES else
+                     "$error" if order.status is PortState.REJECTED else
+                     "$primary" if order.status is PortState.FOC_CONFIRMED else "$warning")
+            left = Content.assemble(
+                (order.pon, "bold"), " ", (state, style), f" {order.numbers:,} ",
+                (order.carrier, "$text-muted"),
+            )
+            right: Content | str = ""
+            if order.foc is not None:
+                label = local_time(order.foc, ACTIVATION_ZONE, now)
+                if ":" in label:
+                    label += " ET"
+                tag = "FOC" if order.foc_confirmed else "asked"
+                seconds = (order.foc - now).total_seconds()
+                if order.status in PORT_DONE_STATES:
+                    right = Content.styled(f"{tag} {label}", "$text-muted")
+                elif seconds > 0:
+                    right = Content.assemble(
+                        (f"{tag} {label} ", "$text-muted"),
+                        (f"in {span(seconds)}", "bold $accent" if order.foc_confirmed
+                         else "$warning"),
+                    )
+                else:
+                    right = Content.styled(f"{tag} {label} passed", "bold $error")
+            rows.append((left, right))
+        self.query_one("#dash-order-lines", RowLines).set_rows(rows)
+
+    # -- feed -----------------------------------------------------------------------------
+
+    def _show_feed(self, data: DashboardData) -> None:
+        zone = ZoneInfo(data.zone)
+        now = self.golive.now()
+        # first names, and columns only as wide as what is in them
+        lines = [(local_time(e.at, zone, now), e.who.split(" ")[0][:10], e)
+                 for e in data.feed]
+        when_width = max((len(when) for when, _who, _e in lines), default=0)
+        who_width = max((len(who) for _when, who, _e in lines), default=0)
+        rows: list[tuple[Content | str, Content | str]] = [
+            (Content.assemble((f"{when:>{when_width}} ", "$text-muted"),
+                              (f"{who:<{who_width}} ", "bold"), (event.text, event.style)), "")
+            for when, who, event in lines
+        ]
+        self.query_one("#dash-feed", RowLines).set_rows(rows)
+
+    def action_toggle_feed(self) -> None:
+        """On a narrow terminal the feed takes the place of issues and progress."""
+        self.toggle_class("-feed")
+
+
+def record_decision(store: LocalStore, decision: DecisionKind, reason: str) -> Any:
+    """Record a go / no-go / rollback against the gate as it is now (runs in a thread).
+
+    The gate is evaluated again here, not taken from the screen, so a GO is recorded as an
+    override exactly when conditions are unmet at the moment it is made.
+    """
+    from golive_tui.domain.errors import ValidationFailed
+
+    gate = store.gate()
+    override = decision is DecisionKind.GO and not gate.ready
+    if (override or decision is not DecisionKind.GO) and not reason.strip():
+        n = len(gate.unmet)
+        raise ValidationFailed(
+            f"Going ahead with {n} unmet condition{'s' if n != 1 else ''} needs a reason."
+            if override else f"A {decision.value.replace('_', '-')} call needs a reason."
+        )
+    return store.record_decision(
+        decision, reason.strip(), unmet=[str(c) for c in gate.unmet], override=override
+    )

@@ -199,7 +199,10 @@ class PortingScreen(GoLiveScreen):
             page.orders_counts = store.counts_by_order()  # type: ignore[attr-defined]
         return page
 
+    _focus_pending: str | None = None
+
     def show(self, data: Page) -> None:
+        first = self.page is None
         self.page = data
         self.page_offset = data.offset
         self._fill_filters(data)
@@ -207,6 +210,9 @@ class PortingScreen(GoLiveScreen):
             self._show_orders(data)
         self._show_numbers(data)
         self._show_info()
+        if first and self._focus_pending:
+            pending, self._focus_pending = self._focus_pending, None
+            self.focus_record(pending)
 
     def _fill_filters(self, page: Page) -> None:
         site_select = self.query_one("#filter-site", Select)
@@ -333,8 +339,14 @@ class PortingScreen(GoLiveScreen):
         self.query_one("#filter-state", Select).value = PortState.REJECTED.value
 
     def focus_record(self, record_id: str) -> None:
-        """Show the numbers of a port order (from the dashboard's gate list)."""
-        if self.page and record_id in self.page.orders:
+        """Show the numbers of a port order (from the dashboard's gate list).
+
+        Before the first page has loaded the id is kept and applied when it arrives.
+        """
+        if self.page is None:
+            self._focus_pending = record_id
+            return
+        if record_id in self.page.orders:
             self.query_one("#filter-order", Select).value = record_id
 
     # -- paging ---------------------------------------------------------------------------

@@ -1,0 +1,420 @@
+"""Small modal forms the screens share: pick one of a list, give a reason, open an issue.
+
+Each one fits an 80x24 terminal, works from the keyboard alone (Enter accepts, Esc
+cancels) and returns its answer through ``dismiss``; ``None`` always means "cancelled".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from golive_tui.domain.enums import IssueCategory, Priority
+
+V = TypeVar("V")
+
+#: what each priority means (DOMAIN.md §6), for pickers and forms
+PRIORITY_MEANINGS: dict[Priority, str] = {
+    Priority.P1: "service down, no workaround",
+    Priority.P2: "heavily degraded",
+    Priority.P3: "degraded, workaround exists",
+    Priority.P4: "no service impact",
+}
+
+#: the words people use for each hypercare category (DOMAIN.md §6)
+CATEGORY_LABELS: dict[IssueCategory, str] = {
+    IssueCategory.NO_AUDIO: "One-way or no audio",
+    IssueCategory.CHOPPY_AUDIO: "Choppy audio",
+    IssueCategory.DROPPED_CALLS: "Dropped calls",
+    IssueCategory.ECHO_DTMF: "Echo / no DTMF",
+    IssueCategory.INBOUND_NOT_REACHING: "Inbound not reaching a number",
+    IssueCategory.WRONG_CALLER_ID: "Wrong outbound caller ID",
+    IssueCategory.E911_ADDRESS: "E911 address missing or unverified",
+    IssueCategory.EMERGENCY_NOTIFICATION: "Emergency notification not received",
+    IssueCategory.PHONE_PROVISIONING: "Desk phone not provisioning",
+    IssueCategory.PAGING: "Paging device",
+    IssueCategory.CALL_QUEUE: "Call queue misrouting",
+    IssueCategory.AUTO_RECEPTIONIST: "Auto receptionist misroute",
+    IssueCategory.VOICEMAIL: "Voicemail",
+    IssueCategory.FAX: "Fax failures",
+    IssueCategory.SERVICES_LOST_WITH_PORT: "Services lost with the port",
+    IssueCategory.WRONG_NUMBER_PORTED: "Wrong number ported (snapback)",
+    IssueCategory.CLIENT_LOGIN: "Client login / SSO / licence",
+    IssueCategory.TRAINING: "Training and adoption",
+    IssueCategory.OTHER: "Other",
+}
+
+
+def category_label(category: str) -> str:
+    try:
+        return CATEGORY_LABELS[IssueCategory(category)]
+    except ValueError:
+        return category.replace("_", " ")
+
+
+class PickerModal(ModalScreen[V | None], Generic[V]):
+    """Choose one value from a short list: arrows (or the first letters) then Enter."""
+
+    DEFAULT_CSS = """
+    PickerModal {
+        align: center middle;
+    }
+    PickerModal > #picker-box {
+        width: 64;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        border-title-style: bold;
+        background: $surface;
+        padding: 0 1;
+    }
+    PickerModal OptionList {
+        height: auto;
+        max-height: 18;
+        border: none;
+        padding: 0;
+        background: $surface;
+    }
+    PickerModal .form-hint {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        options: Sequence[tuple[V, str]],
+        *,
+        current: V | None = None,
+        hint: str = "↑↓ choose · Enter pick · Esc cancel",
+    ) -> None:
+        super().__init__()
+        self.picker_title = title
+        self.values = [value for value, _label in options]
+        self.labels = [label for _value, label in options]
+        self.current = current
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-box") as box:
+            box.border_title = self.picker_title
+            yield OptionList(
+                *[Option(label, id=f"opt-{index}") for index, label in enumerate(self.labels)],
+                id="picker-options",
+            )
+            yield Static(self.hint, classes="form-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.current is not None and self.current in self.values:
+            options.highlighted = self.values.index(self.current)
+        else:
+            options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.values[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReasonPrompt(ModalScreen[str | None]):
+    """Ask for a required piece of text (a hold reason, a resolution note).
+
+    Optional ``choices`` fill the text in one key; the answer can still be edited.
+    An empty answer is refused in place, with ``required`` saying what is missing.
+    """
+
+    DEFAULT_CSS = """
+    ReasonPrompt {
+        align: center middle;
+    }
+    ReasonPrompt > #reason-box {
+        width: 72;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        border-title-style: bold;
+        background: $surface;
+        padding: 0 1;
+    }
+    ReasonPrompt #reason-choices {
+        height: auto;
+        max-height: 6;
+        border: none;
+        padding: 0;
+        margin-bottom: 1;
+        background: $surface;
+    }
+    ReasonPrompt #reason-error {
+        color: $text-error;
+        height: auto;
+    }
+    ReasonPrompt .form-hint {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="reason.cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        *,
+        placeholder: str = "",
+        choices: Sequence[str] = (),
+        required: str = "This is required.",
+        initial: str = "",
+    ) -> None:
+        super().__init__()
+        self.prompt_title = title
+        self.prompt = prompt
+        self.placeholder = placeholder
+        self.choices = list(choices)
+        self.required = required
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="reason-box") as box:
+            box.border_title = self.prompt_title
+            yield Static(self.prompt, id="reason-prompt")
+            if self.choices:
+                yield OptionList(*self.choices, id="reason-choices")
+            yield Input(self.initial, placeholder=self.placeholder, id="reason-input")
+            yield Static("", id="reason-error")
+            hint = "Enter save · Esc cancel"
+            if self.choices:
+                hint = "↑↓ Enter pick a reason, edit it · " + hint
+            yield Static(hint, classes="form-hint")
+
+    def on_mount(self) -> None:
+        if self.choices and not self.initial:
+            self.query_one("#reason-choices", OptionList).focus()
+        else:
+            self.query_one("#reason-input", Input).focus()
+
+    @on(OptionList.OptionSelected, "#reason-choices")
+    def _choice(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        entry = self.query_one("#reason-input", Input)
+        entry.value = self.choices[event.option_index]
+        entry.focus()
+        entry.action_end()
+
+    @on(Input.Submitted, "#reason-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self.query_one("#reason-error", Static).update(self.required)
+            event.input.add_class("-invalid")
+            return
+        self.dismiss(text)
+
+    @on(Input.Changed, "#reason-input")
+    def _typing(self, event: Input.Changed) -> None:
+        if event.value.strip():
+            event.input.remove_class("-invalid")
+            self.query_one("#reason-error", Static).update("")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class IssueDraft:
+    """What the new-issue form gives back."""
+
+    title: str
+    priority: Priority
+    category: IssueCategory
+    site_id: str | None
+    description: str
+
+
+class NewIssueForm(ModalScreen[IssueDraft | None]):
+    """Open a hypercare issue: title (required), priority, category, site, description."""
+
+    DEFAULT_CSS = """
+    NewIssueForm {
+        align: center middle;
+    }
+    NewIssueForm > #issue-form {
+        width: 78;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        border-title-style: bold;
+        background: $surface;
+        padding: 0 1;
+    }
+    NewIssueForm Label {
+        width: 10;
+        color: $text-muted;
+    }
+    NewIssueForm .form-row {
+        height: 1;
+        margin-bottom: 1;
+    }
+    NewIssueForm Input {
+        width: 1fr;
+    }
+    NewIssueForm Select {
+        width: 1fr;
+    }
+    NewIssueForm #issue-description {
+        height: 4;
+        width: 1fr;
+    }
+    NewIssueForm #issue-description-row {
+        height: 4;
+    }
+    NewIssueForm #issue-form-error {
+        color: $text-error;
+        height: auto;
+    }
+    NewIssueForm #issue-form-buttons {
+        height: 1;
+        align-horizontal: right;
+        margin-top: 1;
+    }
+    NewIssueForm Button {
+        margin-left: 2;
+    }
+    NewIssueForm .form-hint {
+        color: $text-muted;
+        width: 1fr;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="issue_form.cancel"),
+        Binding("ctrl+s", "submit", "Open issue", id="issue_form.submit"),
+    ]
+
+    def __init__(
+        self,
+        sites: Sequence[tuple[str, str]],
+        *,
+        title: str = "",
+        priority: Priority = Priority.P3,
+        category: IssueCategory = IssueCategory.OTHER,
+        site_id: str | None = None,
+        description: str = "",
+    ) -> None:
+        super().__init__()
+        self.sites = list(sites)
+        self.initial: dict[str, Any] = {
+            "title": title, "priority": priority, "category": category,
+            "site_id": site_id, "description": description,
+        }
+
+    def compose(self) -> ComposeResult:
+        initial = self.initial
+        with Vertical(id="issue-form") as box:
+            box.border_title = "New issue"
+            with Horizontal(classes="form-row"):
+                yield Label("Title")
+                yield Input(initial["title"], placeholder="What is wrong, where (required)",
+                            id="issue-title", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Priority")
+                yield Select(
+                    [(f"{p.value} · {meaning}", p) for p, meaning in PRIORITY_MEANINGS.items()],
+                    value=initial["priority"], allow_blank=False, id="issue-priority",
+                    compact=True,
+                )
+            with Horizontal(classes="form-row"):
+                yield Label("Category")
+                yield Select(
+                    [(label, category) for category, label in CATEGORY_LABELS.items()],
+                    value=initial["category"], allow_blank=False, id="issue-category",
+                    compact=True,
+                )
+            with Horizontal(classes="form-row"):
+                yield Label("Site")
+                site_ids = {site_id for site_id, _label in self.sites}
+                yield Select(
+                    [(label, site_id) for site_id, label in self.sites],
+                    value=initial["site_id"] if initial["site_id"] in site_ids else Select.NULL,
+                    prompt="No site (project-wide)", id="issue-site", compact=True,
+                )
+            with Horizontal(id="issue-description-row"):
+                yield Label("Details")
+                yield TextArea(initial["description"], id="issue-description", compact=True)
+            yield Static("", id="issue-form-error")
+            with Horizontal(id="issue-form-buttons"):
+                yield Static("Enter in Title or ctrl+s opens it · Esc cancels",
+                             classes="form-hint")
+                yield Button("Open issue", variant="primary", id="issue-open", compact=True)
+                yield Button("Cancel", id="issue-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#issue-title", Input).focus()
+
+    def draft(self) -> IssueDraft | None:
+        """The form's values, or None (with the reason shown) if the title is missing."""
+        title = self.query_one("#issue-title", Input).value.strip()
+        error = self.query_one("#issue-form-error", Static)
+        if not title:
+            error.update("A title is required: say what is wrong and where.")
+            self.query_one("#issue-title", Input).focus()
+            return None
+        if len(title) > 300:
+            error.update(f"The title is {len(title)} characters; keep it under 300 and put "
+                         "the rest in Details.")
+            return None
+        site = self.query_one("#issue-site", Select).value
+        priority = self.query_one("#issue-priority", Select).value
+        category = self.query_one("#issue-category", Select).value
+        return IssueDraft(
+            title=title,
+            priority=Priority(str(priority)),
+            category=IssueCategory(str(category)),
+            site_id=None if site is Select.NULL else str(site),
+            description=self.query_one("#issue-description", TextArea).text.strip(),
+        )
+
+    def action_submit(self) -> None:
+        draft = self.draft()
+        if draft is not None:
+            self.dismiss(draft)
+
+    @on(Input.Submitted, "#issue-title")
+    def _title_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#issue-open")
+    def _open_pressed(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#issue-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
