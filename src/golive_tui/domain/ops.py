@@ -7,6 +7,7 @@ server can never disagree on what a change means.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
@@ -97,17 +98,21 @@ def revalidate(kind: EntityKind, current: Mapping[str, Any], merged: Mapping[str
 
     A bulk move of 10,000 numbers changes their state; re-running every validator (the
     phone-number parser above all) on fields that did not change would cost seconds.
+    Each changed field goes through the model's own validation of that field.
     """
-    base = ENTITY_BASES[kind]
     names = _field_names(kind)
     if not names.issuperset(merged):
         return validate_record(kind, merged)  # refuses with the full message
-    instance = base.model_construct(**{k: v for k, v in current.items() if k in names})
-    validator = base.__pydantic_validator__
+    changed = {k: v for k, v in merged.items() if k not in current or current[k] != v}
+    record = {k: v for k, v in current.items() if k in names}
+    if not changed:
+        return record
+    probe = _probe(kind)
+    validator = ENTITY_BASES[kind].__pydantic_validator__
     try:
-        for name, value in merged.items():
-            if name not in current or current[name] != value:
-                validator.validate_assignment(instance, name, value)
+        for name, value in changed.items():
+            validator.validate_assignment(probe, name, value)
+            record[name] = probe.__dict__[name]
     except ValidationError as exc:
         problems = [
             f"{'.'.join(str(p) for p in err['loc']) or kind.value}: {err['msg']}"
@@ -117,7 +122,21 @@ def revalidate(kind: EntityKind, current: Mapping[str, Any], merged: Mapping[str
             f"Invalid {kind.value.replace('_', ' ')}: " + "; ".join(problems),
             details={"errors": problems},
         ) from None
-    return instance.model_dump()
+    return record
+
+
+_probes = threading.local()
+
+
+def _probe(kind: EntityKind) -> EntityBase:
+    """A scratch instance per entity kind and thread, to validate one field at a time."""
+    cache: dict[EntityKind, EntityBase] | None = getattr(_probes, "cache", None)
+    if cache is None:
+        cache = _probes.cache = {}
+    probe = cache.get(kind)
+    if probe is None:
+        probe = cache[kind] = ENTITY_BASES[kind].model_construct()
+    return probe
 
 
 def apply_op(

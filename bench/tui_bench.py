@@ -1,0 +1,197 @@
+"""TUI budgets of ARCHITECTURE.md §4: start-up, the porting tracker at 100,000 numbers,
+bulk transition of 10,000 numbers, and memory.
+
+    python bench/tui_bench.py            # human summary
+    python bench/tui_bench.py --json     # one JSON object
+
+Start-up is measured against a minimal Textual app in the same run (both headless, in
+fresh processes, to their first painted frame); the ratio is the budgeted figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MINIMAL_APP = """
+import time, sys
+t0 = time.perf_counter()
+from textual.app import App
+from textual.widgets import Footer, Static
+class Minimal(App):
+    def compose(self):
+        yield Static("hello")
+        yield Footer()
+    def on_mount(self):
+        self.call_after_refresh(self.done)
+    def done(self):
+        print(time.perf_counter() - t0)
+        self.exit()
+Minimal().run(headless=True, size=(80, 24))
+"""
+
+GOLIVE_APP = """
+import time, sys
+t0 = time.perf_counter()
+from pathlib import Path
+from golive_tui.tui.factory import create_demo_app
+app = create_demo_app(Path(sys.argv[1]))
+def done():
+    print(time.perf_counter() - t0)
+    app.exit()
+app.call_after_refresh = app.call_after_refresh  # the real app, untouched
+async def first_paint():
+    app.screen.call_after_refresh(done)
+app.call_later(first_paint)
+app.run(headless=True, size=(80, 24))
+"""
+
+
+def _startup(code: str, *args: str, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
+            timeout=120,
+        ).stdout
+        times.append(float(out.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def bench_startup(runs: int) -> dict[str, float]:
+    workdir = Path(tempfile.mkdtemp(prefix="golive-bench-"))
+    # warm the demo cache once so start-up measures the app, not the first fixture load
+    _startup(GOLIVE_APP, str(workdir / "cache.db"), runs=1)
+    minimal = _startup(MINIMAL_APP, runs=runs)
+    golive = _startup(GOLIVE_APP, str(workdir / "cache.db"), runs=runs)
+    return {"startup_minimal_s": minimal, "startup_golive_s": golive,
+            "startup_ratio": golive / minimal}
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def bench_tracker(cache: Path, repeats: int) -> dict[str, float]:
+    from golive_tui.store.local import LocalStore
+    from golive_tui.tui.factory import create_app
+    from golive_tui.tui.screens.porting import PortingScreen
+    from textual.worker import WorkerCancelled
+
+    app = create_app(lambda: LocalStore(cache, actor="bench"))
+    opens: list[float] = []
+    filters: list[float] = []
+    pages: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.store_ready.wait()
+        await app.workers.wait_for_complete()
+
+        async def settle() -> None:
+            for _ in range(10):
+                try:
+                    await app.workers.wait_for_complete()
+                except WorkerCancelled:
+                    continue
+                if not any(worker.is_running for worker in app.workers):
+                    break
+            await pilot.pause()
+
+        for i in range(repeats):
+            await pilot.press("1")
+            await settle()
+            start = time.perf_counter()
+            await pilot.press("3")
+            await settle()
+            opens.append(time.perf_counter() - start)
+        screen = app.screen
+        assert isinstance(screen, PortingScreen)
+        assert screen.page is not None and screen.page.total >= 100_000
+        search = screen.query_one("#porting-search")
+        for digits in ("2", "20", "201", "2015", "201", "20", "2", ""):
+            start = time.perf_counter()
+            search.value = digits  # type: ignore[attr-defined]
+            await settle()
+            filters.append(time.perf_counter() - start)
+        screen.query_one("#numbers").focus()
+        for _ in range(repeats * 3):
+            start = time.perf_counter()
+            await pilot.press("pagedown")
+            await settle()
+            pages.append(time.perf_counter() - start)
+    return {
+        "open_ms": statistics.median(opens) * 1000,
+        "filter_ms": statistics.median(filters) * 1000,
+        "page_ms": statistics.median(pages) * 1000,
+    }
+
+
+def bench_bulk(cache: Path) -> float:
+    from golive_tui.domain.enums import PortState
+    from golive_tui.store.local import LocalStore
+    from golive_tui.store.queries import NumberQuery
+
+    store = LocalStore(cache, actor="bench")
+    query = NumberQuery(project_id=store.project_id, states=frozenset({PortState.FOC_CONFIRMED}))
+    ids = store.number_ids(query)[:10_000]
+    assert len(ids) == 10_000, f"the generated project has only {len(ids)} FOC-confirmed numbers"
+    start = time.perf_counter()
+    outcome = store.transition_numbers(ids, PortState.PORTED)
+    elapsed = time.perf_counter() - start
+    assert len(outcome.applied) == 10_000 and store.outbox_count() >= 10_000
+    store.close()
+    return elapsed
+
+
+def build_cache(numbers: int) -> Path:
+    from golive_tui.domain.project_doc import generate_project
+    from golive_tui.store.local import LocalStore
+
+    path = Path(tempfile.mkdtemp(prefix="golive-bench-")) / "cache.db"
+    store = LocalStore(path, actor="bench")
+    store.write_document(generate_project(numbers, orders=1000))
+    store.close()
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--numbers", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5, help="start-up runs per app")
+    args = parser.parse_args()
+
+    figures: dict[str, float] = {}
+    figures.update(bench_startup(args.runs))
+    cache = build_cache(args.numbers)
+    figures.update(asyncio.run(bench_tracker(cache, repeats=5)))
+    figures["rss_mb"] = _rss_mb()
+    figures["bulk_10k_s"] = bench_bulk(cache)
+    if args.json:
+        print(json.dumps({k: round(v, 4) for k, v in figures.items()}))
+        return 0
+    budget = {"startup_ratio": 1.5, "open_ms": 300, "filter_ms": 100, "page_ms": 50,
+              "bulk_10k_s": 2.0, "rss_mb": 250}
+    print(f"golive TUI benchmarks ({args.numbers:,} numbers, {os.cpu_count()} cores)")
+    print(f"  minimal Textual app start-up  {figures['startup_minimal_s']:.3f} s")
+    print(f"  golive start-up               {figures['startup_golive_s']:.3f} s")
+    for key, limit in budget.items():
+        value = figures[key]
+        verdict = "ok" if value <= limit else "OVER"
+        print(f"  {key:<14} {value:10.3f}   budget {limit:<6}  {value / limit:5.2f} of budget  {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
