@@ -11,8 +11,16 @@ from pathlib import Path
 
 from golive_tui import __version__
 
+HEAVY_COMMANDS = {
+    "connect": "connect to a golive server with a token",
+    "server": "run the shared backend",
+    "admin": "manage projects, users and tokens of the shared backend",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; the server and connect commands' own parsers are built only when used,
+    so that ``golive --version`` and opening the app do not import the web stack."""
     parser = argparse.ArgumentParser(
         prog="golive",
         description="The terminal command center for go-live day of a Zoom Phone rollout.",
@@ -35,25 +43,26 @@ def build_parser() -> argparse.ArgumentParser:
     smoke = sub.add_parser("smoke", help="start the app headless on the demo data and exit")
     smoke.add_argument("--dir", type=Path, help="where to put the temporary cache")
 
-    try:
-        from golive_tui.sync.connect import add_connect_arguments
-    except ImportError:
-        pass
-    else:
-        connect = sub.add_parser("connect", help="connect to a golive server with a token")
-        add_connect_arguments(connect)
+    if command == "connect":
+        from golive_tui.sync.connect import add_connect_arguments, connect_command
 
-    try:
+        connect = sub.add_parser("connect", help=HEAVY_COMMANDS["connect"])
+        add_connect_arguments(connect)
+        connect.set_defaults(handler=connect_command)
+    elif command in ("server", "admin"):
         from golive_tui.server.cli import register
-    except ImportError:
-        pass
-    else:
+
         register(sub)
+    else:
+        for name, help_text in HEAVY_COMMANDS.items():
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(command if command in HEAVY_COMMANDS else None)
     args = parser.parse_args(argv)
     command = args.command or "run"
     if command == "demo":
@@ -79,14 +88,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        from golive_tui.tui.connected import run_connected
-    except ImportError:
-        print(
-            "golive is not connected to a server. Try the demo with `golive demo`.",
-            file=sys.stderr,
-        )
-        return 2
+    from golive_tui.launch import run_connected
+
     return run_connected(cache=getattr(args, "cache", None))
 
 

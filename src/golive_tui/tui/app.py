@@ -70,6 +70,8 @@ class GoLiveApp(App[None]):
         Binding("4", "switch_mode('verification')", "Verify", id="mode.verification"),
         Binding("5", "switch_mode('issues')", "Issues", id="mode.issues"),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("exclamation_mark", "problems", "Conflicts", id="app.problems",
+                key_display="!", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
     ]
 
@@ -92,6 +94,8 @@ class GoLiveApp(App[None]):
         self.engine: Any = None
         self.sync_status: Any = LocalStatus()
         self.store_ready = asyncio.Event()
+        self._generations: dict[str, int] = {}
+        self._any_generation = 0
 
     def now(self) -> datetime:
         """The time every screen shows and counts from (fixed in tests, so screens are)."""
@@ -178,6 +182,11 @@ class GoLiveApp(App[None]):
             self.engine.kick()
 
     def broadcast_changed(self, kinds: frozenset[str] | None = None) -> None:
+        if kinds is None:
+            self._any_generation += 1
+        else:
+            for kind in kinds:
+                self._generations[kind] = self._generations.get(kind, 0) + 1
         self.screen.post_message(DataChanged(kinds))
         self.refresh_status()
 
@@ -189,11 +198,22 @@ class GoLiveApp(App[None]):
                              conflicts=len(self.store.problems()))
         self.call_from_thread(self.set_sync_status, status)
 
+    def generation(self, *kinds: str) -> int:
+        """A number that grows whenever records of these kinds change: screens compare it
+        with the one they cached derived data at, even while they were not showing."""
+        return self._any_generation + sum(self._generations.get(kind, 0) for kind in kinds)
+
     def set_sync_status(self, status: Any) -> None:
         self.sync_status = status
         self.screen.post_message(SyncStatusChanged(status))
 
     # -- actions --------------------------------------------------------------------------
+
+    def action_problems(self) -> None:
+        from golive_tui.tui.screens.problems import ProblemsScreen
+
+        if not isinstance(self.screen, ProblemsScreen):
+            self.push_screen(ProblemsScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -1,4 +1,4 @@
-"""``golive demo``: the demo go-live, on an embedded server when one can be started."""
+"""``golive demo``: the demo go-live, on an embedded server unless asked to stay offline."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ def run_demo(workdir: Path, *, offline: bool = False, theme: str | None = None) 
     if offline:
         create_demo_app(workdir / "cache.db", theme=theme).run()
         return 0
-    try:
-        from golive_tui.tui.connected import run_embedded_demo
-    except ImportError:
-        create_demo_app(workdir / "cache.db", theme=theme).run()
-        return 0
+    from golive_tui.launch import run_embedded_demo
+
     return run_embedded_demo(workdir, theme=theme)

@@ -128,6 +128,9 @@ class PortingScreen(GoLiveScreen):
         self.filter_selected = False
         self._pending_cursor: int | str | None = 0
         self.orders_view = False
+        self._refs: tuple[int, dict[str, str], dict[str, Any]] | None = None
+        self._counts: tuple[int, dict[PortState, int]] | None = None
+        self.row_ids: list[str] = []
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -192,9 +195,16 @@ class PortingScreen(GoLiveScreen):
         offset = min(max(0, self.page_offset), last)
         rows = store.numbers_page(query, offset, size)
         page = Page(query, offset, total, rows)
-        page.sites = {site.id: site.code for site in store.sites()}
-        page.orders = {order.id: order for order in store.orders()}
-        page.counts = store.number_state_counts()
+        # sites, orders and the per-state counts change rarely: reuse them until a change
+        # of their kind, instead of paying for them on every keystroke and page
+        refs = self.golive.generation("site", "port_order")
+        if self._refs is None or self._refs[0] != refs:
+            self._refs = (refs, {site.id: site.code for site in store.sites()},
+                          {order.id: order for order in store.orders()})
+        numbers = self.golive.generation("number", "port_order")
+        if self._counts is None or self._counts[0] != numbers:
+            self._counts = (numbers, store.number_state_counts())
+        page.sites, page.orders, page.counts = self._refs[1], self._refs[2], self._counts[1]
         if self.orders_view:
             page.orders_counts = store.counts_by_order()  # type: ignore[attr-defined]
         return page
@@ -226,27 +236,37 @@ class PortingScreen(GoLiveScreen):
         self.query_one("#filter-carrier", Select).set_options([(c, c) for c in carriers])
         site_select._golive_filled = True  # type: ignore[attr-defined]
 
+    def _row_cells(self, page: Page, row: Any) -> tuple[Any, ...]:
+        order = page.orders.get(row.order_id or "")
+        selected = self.filter_selected or row.id in self.selected
+        state = state_text(row.porting_state)
+        if row.pending:
+            state.append(" •", style="yellow")
+        return (
+            Text("✓", style="bold green") if selected else "",
+            national(row.e164),
+            state,
+            page.sites.get(row.site_id or "", ""),
+            order.pon if order else "",
+            row.assigned_to,
+            Text(row.rejection_code or "", style="red"),
+            row.number_type.value.replace("_", " "),
+        )
+
     def _show_numbers(self, page: Page) -> None:
         table = self.query_one("#numbers", PagedTable)
         cursor = table.cursor_row
-        table.clear()
-        for row in page.rows:
-            order = page.orders.get(row.order_id or "")
-            selected = self.filter_selected or row.id in self.selected
-            state = state_text(row.porting_state)
-            if row.pending:
-                state.append(" •", style="yellow")
-            table.add_row(
-                Text("✓", style="bold green") if selected else "",
-                national(row.e164),
-                state,
-                page.sites.get(row.site_id or "", ""),
-                order.pon if order else "",
-                row.assigned_to,
-                Text(row.rejection_code or "", style="red"),
-                row.number_type.value.replace("_", " "),
-                key=row.id,
-            )
+        self.row_ids = [row.id for row in page.rows]
+        if table.row_count == len(page.rows) and page.rows:
+            # same shape: rewrite the cells in place (rows are keyed by position), which is
+            # much cheaper than clearing and rebuilding the table on every page or keystroke
+            for index, row in enumerate(page.rows):
+                for column, value in enumerate(self._row_cells(page, row)):
+                    table.update_cell_at(Coordinate(index, column), value)
+        else:
+            table.clear()
+            for index, row in enumerate(page.rows):
+                table.add_row(*self._row_cells(page, row), key=str(index))
         target = self._pending_cursor
         self._pending_cursor = None
         if isinstance(target, str):
@@ -374,7 +394,9 @@ class PortingScreen(GoLiveScreen):
         table = self.query_one("#numbers", PagedTable)
         if not table.row_count:
             return None
-        return str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
+        if table.cursor_row >= len(self.row_ids):
+            return None
+        return self.row_ids[table.cursor_row]
 
     def action_toggle_select(self) -> None:
         number_id = self._current_id()
@@ -389,7 +411,7 @@ class PortingScreen(GoLiveScreen):
         table = self.query_one("#numbers", PagedTable)
         row = table.cursor_row
         mark = Text("✓", style="bold green") if number_id in self.selected else ""
-        table.update_cell(number_id, "sel", mark)
+        table.update_cell_at(Coordinate(row, 0), mark)
         if row < table.row_count - 1:
             table.move_cursor(row=row + 1)
         self._show_info()

@@ -1,0 +1,72 @@
+"""Wiring the app to a server: the sync engine runs on the app's loop and reports to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+    from golive_tui.sync.engine import SyncEngine, SyncNotice, SyncStatus
+    from golive_tui.tui.app import GoLiveApp
+
+
+def important_notice(change: Mapping[str, Any], me: str) -> tuple[str, str] | None:
+    """The one-line notice a change by someone else deserves, with its severity, or None.
+
+    A new P1, a port rejected and a gate decision interrupt whoever is looking; everything
+    else just updates the screens.
+    """
+    if change.get("by") == me or change.get("deleted"):
+        return None
+    data = change.get("data") or {}
+    entity = change.get("entity")
+    who = change.get("by") or "someone"
+    if entity == "issue" and data.get("priority") == "P1" and int(change.get("version", 0)) == 1:
+        return f"New P1 {data.get('ref', '')} by {who}: {data.get('title', '')}", "error"
+    if entity == "port_order" and data.get("status") == "rejected":
+        return (f"Port order {data.get('pon', '')} rejected ({data.get('rejection_code')}) "
+                f"by {who}", "error")
+    if entity == "decision":
+        kind = str(data.get("decision", "")).replace("_", "-").upper()
+        extra = " (override)" if data.get("override") else ""
+        return f"{who} called {kind}{extra}: {data.get('reason', '')}", "warning"
+    return None
+
+
+def sync_starter(
+    server_url: str, token: str, project_id: str, *, user: str
+) -> Callable[[GoLiveApp, LocalStore], SyncEngine]:
+    """What the app calls once its cache is open: start syncing with the server."""
+
+    def start(app: GoLiveApp, store: LocalStore) -> SyncEngine:
+        from golive_tui.sync.client import SyncClient
+        from golive_tui.sync.engine import SyncEngine
+
+        def on_status(status: SyncStatus) -> None:
+            app.set_sync_status(status)
+
+        def on_changes(notice: SyncNotice) -> None:
+            if notice.reloaded:
+                app.broadcast_changed(None)
+            elif notice.changes:
+                kinds = frozenset(str(change["entity"]) for change in notice.changes)
+                app.broadcast_changed(kinds)
+            for change in notice.changes:
+                said = important_notice(change, user)
+                if said is not None:
+                    app.notify(said[0], severity=said[1], timeout=10)  # type: ignore[arg-type]
+            for problem in notice.problems:
+                outcome = "Conflict" if problem.get("outcome") == "conflict" else "Refused"
+                app.notify(
+                    f"{problem.get('message') or problem.get('code')} — press ! to review",
+                    title=f"{outcome} by the server", severity="error", timeout=12,
+                )
+
+        client = SyncClient(server_url, token)
+        engine = SyncEngine(store, client, project_id, on_status=on_status,
+                            on_changes=on_changes)
+        app.run_worker(engine.run(), group="sync", exit_on_error=False)
+        return engine
+
+    return start
