@@ -142,7 +142,8 @@ async def test_a_new_p1_opened_from_the_form_shows_its_clocks(
         issue = issue_titled(app, "Denver lobby phone cannot dial out")
         assert issue.priority is Priority.P1
         assert issue.state is IssueState.NEW
-        assert screen.target_issue() is not None and screen.target_issue().id == issue.id
+        selected = screen.target_issue()
+        assert selected is not None and selected.id == issue.id
         # opened after the frozen clock: nothing counted yet, the full P1 targets remain
         assert cell(screen, issue.id, "respond") == "15m left"
         assert cell(screen, issue.id, "resolve") == "1h 00m left"

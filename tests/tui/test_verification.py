@@ -16,7 +16,7 @@ from golive_tui.domain.enums import IssueCategory, Priority, VerificationResult
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_test_case
 
-from .conftest import wait_ready
+from .conftest import FROZEN_NOW, wait_ready
 
 
 class Notices:
@@ -60,7 +60,7 @@ def site_id(app: GoLiveApp, code: str) -> str:
 
 def newest(app: GoLiveApp) -> Any:
     assert app.store is not None
-    return max(app.store.verifications(), key=lambda v: v.tested_at)
+    return max(app.store.verifications(), key=lambda v: v.tested_at or FROZEN_NOW)
 
 
 def field(screen: VerificationLogScreen, name: str) -> Input:
@@ -68,17 +68,21 @@ def field(screen: VerificationLogScreen, name: str) -> Input:
 
 
 def matrix_cell(screen: VerificationLogScreen, code: str, site: str) -> str:
-    return screen.query_one("#ver-matrix", DataTable).get_cell(code, site).plain
+    return str(screen.query_one("#ver-matrix", DataTable).get_cell(code, site))
 
 
 def test_test_cases_resolve_from_what_people_type() -> None:
-    assert resolve_test_case("e9") is not None and resolve_test_case("e9").code == "E911-01"
-    assert resolve_test_case("E911-02").code == "E911-02"  # type: ignore[union-attr]
-    assert resolve_test_case("e91102").code == "E911-02"  # type: ignore[union-attr]
-    assert resolve_test_case("933").code == "E911-01"  # type: ignore[union-attr]
-    assert resolve_test_case("did").code == "DID"  # type: ignore[union-attr]
-    assert resolve_test_case("zz") is None
-    assert resolve_test_case("") is None
+    def code(text: str) -> str | None:
+        case = resolve_test_case(text)
+        return case.code if case is not None else None
+
+    assert code("e9") == "E911-01"  # the first by prefix, as the type-ahead suggests
+    assert code("E911-02") == "E911-02"
+    assert code("e91102") == "E911-02"
+    assert code("933") == "E911-01"
+    assert code("did") == "DID"
+    assert code("zz") is None
+    assert code("") is None
 
 
 async def test_failed_933_test_at_lax_opens_a_linked_p1_issue_in_one_key(
@@ -261,6 +265,38 @@ async def test_a_per_number_test_against_a_site_says_to_type_the_number(
                    for m in notices.messages), notices.messages
 
 
+async def test_p_on_a_per_number_cell_asks_for_a_number_of_that_site(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        before = len(app.store.verifications())
+        await type_text(pilot, "(303) 555-0101")  # a Denver number
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        matrix = screen.query_one("#ver-matrix", DataTable)
+        matrix.move_cursor(row=matrix.get_row_index("DID"),
+                           column=matrix.get_column_index(site_id(app, "LAX")))
+        await pilot.press("f")
+        await settle(pilot)
+        assert len(app.store.verifications()) == before
+        assert any("(303) 555-0101 is a DEN number, not LAX" in m for m in notices.messages), \
+            notices.messages
+        assert field(screen, "target").value == "(303) 555-0101", "the typed number stays"
+
+        matrix.move_cursor(column=matrix.get_column_index(site_id(app, "DEN")))
+        await pilot.press("f")
+        await settle(pilot)
+        entry = newest(app)
+        assert (entry.test_case, entry.target, entry.result) == (
+            "DID", "+13035550101", VerificationResult.FAIL)
+        assert entry.site_id == site_id(app, "DEN")
+
+
 async def test_p_on_a_log_entry_retests_it(make_app: Callable[..., GoLiveApp]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -281,7 +317,9 @@ async def test_p_on_a_log_entry_retests_it(make_app: Callable[..., GoLiveApp]) -
 
 
 async def _on_verification(pilot: Pilot[Any]) -> None:
-    await open_verification(pilot)
+    screen = await open_verification(pilot)
+    for entry in screen.query(Input):
+        entry.cursor_blink = False  # a blinking cursor would make the picture flicker
     await settle(pilot)
 
 

@@ -495,17 +495,18 @@ class IssueQueueScreen(IssueTriageScreen):
         (0, "-short"), (TALL, "-tall"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_detail", "Open", id="issues.open", priority=True),
+        Binding("enter", "open_detail", "Open", id="issues.open", priority=True,
+                tooltip="Details, SLA clocks and the notes thread"),
         Binding("n", "new_issue", "New", id="issues.new"),
         *TRIAGE_BINDINGS,
-        Binding("o", "toggle_filter('open')", "Open only / all", id="issues.filter_open",
-                show=False),
-        Binding("m", "toggle_filter('mine')", "Mine", id="issues.filter_mine", show=False),
-        Binding("u", "toggle_filter('unassigned')", "Unassigned",
+        Binding("o", "toggle_filter('open')", "Filter: open only / all",
+                id="issues.filter_open", show=False),
+        Binding("m", "toggle_filter('mine')", "Filter: mine", id="issues.filter_mine", show=False),
+        Binding("u", "toggle_filter('unassigned')", "Filter: unassigned",
                 id="issues.filter_unassigned", show=False),
-        Binding("b", "toggle_filter('breached')", "Breached", id="issues.filter_breached",
-                show=False),
-        Binding("p", "toggle_filter('urgent')", "P1/P2 only", id="issues.filter_urgent",
+        Binding("b", "toggle_filter('breached')", "Filter: SLA breached",
+                id="issues.filter_breached", show=False),
+        Binding("p", "toggle_filter('urgent')", "Filter: P1/P2 only", id="issues.filter_urgent",
                 show=False),
     ]
 
@@ -531,7 +532,7 @@ class IssueQueueScreen(IssueTriageScreen):
             yield Static(id="issue-preview-text")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # GoLiveScreen.on_mount runs as well (Textual calls the handler of each class)
         self._clock_timer = self.set_interval(CLOCK_REFRESH_SECONDS, self.refresh_clocks)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._render_filters(0, 0)
@@ -539,6 +540,15 @@ class IssueQueueScreen(IssueTriageScreen):
     def _theme_changed(self, _theme: object) -> None:
         if self._queue_data is not None:
             self._render_table()
+
+    def on_screen_suspend(self) -> None:
+        # another mode or the detail is in front: nobody sees these clocks until resumed
+        if self._clock_timer is not None:
+            self._clock_timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._clock_timer is not None:
+            self._clock_timer.resume()
 
     def on_resize(self, event: Resize) -> None:
         if self._queue_data is not None:
@@ -900,7 +910,7 @@ class IssueDetailScreen(IssueTriageScreen):
                         id="issue-note")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # GoLiveScreen.on_mount runs as well (Textual calls the handler of each class)
         self._clock_timer = self.set_interval(CLOCK_REFRESH_SECONDS, self._render_detail)
         self.query_one("#issue-thread").focus()
 

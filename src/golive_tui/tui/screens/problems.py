@@ -98,7 +98,8 @@ class ProblemsScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
-        return list(self.problems)[table.cursor_row]
+        op_id: str = list(self.problems)[table.cursor_row]
+        return op_id
 
     def action_reapply(self) -> None:
         op_id = self._selected()

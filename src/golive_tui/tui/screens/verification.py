@@ -56,6 +56,13 @@ if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
     from golive_tui.store.tables import SiteRow, VerificationRow
 
+_NUMBER_TYPES = {
+    NumberType.DID: "DID",
+    NumberType.MAIN: "main number",
+    NumberType.TOLL_FREE: "toll-free",
+    NumberType.FAX: "fax",
+    NumberType.COMMON_AREA: "common area",
+}
 #: things people type for a test case that are not its code
 _TEST_ALIASES = {"933": "E911-01", "911": "E911-01"}
 #: how many log entries the screen shows (the newest); the matrix always uses them all
@@ -203,7 +210,7 @@ class VerificationLogScreen(GoLiveScreen):
             yield log
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # GoLiveScreen.on_mount runs as well (Textual calls the handler of each class)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._render_hint()
 
@@ -564,7 +571,8 @@ class VerificationLogScreen(GoLiveScreen):
         return self.query_one(f"#ver-{name}", Input)
 
     def _site_codes(self) -> str:
-        return ", ".join(site.code for site in self._ver_data.sites) if self._ver_data else "a site code"
+        data = self._ver_data
+        return ", ".join(site.code for site in data.sites) if data else "a site code"
 
     def _parse_target(self, text: str) -> tuple[SiteRow | None, str | None]:
         """(site, None) for a site code, (None, e164) for a number; raises FormError."""
@@ -659,7 +667,7 @@ class VerificationLogScreen(GoLiveScreen):
                         text.append(" not a number of this project", style=self._colours()["fail"])
                     else:
                         number_site = self._sites_by_id.get(info.site_id or "")
-                        text.append(f" {info.number_type.value.replace('_', ' ')}")
+                        text.append(f" {_NUMBER_TYPES.get(info.number_type, '')}")
                         if number_site is not None:
                             text.append(f" · {number_site.code}", style="bold")
                         text.append(f" · {info.porting_state.replace('_', ' ')}")
@@ -724,8 +732,9 @@ class VerificationLogScreen(GoLiveScreen):
         return text
 
     @on(Input.Changed, "#ver-target, #ver-test")
-    def _form_changed(self) -> None:
-        self._notice = None
+    def _form_changed(self, event: Input.Changed) -> None:
+        if event.input.has_focus:  # the user typing, not p / f filling the form in
+            self._notice = None
         self._render_hint()
 
     @on(DataTable.CellHighlighted, "#ver-matrix")
@@ -832,34 +841,49 @@ class VerificationLogScreen(GoLiveScreen):
     def action_focus_log(self) -> None:
         self._log_table.focus()
 
-    def _load_selection_into_form(self) -> None:
-        """p / f in a table log the selected cell or entry: put it in the form first."""
+    def _load_selection_into_form(self) -> str | None:
+        """p / f in a table log the selected cell or entry: put it in the form first.
+
+        Returns the site a matrix cell requires of a typed number (per-number tests), so
+        the change can refuse a number of another site. A typed target is never cleared.
+        """
         focused = self.focused
         if focused is self._matrix_table:
             cell = self._matrix_cell()
             if cell is None:
-                return
+                return None
             case, site = cell
             self._field("test").value = case.code
             target = self._field("target")
             if case.scope == "site":
                 target.value = site.code
-            else:
-                # keep a typed number if it belongs to this site; else the user must type one
-                try:
-                    _site, e164 = self._parse_target(target.value)
-                except FormError:
-                    e164 = None
-                info = self._numbers.get(e164) if e164 else None
-                if info is None or info.site_id != site.id:
-                    target.value = ""
-        elif focused is self._log_table:
+                return None
+            try:
+                _site, e164 = self._parse_target(target.value)
+            except FormError:
+                e164 = None
+            if e164 is None:
+                main = format_number(site.main_number) if site.main_number else "a number"
+                raise FormError(
+                    f"{case.code} at {site.code} is tested per number: type a {site.code} "
+                    f"number in Target (e.g. {main}), then p / f."
+                )
+            info = self._numbers.get(e164)
+            if info is not None and info.site_id != site.id:
+                other = self._sites_by_id.get(info.site_id or "")
+                raise FormError(
+                    f"{format_number(e164)} is a {other.code if other else 'different'} "
+                    f"number, not {site.code}: pick its own site's cell, or type a "
+                    f"{site.code} number."
+                )
+            return site.id
+        if focused is self._log_table:
             key = self._selected_log_key()
             entry = self._entries_by_id.get(key) if key else None
-            if entry is None:
-                return
-            self._field("test").value = entry.test_case
-            self._field("target").value = self._target_label(entry)
+            if entry is not None:
+                self._field("test").value = entry.test_case
+                self._field("target").value = self._target_label(entry)
+        return None
 
     def action_record(self, result: str) -> None:
         outcome = VerificationResult(result)
@@ -867,8 +891,8 @@ class VerificationLogScreen(GoLiveScreen):
             self.notify("The cache is still opening; try again in a moment.", severity="warning")
             return
         from_input = isinstance(self.focused, Input)
-        self._load_selection_into_form()
         try:
+            expect_site = self._load_selection_into_form()
             request = self._request(outcome)
         except FormError as exc:
             self._show_error(str(exc))
@@ -890,6 +914,13 @@ class VerificationLogScreen(GoLiveScreen):
                     )
                 number_id = number.id
                 site_id = number.site_id
+                if expect_site is not None and site_id != expect_site:
+                    here = sites_by_id.get(expect_site)
+                    raise ValidationFailed(
+                        f"{format_number(number.e164)} is not a "
+                        f"{here.code if here else 'this site'} number; pick its own "
+                        "site's cell, or type a number of this site."
+                    )
                 if request.case.scope == "number":
                     target = number.e164
                 else:

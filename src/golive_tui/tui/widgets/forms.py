@@ -78,7 +78,7 @@ class PickerModal(ModalScreen[V | None], Generic[V]):
         background: $surface;
         padding: 0 1;
     }
-    PickerModal OptionList {
+    PickerModal OptionList, PickerModal OptionList:focus {
         height: auto;
         max-height: 18;
         border: none;
@@ -156,7 +156,7 @@ class ReasonPrompt(ModalScreen[str | None]):
         background: $surface;
         padding: 0 1;
     }
-    ReasonPrompt #reason-choices {
+    ReasonPrompt #reason-choices, ReasonPrompt #reason-choices:focus {
         height: auto;
         max-height: 6;
         border: none;
@@ -280,13 +280,24 @@ class NewIssueForm(ModalScreen[IssueDraft | None]):
     }
     NewIssueForm Input {
         width: 1fr;
+        background: $boost;
+    }
+    NewIssueForm Input:focus {
+        background: $primary 25%;
     }
     NewIssueForm Select {
         width: 1fr;
     }
+    NewIssueForm Select > SelectCurrent {
+        background: $boost;
+    }
     NewIssueForm #issue-description {
         height: 4;
         width: 1fr;
+        background: $boost;
+    }
+    NewIssueForm #issue-description:focus {
+        background: $primary 25%;
     }
     NewIssueForm #issue-description-row {
         height: 4;
@@ -366,8 +377,7 @@ class NewIssueForm(ModalScreen[IssueDraft | None]):
                 yield TextArea(initial["description"], id="issue-description", compact=True)
             yield Static("", id="issue-form-error")
             with Horizontal(id="issue-form-buttons"):
-                yield Static("Enter in Title or ctrl+s opens it · Esc cancels",
-                             classes="form-hint")
+                yield Static("Enter/ctrl+s opens it · Esc cancels", classes="form-hint")
                 yield Button("Open issue", variant="primary", id="issue-open", compact=True)
                 yield Button("Cancel", id="issue-cancel", compact=True)
 
