@@ -41,7 +41,7 @@ from golive_tui.domain.enums import (
 from golive_tui.domain.phone import format_number
 from golive_tui.domain.sla import SlaClock, SlaPolicy, sla_clocks, sla_urgency
 from golive_tui.tui.screens.base import GoLiveScreen, ScreenTitle
-from golive_tui.tui.screens.verification import size_classes
+from golive_tui.tui.screens.verification import TALL, WIDE, size_classes
 from golive_tui.tui.widgets.forms import (
     PRIORITY_MEANINGS,
     IssueDraft,
@@ -56,8 +56,6 @@ if TYPE_CHECKING:
     from golive_tui.store.tables import IssueNoteRow, IssueRow
 
 CLOCK_REFRESH_SECONDS = 30.0
-WIDE = 120
-TALL = 36
 _PRIORITIES = list(Priority)
 _STATE_LABELS = {
     IssueState.NEW: "new",

@@ -160,7 +160,7 @@ class PortingScreen(GoLiveScreen):
         yield Static(id="porting-info")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual calls the base class's on_mount too: no super() here
         orders = self.query_one("#orders", DataTable)
         for label, key in (("PON", "pon"), ("Carrier", "carrier"), ("BTN", "btn"),
                            ("LOA", "loa"), ("Requested FOC", "req"), ("Confirmed FOC", "foc"),

@@ -67,7 +67,9 @@ _NUMBER_TYPES = {
 _TEST_ALIASES = {"933": "E911-01", "911": "E911-01"}
 #: how many log entries the screen shows (the newest); the matrix always uses them all
 LOG_LIMIT = 300
+#: terminal sizes from which the screens use the room (160x48 looks its best)
 WIDE = 120
+TALL = 36
 
 
 def size_classes(width: int, height: int, *, tall: int) -> str:
@@ -152,7 +154,7 @@ class VerificationLogScreen(GoLiveScreen):
     HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"), (WIDE, "-wide"),
     ]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p,alt+p", "record('pass')", "Pass", id="verification.pass"),
         Binding("f,alt+f", "record('fail')", "Fail", id="verification.fail"),
@@ -168,7 +170,7 @@ class VerificationLogScreen(GoLiveScreen):
         super().__init__()
         # the breakpoint classes from the start: set on the first resize, they would restyle
         # every widget once more (a visible delay on the first visit over SSH)
-        self.set_classes(size_classes(self.app.size.width, self.app.size.height, tall=36))
+        self.set_classes(size_classes(self.app.size.width, self.app.size.height, tall=TALL))
         self._ver_data: VerificationData | None = None
         self._sites_by_code: dict[str, SiteRow] = {}
         self._sites_by_id: dict[str, SiteRow] = {}
@@ -512,7 +514,7 @@ class VerificationLogScreen(GoLiveScreen):
     def _note_width(self) -> int:
         """Notes get what a full-width log leaves (tall terminals), else a fixed share."""
         width = self.size.width or 80
-        if width >= WIDE and self.size.height >= 36:
+        if width >= WIDE and self.size.height >= TALL:
             return max(40, width - 80)
         return 40 if width >= WIDE else 32
 
