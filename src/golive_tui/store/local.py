@@ -59,6 +59,8 @@ from golive_tui.store.tables import (
 
 T = TypeVar("T", bound=SQLModel)
 CHUNK = 500
+#: a snapshot with more records of one kind than this loads them before indexing them
+_REINDEX_ABOVE = 20_000
 #: "the op did not change the shadow" (None means the record is deleted)
 _UNCHANGED: Any = object()
 
@@ -520,10 +522,9 @@ class LocalStore:
                 ids = list(last)
                 for start in range(0, len(ids), CHUNK):
                     conn.execute(delete(t).where(t.c.id.in_(ids[start : start + CHUNK])))
-                rows = [self._row_from_json(kind, c["data"]) for c in last.values()
+                rows = [c["data"] for c in last.values()
                         if not c.get("deleted") and c.get("data") is not None]
-                if rows:
-                    conn.execute(insert(t), rows)
+                bulk_insert(conn, t, rows)
             self._write_shadows(conn, {eid: (kind, shadows[eid]) for eid, kind in touched.items()})
             self._rebase_many(conn, touched, shadows)
             self._set_state(conn, f"cursor:{self.project_id}", str(max(cursor, server_seq)))
@@ -551,13 +552,23 @@ class LocalStore:
                     shadows[eid] = None
             for raw_kind, records in entities.items():
                 kind = EntityKind(raw_kind)
-                rows = []
-                for record in records:
-                    if record["id"] in shadows:
-                        shadows[record["id"]] = to_json(record)
-                    rows.append(self._row_from_json(kind, record))
-                bulk_insert(conn, table_of(kind), rows)
-                count += len(rows)
+                if shadows:
+                    for record in records:
+                        if record["id"] in shadows:
+                            shadows[record["id"]] = to_json(record)
+                # bulk_insert reads each column from the record (pending defaults to 0) and
+                # ignores anything else: no per-record copy of 100,000 dicts
+                table = table_of(kind)
+                rebuild = sorted(table.indexes, key=lambda i: str(i.name)) if (
+                    len(records) >= _REINDEX_ABOVE
+                ) else []
+                for index in rebuild:
+                    # building an index once is cheaper than keeping it up to date per row
+                    index.drop(conn)
+                bulk_insert(conn, table, records)
+                for index in rebuild:
+                    index.create(conn)
+                count += len(records)
             self._write_shadows(conn, {eid: (kinds[eid], shadows[eid]) for eid in kinds})
             self._rebase_many(conn, kinds, shadows)
             self._set_state(conn, f"cursor:{project_id}", str(server_seq))
@@ -580,23 +591,6 @@ class LocalStore:
         )
         self.drop_problem(op_id)
         return record
-
-    def _row_from_json(self, kind: EntityKind, data: Mapping[str, Any]) -> dict[str, Any]:
-        columns = table_of(kind).columns
-        row = {c.name: data[c.name] for c in columns if c.name in data}
-        row["pending"] = 0
-        return row
-
-    def _set_shadow(
-        self, conn: Connection, kind: EntityKind, entity_id: str, data: Mapping[str, Any] | None
-    ) -> None:
-        sh = ShadowRow.__table__  # type: ignore[attr-defined]
-        value = None if data is None else to_json(data)
-        updated = conn.execute(
-            update(sh).where(sh.c.entity_id == entity_id).values(data=value)
-        ).rowcount
-        if not updated:
-            conn.execute(insert(sh).values(entity_id=entity_id, entity=kind.value, data=value))
 
     @staticmethod
     def _entities_in_outbox(conn: Connection, entity_ids: Sequence[str]) -> set[str]:
@@ -661,10 +655,6 @@ class LocalStore:
         if version is not None:
             new["version"] = version
         return to_json(new)
-
-    def _rebase(self, conn: Connection, kind: EntityKind, entity_id: str) -> None:
-        """Row := the server's version, then every pending op on it, in order."""
-        self._rebase_many(conn, {entity_id: kind}, self._load_shadows(conn, [entity_id]))
 
     def _rebase_many(
         self,

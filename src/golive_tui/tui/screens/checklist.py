@@ -206,7 +206,6 @@ class ChecklistScreen(GoLiveScreen):
         yield Static(id="checklist-detail")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._show_filters()
         self.set_interval(self.RELOAD_EVERY, self._periodic_reload)
 

@@ -492,7 +492,6 @@ class DashboardScreen(GoLiveScreen):
                 yield RowLines(id="dash-feed", empty="Nothing has happened yet.")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.set_interval(1.0, self._tick_if_shown)
         self.set_interval(self.RELOAD_EVERY, self._periodic_reload)
         self._tick()
