@@ -13,7 +13,7 @@ DEMO_USER = "demo"
 
 def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
     """``golive demo``: a server on a free loopback port, the demo project, and the app."""
-    from golive_tui.config import load_token, save_token
+    from golive_tui.config import load_settings, load_token, save_token
     from golive_tui.server.admin import (
         create_project,
         ensure_user,
@@ -27,6 +27,7 @@ def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
     from golive_tui.tui.connected import sync_starter
     from golive_tui.tui.factory import create_app
 
+    ui = load_settings().ui
     db_url = f"sqlite:///{workdir / 'server.db'}"
     token_file = workdir / "token"
     db = open_database(db_url)
@@ -47,7 +48,8 @@ def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
             lambda: LocalStore(workdir / "cache.db", actor=DEMO_USER, role=Role.IPM,
                                project_id=project_id),
             start_sync=sync_starter(server.url, token, project_id, user=DEMO_USER),
-            theme=theme,
+            theme=theme or ui.theme,
+            keymap=ui.keymap,
         )
         app.run()
     return 0
