@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from golive_tui.domain.enums import PortState, RejectionCode
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.tui.screens.base import GoLiveScreen
-from golive_tui.tui.widgets.picker import ChoiceModal
+from golive_tui.tui.widgets.forms import PickerModal
 
 if TYPE_CHECKING:
     from golive_tui.store.local import BulkOutcome, LocalStore
@@ -488,11 +488,13 @@ class PortingScreen(GoLiveScreen):
                     if code:
                         self._apply(ids, label, state, {"rejection_code": code})
 
-                self.app.push_screen(ChoiceModal("Carrier's rejection code", codes), coded)
+                self.app.push_screen(PickerModal("Carrier's rejection code", codes), coded)
                 return
             self._apply(ids, label, state, {})
 
-        self.app.push_screen(ChoiceModal(f"Move {label} to…", choices), picked)
+        self.app.push_screen(
+            PickerModal(f"Move {label} to…", [(state, text) for text, state in choices]), picked
+        )
 
     def _apply(
         self, ids: list[str] | None, label: str, state: PortState, extra: dict[str, Any]
