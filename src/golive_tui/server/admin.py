@@ -1,0 +1,204 @@
+"""What ``golive admin`` does, as functions: projects, people, tokens, compaction.
+
+Each function opens nothing itself; it takes a migrated :class:`Database` (see
+:func:`open_database`) so tests and ``golive demo`` can call them on their own database.
+Refusals raise :class:`AdminError` with one line for the person at the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from golive_tui.domain.enums import EntityKind, Role
+from golive_tui.domain.project_doc import ProjectDocument, load_demo
+from golive_tui.server import accounts, projects
+from golive_tui.server.accounts import AccountError, IssuedToken
+from golive_tui.server.db import Database, DatabaseUrlError
+from golive_tui.server.migrate import upgrade
+from golive_tui.server.projects import ProjectError, ProjectSummary
+from golive_tui.server.settings import ServerSettings
+from golive_tui.server.tables import api_token, user_account
+from golive_tui.sync.protocol import OpResult
+
+ROLES = ", ".join(r.value for r in Role)
+
+
+class AdminError(Exception):
+    """A refusal worded for people: the CLI prints it on one line and exits with 2."""
+
+
+def _safe_url(db: Database) -> str:
+    return db.url.render_as_string(hide_password=True)
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
+    """The server database at ``url`` (default: the settings'), migrated to the newest schema."""
+    target = url or ServerSettings().db_url
+    try:
+        db = Database(target)
+    except DatabaseUrlError as exc:
+        raise AdminError(str(exc)) from None
+    if migrate:
+        try:
+            upgrade(db)
+        except OperationalError as exc:
+            db.dispose()
+            raise AdminError(
+                f"Cannot open the database {_safe_url(db)}: {str(exc.orig).strip().splitlines()[0]}"
+            ) from None
+    return db
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        raise AdminError(f"Unknown role '{value}'; use one of: {ROLES}.") from None
+
+
+def _load_document(
+    *,
+    demo: bool,
+    fixture: Path | None,
+    name: str | None,
+    customer: str | None,
+    project_id: str | None,
+    demo_day: date | None,
+) -> ProjectDocument | list[tuple[EntityKind, dict[str, object]]]:
+    if demo:
+        try:
+            return load_demo(demo_day=demo_day, project_id=project_id)
+        except ValueError as exc:
+            raise AdminError(f"The demo fixture could not be loaded: {exc}") from None
+    if fixture is not None:
+        try:
+            data = json.loads(fixture.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise AdminError(f"Cannot read {fixture}: {exc.strerror}.") from None
+        except json.JSONDecodeError as exc:
+            raise AdminError(
+                f"{fixture} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+            ) from None
+        if not isinstance(data, dict):
+            raise AdminError(f"{fixture}: a fixture is a JSON object with a 'project' section.")
+        try:
+            return load_demo(data, demo_day=demo_day, project_id=project_id)
+        except ValueError as exc:
+            raise AdminError(f"{fixture}: {exc}") from None
+    if not name or not customer:
+        raise AdminError("Say what to create: --demo, --fixture PATH, or --name N --customer C.")
+    try:
+        record = projects.new_project_record(name, customer, project_id)
+    except ValueError as exc:
+        raise AdminError(str(exc)) from None
+    return [(EntityKind.PROJECT, record)]
+
+
+def create_project(
+    db: Database,
+    *,
+    demo: bool = False,
+    fixture: Path | None = None,
+    name: str | None = None,
+    customer: str | None = None,
+    project_id: str | None = None,
+    demo_day: date | None = None,
+) -> tuple[str, int]:
+    """Create a project (the demo, a fixture file or an empty one); (id, records)."""
+    doc = _load_document(
+        demo=demo, fixture=fixture, name=name, customer=customer, project_id=project_id,
+        demo_day=demo_day,
+    )
+    try:
+        return projects.import_project(db, doc)
+    except ProjectError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def import_document(
+    db: Database, doc: ProjectDocument, *, history: bool = True
+) -> tuple[str, int]:
+    """Create a project from an already built document (e.g. a generated benchmark project).
+
+    ``history=False`` skips writing every record into the change feed (see
+    :func:`golive_tui.server.projects.import_project`): much faster for big projects.
+    """
+    try:
+        return projects.import_project(db, doc, history=history)
+    except ProjectError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def add_user(db: Database, name: str, display_name: str = "") -> None:
+    try:
+        with db.write() as conn:
+            accounts.add_user(conn, name, display_name)
+    except AccountError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def ensure_user(db: Database, name: str, display_name: str = "") -> None:
+    """Add the user unless they exist already."""
+    with db.write() as conn:
+        if not accounts.user_exists(conn, name):
+            accounts.add_user(conn, name, display_name)
+
+
+def grant(db: Database, user: str, project_id: str, role: str | Role) -> OpResult:
+    chosen = role if isinstance(role, Role) else parse_role(role)
+    try:
+        return projects.grant(db, user, project_id, chosen)
+    except (AccountError, ProjectError) as exc:
+        raise AdminError(str(exc)) from None
+
+
+def issue_token(db: Database, user: str) -> IssuedToken:
+    try:
+        with db.write() as conn:
+            return accounts.issue_token(conn, user)
+    except AccountError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def revoke_token(db: Database, token_id: str | None = None, *, user: str | None = None) -> int:
+    """Revoke one token by id, or every token of ``user``; returns how many were live."""
+    if (token_id is None) == (user is None):
+        raise AdminError("Give a token id, or --user NAME to revoke all of a user's tokens.")
+    try:
+        with db.write() as conn:
+            if user is not None:
+                return accounts.revoke_user_tokens(conn, user)
+            assert token_id is not None
+            # a whole token pasted by mistake still names its id before the dot
+            accounts.revoke_token(conn, token_id.partition(".")[0])
+            return 1
+    except AccountError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def list_projects(db: Database) -> list[ProjectSummary]:
+    return projects.list_projects(db)
+
+
+def list_users(db: Database) -> list[tuple[str, str, int]]:
+    """(name, display name, live tokens) of every user."""
+    with db.read() as conn:
+        users = conn.execute(
+            select(user_account.c.name, user_account.c.display_name).order_by(user_account.c.name)
+        ).all()
+        live = conn.execute(
+            select(api_token.c.user).where(api_token.c.revoked_at.is_(None))
+        ).scalars().all()
+    return [(str(u.name), str(u.display_name), live.count(u.name)) for u in users]
+
+
+def compact(db: Database, keep: int, project_id: str | None = None) -> dict[str, int]:
+    try:
+        return projects.compact(db, keep, project_id)
+    except ProjectError as exc:
+        raise AdminError(str(exc)) from None

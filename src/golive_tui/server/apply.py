@@ -1,0 +1,543 @@
+"""Applying a push: one transaction per op, in the order the client sent them.
+
+Each op's transaction, in order:
+
+1. lock the project's counter row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's
+   ``BEGIN IMMEDIATE`` already holds the write lock), so writers of one project take turns
+   and commit order equals ``seq`` order;
+2. look the op up in ``op_log`` by ``op_id`` and by ``(client_id, client_seq)``: a replay
+   gets the first answer back as ``duplicate``; the same ``op_id`` with another payload is
+   refused (``op_id_reused``). A push reads ``op_log`` once for all its ops beforehand and
+   looks again inside the transaction only when that read found something, or when
+   op_log's unique keys show that a concurrent request logged the op first;
+3. check the caller's role, then apply the op with :func:`golive_tui.domain.ops.apply_op`
+   on the server's current record, with the server's clock and the project's SLA policy
+   (``update`` merges field by field first, :func:`~golive_tui.domain.ops.merge_update`);
+4. when something changed: bump the counter, write the entity (version + 1), a ``change``
+   row with the whole entity and, on PostgreSQL, ``NOTIFY golive_changes`` (delivered on
+   commit);
+5. record the answer in ``op_log``.
+
+A refusal by the rules (:class:`~golive_tui.domain.errors.DomainError`) is an answer
+(``rejected``, with its code and reason), not an error: the rest of the push goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import to_jsonable_python
+from sqlalchemy import Connection, and_, bindparam, or_, select
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+
+from golive_tui.domain.entities import SYSTEM_FIELDS
+from golive_tui.domain.enums import EntityKind, OpAction, Role
+from golive_tui.domain.errors import DomainError, ValidationFailed
+from golive_tui.domain.ops import Op, Record, apply_op, merge_update
+from golive_tui.domain.permissions import check_permission
+from golive_tui.domain.sla import SlaPolicy
+from golive_tui.domain.types import utcnow
+from golive_tui.server import rows
+from golive_tui.server.db import Database
+from golive_tui.server.tables import (
+    change,
+    entity_columns,
+    member,
+    op_log,
+    project,
+    project_counter,
+    table_of,
+)
+from golive_tui.sync.protocol import OpResult, OpStatus
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "golive_changes"
+_STAMP_FIELDS = ("version", "updated_at", "updated_by")
+_ATTEMPTS = 3
+
+
+class UnknownProject(LookupError):
+    """The project has no counter row: it was never created on this server."""
+
+
+class _Statements:
+    """Statements of the rarer paths, built once: SQLAlchemy then only binds values.
+
+    The hot path of an op (read the record, bump the counter, write the record, the
+    change and the answer) goes to the driver through :mod:`golive_tui.server.rows`.
+    """
+
+    def __init__(self) -> None:
+        self.answered = select(op_log.c.op_id, op_log.c.payload_hash, op_log.c.result).where(
+            or_(
+                op_log.c.op_id == bindparam("b_op_id"),
+                and_(
+                    op_log.c.client_id == bindparam("b_client_id"),
+                    op_log.c.client_seq == bindparam("b_client_seq"),
+                ),
+            )
+        )
+
+
+SQL = _Statements()
+
+
+def _counter_sql(conn: Connection) -> tuple[str, str]:
+    """(lock the counter row, bump it and return the new seq) in the driver's dialect."""
+    m = "?" if conn.dialect.name == "sqlite" else "%s"
+    return (
+        f"SELECT seq FROM project_counter WHERE project_id = {m} FOR UPDATE",
+        f"UPDATE project_counter SET seq = seq + 1 WHERE project_id = {m} RETURNING seq",
+    )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is pushing: a user and their role in the project, or the server itself."""
+
+    user: str
+    #: None for the server's own admin commands, which no role limits
+    role: Role | None
+
+    @classmethod
+    def admin(cls, user: str = "admin") -> Actor:
+        return cls(user=user, role=None)
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    results: list[OpResult]
+    #: the project's counter after the push
+    server_seq: int
+    #: the highest seq this push applied, if any (the live events poke)
+    last_seq: int | None
+
+
+def payload_hash(op: Op, project_id: str, user: str) -> str:
+    """A digest of what the op asks for, where and by whom: a replay must match it."""
+    body = {"project_id": project_id, "user": user, "op": op.model_dump(mode="json")}
+    encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def read_seq(conn: Connection, project_id: str) -> int:
+    seq = conn.execute(
+        select(project_counter.c.seq).where(project_counter.c.project_id == project_id)
+    ).scalar_one_or_none()
+    if seq is None:
+        raise UnknownProject(project_id)
+    return int(seq)
+
+
+def project_policy(conn: Connection, project_id: str) -> SlaPolicy:
+    row = conn.execute(
+        select(project.c.sla_policy, project.c.time_zone).where(project.c.id == project_id)
+    ).first()
+    if row is None:
+        return SlaPolicy.default()
+    if row.sla_policy:
+        try:
+            return SlaPolicy.model_validate(row.sla_policy)
+        except ValidationError:
+            log.warning("project %s has an invalid SLA policy; using the defaults", project_id)
+    try:
+        return SlaPolicy.default(row.time_zone or "America/New_York")
+    except (ValidationError, ValueError):
+        log.warning("project %s has an unknown time zone; SLA clocks use New York", project_id)
+        return SlaPolicy.default()
+
+
+def apply_push(
+    db: Database,
+    project_id: str,
+    actor: Actor,
+    ops: Sequence[Op],
+    *,
+    client_id: str,
+) -> PushOutcome:
+    """Apply ``ops`` in order, each in its own transaction; one result per op."""
+    results: list[OpResult] = []
+    last_seq: int | None = None
+    with db.read() as conn:
+        logged = _logged_before(conn, ops)
+    with db.connect_for_writes() as conn:
+        for op in ops:
+            seen = op.op_id in logged or f"{op.client_id}#{op.client_seq}" in logged
+            result = apply_one(db, conn, project_id, actor, op, client_id=client_id, seen=seen)
+            results.append(result)
+            if result.seq is not None and result.status is not OpStatus.DUPLICATE:
+                last_seq = max(last_seq or 0, result.seq)
+    with db.read() as conn:
+        server_seq = read_seq(conn, project_id)
+    return PushOutcome(results=results, server_seq=server_seq, last_seq=last_seq)
+
+
+_LOOKUP_CHUNK = 400
+
+
+def _logged_before(conn: Connection, ops: Sequence[Op]) -> set[str]:
+    """op_log rows that may answer these ops, by op_id and by "client_id#client_seq".
+
+    Read once per push, outside the ops' transactions: an op_log row never changes once
+    written, and an op logged by someone else after this read makes our own insert fail
+    on its unique keys, after which :func:`apply_one` looks again inside the transaction.
+    """
+    found: set[str] = set()
+    for start in range(0, len(ops), _LOOKUP_CHUNK):
+        part = ops[start : start + _LOOKUP_CHUNK]
+        by_client: dict[str, list[int]] = {}
+        for op in part:
+            by_client.setdefault(op.client_id, []).append(op.client_seq)
+        logged = conn.execute(
+            select(op_log.c.op_id, op_log.c.client_id, op_log.c.client_seq).where(
+                or_(
+                    op_log.c.op_id.in_([op.op_id for op in part]),
+                    *(
+                        and_(op_log.c.client_id == cid, op_log.c.client_seq.in_(seqs))
+                        for cid, seqs in by_client.items()
+                    ),
+                )
+            )
+        ).all()
+        for row in logged:
+            found.add(str(row.op_id))
+            found.add(f"{row.client_id}#{row.client_seq}")
+    return found
+
+
+class _RefuseAfterRollback(Exception):
+    """The op must be refused, but only after its transaction is rolled back."""
+
+    def __init__(self, result: OpResult) -> None:
+        super().__init__(result.reason)
+        self.result = result
+
+
+def apply_one(
+    db: Database,
+    conn: Connection,
+    project_id: str,
+    actor: Actor,
+    op: Op,
+    *,
+    client_id: str,
+    seen: bool = True,
+) -> OpResult:
+    """One op in one write transaction on ``conn``.
+
+    ``seen=False`` says a read just before found no earlier answer for this op, which
+    saves looking again inside the transaction (a race is caught by op_log's unique keys).
+    """
+    digest = payload_hash(op, project_id, actor.user)
+    look = seen
+    # the hot path talks to the driver: its own exception classes count as well
+    driver = conn.dialect.loaded_dbapi
+    integrity_errors = (IntegrityError, driver.IntegrityError)
+    data_errors = (DataError, OverflowError, driver.DataError)
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with db.transaction(conn):
+                return _apply_locked(db, conn, project_id, actor, op, client_id, digest, look)
+        except integrity_errors:
+            # Another request recorded this op (or created this record) between our look
+            # and our write; the next attempt sees its row and answers from it.
+            if attempt == _ATTEMPTS:
+                raise
+            look = True
+            log.info("op %s raced another writer; trying again", op.op_id)
+        except data_errors as exc:
+            # a value the rules allow but the database cannot hold (an enormous number)
+            refusal = _rejected(
+                op, "validation",
+                f"A value in this change is too large to store ({type(exc).__name__}); "
+                "correct it and try again.",
+            )
+            return _log_refusal(db, conn, project_id, op, digest, refusal)
+        except _RefuseAfterRollback as refused:
+            return _log_refusal(db, conn, project_id, op, digest, refused.result)
+    raise AssertionError("unreachable")
+
+
+def _log_refusal(
+    db: Database, conn: Connection, project_id: str, op: Op, digest: str, result: OpResult
+) -> OpResult:
+    """Record a refusal in its own transaction, so that a replay gets the same answer."""
+    try:
+        with db.transaction(conn):
+            earlier = _answered_before(conn, op, digest)
+            if earlier is not None:
+                return earlier
+            _log(conn, project_id, op, digest, result, utcnow())
+    except (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError):
+        with db.transaction(conn):
+            earlier = _answered_before(conn, op, digest)
+        if earlier is None:
+            raise
+        return earlier
+    return result
+
+
+def _log(
+    conn: Connection, project_id: str, op: Op, digest: str, result: OpResult, now: datetime
+) -> None:
+    c = rows.codec(conn, op_log)
+    cur = rows.cursor(conn)
+    cur.execute(
+        c.insert_sql,
+        c.encode_row(
+            {
+                "op_id": op.op_id,
+                "project_id": project_id,
+                "client_id": op.client_id,
+                "client_seq": op.client_seq,
+                "payload_hash": digest,
+                "result": result.model_dump(mode="json", exclude_none=True),
+                "at": now,
+            }
+        ),
+    )
+
+
+def _apply_locked(
+    db: Database,
+    conn: Connection,
+    project_id: str,
+    actor: Actor,
+    op: Op,
+    client_id: str,
+    digest: str,
+    look: bool,
+) -> OpResult:
+    cur = rows.cursor(conn)
+    if db.is_postgresql:
+        # the row lock that makes writers of one project take turns (SQLite's BEGIN
+        # IMMEDIATE already gave us the database's write lock)
+        cur.execute(_counter_sql(conn)[0], (project_id,))
+        if cur.fetchone() is None:
+            raise UnknownProject(project_id)
+
+    if look:
+        earlier = _answered_before(conn, op, digest)
+        if earlier is not None:
+            return earlier
+
+    now = utcnow()
+    if op.client_id != client_id:
+        result = _rejected(
+            op,
+            "validation",
+            f"This op says it comes from client {op.client_id}, but the push is from "
+            f"client {client_id}; a client pushes only its own ops.",
+        )
+    else:
+        try:
+            # Every DomainError is raised before the first write of the transaction.
+            result = _apply_rules(db, conn, cur, project_id, actor, op, now)
+        except DomainError as exc:
+            result = _rejected(op, exc.code, exc.message)
+        except (SQLAlchemyError, OverflowError, conn.dialect.loaded_dbapi.Error):
+            raise
+        except Exception as exc:
+            # A bug must not wedge a client's queue behind this op: refuse it (logged),
+            # the rest of the push goes on.
+            log.exception("op %s (%s %s) failed unexpectedly", op.op_id, op.action, op.entity)
+            raise _RefuseAfterRollback(
+                _rejected(
+                    op, "server_error",
+                    f"The server could not apply this change ({type(exc).__name__}) and "
+                    "changed nothing; tell the server's administrator.",
+                )
+            ) from exc
+    _log(conn, project_id, op, digest, result, now)
+    return result
+
+
+def _answered_before(conn: Connection, op: Op, digest: str) -> OpResult | None:
+    logged = conn.execute(
+        SQL.answered,
+        {"b_op_id": op.op_id, "b_client_id": op.client_id, "b_client_seq": op.client_seq},
+    ).all()
+    for row in logged:
+        if row.op_id == op.op_id and row.payload_hash == digest:
+            first = OpResult.model_validate(row.result)
+            return first.model_copy(
+                update={"status": OpStatus.DUPLICATE, "first_status": first.status}
+            )
+    for row in logged:
+        if row.op_id == op.op_id:
+            return _rejected(
+                op,
+                "op_id_reused",
+                f"Op id {op.op_id} was already used for a different change; "
+                "every change needs a new op id.",
+            )
+        return _rejected(
+            op,
+            "client_seq_reused",
+            f"Client {op.client_id} already sent op number {op.client_seq} with another op id; "
+            "the client's outbox is out of step with the server. Reset the local cache.",
+        )
+    return None
+
+
+def _rejected(op: Op, code: str, reason: str) -> OpResult:
+    return OpResult(
+        op_id=op.op_id, client_seq=op.client_seq, status=OpStatus.REJECTED, code=code,
+        reason=reason,
+    )
+
+
+def _domain_record(kind: EntityKind, row: Mapping[str, Any]) -> Record:
+    return {name: row[name] for name in entity_columns(kind)}
+
+
+def _jsonable(value: Any) -> Any:
+    return to_jsonable_python(value)
+
+
+def _apply_rules(
+    db: Database,
+    conn: Connection,
+    cur: Any,
+    project_id: str,
+    actor: Actor,
+    op: Op,
+    now: datetime,
+) -> OpResult:
+    kind = op.entity
+    if actor.role is not None:
+        check_permission(actor.role, kind, op.action)
+    if kind is EntityKind.PROJECT:
+        if op.entity_id != project_id:
+            raise ValidationFailed(
+                "A project record's id is the project's id; this op names another project."
+            )
+        if op.action is OpAction.DELETE:
+            raise ValidationFailed(
+                "A project is not deleted through sync; ask the server's administrator."
+            )
+
+    codec = rows.codec(conn, table_of(kind))
+    cur.execute(codec.select_by_id, (op.entity_id,))
+    raw = cur.fetchone()
+    row = None if raw is None else codec.decode_row(raw)
+    if row is not None and row["project_id"] != project_id:
+        if op.action in (OpAction.CREATE, OpAction.APPEND):
+            raise ValidationFailed(
+                f"The id {op.entity_id} is already used by another record; make a new id.",
+            )
+        row = None  # not this project's: as good as absent
+    current = None if row is None else _domain_record(kind, row)
+    field_versions: dict[str, list[Any]] = {} if row is None else dict(row["field_versions"] or {})
+    policy = project_policy(conn, project_id) if kind is EntityKind.ISSUE else None
+
+    effective = op
+    conflicts: Record = {}
+    if op.action is OpAction.UPDATE and current is not None:
+        known = {name: (int(v[0]), str(v[1])) for name, v in field_versions.items()}
+        to_apply, conflicts = merge_update(current, known, op.base_version, op.fields, op.client_id)
+        if conflicts:
+            # The whole op must still be valid: a conflict never hides a refusal.
+            apply_op(current, op, project_id=project_id, actor=actor.user, now=now, policy=policy)
+            if not to_apply:
+                return OpResult(
+                    op_id=op.op_id,
+                    client_seq=op.client_seq,
+                    status=OpStatus.CONFLICT,
+                    version=int(current["version"]),
+                    current=_jsonable(current),
+                    conflicts=_jsonable(conflicts),
+                )
+            effective = op.model_copy(update={"fields": to_apply})
+
+    new = apply_op(current, effective, project_id=project_id, actor=actor.user, now=now,
+                   policy=policy)
+    if kind is EntityKind.MEMBER and new is not None:
+        _check_one_membership(conn, project_id, new)
+
+    cur.execute(_counter_sql(conn)[1], (project_id,))
+    bumped = cur.fetchone()
+    if bumped is None:
+        raise UnknownProject(project_id)
+    seq = int(bumped[0])
+    if new is None:
+        assert current is not None
+        version = int(current["version"]) + 1
+        cur.execute(codec.delete_by_id, (op.entity_id,))
+    else:
+        version = int(new["version"])
+        if current is None:
+            cur.execute(codec.insert_sql, codec.encode_row(new))  # field_versions: {}
+        else:
+            changed = _changed_fields(current, new)
+            for name in changed:
+                field_versions[name] = [version, op.client_id]
+            # only what changed: unchanged indexed columns then cost no index writes
+            names = (*changed, *_STAMP_FIELDS, "field_versions")
+            values = {**new, "field_versions": field_versions}
+            cur.execute(
+                codec.update_by_id_sql(names),
+                (*(codec.encode(n, values[n]) for n in names), op.entity_id),
+            )
+    data = None if new is None else _jsonable(new)
+    feed = rows.codec(conn, change)
+    cur.execute(
+        feed.insert_sql,
+        feed.encode_row(
+            {
+                "project_id": project_id,
+                "seq": seq,
+                "entity": kind.value,
+                "entity_id": op.entity_id,
+                "version": version,
+                "deleted": new is None,
+                "data": data,
+                "op_id": op.op_id,
+                "by": actor.user,
+                "at": now,
+            }
+        ),
+    )
+    if db.is_postgresql:
+        # delivered to every replica's LISTEN when (and only if) this transaction commits
+        cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{project_id}:{seq}"))
+    return OpResult(
+        op_id=op.op_id,
+        client_seq=op.client_seq,
+        status=OpStatus.CONFLICT if conflicts else OpStatus.APPLIED,
+        seq=seq,
+        version=version,
+        current=data if conflicts else None,
+        conflicts=_jsonable(conflicts) if conflicts else None,
+    )
+
+
+def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    return [
+        name
+        for name, value in after.items()
+        if name not in SYSTEM_FIELDS and _jsonable(before.get(name)) != _jsonable(value)
+    ]
+
+
+def _check_one_membership(conn: Connection, project_id: str, record: Mapping[str, Any]) -> None:
+    other = conn.execute(
+        select(member.c.id).where(
+            member.c.project_id == project_id,
+            member.c.user == record["user"],
+            member.c.id != record["id"],
+        )
+    ).first()
+    if other is not None:
+        raise ValidationFailed(
+            f"{record['user']} is already a member of this project; change their role instead.",
+            details={"user": record["user"]},
+        )

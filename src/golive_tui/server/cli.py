@@ -1,0 +1,354 @@
+"""``golive server`` and ``golive admin``: argparse wiring for the shared backend.
+
+:func:`register` adds both commands to the ``golive`` CLI's subparsers. Every parser it adds
+sets ``handler`` (``args.handler(args) -> int``, the exit code), so the caller dispatches
+with ``return args.handler(args)``. Refusals print one line on stderr and exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from golive_tui.server import admin
+from golive_tui.server.admin import AdminError
+from golive_tui.server.db import Database
+from golive_tui.server.settings import ServerSettings
+
+Handler = Callable[[argparse.Namespace], int]
+
+_DB_HELP = (
+    "the server database: sqlite:///PATH or postgresql://USER@HOST/DB "
+    "(default: $GOLIVE_SERVER_DB_URL, else server.db in the user data folder)"
+)
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a subcommand's --db must not reset one given before the subcommand
+    parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=_DB_HELP)
+
+
+def _db_url(args: argparse.Namespace) -> str | None:
+    url: str | None = getattr(args, "db", None)
+    return url
+
+
+def _guarded(handler: Handler) -> Handler:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except AdminError as exc:
+            print(f"golive: {exc}", file=sys.stderr)
+            return 2
+
+    run.__name__ = handler.__name__
+    run.__doc__ = handler.__doc__
+    return run
+
+
+# --------------------------------------------------------------------------- server
+
+
+def _settings(args: argparse.Namespace) -> ServerSettings:
+    overrides: dict[str, object] = {}
+    if _db_url(args):
+        overrides["db_url"] = _db_url(args)
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    if getattr(args, "port", None) is not None:
+        overrides["port"] = args.port
+    if getattr(args, "log_level", None):
+        overrides["log_level"] = args.log_level
+    return ServerSettings(**overrides)  # type: ignore[arg-type]
+
+
+@_guarded
+def run_server(args: argparse.Namespace) -> int:
+    """Serve the API until interrupted (migrating the database first)."""
+    import uvicorn
+
+    from golive_tui.server.app import create_app
+
+    settings = _settings(args)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    db = admin.open_database(settings.db_url)
+    print(
+        f"golive server: {db.kind} database {db.url.render_as_string(hide_password=True)}, "
+        f"on http://{settings.host}:{settings.port}",
+        file=sys.stderr,
+    )
+    app = create_app(settings.model_copy(update={"migrate_on_start": False}), db=db)
+    try:
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            timeout_graceful_shutdown=3,
+        )
+    finally:
+        db.dispose()
+    return 0
+
+
+@_guarded
+def run_migrate(args: argparse.Namespace) -> int:
+    """Bring the database to the newest schema."""
+    from golive_tui.server.migrate import upgrade
+
+    db = admin.open_database(_db_url(args), migrate=False)
+    try:
+        before, after = upgrade(db)
+    except Exception as exc:
+        raise AdminError(f"Migration failed: {exc}") from None
+    finally:
+        db.dispose()
+    if before == after:
+        print(f"The database is up to date (revision {after}).")
+    else:
+        print(f"Migrated the database from {before or 'empty'} to revision {after}.")
+    return 0
+
+
+# --------------------------------------------------------------------------- admin
+
+
+def _with_db(args: argparse.Namespace) -> Database:
+    return admin.open_database(_db_url(args))
+
+
+@_guarded
+def cmd_create_project(args: argparse.Namespace) -> int:
+    """Create a project from the demo, a fixture file, or a name and a customer."""
+    if not (args.demo or args.fixture or (args.name and args.customer)):
+        raise AdminError("Say what to create: --demo, --fixture PATH, or --name N --customer C.")
+    if (args.name is None) != (args.customer is None):
+        raise AdminError("An empty project needs both --name and --customer.")
+    demo_day = None
+    if args.demo_day:
+        try:
+            demo_day = date.fromisoformat(args.demo_day)
+        except ValueError:
+            raise AdminError(f"--demo-day {args.demo_day!r} is not a date like 2026-11-26.") from None
+    db = _with_db(args)
+    try:
+        project_id, count = admin.create_project(
+            db,
+            demo=args.demo,
+            fixture=Path(args.fixture) if args.fixture else None,
+            name=args.name,
+            customer=args.customer,
+            project_id=args.id,
+            demo_day=demo_day,
+        )
+    finally:
+        db.dispose()
+    print(project_id)
+    print(f"Created project {project_id} with {count:,} records. Give people access with: "
+          f"golive admin grant USER {project_id} ROLE", file=sys.stderr)
+    return 0
+
+
+@_guarded
+def cmd_add_user(args: argparse.Namespace) -> int:
+    """Add a person who can sign in."""
+    db = _with_db(args)
+    try:
+        admin.add_user(db, args.name, args.display_name or "")
+    finally:
+        db.dispose()
+    print(f"Added user {args.name}. Next: golive admin issue-token {args.name}", file=sys.stderr)
+    return 0
+
+
+@_guarded
+def cmd_grant(args: argparse.Namespace) -> int:
+    """Give a user a role in a project (through the change feed, like any edit)."""
+    role = admin.parse_role(args.role)
+    db = _with_db(args)
+    try:
+        result = admin.grant(db, args.user, args.project, role)
+    finally:
+        db.dispose()
+    print(f"{args.user} is now {role.value} in project {args.project} (change {result.seq}).",
+          file=sys.stderr)
+    return 0
+
+
+@_guarded
+def cmd_issue_token(args: argparse.Namespace) -> int:
+    """Issue a token for a user and print it, once."""
+    db = _with_db(args)
+    try:
+        issued = admin.issue_token(db, args.user)
+    finally:
+        db.dispose()
+    print(issued.token)
+    print(f"Token {issued.id} for {issued.user}: shown once, only its hash is kept. "
+          f"Revoke it with: golive admin revoke-token {issued.id}", file=sys.stderr)
+    return 0
+
+
+@_guarded
+def cmd_revoke_token(args: argparse.Namespace) -> int:
+    """Revoke one token by id, or every token of a user."""
+    db = _with_db(args)
+    try:
+        count = admin.revoke_token(db, args.token_id, user=args.user)
+    finally:
+        db.dispose()
+    if args.user:
+        print(f"Revoked {count} token{'s' if count != 1 else ''} of {args.user}.", file=sys.stderr)
+    else:
+        print(f"Revoked token {args.token_id.partition('.')[0]}.", file=sys.stderr)
+    return 0
+
+
+@_guarded
+def cmd_list_projects(args: argparse.Namespace) -> int:
+    """List the projects on this server."""
+    db = _with_db(args)
+    try:
+        rows = admin.list_projects(db)
+    finally:
+        db.dispose()
+    if not rows:
+        print("No projects yet. Create one with: golive admin create-project --demo",
+              file=sys.stderr)
+        return 0
+    print(f"{'ID':36}  {'SEQ':>8}  {'KEPT FROM':>9}  {'MEMBERS':>7}  NAME (CUSTOMER)")
+    for p in rows:
+        print(f"{p.id:36}  {p.server_seq:>8}  {p.compacted_through + 1:>9}  {p.members:>7}  "
+              f"{p.name} ({p.customer})")
+    return 0
+
+
+@_guarded
+def cmd_list_users(args: argparse.Namespace) -> int:
+    """List the people who can sign in."""
+    db = _with_db(args)
+    try:
+        rows = admin.list_users(db)
+    finally:
+        db.dispose()
+    for name, display, live in rows:
+        print(f"{name:30}  {live:>2} token{'s' if live != 1 else ' '}  {display}")
+    return 0
+
+
+@_guarded
+def cmd_compact(args: argparse.Namespace) -> int:
+    """Delete old changes, keeping the newest N per project."""
+    keep = args.keep
+    if keep is None:
+        keep = ServerSettings().change_retention or None
+    if keep is None:
+        raise AdminError("Say how many changes to keep per project: --keep N.")
+    db = _with_db(args)
+    try:
+        done = admin.compact(db, keep, args.project)
+    finally:
+        db.dispose()
+    total = sum(done.values())
+    print(f"Deleted {total:,} old change{'s' if total != 1 else ''} from {len(done)} "
+          f"project{'s' if len(done) != 1 else ''}; clients behind that re-bootstrap from a "
+          "snapshot.", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``server`` and ``admin`` to the ``golive`` CLI (each parser sets ``handler``)."""
+    server = subparsers.add_parser(
+        "server",
+        help="run the shared backend",
+        description="Run the shared backend (FastAPI on uvicorn) over SQLite or PostgreSQL. "
+        "The database is migrated first. Settings also come from GOLIVE_SERVER_* variables.",
+    )
+    _db_option(server)
+    server.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    server.add_argument("--port", type=int, help="port to listen on (default 8765)")
+    server.add_argument(
+        "--log-level", choices=["critical", "error", "warning", "info", "debug"],
+        help="how much to log (default info)",
+    )
+    server.set_defaults(handler=run_server)
+    server_sub = server.add_subparsers(dest="server_command", metavar="COMMAND")
+    migrate = server_sub.add_parser(
+        "migrate", help="migrate the database and exit",
+        description="Bring the server database to the newest schema and exit.",
+    )
+    _db_option(migrate)
+    migrate.set_defaults(handler=run_migrate)
+
+    adm = subparsers.add_parser(
+        "admin",
+        help="manage projects, users and tokens of the shared backend",
+        description="Manage the shared backend's database directly (no server needed).",
+    )
+    _db_option(adm)
+    def admin_help(_args: argparse.Namespace) -> int:
+        adm.print_help(sys.stderr)
+        return 2
+
+    adm.set_defaults(handler=admin_help)
+    sub = adm.add_subparsers(dest="admin_command", metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        parser = sub.add_parser(name, help=help_text, description=help_text)
+        _db_option(parser)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    create = command("create-project", cmd_create_project,
+                     "create a project: the demo, a fixture file, or an empty one")
+    what = create.add_mutually_exclusive_group()
+    what.add_argument("--demo", action="store_true", help="the demo go-live")
+    what.add_argument("--fixture", metavar="PATH", help="a fixture file shaped like the demo")
+    create.add_argument("--name", help="name of an empty project")
+    create.add_argument("--customer", help="customer of an empty project")
+    create.add_argument("--id", metavar="PROJECT_ID", help="the project's id (default: derived)")
+    create.add_argument("--demo-day", metavar="YYYY-MM-DD",
+                        help="the day the demo's relative times are anchored to")
+
+    user = command("add-user", cmd_add_user, "add a person who can sign in")
+    user.add_argument("name", metavar="NAME")
+    user.add_argument("--display-name", help="the name shown to others")
+
+    grant = command("grant", cmd_grant, "give a user a role in a project")
+    grant.add_argument("user", metavar="USER")
+    grant.add_argument("project", metavar="PROJECT")
+    grant.add_argument("role", metavar="ROLE", help=f"one of: {admin.ROLES}")
+
+    issue = command("issue-token", cmd_issue_token, "issue a token for a user (printed once)")
+    issue.add_argument("user", metavar="USER")
+
+    revoke = command("revoke-token", cmd_revoke_token, "revoke a token, or all of a user's")
+    revoke.add_argument("token_id", metavar="TOKEN_ID", nargs="?")
+    revoke.add_argument("--user", help="revoke every token of this user")
+
+    command("list-projects", cmd_list_projects, "list the projects on this server")
+    command("list-users", cmd_list_users, "list the people who can sign in")
+
+    comp = command("compact", cmd_compact, "delete old changes, keeping the newest N per project")
+    comp.add_argument("--keep", type=int, metavar="N",
+                      help="changes to keep per project (default $GOLIVE_SERVER_CHANGE_RETENTION)")
+    comp.add_argument("--project", metavar="PROJECT", help="only this project")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m golive_tui.server``: the same commands without the rest of ``golive``."""
+    parser = argparse.ArgumentParser(prog="golive", description="golive shared backend")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    register(subparsers)
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)

@@ -1,0 +1,159 @@
+"""The server's database: SQLite (one machine) or PostgreSQL (replicas), one way to write.
+
+Writes are short transactions, one per op. On SQLite they begin with ``BEGIN IMMEDIATE``
+and queue on an in-process lock first, so writers wait their turn instead of polling on
+SQLite's busy handler. On PostgreSQL the per-project counter row is locked inside each
+write transaction, which is what makes commit order equal ``seq`` order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import QueuePool
+
+BUSY_TIMEOUT_MS = 30_000
+
+DatabaseKind = Literal["sqlite", "postgresql"]
+
+
+class DatabaseUrlError(ValueError):
+    """A database URL the server cannot use."""
+
+
+def normalise_url(url: str) -> URL:
+    """The SQLAlchemy URL to connect with: ``postgresql://`` goes through psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise DatabaseUrlError(
+            f"'{url}' is not a database URL; use sqlite:///PATH or postgresql://USER@HOST/DB."
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise DatabaseUrlError(
+                "The server needs an SQLite file, not an in-memory database: "
+                "use sqlite:///PATH/server.db."
+            )
+        return parsed.set(drivername="sqlite")
+    raise DatabaseUrlError(
+        f"Unsupported database '{backend}'; use sqlite:///PATH or postgresql://USER@HOST/DB."
+    )
+
+
+def libpq_conninfo(url: URL) -> str:
+    """The URL as libpq understands it (for the dedicated LISTEN connection)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _configure_sqlite(dbapi_conn: sqlite3.Connection, synchronous: str) -> None:
+    # The sqlite3 module's own transaction handling is switched off so that BEGIN is ours.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute(f"PRAGMA synchronous = {synchronous}")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA temp_store = MEMORY")
+    cur.execute("PRAGMA cache_size = -64000")
+    cur.close()
+
+
+def _sqlite_engine(url: URL, *, immediate: bool, synchronous: str) -> Engine:
+    assert url.database
+    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=4 if immediate else 8,
+        max_overflow=8,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        _configure_sqlite(dbapi_conn, synchronous)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """A write engine and a read engine on one database, and how to use them."""
+
+    def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL") -> None:
+        self.url = normalise_url(url)
+        self.kind: DatabaseKind = (
+            "postgresql" if self.url.get_backend_name() == "postgresql" else "sqlite"
+        )
+        if self.kind == "sqlite":
+            self.write_engine = _sqlite_engine(
+                self.url, immediate=True, synchronous=sqlite_synchronous
+            )
+            self.read_engine = _sqlite_engine(
+                self.url, immediate=False, synchronous=sqlite_synchronous
+            )
+            self._write_lock: threading.Lock | None = threading.Lock()
+        else:
+            self.write_engine = create_engine(
+                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
+            self.read_engine = self.write_engine
+            self._write_lock = None
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.kind == "postgresql"
+
+    def _lock(self) -> AbstractContextManager[Any]:
+        return self._write_lock if self._write_lock is not None else nullcontext()
+
+    @contextmanager
+    def connect_for_writes(self) -> Iterator[Connection]:
+        """A connection to run several write transactions on, one after the other."""
+        with self.write_engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self, conn: Connection) -> Iterator[Connection]:
+        """One write transaction on ``conn``: commits on success, rolls back on error."""
+        with self._lock(), conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in one write transaction."""
+        with self.connect_for_writes() as conn, self.transaction(conn):
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in one read transaction that sees a single consistent state."""
+        with self.read_engine.connect() as conn:
+            if self.is_postgresql:
+                conn = conn.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+                with conn.begin():
+                    yield conn
+            else:
+                with conn.begin():
+                    yield conn
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()

@@ -1,0 +1,1 @@
+"""One file per schema revision; append, never edit a released one."""

@@ -1,0 +1,173 @@
+"""Rows at driver speed: SQL text and value conversions for the hot paths.
+
+SQLAlchemy's per-statement and per-row machinery costs several times what SQLite itself
+spends on a one-row write, and a push applies hundreds of ops, each in its own
+transaction. The hot paths (applying an op, importing a project) therefore talk to the
+driver directly through a :class:`TableCodec`: SQL text rendered once per table and
+dialect, and the few conversions our column types need (``UTCDateTime``, ``StrEnumType``,
+``JSON``, SQLite's booleans) done here, matching what those types do through SQLAlchemy,
+so rows written either way read back the same either way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic_core import to_json
+from sqlalchemy import JSON, Boolean, Connection, Table
+
+from golive_tui.domain.types import StrEnumType, UTCDateTime
+
+Convert = Callable[[Any], Any]
+
+
+def sqlite_time(value: datetime) -> str:
+    """SQLAlchemy's own SQLite storage format for a time: naive UTC with microseconds."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime refused: every time in golive carries a time zone")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _as_datetime(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _encoder(column_type: Any, sqlite: bool) -> Convert | None:
+    """How a Python value becomes what the driver takes (None: as it is)."""
+    if isinstance(column_type, UTCDateTime):
+        if sqlite:
+            return lambda v: None if v is None else sqlite_time(_as_datetime(v))
+
+        def aware(v: Any) -> Any:
+            if v is None:
+                return None
+            when = _as_datetime(v)
+            if when.tzinfo is None:
+                raise ValueError("naive datetime refused: every time in golive carries a time zone")
+            return when
+
+        return aware
+    if isinstance(column_type, StrEnumType):
+        enum_cls = column_type.enum_cls
+        return lambda v: None if v is None else enum_cls(v).value
+    if isinstance(column_type, JSON):
+        # psycopg takes the text for a json column as well
+        return lambda v: None if v is None else to_json(v).decode()
+    return None
+
+
+def _decoder(column_type: Any, sqlite: bool) -> Convert | None:
+    """How a value from the driver becomes what SQLAlchemy's column type would give."""
+    if isinstance(column_type, UTCDateTime):
+        if sqlite:
+            return lambda v: None if v is None else datetime.fromisoformat(v).replace(tzinfo=UTC)
+        return lambda v: None if v is None else v.astimezone(UTC)
+    if isinstance(column_type, StrEnumType):
+        enum_cls = column_type.enum_cls
+        return lambda v: None if v is None else enum_cls(v)
+    if sqlite and isinstance(column_type, JSON):
+        return lambda v: json.loads(v) if isinstance(v, str) else v
+    if sqlite and isinstance(column_type, Boolean):
+        return lambda v: None if v is None else bool(v)
+    return None
+
+
+def _default(column: Any) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    if default.is_callable:
+        return default.arg(None)
+    return default.arg
+
+
+class TableCodec:
+    """One table on one dialect: its SQL text, and rows to and from the driver."""
+
+    def __init__(self, table: Table, dialect: Any) -> None:
+        self.table = table
+        self.sqlite = dialect.name == "sqlite"
+        quote = dialect.identifier_preparer.quote
+        self._quote = quote
+        self.marker = "?" if self.sqlite else "%s"
+        self.names = [c.name for c in table.columns]
+        self.defaults = [_default(c) for c in table.columns]
+        self.encoders = [_encoder(c.type, self.sqlite) for c in table.columns]
+        self._encode_at = [(i, f) for i, f in enumerate(self.encoders) if f is not None]
+        self._decode_at = [
+            (i, f)
+            for i, f in enumerate(_decoder(c.type, self.sqlite) for c in table.columns)
+            if f is not None
+        ]
+        self._encoder_by_name = dict(zip(self.names, self.encoders, strict=True))
+        self.name = quote(table.name)
+        self.columns = ", ".join(quote(n) for n in self.names)
+        self.insert_sql = (
+            f"INSERT INTO {self.name} ({self.columns}) "
+            f"VALUES ({', '.join(self.marker for _ in self.names)})"
+        )
+        self._updates: dict[tuple[str, ...], str] = {}
+        if "id" in table.c:
+            self.select_by_id = f"SELECT {self.columns} FROM {self.name} WHERE id = {self.marker}"
+            self.delete_by_id = f"DELETE FROM {self.name} WHERE id = {self.marker}"
+
+    def encode_row(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The driver's parameters for :attr:`insert_sql`; missing columns get their default."""
+        out = [row.get(name, default) for name, default in zip(self.names, self.defaults, strict=True)]
+        for index, convert in self._encode_at:
+            out[index] = convert(out[index])
+        return tuple(out)
+
+    def encode(self, name: str, value: Any) -> Any:
+        convert = self._encoder_by_name[name]
+        return value if convert is None else convert(value)
+
+    def decode_row(self, raw: Sequence[Any]) -> dict[str, Any]:
+        """A row selected with :attr:`columns`, as SQLAlchemy would have returned it."""
+        out = list(raw)
+        for index, convert in self._decode_at:
+            out[index] = convert(out[index])
+        return dict(zip(self.names, out, strict=True))
+
+    def update_by_id_sql(self, names: Sequence[str]) -> str:
+        key = tuple(names)
+        sql = self._updates.get(key)
+        if sql is None:
+            sets = ", ".join(f"{self._quote(n)} = {self.marker}" for n in key)
+            sql = f"UPDATE {self.name} SET {sets} WHERE id = {self.marker}"
+            self._updates[key] = sql
+        return sql
+
+
+_CODECS: dict[tuple[Table, str], TableCodec] = {}
+
+
+def codec(conn: Connection, table: Table) -> TableCodec:
+    """The codec of ``table`` on ``conn``'s dialect (built once per table and dialect)."""
+    key = (table, conn.dialect.name)
+    found = _CODECS.get(key)
+    if found is None:
+        found = _CODECS[key] = TableCodec(table, conn.dialect)
+    return found
+
+
+def cursor(conn: Connection) -> Any:
+    """A driver cursor inside ``conn``'s current transaction."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    return dbapi.cursor()
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows with the driver's ``executemany`` (a fixture, 100,000 numbers)."""
+    if not rows:
+        return
+    c = codec(conn, table)
+    cur = cursor(conn)
+    try:
+        cur.executemany(c.insert_sql, [c.encode_row(row) for row in rows])
+    finally:
+        cur.close()

@@ -1,0 +1,53 @@
+"""Settings of ``golive server``: environment variables ``GOLIVE_SERVER_*`` or CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from golive_tui.sync.protocol import MAX_BODY_BYTES, SSE_PING_SECONDS
+
+
+def default_db_path() -> Path:
+    """``<user data dir>/golive/server.db``: one machine, nothing to install."""
+    return Path(user_data_dir("golive", appauthor=False)) / "server.db"
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{default_db_path()}"
+
+
+class ServerSettings(BaseSettings):
+    """How one replica of the shared backend runs.
+
+    Every field can be set from the environment, e.g. ``GOLIVE_SERVER_DB_URL``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GOLIVE_SERVER_", extra="ignore")
+
+    #: SQLAlchemy URL; ``postgresql://`` URLs are served by psycopg 3
+    db_url: str = Field(default_factory=default_db_url)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+    #: changes kept per project by the periodic compaction; 0 keeps every change.
+    #: A client whose cursor is older than what is kept re-bootstraps from a snapshot.
+    change_retention: int = Field(default=0, ge=0)
+    #: how often the periodic compaction runs when ``change_retention`` is set
+    compact_every_seconds: float = Field(default=3600.0, gt=0)
+    #: the largest request body accepted (413 above it)
+    max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    #: run the Alembic migrations when the server starts
+    migrate_on_start: bool = True
+    #: the fallback poll of the per-project counters, for live events that LISTEN missed
+    poll_seconds: float = Field(default=2.0, gt=0)
+    #: a comment line on every live event stream this often, so proxies keep it open
+    sse_ping_seconds: float = Field(default=SSE_PING_SECONDS, gt=0)
+    #: SQLite only. In WAL mode NORMAL survives a crash or kill of the server process
+    #: with every committed op; only an OS crash or power cut can lose the last few
+    #: commits. FULL survives those too, at the cost of an fsync per op (~1 ms here).
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"

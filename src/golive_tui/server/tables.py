@@ -1,0 +1,203 @@
+"""Server tables: the domain's entities plus the bookkeeping of the sync protocol.
+
+They live in their own SQLAlchemy registry (``ServerModel``), so the server's metadata and
+the client cache's never mix, even with both in one process (``golive demo``, tests).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, MetaData, Table, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from golive_tui.domain.entities import (
+    ChecklistItemBase,
+    DecisionBase,
+    EntityBase,
+    IssueBase,
+    IssueNoteBase,
+    MemberBase,
+    MilestoneBase,
+    NumberBase,
+    PortOrderBase,
+    ProjectBase,
+    SiteBase,
+    VerificationBase,
+)
+from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+_REGISTRY = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+class ServerModel(SQLModel, registry=_REGISTRY):
+    """Base of the server's tables; its own metadata keeps them apart from the cache's."""
+
+
+class _FieldVersions(SQLModel):
+    #: {field: [version, client_id]}: which version last changed each field, and who made
+    #: that change; the field-level merge of ``update`` ops reads it (domain.ops.merge_update)
+    field_versions: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class ProjectTable(ProjectBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "project"
+
+
+class SiteTable(SiteBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "site"
+
+
+class MilestoneTable(MilestoneBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "milestone"
+
+
+class ChecklistItemTable(ChecklistItemBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "checklist_item"
+
+
+class PortOrderTable(PortOrderBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "port_order"
+
+
+class NumberTable(NumberBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "number"
+
+
+class VerificationTable(VerificationBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "verification"
+
+
+class IssueTable(IssueBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "issue"
+
+
+class IssueNoteTable(IssueNoteBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "issue_note"
+
+
+class DecisionTable(DecisionBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "decision"
+
+
+class MemberTable(MemberBase, _FieldVersions, ServerModel, table=True):
+    """Project membership: the synced ``member`` entity is what authorisation reads."""
+
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("project_id", "user", name="uq_member_project_user"),)
+
+
+ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
+    EntityKind.PROJECT: ProjectTable,
+    EntityKind.SITE: SiteTable,
+    EntityKind.MILESTONE: MilestoneTable,
+    EntityKind.CHECKLIST_ITEM: ChecklistItemTable,
+    EntityKind.PORT_ORDER: PortOrderTable,
+    EntityKind.NUMBER: NumberTable,
+    EntityKind.VERIFICATION: VerificationTable,
+    EntityKind.ISSUE: IssueTable,
+    EntityKind.ISSUE_NOTE: IssueNoteTable,
+    EntityKind.DECISION: DecisionTable,
+    EntityKind.MEMBER: MemberTable,
+}
+
+
+class ProjectCounterTable(ServerModel, table=True):
+    """The per-project sequence. Updated inside each write transaction, so the row lock
+    orders commits: commit order equals ``seq`` order and the change feed has no holes."""
+
+    __tablename__ = "project_counter"
+
+    project_id: str = Field(primary_key=True, max_length=36)
+    seq: int = Field(default=0, sa_type=BigInteger)
+    #: changes up to this seq were compacted away; the lowest kept seq is this + 1
+    compacted_through: int = Field(default=0, sa_type=BigInteger)
+
+
+class ChangeTable(ServerModel, table=True):
+    """The change feed: one row per applied op, with the whole entity as it became."""
+
+    __tablename__ = "change"
+
+    project_id: str = Field(primary_key=True, max_length=36)
+    seq: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(max_length=36)
+    version: int
+    deleted: bool = False
+    data: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    op_id: str | None = Field(default=None, max_length=36)
+    by: str = Field(default="", max_length=80)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OpLogTable(ServerModel, table=True):
+    """Every op the server answered, with the answer: a replay gets the first answer."""
+
+    __tablename__ = "op_log"
+    __table_args__ = (
+        UniqueConstraint("client_id", "client_seq", name="uq_op_log_client_id_client_seq"),
+    )
+
+    op_id: str = Field(primary_key=True, max_length=36)
+    project_id: str = Field(index=True, max_length=36)
+    client_id: str = Field(max_length=64)
+    client_seq: int = Field(sa_type=BigInteger)
+    #: sha256 of the op, the project and the user: the same op_id with another payload is refused
+    payload_hash: str = Field(max_length=64)
+    result: dict[str, Any] = Field(sa_type=JSON)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class UserAccountTable(ServerModel, table=True):
+    """A person who can sign in. What they may do is per project, in ``member``."""
+
+    __tablename__ = "user_account"
+
+    name: str = Field(primary_key=True, max_length=80)
+    display_name: str = Field(default="", max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ApiTokenTable(ServerModel, table=True):
+    """A bearer token. Only its sha256 is stored; the token is shown once, when issued."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (Index("ix_api_token_user", "user"),)
+
+    id: str = Field(primary_key=True, max_length=16)
+    user: str = Field(foreign_key="user_account.name", max_length=80)
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def table_of(kind: EntityKind) -> Table:
+    return ENTITY_TABLES[kind].__table__  # type: ignore[attr-defined, no-any-return]
+
+
+def entity_columns(kind: EntityKind) -> list[str]:
+    """The columns a client sees: the domain's fields, without the server's bookkeeping."""
+    return [name for name in ENTITY_TABLES[kind].model_fields if name != "field_versions"]
+
+
+project_counter: Table = ProjectCounterTable.__table__  # type: ignore[attr-defined]
+change: Table = ChangeTable.__table__  # type: ignore[attr-defined]
+op_log: Table = OpLogTable.__table__  # type: ignore[attr-defined]
+user_account: Table = UserAccountTable.__table__  # type: ignore[attr-defined]
+api_token: Table = ApiTokenTable.__table__  # type: ignore[attr-defined]
+member: Table = MemberTable.__table__  # type: ignore[attr-defined]
+project: Table = ProjectTable.__table__  # type: ignore[attr-defined]
+metadata: MetaData = ServerModel.metadata
