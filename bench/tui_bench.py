@@ -85,10 +85,11 @@ def _rss_mb() -> float:
 
 
 async def bench_tracker(cache: Path, repeats: int) -> dict[str, float]:
+    from textual.worker import WorkerCancelled
+
     from golive_tui.store.local import LocalStore
     from golive_tui.tui.factory import create_app
     from golive_tui.tui.screens.porting import PortingScreen
-    from textual.worker import WorkerCancelled
 
     app = create_app(lambda: LocalStore(cache, actor="bench"))
     opens: list[float] = []
@@ -108,7 +109,7 @@ async def bench_tracker(cache: Path, repeats: int) -> dict[str, float]:
                     break
             await pilot.pause()
 
-        for i in range(repeats):
+        for _ in range(repeats):
             await pilot.press("1")
             await settle()
             start = time.perf_counter()

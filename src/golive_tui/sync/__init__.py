@@ -1,0 +1,1 @@
+"""Sync between the local cache and the shared server: protocol, HTTP client, engine."""

@@ -1,0 +1,437 @@
+"""The HTTP client of the sync protocol (ARCHITECTURE.md §3): one method per call, typed errors.
+
+Every failure becomes one of the :class:`SyncError` subclasses below, each with a message a
+person can act on; the engine decides from the class alone whether to retry, re-bootstrap,
+or stop and tell the user.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from golive_tui.domain.ops import Op
+from golive_tui.sync.protocol import (
+    DEFAULT_CHANGES_LIMIT,
+    MAX_BODY_BYTES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SSE_PING_SECONDS,
+    ChangeFeedPage,
+    Health,
+    Me,
+    PushRequest,
+    PushResponse,
+    Snapshot,
+)
+
+__all__ = [
+    "Gone",
+    "NotFoundError",
+    "ProtocolMismatch",
+    "Refused",
+    "SyncClient",
+    "SyncError",
+    "Transient",
+    "Unauthorized",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_TIMEOUT = 30.0
+#: a live stream that has been silent for two pings (and a margin) is dead
+LIVE_READ_TIMEOUT = SSE_PING_SECONDS * 2 + 5.0
+
+
+class SyncError(Exception):
+    """Something the server or the network refused; ``message`` says what to do next."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.details: dict[str, Any] = details or {}
+
+
+class Unauthorized(SyncError):
+    """401: the token is unknown, revoked or missing."""
+
+
+class NotFoundError(SyncError):
+    """404: no such project (or not one this token may see)."""
+
+
+class Gone(SyncError):
+    """410: the change feed no longer reaches back to our cursor; re-bootstrap."""
+
+
+class ProtocolMismatch(SyncError):
+    """The server speaks another version of the sync protocol."""
+
+    def __init__(self, message: str, *, server_protocol: int | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.server_protocol = server_protocol
+
+
+class Transient(SyncError):
+    """Worth retrying later: network errors, timeouts, 5xx and 429."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class Refused(SyncError):
+    """Any other 4xx: the request itself was refused, with the server's reason."""
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _error_body(response: httpx.Response) -> tuple[str, str, dict[str, Any]]:
+    """(code, message, details) from ``{"error": {...}}``, tolerant of other bodies."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        err = body["error"]
+        details = err.get("details")
+        return (
+            str(err.get("code") or ""),
+            str(err.get("message") or ""),
+            details if isinstance(details, dict) else {},
+        )
+    if isinstance(body, dict) and "detail" in body:  # a bare FastAPI error
+        return "", str(body["detail"]), {}
+    text = response.text.strip() if response.content else ""
+    return "", text[:300], {}
+
+
+def _server_protocol(response: httpx.Response, details: dict[str, Any]) -> int | None:
+    for candidate in (
+        details.get("server_protocol"),
+        details.get("server"),
+        details.get("protocol"),
+        response.headers.get(PROTOCOL_HEADER),
+    ):
+        try:
+            if candidate is not None:
+                return int(candidate)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def error_for(response: httpx.Response, what: str) -> SyncError:
+    """The typed error for a non-2xx ``response`` to ``what`` (e.g. "pushing changes")."""
+    status = response.status_code
+    code, message, details = _error_body(response)
+    kw: dict[str, Any] = {"status": status, "code": code, "details": details}
+    if status == 401:
+        return Unauthorized(
+            "The server refused the token; run `golive connect URL --token TOKEN` again "
+            "with a valid token." + (f" ({message})" if message else ""),
+            **kw,
+        )
+    if status == 409 and code == "protocol_mismatch":
+        theirs = _server_protocol(response, details)
+        spoken = f"protocol {theirs}" if theirs is not None else "another protocol version"
+        return ProtocolMismatch(
+            f"This server speaks {spoken}; this golive speaks protocol {PROTOCOL_VERSION}. "
+            "Install the golive version that matches the server.",
+            server_protocol=theirs,
+            **kw,
+        )
+    if status == 410:
+        return Gone(
+            message or "The server no longer keeps changes that old; reloading the project.",
+            **kw,
+        )
+    if status == 404:
+        return NotFoundError(
+            message or f"Not found while {what}: the project may not exist or you are not a "
+            "member of it.",
+            **kw,
+        )
+    if status == 429 or status >= 500:
+        retry = _retry_after(response.headers.get("Retry-After"))
+        reason = message or response.reason_phrase or "server error"
+        if status == 429:
+            text = f"The server is busy (429) while {what}; retrying shortly."
+        else:
+            text = f"The server failed ({status}: {reason}) while {what}; retrying shortly."
+        return Transient(text, retry_after=retry, **kw)
+    return Refused(
+        message or f"The server refused the request ({status}) while {what}.",
+        **kw,
+    )
+
+
+def _parse(model: type[M], response: httpx.Response, what: str) -> M:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise Refused(
+            f"The server's answer to {what} is not what protocol {PROTOCOL_VERSION} expects "
+            f"({exc.error_count()} problems); is it a golive server?",
+            status=response.status_code,
+            code="bad_response",
+        ) from exc
+
+
+class SyncClient:
+    """An async client for one golive server and one token.
+
+    ``transport`` replaces the network (tests inject faults through it); every request
+    carries the bearer token and the protocol version header.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._timeout = timeout
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            # a reconnect after the server restarted must not reuse a dead connection forever
+            limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=5.0),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> SyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _network_error(self, exc: Exception, what: str) -> Transient:
+        if isinstance(exc, httpx.TimeoutException):
+            text = f"The server at {self.base_url} did not answer in time while {what}."
+        else:
+            text = f"Cannot reach the server at {self.base_url} while {what} ({exc.__class__.__name__})."
+        return Transient(text, code="network")
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        *,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        try:
+            response = await self._http.request(
+                method, url, content=content, params=params, headers=headers
+            )
+        except httpx.TransportError as exc:
+            raise self._network_error(exc, what) from exc
+        if response.status_code >= 400:
+            raise error_for(response, what)
+        return response
+
+    # -- the calls -----------------------------------------------------------------------
+
+    async def health(self) -> Health:
+        """``GET /healthz``; raises :class:`ProtocolMismatch` for another protocol version."""
+        response = await self._request("GET", "/healthz", "checking the server")
+        health = _parse(Health, response, "/healthz")
+        if health.protocol != PROTOCOL_VERSION:
+            raise ProtocolMismatch(
+                f"This server speaks protocol {health.protocol}; this golive speaks protocol "
+                f"{PROTOCOL_VERSION}. Install the golive version that matches the server.",
+                server_protocol=health.protocol,
+                code="protocol_mismatch",
+            )
+        return health
+
+    async def me(self) -> Me:
+        response = await self._request("GET", "/v1/me", "checking the token")
+        return _parse(Me, response, "/v1/me")
+
+    async def snapshot(self, project_id: str) -> Snapshot:
+        """The whole project, read as a stream and parsed once by pydantic-core (Rust)."""
+        what = "loading the project"
+        url = f"/v1/projects/{project_id}/snapshot"
+        buffer = bytearray()
+        try:
+            async with self._http.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise error_for(response, what)
+                async for chunk in response.aiter_bytes(1 << 20):
+                    buffer += chunk
+        except httpx.TransportError as exc:
+            raise self._network_error(exc, what) from exc
+        raw = bytes(buffer)
+        try:
+            return Snapshot.model_validate_json(raw)
+        except ValidationError as exc:
+            raise Refused(
+                f"The project snapshot from the server is not valid ({exc.error_count()} "
+                "problems).",
+                code="bad_response",
+            ) from exc
+
+    async def push(self, project_id: str, client_id: str, ops: Sequence[Op]) -> PushResponse:
+        """``POST`` up to 500 ops; one result per op comes back."""
+        body = PushRequest.model_construct(client_id=client_id, ops=list(ops)).model_dump_json()
+        content = body.encode()
+        if len(content) > MAX_BODY_BYTES:
+            # refused here rather than by the server: it would answer 413 before reading the
+            # body, and the upload would end as a reset connection (a retry forever)
+            raise Refused(
+                f"{len(ops)} change{'s' if len(ops) != 1 else ''} make {len(content):,} bytes, "
+                f"more than the {MAX_BODY_BYTES:,} a push may carry.",
+                status=413,
+                code="payload_too_large",
+            )
+        response = await self._request(
+            "POST",
+            f"/v1/projects/{project_id}/ops",
+            "sending changes",
+            content=content,
+            headers={"Content-Type": "application/json"},
+        )
+        return _parse(PushResponse, response, "pushing changes")
+
+    async def changes(
+        self, project_id: str, after: int, limit: int = DEFAULT_CHANGES_LIMIT
+    ) -> ChangeFeedPage:
+        """One page of the change feed after ``after``; raises :class:`Gone` on 410."""
+        response = await self._request(
+            "GET",
+            f"/v1/projects/{project_id}/changes",
+            "fetching changes",
+            params={"after": after, "limit": limit},
+        )
+        return _parse(ChangeFeedPage, response, "fetching changes")
+
+    async def events(
+        self,
+        project_id: str,
+        last_event_id: int | None = None,
+        *,
+        on_open: Callable[[], None] | None = None,
+    ) -> AsyncIterator[int]:
+        """Live pokes: yields the ``seq`` of each ``change`` event until the stream ends.
+
+        Pings and comments are skipped. A stream that ends or breaks raises
+        :class:`Transient`, so a caller's reconnect loop sees every disconnect the same way.
+        ``on_open`` is called once the server has accepted the stream.
+        """
+        what = "listening for live changes"
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        timeout = httpx.Timeout(self._timeout, read=LIVE_READ_TIMEOUT)
+        try:
+            async with self._http.stream(
+                "GET", f"/v1/projects/{project_id}/events", headers=headers, timeout=timeout
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise error_for(response, what)
+                if on_open is not None:
+                    on_open()
+                async for seq in _change_seqs(response.aiter_lines()):
+                    yield seq
+        except httpx.TransportError as exc:
+            raise self._network_error(exc, what) from exc
+        raise Transient("The live stream was closed by the server.", code="stream_closed")
+
+
+async def _change_seqs(lines: AsyncIterator[str]) -> AsyncIterator[int]:
+    """The Server-Sent Events format, reduced to the ``seq`` of each ``change`` event."""
+    event = ""
+    event_id = ""
+    data: list[str] = []
+    async for raw in lines:
+        line = raw.rstrip("\r\n")
+        if not line:
+            if data or event or event_id:
+                seq = _seq_of(event or "message", event_id, data)
+                if seq is not None:
+                    yield seq
+            event, event_id, data = "", "", []
+            continue
+        if line.startswith(":"):
+            continue  # a comment: keep-alive
+        name, _, value = line.partition(":")
+        if value.startswith(" "):
+            value = value[1:]
+        if name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)
+        elif name == "id":
+            event_id = value
+        # "retry" and unknown fields are ignored, as the SSE spec says
+
+
+def _seq_of(event: str, event_id: str, data: list[str]) -> int | None:
+    if event != "change":
+        return None
+    if event_id.strip().isdigit():
+        return int(event_id)
+    try:
+        payload = json.loads("\n".join(data))
+    except ValueError:
+        return None
+    if isinstance(payload, dict) and isinstance(payload.get("seq"), int):
+        return int(payload["seq"])
+    if isinstance(payload, int):
+        return payload
+    return None

@@ -1,0 +1,119 @@
+"""The sync protocol v1: pydantic schemas shared by the client and the server.
+
+See ARCHITECTURE.md §3. The op itself is :class:`golive_tui.domain.ops.Op`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from golive_tui.domain.enums import EntityKind, Role
+from golive_tui.domain.ops import Op
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-Golive-Protocol"
+MAX_OPS_PER_PUSH = 500
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_CHANGES_LIMIT = 1000
+MAX_CHANGES_LIMIT = 5000
+SSE_PING_SECONDS = 15.0
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(_Strict):
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorResponse(_Strict):
+    """Every error the API returns: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: str = "ok"
+    version: str
+    protocol: int = PROTOCOL_VERSION
+    database: str
+
+
+class ProjectRole(BaseModel):
+    project_id: str
+    name: str
+    customer: str
+    role: Role
+
+
+class Me(BaseModel):
+    user: str
+    display_name: str
+    projects: list[ProjectRole]
+
+
+class PushRequest(_Strict):
+    client_id: str = Field(min_length=1, max_length=64)
+    ops: list[Op] = Field(max_length=MAX_OPS_PER_PUSH)
+
+
+class OpStatus(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    CONFLICT = "conflict"
+
+
+class OpResult(BaseModel):
+    """The server's answer for one op. A ``duplicate`` carries the first answer's fields."""
+
+    op_id: str
+    client_seq: int
+    status: OpStatus
+    seq: int | None = None
+    version: int | None = None
+    #: for rejected: the domain error code (illegal_transition, validation, permission, …)
+    code: str | None = None
+    reason: str | None = None
+    #: for conflict: the server's current entity; for duplicate: the first status
+    current: dict[str, Any] | None = None
+    conflicts: dict[str, Any] | None = None
+    first_status: OpStatus | None = None
+
+
+class PushResponse(BaseModel):
+    results: list[OpResult]
+    server_seq: int
+
+
+class Change(BaseModel):
+    seq: int
+    entity: EntityKind
+    entity_id: str
+    version: int
+    deleted: bool = False
+    data: dict[str, Any] | None = None
+    op_id: str | None = None
+    by: str = ""
+    at: datetime
+
+
+class ChangeFeedPage(BaseModel):
+    changes: list[Change]
+    server_seq: int
+    more: bool
+
+
+class Snapshot(BaseModel):
+    """Every entity of a project and the ``server_seq`` it reflects."""
+
+    project_id: str
+    server_seq: int
+    entities: dict[EntityKind, list[dict[str, Any]]]
