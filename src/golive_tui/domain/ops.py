@@ -11,8 +11,8 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import lru_cache
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -88,7 +88,7 @@ def validate_record(kind: EntityKind, record: Mapping[str, Any]) -> Record:
     return model.model_dump()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _field_names(kind: EntityKind) -> frozenset[str]:
     return frozenset(ENTITY_BASES[kind].model_fields)
 
