@@ -172,11 +172,15 @@ class PortingScreen(GoLiveScreen):
         if self.store is not None and self.page is not None:
             self.reload()
 
+    _last_page_size = 0
+
     @property
     def page_size(self) -> int:
         table = self.query_one("#numbers", PagedTable)
-        height = table.size.height or (self.app.size.height - 7)
-        return max(5, height - 1)
+        if table.size.height:
+            self._last_page_size = max(5, table.size.height - 1)
+        # hidden (orders view) or not laid out yet: keep the last size, or estimate it
+        return self._last_page_size or max(5, self.app.size.height - 8)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -303,6 +307,12 @@ class PortingScreen(GoLiveScreen):
             info.update("loading…")
             return
         text = Text(no_wrap=True, overflow="ellipsis")
+        if self.orders_view:
+            text.append(f"{len(page.orders):,} port orders · {sum(page.counts.values()):,} "
+                        "numbers", style="bold")
+            text.append("  Enter shows an order's numbers · o back to numbers", style="dim")
+            info.update(text)
+            return
         if page.total:
             text.append(f"{page.offset + 1:,}–{page.offset + len(page.rows):,} of {page.total:,}",
                         style="bold")
