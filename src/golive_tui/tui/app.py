@@ -6,28 +6,37 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from golive_tui.resources import styles_dir
 from golive_tui.tui.commands import GoLiveCommands
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
-from golive_tui.tui.screens.checklist import ChecklistScreen
 from golive_tui.tui.screens.dashboard import DashboardScreen
-from golive_tui.tui.screens.help import HelpScreen
-from golive_tui.tui.screens.issues import IssueQueueScreen
-from golive_tui.tui.screens.porting import PortingScreen
-from golive_tui.tui.screens.verification import VerificationLogScreen
 from golive_tui.tui.themes import THEMES
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
 
 R = TypeVar("R")
+
+
+def _lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A mode's screen, imported the first time the mode opens: start-up pays only for
+    the dashboard."""
+
+    def make() -> Screen[Any]:
+        screen_class: type[Screen[Any]] = getattr(import_module(module), name)
+        return screen_class()
+
+    return make
+
 
 MODE_TITLES: dict[str, str] = {
     "dashboard": "Dashboard",
@@ -53,14 +62,17 @@ class GoLiveApp(App[None]):
     """The go-live command center."""
 
     TITLE = "golive"
-    CSS_PATH = [str(path) for path in sorted(styles_dir().glob("*.tcss"))]
+    #: shared styles; each screen loads its own file when it first opens
+    CSS_PATH = str(styles_dir() / "golive.tcss")
     COMMANDS = App.COMMANDS | {GoLiveCommands}
     MODES: ClassVar[dict[str, Any]] = {
         "dashboard": DashboardScreen,
-        "checklist": ChecklistScreen,
-        "porting": PortingScreen,
-        "verification": VerificationLogScreen,
-        "issues": IssueQueueScreen,
+        "checklist": _lazy_screen("golive_tui.tui.screens.checklist", "ChecklistScreen"),
+        "porting": _lazy_screen("golive_tui.tui.screens.porting", "PortingScreen"),
+        "verification": _lazy_screen(
+            "golive_tui.tui.screens.verification", "VerificationLogScreen"
+        ),
+        "issues": _lazy_screen("golive_tui.tui.screens.issues", "IssueQueueScreen"),
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -89,11 +101,15 @@ class GoLiveApp(App[None]):
         self._open_store = open_store
         self._start_sync = start_sync
         self._keymap = keymap or {}
-        self._theme_name = theme
         self.store: LocalStore | None = None
         self.engine: Any = None
         self.sync_status: Any = LocalStatus()
         self.store_ready = asyncio.Event()
+        # themes are set before the first style pass: switching in on_mount would style
+        # every widget twice on start-up
+        for golive_theme in THEMES:
+            self.register_theme(golive_theme)
+        self.theme = theme if theme in self.available_themes else "golive-dark"
         self._generations: dict[str, int] = {}
         self._any_generation = 0
 
@@ -104,12 +120,11 @@ class GoLiveApp(App[None]):
     # -- start-up -------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        for theme in THEMES:
-            self.register_theme(theme)
-        self.theme = self._theme_name or "golive-dark"
         if self._keymap:
             self.set_keymap(self._keymap)
-        self._open()
+        # open the cache after the first frame is painted: the thread that imports the
+        # database stack would otherwise compete with the first paint for the interpreter
+        self.call_after_refresh(self._open)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open(self) -> LocalStore:
@@ -216,5 +231,7 @@ class GoLiveApp(App[None]):
             self.push_screen(ProblemsScreen())
 
     def action_help(self) -> None:
+        from golive_tui.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 
 from golive_tui.domain.enums import ChecklistStatus, ChecklistStream, LifecyclePhase, Role
 from golive_tui.domain.transitions import CHECKLIST
+from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
@@ -163,6 +164,7 @@ class ChecklistScreen(GoLiveScreen):
     """Every item of the plan: mark done in one key, skip with a reason, filter fast."""
 
     SCREEN_TITLE = "Checklist"
+    CSS_PATH = str(styles_dir() / "checklist.tcss")
     WATCHES = frozenset({"checklist_item", "member", "project"})
     # Screen declares these as instance variables, so no ClassVar here
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]

@@ -40,6 +40,7 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.phone import format_number
 from golive_tui.domain.sla import SlaClock, SlaPolicy, sla_clocks, sla_urgency
+from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen, ScreenTitle
 from golive_tui.tui.screens.verification import TALL, WIDE, size_classes
 from golive_tui.tui.widgets.forms import (
@@ -482,6 +483,7 @@ class IssueQueueScreen(IssueTriageScreen):
     """The post-go-live queue, most urgent first."""
 
     SCREEN_TITLE = "Issues"
+    CSS_PATH = str(styles_dir() / "issues.tcss")
     WATCHES = frozenset({
         EntityKind.ISSUE, EntityKind.ISSUE_NOTE, EntityKind.SITE, EntityKind.MEMBER,
         EntityKind.PROJECT, EntityKind.VERIFICATION,

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from golive_tui.domain.enums import PortState, RejectionCode
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
+from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.forms import PickerModal
 
@@ -103,6 +104,7 @@ class PortingScreen(GoLiveScreen):
     """Numbers and port orders; filter, select, move in bulk."""
 
     SCREEN_TITLE = "Porting"
+    CSS_PATH = str(styles_dir() / "porting.tcss")
     AUTO_FOCUS = "#numbers"
     WATCHES = frozenset({"number", "port_order", "site"})
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -50,6 +50,7 @@ from golive_tui.domain.test_plan import (
     latest_results,
     priority_for_failure,
 )
+from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ class VerificationLogScreen(GoLiveScreen):
     """Quick entry of test calls, the test × site matrix and the append-only log."""
 
     SCREEN_TITLE = "Verification"
+    CSS_PATH = str(styles_dir() / "verification.tcss")
     WATCHES = frozenset({
         EntityKind.VERIFICATION, EntityKind.ISSUE, EntityKind.SITE, EntityKind.MEMBER,
         EntityKind.PROJECT, EntityKind.NUMBER,
