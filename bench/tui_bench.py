@@ -95,6 +95,7 @@ async def bench_tracker(cache: Path, repeats: int) -> dict[str, float]:
     opens: list[float] = []
     filters: list[float] = []
     pages: list[float] = []
+    floors: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await app.store_ready.wait()
         await app.workers.wait_for_complete()
@@ -126,6 +127,12 @@ async def bench_tracker(cache: Path, repeats: int) -> dict[str, float]:
             await settle()
             filters.append(time.perf_counter() - start)
         screen.query_one("#numbers").focus()
+        # the floor: a key nothing is bound to, through the same press-and-settle path
+        for _ in range(repeats * 3):
+            start = time.perf_counter()
+            await pilot.press("f12")
+            await settle()
+            floors.append(time.perf_counter() - start)
         for _ in range(repeats * 3):
             start = time.perf_counter()
             await pilot.press("pagedown")
@@ -135,6 +142,7 @@ async def bench_tracker(cache: Path, repeats: int) -> dict[str, float]:
         "open_ms": statistics.median(opens) * 1000,
         "filter_ms": statistics.median(filters) * 1000,
         "page_ms": statistics.median(pages) * 1000,
+        "input_floor_ms": statistics.median(floors) * 1000,
     }
 
 
@@ -187,6 +195,9 @@ def main() -> int:
     budget = {"startup_ratio": 1.5, "open_ms": 300, "filter_ms": 100, "page_ms": 50,
               "bulk_10k_s": 2.0, "rss_mb": 250}
     print(f"golive TUI benchmarks ({args.numbers:,} numbers, {os.cpu_count()} cores)")
+    if "input_floor_ms" in figures:
+        print(f"  floor: an unbound key through the same press-and-repaint path "
+              f"{figures['input_floor_ms']:.1f} ms")
     if "startup_ratio" in figures:
         print(f"  minimal Textual app start-up  {figures['startup_minimal_s']:.3f} s")
         print(f"  golive start-up               {figures['startup_golive_s']:.3f} s")
