@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -1059,9 +1060,23 @@ def _label(record: Mapping[str, Any] | None) -> str:
 
 
 def to_json(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A record as plain JSON values (for the shadow table and the wire)."""
-    data = to_jsonable_python({k: v for k, v in record.items() if k != "pending"})
-    assert isinstance(data, dict)
+    """A record as plain JSON values (for the shadow table and the wire).
+
+    Records hold only scalars, times, enums and small JSON lists or dicts; those are
+    converted directly (a bulk move writes 10,000 shadows), anything else by pydantic.
+    """
+    data: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "pending":
+            continue
+        if value is None or type(value) in (str, int, float, bool):
+            data[key] = value
+        elif isinstance(value, StrEnum):
+            data[key] = value.value
+        elif isinstance(value, datetime):
+            data[key] = value.isoformat()
+        else:
+            data[key] = to_jsonable_python(value)
     return data
 
 
