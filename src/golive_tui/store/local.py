@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -727,11 +729,15 @@ class LocalStore:
         changes = [Change(EntityKind.NUMBER, nid, OpAction.TRANSITION, fields)
                    for nid in number_ids]
         outcome = BulkOutcome()
-        # one transaction (one fsync) per 20,000: a typical bulk move commits once
-        for start in range(0, len(changes), 20_000):
-            part = self.submit_many(changes[start : start + 20_000])
-            outcome.applied.extend(part.applied)
-            outcome.refused.extend(part.refused)
+        # one transaction (one fsync) per 20,000: a typical bulk move commits once;
+        # the cyclic GC is paused meanwhile: it would rescan a large heap (an open app
+        # holds hundreds of thousands of objects) many times over while nothing here
+        # makes reference cycles worth collecting
+        with _gc_paused():
+            for start in range(0, len(changes), 20_000):
+                part = self.submit_many(changes[start : start + 20_000])
+                outcome.applied.extend(part.applied)
+                outcome.refused.extend(part.refused)
         return outcome
 
     def transition_order(self, order_id: str, to: PortState, **extra: Any) -> Record | None:
@@ -1057,6 +1063,17 @@ def _label(record: Mapping[str, Any] | None) -> str:
         if record.get(name):
             return str(record[name])
     return str(record.get("id", "?"))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def to_json(record: Mapping[str, Any]) -> dict[str, Any]:
