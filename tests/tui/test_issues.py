@@ -142,7 +142,12 @@ async def test_a_new_p1_opened_from_the_form_shows_its_clocks(
         issue = issue_titled(app, "Denver lobby phone cannot dial out")
         assert issue.priority is Priority.P1
         assert issue.state is IssueState.NEW
-        selected = screen.target_issue()
+        # the queue reloads with the new issue, then moves the cursor onto it
+        for _ in range(20):
+            selected = screen.target_issue()
+            if selected is not None and selected.id == issue.id:
+                break
+            await settle(pilot)
         assert selected is not None and selected.id == issue.id
         # opened after the frozen clock: nothing counted yet, the full P1 targets remain
         assert cell(screen, issue.id, "respond") == "15m left"
