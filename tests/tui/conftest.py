@@ -7,8 +7,11 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.message import Message
+from textual.notifications import Notify
 from textual.worker import WorkerCancelled
 
 from golive_tui.tui.app import GoLiveApp
@@ -71,3 +74,29 @@ async def wait_ready(pilot: object) -> None:
     await pilot.pause()  # type: ignore[attr-defined]
     await settle(app)
     await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def settle_screen(pilot: Any) -> None:
+    """Let loads and changes finish; a reload may cancel the one it replaces."""
+    for _ in range(3):
+        while True:
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:
+                continue
+        await pilot.pause()
+
+
+class Notices:
+    """The notices the app posted, through the run_test message hook."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(f"{message.notification.title}: {message.notification.message}")
+
+    def about(self, words: str) -> list[str]:
+        return [m for m in self.messages if words in m]

@@ -8,11 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.message import Message
-from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
-from textual.worker import WorkerCancelled
 
 from golive_tui.domain.enums import ChecklistStatus
 from golive_tui.tui.app import GoLiveApp
@@ -20,7 +17,8 @@ from golive_tui.tui.screens.checklist import PHASE_ROW, ChecklistScreen
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, FROZEN_NOW, wait_ready  # type: ignore[import-not-found]
+from .conftest import DEMO_DAY, FROZEN_NOW, Notices, wait_ready  # type: ignore[import-not-found]
+from .conftest import settle_screen as settle
 
 FINISHED = {ChecklistStatus.DONE, ChecklistStatus.SKIPPED}
 
@@ -36,17 +34,6 @@ def demo_on_the_frozen_clock(tmp_path: Path) -> None:
     store.write_document(load_demo(demo_day=DEMO_DAY, now=FROZEN_NOW))
     store.close()
 
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let loads and changes finish; a reload may cancel the one it replaces."""
-    for _ in range(3):
-        while True:
-            try:
-                await pilot.app.workers.wait_for_complete()
-                break
-            except WorkerCancelled:
-                continue
-        await pilot.pause()
 
 
 async def open_checklist(pilot: Pilot[Any]) -> ChecklistScreen:
@@ -68,14 +55,6 @@ def by_key(app: GoLiveApp, key: str) -> Any:
     assert app.store is not None
     return next(i for i in app.store.checklist() if i.key == key)
 
-
-class Notices:
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def __call__(self, message: Message) -> None:
-        if isinstance(message, Notify):
-            self.messages.append(f"{message.notification.title}: {message.notification.message}")
 
 
 async def test_marking_an_item_done_stores_it_done_by_the_actor(

@@ -9,11 +9,8 @@ from typing import Any
 
 import pytest
 from textual.content import Content
-from textual.message import Message
-from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
-from textual.worker import WorkerCancelled
 
 from golive_tui.domain.enums import ChecklistStatus, DecisionKind
 from golive_tui.domain.gate import GateRule
@@ -23,7 +20,8 @@ from golive_tui.tui.screens.dashboard import DashboardScreen, activation_window
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, FROZEN_NOW, wait_ready  # type: ignore[import-not-found]
+from .conftest import DEMO_DAY, FROZEN_NOW, Notices, wait_ready  # type: ignore[import-not-found]
+from .conftest import settle_screen as settle
 
 
 @pytest.fixture(autouse=True)
@@ -42,34 +40,10 @@ def demo_on_the_frozen_clock(tmp_path: Path) -> None:
     store.close()
 
 
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let loads and changes finish; a reload may cancel the one it replaces."""
-    for _ in range(3):
-        while True:
-            try:
-                await pilot.app.workers.wait_for_complete()
-                break
-            except WorkerCancelled:
-                continue
-        await pilot.pause()
-
 
 def text_of(widget: Static) -> str:
     return str(widget.render())
 
-
-class Notices:
-    """The notices the app posted, through the run_test message hook."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def __call__(self, message: Message) -> None:
-        if isinstance(message, Notify):
-            self.messages.append(f"{message.notification.title}: {message.notification.message}")
-
-    def about(self, words: str) -> list[str]:
-        return [m for m in self.messages if words in m]
 
 
 def unmet_names(app: GoLiveApp) -> list[str]:

@@ -8,11 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from textual.message import Message
-from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
-from textual.worker import WorkerCancelled
 
 from golive_tui.domain.enums import OPEN_ISSUE_STATES, IssueState, Priority
 from golive_tui.domain.sla import sla_urgency
@@ -25,28 +22,8 @@ from golive_tui.tui.screens.issues import (
 )
 from golive_tui.tui.widgets.forms import NewIssueForm, PickerModal, ReasonPrompt
 
-from .conftest import FROZEN_NOW, wait_ready
-
-
-class Notices:
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def __call__(self, message: Message) -> None:
-        if isinstance(message, Notify):
-            self.messages.append(f"{message.notification.title}: {message.notification.message}")
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let changes and reloads finish; a reload may cancel the one it replaces."""
-    for _ in range(3):
-        while True:
-            try:
-                await pilot.app.workers.wait_for_complete()
-                break
-            except WorkerCancelled:
-                continue
-        await pilot.pause()
+from .conftest import FROZEN_NOW, Notices, wait_ready
+from .conftest import settle_screen as settle
 
 
 async def open_queue(pilot: Pilot[Any]) -> IssueQueueScreen:

@@ -6,38 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual.message import Message
-from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
-from textual.worker import WorkerCancelled
 
 from golive_tui.domain.enums import IssueCategory, Priority, VerificationResult
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_test_case
 
-from .conftest import FROZEN_NOW, wait_ready
-
-
-class Notices:
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def __call__(self, message: Message) -> None:
-        if isinstance(message, Notify):
-            self.messages.append(f"{message.notification.title}: {message.notification.message}")
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let changes and reloads finish; a reload may cancel the one it replaces."""
-    for _ in range(3):
-        while True:
-            try:
-                await pilot.app.workers.wait_for_complete()
-                break
-            except WorkerCancelled:
-                continue
-        await pilot.pause()
+from .conftest import FROZEN_NOW, Notices, wait_ready
+from .conftest import settle_screen as settle
 
 
 async def open_verification(pilot: Pilot[Any]) -> VerificationLogScreen:
