@@ -18,7 +18,6 @@ from sqlalchemy import Connection, Row, Table, and_, bindparam, delete, func, in
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
-from golive_tui.domain.entities import EntityBase
 from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
@@ -1112,4 +1111,4 @@ def _jsonable(fields: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["BulkOutcome", "Change", "EntityBase", "LocalStore", "Refusal"]
+__all__ = ["BulkOutcome", "Change", "LocalStore", "Refusal"]

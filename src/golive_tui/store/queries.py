@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -36,7 +36,6 @@ class NumberQuery:
     text: str = ""
     sort: NumberSort = NumberSort.NUMBER
     descending: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> NumberQuery:
         return replace(self, **changes)

@@ -98,6 +98,8 @@ class Page:
     sites: dict[str, str] = field(default_factory=dict)
     orders: dict[str, Any] = field(default_factory=dict)
     counts: dict[PortState, int] = field(default_factory=dict)
+    #: per order, numbers by state: loaded only while the orders view shows
+    orders_counts: dict[str, dict[PortState, int]] = field(default_factory=dict)
 
 
 class PortingScreen(GoLiveScreen):
@@ -212,7 +214,7 @@ class PortingScreen(GoLiveScreen):
             self._counts = (numbers, store.number_state_counts())
         page.sites, page.orders, page.counts = self._refs[1], self._refs[2], self._counts[1]
         if self.orders_view:
-            page.orders_counts = store.counts_by_order()  # type: ignore[attr-defined]
+            page.orders_counts = store.counts_by_order()
         return page
 
     _focus_pending: str | None = None
@@ -287,7 +289,7 @@ class PortingScreen(GoLiveScreen):
     def _show_orders(self, page: Page) -> None:
         table = self.query_one("#orders", DataTable)
         table.clear()
-        counts = getattr(page, "orders_counts", {})
+        counts = page.orders_counts
         tz = ZoneInfo("America/New_York")
         for order in page.orders.values():
             by_state = counts.get(order.id, {})
