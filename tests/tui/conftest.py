@@ -88,6 +88,15 @@ async def settle_screen(pilot: Any) -> None:
         await pilot.pause()
 
 
+async def until(pilot: Any, check: Any, attempts: int = 20) -> None:
+    """Settle until ``check()`` holds (at most ``attempts`` times): a change finishes in
+    the cache first and reaches the screen one reload later. The caller asserts after."""
+    for _ in range(attempts):
+        if check():
+            return
+        await settle_screen(pilot)
+
+
 class Notices:
     """The notices the app posted, through the run_test message hook."""
 

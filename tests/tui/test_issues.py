@@ -22,7 +22,7 @@ from golive_tui.tui.screens.issues import (
 )
 from golive_tui.tui.widgets.forms import NewIssueForm, PickerModal, ReasonPrompt
 
-from .conftest import FROZEN_NOW, Notices, wait_ready
+from .conftest import FROZEN_NOW, Notices, until, wait_ready
 from .conftest import settle_screen as settle
 
 
@@ -270,6 +270,7 @@ async def test_priority_and_assignee_change_from_the_keyboard(
         await pilot.press(*["down"] * index, "enter")
         await settle(pilot)
         assert fresh(app, portal.id).assignee == "sanjay.patel"
+        await until(pilot, lambda: cell(screen, portal.id, "assignee") == "Sanjay Patel")
         assert cell(screen, portal.id, "assignee") == "Sanjay Patel"
 
 
