@@ -123,3 +123,28 @@ def authenticate(conn: Connection, token: str) -> str | None:
     if not hmac.compare_digest(str(row.token_hash), presented):
         return None
     return str(row.user)
+
+
+def token_access(conn: Connection, token: str, project_id: str) -> tuple[str, str | None] | None:
+    """(user, their role in ``project_id`` or None) for a live token; None for any other.
+
+    The one read every request makes, so it is one statement sent straight to the driver.
+    """
+    token_id, dot, _secret = token.partition(".")
+    if not dot or not token_id:
+        return None
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(
+            'SELECT t."user", t.token_hash, m.role FROM api_token t '
+            f'LEFT JOIN member m ON m."user" = t."user" AND m.project_id = {marker} '
+            f"WHERE t.id = {marker} AND t.revoked_at IS NULL",
+            (project_id, token_id),
+        )
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    if row is None or not hmac.compare_digest(str(row[1]), hash_token(token)):
+        return None
+    return str(row[0]), None if row[2] is None else str(row[2])

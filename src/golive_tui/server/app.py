@@ -26,14 +26,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic_core import to_jsonable_python
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import golive_tui
 from golive_tui.domain.enums import Role
-from golive_tui.server.accounts import authenticate, display_name_of
-from golive_tui.server.apply import Actor, UnknownProject, apply_push
+from golive_tui.server.accounts import authenticate, display_name_of, token_access
+from golive_tui.server.apply import Actor, PushJob, UnknownProject
 from golive_tui.server.db import Database
 from golive_tui.server.feed import CursorGone, changes_page, head_seq, snapshot_chunks
 from golive_tui.server.live import Broadcaster, CounterPoller, PgChangeListener, cancel_and_wait
@@ -41,6 +41,7 @@ from golive_tui.server.migrate import upgrade
 from golive_tui.server.projects import compact
 from golive_tui.server.settings import ServerSettings
 from golive_tui.server.tables import member, project
+from golive_tui.server.writer import PushWriter, WriterStopped
 from golive_tui.sync.protocol import (
     DEFAULT_CHANGES_LIMIT,
     MAX_CHANGES_LIMIT,
@@ -244,6 +245,7 @@ class BodySizeLimit:
 class ServerState:
     settings: ServerSettings
     db: Database
+    writer: PushWriter
     broadcaster: Broadcaster = field(default_factory=Broadcaster)
     loop: asyncio.AbstractEventLoop | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -278,7 +280,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_sch
 ProjectId = Annotated[str, Path(min_length=1, max_length=64, description="The project's id")]
 
 
-def check_protocol(
+async def check_protocol(
     version: Annotated[
         str | None,
         Header(
@@ -320,19 +322,22 @@ def current_user(request: Request, credentials: Credentials) -> str:
     return user
 
 
+def access_on(conn: Connection, token: str, pid: str) -> Access:
+    """The caller of ``token`` and their role in ``pid``, read on ``conn``."""
+    found = token_access(conn, token, pid)
+    if found is None:
+        raise _unauthorized("That token is unknown or was revoked; ask for a new one.")
+    user, role = found
+    if role is None:
+        raise _no_such_project(pid)
+    return Access(user=user, project_id=pid, role=Role(role))
+
+
 def project_access(request: Request, pid: ProjectId, credentials: Credentials) -> Access:
     """The caller and their role in ``pid``; 404 for projects they are not a member of."""
     token = _token_of(credentials)
     with _state(request).db.read() as conn:
-        user = authenticate(conn, token)
-        if user is None:
-            raise _unauthorized("That token is unknown or was revoked; ask for a new one.")
-        role = conn.execute(
-            select(member.c.role).where(member.c.project_id == pid, member.c.user == user)
-        ).scalar_one_or_none()
-    if role is None:
-        raise _no_such_project(pid)
-    return Access(user=user, project_id=pid, role=Role(role))
+        return access_on(conn, token, pid)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -371,7 +376,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
     """The API over ``settings.db_url`` (or an already open ``db``)."""
     settings = settings or ServerSettings()
     database = db or Database(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
-    state = ServerState(settings=settings, db=database)
+    state = ServerState(settings=settings, db=database, writer=PushWriter(database))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -380,6 +385,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
             before, after = await anyio.to_thread.run_sync(upgrade, database)
             if before != after:
                 log.info("database migrated from %s to %s", before or "empty", after)
+        state.writer.start()
         poller = CounterPoller(database, state.broadcaster, settings.poll_seconds)
         state.tasks.append(asyncio.create_task(poller.run(), name="golive-counter-poll"))
         if database.is_postgresql:
@@ -393,6 +399,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
             state.broadcaster.close()
             await cancel_and_wait(state.tasks)
             state.tasks.clear()
+            await anyio.to_thread.run_sync(state.writer.stop)
             if db is None:
                 database.dispose()
 
@@ -468,21 +475,27 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
         "/v1/projects/{pid}/ops", response_model=PushResponse, dependencies=v1, tags=["sync"],
         responses={**ERRORS, 413: {"model": ErrorResponse, "description": "Body over 1 MiB"}},
     )
-    async def push(
-        body: PushRequest, access: Annotated[Access, Depends(project_access)]
-    ) -> PushResponse:
-        """Apply ops in order, one transaction each; one result per op.
+    async def push(body: PushRequest, pid: ProjectId, credentials: Credentials) -> PushResponse:
+        """Apply ops in order, each all-or-nothing; one result per op.
 
         Refusals by the rules, including a role that may not make a change, are per-op
         ``rejected`` results in a ``200`` answer, not errors of the whole push.
         """
-        actor = Actor(user=access.user, role=access.role)
-        outcome = await anyio.to_thread.run_sync(
-            lambda: apply_push(database, access.project_id, actor, body.ops,
-                               client_id=body.client_id)
-        )
+        token = _token_of(credentials)
+
+        def authorize(conn: Connection) -> Actor:
+            access = access_on(conn, token, pid)
+            return Actor(user=access.user, role=access.role)
+
+        try:
+            outcome = await state.writer.push(
+                PushJob(project_id=pid, ops=body.ops, client_id=body.client_id,
+                        authorize=authorize)
+            )
+        except WriterStopped as exc:
+            raise ApiError(503, "unavailable", str(exc), headers={"Retry-After": "1"}) from None
         if outcome.last_seq is not None:
-            state.broadcaster.publish(access.project_id, outcome.last_seq)
+            state.broadcaster.publish(pid, outcome.last_seq)
         return PushResponse(results=outcome.results, server_seq=outcome.server_seq)
 
     @app.get(

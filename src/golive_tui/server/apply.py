@@ -1,15 +1,15 @@
-"""Applying a push: one transaction per op, in the order the client sent them.
+"""Applying pushes: each op all-or-nothing, in the order the client sent them.
 
-Each op's transaction, in order:
+The server's write path (:class:`golive_tui.server.writer.PushWriter`) hands every push of
+the process to :func:`apply_group`, which applies the pushes waiting at that moment in one
+write transaction (a group commit; docs/decisions.md says why). Inside it, for each push:
 
-1. lock the project's counter row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's
-   ``BEGIN IMMEDIATE`` already holds the write lock), so writers of one project take turns
-   and commit order equals ``seq`` order;
+1. lock the project's counter row (``SELECT … FOR UPDATE`` on PostgreSQL, every project of
+   the group in one sorted order; SQLite's ``BEGIN IMMEDIATE`` already holds the write
+   lock), so writers of one project take turns and commit order equals ``seq`` order;
 2. look the op up in ``op_log`` by ``op_id`` and by ``(client_id, client_seq)``: a replay
    gets the first answer back as ``duplicate``; the same ``op_id`` with another payload is
-   refused (``op_id_reused``). A push reads ``op_log`` once for all its ops beforehand and
-   looks again inside the transaction only when that read found something, or when
-   op_log's unique keys show that a concurrent request logged the op first;
+   refused (``op_id_reused``);
 3. check the caller's role, then apply the op with :func:`golive_tui.domain.ops.apply_op`
    on the server's current record, with the server's clock and the project's SLA policy
    (``update`` merges field by field first, :func:`~golive_tui.domain.ops.merge_update`);
@@ -19,7 +19,13 @@ Each op's transaction, in order:
 5. record the answer in ``op_log``.
 
 A refusal by the rules (:class:`~golive_tui.domain.errors.DomainError`) is an answer
-(``rejected``, with its code and reason), not an error: the rest of the push goes on.
+(``rejected``, with its code and reason), not an error: the rest of the push goes on, and
+it is raised before the op's first write, so nothing of a refused op is left behind.
+
+Anything else that goes wrong inside a group (a unique key that a concurrent writer took
+first, a value the database cannot hold, a bug) rolls the whole group back, and its pushes
+are applied again one op per transaction by :func:`apply_push`, where each such case has
+its own answer. Per-op atomicity holds either way; the group only shares the commit.
 """
 
 from __future__ import annotations
@@ -27,10 +33,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
@@ -167,7 +174,7 @@ def apply_push(
     results: list[OpResult] = []
     last_seq: int | None = None
     with db.read() as conn:
-        logged = _logged_before(conn, ops)
+        logged = _logged_in(rows.cursor(conn), "%s" if db.is_postgresql else "?", ops)
     with db.connect_for_writes() as conn:
         for op in ops:
             seen = op.op_id in logged or f"{op.client_id}#{op.client_seq}" in logged
@@ -183,12 +190,133 @@ def apply_push(
 _LOOKUP_CHUNK = 400
 
 
-def _logged_before(conn: Connection, ops: Sequence[Op]) -> set[str]:
+@dataclass(frozen=True)
+class PushJob:
+    """One push waiting for the writer: which project, which ops, from which client."""
+
+    project_id: str
+    ops: Sequence[Op]
+    client_id: str
+    #: who is pushing, decided inside the write transaction; raises to refuse the push
+    authorize: Callable[[Connection], Actor]
+
+
+def apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Exception]:
+    """Apply several pushes in one write transaction; per push an outcome or its error.
+
+    When the group cannot commit as a whole, it is rolled back and every push is applied
+    again on its own by :func:`apply_push` (one transaction per op), which answers each
+    case (a race on a unique key, a value too large to store, a bug) for that op alone.
+    """
+    try:
+        return _apply_group(db, jobs)
+    except Exception as exc:
+        log.info(
+            "a group of %d pushes rolled back (%s); applying them one op at a time",
+            len(jobs), type(exc).__name__,
+        )
+    outcomes: list[PushOutcome | Exception] = []
+    for job in jobs:
+        try:
+            with db.read() as conn:
+                actor = job.authorize(conn)
+            outcomes.append(apply_push(db, job.project_id, actor, job.ops,
+                                       client_id=job.client_id))
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Exception]:
+    outcomes: list[PushOutcome | Exception] = []
+    with db.connect_for_writes() as conn, db.transaction(conn):
+        database_errors = (SQLAlchemyError, conn.dialect.loaded_dbapi.Error)
+        cur = rows.cursor(conn)
+        seqs = _lock_counters(db, cur, {job.project_id for job in jobs})
+        locked = dict(seqs)
+        with _pipelined(db, conn):
+            for job in jobs:
+                try:
+                    actor = job.authorize(conn)
+                except database_errors:
+                    raise
+                except Exception as refused:  # not signed in, not a member: nothing written
+                    outcomes.append(refused)
+                    continue
+                if job.project_id not in seqs:
+                    outcomes.append(UnknownProject(job.project_id))
+                    continue
+                outcomes.append(_push_locked(db, conn, cur, job, actor, seqs))
+            marker = "%s" if db.is_postgresql else "?"
+            for project_id, seq in seqs.items():
+                if seq != locked[project_id]:
+                    cur.execute(
+                        f"UPDATE project_counter SET seq = {marker} WHERE project_id = {marker}",
+                        (seq, project_id),
+                    )
+    return outcomes
+
+
+def _pipelined(db: Database, conn: Connection) -> AbstractContextManager[Any]:
+    """On PostgreSQL, send statements whose answer nobody reads without waiting for it.
+
+    An op's inserts then travel with the next statement that needs an answer, instead of
+    costing a round trip each. Statements still run in order, so a read sees every write
+    before it.
+    """
+    if not db.is_postgresql:
+        return nullcontext()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    return cast(AbstractContextManager[Any], dbapi.pipeline())
+
+
+def _lock_counters(db: Database, cur: Any, project_ids: set[str]) -> dict[str, int]:
+    """Lock the counter rows of these projects, always in one order: {project: its seq}."""
+    marker = "%s" if db.is_postgresql else "?"
+    lock = " FOR UPDATE" if db.is_postgresql else ""
+    seqs: dict[str, int] = {}
+    for project_id in sorted(project_ids):
+        cur.execute(
+            f"SELECT seq FROM project_counter WHERE project_id = {marker}{lock}", (project_id,)
+        )
+        row = cur.fetchone()
+        if row is not None:
+            seqs[project_id] = int(row[0])
+    return seqs
+
+
+def _push_locked(
+    db: Database, conn: Connection, cur: Any, job: PushJob, actor: Actor, seqs: dict[str, int]
+) -> PushOutcome:
+    """One push inside the group's transaction; ``seqs`` holds the locked counters."""
+    marker = "%s" if db.is_postgresql else "?"
+    logged = _logged_in(cur, marker, job.ops)
+    results: list[OpResult] = []
+    last_seq: int | None = None
+    for op in job.ops:
+        keys = (op.op_id, f"{op.client_id}#{op.client_seq}")
+        look = keys[0] in logged or keys[1] in logged
+        digest = payload_hash(op, job.project_id, actor.user)
+        result = _apply_locked(db, conn, job.project_id, actor, op, job.client_id, digest,
+                               look, lock=False, notify=False, seqs=seqs)
+        logged.update(keys)  # the same op again later in this group looks it up
+        results.append(result)
+        if result.seq is not None and result.status is not OpStatus.DUPLICATE:
+            last_seq = max(last_seq or 0, result.seq)
+    if last_seq is not None and db.is_postgresql:
+        _notify(cur, job.project_id, last_seq)  # one poke for the push: clients pull the rest
+    return PushOutcome(results=results, server_seq=seqs[job.project_id], last_seq=last_seq)
+
+
+def _logged_in(cur: Any, marker: str, ops: Sequence[Op]) -> set[str]:
     """op_log rows that may answer these ops, by op_id and by "client_id#client_seq".
 
-    Read once per push, outside the ops' transactions: an op_log row never changes once
-    written, and an op logged by someone else after this read makes our own insert fail
-    on its unique keys, after which :func:`apply_one` looks again inside the transaction.
+    Read once per push, with the driver. :func:`apply_push` reads before the ops'
+    transactions: an op_log row never changes once written, and an op logged by someone
+    else after this read makes our own insert fail on its unique keys, after which
+    :func:`apply_one` looks again inside the transaction. The group path reads inside its
+    own transaction, where nobody else can log an op first.
     """
     found: set[str] = set()
     for start in range(0, len(ops), _LOOKUP_CHUNK):
@@ -196,21 +324,23 @@ def _logged_before(conn: Connection, ops: Sequence[Op]) -> set[str]:
         by_client: dict[str, list[int]] = {}
         for op in part:
             by_client.setdefault(op.client_id, []).append(op.client_seq)
-        logged = conn.execute(
-            select(op_log.c.op_id, op_log.c.client_id, op_log.c.client_seq).where(
-                or_(
-                    op_log.c.op_id.in_([op.op_id for op in part]),
-                    *(
-                        and_(op_log.c.client_id == cid, op_log.c.client_seq.in_(seqs))
-                        for cid, seqs in by_client.items()
-                    ),
-                )
+        clauses = [f"op_id IN ({', '.join(marker for _ in part)})"]
+        params: list[Any] = [op.op_id for op in part]
+        for client, seqs in by_client.items():
+            clauses.append(
+                f"(client_id = {marker} AND client_seq IN ({', '.join(marker for _ in seqs)}))"
             )
-        ).all()
-        for row in logged:
-            found.add(str(row.op_id))
-            found.add(f"{row.client_id}#{row.client_seq}")
+            params += [client, *seqs]
+        cur.execute(
+            f"SELECT op_id, client_id, client_seq FROM op_log WHERE {' OR '.join(clauses)}",
+            params,
+        )
+        for op_id, client, seq in cur.fetchall():
+            found.add(str(op_id))
+            found.add(f"{client}#{seq}")
     return found
+
+
 
 
 class _RefuseAfterRollback(Exception):
@@ -315,9 +445,13 @@ def _apply_locked(
     client_id: str,
     digest: str,
     look: bool,
+    *,
+    lock: bool = True,
+    notify: bool = True,
+    seqs: dict[str, int] | None = None,
 ) -> OpResult:
     cur = rows.cursor(conn)
-    if db.is_postgresql:
+    if lock and db.is_postgresql:
         # the row lock that makes writers of one project take turns (SQLite's BEGIN
         # IMMEDIATE already gave us the database's write lock)
         cur.execute(_counter_sql(conn)[0], (project_id,))
@@ -340,7 +474,8 @@ def _apply_locked(
     else:
         try:
             # Every DomainError is raised before the first write of the transaction.
-            result = _apply_rules(db, conn, cur, project_id, actor, op, now)
+            result = _apply_rules(db, conn, cur, project_id, actor, op, now, notify=notify,
+                                  seqs=seqs)
         except DomainError as exc:
             result = _rejected(op, exc.code, exc.message)
         except (SQLAlchemyError, OverflowError, conn.dialect.loaded_dbapi.Error):
@@ -411,6 +546,9 @@ def _apply_rules(
     actor: Actor,
     op: Op,
     now: datetime,
+    *,
+    notify: bool = True,
+    seqs: dict[str, int] | None = None,
 ) -> OpResult:
     kind = op.entity
     if actor.role is not None:
@@ -463,11 +601,14 @@ def _apply_rules(
     if kind is EntityKind.MEMBER and new is not None:
         _check_one_membership(conn, project_id, new)
 
-    cur.execute(_counter_sql(conn)[1], (project_id,))
-    bumped = cur.fetchone()
-    if bumped is None:
-        raise UnknownProject(project_id)
-    seq = int(bumped[0])
+    if seqs is not None:  # the writer holds the counter row and writes it back once
+        seq = seqs[project_id] = seqs[project_id] + 1
+    else:
+        cur.execute(_counter_sql(conn)[1], (project_id,))
+        bumped = cur.fetchone()
+        if bumped is None:
+            raise UnknownProject(project_id)
+        seq = int(bumped[0])
     if new is None:
         assert current is not None
         version = int(current["version"]) + 1
@@ -506,9 +647,8 @@ def _apply_rules(
             }
         ),
     )
-    if db.is_postgresql:
-        # delivered to every replica's LISTEN when (and only if) this transaction commits
-        cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{project_id}:{seq}"))
+    if notify and db.is_postgresql:
+        _notify(cur, project_id, seq)
     return OpResult(
         op_id=op.op_id,
         client_seq=op.client_seq,
@@ -518,6 +658,11 @@ def _apply_rules(
         current=data if conflicts else None,
         conflicts=_jsonable(conflicts) if conflicts else None,
     )
+
+
+def _notify(cur: Any, project_id: str, seq: int) -> None:
+    # delivered to every replica's LISTEN when (and only if) the transaction commits
+    cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{project_id}:{seq}"))
 
 
 def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:

@@ -2,8 +2,8 @@
 
 Every replica keeps an in-process :class:`Broadcaster`. A push publishes its last ``seq``
 there as soon as it is committed. With PostgreSQL, a :class:`PgChangeListener` on one
-dedicated connection per replica ``LISTEN``s to ``golive_changes`` (each op's transaction
-sends ``NOTIFY golive_changes, 'project_id:seq'``, delivered on commit), so a push through
+dedicated connection per replica ``LISTEN``s to ``golive_changes`` (each push sends
+``NOTIFY golive_changes, 'project_id:last seq'``, delivered on commit), so a push through
 replica A reaches the event streams of replica B. A :class:`CounterPoller` reads the
 counters of the watched projects every few seconds, which catches whatever a lost
 notification, a reconnect or an admin command in another process left unsaid.

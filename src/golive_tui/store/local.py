@@ -1021,10 +1021,13 @@ class LocalStore:
         with self.read_engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(t)).scalar_one())
 
-    def outbox_batch(self, limit: int = 500) -> list[Op]:
+    def outbox_batch(self, limit: int = 500, after: int = 0) -> list[Op]:
+        """The oldest ``limit`` queued ops whose ``client_seq`` is above ``after``."""
         t = OutboxRow.__table__  # type: ignore[attr-defined]
         with self.read_engine.connect() as conn:
-            rows = conn.execute(select(t).order_by(t.c.client_seq).limit(limit)).mappings()
+            rows = conn.execute(
+                select(t).where(t.c.client_seq > after).order_by(t.c.client_seq).limit(limit)
+            ).mappings()
             return [_op_from_outbox(self.client_id, dict(r)) for r in rows]
 
     def problems(self) -> list[ProblemRow]:

@@ -343,18 +343,56 @@ class SyncEngine:
         await self._notify(SyncNotice(reloaded=True))
 
     async def _push_all(self) -> None:
-        while not self._stopping:
+        """Push the outbox batch after batch, settling each answer while the next is out.
+
+        One push is on the wire at a time, so the server applies them in queue order; the
+        cache settles batch n (in a thread) while batch n + 1 is on its way, which hides
+        most of the client's own work behind the server's.
+        """
+        settling: asyncio.Future[int] | None = None
+        following: asyncio.Future[list[Op]] | None = None
+        try:
             batch = await self._store(self.store.outbox_batch, self.batch_size)
-            if not batch:
-                return
-            settled = await self._push(batch)
-            await self._publish()
-            if settled == 0:
-                raise Refused(
-                    "The server answered a push without settling any change; stopping to "
-                    "avoid a loop. The changes stay queued.",
-                    code="no_progress",
+            while batch and not self._stopping:
+                # read the next batch while this one is on the wire
+                following = asyncio.ensure_future(
+                    self._store(self.store.outbox_batch, self.batch_size, batch[-1].client_seq)
                 )
+                try:
+                    response = await self.client.push(self.project_id, self.store.client_id, batch)
+                except Refused as exc:
+                    if exc.status not in _BATCH_REFUSALS:
+                        raise
+                    await self._settled(settling)
+                    settling = None
+                    await self._push(batch)  # halves the batch until the culprit is alone
+                    await following
+                    following = None
+                    batch = await self._store(self.store.outbox_batch, self.batch_size)
+                    continue
+                await self._reached()
+                sent = {op.op_id for op in batch}
+                results = [r.model_dump(mode="json") for r in response.results if r.op_id in sent]
+                if not results:
+                    raise Refused(
+                        "The server answered a push without settling any change; stopping to "
+                        "avoid a loop. The changes stay queued.",
+                        code="no_progress",
+                    )
+                await self._settled(settling)
+                batch, following = await following, None
+                settling = asyncio.ensure_future(self._settle(results))
+        finally:
+            if following is not None:
+                with contextlib.suppress(Exception):
+                    await following
+            await self._settled(settling)
+
+    async def _settled(self, settling: asyncio.Future[int] | None) -> None:
+        """Wait for the batch being settled, if any (its errors are raised here)."""
+        if settling is not None:
+            await settling
+            await self._publish()
 
     async def _push(self, batch: Sequence[Op]) -> int:
         """Push one batch and settle its results before anything else; returns ops settled."""
@@ -376,6 +414,10 @@ class SyncEngine:
             await self._reached()
             sent = {op.op_id for op in batch}
             results = [r.model_dump(mode="json") for r in response.results if r.op_id in sent]
+        return await self._settle(results)
+
+    async def _settle(self, results: list[dict[str, Any]]) -> int:
+        """Settle pushed ops in the cache; returns how many."""
         problems = await self._store(self.store.apply_push_results, results)
         if problems:
             self._conflicts = None  # count them again

@@ -1,0 +1,219 @@
+"""The writer's group commit: several pushes in one transaction, each answered as if alone.
+
+These call :func:`apply_group` and :class:`PushWriter` on the real databases (a fresh SQLite
+file, the session's PostgreSQL); the HTTP path through them is covered by every server test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, select
+
+from golive_tui.domain.ops import Op
+from golive_tui.server import admin, writer
+from golive_tui.server.app import ApiError, access_on
+from golive_tui.server.apply import Actor, PushJob, PushOutcome, UnknownProject, apply_group
+from golive_tui.server.db import Database
+from golive_tui.server.tables import change, op_log
+from golive_tui.server.writer import PushWriter
+from golive_tui.sync.protocol import OpStatus
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Database]]:
+    server = request.getfixturevalue("sqlite_server" if request.param == "sqlite" else "pg_server")
+    db = admin.open_database(server.db_url)
+    try:
+        yield server, db
+    finally:
+        db.dispose()
+
+
+def as_user(server: Any, user: str, project_id: str | None = None) -> Callable[[Connection], Actor]:
+    token, pid = server.tokens[user], project_id or server.project_id
+
+    def authorize(conn: Connection) -> Actor:
+        access = access_on(conn, token, pid)
+        return Actor(user=access.user, role=access.role)
+
+    return authorize
+
+
+def job(server: Any, user: str, ops: list[dict[str, Any]], project_id: str | None = None) -> PushJob:
+    parsed = [Op.model_validate(op) for op in ops]
+    return PushJob(project_id=project_id or server.project_id, ops=parsed,
+                   client_id=parsed[0].client_id, authorize=as_user(server, user, project_id))
+
+
+def outcome(value: PushOutcome | Exception) -> PushOutcome:
+    assert isinstance(value, PushOutcome), value
+    return value
+
+
+def statuses(value: PushOutcome | Exception) -> list[str]:
+    return [r.status.value for r in outcome(value).results]
+
+
+def draft_numbers(server: Any, count: int) -> list[dict[str, Any]]:
+    numbers = [n for n in server.snapshot()["entities"]["number"] if n["porting_state"] == "draft"]
+    assert len(numbers) >= count
+    return numbers[:count]
+
+
+def test_pushes_of_several_people_in_one_group_are_each_answered_as_if_alone(world) -> None:
+    server, db = world
+    start = server.head()
+    first, second = draft_numbers(server, 2)
+    ipm_ops = [server.op("number", n["id"], "transition", {"to": "loa_pending"}, client_id="ipm")
+               for n in (first, second)]
+    verification = server.op("verification", str(uuid.uuid4()), "append",
+                             {"test_case": "IN-01", "target": "DEN", "result": "pass"},
+                             client_id="engineer")
+    viewer_op = server.op("verification", str(uuid.uuid4()), "append",
+                          {"test_case": "IN-01", "target": "DEN", "result": "pass"},
+                          client_id="viewer")
+    ghost = str(uuid.uuid4())
+    jobs = [
+        job(server, "ipm", ipm_ops),
+        job(server, "engineer", [verification]),
+        job(server, "viewer", [viewer_op]),
+        job(server, "outsider", [server.op("verification", str(uuid.uuid4()), "append",
+                                           {"test_case": "IN-01", "target": "DEN",
+                                            "result": "pass"}, client_id="outsider")]),
+        PushJob(project_id=ghost, ops=[Op.model_validate(viewer_op)],
+                client_id=viewer_op["client_id"],
+                authorize=lambda conn: Actor.admin()),
+    ]
+
+    ipm, engineer, viewer, outsider, unknown = apply_group(db, jobs)
+
+    assert [r.seq for r in outcome(ipm).results] == [start + 1, start + 2]
+    assert outcome(ipm).server_seq == start + 2
+    assert [r.seq for r in outcome(engineer).results] == [start + 3]
+    assert outcome(engineer).server_seq == outcome(engineer).last_seq == start + 3
+    assert statuses(viewer) == ["rejected"]
+    assert outcome(viewer).results[0].code == "permission"
+    assert outcome(viewer).server_seq == start + 3 and outcome(viewer).last_seq is None
+    assert isinstance(outsider, ApiError) and outsider.status_code == 404
+    assert isinstance(unknown, UnknownProject)
+    # the feed holds the three changes in order; the head moved by exactly three
+    assert server.head() == start + 3
+    feed = server.changes(after=start).json()["changes"]
+    assert [c["op_id"] for c in feed] == [op["op_id"] for op in (*ipm_ops, verification)]
+    # every answer, the refusal included, is logged for replays; the outsider's is not
+    with db.read() as conn:
+        logged = set(conn.execute(select(op_log.c.op_id)).scalars())
+    assert {op["op_id"] for op in (*ipm_ops, verification, viewer_op)} <= logged
+
+
+def test_the_same_ops_twice_in_one_group_apply_once(world) -> None:
+    server, db = world
+    start = server.head()
+    number = draft_numbers(server, 1)[0]
+    ops = [server.op("number", number["id"], "transition", {"to": "loa_pending"}),
+           server.op("number", number["id"], "update", {"assigned_to": "alice"},
+                     base_version=number["version"] + 1)]
+
+    once, again = apply_group(db, [job(server, "ipm", ops), job(server, "ipm", ops)])
+
+    assert statuses(once) == ["applied", "applied"]
+    assert statuses(again) == ["duplicate", "duplicate"]
+    assert [r.first_status for r in outcome(again).results] == [OpStatus.APPLIED] * 2
+    assert server.head() == start + 2
+
+
+def test_a_value_the_database_cannot_hold_rolls_the_group_back_and_each_op_is_answered(
+    world,
+) -> None:
+    server, db = world
+    start = server.head()
+    site = server.snapshot()["entities"]["site"][0]
+    number = draft_numbers(server, 1)[0]
+    huge = server.op("site", site["id"], "update", {"floors": 10**30},
+                     base_version=site["version"])
+    fine = server.op("number", number["id"], "transition", {"to": "loa_pending"})
+    other = server.op("verification", str(uuid.uuid4()), "append",
+                      {"test_case": "IN-01", "target": "DEN", "result": "pass"},
+                      client_id="engineer")
+
+    mixed, clean = apply_group(db, [job(server, "ipm", [huge, fine]),
+                                    job(server, "engineer", [other])])
+
+    assert statuses(mixed) == ["rejected", "applied"]
+    assert "too large" in (outcome(mixed).results[0].reason or "")
+    assert statuses(clean) == ["applied"]
+    with db.read() as conn:
+        feed = conn.execute(
+            select(change.c.op_id).where(change.c.project_id == server.project_id,
+                                         change.c.seq > start).order_by(change.c.seq)
+        ).scalars().all()
+    assert feed == [fine["op_id"], other["op_id"]]  # no gap, nothing of the rolled-back group
+
+
+def test_the_writer_groups_what_queued_while_it_was_busy(sqlite_server, monkeypatch) -> None:
+    server = sqlite_server
+    db = admin.open_database(server.db_url)
+    groups: list[int] = []
+
+    def counted(database: Database, jobs: Any) -> list[PushOutcome | Exception]:
+        groups.append(len(jobs))
+        return apply_group(database, jobs)
+
+    monkeypatch.setattr(writer, "apply_group", counted)
+    busy = threading.Event()
+    authorize = as_user(server, "engineer")
+
+    def slow_authorize(conn: Connection) -> Actor:
+        busy.set()
+        time.sleep(0.5)  # the first group holds the writer while the others queue
+        return authorize(conn)
+
+    def append(n: int) -> PushJob:
+        op = server.op("verification", str(uuid.uuid4()), "append",
+                       {"test_case": "IN-01", "target": "DEN", "result": "pass"},
+                       client_id=f"engineer-{n}")
+        return job(server, "engineer", [op])
+
+    async def run() -> list[PushOutcome]:
+        pushes = PushWriter(db).start()
+        try:
+            first = asyncio.create_task(pushes.push(
+                PushJob(**{**append(0).__dict__, "authorize": slow_authorize})))
+            await asyncio.to_thread(busy.wait, 5)
+            rest = [asyncio.create_task(pushes.push(append(n))) for n in range(1, 21)]
+            return [await first, *await asyncio.gather(*rest)]
+        finally:
+            await asyncio.to_thread(pushes.stop)
+
+    try:
+        answers = asyncio.run(run())
+    finally:
+        db.dispose()
+    assert [statuses(a) for a in answers] == [["applied"]] * 21
+    assert groups == [1, 20]
+    seqs = sorted(a.results[0].seq or 0 for a in answers)
+    assert seqs == list(range(seqs[0], seqs[0] + 21))
+
+
+def test_a_stopped_writer_refuses_new_pushes_with_a_clear_error(sqlite_server) -> None:
+    db = admin.open_database(sqlite_server.db_url)
+    pushes = PushWriter(db).start()
+    pushes.stop()
+
+    async def attempt() -> None:
+        await pushes.push(job(sqlite_server, "ipm", [sqlite_server.op(
+            "verification", str(uuid.uuid4()), "append",
+            {"test_case": "IN-01", "target": "DEN", "result": "pass"})]))
+
+    try:
+        with pytest.raises(writer.WriterStopped, match="shutting down"):
+            asyncio.run(attempt())
+    finally:
+        db.dispose()
