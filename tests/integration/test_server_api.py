@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import httpx
+import pytest
 
 import golive_tui
 from golive_tui.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
@@ -90,3 +94,64 @@ def test_changes_limit_out_of_range_is_422_in_the_error_shape(sqlite_server) -> 
     response = sqlite_server.changes(after=0, limit=100_000)
     error = assert_error_shape(response, 422, "invalid_request")
     assert "limit" in str(error["message"])
+
+
+def test_a_blank_protocol_header_states_no_version(sqlite_server) -> None:
+    with sqlite_server.client("ipm", headers={PROTOCOL_HEADER: ""}) as client:
+        assert client.get("/v1/me").status_code == 200
+    with sqlite_server.client(None, headers={PROTOCOL_HEADER: ""}) as client:
+        assert_error_shape(client.get("/v1/me"), 401, "unauthorized")
+
+
+def test_a_body_that_is_not_utf8_is_malformed_json_not_a_bare_400(sqlite_server) -> None:
+    with sqlite_server.client("ipm", headers={"Content-Type": "application/json"}) as client:
+        response = client.post(sqlite_server.project_path("ops"), content=b'{"ops": "\xff"}')
+    error = assert_error_shape(response, 422, "malformed_json")
+    assert "UTF-8" in str(error["message"])
+
+
+#: what no database can record: each was a 500, on either database a client_seq beyond 64
+#: bits or half a surrogate pair in fields, on PostgreSQL a NUL in the op's or client's id
+UNSTORABLE: dict[str, tuple[dict[str, Any], str]] = {
+    "client_seq beyond 64 bits": ({"client_seq": 2**63}, "ops.0.client_seq"),
+    "half a surrogate pair in a field": ({"fields": {"title": "\ud800"}}, "ops.0.fields.title"),
+    "half a surrogate pair as a field's name": ({"fields": {"\udfff": 1}}, "ops.0.fields"),
+    "NUL in the op id": ({"op_id": "a\x00b"}, "ops.0.op_id"),
+    "NUL in the client id": ({"client_id": "laptop\x00"}, "ops.0.client_id"),
+    "NUL in the entity id": ({"entity_id": "a\x00b"}, "ops.0.entity_id"),
+}
+
+
+@pytest.mark.parametrize("what", list(UNSTORABLE))
+@pytest.mark.parametrize(
+    "backend", ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
+)
+def test_a_push_no_database_can_record_is_422_and_changes_nothing(
+    request: pytest.FixtureRequest, backend: str, what: str
+) -> None:
+    server = request.getfixturevalue(backend)
+    head = server.head()
+    change, where = UNSTORABLE[what]
+    op = server.op("issue", "8c1f4a52-0d3e-4b7a-9e61-5f2a7c9d0b14", "create",
+                   {"title": "Printer offline"})
+    body = {"client_id": op["client_id"], "ops": [{**op, **change}]}
+    with server.client("ipm", headers={"Content-Type": "application/json"}) as client:
+        # json.dumps writes half a surrogate pair as a \u escape, as a client could
+        response = client.post(server.project_path("ops"), content=json.dumps(body))
+    error = assert_error_shape(response, 422, "invalid_request")
+    assert where in str(error["message"]), error
+    assert server.head() == head
+
+
+def test_openapi_states_what_the_server_accepts_and_streams(sqlite_server) -> None:
+    schema = httpx.get(f"{sqlite_server.url}/openapi.json").json()
+    events = schema["paths"]["/v1/projects/{pid}/events"]["get"]
+    assert set(events["responses"]["200"]["content"]) == {"text/event-stream"}
+    event = events["responses"]["200"]["content"]["text/event-stream"]["itemSchema"]
+    assert event["properties"]["event"] == {"const": "change"}
+    # header values are text, never null
+    last_event_id = next(p for p in events["parameters"] if p["name"] == "Last-Event-ID")
+    assert last_event_id["schema"]["type"] == "integer" and "anyOf" not in last_event_id["schema"]
+    op = schema["components"]["schemas"]["Op"]["properties"]
+    assert op["client_seq"]["maximum"] == 2**63 - 1
+    assert op["entity_id"]["pattern"] == "^[^\\x00]*$"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -62,6 +62,26 @@ log = logging.getLogger(__name__)
 
 #: how long the event stream tells a browser-style client to wait before reconnecting
 SSE_RETRY_MS = 2_000
+#: one event of the event stream, as its fields parse (OpenAPI 3.2 ``itemSchema``); the
+#: ``retry`` and comment lines carry no data, so they are not events
+SSE_CHANGE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["event", "id", "data"],
+    "properties": {
+        "event": {"const": "change"},
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The seq, for Last-Event-ID"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {
+                "type": "object",
+                "required": ["seq"],
+                "properties": {"seq": {"type": "integer", "minimum": 0}},
+                "additionalProperties": False,
+            },
+        },
+    },
+}
 
 
 # --------------------------------------------------------------------------- errors
@@ -120,6 +140,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return _error_response(exc.status_code, exc.code, exc.detail, exc.details, exc.headers)
     status = exc.status_code
     message = str(exc.detail)
+    if status == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI's answer to a body that is not UTF-8 text, so not JSON either
+        return _error_response(
+            422, "malformed_json",
+            "The request body is not valid JSON (it is not UTF-8 text); send a JSON object.",
+        )
     if status == 404 and message == "Not Found":
         message = f"There is no {request.url.path} here; see /openapi.json for the API."
     elif status == 405:
@@ -289,7 +315,8 @@ async def check_protocol(
         ),
     ] = None,
 ) -> None:
-    if version is None or version.strip() == str(PROTOCOL_VERSION):
+    # a blank value states no version, like no header at all
+    if version is None or version.strip() in ("", str(PROTOCOL_VERSION)):
         return
     raise ApiError(
         409, "protocol_mismatch",
@@ -369,7 +396,118 @@ def _sse_event(seq: int) -> bytes:
     return f"id: {seq}\nevent: change\ndata: {{\"seq\": {seq}}}\n\n".encode()
 
 
+# --------------------------------------------------------------------------- what a push carries
+
+#: the largest integer a 64-bit database column holds, as an op's client_seq must
+MAX_STORED_INT = 2**63 - 1
+#: ids are keys in text columns, which on PostgreSQL cannot hold NUL
+NO_NUL = r"^[^\x00]*$"
+_OP_IDS = ("op_id", "client_id", "entity_id")
+
+
+def _unstorable(body: PushRequest) -> list[dict[str, Any]]:
+    """What in a push no database can record, as request validation errors.
+
+    An op's ``client_seq`` must fit a 64-bit column and its ids must hold no NUL (see
+    :func:`_push_rules`, which states both in the schema). Every string must be Unicode
+    text: a JSON escape of half a surrogate pair is not; pydantic refuses it in the typed
+    fields, not inside ``fields``.
+    """
+    errors: list[dict[str, Any]] = []
+
+    def refuse(loc: tuple[str | int, ...], kind: str, msg: str) -> None:
+        errors.append({"type": kind, "loc": ("body", *loc), "msg": msg})
+
+    if "\x00" in body.client_id:
+        refuse(("client_id",), "string_nul", "Input should not contain NUL characters")
+    for index, op in enumerate(body.ops):
+        if op.client_seq > MAX_STORED_INT:
+            refuse(("ops", index, "client_seq"), "less_than_equal",
+                   f"Input should be less than or equal to {MAX_STORED_INT}")
+        for name in _OP_IDS:
+            if "\x00" in getattr(op, name):
+                refuse(("ops", index, name), "string_nul",
+                       "Input should not contain NUL characters")
+        for loc in _not_unicode(op.fields, ("ops", index, "fields")):
+            refuse(loc, "string_unicode",
+                   "Input should be a valid string, unable to parse raw data as a unicode string")
+    return errors
+
+
+def _is_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_unicode(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    """Where in a JSON value a string (or an object's key) is not Unicode text."""
+    if isinstance(value, str):
+        if not _is_unicode(value):
+            yield loc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not _is_unicode(key):
+                yield loc  # the key itself cannot be named in the answer
+            else:
+                yield from _not_unicode(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _not_unicode(item, (*loc, index))
+
+
 # --------------------------------------------------------------------------- the app
+
+
+class GoliveApi(FastAPI):
+    """FastAPI, with an OpenAPI document that says what the server accepts more exactly."""
+
+    def openapi(self) -> dict[str, Any]:
+        schema = super().openapi()
+        _parameters_never_null(schema)
+        _push_rules(schema)
+        return schema
+
+
+def _push_rules(schema: dict[str, Any]) -> None:
+    """State in the schema the limits :func:`_unstorable` adds to a push. Idempotent."""
+    models = schema.get("components", {}).get("schemas", {})
+    op = models.get("Op", {}).get("properties", {})
+    if "client_seq" in op:
+        op["client_seq"]["maximum"] = MAX_STORED_INT
+    for name in _OP_IDS:
+        if name in op:
+            op[name]["pattern"] = NO_NUL
+    push = models.get("PushRequest", {}).get("properties", {})
+    if "client_id" in push:
+        push["client_id"]["pattern"] = NO_NUL
+
+
+def _parameters_never_null(schema: dict[str, Any]) -> None:
+    """Drop the ``null`` that FastAPI derives from ``X | None`` for headers and query values.
+
+    Such a value is text on the wire, never JSON ``null``: an optional one is left out, and
+    the text "null" is not a valid value of it. Idempotent.
+    """
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", ()):
+                value = parameter.get("schema", {})
+                branches = value.get("anyOf")
+                if not isinstance(branches, list) or {"type": "null"} not in branches:
+                    continue
+                kept = [branch for branch in branches if branch != {"type": "null"}]
+                del value["anyOf"]
+                if len(kept) == 1:
+                    value.update(kept[0])
+                else:
+                    value["anyOf"] = kept
 
 
 def create_app(settings: ServerSettings | None = None, *, db: Database | None = None) -> FastAPI:
@@ -413,7 +551,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
                 log.warning("periodic compaction failed", exc_info=True)
             await asyncio.sleep(settings.compact_every_seconds)
 
-    app = FastAPI(
+    app = GoliveApi(
         title="golive server",
         version=golive_tui.__version__,
         summary="The shared backend of golive: sync protocol v1 (ARCHITECTURE.md §3).",
@@ -481,6 +619,9 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
         Refusals by the rules, including a role that may not make a change, are per-op
         ``rejected`` results in a ``200`` answer, not errors of the whole push.
         """
+        errors = _unstorable(body)
+        if errors:
+            raise RequestValidationError(errors)
         token = _token_of(credentials)
 
         def authorize(conn: Connection) -> Actor:
@@ -522,7 +663,8 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
 
     @app.get(
         "/v1/projects/{pid}/events", dependencies=v1, tags=["sync"], response_model=None,
-        responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+        response_class=Response,  # a stream of events, never a JSON body
+        responses={200: {"content": {"text/event-stream": {"itemSchema": SSE_CHANGE_EVENT}},
                          "description": "Server-Sent Events: `change` with `{\"seq\": N}`"},
                    **ERRORS},
     )
