@@ -8,9 +8,10 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
+from golive_tui.tui.widgets.footer import KeyFooter
 from golive_tui.tui.widgets.status import SyncStatusBar
 
 if TYPE_CHECKING:
@@ -41,6 +42,13 @@ class GoLiveScreen(Screen[None]):
     SCREEN_TITLE: ClassVar[str] = ""
     #: entity kinds whose changes make this screen reload
     WATCHES: ClassVar[frozenset[str]] = frozenset()
+    #: what the screen shows depends on those kinds alone, not on the clock: shown again
+    #: with none of them changed meanwhile, it keeps what it shows instead of reloading
+    DATA_ONLY: ClassVar[bool] = False
+    #: the generation of WATCHES that the data on screen was loaded at
+    _shown_generation: int | None = None
+    #: (generation of "project", the project record) for the title line
+    _project: tuple[int, Any] | None = None
 
     @property
     def golive(self) -> GoLiveApp:
@@ -54,7 +62,7 @@ class GoLiveScreen(Screen[None]):
         yield ScreenTitle(self.SCREEN_TITLE)
         yield from self.compose_body()
         yield SyncStatusBar()
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -65,8 +73,14 @@ class GoLiveScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.query_one(SyncStatusBar).status = self.golive.sync_status
-        if self.store is not None:
+        if self.store is not None and not self._unchanged_since_shown():
             self.reload()
+
+    def _unchanged_since_shown(self) -> bool:
+        return (
+            self.DATA_ONLY and bool(self.WATCHES)
+            and self._shown_generation == self.golive.generation(*self.WATCHES)
+        )
 
     @on(StoreReady)
     def _store_ready(self) -> None:
@@ -90,13 +104,18 @@ class GoLiveScreen(Screen[None]):
         store = self.store
         if store is None:
             return
+        generation = self.golive.generation(*self.WATCHES)  # before reading: never newer
         data = self.load(store)
-        project = store.project()
-        self.app.call_from_thread(self._loaded, data, project)
+        # the project record (the title) changes rarely: read it again only when it did
+        projects = self.golive.generation("project")
+        if self._project is None or self._project[0] != projects:
+            self._project = (projects, store.project())
+        self.app.call_from_thread(self._loaded, data, self._project[1], generation)
 
-    def _loaded(self, data: Any, project: Any) -> None:
-        if project is not None:
-            title = self.query_one(ScreenTitle)
+    def _loaded(self, data: Any, project: Any, generation: int | None = None) -> None:
+        self._shown_generation = generation
+        title = self.query_one(ScreenTitle)
+        if project is not None and title.project_text != project.name:
             title.project_text = project.name
             title.refresh()
         self.show(data)

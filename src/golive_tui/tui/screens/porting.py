@@ -109,6 +109,7 @@ class PortingScreen(GoLiveScreen):
     CSS_PATH = str(styles_dir() / "porting.tcss")
     AUTO_FOCUS = "#numbers"
     WATCHES = frozenset({"number", "port_order", "site"})
+    DATA_ONLY = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Find", id="porting.find", key_display="/"),
         Binding("space", "toggle_select", "Select", id="porting.select"),
