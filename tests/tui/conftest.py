@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 from textual.message import Message
 from textual.notifications import Notify
+from textual.widgets import DataTable
 from textual.worker import WorkerCancelled
 
 from golive_tui.tui.app import GoLiveApp
@@ -88,13 +91,36 @@ async def settle_screen(pilot: Any) -> None:
         await pilot.pause()
 
 
-async def until(pilot: Any, check: Any, attempts: int = 20) -> None:
-    """Settle until ``check()`` holds (at most ``attempts`` times): a change finishes in
-    the cache first and reaches the screen one reload later. The caller asserts after."""
-    for _ in range(attempts):
-        if check():
-            return
+async def until(pilot: Any, check: Any, timeout: float = 15.0) -> None:
+    """Settle until ``check()`` holds, for at most ``timeout`` seconds: a change finishes in
+    the cache first and reaches the screen one reload later, which on a busy machine (tests
+    run on every core) can take many settles. The caller asserts after."""
+    deadline = time.monotonic() + timeout
+    while not check() and time.monotonic() < deadline:
         await settle_screen(pilot)
+        await asyncio.sleep(0.02)
+
+
+async def wait_still(pilot: Any, attempts: int = 30) -> None:
+    """Settle until two pictures of the screen in a row are the same: what a snapshot is
+    taken of must be the screen at rest, not one caught between a load and its repaint,
+    however slowly the machine runs them."""
+    last = None
+    for _ in range(attempts):
+        await settle_screen(pilot)
+        await asyncio.sleep(0.05)
+        picture = pilot.app.export_screenshot()
+        if picture == last and not _tables_measuring(pilot.app):
+            return
+        last = picture
+
+
+def _tables_measuring(app: GoLiveApp) -> bool:
+    """Whether a table still has rows or cells to measure (it does so when next idle)."""
+    return any(
+        table._require_update_dimensions or table._updated_cells
+        for table in app.screen.query(DataTable)
+    )
 
 
 class Notices:

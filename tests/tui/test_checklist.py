@@ -17,7 +17,7 @@ from golive_tui.tui.screens.checklist import PHASE_ROW, ChecklistScreen
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, FROZEN_NOW, Notices, wait_ready  # type: ignore[import-not-found]
+from .conftest import DEMO_DAY, FROZEN_NOW, Notices, wait_ready, wait_still  # type: ignore[import-not-found]
 from .conftest import settle_screen as settle
 
 FINISHED = {ChecklistStatus.DONE, ChecklistStatus.SKIPPED}
@@ -246,6 +246,7 @@ async def test_a_refused_change_says_why(make_app: Callable[..., GoLiveApp]) -> 
 
 async def _on_checklist(pilot: Pilot[Any]) -> None:
     await open_checklist(pilot)
+    await wait_still(pilot)
 
 
 def test_snapshot_checklist_80x24(snap_compare: Any, make_app: Callable[..., GoLiveApp]) -> None:

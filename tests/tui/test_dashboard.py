@@ -20,7 +20,7 @@ from golive_tui.tui.screens.dashboard import DashboardScreen, activation_window
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, FROZEN_NOW, Notices, wait_ready  # type: ignore[import-not-found]
+from .conftest import DEMO_DAY, FROZEN_NOW, Notices, wait_ready, wait_still  # type: ignore[import-not-found]
 from .conftest import settle_screen as settle
 
 
@@ -231,6 +231,7 @@ async def test_the_countdown_strip_shows_cutover_window_and_site_times(
 async def _on_dashboard(pilot: Pilot[Any]) -> None:
     await wait_ready(pilot)
     await settle(pilot)
+    await wait_still(pilot)
 
 
 def test_snapshot_dashboard_80x24(snap_compare: Any, make_app: Callable[..., GoLiveApp]) -> None:

@@ -22,7 +22,7 @@ from golive_tui.tui.screens.issues import (
 )
 from golive_tui.tui.widgets.forms import NewIssueForm, PickerModal, ReasonPrompt
 
-from .conftest import FROZEN_NOW, Notices, until, wait_ready
+from .conftest import FROZEN_NOW, Notices, until, wait_ready, wait_still
 from .conftest import settle_screen as settle
 
 
@@ -120,11 +120,12 @@ async def test_a_new_p1_opened_from_the_form_shows_its_clocks(
         assert issue.priority is Priority.P1
         assert issue.state is IssueState.NEW
         # the queue reloads with the new issue, then moves the cursor onto it
-        for _ in range(20):
+        def on_new_issue() -> bool:
             selected = screen.target_issue()
-            if selected is not None and selected.id == issue.id:
-                break
-            await settle(pilot)
+            return selected is not None and selected.id == issue.id
+
+        await until(pilot, on_new_issue)
+        selected = screen.target_issue()
         assert selected is not None and selected.id == issue.id
         # opened after the frozen clock: nothing counted yet, the full P1 targets remain
         assert cell(screen, issue.id, "respond") == "15m left"
@@ -367,6 +368,7 @@ async def test_clocks_tick_without_reading_the_cache_again(
 async def _on_issues(pilot: Pilot[Any]) -> None:
     await open_queue(pilot)
     await settle(pilot)
+    await wait_still(pilot)
 
 
 def test_snapshot_issues_80x24(snap_compare: Any, make_app: Callable[..., GoLiveApp]) -> None:

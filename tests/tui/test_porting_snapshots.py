@@ -9,19 +9,21 @@ import pytest
 
 from golive_tui.tui.app import GoLiveApp
 
-from .conftest import wait_ready
+from .conftest import wait_ready, wait_still
 
 
 async def _open_porting(pilot: Any) -> None:
     await wait_ready(pilot)
     await pilot.press("3")
     await wait_ready(pilot)
+    await wait_still(pilot)
 
 
 async def _open_orders(pilot: Any) -> None:
     await _open_porting(pilot)
     await pilot.press("o")
     await wait_ready(pilot)
+    await wait_still(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])

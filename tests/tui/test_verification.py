@@ -13,7 +13,7 @@ from golive_tui.domain.enums import IssueCategory, Priority, VerificationResult
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_test_case
 
-from .conftest import FROZEN_NOW, Notices, wait_ready
+from .conftest import FROZEN_NOW, Notices, wait_ready, wait_still
 from .conftest import settle_screen as settle
 
 
@@ -298,6 +298,7 @@ async def _on_verification(pilot: Pilot[Any]) -> None:
     for entry in screen.query(Input):
         entry.cursor_blink = False  # a blinking cursor would make the picture flicker
     await settle(pilot)
+    await wait_still(pilot)
 
 
 def test_snapshot_verification_80x24(

@@ -200,6 +200,8 @@ class ChecklistScreen(GoLiveScreen):
         self._row_keys: list[str] = []
         self._focus_id: str | None = None
         self._last_row = 0
+        #: the item the cursor was last centred on by a jump (None once the user moves)
+        self._centred_key: str | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="checklist-filters")
@@ -293,7 +295,9 @@ class ChecklistScreen(GoLiveScreen):
                 self._row_keys = keys
                 self._cells = dict(rows)
                 if current in keys:
-                    self._move_to(keys.index(current))
+                    # a rebuild (a new width, say) scrolls back to the top: a cursor that
+                    # was centred on its item is centred again
+                    self._move_to(keys.index(current), centre=current == self._centred_key)
                 else:
                     self._move_to(self._first_open_row(), centre=True)
             else:
@@ -421,11 +425,21 @@ class ChecklistScreen(GoLiveScreen):
     def _move_to(self, row: int, *, centre: bool = False) -> None:
         table = self.query_one(ChecklistTable)
         self._last_row = row
-        table.move_cursor(row=row)
+        self._centred_key = self._row_keys[row] if centre and row < len(self._row_keys) else None
+        # a centred move scrolls itself: the table's own scroll to the cursor, run later
+        # against an older layout, could undo it
+        table.move_cursor(row=row, scroll=not centre)
         if centre:
             # a jump lands with some context above it, not on the bottom line
-            def scroll() -> None:
-                table.scroll_to(y=max(0, row - table.size.height // 3), animate=False)
+            def scroll(attempts: int = 10) -> None:
+                target = max(0, row - table.size.height // 3)
+                laid_out = table.max_scroll_y >= target and table.allow_vertical_scroll
+                if not laid_out and attempts > 0:
+                    # the table's new rows (or its scrollbar) are not laid out yet: a scroll
+                    # now would stop short or be ignored; try again after the next refresh
+                    table.call_after_refresh(scroll, attempts - 1)
+                    return
+                table.scroll_to(y=target, animate=False)
 
             table.call_after_refresh(scroll)
 
@@ -444,6 +458,8 @@ class ChecklistScreen(GoLiveScreen):
                 self._last_row = target
                 event.data_table.move_cursor(row=target)
                 return
+        if 0 <= row < len(self._row_keys) and self._row_keys[row] != self._centred_key:
+            self._centred_key = None  # the user moved on: a rebuild keeps their scroll
         self._last_row = row
         self._show_detail()
 

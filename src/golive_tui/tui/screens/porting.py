@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -87,6 +88,17 @@ class PagedTable(DataTable[Any]):
 
     def action_scroll_end(self) -> None:
         self.post_message(self.Edge(10**9))
+
+
+ORDER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("PON", "pon"), ("Carrier", "carrier"), ("BTN", "btn"), ("LOA", "loa"),
+    ("Requested FOC", "req"), ("Confirmed FOC", "foc"), ("Status", "status"),
+    ("Code", "code"), ("Numbers", "numbers"), ("By state", "states"),
+)
+
+
+def _cell_width(cell: Any) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
 
 
 @dataclass
@@ -166,12 +178,7 @@ class PortingScreen(GoLiveScreen):
 
     def on_mount(self) -> None:
         # Textual calls the base class's on_mount too: no super() here
-        orders = self.query_one("#orders", DataTable)
-        for label, key in (("PON", "pon"), ("Carrier", "carrier"), ("BTN", "btn"),
-                           ("LOA", "loa"), ("Requested FOC", "req"), ("Confirmed FOC", "foc"),
-                           ("Status", "status"), ("Code", "code"), ("Numbers", "numbers"),
-                           ("By state", "states")):
-            orders.add_column(label, key=key)
+        self._order_widths: list[int] = []
 
     def on_resize(self) -> None:
         if self.store is not None and self.page is not None:
@@ -289,21 +296,36 @@ class PortingScreen(GoLiveScreen):
 
     def _show_orders(self, page: Page) -> None:
         table = self.query_one("#orders", DataTable)
-        table.clear()
         counts = page.orders_counts
         tz = ZoneInfo("America/New_York")
+        rows: list[tuple[str, tuple[Any, ...]]] = []
         for order in page.orders.values():
             by_state = counts.get(order.id, {})
             summary = Text()
             for state, n in sorted(by_state.items(), key=lambda kv: list(PortState).index(kv[0])):
                 summary.append(f"{state.value.replace('_', ' ')} {n}  ",
                                style=STATE_STYLE.get(state, ""))
-            table.add_row(
+            rows.append((order.id, (
                 order.pon, order.carrier, national(order.btn) if order.btn else "",
                 order.loa_id or "—", _when(order.requested_foc, tz), _when(order.confirmed_foc, tz),
                 state_text(order.status), Text(order.rejection_code or "", style="red"),
-                str(sum(by_state.values())), summary, key=order.id,
-            )
+                str(sum(by_state.values())), summary,
+            )))
+        # Columns as wide as their widest cell, set here rather than measured by the table
+        # when it is next idle: a table hidden until now could show before measuring.
+        widths = [
+            max([cell_len(label), *(_cell_width(cells[index]) for _key, cells in rows)])
+            for index, (label, _key) in enumerate(ORDER_COLUMNS)
+        ]
+        if widths != self._order_widths:
+            table.clear(columns=True)
+            for (label, key), width in zip(ORDER_COLUMNS, widths, strict=True):
+                table.add_column(label, key=key, width=width)
+            self._order_widths = widths
+        else:
+            table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
 
     def _show_info(self) -> None:
         page = self.page
