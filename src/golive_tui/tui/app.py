@@ -63,7 +63,9 @@ class GoLiveApp(App[None]):
 
     TITLE = "golive"
     #: shared styles; each screen loads its own file when it first opens
-    CSS_PATH = str(styles_dir() / "golive.tcss")
+    # the dashboard is the first screen: its styles are parsed with the app's, in one pass,
+    # not re-parsed with everything else when its mode starts (other screens bring their own)
+    CSS_PATH = [str(styles_dir() / "golive.tcss"), str(styles_dir() / "dashboard.tcss")]
     COMMANDS = App.COMMANDS | {GoLiveCommands}
     MODES: ClassVar[dict[str, Any]] = {
         "dashboard": DashboardScreen,
@@ -105,13 +107,26 @@ class GoLiveApp(App[None]):
         self.engine: Any = None
         self.sync_status: Any = LocalStatus()
         self.store_ready = asyncio.Event()
-        # themes are set before the first style pass: switching in on_mount would style
-        # every widget twice on start-up
         for golive_theme in THEMES:
             self.register_theme(golive_theme)
-        self.theme = theme if theme in self.available_themes else "golive-dark"
+        self._start_with_theme(theme if theme in self.available_themes else "golive-dark")
         self._generations: dict[str, int] = {}
         self._any_generation = 0
+
+    def _start_with_theme(self, name: str) -> None:
+        """Choose the theme before the first style pass, without a second one.
+
+        Setting ``theme`` runs its watcher, which schedules a re-parse of every stylesheet
+        and a restyle of every widget, which costs start-up a good tenth of a second
+        though nothing has been styled yet. Before the app runs, the watcher's other work
+        is all that is needed: the theme's classes and its colour filter.
+        """
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.update_classes(
+            {f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False
+        )
+        self._refresh_truecolor_filter(self.ansi_theme)
 
     def now(self) -> datetime:
         """The time every screen shows and counts from (fixed in tests, so screens are)."""

@@ -28,7 +28,6 @@ from golive_tui.domain.enums import (
 from golive_tui.domain.gate import GateResult, GateRule, UnmetCondition, evaluate_gate
 from golive_tui.domain.test_plan import PLAN, latest_results
 from golive_tui.domain.transitions import PORT_DONE_STATES
-from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.meter import Meter, MeterPart
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
@@ -441,7 +440,6 @@ class DashboardScreen(GoLiveScreen):
     """Countdowns, the go / no-go gate, issues, progress and what just happened."""
 
     SCREEN_TITLE = "Dashboard"
-    CSS_PATH = str(styles_dir() / "dashboard.tcss")
     WATCHES = frozenset({
         "project", "site", "checklist_item", "port_order", "number", "verification",
         "issue", "decision", "member",
