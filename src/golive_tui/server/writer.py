@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 class WriterStopped(RuntimeError):
     """The server is shutting down and takes no more pushes."""
 
+
 #: a group stops growing past this many ops, so one group never holds the lock for long
 GROUP_OPS = 4 * MAX_OPS_PER_PUSH
 
