@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from golive_tui.domain.types import utcnow
+from golive_tui.server import rows
 from golive_tui.server.tables import api_token, user_account
 
 USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
@@ -133,8 +134,8 @@ def token_access(conn: Connection, token: str, project_id: str) -> tuple[str, st
     token_id, dot, _secret = token.partition(".")
     if not dot or not token_id:
         return None
-    marker = "?" if conn.dialect.name == "sqlite" else "%s"
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    marker = rows.marker(conn)
+    cur = rows.cursor(conn)
     try:
         cur.execute(
             'SELECT t."user", t.token_hash, m.role FROM api_token t '

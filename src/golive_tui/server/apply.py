@@ -98,10 +98,15 @@ SQL = _Statements()
 
 
 def _counter_sql(conn: Connection) -> tuple[str, str]:
-    """(lock the counter row, bump it and return the new seq) in the driver's dialect."""
-    m = "?" if conn.dialect.name == "sqlite" else "%s"
+    """(read and lock the counter row, bump it and return the new seq) in the driver's dialect.
+
+    SQLite has no row locks (``BEGIN IMMEDIATE`` already holds the database's write lock),
+    so there the first statement only reads.
+    """
+    m = rows.marker(conn)
+    lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
     return (
-        f"SELECT seq FROM project_counter WHERE project_id = {m} FOR UPDATE",
+        f"SELECT seq FROM project_counter WHERE project_id = {m}{lock}",
         f"UPDATE project_counter SET seq = seq + 1 WHERE project_id = {m} RETURNING seq",
     )
 
@@ -174,7 +179,7 @@ def apply_push(
     results: list[OpResult] = []
     last_seq: int | None = None
     with db.read() as conn:
-        logged = _logged_in(rows.cursor(conn), "%s" if db.is_postgresql else "?", ops)
+        logged = _logged_in(rows.cursor(conn), rows.marker(conn), ops)
     with db.connect_for_writes() as conn:
         for op in ops:
             seen = op.op_id in logged or f"{op.client_id}#{op.client_seq}" in logged
@@ -232,7 +237,7 @@ def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Ex
     with db.connect_for_writes() as conn, db.transaction(conn):
         database_errors = (SQLAlchemyError, conn.dialect.loaded_dbapi.Error)
         cur = rows.cursor(conn)
-        seqs = _lock_counters(db, cur, {job.project_id for job in jobs})
+        seqs = _lock_counters(conn, cur, {job.project_id for job in jobs})
         locked = dict(seqs)
         with _pipelined(db, conn):
             for job in jobs:
@@ -247,7 +252,7 @@ def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Ex
                     outcomes.append(UnknownProject(job.project_id))
                     continue
                 outcomes.append(_push_locked(db, conn, cur, job, actor, seqs))
-            marker = "%s" if db.is_postgresql else "?"
+            marker = rows.marker(conn)
             for project_id, seq in seqs.items():
                 if seq != locked[project_id]:
                     cur.execute(
@@ -271,15 +276,11 @@ def _pipelined(db: Database, conn: Connection) -> AbstractContextManager[Any]:
     return cast(AbstractContextManager[Any], dbapi.pipeline())
 
 
-def _lock_counters(db: Database, cur: Any, project_ids: set[str]) -> dict[str, int]:
+def _lock_counters(conn: Connection, cur: Any, project_ids: set[str]) -> dict[str, int]:
     """Lock the counter rows of these projects, always in one order: {project: its seq}."""
-    marker = "%s" if db.is_postgresql else "?"
-    lock = " FOR UPDATE" if db.is_postgresql else ""
     seqs: dict[str, int] = {}
     for project_id in sorted(project_ids):
-        cur.execute(
-            f"SELECT seq FROM project_counter WHERE project_id = {marker}{lock}", (project_id,)
-        )
+        cur.execute(_counter_sql(conn)[0], (project_id,))
         row = cur.fetchone()
         if row is not None:
             seqs[project_id] = int(row[0])
@@ -290,8 +291,7 @@ def _push_locked(
     db: Database, conn: Connection, cur: Any, job: PushJob, actor: Actor, seqs: dict[str, int]
 ) -> PushOutcome:
     """One push inside the group's transaction; ``seqs`` holds the locked counters."""
-    marker = "%s" if db.is_postgresql else "?"
-    logged = _logged_in(cur, marker, job.ops)
+    logged = _logged_in(cur, rows.marker(conn), job.ops)
     results: list[OpResult] = []
     last_seq: int | None = None
     for op in job.ops:

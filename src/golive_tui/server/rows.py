@@ -154,6 +154,11 @@ def codec(conn: Connection, table: Table) -> TableCodec:
     return found
 
 
+def marker(conn: Connection) -> str:
+    """The driver's placeholder for a parameter on ``conn``: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+    return "?" if conn.dialect.name == "sqlite" else "%s"
+
+
 def cursor(conn: Connection) -> Any:
     """A driver cursor inside ``conn``'s current transaction."""
     dbapi = conn.connection.dbapi_connection

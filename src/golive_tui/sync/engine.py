@@ -29,7 +29,7 @@ from golive_tui.sync.client import (
     SyncError,
     Transient,
 )
-from golive_tui.sync.protocol import DEFAULT_CHANGES_LIMIT, MAX_OPS_PER_PUSH
+from golive_tui.sync.protocol import DEFAULT_CHANGES_LIMIT, MAX_OPS_PER_PUSH, PushResponse
 
 __all__ = ["Backoff", "SyncEngine", "SyncNotice", "SyncState", "SyncStatus"]
 
@@ -371,8 +371,7 @@ class SyncEngine:
                     batch = await self._store(self.store.outbox_batch, self.batch_size)
                     continue
                 await self._reached()
-                sent = {op.op_id for op in batch}
-                results = [r.model_dump(mode="json") for r in response.results if r.op_id in sent]
+                results = _results_for(batch, response)
                 if not results:
                     raise Refused(
                         "The server answered a push without settling any change; stopping to "
@@ -412,8 +411,7 @@ class SyncEngine:
             }]
         else:
             await self._reached()
-            sent = {op.op_id for op in batch}
-            results = [r.model_dump(mode="json") for r in response.results if r.op_id in sent]
+            results = _results_for(batch, response)
         return await self._settle(results)
 
     async def _settle(self, results: list[dict[str, Any]]) -> int:
@@ -579,3 +577,9 @@ class SyncEngine:
                 await result
         except Exception:
             log.exception("sync callback %r failed", callback)
+
+
+def _results_for(batch: Sequence[Op], response: PushResponse) -> list[dict[str, Any]]:
+    """The server's answers to the ops of ``batch`` (anything else it sent is ignored)."""
+    sent = {op.op_id for op in batch}
+    return [r.model_dump(mode="json") for r in response.results if r.op_id in sent]
