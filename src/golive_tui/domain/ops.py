@@ -39,16 +39,22 @@ S = TypeVar("S", PortState, IssueState, ChecklistStatus)
 PORT_ORDER_MACHINE = replace(PORTING, subject="A port order")
 
 
+#: the largest integer a 64-bit database column holds, as an op's client_seq must
+MAX_STORED_INT = 2**63 - 1
+#: ids are keys in text columns, which on PostgreSQL cannot hold NUL
+NO_NUL = r"^[^\x00]*$"
+
+
 class Op(BaseModel):
     """One intent operation, as recorded by a client and sent to the server."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    op_id: str = Field(default_factory=lambda: str(uuid.uuid4()), max_length=36)
-    client_id: str = Field(min_length=1, max_length=64)
-    client_seq: int = Field(ge=1)
+    op_id: str = Field(default_factory=lambda: str(uuid.uuid4()), max_length=36, pattern=NO_NUL)
+    client_id: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    client_seq: int = Field(ge=1, le=MAX_STORED_INT)
     entity: EntityKind
-    entity_id: str = Field(min_length=1, max_length=36)
+    entity_id: str = Field(min_length=1, max_length=36, pattern=NO_NUL)
     action: OpAction
     fields: dict[str, Any] = Field(default_factory=dict)
     base_version: int | None = None

@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import golive_tui
 from golive_tui.domain.enums import Role
+from golive_tui.domain.ops import MAX_STORED_INT
 from golive_tui.server.accounts import authenticate, display_name_of, token_access
 from golive_tui.server.apply import Actor, PushJob, UnknownProject
 from golive_tui.server.db import Database
@@ -398,40 +399,20 @@ def _sse_event(seq: int) -> bytes:
 
 # --------------------------------------------------------------------------- what a push carries
 
-#: the largest integer a 64-bit database column holds, as an op's client_seq must
-MAX_STORED_INT = 2**63 - 1
-#: ids are keys in text columns, which on PostgreSQL cannot hold NUL
-NO_NUL = r"^[^\x00]*$"
-_OP_IDS = ("op_id", "client_id", "entity_id")
-
-
 def _unstorable(body: PushRequest) -> list[dict[str, Any]]:
     """What in a push no database can record, as request validation errors.
 
-    An op's ``client_seq`` must fit a 64-bit column and its ids must hold no NUL (see
-    :func:`_push_rules`, which states both in the schema). Every string must be Unicode
-    text: a JSON escape of half a surrogate pair is not; pydantic refuses it in the typed
-    fields, not inside ``fields``.
+    The model already bounds ``client_seq`` to a 64-bit column and keeps NUL out of ids
+    (:class:`~golive_tui.domain.ops.Op`). What it cannot say is that every string inside
+    ``fields`` must be Unicode text: a JSON escape of half a surrogate pair is not, and
+    pydantic refuses it only in typed fields.
     """
-    errors: list[dict[str, Any]] = []
-
-    def refuse(loc: tuple[str | int, ...], kind: str, msg: str) -> None:
-        errors.append({"type": kind, "loc": ("body", *loc), "msg": msg})
-
-    if "\x00" in body.client_id:
-        refuse(("client_id",), "string_nul", "Input should not contain NUL characters")
-    for index, op in enumerate(body.ops):
-        if op.client_seq > MAX_STORED_INT:
-            refuse(("ops", index, "client_seq"), "less_than_equal",
-                   f"Input should be less than or equal to {MAX_STORED_INT}")
-        for name in _OP_IDS:
-            if "\x00" in getattr(op, name):
-                refuse(("ops", index, name), "string_nul",
-                       "Input should not contain NUL characters")
-        for loc in _not_unicode(op.fields, ("ops", index, "fields")):
-            refuse(loc, "string_unicode",
-                   "Input should be a valid string, unable to parse raw data as a unicode string")
-    return errors
+    return [
+        {"type": "string_unicode", "loc": ("body", *loc),
+         "msg": "Input should be a valid string, unable to parse raw data as a unicode string"}
+        for index, op in enumerate(body.ops)
+        for loc in _not_unicode(op.fields, ("ops", index, "fields"))
+    ]
 
 
 def _is_unicode(text: str) -> bool:
@@ -469,22 +450,19 @@ class GoliveApi(FastAPI):
     def openapi(self) -> dict[str, Any]:
         schema = super().openapi()
         _parameters_never_null(schema)
-        _push_rules(schema)
+        _exact_client_seq_bound(schema)
         return schema
 
 
-def _push_rules(schema: dict[str, Any]) -> None:
-    """State in the schema the limits :func:`_unstorable` adds to a push. Idempotent."""
-    models = schema.get("components", {}).get("schemas", {})
-    op = models.get("Op", {}).get("properties", {})
+def _exact_client_seq_bound(schema: dict[str, Any]) -> None:
+    """Write the op's ``client_seq`` bound as the integer it is. Idempotent.
+
+    FastAPI's schema writes numeric bounds as floats, and 2**63 - 1 as a float is 2**63,
+    one past what the server accepts (:data:`~golive_tui.domain.ops.MAX_STORED_INT`).
+    """
+    op = schema.get("components", {}).get("schemas", {}).get("Op", {}).get("properties", {})
     if "client_seq" in op:
         op["client_seq"]["maximum"] = MAX_STORED_INT
-    for name in _OP_IDS:
-        if name in op:
-            op[name]["pattern"] = NO_NUL
-    push = models.get("PushRequest", {}).get("properties", {})
-    if "client_id" in push:
-        push["client_id"]["pattern"] = NO_NUL
 
 
 def _parameters_never_null(schema: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from golive_tui.domain.enums import EntityKind, Role
-from golive_tui.domain.ops import Op
+from golive_tui.domain.ops import NO_NUL, Op
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Golive-Protocol"
@@ -60,7 +60,7 @@ class Me(BaseModel):
 
 
 class PushRequest(_Strict):
-    client_id: str = Field(min_length=1, max_length=64)
+    client_id: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
     ops: list[Op] = Field(max_length=MAX_OPS_PER_PUSH)
 
 
