@@ -159,6 +159,12 @@ PHASE_ROW = "phase:"
 class ChecklistTable(DataTable[Any]):
     """The items, one row each, under a heading row per lifecycle phase."""
 
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # Textual moves the scrollbar's thumb only while the bar is shown: a scroll made
+        # before it appears (the jump to the first open item) would leave the thumb behind
+        if shown:
+            self.vertical_scrollbar.position = self.scroll_y
+
 
 class ChecklistScreen(GoLiveScreen):
     """Every item of the plan: mark done in one key, skip with a reason, filter fast."""
@@ -433,13 +439,14 @@ class ChecklistScreen(GoLiveScreen):
             # a jump lands with some context above it, not on the bottom line
             def scroll(attempts: int = 10) -> None:
                 target = max(0, row - table.size.height // 3)
-                laid_out = table.max_scroll_y >= target and table.allow_vertical_scroll
-                if not laid_out and attempts > 0:
-                    # the table's new rows (or its scrollbar) are not laid out yet: a scroll
-                    # now would stop short or be ignored; try again after the next refresh
+                if table.max_scroll_y < target and attempts > 0:
+                    # the table's new rows are not laid out yet: a scroll now would stop
+                    # short; try again after the next refresh
                     table.call_after_refresh(scroll, attempts - 1)
                     return
-                table.scroll_to(y=target, animate=False)
+                # forced: Textual ignores a scroll until the layout has also decided that
+                # the table shows a scrollbar, which may come a refresh or more later
+                table.scroll_to(y=target, animate=False, force=True)
 
             table.call_after_refresh(scroll)
 
