@@ -34,3 +34,47 @@ async def test_a_theme_chosen_at_start_styles_the_first_frame(
         assert other.background is not None
         assert app.screen.styles.background == Color.parse(other.background)
         assert not app.has_class(f"-theme-{theme}")
+
+
+@pytest.mark.parametrize(
+    ("theme", "key"),
+    [("golive-dark", ""), ("golive-light", ""), ("golive-dark", "2"), ("golive-dark", "3"),
+     ("golive-dark", "4"), ("golive-dark", "5")],
+)
+async def test_each_screen_is_first_styled_as_a_full_restyle_would_style_it(
+    make_app: Callable[..., GoLiveApp], theme: str, key: str
+) -> None:
+    # Start-up leaves out Textual's re-parse and restyle of the first screen, and a screen
+    # shown for the first time is not restyled again: what each shows must be what that
+    # pass would have made of it, widget by widget.
+    app = make_app(theme=theme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        if key:
+            await pilot.press(key)
+            await wait_ready(pilot)
+
+        def styles() -> dict[str, tuple[str, str]]:
+            return {
+                f"{type(w).__name__}#{w.id}:{n}": (str(w.rich_style), str(w.styles.background))
+                for n, w in enumerate(app.screen.walk_children(with_self=True))
+            }
+
+        def drawn() -> dict[str, list[str]]:
+            # what each widget puts on the terminal, line by line, with its colours
+            return {
+                f"{type(w).__name__}#{w.id}:{n}": [
+                    repr(list(w.render_line(y))) for y in range(w.size.height)
+                ]
+                for n, w in enumerate(app.screen.walk_children(with_self=True))
+            }
+
+        before = styles()
+        assert len(before) > 5
+        shown = drawn()
+        app.refresh_css(animate=False)
+        await pilot.pause()
+        assert styles() == before
+        # a widget that worked out its colours before its ancestors had theirs keeps them,
+        # which the styles above do not show: "Cutover" was once drawn dark on dark
+        assert drawn() == shown

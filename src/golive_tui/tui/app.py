@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -122,11 +122,21 @@ class GoLiveApp(App[None]):
         is all that is needed: the theme's classes and its colour filter.
         """
         self.set_reactive(App.theme, name)
+        # the stylesheet was made with the default theme's colours; nothing is parsed yet
+        self.stylesheet.set_variables(self.get_css_variables())
         dark = self.current_theme.dark
         self.update_classes(
             {f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False
         )
         self._refresh_truecolor_filter(self.ansi_theme)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Compose):
+            # Textual builds the first screen on this event and styles the app itself only
+            # afterwards; a widget working out its colours in between would draw with
+            # none of the app's (dark text on dark). The app first, then.
+            self.stylesheet.apply(self)
+        await super().on_event(event)
 
     def now(self) -> datetime:
         """The time every screen shows and counts from (fixed in tests, so screens are)."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -49,6 +50,42 @@ class GoLiveScreen(Screen[None]):
     _shown_generation: int | None = None
     #: (generation of "project", the project record) for the title line
     _project: tuple[int, Any] | None = None
+    #: shown before: the first resume needs no restyle
+    _resumed = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.CSS and not self.CSS_PATH:
+            # Styled by the app's sheets alone, so nothing is stale when its mode starts.
+            # Textual marks every new screen stale, and starting its mode then re-parses
+            # every sheet twice and restyles the app: a tenth of the first screen's start-up.
+            self._css_update_count = self.app._css_update_count
+        # The classes for the terminal's size, set before anything is styled: set at the
+        # first resize, after the children are mounted, they restyle the whole screen again.
+        self.set_class(True, *self._size_classes(self.app.size), update=False)
+
+    def _size_classes(self, size: Size) -> set[str]:
+        """The breakpoint classes that Textual gives this screen at ``size``."""
+        app = self.app
+        horizontal = (
+            app.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is None
+            else self.HORIZONTAL_BREAKPOINTS
+        ) or []
+        vertical = (
+            app.VERTICAL_BREAKPOINTS if self.VERTICAL_BREAKPOINTS is None
+            else self.VERTICAL_BREAKPOINTS
+        ) or []
+        return self._get_breakpoint_classes(size.width, horizontal) | (
+            self._get_breakpoint_classes(size.height, vertical)
+        )
+
+    @on(events.ScreenResume)
+    def _keep_styles_on_first_resume(self, event: events.ScreenResume) -> None:
+        # The first resume comes right after the mount that styled every widget: Textual
+        # would style them all again. Later resumes restyle, since the theme may have changed.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     @property
     def golive(self) -> GoLiveApp:
