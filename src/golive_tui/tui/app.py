@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -36,6 +38,19 @@ def _lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
         return screen_class()
 
     return make
+
+
+@cache
+def _freeze_imports() -> None:
+    """Leave what the process has imported out of every garbage collection from now on.
+
+    The modules, classes and functions of Textual, Rich and golive live as long as the
+    process, yet each full collection walks all of them: one lands in the middle of the
+    first paint (a tenth of the start-up), and later ones in the middle of keystrokes.
+    Done once, by the first app, so that a process running many apps (the tests) does not
+    also freeze what earlier ones left behind.
+    """
+    gc.freeze()
 
 
 MODE_TITLES: dict[str, str] = {
@@ -98,6 +113,7 @@ class GoLiveApp(App[None]):
         theme: str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        _freeze_imports()
         super().__init__()
         self._clock = clock
         self._open_store = open_store
