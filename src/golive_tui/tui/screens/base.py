@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
-from golive_tui.tui.widgets.footer import KeyFooter
+from golive_tui.tui.widgets.footer import KeyBar
 from golive_tui.tui.widgets.status import SyncStatusBar
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class GoLiveScreen(Screen[None]):
         yield ScreenTitle(self.SCREEN_TITLE)
         yield from self.compose_body()
         yield SyncStatusBar()
-        yield KeyFooter()
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

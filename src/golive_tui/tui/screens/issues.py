@@ -690,7 +690,7 @@ class IssueQueueScreen(IssueTriageScreen):
         self._refresh_keys()
 
     def _refresh_keys(self) -> None:
-        # the footer recomposes on every refresh: only when the triage keys change state
+        # tell the key bar only when the triage keys change state
         selected = self.target_issue() is not None
         if selected != self._had_selection:
             self._had_selection = selected

@@ -751,7 +751,7 @@ class VerificationLogScreen(GoLiveScreen):
         self._refresh_keys()
 
     def _refresh_keys(self) -> None:
-        # the footer recomposes on every refresh: only when a key's state really changed
+        # tell the key bar only when a key's state really changed
         state = self.check_action("open_issue", ())
         if state != self._open_issue_state:
             self._open_issue_state = state
