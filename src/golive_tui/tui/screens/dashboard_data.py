@@ -1,0 +1,329 @@
+"""What the dashboard shows, read from the cache in one pass (in a worker thread).
+
+Kept apart from the screen so that start-up, which paints the dashboard before the cache
+is open, does not import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from golive_tui.domain.enums import (
+    OPEN_ISSUE_STATES,
+    ChecklistStatus,
+    DecisionKind,
+    E911Status,
+    PortState,
+    Priority,
+    VerificationResult,
+)
+from golive_tui.domain.gate import GateResult, evaluate_gate
+from golive_tui.domain.test_plan import PLAN, latest_results
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+
+#: how far back the activity feed looks, and how many lines it keeps
+FEED_WINDOW = timedelta(days=14)
+FEED_LIMIT = 60
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    id: str
+    code: str
+    name: str
+    time_zone: str
+    e911_address: str
+    e911_status: E911Status
+
+
+@dataclass(frozen=True, slots=True)
+class IssueLine:
+    id: str
+    ref: str
+    priority: Priority
+    title: str
+    clock: str
+    breached: bool
+    urgency: float
+
+
+@dataclass(frozen=True, slots=True)
+class SiteVerification:
+    code: str
+    passed: int
+    failed: int
+    planned: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    id: str
+    pon: str
+    carrier: str
+    status: PortState
+    rejection_code: str | None
+    foc: datetime | None
+    foc_confirmed: bool
+    numbers: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    at: datetime
+    who: str
+    text: str
+    style: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LatestDecision:
+    decision: DecisionKind
+    by: str
+    at: datetime | None
+    reason: str
+    override: bool
+    unmet: int
+
+
+@dataclass(slots=True)
+class DashboardData:
+    zone: str
+    cutover_at: datetime | None
+    sites: tuple[SiteInfo, ...]
+    gate: GateResult
+    checklist_done: int
+    checklist_total: int
+    numbers: dict[PortState, int]
+    verification: tuple[SiteVerification, ...]
+    issues: tuple[IssueLine, ...]
+    #: open issues per priority, and how many of them breach an SLA target
+    issue_counts: dict[Priority, tuple[int, int]]
+    decision: LatestDecision | None
+    feed: tuple[FeedEvent, ...]
+    orders: tuple[OrderLine, ...] = ()
+
+
+def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
+    """Everything the dashboard shows, read from the cache (runs in a worker thread)."""
+    from golive_tui.domain.sla import sla_clocks, sla_urgency
+
+    project = store.project()
+    zone = project.time_zone if project is not None else "America/New_York"
+    members = store.members()
+    names = {m.user: m.display_name or m.user for m in members}
+    site_rows = store.sites()
+    sites = tuple(
+        SiteInfo(s.id, s.code, s.name, s.time_zone, s.e911_address, s.e911_status)
+        for s in site_rows
+    )
+    code_of = {s.id: s.code for s in sites}
+    checklist = store.checklist()
+    orders = store.orders()
+    issues = store.issues()
+    # the gate from the records already read (store.gate() would read them all again)
+    gate = evaluate_gate(checklist=checklist, orders=orders, sites=site_rows, issues=issues)
+
+    # verification: the latest result per (test, target), per site, against the plan
+    verifications = store.verifications()
+    site_cases = [case.code for case in PLAN if case.scope == "site"]
+    per_site: dict[str, dict[tuple[str, str], VerificationResult]] = {
+        s.id: {(code, s.code): VerificationResult.NOT_TESTED for code in site_cases}
+        for s in sites
+    }
+    for (case, target), entry in latest_results(verifications).items():
+        if entry.site_id in per_site:
+            per_site[entry.site_id][(case, target)] = entry.result
+    verification = tuple(
+        SiteVerification(
+            s.code,
+            sum(r is VerificationResult.PASS for r in per_site[s.id].values()),
+            sum(r is VerificationResult.FAIL for r in per_site[s.id].values()),
+            len(per_site[s.id]),
+        )
+        for s in sites
+    )
+
+    # open issues with their SLA clocks, most urgent first
+    policy = store.policy()
+    lines: list[IssueLine] = []
+    counts: dict[Priority, tuple[int, int]] = {p: (0, 0) for p in Priority}
+    for issue in issues:
+        if issue.state not in OPEN_ISSUE_STATES or issue.opened_at is None:
+            continue
+        respond, resolve = sla_clocks(
+            priority=issue.priority, opened_at=issue.opened_at, now=now, policy=policy,
+            responded_at=issue.responded_at, resolved_at=issue.resolved_at,
+            on_hold_since=issue.on_hold_since, paused_seconds=issue.paused_seconds,
+        )
+        breached = respond.breached or resolve.breached
+        if not respond.stopped:
+            clock = f"respond {respond.label().removesuffix(' left')}"
+        else:
+            clock = resolve.label()
+        lines.append(IssueLine(issue.id, issue.ref, issue.priority, issue.title, clock,
+                               breached, sla_urgency((respond, resolve), now)))
+        n_open, n_breached = counts[issue.priority]
+        counts[issue.priority] = (n_open + 1, n_breached + int(breached))
+    lines.sort(key=lambda line: (list(Priority).index(line.priority), line.urgency))
+
+    by_order = store.counts_by_order()
+    decisions = store.decisions()
+    latest = None
+    if decisions:
+        d = decisions[-1]
+        latest = LatestDecision(d.decision, names.get(d.by, d.by), d.at, d.reason, d.override,
+                                len(d.unmet))
+
+    feed = _feed(store, now, names, checklist, orders, issues, verifications, decisions,
+                 code_of)
+    return DashboardData(
+        zone=zone,
+        cutover_at=project.cutover_at if project is not None else None,
+        sites=sites,
+        gate=gate,
+        checklist_done=sum(
+            i.status in (ChecklistStatus.DONE, ChecklistStatus.SKIPPED) for i in checklist
+        ),
+        checklist_total=len(checklist),
+        numbers=store.number_state_counts(),
+        verification=verification,
+        issues=tuple(lines),
+        issue_counts=counts,
+        decision=latest,
+        feed=feed,
+        orders=tuple(
+            OrderLine(o.id, o.pon, o.carrier, o.status, o.rejection_code,
+                      o.confirmed_foc or o.requested_foc, o.confirmed_foc is not None,
+                      sum(by_order.get(o.id, {}).values()))
+            for o in orders
+        ),
+    )
+
+
+def _feed(
+    store: LocalStore,
+    now: datetime,
+    names: dict[str, str],
+    checklist: Iterable[Any],
+    orders: Iterable[Any],
+    issues: Iterable[Any],
+    verifications: Iterable[Any],
+    decisions: Iterable[Any],
+    code_of: dict[str, str],
+) -> tuple[FeedEvent, ...]:
+    """Recent changes, newest first: who did what, when.
+
+    Demo records all carry the load time as ``updated_at``, so for them the feed uses the
+    times the records themselves hold (done, tested, opened, resolved); a real change
+    made here or by a teammate shows with its own ``updated_at`` and ``updated_by``.
+    """
+    from golive_tui.domain.project_doc import FIXTURE_ACTOR
+    from golive_tui.tui.screens.dashboard import DECISION_LABELS
+
+    since = now - FEED_WINDOW
+    events: list[FeedEvent] = []
+
+    def add(at: datetime | None, who: str, text: str, style: str = "") -> None:
+        if at is not None and at >= since:
+            events.append(FeedEvent(at, names.get(who, who) or "?", text, style))
+
+    for item in checklist:
+        status = item.status.value.replace("_", " ")
+        text = f"{item.key} {status}: {item.title}"
+        style = {"done": "$success", "blocked": "$error", "skipped": "$text-muted"}.get(
+            item.status.value, "")
+        if item.updated_by and item.updated_by != FIXTURE_ACTOR:
+            add(item.updated_at, item.updated_by, text, style)
+        elif item.status is ChecklistStatus.DONE:
+            add(item.done_at, item.done_by, text, style)
+    for order in orders:
+        if order.updated_by and order.updated_by != FIXTURE_ACTOR:
+            add(order.updated_at, order.updated_by,
+                f"order {order.pon} {order.status.value.replace('_', ' ')}",
+                "$error" if order.status is PortState.REJECTED else "")
+    for entry in verifications:
+        target = code_of.get(entry.site_id or "", "")
+        where = entry.target if entry.target == target else f"{target} {entry.target}".strip()
+        ok = entry.result is VerificationResult.PASS
+        add(entry.tested_at, entry.tester,
+            f"{entry.test_case} {where} {entry.result.value.replace('_', ' ').upper()}",
+            "$success" if ok else "$error" if entry.result is VerificationResult.FAIL else "")
+    for issue in issues:
+        add(issue.opened_at, issue.reporter,
+            f"opened {issue.priority.value} {issue.ref}: {issue.title}",
+            "$error" if issue.priority is Priority.P1 else "")
+        if issue.updated_by and issue.updated_by != FIXTURE_ACTOR:
+            add(issue.updated_at, issue.updated_by,
+                f"{issue.ref} {issue.state.value.replace('_', ' ')}: {issue.title}")
+        elif issue.resolved_at is not None:
+            add(issue.resolved_at, issue.assignee, f"resolved {issue.ref}: {issue.title}",
+                "$success")
+    for decision in decisions:
+        label, style = DECISION_LABELS[decision.decision]
+        extra = " (override)" if decision.override else ""
+        add(decision.at, decision.by, f"called {label}{extra}: {decision.reason}",
+            f"bold {style}")
+    for who, state, count, at in _number_changes(store, since, FIXTURE_ACTOR):
+        add(at, who, f"{count:,} number{'s' if count != 1 else ''} → "
+            f"{state.value.replace('_', ' ')}",
+            "$error" if state is PortState.REJECTED else "")
+    events.sort(key=lambda e: e.at, reverse=True)
+    return tuple(events[:FEED_LIMIT])
+
+
+def _number_changes(
+    store: LocalStore, since: datetime, fixture_actor: str
+) -> list[tuple[str, PortState, int, datetime]]:
+    """Number changes since ``since``, summed by who made them and the state they reached.
+
+    One grouped query, so a bulk move of thousands of numbers is one line of the feed.
+    """
+    from sqlalchemy import and_, func, select
+
+    from golive_tui.domain.enums import EntityKind
+    from golive_tui.store.local import table_of
+
+    t = table_of(EntityKind.NUMBER)
+    stmt = (
+        select(t.c.updated_by, t.c.porting_state, func.count(), func.max(t.c.updated_at))
+        .where(and_(t.c.project_id == store.project_id, t.c.updated_by != fixture_actor,
+                    t.c.updated_at >= since))
+        .group_by(t.c.updated_by, t.c.porting_state)
+    )
+    out: list[tuple[str, PortState, int, datetime]] = []
+    with store.read_engine.connect() as conn:
+        for who, state, count, at in conn.execute(stmt):
+            if isinstance(at, str):
+                at = datetime.fromisoformat(at)
+            if at is not None and at.tzinfo is None:
+                at = at.replace(tzinfo=UTC)
+            if at is not None:
+                out.append((who or "?", PortState(state), int(count), at))
+    return out
+
+
+
+def record_decision(store: LocalStore, decision: DecisionKind, reason: str) -> Any:
+    """Record a go / no-go / rollback against the gate as it is now (runs in a thread).
+
+    The gate is evaluated again here, not taken from the screen, so a GO is recorded as an
+    override exactly when conditions are unmet at the moment it is made.
+    """
+    from golive_tui.domain.errors import ValidationFailed
+
+    gate = store.gate()
+    override = decision is DecisionKind.GO and not gate.ready
+    if (override or decision is not DecisionKind.GO) and not reason.strip():
+        n = len(gate.unmet)
+        raise ValidationFailed(
+            f"Going ahead with {n} unmet condition{'s' if n != 1 else ''} needs a reason."
+            if override else f"A {decision.value.replace('_', '-')} call needs a reason."
+        )
+    return store.record_decision(
+        decision, reason.strip(), unmet=[str(c) for c in gate.unmet], override=override
+    )
