@@ -209,3 +209,27 @@ async def test_export_writes_the_filtered_view(
     assert len(rows) == 200
     assert {row["state"] for row in rows} == {"rejected"}
     assert rows[0]["number"].startswith("+1")
+
+
+async def test_a_name_with_brackets_shows_as_typed_and_does_not_break_the_table(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path
+) -> None:
+    # brackets in a carrier's or customer's list are text, not markup
+    listing = tmp_path / "users.csv"
+    listing.write_text("Phone Number,Location,User\n(970) 555-0177,DEN,Ops [n] [/]\n")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_porting(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#reason-input").value = str(listing)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_ready(pilot)
+        await pilot.press("ctrl+s")
+        await wait_ready(pilot)
+        await search(pilot, "9705550177")
+        assert table_numbers(screen) == ["(970) 555-0177"]
+        table = screen.query_one("#numbers", DataTable)
+        assert str(table.get_row_at(0)[5]) == "Ops [n] [/]"
+        drawn = "".join(segment.text for segment in table.render_line(1))
+        assert "Ops [n] [/]" in drawn

@@ -26,6 +26,7 @@ from golive_tui.domain.enums import PortState, RejectionCode
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.forms import PickerModal
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def national(e164: str) -> str:
     return e164
 
 
-class PagedTable(DataTable[Any]):
+class PagedTable(FastTable):
     """A DataTable holding one page; moving past its edges asks the screen for more."""
 
     class Edge(Message):
@@ -258,15 +259,17 @@ class PortingScreen(GoLiveScreen):
         state = state_text(row.porting_state)
         if row.pending:
             state.append(" •", style="yellow")
+        # text, not strings: DataTable reads a string as markup, so a "[" in a name would
+        # be taken for a tag (or fail to parse), and parsing costs time on every page
         return (
-            Text("✓", style="bold green") if selected else "",
-            national(row.e164),
+            Text("✓", style="bold green") if selected else Text(),
+            Text(national(row.e164)),
             state,
-            page.sites.get(row.site_id or "", ""),
-            order.pon if order else "",
-            row.assigned_to,
+            Text(page.sites.get(row.site_id or "", "")),
+            Text(order.pon if order else ""),
+            Text(row.assigned_to),
             Text(row.rejection_code or "", style="red"),
-            row.number_type.value.replace("_", " "),
+            Text(row.number_type.value.replace("_", " ")),
         )
 
     def _show_numbers(self, page: Page) -> None:

@@ -1,0 +1,92 @@
+"""FastTable draws each cell exactly as DataTable does, only sooner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from golive_tui.tui.app import GoLiveApp
+from golive_tui.tui.widgets.fast_table import FastTable
+
+from .conftest import wait_ready
+
+CELLS: list[Any] = [
+    "",
+    "plain",
+    "a string much longer than its column is wide",
+    "[bold]markup[/bold] in a string",
+    "tab\there",
+    "two\nlines",
+    "漢字の名前が入る",  # wide characters cut in the middle of one
+    "café ☎ 📞 ✓",
+    Text(""),
+    Text("styled", style="bold red"),
+    Text.assemble(("part ", "green"), ("and part", "italic on blue")),
+    Text("an ellipsis when this is cut", overflow="ellipsis"),
+    Text("cropped, not folded", overflow="crop"),
+    Text("right", justify="right"),
+    Text("centre", justify="center"),
+    Text("lead and trail  ", style="underline"),
+    Text("漢字漢字漢字漢字漢字", style="bold"),
+    12.5,
+    None,
+]
+
+
+def _segments(lines: list[list[Segment]]) -> list[list[tuple[str, Style | None]]]:
+    return [[(segment.text, segment.style) for segment in line] for line in lines]
+
+
+def _compare(table: FastTable) -> int:
+    """Every body cell of ``table``, drawn both ways, in each cursor and hover state."""
+    compared = 0
+    widths = [column.get_render_width(table) for column in table.ordered_columns]
+    base = Style(color="white", bgcolor="black")
+    for row in range(table.row_count):
+        for column, width in enumerate(widths):
+            for cursor, hover in ((False, False), (True, False), (False, True), (True, True)):
+                table._cell_render_cache.clear()
+                fast = table._render_cell(row, column, base, width, cursor, hover)
+                table._cell_render_cache.clear()
+                slow = DataTable._render_cell(table, row, column, base, width, cursor, hover)
+                assert _segments(fast) == _segments(slow), (row, column, cursor, hover)
+                compared += 1
+    return compared
+
+
+class Cells(App[None]):
+    def compose(self) -> ComposeResult:
+        table = FastTable(cursor_type="row")
+        for width in (1, 3, 8, 20):
+            table.add_column(f"w{width}", width=width)
+        table.add_column("auto")
+        for cell in CELLS:
+            table.add_row(cell, cell, cell, cell, cell)
+        yield table
+
+
+async def test_every_kind_of_cell_is_drawn_as_datatable_draws_it() -> None:
+    app = Cells()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(FastTable)
+        assert _compare(table) == len(CELLS) * 5 * 4
+
+
+async def test_the_porting_trackers_cells_are_drawn_as_datatable_draws_them(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("3")
+        await wait_ready(pilot)
+        table = app.screen.query_one("#numbers", FastTable)
+        assert table.row_count > 20
+        assert _compare(table) == table.row_count * len(table.columns) * 4
