@@ -216,7 +216,8 @@ async def test_a_name_with_brackets_shows_as_typed_and_does_not_break_the_table(
 ) -> None:
     # brackets in a carrier's or customer's list are text, not markup
     listing = tmp_path / "users.csv"
-    listing.write_text("Phone Number,Location,User\n(970) 555-0177,DEN,Ops [n] [/]\n")
+    listing.write_text("Phone Number,Location,User\n(970) 555-0177,DEN,Ops [n] [/]\n"
+                       "(970) 555-0178,DEN,[/] night\n")
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_porting(pilot)
@@ -225,8 +226,15 @@ async def test_a_name_with_brackets_shows_as_typed_and_does_not_break_the_table(
         app.screen.query_one("#reason-input").value = str(listing)  # type: ignore[attr-defined]
         await pilot.press("enter")
         await wait_ready(pilot)
+        # the preview draws them too: a closing tag with nothing to close once stopped it
+        preview = app.screen.query_one("#import-preview", DataTable)
+        users = {str(preview.get_row_at(i)[5]) for i in range(preview.row_count)}
+        assert {"Ops [n] [/]", "[/] night"} <= users
+        assert any("[/] night" in "".join(s.text for s in preview.render_line(y))
+                   for y in range(preview.size.height))
         await pilot.press("ctrl+s")
         await wait_ready(pilot)
+        assert app.return_code is None
         await search(pilot, "9705550177")
         assert table_numbers(screen) == ["(970) 555-0177"]
         table = screen.query_one("#numbers", DataTable)

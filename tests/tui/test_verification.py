@@ -171,7 +171,7 @@ async def test_a_retest_appends_and_the_matrix_shows_the_latest(
         log = screen.query_one("#ver-log", DataTable)
         assert log.row_count == before + 2
         first_row = log.get_row_at(0)
-        assert "pass" in first_row[1].plain and first_row[2] == "E911-01"
+        assert "pass" in first_row[1].plain and str(first_row[2]) == "E911-01"
 
 
 async def test_a_bad_number_shows_a_clear_notice_and_the_form_keeps_its_text(

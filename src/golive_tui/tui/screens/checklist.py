@@ -20,6 +20,7 @@ from golive_tui.domain.enums import ChecklistStatus, ChecklistStream, LifecycleP
 from golive_tui.domain.transitions import CHECKLIST
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class Column:
 PHASE_ROW = "phase:"
 
 
-class ChecklistTable(DataTable[Any]):
+class ChecklistTable(FastTable):
     """The items, one row each, under a heading row per lifecycle phase."""
 
     def watch_show_vertical_scrollbar(self, shown: bool) -> None:

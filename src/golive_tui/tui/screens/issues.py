@@ -43,6 +43,7 @@ from golive_tui.domain.sla import SlaClock, SlaPolicy, sla_clocks, sla_urgency
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen, ScreenTitle
 from golive_tui.tui.screens.verification import TALL, WIDE, size_classes
+from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.forms import (
     PRIORITY_MEANINGS,
     IssueDraft,
@@ -526,7 +527,7 @@ class IssueQueueScreen(IssueTriageScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="issue-filters")
-        table: DataTable[Any] = DataTable(id="issue-table", cursor_type="row")
+        table: DataTable[Any] = FastTable(id="issue-table", cursor_type="row")
         yield table
         with VerticalScroll(id="issue-preview"):
             yield Static(id="issue-preview-text")

@@ -17,6 +17,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Select, Static
 
+from golive_tui.tui.widgets.fast_table import FastTable
+
 if TYPE_CHECKING:
     from golive_tui.domain.number_import import ColumnMapping, ImportPreview, ParsedTable
     from golive_tui.store.local import LocalStore
@@ -65,7 +67,7 @@ class NumberImportScreen(ModalScreen[Any]):
                     yield Select[int]([], prompt=name.replace("_", " "), id=f"map-{name}",
                                       compact=True)
             yield Static("Reading the file…", id="import-summary")
-            yield DataTable[Any](id="import-preview", cursor_type="row", zebra_stripes=True)
+            yield FastTable(id="import-preview", cursor_type="row", zebra_stripes=True)
             yield Label("Ctrl+S import the valid rows · Esc cancel · map columns above",
                         classes="hint")
 

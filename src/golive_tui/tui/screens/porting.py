@@ -172,7 +172,7 @@ class PortingScreen(GoLiveScreen):
         table.add_column("Code", key="code", width=13)
         table.add_column("Type", key="type", width=9)
         yield table
-        orders = DataTable[Any](id="orders", cursor_type="row", zebra_stripes=True)
+        orders = FastTable(id="orders", cursor_type="row", zebra_stripes=True)
         orders.display = False
         yield orders
         yield Static(id="porting-info")

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from golive_tui.tui.widgets.fast_table import FastTable
+
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
     from golive_tui.tui.app import GoLiveApp
@@ -51,7 +53,7 @@ class ProblemsScreen(ModalScreen[None]):
             box.border_title = "Conflicts and refusals"
             yield Label("The server refused these changes or kept someone else's value. "
                         "r re-applies yours on top of the current state; d drops it.")
-            yield DataTable[Any](id="problems", cursor_type="row", zebra_stripes=True)
+            yield FastTable(id="problems", cursor_type="row", zebra_stripes=True)
             yield Static(id="problem-detail")
 
     @property

@@ -52,6 +52,7 @@ from golive_tui.domain.test_plan import (
 )
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.widgets.fast_table import FastTable
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -203,13 +204,13 @@ class VerificationLogScreen(GoLiveScreen):
         yield Static(id="ver-hint")
         with Horizontal(id="ver-main"):
             with Horizontal(id="ver-top"):
-                matrix: DataTable[Any] = DataTable(id="ver-matrix", cursor_type="cell")
+                matrix: DataTable[Any] = FastTable(id="ver-matrix", cursor_type="cell")
                 matrix.border_title = "Matrix"
                 yield matrix
                 summary = Static(id="ver-summary")
                 summary.border_title = "Sites"
                 yield summary
-            log: DataTable[Any] = DataTable(id="ver-log", cursor_type="row")
+            log: DataTable[Any] = FastTable(id="ver-log", cursor_type="row")
             log.border_title = "Log"
             yield log
 
