@@ -141,6 +141,33 @@ async def test_bulk_move_of_a_selection_reports_each_refusal(
         assert any("refused" in text and "draft" in text for text in notices(app))
 
 
+async def test_moving_the_whole_filter_out_of_it_empties_it(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    # the tracker keeps each filter's count until numbers change: a move must renew it
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_porting(pilot)
+        await pilot.press("r")
+        await wait_ready(pilot)
+        assert screen.page is not None and screen.page.total == 200
+        await pilot.press("n")  # the one under the cursor goes back to submitted
+        await wait_ready(pilot)
+        assert screen.page.total == 199
+        await pilot.press("a")
+        await pilot.press("t")
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        options.highlighted = labels.index("submitted")
+        await pilot.press("enter")
+        await wait_ready(pilot)
+        assert screen.page.total == 0
+        assert screen.page.rows == []
+        assert app.store is not None
+        assert app.store.number_state_counts().get(PortState.REJECTED, 0) == 0
+
+
 async def test_page_down_shows_the_next_page(make_app: Callable[..., GoLiveApp]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

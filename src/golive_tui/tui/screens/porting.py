@@ -148,6 +148,7 @@ class PortingScreen(GoLiveScreen):
         self.orders_view = False
         self._refs: tuple[int, dict[str, str], dict[str, Any]] | None = None
         self._counts: tuple[int, dict[PortState, int]] | None = None
+        self._totals: tuple[int, dict[NumberQuery, int]] = (-1, {})
         self.row_ids: list[str] = []
 
     # -- layout ---------------------------------------------------------------------------
@@ -207,7 +208,14 @@ class PortingScreen(GoLiveScreen):
     def load(self, store: LocalStore) -> Page:
         query = self.current_query(store)
         size = self.page_size
-        total = store.count_numbers(query)
+        # a page down or a filter typed and taken back asks again for a count it had:
+        # kept per query until numbers change
+        numbers = self.golive.generation("number")
+        if self._totals[0] != numbers or len(self._totals[1]) > 64:
+            self._totals = (numbers, {})
+        total = self._totals[1].get(query)
+        if total is None:
+            total = self._totals[1][query] = store.count_numbers(query)
         last = max(0, (total - 1) // size * size)
         offset = min(max(0, self.page_offset), last)
         rows = store.numbers_page(query, offset, size)
