@@ -423,27 +423,41 @@ class SyncEngine:
         return len(results)
 
     async def _pull_all(self) -> None:
-        while not self._stopping:
-            cursor = await self._store(lambda: self.store.cursor)
-            page = await self.client.changes(self.project_id, cursor, self.page_size)
-            await self._reached()
-            changes = [c.model_dump() for c in page.changes]
-            if changes:
+        cursor = await self._store(lambda: self.store.cursor)
+        # each page after the first is asked for while the one before it is written to the
+        # cache: its cursor is known as soon as that page arrives
+        fetch: asyncio.Future[Any] | None = asyncio.ensure_future(
+            self.client.changes(self.project_id, cursor, self.page_size)
+        )
+        try:
+            while fetch is not None and not self._stopping:
+                page, fetch = await fetch, None
+                await self._reached()
+                changes: list[dict[str, Any]] = page.model_dump()["changes"]
                 # the cursor moves to the last change received, never to ``server_seq``: that
                 # is the head, and anything committed between the two reads would be skipped
-                reached = max(int(c["seq"]) for c in changes)
-                fresh = await self._store(self.store.apply_changes, changes, reached)
-                self._known_seq = max(self._known_seq, reached)
-                if fresh:
-                    await self._notify(SyncNotice(changes=fresh))
-            if not page.more:
-                return
-            if not changes:
-                raise Refused(
-                    "The server said more changes follow but sent none; stopping to avoid a "
-                    "loop.",
-                    code="no_progress",
-                )
+                reached = max((int(c["seq"]) for c in changes), default=cursor)
+                if page.more and changes:
+                    fetch = asyncio.ensure_future(
+                        self.client.changes(self.project_id, reached, self.page_size)
+                    )
+                if changes:
+                    fresh = await self._store(self.store.apply_changes, changes, reached)
+                    self._known_seq = max(self._known_seq, reached)
+                    cursor = reached
+                    if fresh:
+                        await self._notify(SyncNotice(changes=fresh))
+                if page.more and not changes:
+                    raise Refused(
+                        "The server said more changes follow but sent none; stopping to avoid "
+                        "a loop.",
+                        code="no_progress",
+                    )
+        finally:
+            if fetch is not None:
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetch
 
     # -- live pokes ----------------------------------------------------------------------
 

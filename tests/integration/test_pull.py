@@ -1,0 +1,108 @@
+"""Pulling the change feed page by page, the next page asked for while one is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive_tui.domain.enums import EntityKind, OpAction, VerificationResult
+from golive_tui.domain.ops import new_id
+from golive_tui.store.local import Change, LocalStore
+from golive_tui.sync.client import SyncClient
+from golive_tui.sync.engine import SyncEngine
+
+
+def _results(count: int) -> list[Change]:
+    return [
+        Change(EntityKind.VERIFICATION, new_id(), OpAction.APPEND, {
+            "test_case": "IN-01", "target": f"+1720555{i:04d}",
+            "result": VerificationResult.PASS.value, "note": f"call {i}",
+        })
+        for i in range(count)
+    ]
+
+
+async def _sync(store: LocalStore, server: Any, user: str, **engine: Any) -> SyncEngine:
+    async with SyncClient(server.url, server.tokens[user]) as client:
+        sync = SyncEngine(store, client, server.project_id, live=False, **engine)
+        await sync.sync_once()
+    return sync
+
+
+class Spy:
+    """The ``after`` of every page the client asks for (the real call still goes out)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.afters: list[int] = []
+        real = SyncClient.changes
+
+        async def changes(client: SyncClient, project_id: str, after: int, limit: int = 0) -> Any:
+            self.afters.append(after)
+            return await real(client, project_id, after, limit)
+
+        monkeypatch.setattr(SyncClient, "changes", changes)
+
+
+async def test_many_pages_bring_every_change_once_in_order(
+    sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = sqlite_server.project_id
+    engineer = LocalStore(tmp_path / "engineer.sqlite", actor="engineer", project_id=pid)
+    ipm = LocalStore(tmp_path / "ipm.sqlite", actor="ipm", project_id=pid)
+    await _sync(engineer, sqlite_server, "engineer")
+    await _sync(ipm, sqlite_server, "ipm")
+    start = ipm.cursor
+    engineer.submit_many(_results(250))
+    await _sync(engineer, sqlite_server, "engineer")
+
+    spy = Spy(monkeypatch)
+    await _sync(ipm, sqlite_server, "ipm", page_size=20)
+    # 13 pages of 20 (the last short), each asked for after the one before it
+    assert len(spy.afters) == 13
+    assert spy.afters[0] == start
+    assert spy.afters == sorted(spy.afters) and len(set(spy.afters)) == 13
+    assert ipm.cursor == engineer.cursor == start + 250
+    notes = sorted(r["note"] for r in ipm.iter_records(EntityKind.VERIFICATION)
+                   if r["tester"] == "engineer")
+    assert notes == sorted(f"call {i}" for i in range(250))
+    engineer.close()
+    ipm.close()
+
+
+async def test_a_page_that_cannot_be_written_stops_the_pull_where_it_was(
+    sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = sqlite_server.project_id
+    engineer = LocalStore(tmp_path / "engineer.sqlite", actor="engineer", project_id=pid)
+    ipm = LocalStore(tmp_path / "ipm.sqlite", actor="ipm", project_id=pid)
+    await _sync(engineer, sqlite_server, "engineer")
+    await _sync(ipm, sqlite_server, "ipm")
+    start = ipm.cursor
+    engineer.submit_many(_results(100))
+    await _sync(engineer, sqlite_server, "engineer")
+
+    real = LocalStore.apply_changes
+    written: list[int] = []
+
+    def apply_changes(store: LocalStore, changes: Any, server_seq: int) -> Any:
+        if len(written) == 2:
+            raise OSError("disk full")
+        written.append(server_seq)
+        return real(store, changes, server_seq)
+
+    monkeypatch.setattr(LocalStore, "apply_changes", apply_changes)
+    with pytest.raises(OSError, match="disk full"):
+        await _sync(ipm, sqlite_server, "ipm", page_size=25)
+    # two pages written, the third refused: the cursor is at the end of the second, and the
+    # page asked for ahead of time was dropped, not written
+    assert ipm.cursor == start + 50 == written[-1]
+
+    monkeypatch.setattr(LocalStore, "apply_changes", real)
+    await _sync(ipm, sqlite_server, "ipm", page_size=25)
+    assert ipm.cursor == start + 100
+    assert sum(r["tester"] == "engineer"
+               for r in ipm.iter_records(EntityKind.VERIFICATION)) == 100
+    engineer.close()
+    ipm.close()
