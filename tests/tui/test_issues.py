@@ -199,6 +199,24 @@ async def test_a_quick_hold_reason_takes_two_keys(make_app: Callable[..., GoLive
         assert held.hold_reason == "Awaiting customer"
 
 
+async def test_a_quick_hold_reason_can_be_added_to(make_app: Callable[..., GoLiveApp]) -> None:
+    # the picked reason is edited where it stands, not replaced by the first key typed
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_queue(pilot)
+        p1 = issue_titled(app, "Main number rings busy at LAX")
+        await select(pilot, screen, p1.id)
+        await pilot.press("h")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the second quick reason
+        await pilot.pause()
+        await pilot.press(*": Comcast ticket 4471", "enter")
+        await settle(pilot)
+        held = fresh(app, p1.id)
+        assert held.state is IssueState.ON_HOLD
+        assert held.hold_reason == "Awaiting vendor: Comcast ticket 4471"
+
+
 async def test_resolve_requires_a_resolution_and_esc_changes_nothing(
     make_app: Callable[..., GoLiveApp],
 ) -> None:

@@ -201,7 +201,9 @@ class ReasonPrompt(ModalScreen[str | None]):
             yield Static(self.prompt, id="reason-prompt")
             if self.choices:
                 yield OptionList(*self.choices, id="reason-choices")
-            yield Input(self.initial, placeholder=self.placeholder, id="reason-input")
+            # not selected on focus: a reason picked above is edited, not typed over
+            yield Input(self.initial, placeholder=self.placeholder, id="reason-input",
+                        select_on_focus=False)
             yield Static("", id="reason-error")
             hint = "Enter save · Esc cancel"
             if self.choices:
