@@ -119,6 +119,8 @@ class PortingScreen(GoLiveScreen):
     """Numbers and port orders; filter, select, move in bulk."""
 
     SCREEN_TITLE = "Porting"
+    # Screen declares these as instance variables, so no ClassVar here
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     CSS_PATH = str(styles_dir() / "porting.tcss")
     AUTO_FOCUS = "#numbers"
     WATCHES = frozenset({"number", "port_order", "site"})
