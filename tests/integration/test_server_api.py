@@ -143,6 +143,31 @@ def test_a_push_no_database_can_record_is_422_and_changes_nothing(
     assert server.head() == head
 
 
+@pytest.mark.parametrize(
+    "backend", ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
+)
+def test_a_nul_in_a_fields_text_is_refused_by_that_op_alone_on_either_database(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    # PostgreSQL cannot store one, and its refusal once read "too large to store"
+    server = request.getfixturevalue(backend)
+    head = server.head()
+    bad = server.op("issue", "8c1f4a52-0d3e-4b7a-9e61-5f2a7c9d0b14", "create",
+                    {"title": "Printer\x00 offline"})
+    good = server.op("issue", "2b6e0f1c-7a4d-4c8e-b5f3-9d1a0e6c2f47", "create",
+                     {"title": "Printer offline"})
+    body = {"client_id": bad["client_id"], "ops": [bad, {**good, "client_seq": 2}]}
+    with server.client("ipm", headers={"Content-Type": "application/json"}) as client:
+        response = client.post(server.project_path("ops"), content=json.dumps(body))
+    assert response.status_code == 200, response.text
+    refused, applied = response.json()["results"]
+    assert refused["status"] == "rejected" and refused["code"] == "validation"
+    assert "NUL" in refused["reason"] and "title" in refused["reason"]
+    assert "too large" not in refused["reason"]
+    assert applied["status"] == "applied"
+    assert server.head() == head + 1
+
+
 def test_openapi_states_what_the_server_accepts_and_streams(sqlite_server) -> None:
     schema = httpx.get(f"{sqlite_server.url}/openapi.json").json()
     events = schema["paths"]["/v1/projects/{pid}/events"]["get"]

@@ -18,7 +18,7 @@ from golive_tui.domain.enums import (
     VerificationResult,
 )
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
-from golive_tui.domain.ops import Op, Record, apply_op, merge_update
+from golive_tui.domain.ops import Op, Record, apply_op, merge_update, revalidate, validate_record
 from golive_tui.domain.sla import SlaPolicy, SlaTarget
 
 K = EntityKind
@@ -672,3 +672,15 @@ def test_mixed_update_applies_what_it_can_and_reports_the_rest() -> None:
     )
     assert apply_now == {"notes": "new", "btn": "x"}
     assert conflicts == {"assigned_to": "Front Desk"}
+
+
+def test_text_with_a_nul_character_is_refused_on_create_and_on_update() -> None:
+    with pytest.raises(ValidationFailed, match="NUL"):
+        validate_record(EntityKind.ISSUE_NOTE, {
+            "id": "n1", "project_id": "p", "issue_id": "i1", "body": "call back\x00",
+        })
+    current = validate_record(EntityKind.SITE, {
+        "id": "s1", "project_id": "p", "code": "DEN", "name": "Denver",
+    })
+    with pytest.raises(ValidationFailed, match="NUL"):
+        revalidate(EntityKind.SITE, current, {**current, "name": "Den\x00ver"})
