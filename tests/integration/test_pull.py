@@ -7,21 +7,12 @@ from typing import Any
 
 import pytest
 
-from golive_tui.domain.enums import EntityKind, OpAction, VerificationResult
-from golive_tui.domain.ops import new_id
-from golive_tui.store.local import Change, LocalStore
+from golive_tui.domain.enums import EntityKind
+from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine
 
-
-def _results(count: int) -> list[Change]:
-    return [
-        Change(EntityKind.VERIFICATION, new_id(), OpAction.APPEND, {
-            "test_case": "IN-01", "target": f"+1720555{i:04d}",
-            "result": VerificationResult.PASS.value, "note": f"call {i}",
-        })
-        for i in range(count)
-    ]
+from .test_offline import verifications
 
 
 async def _sync(store: LocalStore, server: Any, user: str, **engine: Any) -> SyncEngine:
@@ -29,6 +20,20 @@ async def _sync(store: LocalStore, server: Any, user: str, **engine: Any) -> Syn
         sync = SyncEngine(store, client, server.project_id, live=False, **engine)
         await sync.sync_once()
     return sync
+
+
+async def _behind(server: Any, tmp_path: Path, count: int) -> tuple[LocalStore, LocalStore, int]:
+    """Two caches of one project; the engineer then logs ``count`` results and syncs, so the
+    IPM's cache is that many changes behind the server (its cursor is returned)."""
+    pid = server.project_id
+    engineer = LocalStore(tmp_path / "engineer.sqlite", actor="engineer", project_id=pid)
+    ipm = LocalStore(tmp_path / "ipm.sqlite", actor="ipm", project_id=pid)
+    await _sync(engineer, server, "engineer")
+    await _sync(ipm, server, "ipm")
+    start = ipm.cursor
+    engineer.submit_many(verifications(count))
+    await _sync(engineer, server, "engineer")
+    return engineer, ipm, start
 
 
 class Spy:
@@ -48,14 +53,7 @@ class Spy:
 async def test_many_pages_bring_every_change_once_in_order(
     sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pid = sqlite_server.project_id
-    engineer = LocalStore(tmp_path / "engineer.sqlite", actor="engineer", project_id=pid)
-    ipm = LocalStore(tmp_path / "ipm.sqlite", actor="ipm", project_id=pid)
-    await _sync(engineer, sqlite_server, "engineer")
-    await _sync(ipm, sqlite_server, "ipm")
-    start = ipm.cursor
-    engineer.submit_many(_results(250))
-    await _sync(engineer, sqlite_server, "engineer")
+    engineer, ipm, start = await _behind(sqlite_server, tmp_path, 250)
 
     spy = Spy(monkeypatch)
     await _sync(ipm, sqlite_server, "ipm", page_size=20)
@@ -66,7 +64,7 @@ async def test_many_pages_bring_every_change_once_in_order(
     assert ipm.cursor == engineer.cursor == start + 250
     notes = sorted(r["note"] for r in ipm.iter_records(EntityKind.VERIFICATION)
                    if r["tester"] == "engineer")
-    assert notes == sorted(f"call {i}" for i in range(250))
+    assert notes == sorted(f"offline call {i}" for i in range(250))
     engineer.close()
     ipm.close()
 
@@ -74,14 +72,7 @@ async def test_many_pages_bring_every_change_once_in_order(
 async def test_a_page_that_cannot_be_written_stops_the_pull_where_it_was(
     sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pid = sqlite_server.project_id
-    engineer = LocalStore(tmp_path / "engineer.sqlite", actor="engineer", project_id=pid)
-    ipm = LocalStore(tmp_path / "ipm.sqlite", actor="ipm", project_id=pid)
-    await _sync(engineer, sqlite_server, "engineer")
-    await _sync(ipm, sqlite_server, "ipm")
-    start = ipm.cursor
-    engineer.submit_many(_results(100))
-    await _sync(engineer, sqlite_server, "engineer")
+    engineer, ipm, start = await _behind(sqlite_server, tmp_path, 100)
 
     real = LocalStore.apply_changes
     written: list[int] = []
