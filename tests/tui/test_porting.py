@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual.widgets import DataTable, Select
 
 from golive_tui.domain.enums import PortState
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
 
-from .conftest import wait_ready
+from .conftest import until, wait_ready
 
 
 def notices(app: GoLiveApp) -> list[str]:
@@ -268,3 +272,38 @@ async def test_a_name_with_brackets_shows_as_typed_and_does_not_break_the_table(
         assert str(table.get_row_at(0)[5]) == "Ops [n] [/]"
         drawn = "".join(segment.text for segment in table.render_line(1))
         assert "Ops [n] [/]" in drawn
+
+
+async def test_an_older_load_that_finishes_last_does_not_cover_the_newer(
+    make_app: Callable[..., GoLiveApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a load is not stopped when a newer one starts: its answer must not be shown over
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_porting(pilot)
+        await pilot.press("r")
+        await wait_ready(pilot)
+        assert screen.page is not None and screen.page.total == 200
+        moved = screen.page.rows[0].id
+
+        real = PortingScreen.load
+        read, release = threading.Event(), threading.Event()
+
+        def slow_first(self: PortingScreen, store: Any) -> Any:
+            data = real(self, store)
+            if not read.is_set():
+                read.set()
+                release.wait(10)  # the older load finishes after the newer one
+            return data
+
+        monkeypatch.setattr(PortingScreen, "load", slow_first)
+        screen.reload()
+        assert await asyncio.to_thread(read.wait, 10)
+        app.run_change(lambda store: store.transition_numbers([moved], PortState.SUBMITTED),
+                       kinds=frozenset({"number"}))
+        await until(pilot, lambda: screen.page is not None and screen.page.total == 199)
+        release.set()
+        await asyncio.sleep(0.2)
+        await wait_ready(pilot)
+        assert screen.page.total == 199
+        assert moved not in {row.id for row in screen.page.rows}

@@ -83,6 +83,8 @@ class GoLiveScreen(Screen[None]):
     def _keep_styles_on_first_resume(self, event: events.ScreenResume) -> None:
         # The first resume comes right after the mount that styled every widget: Textual
         # would style them all again. Later resumes restyle, since the theme may have changed.
+        # (This saves the start-up's restyle of the dashboard; a mode switched to later
+        # gets a second resume from switch_mode, which restyles.)
         if not self._resumed:
             self._resumed = True
             event.refresh_styles = False
@@ -132,12 +134,16 @@ class GoLiveScreen(Screen[None]):
     def _status(self, event: SyncStatusChanged) -> None:
         self.query_one(SyncStatusBar).status = event.status
 
+    #: how many loads have been asked for: only the answer to the last one is shown
+    _loads = 0
+
     def reload(self) -> None:
         """Load this screen's data off the event loop, then show it."""
-        self._load()
+        self._loads += 1
+        self._load(self._loads)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load(self) -> None:
+    def _load(self, load: int) -> None:
         store = self.store
         if store is None:
             return
@@ -147,9 +153,13 @@ class GoLiveScreen(Screen[None]):
         projects = self.golive.generation("project")
         if self._project is None or self._project[0] != projects:
             self._project = (projects, store.project())
-        self.app.call_from_thread(self._loaded, data, self._project[1], generation)
+        self.app.call_from_thread(self._loaded, load, data, self._project[1], generation)
 
-    def _loaded(self, data: Any, project: Any, generation: int | None = None) -> None:
+    def _loaded(self, load: int, data: Any, project: Any, generation: int | None = None) -> None:
+        if load != self._loads:
+            # A newer load was asked for while this one read the cache. Its thread is not
+            # stopped by that, and finishing later it would put older data over the newer.
+            return
         self._shown_generation = generation
         title = self.query_one(ScreenTitle)
         if project is not None and title.project_text != project.name:
