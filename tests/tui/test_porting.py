@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Select
 
-from golive_tui.domain.enums import PortState
+from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
 
@@ -240,6 +240,47 @@ async def test_export_writes_the_filtered_view(
     assert len(rows) == 200
     assert {row["state"] for row in rows} == {"rejected"}
     assert rows[0]["number"].startswith("+1")
+
+
+async def test_a_path_typed_into_the_export_prompt_replaces_the_default(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_porting(pilot)
+        await pilot.press("r")
+        await wait_ready(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        field = app.screen.query_one("#reason-input")
+        assert str(field.value).endswith(".csv")  # type: ignore[attr-defined]
+        await pilot.press(*"rejected.csv", "enter")
+        await wait_ready(pilot)
+    assert (tmp_path / "rejected.csv").exists()
+
+
+async def test_a_carrier_filter_counts_again_when_an_order_changes_carrier(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    # the count kept per filter is renewed by a change of port orders, not only of numbers
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_porting(pilot)
+        store = app.store
+        assert store is not None and screen.page is not None
+        orders = store.orders()
+        carrier = sorted({o.carrier for o in orders})[0]
+        screen.query_one("#filter-carrier", Select).value = carrier
+        await wait_ready(pilot)
+        before = screen.page.total
+        other = next(o for o in orders if o.carrier != carrier)
+        app.run_change(
+            lambda s: s.update_record(EntityKind.PORT_ORDER, other.id, carrier=carrier),
+            kinds=frozenset({"port_order"}),
+        )
+        await wait_ready(pilot)
+        assert screen.page.total == store.count_numbers(screen.page.query) > before
 
 
 async def test_a_name_with_brackets_shows_as_typed_and_does_not_break_the_table(

@@ -211,13 +211,16 @@ class PortingScreen(GoLiveScreen):
         query = self.current_query(store)
         size = self.page_size
         # a page down or a filter typed and taken back asks again for a count it had:
-        # kept per query until numbers change
-        numbers = self.golive.generation("number")
-        if self._totals[0] != numbers or len(self._totals[1]) > 64:
-            self._totals = (numbers, {})
-        total = self._totals[1].get(query)
+        # kept per query until numbers or port orders change (the carrier filter reads
+        # the orders). Each load keeps to the dict of the generation it read, so a slower,
+        # older load cannot put its count into a newer generation's.
+        numbers = self.golive.generation("number", "port_order")
+        generation, totals = self._totals
+        if generation != numbers or len(totals) > 64:
+            generation, totals = self._totals = (numbers, {})
+        total = totals.get(query)
         if total is None:
-            total = self._totals[1][query] = store.count_numbers(query)
+            total = totals[query] = store.count_numbers(query)
         last = max(0, (total - 1) // size * size)
         offset = min(max(0, self.page_offset), last)
         rows = store.numbers_page(query, offset, size)

@@ -201,9 +201,10 @@ class ReasonPrompt(ModalScreen[str | None]):
             yield Static(self.prompt, id="reason-prompt")
             if self.choices:
                 yield OptionList(*self.choices, id="reason-choices")
-            # not selected on focus: a reason picked above is edited, not typed over
+            # with reasons to pick, not selected on focus: a picked reason is edited, not
+            # typed over; without, a value given (a default path) is typed over at once
             yield Input(self.initial, placeholder=self.placeholder, id="reason-input",
-                        select_on_focus=False)
+                        select_on_focus=not self.choices)
             yield Static("", id="reason-error")
             hint = "Enter save · Esc cancel"
             if self.choices:
