@@ -61,21 +61,7 @@ class EntityBase(SQLModel):
     def _times_are_aware(cls, value: Any) -> Any:
         if isinstance(value, datetime) and value.tzinfo is None:
             raise ValueError("time without a time zone; give an offset such as Z or -05:00")
-        if _has_nul(value):
-            # no text in golive holds one, and PostgreSQL cannot store it
-            raise ValueError("text with a NUL character (\\x00) in it; remove it")
         return value
-
-
-def _has_nul(value: Any) -> bool:
-    """Whether a NUL character is in this text, or in any text or key of this JSON value."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(item) for item in value)
-    return False
 
 
 class ProjectBase(EntityBase):

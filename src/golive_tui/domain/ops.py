@@ -145,6 +145,17 @@ def _probe(kind: EntityKind) -> EntityBase:
     return probe
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL character is in this text, or in any text or key of this JSON value."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def apply_op(
     current: Mapping[str, Any] | None,
     op: Op,
@@ -163,6 +174,16 @@ def apply_op(
         raise ValidationFailed(
             f"{', '.join(sorted(touched))} cannot be set by a change; the server keeps them.",
             details={"fields": sorted(touched)},
+        )
+    # What a change asks for, not what is stored: a record an older server kept with one
+    # must still load and rebase. PostgreSQL cannot store a NUL in text or JSON.
+    with_nul = sorted(name for name, value in fields.items() if _has_nul(name) or _has_nul(value))
+    if with_nul:
+        problems = [f"{name}: text with a NUL character (\\x00) in it; remove it"
+                    for name in with_nul]
+        raise ValidationFailed(
+            f"Invalid {op.entity.value.replace('_', ' ')}: " + "; ".join(problems),
+            details={"errors": problems},
         )
     if op.action in (OpAction.CREATE, OpAction.APPEND):
         if current is not None:
