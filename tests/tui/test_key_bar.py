@@ -40,7 +40,7 @@ async def test_each_screen_shows_its_own_keys_then_the_apps(
         assert "Go" not in shown
 
 
-async def test_at_80_columns_the_keys_close_up_and_help_is_never_cut(
+async def test_at_80_columns_the_keys_close_up_and_help_stays(
     make_app: Callable[..., GoLiveApp],
 ) -> None:
     app = make_app()
@@ -102,7 +102,38 @@ async def test_the_bar_follows_a_key_turning_on_and_off(
         start = rendered.plain.index(" t Take")
         assert any(span.style and "dim" in str(span.style) and span.start <= start + 1 < span.end
                    for span in rendered.spans)
-        # clicking a key that is off changes nothing
+        # clicking a key that is off rings the bell and presses nothing
+        bells: list[None] = []
+        pressed: list[str] = []
+        app.bell = lambda: bells.append(None)  # type: ignore[method-assign]
+        app.simulate_key = pressed.append  # type: ignore[method-assign]
         assert await pilot.click(KeyBar, offset=(start + 1, 0))
         await settle(app)
-        assert app.screen is screen
+        assert bells == [None] and pressed == []
+        # and one that is on is pressed
+        column = rendered.plain.index(" n New")
+        assert await pilot.click(KeyBar, offset=(column + 1, 0))
+        assert pressed == ["n"]
+
+
+async def test_hovering_a_key_shows_its_tooltip_and_lights_it(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("5")
+        await wait_ready(pilot)
+        bar = _bar(app)
+        line = bar.render().plain
+        column = line.index(" ⏎ Open")
+        await pilot.hover(KeyBar, offset=(column + 1, 0))
+        await pilot.pause()
+        assert bar.tooltip == "Details, SLA clocks and the notes thread"
+        lit = bar.get_component_rich_style("key-bar--hover").bgcolor
+        assert any(span.style and getattr(span.style, "bgcolor", None) == lit
+                   for span in bar.render().spans if span.start <= column + 1 < span.end)
+        # off the keys: no tooltip, nothing lit
+        await pilot.hover(KeyBar, offset=(135, 0))
+        await pilot.pause()
+        assert bar.tooltip is None

@@ -107,7 +107,8 @@ class KeyBar(Widget, can_focus=False):
         super().__init__(id=id, classes=classes)
         self._keys: tuple[tuple[ShownKey, ...], ShownKey | None] | None = None
         self._spans: list[_Span] = []
-        self._hover: ShownKey | None = None
+        #: the action of the key under the pointer (the keys are made anew on each change)
+        self._hover: str | None = None
 
     @property
     def keys(self) -> tuple[ShownKey, ...]:
@@ -143,7 +144,7 @@ class KeyBar(Widget, can_focus=False):
     def _key_text(self, key: ShownKey, *, compact: bool) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
         description_style = self.get_component_rich_style("key-bar--description")
-        if key is self._hover and key.enabled:
+        if key.action == self._hover and key.enabled:
             hover = self.get_component_rich_style("key-bar--hover")
             key_style += hover
             description_style += hover
@@ -227,8 +228,9 @@ class KeyBar(Widget, can_focus=False):
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         key = self._key_at(event.x)
-        if key is not self._hover:
-            self._hover = key
+        action = key.action if key is not None else None
+        if action != self._hover:
+            self._hover = action
             self.tooltip = (key.tooltip or None) if key is not None else None
             self.refresh()
 
