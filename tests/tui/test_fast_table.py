@@ -33,6 +33,7 @@ CELLS: list[Any] = [
     Text("right", justify="right"),
     Text("centre", justify="center"),
     Text("lead and trail  ", style="underline"),
+    Text("wraps at a word when told to", no_wrap=False),
     Text("漢字漢字漢字漢字漢字", style="bold"),
     12.5,
     None,

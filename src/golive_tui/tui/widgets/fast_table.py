@@ -92,6 +92,7 @@ class FastTable(DataTable[Any]):
             or row_index < self.fixed_rows
             or column_index < self.fixed_columns
             or not isinstance(cell, Text)
+            or cell.no_wrap is False  # wraps (then shows its first line): DataTable's path
         ):
             return super()._render_cell(row_index, column_index, base_style, width, cursor,
                                         hover)
