@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,5 +96,31 @@ async def test_a_page_that_cannot_be_written_stops_the_pull_where_it_was(
     assert ipm.cursor == start + 100
     assert sum(r["tester"] == "engineer"
                for r in ipm.iter_records(EntityKind.VERIFICATION)) == 100
+    engineer.close()
+    ipm.close()
+
+
+async def test_the_next_page_is_asked_for_while_one_is_written(
+    sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engineer, ipm, start = await _behind(sqlite_server, tmp_path, 100)
+    spy = Spy(monkeypatch)
+    real = LocalStore.apply_changes
+    asked_while_writing: list[bool] = []
+
+    def apply_changes(store: LocalStore, changes: Any, server_seq: int) -> Any:
+        # writing page n (in a thread): the request for page n + 1 goes out meanwhile
+        written = len(asked_while_writing)
+        deadline = time.monotonic() + 5
+        while len(spy.afters) < written + 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        asked_while_writing.append(len(spy.afters) >= written + 2)
+        return real(store, changes, server_seq)
+
+    monkeypatch.setattr(LocalStore, "apply_changes", apply_changes)
+    await _sync(ipm, sqlite_server, "ipm", page_size=25)
+    # four full pages; only the last is written with nothing more to ask for
+    assert asked_while_writing == [True, True, True, False]
+    assert ipm.cursor == start + 100
     engineer.close()
     ipm.close()

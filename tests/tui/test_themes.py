@@ -44,9 +44,9 @@ async def test_a_theme_chosen_at_start_styles_the_first_frame(
 async def test_each_screen_is_first_styled_as_a_full_restyle_would_style_it(
     make_app: Callable[..., GoLiveApp], theme: str, key: str
 ) -> None:
-    # Start-up leaves out Textual's re-parse and restyle of the first screen, and a screen
-    # shown for the first time is not restyled again: what each shows must be what that
-    # pass would have made of it, widget by widget.
+    # Start-up leaves out Textual's re-parse and restyle of the first screen, and styles the
+    # app before building it; the other screens bring their own sheets and are restyled when
+    # switched to. What each shows the first time must be what a full restyle makes of it.
     app = make_app(theme=theme)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)

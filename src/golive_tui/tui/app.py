@@ -42,13 +42,14 @@ def _lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
 
 @cache
 def _freeze_imports() -> None:
-    """Leave what the process has imported out of every garbage collection from now on.
+    """Leave what the process holds when the first app is made out of every garbage
+    collection from then on.
 
-    The modules, classes and functions of Textual, Rich and golive live as long as the
-    process, yet each full collection walks all of them: one lands in the middle of the
-    first paint (a tenth of the start-up), and later ones in the middle of keystrokes.
-    Done once, by the first app, so that a process running many apps (the tests) does not
-    also freeze what earlier ones left behind.
+    That is above all what it imported: the modules, classes and functions of Textual, Rich
+    and golive, which live as long as the process, yet each full collection walks all of
+    them. One landed in the middle of the first paint (about 20 ms), and later ones land in
+    the middle of keystrokes. Done once, by the first app, so that a process running many
+    apps (the tests) does not also freeze what earlier ones left behind.
     """
     gc.freeze()
 
