@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -14,7 +15,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Connection, Row, Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
@@ -391,10 +405,17 @@ class LocalStore:
         with self._lock, self.write_engine.begin() as conn:
             rows: list[dict[str, Any]] = []
             op_ids = list(by_op)
+            # each op's fields as the stored JSON text: a confirmed op needs none of them,
+            # and decoding every op's was a good part of settling a batch
+            columns = [
+                type_coerce(c, Text).label("fields_json") if c.name == "fields" else c
+                for c in ob.columns
+            ]
             for start in range(0, len(op_ids), CHUNK):
                 chunk = op_ids[start : start + CHUNK]
                 rows.extend(
-                    dict(r) for r in conn.execute(select(ob).where(ob.c.op_id.in_(chunk))).mappings()
+                    r._asdict()
+                    for r in conn.execute(select(*columns).where(ob.c.op_id.in_(chunk)))
                 )
                 conn.execute(delete(ob).where(ob.c.op_id.in_(chunk)))
             if not rows:
@@ -424,6 +445,10 @@ class LocalStore:
                     confirmed[entity_id] = max(confirmed.get(entity_id, 0), int(version))
             for entity_id in slow:
                 confirmed.pop(entity_id, None)
+            for row in rows:  # replayed or kept as a problem: these need their fields
+                raw = row.pop("fields_json")
+                if row["entity_id"] not in confirmed:
+                    row["fields"] = {} if raw is None else json.loads(raw)
             changed: dict[str, EntityKind] = {}
             touched: dict[str, EntityKind] = {}
             fast: dict[EntityKind, list[dict[str, Any]]] = {}
