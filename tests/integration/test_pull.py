@@ -124,3 +124,32 @@ async def test_the_next_page_is_asked_for_while_one_is_written(
     assert ipm.cursor == start + 100
     engineer.close()
     ipm.close()
+
+
+async def test_each_push_leaves_before_the_answer_to_the_last_is_read(
+    sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = sqlite_server.project_id
+    ipm = LocalStore(tmp_path / "ipm.sqlite", actor="ipm", project_id=pid)
+    await _sync(ipm, sqlite_server, "ipm")
+    start = ipm.cursor
+    ipm.submit_many(verifications(10))
+    steps: list[str] = []
+    send, read = SyncClient.send_push, SyncClient.read_push
+
+    async def sending(client: SyncClient, project_id: str, body: bytes, count: int) -> Any:
+        steps.append(f"send {count}")
+        return await send(client, project_id, body, count)
+
+    def reading(answer: Any) -> Any:
+        steps.append("read")
+        return read(answer)
+
+    monkeypatch.setattr(SyncClient, "send_push", sending)
+    monkeypatch.setattr(SyncClient, "read_push", staticmethod(reading))
+    await _sync(ipm, sqlite_server, "ipm", batch_size=4)
+    # batches of 4, 4 and 2: the second and third leave before the answer before each is read
+    assert steps == ["send 4", "send 4", "read", "send 2", "read", "read"]
+    assert ipm.outbox_count() == 0 and ipm.problems() == []
+    assert ipm.cursor == start + 10
+    ipm.close()

@@ -327,25 +327,40 @@ class SyncClient:
 
     async def push(self, project_id: str, client_id: str, ops: Sequence[Op]) -> PushResponse:
         """``POST`` up to 500 ops; one result per op comes back."""
-        body = PushRequest.model_construct(client_id=client_id, ops=list(ops)).model_dump_json()
-        content = body.encode()
-        if len(content) > MAX_BODY_BYTES:
+        answer = await self.send_push(project_id, self.push_body(client_id, ops), len(ops))
+        return self.read_push(answer)
+
+    # a push in three steps, for a caller that encodes the next push while one is on the
+    # wire and reads an answer while the next push is (the sync engine)
+
+    @staticmethod
+    def push_body(client_id: str, ops: Sequence[Op]) -> bytes:
+        """The body of a push of ``ops``."""
+        return PushRequest.model_construct(client_id=client_id, ops=list(ops)).model_dump_json(
+        ).encode()
+
+    async def send_push(self, project_id: str, body: bytes, count: int) -> httpx.Response:
+        """``POST`` a push body of ``count`` ops; the answer is read by :meth:`read_push`."""
+        if len(body) > MAX_BODY_BYTES:
             # refused here rather than by the server: it would answer 413 before reading the
             # body, and the upload would end as a reset connection (a retry forever)
             raise Refused(
-                f"{len(ops)} change{'s' if len(ops) != 1 else ''} make {len(content):,} bytes, "
+                f"{count} change{'s' if count != 1 else ''} make {len(body):,} bytes, "
                 f"more than the {MAX_BODY_BYTES:,} a push may carry.",
                 status=413,
                 code="payload_too_large",
             )
-        response = await self._request(
+        return await self._request(
             "POST",
             f"/v1/projects/{project_id}/ops",
             "sending changes",
-            content=content,
+            content=body,
             headers={"Content-Type": "application/json"},
         )
-        return _parse(PushResponse, response, "pushing changes")
+
+    @staticmethod
+    def read_push(answer: httpx.Response) -> PushResponse:
+        return _parse(PushResponse, answer, "pushing changes")
 
     async def changes(
         self, project_id: str, after: int, limit: int = DEFAULT_CHANGES_LIMIT
