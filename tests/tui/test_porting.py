@@ -172,6 +172,33 @@ async def test_moving_the_whole_filter_out_of_it_empties_it(
         assert app.store.number_state_counts().get(PortState.REJECTED, 0) == 0
 
 
+async def test_next_state_on_a_selection_moves_each_number_one_step(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_porting(pilot)
+        await search(pilot, "555-01")
+        screen.query_one("#filter-site", Select).value = next(
+            sid for sid, code in screen.page.sites.items() if code == "DEN"  # type: ignore[union-attr]
+        )
+        await wait_ready(pilot)
+        assert app.store is not None
+        site = screen.query_state.site_id  # type: ignore[union-attr]
+        before = app.store.number_state_counts(site_id=site)
+        assert before[PortState.PORTED] and before[PortState.DRAFT] and before[PortState.VERIFIED]
+        await pilot.press("a", "n")  # the whole filter, each number one step on
+        await wait_ready(pilot)
+        after = app.store.number_state_counts(site_id=site)
+        assert after.get(PortState.PORTED, 0) == 0 and after.get(PortState.DRAFT, 0) == 0
+        assert after[PortState.LOA_PENDING] == before.get(PortState.LOA_PENDING, 0) + before[
+            PortState.DRAFT]
+        assert after[PortState.VERIFIED] == before[PortState.VERIFIED] + before[PortState.PORTED]
+        # verified numbers have no next step: each is refused, and the notice says why
+        assert any("verified has no next step" in text for text in notices(app))
+        assert not screen.filter_selected
+
+
 async def test_page_down_shows_the_next_page(make_app: Callable[..., GoLiveApp]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -636,3 +636,19 @@ def test_snapshot_replaces_the_records_but_keeps_the_outbox(
     assert (row.version, row.pending) == (version + 1, 1)
     assert store.cursor == 900
     assert store.count_numbers(NumberQuery(store.project_id)) == demo.count(K.NUMBER)
+
+
+def test_advance_numbers_moves_each_one_step_and_refuses_the_last_with_the_reason(
+    store: LocalStore,
+) -> None:
+    by_state: dict[PortState, str] = {}
+    for number in store.iter_records(EntityKind.NUMBER):
+        by_state.setdefault(PortState(number["porting_state"]), number["id"])
+    picked = [by_state[s] for s in (PortState.DRAFT, PortState.FOC_CONFIRMED, PortState.VERIFIED)]
+    outcome = store.advance_numbers(picked)
+    assert sorted(outcome.applied) == sorted(picked[:2])
+    assert [r.entity_id for r in outcome.refused] == [picked[2]]
+    assert "verified has no next step" in outcome.refused[0].reason
+    states = {n["id"]: n["porting_state"] for n in store.iter_records(EntityKind.NUMBER)}
+    assert states[picked[0]] == PortState.LOA_PENDING.value
+    assert states[picked[1]] == PortState.PORTED.value

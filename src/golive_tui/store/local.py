@@ -50,6 +50,7 @@ from golive_tui.domain.gate import GateResult, evaluate_gate
 from golive_tui.domain.ops import Op, Record, apply_op, new_id, validate_record
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.sla import SlaPolicy
+from golive_tui.domain.transitions import NEXT_PORT_STATE
 from golive_tui.domain.types import utcnow
 from golive_tui.store.db import check_sqlite_file, make_engine
 from golive_tui.store.migrations import migrate
@@ -1006,6 +1007,37 @@ class LocalStore:
     def number_ids(self, query: NumberQuery) -> list[str]:
         with self.read_engine.connect() as conn:
             return list(conn.execute(query.select_ids()).scalars())
+
+    def advance_numbers(self, number_ids: Iterable[str]) -> BulkOutcome:
+        """Move each number to the next state on its porting path (DOMAIN.md §3), several
+        states at once; a number whose state has no next step is refused with the reason."""
+        t = table_of(EntityKind.NUMBER)
+        ids = list(number_ids)
+        now: dict[PortState, list[str]] = {}
+        labels: dict[str, str] = {}
+        with self.read_engine.connect() as conn:
+            for start in range(0, len(ids), CHUNK):
+                for nid, state, e164 in conn.execute(
+                    select(t.c.id, t.c.porting_state, t.c.e164)
+                    .where(t.c.id.in_(ids[start : start + CHUNK]))
+                ):
+                    now.setdefault(PortState(state), []).append(str(nid))
+                    labels[str(nid)] = str(e164)
+        outcome = BulkOutcome()
+        for state, group in now.items():
+            target = NEXT_PORT_STATE.get(state)
+            if target is None:
+                outcome.refused.extend(
+                    Refusal(nid, labels[nid], "no_next_state",
+                            f"{state.value.replace('_', ' ')} has no next step; "
+                            "choose a state with t")
+                    for nid in group
+                )
+                continue
+            part = self.transition_numbers(group, target)
+            outcome.applied.extend(part.applied)
+            outcome.refused.extend(part.refused)
+        return outcome
 
     def number_state_counts(self, **where: str) -> dict[PortState, int]:
         t = table_of(EntityKind.NUMBER)

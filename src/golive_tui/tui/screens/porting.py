@@ -6,6 +6,7 @@ as fast with 100,000 numbers as with 100.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -499,6 +500,14 @@ class PortingScreen(GoLiveScreen):
         return (national(row.e164) if row else "this number"), ([current] if current else [])
 
     def action_advance(self) -> None:
+        label, ids = self._targets()
+        if ids is None or ids != [self._current_id()]:
+            # a selection, or the whole filter: each number to its own next step
+            self._apply_change(
+                lambda store, targets: store.advance_numbers(targets), ids, label,
+                "its next state",
+            )
+            return
         current = self._current_id()
         row = next((r for r in (self.page.rows if self.page else []) if r.id == current), None)
         if row is None:
@@ -552,11 +561,24 @@ class PortingScreen(GoLiveScreen):
     def _apply(
         self, ids: list[str] | None, label: str, state: PortState, extra: dict[str, Any]
     ) -> None:
+        self._apply_change(
+            lambda store, targets: store.transition_numbers(targets, state, **extra),
+            ids, label, state.value.replace("_", " "),
+        )
+
+    def _apply_change(
+        self,
+        move: Callable[[LocalStore, list[str]], BulkOutcome],
+        ids: list[str] | None,
+        label: str,
+        to: str,
+    ) -> None:
+        """Move ``ids`` (None: every number of the filter) in a thread, then say what it did."""
         query = self.query_state
 
         def change(store: LocalStore) -> BulkOutcome:
             targets = ids if ids is not None else store.number_ids(query)  # type: ignore[arg-type]
-            return store.transition_numbers(targets, state, **extra)
+            return move(store, targets)
 
         def done(outcome: BulkOutcome) -> None:
             self.selected.clear()
@@ -565,10 +587,10 @@ class PortingScreen(GoLiveScreen):
                 self.notify(outcome.refused[0].reason, title="Refused", severity="error",
                             timeout=8)
             elif outcome.refused:
-                self.notify(outcome.summary(), title=f"Moved to {state.value}",
+                self.notify(outcome.summary(), title=f"Moved to {to}",
                             severity="warning", timeout=10)
             else:
-                self.notify(f"{label} → {state.value.replace('_', ' ')}", timeout=3)
+                self.notify(f"{label} → {to}", timeout=3)
 
         self.golive.run_change(change, kinds=frozenset({"number"}), done=done)
 
