@@ -117,17 +117,23 @@ async def test_draft_number_is_refused_straight_to_ported_with_the_reason(
         assert app.store.outbox_count() == 0
 
 
+async def open_denver_mix(pilot) -> PortingScreen:  # type: ignore[no-untyped-def]
+    """The tracker filtered to Denver's 555-01xx numbers: ported, verified and draft ones."""
+    screen = await open_porting(pilot)
+    await search(pilot, "555-01")
+    screen.query_one("#filter-site", Select).value = next(
+        sid for sid, code in screen.page.sites.items() if code == "DEN"  # type: ignore[union-attr]
+    )
+    await wait_ready(pilot)
+    return screen
+
+
 async def test_bulk_move_of_a_selection_reports_each_refusal(
     make_app: Callable[..., GoLiveApp],
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_porting(pilot)
-        await search(pilot, "555-01")
-        screen.query_one("#filter-site", Select).value = next(
-            sid for sid, code in screen.page.sites.items() if code == "DEN"  # type: ignore[union-attr]
-        )
-        await wait_ready(pilot)
+        screen = await open_denver_mix(pilot)
         await pilot.press("a")  # the whole filter: DEN ported, verified and draft numbers
         assert screen.filter_selected
         await pilot.press("t")
@@ -177,12 +183,7 @@ async def test_next_state_on_a_selection_moves_each_number_one_step(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_porting(pilot)
-        await search(pilot, "555-01")
-        screen.query_one("#filter-site", Select).value = next(
-            sid for sid, code in screen.page.sites.items() if code == "DEN"  # type: ignore[union-attr]
-        )
-        await wait_ready(pilot)
+        screen = await open_denver_mix(pilot)
         assert app.store is not None
         site = screen.query_state.site_id  # type: ignore[union-attr]
         before = app.store.number_state_counts(site_id=site)
