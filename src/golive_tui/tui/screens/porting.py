@@ -505,7 +505,7 @@ class PortingScreen(GoLiveScreen):
             # a selection, or the whole filter: each number to its own next step
             self._apply_change(
                 lambda store, targets: store.advance_numbers(targets), ids, label,
-                "its next state",
+                "their next states",
             )
             return
         current = self._current_id()
