@@ -9,7 +9,8 @@ same keys in the same colours, and on a change only paints its line again.
 It also fits the keys to the width. Textual's Footer lets the last keys slide under the
 command palette's key at 80 columns (the help key was the one lost); here the keys first
 close up, then the palette's key goes (ctrl+p still opens it), then the app's own keys
-(help's excepted), and only then are keys left out from the end. A key is clicked as it is pressed; hovering shows its tooltip.
+(help's excepted), and only then are keys left out from the end. A key is clicked as it is
+pressed; hovering shows its tooltip.
 """
 
 from __future__ import annotations
@@ -168,12 +169,18 @@ class KeyBar(Widget, can_focus=False):
         palette's key; else without the app's own keys (the same on every screen, and
         listed by help) from the right, except help's; else as many keys as fit."""
         keys, palette = self._current()
-        for compact, with_palette in ((False, True), (True, True), (True, False)):
-            parts = [(key, self._key_text(key, compact=compact)) for key in keys]
-            right = (palette, self._palette_text(palette)) if palette and with_palette else None
-            used = sum(text.cell_len for _, text in parts) + (right[1].cell_len if right else 0)
-            if used <= width:
-                return parts, right
+        right = (palette, self._palette_text(palette)) if palette else None
+        extra = right[1].cell_len if right else 0
+        parts = [(key, self._key_text(key, compact=False)) for key in keys]
+        used = sum(text.cell_len for _, text in parts)
+        if used + extra <= width:
+            return parts, right
+        parts = [(key, self._key_text(key, compact=True)) for key in keys]
+        used = sum(text.cell_len for _, text in parts)
+        if used + extra <= width:
+            return parts, right
+        if used <= width:
+            return parts, None
         for index in reversed(range(len(parts))):
             key, text = parts[index]
             if key.app_wide and key.action not in self.KEEP_ACTIONS:
