@@ -10,6 +10,7 @@ from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.widgets.footer import KeyBar
 
 from .conftest import settle, wait_ready
+from .test_issues import open_queue
 
 
 def _bar(app: GoLiveApp) -> KeyBar:
@@ -85,9 +86,7 @@ async def test_the_bar_follows_a_key_turning_on_and_off(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_ready(pilot)
-        await pilot.press("5")
-        await wait_ready(pilot)
+        await open_queue(pilot)
         take = next(key for key in _bar(app).keys if key.description == "Take")
         assert take.enabled
         # a filter that leaves no issue to act on (none is the demo user's) turns the
@@ -121,9 +120,7 @@ async def test_hovering_a_key_shows_its_tooltip_and_lights_it(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_ready(pilot)
-        await pilot.press("5")
-        await wait_ready(pilot)
+        await open_queue(pilot)
         bar = _bar(app)
         line = bar.render().plain
         column = line.index(" ⏎ Open")

@@ -32,6 +32,28 @@ async def open_porting(pilot) -> PortingScreen:  # type: ignore[no-untyped-def]
     return screen
 
 
+async def open_rejected(pilot) -> PortingScreen:  # type: ignore[no-untyped-def]
+    """The tracker filtered to rejected numbers (200 in the demo)."""
+    screen = await open_porting(pilot)
+    await pilot.press("r")
+    await wait_ready(pilot)
+    return screen
+
+
+async def move_to(pilot, label: str) -> str:  # type: ignore[no-untyped-def]
+    """Press t and pick the first state whose label starts with ``label`` (the legal ones
+    come first); returns the whole label picked, once the move is done."""
+    await pilot.press("t")
+    await pilot.pause()
+    options = pilot.app.screen.query_one("OptionList")
+    labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    index = next(i for i, text in enumerate(labels) if text.startswith(label))
+    options.highlighted = index
+    await pilot.press("enter")
+    await wait_ready(pilot)
+    return labels[index]
+
+
 def table_numbers(screen: PortingScreen) -> list[str]:
     table = screen.query_one("#numbers", DataTable)
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
@@ -50,9 +72,7 @@ async def test_filter_to_rejected_shows_only_rejected_numbers(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_porting(pilot)
-        await pilot.press("r")
-        await wait_ready(pilot)
+        screen = await open_rejected(pilot)
         assert screen.page is not None
         assert screen.page.total == 200
         states = {row.porting_state for row in screen.page.rows}
@@ -76,15 +96,8 @@ async def test_foc_confirmed_number_moves_to_ported_and_is_queued(
         screen = await open_porting(pilot)
         await search(pilot, "2125550101")
         assert table_numbers(screen) == ["(212) 555-0101"]
-        await pilot.press("t")
-        await pilot.pause()
         # the first choice offered is the first legal target; pick "ported" by its label
-        modal = app.screen
-        options = modal.query_one("OptionList")
-        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        options.highlighted = labels.index("ported")
-        await pilot.press("enter")
-        await wait_ready(pilot)
+        assert await move_to(pilot, "ported") == "ported"
         assert app.store is not None
         number = app.store.number_by_e164("+12125550101")
         assert number is not None
@@ -101,15 +114,7 @@ async def test_draft_number_is_refused_straight_to_ported_with_the_reason(
         screen = await open_porting(pilot)
         await search(pilot, "9705550100")
         assert table_numbers(screen) == ["(970) 555-0100"]
-        await pilot.press("t")
-        await pilot.pause()
-        options = app.screen.query_one("OptionList")
-        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        target = next(i for i, label in enumerate(labels) if label.startswith("ported"))
-        assert "not from draft" in labels[target]
-        options.highlighted = target
-        await pilot.press("enter")
-        await wait_ready(pilot)
+        assert "not from draft" in await move_to(pilot, "ported")
         assert any("submitted and FOC-confirmed" in text for text in notices(app))
         assert app.store is not None
         number = app.store.number_by_e164("+19705550100")
@@ -136,13 +141,7 @@ async def test_bulk_move_of_a_selection_reports_each_refusal(
         screen = await open_denver_mix(pilot)
         await pilot.press("a")  # the whole filter: DEN ported, verified and draft numbers
         assert screen.filter_selected
-        await pilot.press("t")
-        await pilot.pause()
-        options = app.screen.query_one("OptionList")
-        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        options.highlighted = labels.index("verified")
-        await pilot.press("enter")
-        await wait_ready(pilot)
+        assert await move_to(pilot, "verified") == "verified"
         assert app.store is not None
         counts = app.store.number_state_counts(site_id=screen.query_state.site_id)  # type: ignore[union-attr]
         # ported numbers became verified; the draft ones were refused and stayed draft
@@ -157,21 +156,13 @@ async def test_moving_the_whole_filter_out_of_it_empties_it(
     # the tracker keeps each filter's count until numbers change: a move must renew it
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_porting(pilot)
-        await pilot.press("r")
-        await wait_ready(pilot)
+        screen = await open_rejected(pilot)
         assert screen.page is not None and screen.page.total == 200
         await pilot.press("n")  # the one under the cursor goes back to submitted
         await wait_ready(pilot)
         assert screen.page.total == 199
         await pilot.press("a")
-        await pilot.press("t")
-        await pilot.pause()
-        options = app.screen.query_one("OptionList")
-        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        options.highlighted = labels.index("submitted")
-        await pilot.press("enter")
-        await wait_ready(pilot)
+        assert await move_to(pilot, "submitted") == "submitted"
         assert screen.page.total == 0
         assert screen.page.rows == []
         assert app.store is not None
@@ -248,44 +239,27 @@ async def test_import_of_a_messy_file_adds_only_the_accepted_valid_rows(
         assert app.store.number_by_e164("+19705550140").porting_state is PortState.DRAFT  # type: ignore[union-attr]
 
 
-async def test_export_writes_the_filtered_view(
-    make_app: Callable[..., GoLiveApp], tmp_path: Path
-) -> None:
-    target = tmp_path / "rejected.csv"
-    app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_porting(pilot)
-        await pilot.press("r")
-        await wait_ready(pilot)
-        await pilot.press("e")
-        await pilot.pause()
-        field = app.screen.query_one("#reason-input")
-        field.value = str(target)  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        await wait_ready(pilot)
-    with target.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    assert len(rows) == 200
-    assert {row["state"] for row in rows} == {"rejected"}
-    assert rows[0]["number"].startswith("+1")
-
-
-async def test_a_path_typed_into_the_export_prompt_replaces_the_default(
+async def test_export_writes_the_filtered_view_to_the_path_typed_over_the_default(
     make_app: Callable[..., GoLiveApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await open_porting(pilot)
-        await pilot.press("r")
-        await wait_ready(pilot)
+        await open_rejected(pilot)
         await pilot.press("e")
         await pilot.pause()
         field = app.screen.query_one("#reason-input")
         assert str(field.value).endswith(".csv")  # type: ignore[attr-defined]
+        # typed over the default (a picked text is kept only where reasons are offered)
         await pilot.press(*"rejected.csv", "enter")
         await wait_ready(pilot)
-    assert (tmp_path / "rejected.csv").exists()
+    target = tmp_path / "rejected.csv"
+    assert target.exists()
+    with target.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 200
+    assert {row["state"] for row in rows} == {"rejected"}
+    assert rows[0]["number"].startswith("+1")
 
 
 async def test_a_carrier_filter_counts_again_when_an_order_changes_carrier(
@@ -349,9 +323,7 @@ async def test_an_older_load_that_finishes_last_does_not_cover_the_newer(
     # a load is not stopped when a newer one starts: its answer must not be shown over
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_porting(pilot)
-        await pilot.press("r")
-        await wait_ready(pilot)
+        screen = await open_rejected(pilot)
         assert screen.page is not None and screen.page.total == 200
         moved = screen.page.rows[0].id
 
