@@ -1013,7 +1013,7 @@ class LocalStore:
         states at once; a number whose state has no next step is refused with the reason."""
         t = table_of(EntityKind.NUMBER)
         ids = list(number_ids)
-        now: dict[PortState, list[str]] = {}
+        by_state: dict[PortState, list[str]] = {}
         labels: dict[str, str] = {}
         with self.read_engine.connect() as conn:
             for start in range(0, len(ids), CHUNK):
@@ -1021,10 +1021,10 @@ class LocalStore:
                     select(t.c.id, t.c.porting_state, t.c.e164)
                     .where(t.c.id.in_(ids[start : start + CHUNK]))
                 ):
-                    now.setdefault(PortState(state), []).append(str(nid))
+                    by_state.setdefault(PortState(state), []).append(str(nid))
                     labels[str(nid)] = str(e164)
         outcome = BulkOutcome()
-        for state, group in now.items():
+        for state, group in by_state.items():
             target = NEXT_PORT_STATE.get(state)
             if target is None:
                 outcome.refused.extend(
