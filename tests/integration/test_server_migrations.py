@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from golive_tui.server.cli import main as server_cli
 from golive_tui.server.db import Database
@@ -43,21 +45,27 @@ def test_golive_server_migrate_creates_the_sqlite_schema_once(
         db.dispose()
 
 
-@pytest.mark.postgres
-def test_migrations_create_the_postgresql_schema_from_empty(pg_url: str) -> None:
+@pytest.fixture
+def empty_pg(pg_url: str) -> Iterator[Database]:
+    """An empty PostgreSQL database of its own, dropped afterwards."""
     name = f"golive_migrate_{uuid.uuid4().hex[:10]}"
     conninfo = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     db = Database(make_url(pg_url).set(database=name).render_as_string(hide_password=False))
     try:
-        assert upgrade(db) == (None, head_revision())
-        assert upgrade(db) == (head_revision(), head_revision())
-        _assert_schema_matches_the_tables(db)
+        yield db
     finally:
         db.dispose()
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+def test_migrations_create_the_postgresql_schema_from_empty(empty_pg: Database) -> None:
+    assert upgrade(empty_pg) == (None, head_revision())
+    assert upgrade(empty_pg) == (head_revision(), head_revision())
+    _assert_schema_matches_the_tables(empty_pg)
 
 
 def test_database_urls_are_normalised_or_refused_clearly() -> None:
@@ -68,3 +76,41 @@ def test_database_urls_are_normalised_or_refused_clearly() -> None:
     for bad in ("mysql://u@h/db", "sqlite://", "not a url"):
         with pytest.raises(DatabaseUrlError):
             normalise_url(bad)
+
+
+def _log_an_op(conn: Connection, op_id: str, project_id: str, client_seq: int) -> None:
+    conn.execute(
+        text("INSERT INTO op_log (op_id, project_id, client_id, client_seq, payload_hash, "
+             "result, at) VALUES (:op_id, :project_id, 'laptop', :seq, 'h', '{}', :at)"),
+        {"op_id": op_id, "project_id": project_id, "seq": client_seq,
+         "at": "2026-12-01 10:00:00+00:00"},
+    )
+
+
+def _upgrade_keeps_answered_ops(db: Database) -> None:
+    """A database at 0001 with answered ops keeps them through the per-project keys of 0002."""
+    assert upgrade(db, "0001") == (None, "0001")
+    with db.write_engine.begin() as conn:
+        _log_an_op(conn, "op-1", "project-a", 1)
+        _log_an_op(conn, "op-2", "project-b", 2)
+    assert upgrade(db) == ("0001", head_revision())
+    _assert_schema_matches_the_tables(db)
+    with db.write_engine.begin() as conn:
+        kept = conn.execute(text("SELECT op_id, project_id FROM op_log ORDER BY op_id")).all()
+        assert [tuple(row) for row in kept] == [("op-1", "project-a"), ("op-2", "project-b")]
+        _log_an_op(conn, "op-1", "project-b", 1)  # the same keys in another project: allowed
+    with pytest.raises(IntegrityError), db.write_engine.begin() as conn:
+        _log_an_op(conn, "op-3", "project-b", 1)  # the same client seq in one project: not
+
+
+def test_upgrading_a_sqlite_database_keeps_its_answered_ops(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'server.db'}")
+    try:
+        _upgrade_keeps_answered_ops(db)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_upgrading_a_postgresql_database_keeps_its_answered_ops(empty_pg: Database) -> None:
+    _upgrade_keeps_answered_ops(empty_pg)

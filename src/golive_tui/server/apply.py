@@ -7,7 +7,8 @@ write transaction (a group commit; docs/decisions.md says why). Inside it, for e
 1. lock the project's counter row (``SELECT … FOR UPDATE`` on PostgreSQL, every project of
    the group in one sorted order; SQLite's ``BEGIN IMMEDIATE`` already holds the write
    lock), so writers of one project take turns and commit order equals ``seq`` order;
-2. look the op up in ``op_log`` by ``op_id`` and by ``(client_id, client_seq)``: a replay
+2. look the op up in the project's ``op_log`` by ``op_id`` and by ``(client_id, client_seq)``
+   (idempotency keys are per project: another project's ops never answer these): a replay
    gets the first answer back as ``duplicate``; the same ``op_id`` with another payload is
    refused (``op_id_reused``);
 3. check the caller's role, then apply the op with :func:`golive_tui.domain.ops.apply_op`
@@ -84,13 +85,14 @@ class _Statements:
 
     def __init__(self) -> None:
         self.answered = select(op_log.c.op_id, op_log.c.payload_hash, op_log.c.result).where(
+            op_log.c.project_id == bindparam("b_project_id"),
             or_(
                 op_log.c.op_id == bindparam("b_op_id"),
                 and_(
                     op_log.c.client_id == bindparam("b_client_id"),
                     op_log.c.client_seq == bindparam("b_client_seq"),
                 ),
-            )
+            ),
         )
 
 
@@ -179,7 +181,7 @@ def apply_push(
     results: list[OpResult] = []
     last_seq: int | None = None
     with db.read() as conn:
-        logged = _logged_in(rows.cursor(conn), rows.marker(conn), ops)
+        logged = _logged_in(rows.cursor(conn), rows.marker(conn), project_id, ops)
     with db.connect_for_writes() as conn:
         for op in ops:
             seen = op.op_id in logged or f"{op.client_id}#{op.client_seq}" in logged
@@ -291,7 +293,7 @@ def _push_locked(
     db: Database, conn: Connection, cur: Any, job: PushJob, actor: Actor, seqs: dict[str, int]
 ) -> PushOutcome:
     """One push inside the group's transaction; ``seqs`` holds the locked counters."""
-    logged = _logged_in(cur, rows.marker(conn), job.ops)
+    logged = _logged_in(cur, rows.marker(conn), job.project_id, job.ops)
     results: list[OpResult] = []
     last_seq: int | None = None
     for op in job.ops:
@@ -309,8 +311,9 @@ def _push_locked(
     return PushOutcome(results=results, server_seq=seqs[job.project_id], last_seq=last_seq)
 
 
-def _logged_in(cur: Any, marker: str, ops: Sequence[Op]) -> set[str]:
-    """op_log rows that may answer these ops, by op_id and by "client_id#client_seq".
+def _logged_in(cur: Any, marker: str, project_id: str, ops: Sequence[Op]) -> set[str]:
+    """``project_id``'s op_log rows that may answer these ops, by op_id and by
+    "client_id#client_seq".
 
     Read once per push, with the driver. :func:`apply_push` reads before the ops'
     transactions: an op_log row never changes once written, and an op logged by someone
@@ -325,14 +328,15 @@ def _logged_in(cur: Any, marker: str, ops: Sequence[Op]) -> set[str]:
         for op in part:
             by_client.setdefault(op.client_id, []).append(op.client_seq)
         clauses = [f"op_id IN ({', '.join(marker for _ in part)})"]
-        params: list[Any] = [op.op_id for op in part]
+        params: list[Any] = [project_id, *(op.op_id for op in part)]
         for client, seqs in by_client.items():
             clauses.append(
                 f"(client_id = {marker} AND client_seq IN ({', '.join(marker for _ in seqs)}))"
             )
             params += [client, *seqs]
         cur.execute(
-            f"SELECT op_id, client_id, client_seq FROM op_log WHERE {' OR '.join(clauses)}",
+            f"SELECT op_id, client_id, client_seq FROM op_log WHERE project_id = {marker} "
+            f"AND ({' OR '.join(clauses)})",
             params,
         )
         for op_id, client, seq in cur.fetchall():
@@ -402,13 +406,13 @@ def _log_refusal(
     """Record a refusal in its own transaction, so that a replay gets the same answer."""
     try:
         with db.transaction(conn):
-            earlier = _answered_before(conn, op, digest)
+            earlier = _answered_before(conn, project_id, op, digest)
             if earlier is not None:
                 return earlier
             _log(conn, project_id, op, digest, result, utcnow())
     except (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError):
         with db.transaction(conn):
-            earlier = _answered_before(conn, op, digest)
+            earlier = _answered_before(conn, project_id, op, digest)
         if earlier is None:
             raise
         return earlier
@@ -459,7 +463,7 @@ def _apply_locked(
             raise UnknownProject(project_id)
 
     if look:
-        earlier = _answered_before(conn, op, digest)
+        earlier = _answered_before(conn, project_id, op, digest)
         if earlier is not None:
             return earlier
 
@@ -495,10 +499,10 @@ def _apply_locked(
     return result
 
 
-def _answered_before(conn: Connection, op: Op, digest: str) -> OpResult | None:
+def _answered_before(conn: Connection, project_id: str, op: Op, digest: str) -> OpResult | None:
     logged = conn.execute(
         SQL.answered,
-        {"b_op_id": op.op_id, "b_client_id": op.client_id, "b_client_seq": op.client_seq},
+        {"b_project_id": project_id, "b_op_id": op.op_id, "b_client_id": op.client_id, "b_client_seq": op.client_seq},
     ).all()
     for row in logged:
         if row.op_id == op.op_id and row.payload_hash == digest:

@@ -144,15 +144,22 @@ class ChangeTable(ServerModel, table=True):
 
 
 class OpLogTable(ServerModel, table=True):
-    """Every op the server answered, with the answer: a replay gets the first answer."""
+    """Every op the server answered, with the answer: a replay gets the first answer.
+
+    Its keys are per project: what one project's clients send never answers, or refuses,
+    an op of another project.
+    """
 
     __tablename__ = "op_log"
     __table_args__ = (
-        UniqueConstraint("client_id", "client_seq", name="uq_op_log_client_id_client_seq"),
+        UniqueConstraint(
+            "project_id", "client_id", "client_seq",
+            name="uq_op_log_project_id_client_id_client_seq",
+        ),
     )
 
+    project_id: str = Field(primary_key=True, max_length=36)
     op_id: str = Field(primary_key=True, max_length=36)
-    project_id: str = Field(index=True, max_length=36)
     client_id: str = Field(max_length=64)
     client_seq: int = Field(sa_type=BigInteger)
     #: sha256 of the op, the project and the user: the same op_id with another payload is refused
