@@ -112,3 +112,25 @@ def test_tokens_are_stored_only_as_sha256_hashes(sqlite_server) -> None:
         (stored,) = [r for r in rows if r[0] == token_id]
         assert stored[1] == user
         assert stored[2] == hashlib.sha256(token.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(("method", "tail"), ENDPOINTS)
+@pytest.mark.parametrize(
+    "backend", ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
+)
+def test_a_nul_in_the_project_id_is_401_without_a_token_and_404_with_one(
+    request: pytest.FixtureRequest, backend: str, method: str, tail: str
+) -> None:
+    # PostgreSQL refuses a NUL in text, and answered this with a 500 to anyone
+    server = request.getfixturevalue(backend)
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for path in (f"/v1/projects/%00/{tail}", f"/v1/projects/a%00b/{tail}"):
+            for token in ("abc.def", "nonsense"):
+                client.headers["Authorization"] = f"Bearer {token}"
+                response = _call(client, method, path)
+                assert response.status_code == 401, (path, token, response.text)
+                assert response.json()["error"]["code"] == "unauthorized"
+            client.headers["Authorization"] = f"Bearer {server.tokens['ipm']}"
+            response = _call(client, method, path)
+            assert response.status_code == 404, (path, response.text)
+            assert response.json()["error"]["code"] == "not_found"
