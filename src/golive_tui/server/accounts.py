@@ -16,6 +16,8 @@ from golive_tui.server.tables import api_token, user_account
 
 USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
 _TOKEN_ID_BYTES = 6
+#: no id with it names anything: PostgreSQL text cannot hold it
+_NUL = "\x00"
 
 
 class AccountError(ValueError):
@@ -112,7 +114,7 @@ def authenticate(conn: Connection, token: str) -> str | None:
     """The user a bearer token belongs to, or None for an unknown or revoked token."""
     token_id, dot, _secret = token.partition(".")
     presented = hash_token(token)
-    if not dot or not token_id:
+    if not dot or not token_id or _NUL in token_id:
         return None
     row = conn.execute(
         select(api_token.c.user, api_token.c.token_hash).where(
@@ -130,10 +132,15 @@ def token_access(conn: Connection, token: str, project_id: str) -> tuple[str, st
     """(user, their role in ``project_id`` or None) for a live token; None for any other.
 
     The one read every request makes, so it is one statement sent straight to the driver.
+    A project id with a NUL in it names no project and never reaches the database, which
+    on PostgreSQL cannot even compare such text.
     """
     token_id, dot, _secret = token.partition(".")
-    if not dot or not token_id:
+    if not dot or not token_id or _NUL in token_id:
         return None
+    if _NUL in project_id:
+        user = authenticate(conn, token)
+        return None if user is None else (user, None)
     marker = rows.marker(conn)
     cur = rows.cursor(conn)
     try:

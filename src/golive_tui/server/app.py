@@ -601,6 +601,10 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
         if errors:
             raise RequestValidationError(errors)
         token = _token_of(credentials)
+        if "\x00" in pid:
+            # names no project: answered (401 or 404) here, never in a write transaction
+            with database.read() as conn:
+                access_on(conn, token, pid)
 
         def authorize(conn: Connection) -> Actor:
             access = access_on(conn, token, pid)
