@@ -28,7 +28,8 @@ class GoLiveCommands(Provider):
         for theme in ("golive-dark", "golive-light", "golive-high-contrast"):
             commands.append((f"Theme: {theme}", "Switch the colour theme",
                              partial(setattr, app, "theme", theme)))
-        screen = app.screen
+        # the screen the palette was opened over: while it is open, app.screen is the palette
+        screen = self.screen
         for binding in getattr(screen, "BINDINGS", []):
             if not hasattr(binding, "action") or not binding.description:
                 continue
