@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
@@ -13,7 +14,7 @@ from golive_tui.domain.enums import IssueCategory, Priority, VerificationResult
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_test_case
 
-from .conftest import FROZEN_NOW, Notices, wait_ready, wait_still
+from .conftest import FROZEN_NOW, Notices, until, wait_ready, wait_still
 from .conftest import settle_screen as settle
 
 
@@ -311,3 +312,76 @@ def test_snapshot_verification_160x48(
     snap_compare: Any, make_app: Callable[..., GoLiveApp]
 ) -> None:
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=_on_verification)
+
+
+async def test_alt_p_sent_as_an_esc_prefix_logs_from_the_note_field(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    """tmux and most Linux terminals send Alt+P as Esc p, which Textual reads as the key
+    alt+p carrying the character "p": the field must not type it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        before = len(app.store.verifications())
+        await type_text(pilot, "LAX")
+        await pilot.press("enter")
+        await type_text(pilot, "NET-01")
+        await pilot.press("enter")
+        await type_text(pilot, "registers")
+        assert app.focused is field(screen, "note")
+
+        app.post_message(events.Key("alt+p", "p"))
+        await until(pilot, lambda: len(app.store.verifications()) > before)  # type: ignore[union-attr]
+        entry = newest(app)
+        assert (entry.test_case, entry.target, entry.result, entry.note) == (
+            "NET-01", "LAX", VerificationResult.PASS, "registers")
+
+
+async def test_alt_x_sent_as_an_esc_prefix_logs_a_failure_from_a_field(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    """Esc f is read as ctrl+right (word right), so Alt+X is the failure key that arrives
+    from every terminal."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        before = len(app.store.verifications())
+        await type_text(pilot, "LAX")
+        await pilot.press("enter")
+        await type_text(pilot, "NET-02")
+        await pilot.press("enter")
+        await type_text(pilot, "no dial tone")
+
+        app.post_message(events.Key("alt+x", "x"))
+        await until(pilot, lambda: len(app.store.verifications()) > before)  # type: ignore[union-attr]
+        entry = newest(app)
+        assert (entry.test_case, entry.target, entry.result, entry.note) == (
+            "NET-02", "LAX", VerificationResult.FAIL, "no dial tone")
+        assert "x" not in field(screen, "note").value
+
+
+async def test_o_right_after_a_failure_logged_from_the_log_opens_its_issue(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        passed = next(v for v in app.store.verifications()
+                      if v.test_case == "CLI-01" and v.target == "NYC"
+                      and v.result is VerificationResult.PASS)
+        screen.focus_record(passed.id)
+        await pilot.pause()
+        assert app.focused is screen.query_one("#ver-log")
+
+        await pilot.press("f", "o")  # o at once, as the hint says
+        await until(pilot, lambda: any(
+            i.verification_id == newest(app).id for i in app.store.issues()))  # type: ignore[union-attr]
+        entry = newest(app)
+        assert (entry.test_case, entry.target, entry.result) == (
+            "CLI-01", "NYC", VerificationResult.FAIL)
+        linked = [i for i in app.store.issues() if i.verification_id == entry.id]
+        assert len(linked) == 1
+        assert linked[0].title.startswith("CLI-01 failed at NYC")
