@@ -495,7 +495,7 @@ class LocalStore:
                     "entity": row["entity"], "entity_id": entity_id,
                     "action": row["action"], "fields": row["fields"],
                     "details": {"conflicts": res.get("conflicts") or {}},
-                    "at": now,
+                    "at": now, "made_at": row["client_time"],
                 })
             for kind, params in fast.items():
                 t = table_of(kind)

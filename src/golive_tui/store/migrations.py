@@ -1,34 +1,248 @@
-"""Schema versions of the cache, kept in ``PRAGMA user_version``; each step keeps the data."""
+"""Schema versions of the cache, kept in ``PRAGMA user_version``; each step keeps the data.
+
+A cache on someone's disk may hold changes not yet sent (the outbox), so it is never
+rebuilt: it is brought forward one numbered step at a time, all in one transaction (SQLite's
+DDL is transactional, so a step that fails leaves the cache at the version it had).
+
+Each step is plain SQL, written out here once and never edited after a release: a step that
+read today's table models would give an old cache today's columns at version 1, and the
+``ALTER TABLE`` of a later step would then fail on it. To change a cache table, change its
+model in ``tables.py`` and append a step that brings an existing cache to the same shape;
+``tests/unit/test_cache_migrations.py`` checks that a new cache built by the steps matches
+the models, and that the cache written by golive 0.1.0 opens with its outbox intact.
+
+The runner is this module rather than Alembic (which the server uses): opening a cache is
+on the start-up path of the app, and a cache that is up to date costs one ``PRAGMA`` read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
-from golive_tui.store.tables import (
-    ROWS,
-    CacheModel,
-    OutboxRow,
-    ProblemRow,
-    ShadowRow,
-    SyncStateRow,
+__all__ = ["LATEST", "STEPS", "CacheTooNewError", "migrate", "schema_version"]
+
+#: the columns every record's table begins with (EntityBase and the pending count, in 0.1.0)
+_RECORD = """pending INTEGER NOT NULL,
+        id VARCHAR(36) NOT NULL,
+        project_id VARCHAR(36) NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at DATETIME,
+        updated_by VARCHAR NOT NULL,"""
+
+#: version 1: the records of a project, as golive 0.1.0 created them
+_V1_ENTITIES = (
+    f"""CREATE TABLE project (
+        {_RECORD}
+        name VARCHAR(200) NOT NULL,
+        customer VARCHAR(200) NOT NULL,
+        time_zone VARCHAR NOT NULL,
+        cutover_at DATETIME,
+        phase VARCHAR(40) NOT NULL,
+        description VARCHAR NOT NULL,
+        sla_policy JSON NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_project_project_id ON project (project_id)",
+    f"""CREATE TABLE site (
+        {_RECORD}
+        code VARCHAR(20) NOT NULL,
+        name VARCHAR(200) NOT NULL,
+        address VARCHAR NOT NULL,
+        time_zone VARCHAR NOT NULL,
+        e911_address VARCHAR NOT NULL,
+        e911_status VARCHAR(40) NOT NULL,
+        main_number VARCHAR,
+        floors INTEGER NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_site_project_id ON site (project_id)",
+    f"""CREATE TABLE milestone (
+        {_RECORD}
+        phase VARCHAR(40) NOT NULL,
+        name VARCHAR(200) NOT NULL,
+        due_at DATETIME,
+        done_at DATETIME,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_milestone_project_id ON milestone (project_id)",
+    f"""CREATE TABLE checklist_item (
+        {_RECORD}
+        "key" VARCHAR(40) NOT NULL,
+        title VARCHAR(300) NOT NULL,
+        phase VARCHAR(40) NOT NULL,
+        stream VARCHAR(40) NOT NULL,
+        owner_role VARCHAR(40) NOT NULL,
+        assignee VARCHAR NOT NULL,
+        due_at DATETIME,
+        predecessors JSON NOT NULL,
+        gate BOOLEAN NOT NULL,
+        status VARCHAR(40) NOT NULL,
+        skip_comment VARCHAR NOT NULL,
+        done_at DATETIME,
+        done_by VARCHAR NOT NULL,
+        sort_order INTEGER NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_checklist_item_project_id ON checklist_item (project_id)",
+    f"""CREATE TABLE port_order (
+        {_RECORD}
+        pon VARCHAR(60) NOT NULL,
+        carrier VARCHAR(120) NOT NULL,
+        btn VARCHAR NOT NULL,
+        loa_id VARCHAR NOT NULL,
+        loa_signed_at DATETIME,
+        toll_free BOOLEAN NOT NULL,
+        requested_foc DATETIME,
+        confirmed_foc DATETIME,
+        status VARCHAR(40) NOT NULL,
+        rejection_code VARCHAR,
+        zoom_order_id VARCHAR NOT NULL,
+        notes VARCHAR NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_port_order_project_id ON port_order (project_id)",
+    f"""CREATE TABLE number (
+        {_RECORD}
+        e164 VARCHAR(20) NOT NULL,
+        site_id VARCHAR(36),
+        order_id VARCHAR(36),
+        number_type VARCHAR(40) NOT NULL,
+        assigned_to VARCHAR NOT NULL,
+        porting_state VARCHAR(40) NOT NULL,
+        rejection_code VARCHAR,
+        temp_number VARCHAR,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_number_project_site_e164 ON number (project_id, site_id, e164)",
+    "CREATE INDEX ix_number_project_state_e164 ON number (project_id, porting_state, e164)",
+    "CREATE INDEX ix_number_project_id ON number (project_id)",
+    "CREATE INDEX ix_number_project_e164 ON number (project_id, e164)",
+    "CREATE INDEX ix_number_project_order_e164 ON number (project_id, order_id, e164)",
+    f"""CREATE TABLE verification (
+        {_RECORD}
+        test_case VARCHAR(20) NOT NULL,
+        target VARCHAR(120) NOT NULL,
+        site_id VARCHAR(36),
+        number_id VARCHAR(36),
+        result VARCHAR(40) NOT NULL,
+        tester VARCHAR NOT NULL,
+        tested_at DATETIME,
+        note VARCHAR NOT NULL,
+        mos FLOAT,
+        loss_pct FLOAT,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_verification_project_id ON verification (project_id)",
+    "CREATE INDEX ix_verification_site_id ON verification (site_id)",
+    f"""CREATE TABLE issue (
+        {_RECORD}
+        ref VARCHAR(20) NOT NULL,
+        title VARCHAR(300) NOT NULL,
+        description VARCHAR NOT NULL,
+        priority VARCHAR(40) NOT NULL,
+        state VARCHAR(40) NOT NULL,
+        category VARCHAR(40) NOT NULL,
+        assignee VARCHAR NOT NULL,
+        reporter VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        site_id VARCHAR(36),
+        number_id VARCHAR(36),
+        verification_id VARCHAR(36),
+        opened_at DATETIME,
+        responded_at DATETIME,
+        resolved_at DATETIME,
+        closed_at DATETIME,
+        on_hold_since DATETIME,
+        paused_seconds FLOAT NOT NULL,
+        hold_reason VARCHAR NOT NULL,
+        resolution VARCHAR NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_issue_project_id ON issue (project_id)",
+    f"""CREATE TABLE issue_note (
+        {_RECORD}
+        issue_id VARCHAR(36) NOT NULL,
+        author VARCHAR NOT NULL,
+        body VARCHAR(10000) NOT NULL,
+        at DATETIME,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_issue_note_project_id ON issue_note (project_id)",
+    "CREATE INDEX ix_issue_note_issue_id ON issue_note (issue_id)",
+    f"""CREATE TABLE decision (
+        {_RECORD}
+        decision VARCHAR(40) NOT NULL,
+        reason VARCHAR NOT NULL,
+        "by" VARCHAR NOT NULL,
+        at DATETIME,
+        unmet JSON NOT NULL,
+        override BOOLEAN NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_decision_project_id ON decision (project_id)",
+    f"""CREATE TABLE member (
+        {_RECORD}
+        user VARCHAR(80) NOT NULL,
+        display_name VARCHAR NOT NULL,
+        role VARCHAR(40) NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_member_project_id ON member (project_id)",
 )
 
+#: version 2: the outbox, the problems, the sync state and the shadows (0.1.0)
+_V2_SYNC = (
+    """CREATE TABLE outbox (
+        client_seq INTEGER NOT NULL,
+        op_id VARCHAR(36) NOT NULL,
+        project_id VARCHAR(36) NOT NULL,
+        entity VARCHAR NOT NULL,
+        entity_id VARCHAR(36) NOT NULL,
+        action VARCHAR NOT NULL,
+        fields JSON NOT NULL,
+        base_version INTEGER,
+        client_time DATETIME NOT NULL,
+        attempts INTEGER NOT NULL,
+        PRIMARY KEY (client_seq),
+        UNIQUE (op_id)
+    )""",
+    "CREATE INDEX ix_outbox_entity_id ON outbox (entity_id)",
+    "CREATE INDEX ix_outbox_project_id ON outbox (project_id)",
+    """CREATE TABLE problem (
+        op_id VARCHAR(36) NOT NULL,
+        project_id VARCHAR(36) NOT NULL,
+        outcome VARCHAR NOT NULL,
+        code VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        entity VARCHAR NOT NULL,
+        entity_id VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        fields JSON NOT NULL,
+        details JSON NOT NULL,
+        at DATETIME NOT NULL,
+        PRIMARY KEY (op_id)
+    )""",
+    "CREATE INDEX ix_problem_project_id ON problem (project_id)",
+    """CREATE TABLE sync_state (
+        "key" VARCHAR NOT NULL,
+        value VARCHAR NOT NULL,
+        PRIMARY KEY ("key")
+    )""",
+    """CREATE TABLE shadow (
+        entity_id VARCHAR(36) NOT NULL,
+        entity VARCHAR NOT NULL,
+        data JSON,
+        PRIMARY KEY (entity_id)
+    )""",
+)
 
-def _v1_entities(conn: Connection) -> None:
-    tables = [model.__table__ for model in ROWS.values()]  # type: ignore[attr-defined]
-    CacheModel.metadata.create_all(conn, tables=tables)
-
-
-def _v2_sync(conn: Connection) -> None:
-    models: tuple[type[CacheModel], ...] = (OutboxRow, ProblemRow, SyncStateRow, ShadowRow)
-    tables = [model.__table__ for model in models]  # type: ignore[attr-defined]
-    CacheModel.metadata.create_all(conn, tables=tables)
-
+#: version 3: when a refused change was made (older problems keep none)
+_V3_PROBLEM_MADE_AT = ("ALTER TABLE problem ADD COLUMN made_at DATETIME",)
 
 #: step N brings a cache from version N-1 to N; append, never edit a released step
-STEPS: tuple[Callable[[Connection], None], ...] = (_v1_entities, _v2_sync)
+STEPS: tuple[Sequence[str], ...] = (_V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT)
 LATEST = len(STEPS)
 
 
@@ -37,19 +251,30 @@ class CacheTooNewError(RuntimeError):
 
 
 def schema_version(conn: Connection) -> int:
-    return int(conn.execute(text("PRAGMA user_version")).scalar_one())
+    return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
 
 
-def migrate(engine: Engine, *, target: int = LATEST) -> int:
-    """Bring the cache up to ``target``; returns the version it started at."""
+def migrate(
+    engine: Engine, *, target: int | None = None, steps: Sequence[Sequence[str]] = STEPS
+) -> int:
+    """Bring the cache up to ``target`` (default: the last of ``steps``); returns the version
+    it started at.
+
+    A cache of a newer version than these steps know is refused and left as it is: its
+    tables may hold what this golive would misread or drop.
+    """
+    known = len(steps)
     with engine.begin() as conn:
         start = schema_version(conn)
-        if start > LATEST:
+        if start > known:
+            where = engine.url.database or "The cache"
             raise CacheTooNewError(
-                f"This cache has schema version {start}, newer than this golive knows "
-                f"({LATEST}). Upgrade golive, or use another cache file."
+                f"{where} has cache schema version {start}, newer than this golive knows "
+                f"({known}): a newer golive wrote it. Upgrade golive, or open another "
+                "cache file; this one is left as it is."
             )
-        for version in range(start + 1, target + 1):
-            STEPS[version - 1](conn)
-            conn.execute(text(f"PRAGMA user_version = {version}"))
+        for version in range(start + 1, (known if target is None else target) + 1):
+            for statement in steps[version - 1]:
+                conn.exec_driver_sql(statement)
+            conn.exec_driver_sql(f"PRAGMA user_version = {version}")
     return start

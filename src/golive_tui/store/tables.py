@@ -133,7 +133,10 @@ class ProblemRow(CacheModel, table=True):
     action: str
     fields: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    #: when the server's answer was recorded
     at: datetime = Field(sa_type=UTCDateTime)
+    #: when the change was made (its op's client time); none for problems kept by 0.1.0
+    made_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SyncStateRow(CacheModel, table=True):

@@ -88,6 +88,9 @@ class ProblemsScreen(ModalScreen[None]):
             return
         conflicts = (problem.details or {}).get("conflicts") or {}
         lines = [problem.message or problem.code]
+        if problem.made_at is not None:
+            lines.append(f"Made at {problem.made_at.astimezone():%H:%M:%S}, "
+                         f"answered at {problem.at.astimezone():%H:%M:%S}.")
         for name, theirs in conflicts.items():
             mine = (problem.fields or {}).get(name)
             lines.append(f"{name}: yours {mine!r}, kept {theirs!r}")
