@@ -5,8 +5,9 @@ The fastest paths, all on the keyboard:
 - Type the target (a site code such as ``LAX`` or a number in any format), Enter; the test
   (type-ahead: ``e9`` completes to ``E911-01``; ``933`` works too), Enter; a note if any,
   Enter. The matrix cell of that test and site is now selected: ``p`` or ``f``.
-- From any field, ``alt+p`` / ``alt+f`` records at once (terminals that send Alt as an Esc
-  prefix: most Linux terminals, tmux, iTerm2 with Option as Meta).
+- From any field, ``alt+p`` / ``alt+x`` records at once (``alt+f`` too where the terminal
+  reports Alt as a modifier: sent as an Esc prefix, as tmux and most Linux terminals do,
+  Alt+F is read as "word right").
 - In the matrix, arrows to a cell and ``p`` / ``f``; in the log, ``p`` / ``f`` retests the
   selected entry (the log appends: the newest entry is the current result).
 - ``o`` on a failed entry or cell opens its linked issue, priority and category from the
@@ -159,8 +160,16 @@ class VerificationLogScreen(GoLiveScreen):
     ]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p,alt+p", "record('pass')", "Pass", id="verification.pass"),
-        Binding("f,alt+f", "record('fail')", "Fail", id="verification.fail"),
+        Binding("p", "record('pass')", "Pass", id="verification.pass"),
+        Binding("f", "record('fail')", "Fail", id="verification.fail"),
+        # Before the fields see them: a terminal that sends Alt as an Esc prefix (tmux, most
+        # Linux terminals) gives alt+p with the character "p", which a field would type.
+        # Esc f is read as ctrl+right (word right, as in readline and iTerm), so alt+f
+        # arrives only from terminals that report modifiers; alt+x (✗) arrives from all.
+        Binding("alt+p", "record('pass')", "Pass", id="verification.pass_from_field",
+                priority=True),
+        Binding("alt+x,alt+f", "record('fail')", "Fail", id="verification.fail_from_field",
+                priority=True),
         Binding("o", "open_issue", "Open issue", id="verification.open_issue"),
         Binding("escape", "focus_matrix", "Matrix", id="verification.matrix"),
         Binding("slash", "focus_target", "Target", id="verification.target", key_display="/",
@@ -186,6 +195,8 @@ class VerificationLogScreen(GoLiveScreen):
         self._notice_position: tuple[object, ...] = ()
         self._open_issue_state: bool | None = True
         self._pending_focus: str | None = None
+        #: o was pressed before the failure just logged reached the log
+        self._open_when_focused = False
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -563,6 +574,9 @@ class VerificationLogScreen(GoLiveScreen):
             log.focus()
             if self._notice is not None:
                 self._notice_position = ("log", record_id)  # the notice is about this row
+            if self._open_when_focused:
+                self._open_when_focused = False
+                self.action_open_issue()
             return
         if record_id in self._sites_by_id:
             self._pending_focus = None
@@ -646,7 +660,7 @@ class VerificationLogScreen(GoLiveScreen):
                 ("Target ", "bold"), f"a site ({self._site_codes()}) or a number · ",
                 ("Test ", "bold"), "type-ahead · ", ("Enter", "bold"), " moves on, then ",
                 ("p", "bold"), "/", ("f", "bold"), " · ", ("alt+p", "bold"), "/",
-                ("alt+f", "bold"), " from any field · ", ("Esc", "bold"), " leaves the form",
+                ("alt+x", "bold"), " from any field · ", ("Esc", "bold"), " leaves the form",
                 style="dim",
             )
         text = Text(no_wrap=False)
@@ -813,6 +827,8 @@ class VerificationLogScreen(GoLiveScreen):
         if action == "focus_matrix":
             return isinstance(self.focused, Input)
         if action == "open_issue":
+            if self._pending_focus is not None and self._notice is not None:
+                return True  # the failure just logged, not in the log yet: o waits for it
             if isinstance(self.focused, Input):
                 return False
             data = self._ver_data
@@ -964,8 +980,9 @@ class VerificationLogScreen(GoLiveScreen):
             )
             self.notify(f"{request.case.code} failed at {where}: o opens a linked issue.",
                         title="Failure logged", severity="warning", timeout=4)
-            # o must reach this entry: leave the text fields, select it in the log
-            if from_input:
+            # o must reach this entry: from the text fields, or from another entry of the
+            # log, select it in the log (a matrix cell's o takes its newest failure)
+            if from_input or self.focused is self._log_table:
                 self._pending_focus = record_id
         else:
             text = Text.assemble(
@@ -976,6 +993,7 @@ class VerificationLogScreen(GoLiveScreen):
             if site is not None and request.case.scope == "number":
                 text.append(f" ({site.code})", style="dim")
         self._set_notice(text)
+        self._refresh_keys()
 
     def _show_error(self, message: str) -> None:
         colours = self._colours()
@@ -986,6 +1004,9 @@ class VerificationLogScreen(GoLiveScreen):
     def action_open_issue(self) -> None:
         data = self._ver_data
         if data is None:
+            return
+        if self._pending_focus is not None and self._notice is not None:
+            self._open_when_focused = True  # done once the reload selects the new failure
             return
         entry = self._selected_entry()
         if entry is None:
