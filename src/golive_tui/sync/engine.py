@@ -33,7 +33,7 @@ from golive_tui.sync.client import (
 )
 from golive_tui.sync.protocol import DEFAULT_CHANGES_LIMIT, MAX_OPS_PER_PUSH, PushResponse
 
-__all__ = ["Backoff", "SyncEngine", "SyncNotice", "SyncState", "SyncStatus"]
+__all__ = ["RETRY_AFTER_CAP", "Backoff", "SyncEngine", "SyncNotice", "SyncState", "SyncStatus"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -97,22 +97,33 @@ class SyncNotice:
     reloaded: bool = False
 
 
+#: the longest wait a server's ``Retry-After`` can ask for: past it (a day, from a proxy
+#: that means "not today") the client would sit offline with its outbox long after the
+#: server is back, so it asks again after five minutes instead
+RETRY_AFTER_CAP = 300.0
+
+
 @dataclass(slots=True)
 class Backoff:
-    """Capped exponential backoff with full jitter, honouring ``Retry-After``."""
+    """Capped exponential backoff with full jitter, honouring ``Retry-After`` up to a cap.
+
+    Without ``Retry-After`` a delay is uniform in [0, min(cap, base × 2^attempt)]. With it,
+    the delay is the server's wait (at most ``retry_after_cap``) plus that jitter, so the
+    clients it turned away do not all come back in the same instant.
+    """
 
     base: float = 0.5
     cap: float = 30.0
     attempt: int = 0
     rng: random.Random = field(default_factory=random.Random)
+    retry_after_cap: float = RETRY_AFTER_CAP
 
     def next_delay(self, retry_after: float | None = None) -> float:
         ceiling = min(self.cap, self.base * (2**self.attempt))
         self.attempt = min(self.attempt + 1, 30)
         delay = self.rng.uniform(0.0, ceiling)
         if retry_after is not None:
-            # the server said when; full jitter only spreads clients out after that
-            delay = max(delay, min(retry_after, max(self.cap, retry_after)))
+            delay += min(max(retry_after, 0.0), self.retry_after_cap)
         return delay
 
     def reset(self) -> None:
@@ -159,7 +170,8 @@ class SyncEngine:
         self.on_changes = on_changes
         self.poll_interval = poll_interval
         self.backoff = backoff or Backoff()
-        self.live_backoff = Backoff(base=self.backoff.base, cap=self.backoff.cap)
+        self.live_backoff = Backoff(base=self.backoff.base, cap=self.backoff.cap,
+                                    retry_after_cap=self.backoff.retry_after_cap)
         self.batch_size = min(batch_size, MAX_OPS_PER_PUSH)
         self.page_size = page_size
         self.live = live
