@@ -21,12 +21,13 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.ops import validate_record
 from golive_tui.domain.project_doc import generate_project
 from golive_tui.server import admin
 from golive_tui.server.embedded import EmbeddedServer
-from golive_tui.store.local import LocalStore, to_json
+from golive_tui.store.local import LocalStore
 
 FAULTS = ("drop_request", "drop_response", "duplicate", "replay_later", "error_before", "error_after")
 
@@ -227,7 +228,7 @@ def copy_world(template: LoopbackWorld, root: Path) -> LoopbackWorld:
 def normalised(kind: EntityKind, record: dict[str, Any]) -> dict[str, Any]:
     """A record as JSON values, validated the same way on both sides; no client-only columns."""
     clean = {k: v for k, v in record.items() if k != "pending"}
-    return to_json(validate_record(kind, clean))
+    return encode_record(validate_record(kind, clean))
 
 
 def cache_contents(store: LocalStore) -> dict[EntityKind, dict[str, dict[str, Any]]]:

@@ -16,8 +16,8 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import to_jsonable_python
 
+from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
 from golive_tui.domain.enums import (
     ChecklistStatus,
@@ -412,6 +412,8 @@ def merge_update(
     field another client changed since then, to a value other than this op's, is a
     conflict and keeps the current value (returned so the client can show it). A client's
     own earlier changes never conflict with its later ones: its ops arrive in order.
+    Values are compared as the codec writes them, so ``fields`` should be typed first
+    (:func:`golive_tui.domain.wire.decode_fields`): one instant is then one value.
     """
     apply: Record = {}
     conflicts: Record = {}
@@ -419,30 +421,11 @@ def merge_update(
     for name, value in fields.items():
         changed_at, changed_by = field_versions.get(name, (0, ""))
         mine = changed_by == client_id
-        if changed_at > base and not mine and _json_equal(current.get(name), value) is False:
+        if changed_at > base and not mine and encode_value(current.get(name)) != encode_value(value):
             conflicts[name] = current.get(name)
         else:
             apply[name] = value
     return apply, conflicts
-
-
-def _json_equal(a: Any, b: Any) -> bool:
-    if to_jsonable_python(a) == to_jsonable_python(b):
-        return True
-    # the same instant arrives as "…Z", "…+00:00" or "…-05:00": equal times are equal values
-    at, bt = _instant(a), _instant(b)
-    return at is not None and at == bt
-
-
-def _instant(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value
-    return None
 
 
 def entity_base(kind: EntityKind) -> type[EntityBase]:

@@ -41,10 +41,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import ValidationError
-from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, and_, bindparam, or_, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
+from golive_tui.domain.codec import encode_record, encode_value
 from golive_tui.domain.entities import SYSTEM_FIELDS
 from golive_tui.domain.enums import EntityKind, OpAction, Role
 from golive_tui.domain.errors import DomainError, ValidationFailed
@@ -52,6 +52,7 @@ from golive_tui.domain.ops import Op, Record, apply_op, merge_update
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.domain.types import utcnow
+from golive_tui.domain.wire import decode_fields
 from golive_tui.server import rows
 from golive_tui.server.db import Database
 from golive_tui.server.tables import (
@@ -538,10 +539,6 @@ def _domain_record(kind: EntityKind, row: Mapping[str, Any]) -> Record:
     return {name: row[name] for name in entity_columns(kind)}
 
 
-def _jsonable(value: Any) -> Any:
-    return to_jsonable_python(value)
-
-
 def _apply_rules(
     db: Database,
     conn: Connection,
@@ -585,7 +582,8 @@ def _apply_rules(
     conflicts: Record = {}
     if op.action is OpAction.UPDATE and current is not None:
         known = {name: (int(v[0]), str(v[1])) for name, v in field_versions.items()}
-        to_apply, conflicts = merge_update(current, known, op.base_version, op.fields, op.client_id)
+        fields = decode_fields(kind, op.fields)
+        to_apply, conflicts = merge_update(current, known, op.base_version, fields, op.client_id)
         if conflicts:
             # The whole op must still be valid: a conflict never hides a refusal.
             apply_op(current, op, project_id=project_id, actor=actor.user, now=now, policy=policy)
@@ -595,8 +593,8 @@ def _apply_rules(
                     client_seq=op.client_seq,
                     status=OpStatus.CONFLICT,
                     version=int(current["version"]),
-                    current=_jsonable(current),
-                    conflicts=_jsonable(conflicts),
+                    current=encode_record(current),
+                    conflicts=encode_record(conflicts),
                 )
             effective = op.model_copy(update={"fields": to_apply})
 
@@ -632,7 +630,7 @@ def _apply_rules(
                 codec.update_by_id_sql(names),
                 (*(codec.encode(n, values[n]) for n in names), op.entity_id),
             )
-    data = None if new is None else _jsonable(new)
+    data = None if new is None else encode_record(new)
     feed = rows.codec(conn, change)
     cur.execute(
         feed.insert_sql,
@@ -660,7 +658,7 @@ def _apply_rules(
         seq=seq,
         version=version,
         current=data if conflicts else None,
-        conflicts=_jsonable(conflicts) if conflicts else None,
+        conflicts=encode_record(conflicts) if conflicts else None,
     )
 
 
@@ -673,7 +671,7 @@ def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list
     return [
         name
         for name, value in after.items()
-        if name not in SYSTEM_FIELDS and _jsonable(before.get(name)) != _jsonable(value)
+        if name not in SYSTEM_FIELDS and encode_value(before.get(name)) != encode_value(value)
     ]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import JSON, Boolean, Connection, select
+from sqlalchemy import JSON, Boolean, Connection, Float, select
 
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.types import UTCDateTime
@@ -129,18 +129,35 @@ def _pg_json_column(quote: Callable[[str], str], name: str, column_type: Any) ->
     return col
 
 
+def _float_columns(conn: Connection, kind: EntityKind) -> list[str]:
+    """The kind's float columns whose JSON SQLite would round (to 15 significant digits).
+
+    PostgreSQL writes a float's shortest exact text; SQLite's ``json_object`` does not, so
+    there these columns are selected as they are and written by Python, as the feed writes
+    them (only issues and verification results have any).
+    """
+    if conn.dialect.name != "sqlite":
+        return []
+    t = table_of(kind)
+    return [name for name in entity_columns(kind) if isinstance(t.c[name].type, Float)]
+
+
 def _rows_as_json_sql(conn: Connection, kind: EntityKind) -> str:
     """SQL giving one JSON object (text) per entity of a project: the database builds the
-    JSON, which costs a fraction of building rows and serialising them in Python."""
+    JSON, which costs a fraction of building rows and serialising them in Python. The
+    columns of :func:`_float_columns` follow the object, each in a column of its own."""
     quote = conn.dialect.identifier_preparer.quote
     t = table_of(kind)
     names = entity_columns(kind)
     table = quote(t.name)
     if conn.dialect.name == "sqlite":
+        floats = _float_columns(conn, kind)
         pairs = ", ".join(
-            f"'{name}', {_sqlite_json_column(quote, name, t.c[name].type)}" for name in names
+            f"'{name}', {_sqlite_json_column(quote, name, t.c[name].type)}"
+            for name in names if name not in floats
         )
-        return f"SELECT json_object({pairs}) FROM {table} WHERE project_id = ?"
+        tail = "".join(f", {quote(name)}" for name in floats)
+        return f"SELECT json_object({pairs}){tail} FROM {table} WHERE project_id = ?"
     columns = ", ".join(_pg_json_column(quote, n, t.c[n].type) for n in names)
     return (
         f"SELECT row_to_json(r)::text FROM (SELECT {columns} FROM {table} "
@@ -170,6 +187,20 @@ def _json_rows(
         cursor.close()
 
 
+def _with_floats(floats: Sequence[str]) -> Callable[[Sequence[Any]], str] | None:
+    """How a row of :func:`_rows_as_json_sql` becomes its JSON object's text (None: it is
+    its first column)."""
+    if not floats:
+        return None
+    keys = [b"," + to_json(name) + b":" for name in floats]
+
+    def whole(row: Sequence[Any]) -> str:
+        tail = b"".join(key + to_json(value) for key, value in zip(keys, row[1:], strict=True))
+        return str(row[0])[:-1] + tail.decode() + "}"
+
+    return whole
+
+
 def snapshot_chunks(db: Database, project_id: str) -> Generator[bytes, None, None]:
     """A :class:`~golive_tui.sync.protocol.Snapshot` as JSON, in chunks, from one read view.
 
@@ -187,8 +218,12 @@ def snapshot_chunks(db: Database, project_id: str) -> Generator[bytes, None, Non
         for index, kind in enumerate(EntityKind):
             yield (b"," if index else b"") + to_json(kind.value) + b":["
             first = True
+            text = _with_floats(_float_columns(conn, kind))
             for rows in _json_rows(conn, kind, project_id):
-                body = ",".join(row[0] for row in rows).encode()
+                if text is None:
+                    body = ",".join(row[0] for row in rows).encode()
+                else:
+                    body = ",".join(text(row) for row in rows).encode()
                 yield body if first else b"," + body
                 first = False
             yield b"]"

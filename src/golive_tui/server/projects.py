@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind, OpAction, Role
 from golive_tui.domain.ops import Op, Record, validate_record
 from golive_tui.domain.types import utcnow
@@ -103,7 +104,7 @@ def import_project(
                             "entity_id": record["id"],
                             "version": int(record.get("version") or 1),
                             "deleted": False,
-                            "data": record,
+                            "data": encode_record(record),
                             "op_id": None,
                             "by": by,
                             "at": now,

@@ -9,12 +9,9 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic_core import to_jsonable_python
 from sqlalchemy import (
     Connection,
     Row,
@@ -32,6 +29,7 @@ from sqlalchemy import (
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
+from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
@@ -286,7 +284,7 @@ class LocalStore:
                     entity=change.entity,
                     entity_id=change.entity_id,
                     action=change.action,
-                    fields=_jsonable(change.fields),
+                    fields=encode_record(change.fields),
                     base_version=None if current is None else int(current["version"]),
                     client_time=now,
                 )
@@ -314,7 +312,7 @@ class LocalStore:
                     shadowed.add(change.entity_id)
                     shadows.append({
                         "entity_id": change.entity_id, "entity": change.entity.value,
-                        "data": None if current is None else to_json(current),
+                        "data": None if current is None else _shadow(current),
                     })
                 if new is None:
                     deletes.setdefault(change.entity, []).append(change.entity_id)
@@ -487,7 +485,7 @@ class LocalStore:
                 if status == "conflict" and current is not None and (
                     entity_id not in shadows or _newer(shadows[entity_id], current.get("version"))
                 ):
-                    shadows[entity_id] = to_json(current)
+                    shadows[entity_id] = _shadow(current)
                     changed[entity_id] = kind
                 problems.append({
                     "op_id": row["op_id"], "project_id": row["project_id"], "outcome": status,
@@ -538,7 +536,7 @@ class LocalStore:
                 kind = EntityKind(change["entity"])
                 data = None if change.get("deleted") else change["data"]
                 if change["entity_id"] in shadows:
-                    shadows[change["entity_id"]] = None if data is None else to_json(data)
+                    shadows[change["entity_id"]] = None if data is None else _shadow(data)
                     touched[change["entity_id"]] = kind
                 else:
                     plain.setdefault(kind, []).append(change)
@@ -583,7 +581,7 @@ class LocalStore:
                 if shadows:
                     for record in records:
                         if record["id"] in shadows:
-                            shadows[record["id"]] = to_json(record)
+                            shadows[record["id"]] = _shadow(record)
                 # bulk_insert reads each column from the record (pending defaults to 0) and
                 # ignores anything else: no per-record copy of 100,000 dicts
                 table = table_of(kind)
@@ -658,7 +656,7 @@ class LocalStore:
             conn.execute(delete(sh).where(sh.c.entity_id.in_(ids[start : start + CHUNK])))
         conn.execute(insert(sh), [
             {"entity_id": eid, "entity": kind.value,
-             "data": None if data is None else to_json(data)}
+             "data": None if data is None else _shadow(data)}
             for eid, (kind, data) in shadows.items()
         ])
 
@@ -682,7 +680,7 @@ class LocalStore:
             return None
         if version is not None:
             new["version"] = version
-        return to_json(new)
+        return _shadow(new)
 
     def _rebase_many(
         self,
@@ -1124,6 +1122,11 @@ def _label(record: Mapping[str, Any] | None) -> str:
     return str(record.get("id", "?"))
 
 
+def _shadow(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as the server would send it: the shadow copy keeps no cache-only column."""
+    return encode_record(record, omit="pending")
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     enabled = gc.isenabled()
@@ -1133,42 +1136,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def to_json(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A record as plain JSON values (for the shadow table and the wire).
-
-    Records hold only scalars, times, enums and small JSON lists or dicts; those are
-    converted directly (a bulk move writes 10,000 shadows), anything else by pydantic.
-    """
-    data: dict[str, Any] = {}
-    for key, value in record.items():
-        if key == "pending":
-            continue
-        if value is None or type(value) in (str, int, float, bool):
-            data[key] = value
-        elif isinstance(value, StrEnum):
-            data[key] = value.value
-        elif isinstance(value, datetime):
-            data[key] = value.isoformat()
-        else:
-            data[key] = to_jsonable_python(value)
-    return data
-
-
-def _jsonable(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Op fields as JSON values: the outbox stores them and the server receives them."""
-    out: dict[str, Any] = {}
-    for name, value in fields.items():
-        if isinstance(value, datetime):
-            out[name] = value.isoformat()
-        elif isinstance(value, (list, tuple)):
-            out[name] = [v.value if hasattr(v, "value") else v for v in value]
-        elif hasattr(value, "value") and isinstance(value.value, str):
-            out[name] = value.value
-        else:
-            out[name] = value
-    return out
 
 
 __all__ = ["BulkOutcome", "Change", "LocalStore", "Refusal"]
