@@ -20,7 +20,6 @@ from golive_tui.domain.enums import (
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
 from golive_tui.domain.ops import Op, Record, apply_op, merge_update, validate_record
 from golive_tui.domain.sla import SlaPolicy, SlaTarget
-from golive_tui.domain.wire import decode_fields
 
 K = EntityKind
 A = OpAction
@@ -651,7 +650,7 @@ def test_the_same_instant_written_another_way_is_an_equal_value(sent: str) -> No
     foc = datetime(2026, 11, 26, 16, 30, tzinfo=UTC)
     _apply, conflicts = merge_update(
         {"confirmed_foc": foc}, {"confirmed_foc": (9, "laptop-b")}, 2,
-        decode_fields(K.PORT_ORDER, {"confirmed_foc": sent}), "laptop-a",
+        {"confirmed_foc": sent}, "laptop-a", K.PORT_ORDER,
     )
     assert conflicts == {}
 
@@ -660,7 +659,7 @@ def test_a_different_instant_still_conflicts() -> None:
     foc = datetime(2026, 11, 26, 16, 30, tzinfo=UTC)
     _apply, conflicts = merge_update(
         {"confirmed_foc": foc}, {"confirmed_foc": (9, "laptop-b")}, 2,
-        decode_fields(K.PORT_ORDER, {"confirmed_foc": "2026-11-26T16:30:00-05:00"}), "laptop-a",
+        {"confirmed_foc": "2026-11-26T16:30:00-05:00"}, "laptop-a", K.PORT_ORDER,
     )
     assert conflicts == {"confirmed_foc": foc}
 

@@ -32,6 +32,7 @@ from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFail
 from golive_tui.domain.sla import SlaPolicy, hold_seconds
 from golive_tui.domain.transitions import CHECKLIST, ISSUE, PORTING, StateMachine
 from golive_tui.domain.types import ensure_aware
+from golive_tui.domain.wire import decode_fields
 
 Record = dict[str, Any]
 S = TypeVar("S", PortState, IssueState, ChecklistStatus)
@@ -404,6 +405,7 @@ def merge_update(
     base_version: int | None,
     fields: Mapping[str, Any],
     client_id: str,
+    kind: EntityKind | None = None,
 ) -> tuple[Record, Record]:
     """Field-level merge for an ``update``: (fields to apply, fields in conflict).
 
@@ -412,8 +414,9 @@ def merge_update(
     field another client changed since then, to a value other than this op's, is a
     conflict and keeps the current value (returned so the client can show it). A client's
     own earlier changes never conflict with its later ones: its ops arrive in order.
-    Values are compared as the codec writes them, so ``fields`` should be typed first
-    (:func:`golive_tui.domain.wire.decode_fields`): one instant is then one value.
+    Values are compared as the codec writes them; with ``kind``, a contested value is
+    first typed by its field (:func:`golive_tui.domain.wire.decode_fields`), so one instant
+    written in another zone is still the same value.
     """
     apply: Record = {}
     conflicts: Record = {}
@@ -421,10 +424,12 @@ def merge_update(
     for name, value in fields.items():
         changed_at, changed_by = field_versions.get(name, (0, ""))
         mine = changed_by == client_id
-        if changed_at > base and not mine and encode_value(current.get(name)) != encode_value(value):
-            conflicts[name] = current.get(name)
-        else:
-            apply[name] = value
+        if changed_at > base and not mine:
+            sent = value if kind is None else decode_fields(kind, {name: value})[name]
+            if encode_value(current.get(name)) != encode_value(sent):
+                conflicts[name] = current.get(name)
+                continue
+        apply[name] = value
     return apply, conflicts
 
 

@@ -52,7 +52,6 @@ from golive_tui.domain.ops import Op, Record, apply_op, merge_update
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.domain.types import utcnow
-from golive_tui.domain.wire import decode_fields
 from golive_tui.server import rows
 from golive_tui.server.db import Database
 from golive_tui.server.tables import (
@@ -582,8 +581,8 @@ def _apply_rules(
     conflicts: Record = {}
     if op.action is OpAction.UPDATE and current is not None:
         known = {name: (int(v[0]), str(v[1])) for name, v in field_versions.items()}
-        fields = decode_fields(kind, op.fields)
-        to_apply, conflicts = merge_update(current, known, op.base_version, fields, op.client_id)
+        to_apply, conflicts = merge_update(current, known, op.base_version, op.fields,
+                                           op.client_id, kind)
         if conflicts:
             # The whole op must still be valid: a conflict never hides a refusal.
             apply_op(current, op, project_id=project_id, actor=actor.user, now=now, policy=policy)
