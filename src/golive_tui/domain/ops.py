@@ -44,6 +44,10 @@ PORT_ORDER_MACHINE = replace(PORTING, subject="A port order")
 MAX_STORED_INT = 2**63 - 1
 #: ids are keys in text columns, which on PostgreSQL cannot hold NUL
 NO_NUL = r"^[^\x00]*$"
+#: how deep a value in an op's fields may nest (a record's deepest, an SLA policy, is 3)
+MAX_FIELDS_DEPTH = 16
+#: how many values (entries of objects and items of lists, at every depth) an op's fields hold
+MAX_FIELDS_VALUES = 2_000
 
 
 class Op(BaseModel):
@@ -57,7 +61,11 @@ class Op(BaseModel):
     entity: EntityKind
     entity_id: str = Field(min_length=1, max_length=36, pattern=NO_NUL)
     action: OpAction
-    fields: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description=f"What the change sets. Values nest at most {MAX_FIELDS_DEPTH} deep and "
+        f"hold at most {MAX_FIELDS_VALUES} values in all; an op beyond that is rejected.",
+    )
     base_version: int | None = None
     client_time: datetime
 
@@ -157,6 +165,37 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def fields_beyond_bounds(fields: Mapping[str, Any]) -> str | None:
+    """Why these fields are too deep or too large for a change, or None when they are not.
+
+    Walks without recursion, so that no nesting, however deep, can exhaust the stack.
+    """
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 1) for value in fields.values()]
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_FIELDS_VALUES:
+            return f"the fields hold more than {MAX_FIELDS_VALUES} values in all"
+        if isinstance(value, dict | list | tuple) and value:
+            if depth >= MAX_FIELDS_DEPTH:
+                return f"a value nests deeper than {MAX_FIELDS_DEPTH} levels"
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return None
+
+
+def check_fields_bounds(op: Op) -> None:
+    """Refuse a change whose fields nest too deep or hold too much for any record."""
+    problem = fields_beyond_bounds(op.fields)
+    if problem is not None:
+        raise ValidationFailed(
+            f"Invalid {op.entity.value.replace('_', ' ')}: {problem}; no record holds that. "
+            "Send the values the record's fields take.",
+            details={"max_depth": MAX_FIELDS_DEPTH, "max_values": MAX_FIELDS_VALUES},
+        )
+
+
 def apply_op(
     current: Mapping[str, Any] | None,
     op: Op,
@@ -168,6 +207,7 @@ def apply_op(
 ) -> Record | None:
     """The record after ``op``, or None when the op deletes it. Raises a DomainError."""
     now = ensure_aware(now)
+    check_fields_bounds(op)
     base = ENTITY_BASES[op.entity]
     fields = dict(op.fields)
     touched = set(fields) & SYSTEM_FIELDS

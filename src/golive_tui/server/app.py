@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import golive_tui
 from golive_tui.domain.enums import Role
-from golive_tui.domain.ops import MAX_STORED_INT
+from golive_tui.domain.ops import MAX_FIELDS_DEPTH, MAX_STORED_INT, fields_beyond_bounds
 from golive_tui.server.accounts import authenticate, display_name_of, token_access
 from golive_tui.server.apply import Actor, PushJob, UnknownProject
 from golive_tui.server.db import Database
@@ -146,6 +146,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return _error_response(
             422, "malformed_json",
             "The request body is not valid JSON (it is not UTF-8 text); send a JSON object.",
+        )
+    if status == 400 and isinstance(exc.__cause__, RecursionError):
+        return _error_response(
+            422, "malformed_json",
+            "The request body nests deeper than the server reads; an op's fields nest at "
+            f"most {MAX_FIELDS_DEPTH} deep. Nothing was changed.",
         )
     if status == 404 and message == "Not Found":
         message = f"There is no {request.url.path} here; see /openapi.json for the API."
@@ -411,6 +417,8 @@ def _unstorable(body: PushRequest) -> list[dict[str, Any]]:
         {"type": "string_unicode", "loc": ("body", *loc),
          "msg": "Input should be a valid string, unable to parse raw data as a unicode string"}
         for index, op in enumerate(body.ops)
+        # fields beyond the rules' bounds are that op's refusal, never walked here
+        if fields_beyond_bounds(op.fields) is None
         for loc in _not_unicode(op.fields, ("ops", index, "fields"))
     ]
 

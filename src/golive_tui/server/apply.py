@@ -48,7 +48,7 @@ from golive_tui.domain.codec import encode_record, encode_value
 from golive_tui.domain.entities import SYSTEM_FIELDS
 from golive_tui.domain.enums import EntityKind, OpAction, Role
 from golive_tui.domain.errors import DomainError, ValidationFailed
-from golive_tui.domain.ops import Op, Record, apply_op, merge_update
+from golive_tui.domain.ops import Op, Record, apply_op, check_fields_bounds, merge_update
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.domain.types import utcnow
@@ -137,9 +137,38 @@ class PushOutcome:
 
 def payload_hash(op: Op, project_id: str, user: str) -> str:
     """A digest of what the op asks for, where and by whom: a replay must match it."""
-    body = {"project_id": project_id, "user": user, "op": op.model_dump(mode="json")}
+    try:
+        dumped = op.model_dump(mode="json")
+    except ValueError:
+        # fields nested deeper than the serializer follows (the rules refuse such an op,
+        # and its refusal is logged under this digest)
+        dumped = {**op.model_dump(mode="json", exclude={"fields"}),
+                  "fields": _digest_of(op.fields)}
+    body = {"project_id": project_id, "user": user, "op": dumped}
     encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _digest_of(value: Any) -> str:
+    """A sha256 of a JSON value, however deep, walked without recursion."""
+    digest = hashlib.sha256()
+    stack: list[tuple[bool, Any]] = [(False, value)]  # (is it text to hash, what)
+    while stack:
+        is_text, item = stack.pop()
+        if is_text:
+            digest.update(item)
+        elif isinstance(item, dict):
+            digest.update(b"{")
+            stack.append((True, b"}"))
+            for key in sorted(item, reverse=True):
+                stack += [(False, item[key]), (True, json.dumps(key).encode() + b":")]
+        elif isinstance(item, list | tuple):
+            digest.update(b"[")
+            stack.append((True, b"]"))
+            stack += [(False, entry) for entry in reversed(item)]
+        else:
+            digest.update(json.dumps(item, default=str).encode() + b",")
+    return digest.hexdigest()
 
 
 def read_seq(conn: Connection, project_id: str) -> int:
@@ -553,6 +582,7 @@ def _apply_rules(
     kind = op.entity
     if actor.role is not None:
         check_permission(actor.role, kind, op.action)
+    check_fields_bounds(op)  # before anything here walks the fields
     if kind is EntityKind.PROJECT:
         if op.entity_id != project_id:
             raise ValidationFailed(
