@@ -14,7 +14,6 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -177,10 +176,12 @@ def update_config(values: Mapping[str, Any], path: Path | None = None) -> Path:
 
 def save_config(data: Mapping[str, Any], path: Path | None = None) -> None:
     """Write ``data`` as TOML (atomically: a crash leaves the old file or the new one)."""
+    import tomli_w  # only a save needs the writer
+
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "# golive settings; see `golive --help`. The token is kept in its own file.\n"
-    text += _dump_toml(data)
+    text += tomli_w.dumps(data)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -188,45 +189,6 @@ def save_config(data: Mapping[str, Any], path: Path | None = None) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-
-
-def _dump_toml(data: Mapping[str, Any], prefix: str = "") -> str:
-    scalars: list[str] = []
-    tables: list[str] = []
-    for key, value in data.items():
-        name = _toml_key(key)
-        if isinstance(value, Mapping):
-            full = f"{prefix}.{name}" if prefix else name
-            body = _dump_toml(value, full)
-            has_scalars = any(not isinstance(v, Mapping) for v in value.values())
-            header = f"\n[{full}]\n" if has_scalars or not value else ""
-            tables.append(header + body)
-        else:
-            scalars.append(f"{name} = {_toml_value(value)}\n")
-    return "".join(scalars) + "".join(tables)
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_string(key)
-
-
-def _toml_string(text: str) -> str:
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    )
-    return f'"{escaped}"'
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return _toml_string(str(value))
 
 
 # -- the token file -------------------------------------------------------------------------

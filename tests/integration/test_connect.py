@@ -7,7 +7,6 @@ import asyncio
 import io
 import os
 import stat
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from golive_tui.sync.client import (
     SyncClient,
     Transient,
     Unauthorized,
-    _change_seqs,
 )
 from golive_tui.sync.connect import add_connect_arguments, connect_command
 
@@ -153,21 +151,36 @@ async def test_429_carries_retry_after() -> None:
     assert caught.value.retry_after == 7.0
 
 
+def stream_of(body: bytes, content_type: str = "text/event-stream") -> SyncClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"Content-Type": content_type})
+
+    return SyncClient("http://golive.test", "t", transport=httpx.MockTransport(handler))
+
+
 async def test_event_stream_yields_change_seqs_and_skips_pings_and_comments() -> None:
-    text = (
-        "retry: 2000\n: connected at 40\n\n"
-        "id: 41\nevent: change\ndata: {\"seq\": 41}\n\n"
-        ": ping\n\n"
-        "event: something-else\ndata: 1\n\n"
-        "event: change\ndata: {\"seq\": 43}\n\n"
-        "id: 44\r\nevent: change\r\ndata: {\"seq\": 44}\r\n\r\n"
+    body = (
+        b"retry: 2000\n: connected at 40\n\n"
+        b"id: 41\nevent: change\ndata: {\"seq\": 41}\n\n"
+        b": ping\n\n"
+        b"event: something-else\ndata: 1\n\n"
+        b"event: change\ndata: {\"seq\": 43}\n\n"
+        b"id: 44\r\nevent: change\r\ndata: {\"seq\": 44}\r\n\r\n"
+        b"id: 45\nevent: change\ndata: {}\n\n"
     )
+    seen: list[int] = []
+    async with stream_of(body) as client:
+        with pytest.raises(Transient, match="closed"):
+            async for seq in client.events("p"):
+                seen.append(seq)
+    assert seen == [41, 43, 44, 45]
 
-    async def lines() -> AsyncIterator[str]:
-        for line in text.splitlines(keepends=True):
-            yield line
 
-    assert [seq async for seq in _change_seqs(lines())] == [41, 43, 44]
+async def test_a_live_stream_that_is_not_an_event_stream_is_refused_with_a_reason() -> None:
+    async with stream_of(b"<html>sign in</html>", content_type="text/html") as client:
+        with pytest.raises(Refused, match="other than an event stream"):
+            async for _seq in client.events("p"):
+                pass
 
 
 async def test_event_stream_raises_transient_when_the_server_closes_it() -> None:

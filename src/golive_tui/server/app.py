@@ -25,6 +25,7 @@ from fastapi import Depends, FastAPI, Header, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.sse import EventSourceResponse, format_sse_event
 from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -399,8 +400,8 @@ async def _in_thread(chunks: Callable[[], Generator[bytes, None, None]]) -> Asyn
             await anyio.to_thread.run_sync(gen.close)
 
 
-def _sse_event(seq: int) -> bytes:
-    return f"id: {seq}\nevent: change\ndata: {{\"seq\": {seq}}}\n\n".encode()
+def _sse_change(seq: int) -> bytes:
+    return format_sse_event(event="change", id=str(seq), data_str=f'{{"seq": {seq}}}')
 
 
 # --------------------------------------------------------------------------- what a push carries
@@ -676,24 +677,22 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
 
         async def stream() -> AsyncIterator[bytes]:
             try:
-                yield f"retry: {SSE_RETRY_MS}\n: connected at {head}\n\n".encode()
+                yield format_sse_event(retry=SSE_RETRY_MS, comment=f"connected at {head}")
                 sent = head if last_event_id is None else last_event_id
                 sub.offer(head)
                 while not sub.closed:
                     if sub.latest > sent:
                         sent = sub.latest
-                        yield _sse_event(sent)
+                        yield _sse_change(sent)
                         continue
                     woke = await sub.wait(settings.sse_ping_seconds)
                     if not woke and not sub.closed:
-                        yield b": ping\n\n"
+                        yield format_sse_event(comment="ping")
             finally:
                 state.broadcaster.unsubscribe(sub)
 
-        return StreamingResponse(
-            stream(),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        return EventSourceResponse(
+            stream(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         )
 
     return app

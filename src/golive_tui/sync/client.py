@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+from httpx_sse import EventSource, ServerSentEvent, SSEError
 from pydantic import BaseModel, ValidationError
 
 from golive_tui.domain.ops import Op
@@ -401,52 +402,35 @@ class SyncClient:
                     raise error_for(response, what)
                 if on_open is not None:
                     on_open()
-                async for seq in _change_seqs(response.aiter_lines()):
-                    yield seq
+                try:
+                    async for event in EventSource(response).aiter_sse():
+                        seq = _seq_of(event)
+                        if seq is not None:
+                            yield seq
+                except SSEError as exc:  # not text/event-stream
+                    raise Refused(
+                        f"The server at {self.base_url} answered the live stream with "
+                        "something other than an event stream; is it a golive server?",
+                        status=response.status_code,
+                        code="bad_response",
+                    ) from exc
         except httpx.TransportError as exc:
             raise self._network_error(exc, what) from exc
         raise Transient("The live stream was closed by the server.", code="stream_closed")
 
 
-async def _change_seqs(lines: AsyncIterator[str]) -> AsyncIterator[int]:
-    """The Server-Sent Events format, reduced to the ``seq`` of each ``change`` event."""
-    event = ""
-    event_id = ""
-    data: list[str] = []
-    async for raw in lines:
-        line = raw.rstrip("\r\n")
-        if not line:
-            if data or event or event_id:
-                seq = _seq_of(event or "message", event_id, data)
-                if seq is not None:
-                    yield seq
-            event, event_id, data = "", "", []
-            continue
-        if line.startswith(":"):
-            continue  # a comment: keep-alive
-        name, _, value = line.partition(":")
-        if value.startswith(" "):
-            value = value[1:]
-        if name == "event":
-            event = value
-        elif name == "data":
-            data.append(value)
-        elif name == "id":
-            event_id = value
-        # "retry" and unknown fields are ignored, as the SSE spec says
-
-
-def _seq_of(event: str, event_id: str, data: list[str]) -> int | None:
-    if event != "change":
+def _seq_of(event: ServerSentEvent) -> int | None:
+    """The ``seq`` a ``change`` event announces: its data's ``seq``, else its id."""
+    if event.event != "change":
         return None
-    if event_id.strip().isdigit():
-        return int(event_id)
     try:
-        payload = json.loads("\n".join(data))
+        payload = json.loads(event.data)
     except ValueError:
-        return None
-    if isinstance(payload, dict) and isinstance(payload.get("seq"), int):
+        payload = None
+    if isinstance(payload, dict) and type(payload.get("seq")) is int:
         return int(payload["seq"])
-    if isinstance(payload, int):
+    if type(payload) is int:
         return payload
+    if event.id.strip().isdigit():
+        return int(event.id)
     return None
