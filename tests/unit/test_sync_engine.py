@@ -1,17 +1,21 @@
-"""How long sync waits before trying again: exponential backoff to a cap, full jitter, and a
-server's ``Retry-After`` honoured up to :data:`RETRY_AFTER_CAP`, never for a day."""
+"""The sync engine on its own: how long it waits before trying again (exponential backoff to
+a cap, full jitter, a server's ``Retry-After`` honoured up to :data:`RETRY_AFTER_CAP`, never
+for a day) and what its status line says."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import httpx
 import pytest
 
-from golive_tui.sync.client import Transient, error_for
-from golive_tui.sync.engine import RETRY_AFTER_CAP, Backoff
+from golive_tui.store.local import LocalStore
+from golive_tui.sync.client import SyncClient, Transient, error_for
+from golive_tui.sync.engine import RETRY_AFTER_CAP, Backoff, SyncEngine, SyncStatus
 
 DAY = 86_400.0
 
@@ -119,3 +123,60 @@ def test_retry_after_as_a_date_a_day_ahead_is_read_then_capped_by_the_backoff() 
 def test_a_retry_after_that_is_not_a_time_is_ignored() -> None:
     assert retry_after_of("soon") is None
     assert Backoff(base=0.5, rng=Highest()).next_delay(retry_after=None) == 0.5
+
+
+# ----------------------------------------------------------------------------- the engine
+
+
+async def test_the_engine_asks_again_after_the_cap_when_told_to_wait_a_day(
+    tmp_path: Path,
+) -> None:
+    """A proxy in front of the server (no golive server says this) answers 429, come back
+    tomorrow; the engine is offline with the reason and keeps asking at the cap."""
+    asked: list[str] = []
+
+    def busy(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(429, headers={"Retry-After": str(int(DAY))})
+
+    store = LocalStore(tmp_path / "golive.cache")
+    client = SyncClient("http://golive.test", "t", transport=httpx.MockTransport(busy))
+    engine = SyncEngine(store, client, "p", live=False,
+                        backoff=Backoff(base=0.01, cap=0.02, retry_after_cap=0.05))
+    task = asyncio.create_task(engine.run())
+    try:
+        async with asyncio.timeout(30):
+            while len(asked) < 3:
+                await asyncio.sleep(0.01)
+        assert engine.status.state == "offline"
+        assert "busy (429)" in engine.status.last_error
+    finally:
+        await engine.stop()
+        await client.aclose()
+        store.close()
+        if not task.done():
+            task.cancel()
+
+
+# ----------------------------------------------------------------------------- the status line
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("status", "line"),
+    [
+        (SyncStatus(), "offline · never synced"),
+        (SyncStatus("online", last_sync=NOW - timedelta(seconds=5)),
+         "online · synced just now"),
+        (SyncStatus("syncing", queued=1_234, last_sync=NOW - timedelta(minutes=3)),
+         "syncing · 1,234 queued · synced 3 min ago"),
+        (SyncStatus("offline", queued=12, last_sync=NOW - timedelta(hours=5), conflicts=1),
+         "offline · 12 queued · synced 10:00 UTC · 1 conflict"),
+        (SyncStatus("error", conflicts=3), "error · never synced · 3 conflicts"),
+    ],
+)
+def test_the_status_line_says_state_queue_last_sync_and_conflicts(
+    status: SyncStatus, line: str
+) -> None:
+    assert status.describe(NOW) == line
