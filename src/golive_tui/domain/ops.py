@@ -7,6 +7,7 @@ server can never disagree on what a change means.
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
@@ -44,6 +45,10 @@ PORT_ORDER_MACHINE = replace(PORTING, subject="A port order")
 MAX_STORED_INT = 2**63 - 1
 #: ids are keys in text columns, which on PostgreSQL cannot hold NUL
 NO_NUL = r"^[^\x00]*$"
+#: an op's id: a UUID as text, in either case
+UUID_TEXT = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+#: the start of an RFC 3339 date and time; pydantic reads the rest
+DATE_TIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 #: how deep a value in an op's fields may nest (a record's deepest, an SLA policy, is 3)
 MAX_FIELDS_DEPTH = 16
 #: how many values (entries of objects and items of lists, at every depth) an op's fields hold
@@ -55,7 +60,10 @@ class Op(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    op_id: str = Field(default_factory=lambda: str(uuid.uuid4()), max_length=36, pattern=NO_NUL)
+    op_id: str = Field(
+        default_factory=lambda: str(uuid.uuid4()), min_length=36, max_length=36, pattern=UUID_TEXT,
+        description="A UUID the client makes for this op, e.g. 3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c",
+    )
     client_id: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
     client_seq: int = Field(ge=1, le=MAX_STORED_INT)
     entity: EntityKind
@@ -67,7 +75,15 @@ class Op(BaseModel):
         f"hold at most {MAX_FIELDS_VALUES} values in all; an op beyond that is rejected.",
     )
     base_version: int | None = None
-    client_time: datetime
+    client_time: datetime = Field(description="When the client made the change: RFC 3339 text")
+
+    @field_validator("client_time", mode="before")
+    @classmethod
+    def _time_as_text(cls, value: Any) -> Any:
+        # pydantic would also take a number of seconds, or its digits as text
+        if isinstance(value, datetime) or (isinstance(value, str) and DATE_TIME_TEXT.match(value)):
+            return value
+        raise ValueError("a date and time as text is needed, such as 2026-12-01T14:30:00Z")
 
 
 def new_id() -> str:
