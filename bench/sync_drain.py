@@ -20,10 +20,10 @@ import httpx
 
 from golive_tui.domain.enums import EntityKind, OpAction, VerificationResult
 from golive_tui.domain.ops import new_id
+from golive_tui.domain.wire import MAX_OPS_PER_PUSH, PROTOCOL_HEADER, PROTOCOL_VERSION
 from golive_tui.store.local import Change, LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine
-from golive_tui.sync.protocol import MAX_OPS_PER_PUSH, PROTOCOL_HEADER, PROTOCOL_VERSION
 from loopback import Stopwatch, loopback_server, report
 
 

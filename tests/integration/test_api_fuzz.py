@@ -33,7 +33,7 @@ from schemathesis import Case, HookContext, Response
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import TestPhase, negated_parameters
 
-from golive_tui.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 #: requests each operation gets in the fuzzing phase, after the coverage phase's own
 FUZZ_EXAMPLES = 40

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 import golive_tui
-from golive_tui.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 API_PATHS = {
     "/healthz",

@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import Connection, select
 
 from golive_tui.domain.ops import Op
+from golive_tui.domain.wire import OpStatus
 from golive_tui.server import admin, writer
 from golive_tui.server.app import ApiError, access_on
 from golive_tui.server.apply import Actor, PushJob, PushOutcome, UnknownProject, apply_group
 from golive_tui.server.db import Database
 from golive_tui.server.tables import change, op_log
 from golive_tui.server.writer import PushWriter
-from golive_tui.sync.protocol import OpStatus
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from golive_tui.domain.enums import ChecklistStatus
+from golive_tui.domain.enums import ChecklistStatus, EntityKind
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import PHASE_ROW, ChecklistScreen
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
@@ -220,7 +220,7 @@ async def test_an_item_with_open_predecessors_says_what_it_waits_on(
         # once the predecessor is done it no longer waits on it
         pred = next(keys[p] for p in waiting.predecessors if keys[p].key == first_open)
         app.run_change(lambda s: s.set_checklist_status(pred.id, ChecklistStatus.DONE),
-                       kinds=frozenset({"checklist_item"}))
+                       kinds=frozenset({EntityKind.CHECKLIST_ITEM}))
         await settle(pilot)
         assert f"waits {first_open}" not in str(
             screen.query_one(DataTable).get_cell(waiting.id, "status"))

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from golive_tui.domain.enums import ChecklistStatus, DecisionKind
+from golive_tui.domain.enums import ChecklistStatus, DecisionKind, EntityKind
 from golive_tui.domain.gate import GateRule
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import ChecklistScreen
@@ -191,7 +191,7 @@ async def test_finishing_a_gate_item_elsewhere_drops_it_from_the_dashboard(
         before = unmet_names(app)
         item = next(c for c in app.store.gate().unmet if c.rule is GateRule.GATE_ITEMS)
         app.run_change(lambda s: s.set_checklist_status(item.ref_id, ChecklistStatus.DONE),
-                       kinds=frozenset({"checklist_item"}))
+                       kinds=frozenset({EntityKind.CHECKLIST_ITEM}))
         await settle(pilot)
         listed = app.screen.query_one("#dash-unmet", OptionList)
         assert listed.option_count == len(before) - 1

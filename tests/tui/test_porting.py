@@ -279,7 +279,7 @@ async def test_a_carrier_filter_counts_again_when_an_order_changes_carrier(
         other = next(o for o in orders if o.carrier != carrier)
         app.run_change(
             lambda s: s.update_record(EntityKind.PORT_ORDER, other.id, carrier=carrier),
-            kinds=frozenset({"port_order"}),
+            kinds=frozenset({EntityKind.PORT_ORDER}),
         )
         await wait_ready(pilot)
         assert screen.page.total == store.count_numbers(screen.page.query) > before
@@ -341,7 +341,7 @@ async def test_an_older_load_that_finishes_last_does_not_cover_the_newer(
         screen.reload()
         assert await asyncio.to_thread(read.wait, 10)
         app.run_change(lambda store: store.transition_numbers([moved], PortState.SUBMITTED),
-                       kinds=frozenset({"number"}))
+                       kinds=frozenset({EntityKind.NUMBER}))
         await until(pilot, lambda: screen.page is not None and screen.page.total == 199)
         release.set()
         await asyncio.sleep(0.2)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
+from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.store.local import LocalStore
 from golive_tui.store.migrations import LATEST
-from golive_tui.sync.protocol import OpResult, OpStatus
 from golive_tui.tui.factory import create_demo_app
 from golive_tui.tui.screens.problems import ProblemsScreen
 
@@ -38,7 +38,7 @@ async def test_problems_of_a_0_1_0_cache_say_when_the_change_was_made_if_known(
     store.apply_push_results([OpResult(
         op_id=op.op_id, client_seq=op.client_seq, status=OpStatus.REJECTED,
         code="illegal_transition", reason="Not on this order.",
-    ).model_dump(mode="json")])
+    )])
     (kept,) = [p for p in store.problems() if p.op_id != op.op_id]
     store.close()
 

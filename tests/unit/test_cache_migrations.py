@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import create_engine
 
 from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.store.db import make_engine
 from golive_tui.store.local import LocalStore
 from golive_tui.store.migrations import LATEST, STEPS, migrate, schema_version
 from golive_tui.store.tables import ROWS, CacheModel
-from golive_tui.sync.protocol import OpResult, OpStatus
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: written by golive 0.1.0; tests/fixtures/README.md says what it holds
@@ -208,7 +208,7 @@ def test_a_problem_kept_by_0_1_0_has_no_time_made_and_a_new_one_has(
     opened.apply_push_results([OpResult(
         op_id=op.op_id, client_seq=op.client_seq, status=OpStatus.REJECTED,
         code="illegal_transition", reason="not on this order",
-    ).model_dump(mode="json")])
+    )])
 
     new = next(p for p in opened.problems() if p.op_id == op.op_id)
     assert new.made_at == op.client_time

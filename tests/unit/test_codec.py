@@ -18,7 +18,7 @@ from pydantic_core import to_json
 from golive_tui.domain.codec import decode_time, encode_record, encode_time, encode_value
 from golive_tui.domain.entities import ENTITY_BASES
 from golive_tui.domain.enums import EntityKind, PortState
-from golive_tui.domain.wire import decode_fields, decode_record
+from golive_tui.domain.records import decode_fields, decode_record
 
 ZONES = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
 TIME_TEXT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")

@@ -20,13 +20,13 @@ from golive_tui.domain.enums import EntityKind, OpAction, PortState
 from golive_tui.domain.errors import IllegalTransition
 from golive_tui.domain.ops import Op, Record
 from golive_tui.domain.project_doc import ProjectDocument, generate_project, load_demo
+from golive_tui.domain.wire import Change as FeedChange
+from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.store.db import BUSY_TIMEOUT_MS, CorruptCacheError, make_engine
 from golive_tui.store.local import Change, LocalStore, table_of
 from golive_tui.store.migrations import LATEST, CacheTooNewError, migrate, schema_version
 from golive_tui.store.queries import NumberQuery, NumberSort
 from golive_tui.store.tables import NumberRow, ShadowRow
-from golive_tui.sync.protocol import Change as FeedChange
-from golive_tui.sync.protocol import OpResult, OpStatus
 
 K = EntityKind
 P = PortState
@@ -91,11 +91,9 @@ def every_page(store: LocalStore, query: NumberQuery, limit: int) -> list[Any]:
         offset += limit
 
 
-def pushed(op: Op, status: OpStatus, **answer: Any) -> dict[str, Any]:
+def pushed(op: Op, status: OpStatus, **answer: Any) -> OpResult:
     """The server's answer to ``op``, as the sync engine hands it to the store."""
-    return OpResult(op_id=op.op_id, client_seq=op.client_seq, status=status, **answer).model_dump(
-        mode="json"
-    )
+    return OpResult(op_id=op.op_id, client_seq=op.client_seq, status=status, **answer)
 
 
 def server_copy(

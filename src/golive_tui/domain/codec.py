@@ -11,7 +11,7 @@ is written by :func:`encode_record`, so one instant is one text everywhere:
 
 The encoding is canonical: equal values give equal JSON, so comparing two encoded values
 compares the values. Reading back is typed by each entity's fields
-(:mod:`golive_tui.domain.wire`). The snapshot is written by the database itself in the same
+(:mod:`golive_tui.domain.records`). The snapshot is written by the database itself in the same
 format (``server/feed.py``); a test holds the two to each other.
 """
 

@@ -30,10 +30,10 @@ from golive_tui.domain.enums import (
     RejectionCode,
 )
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
+from golive_tui.domain.records import decode_fields
 from golive_tui.domain.sla import SlaPolicy, hold_seconds
 from golive_tui.domain.transitions import CHECKLIST, ISSUE, PORTING, StateMachine
 from golive_tui.domain.types import ensure_aware
-from golive_tui.domain.wire import decode_fields
 
 Record = dict[str, Any]
 S = TypeVar("S", PortState, IssueState, ChecklistStatus)
@@ -471,7 +471,7 @@ def merge_update(
     conflict and keeps the current value (returned so the client can show it). A client's
     own earlier changes never conflict with its later ones: its ops arrive in order.
     Values are compared as the codec writes them; with ``kind``, a contested value is
-    first typed by its field (:func:`golive_tui.domain.wire.decode_fields`), so one instant
+    first typed by its field (:func:`golive_tui.domain.records.decode_fields`), so one instant
     written in another zone is still the same value.
     """
     apply: Record = {}

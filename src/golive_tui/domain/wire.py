@@ -1,88 +1,128 @@
-"""The wire's records, typed: what a change, a snapshot and a conflict carry for each entity.
+"""The sync protocol v1: the wire's pydantic models, shared by the client and the server.
 
-Each entity's record type is made from its fields in :mod:`golive_tui.domain.entities`
-(written once there): a ``TypedDict`` per entity kind, so a record read from the wire is a
-plain dict whose times are datetimes, and the API schema (``/openapi.json``) lists every
-field with its type. States and other enums are typed by their values (a ``Literal``):
-they read back as text equal to the enum member, at a fraction of an enum's cost for a
-snapshot of 100,000 numbers. Values are written by :mod:`golive_tui.domain.codec`.
+See ARCHITECTURE.md §3. The op itself is :class:`golive_tui.domain.ops.Op`; each entity's
+record is typed in :mod:`golive_tui.domain.records`, and values are written by
+:mod:`golive_tui.domain.codec`.
 """
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Mapping
-from enum import Enum
-from functools import cache
-from typing import Any, NotRequired, Required
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-from typing_extensions import TypedDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from golive_tui.domain.entities import ENTITY_BASES
-from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.enums import EntityKind, Role
+from golive_tui.domain.ops import NO_NUL, Op
 
-
-def _wire_type(annotation: Any) -> Any:
-    """A field's type on the wire: an enum becomes the literal set of its values."""
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return typing.Literal[tuple(member.value for member in annotation)]
-    args = typing.get_args(annotation)
-    if args and type(None) in args:
-        inner = [a for a in args if a is not type(None)]
-        if len(inner) == 1:
-            return _wire_type(inner[0]) | None
-    return annotation
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-Golive-Protocol"
+MAX_OPS_PER_PUSH = 500
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_CHANGES_LIMIT = 1000
+MAX_CHANGES_LIMIT = 5000
+SSE_PING_SECONDS = 15.0
 
 
-def _record_type(kind: EntityKind, *, partial: bool) -> Any:
-    base = ENTITY_BASES[kind]
-    name = base.__name__.removesuffix("Base") + ("Fields" if partial else "Record")
-    fields = {
-        field_name: (
-            NotRequired[_wire_type(info.annotation)]
-            if partial or not info.is_required()
-            else Required[_wire_type(info.annotation)]
-        )
-        for field_name, info in base.model_fields.items()
-    }
-    return TypedDict(name, fields)  # type: ignore[operator]
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
-#: each entity kind's record as it travels: ``{"number": NumberRecord, …}``
-RECORD_TYPES: dict[EntityKind, Any] = {
-    kind: _record_type(kind, partial=False) for kind in EntityKind
-}
-#: the same fields, each optional: what an ``update`` sends
-FIELD_TYPES: dict[EntityKind, Any] = {kind: _record_type(kind, partial=True) for kind in EntityKind}
+class ErrorBody(_Strict):
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
-@cache
-def record_adapter(kind: EntityKind) -> TypeAdapter[dict[str, Any]]:
-    return TypeAdapter(RECORD_TYPES[kind])
+class ErrorResponse(_Strict):
+    """Every error the API returns: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorBody
 
 
-@cache
-def _fields_adapter(kind: EntityKind) -> TypeAdapter[dict[str, Any]]:
-    return TypeAdapter(FIELD_TYPES[kind])
+class Health(BaseModel):
+    status: str = "ok"
+    version: str
+    protocol: int = PROTOCOL_VERSION
+    database: str
 
 
-def decode_record(kind: EntityKind, data: Mapping[str, Any]) -> dict[str, Any]:
-    """A record read from JSON values, typed by its entity's fields (raises on a bad one)."""
-    return record_adapter(kind).validate_python(data)
+class ProjectRole(BaseModel):
+    project_id: str
+    name: str
+    customer: str
+    role: Role
 
 
-def decode_fields(kind: EntityKind, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """An op's fields with their values typed where they are the entity's own fields.
-
-    Values that do not read as their field's type, and names that are no field, are kept as
-    sent: the rules refuse them with a message that says why.
-    """
-    try:
-        typed = _fields_adapter(kind).validate_python(fields)
-    except ValidationError:
-        return dict(fields)
-    return {**fields, **typed}
+class Me(BaseModel):
+    user: str
+    display_name: str
+    projects: list[ProjectRole]
 
 
-__all__ = ["FIELD_TYPES", "RECORD_TYPES", "decode_fields", "decode_record", "record_adapter"]
+class PushRequest(_Strict):
+    client_id: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    ops: list[Op] = Field(max_length=MAX_OPS_PER_PUSH)
+
+
+class OpStatus(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    CONFLICT = "conflict"
+
+
+class OpResult(BaseModel):
+    """The server's answer for one op. A ``duplicate`` carries the first answer's fields."""
+
+    op_id: str
+    client_seq: int
+    status: OpStatus
+    seq: int | None = None
+    version: int | None = None
+    #: for rejected: the domain error code (illegal_transition, validation, permission, …)
+    code: str | None = None
+    reason: str | None = None
+    #: for conflict: the server's current entity; for duplicate: the first status
+    current: dict[str, Any] | None = None
+    conflicts: dict[str, Any] | None = None
+    first_status: OpStatus | None = None
+
+    @property
+    def outcome(self) -> OpStatus:
+        """What happened to the op: a ``duplicate`` says what happened the first time."""
+        if self.status is OpStatus.DUPLICATE:
+            return self.first_status or OpStatus.APPLIED
+        return self.status
+
+
+class PushResponse(BaseModel):
+    results: list[OpResult]
+    server_seq: int
+
+
+class Change(BaseModel):
+    seq: int
+    entity: EntityKind
+    entity_id: str
+    version: int
+    deleted: bool = False
+    data: dict[str, Any] | None = None
+    op_id: str | None = None
+    by: str = ""
+    at: datetime
+
+
+class ChangeFeedPage(BaseModel):
+    changes: list[Change]
+    server_seq: int
+    more: bool
+
+
+class Snapshot(BaseModel):
+    """Every entity of a project and the ``server_seq`` it reflects."""
+
+    project_id: str
+    server_seq: int
+    entities: dict[EntityKind, list[dict[str, Any]]]

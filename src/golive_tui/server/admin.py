@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.domain.project_doc import ProjectDocument, load_demo
+from golive_tui.domain.wire import OpResult
 from golive_tui.server import accounts, projects
 from golive_tui.server.accounts import AccountError, IssuedToken
 from golive_tui.server.db import Database, DatabaseUrlError
@@ -23,7 +24,6 @@ from golive_tui.server.migrate import upgrade
 from golive_tui.server.projects import ProjectError, ProjectSummary
 from golive_tui.server.settings import ServerSettings
 from golive_tui.server.tables import api_token, user_account
-from golive_tui.sync.protocol import OpResult
 
 ROLES = ", ".join(r.value for r in Role)
 

@@ -34,17 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import golive_tui
 from golive_tui.domain.enums import Role
 from golive_tui.domain.ops import MAX_FIELDS_DEPTH, MAX_STORED_INT, fields_beyond_bounds
-from golive_tui.server.accounts import authenticate, display_name_of, token_access
-from golive_tui.server.apply import Actor, PushJob, UnknownProject
-from golive_tui.server.db import Database
-from golive_tui.server.feed import CursorGone, changes_page, head_seq, snapshot_chunks
-from golive_tui.server.live import Broadcaster, CounterPoller, PgChangeListener, cancel_and_wait
-from golive_tui.server.migrate import upgrade
-from golive_tui.server.projects import compact
-from golive_tui.server.settings import ServerSettings
-from golive_tui.server.tables import member, project
-from golive_tui.server.writer import PushWriter, WriterStopped
-from golive_tui.sync.protocol import (
+from golive_tui.domain.wire import (
     DEFAULT_CHANGES_LIMIT,
     MAX_CHANGES_LIMIT,
     MAX_OPS_PER_PUSH,
@@ -59,6 +49,16 @@ from golive_tui.sync.protocol import (
     PushResponse,
     Snapshot,
 )
+from golive_tui.server.accounts import authenticate, display_name_of, token_access
+from golive_tui.server.apply import Actor, PushJob, UnknownProject
+from golive_tui.server.db import Database
+from golive_tui.server.feed import CursorGone, changes_page, head_seq, snapshot_chunks
+from golive_tui.server.live import Broadcaster, CounterPoller, PgChangeListener, cancel_and_wait
+from golive_tui.server.migrate import upgrade
+from golive_tui.server.projects import compact
+from golive_tui.server.settings import ServerSettings
+from golive_tui.server.tables import member, project
+from golive_tui.server.writer import PushWriter, WriterStopped
 
 log = logging.getLogger(__name__)
 

@@ -52,6 +52,7 @@ from golive_tui.domain.ops import Op, Record, apply_op, check_fields_bounds, mer
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.domain.types import utcnow
+from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
 from golive_tui.server.db import Database
 from golive_tui.server.tables import (
@@ -63,7 +64,6 @@ from golive_tui.server.tables import (
     project_counter,
     table_of,
 )
-from golive_tui.sync.protocol import OpResult, OpStatus
 
 log = logging.getLogger(__name__)
 

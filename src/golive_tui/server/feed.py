@@ -55,7 +55,7 @@ def head_seqs(db: Database, project_ids: list[str]) -> dict[str, int]:
 
 
 def changes_page(db: Database, project_id: str, after: int, limit: int) -> bytes:
-    """A :class:`~golive_tui.sync.protocol.ChangeFeedPage` as JSON bytes.
+    """A :class:`~golive_tui.domain.wire.ChangeFeedPage` as JSON bytes.
 
     ``server_seq`` is the head when the page was read; the changes are those in
     ``(after, server_seq]``, at most ``limit`` of them, with ``more`` when some were left.
@@ -202,7 +202,7 @@ def _with_floats(floats: Sequence[str]) -> Callable[[Sequence[Any]], str] | None
 
 
 def snapshot_chunks(db: Database, project_id: str) -> Generator[bytes, None, None]:
-    """A :class:`~golive_tui.sync.protocol.Snapshot` as JSON, in chunks, from one read view.
+    """A :class:`~golive_tui.domain.wire.Snapshot` as JSON, in chunks, from one read view.
 
     The database writes each row as JSON and rows stream a few thousand at a time, so a
     project of 100,000 numbers never sits in memory as one document.

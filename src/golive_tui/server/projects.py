@@ -12,12 +12,12 @@ from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind, OpAction, Role
 from golive_tui.domain.ops import Op, Record, validate_record
 from golive_tui.domain.types import utcnow
+from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server.accounts import AccountError, display_name_of, user_exists
 from golive_tui.server.apply import Actor, apply_one
 from golive_tui.server.db import Database
 from golive_tui.server.rows import bulk_insert
 from golive_tui.server.tables import change, member, project, project_counter, table_of
-from golive_tui.sync.protocol import OpResult, OpStatus
 
 _INSERT_CHUNK = 5_000
 

@@ -9,7 +9,7 @@ from platformdirs import user_data_dir
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from golive_tui.sync.protocol import MAX_BODY_BYTES, SSE_PING_SECONDS
+from golive_tui.domain.wire import MAX_BODY_BYTES, SSE_PING_SECONDS
 
 
 def default_db_path() -> Path:

@@ -20,9 +20,9 @@ import queue
 import threading
 from dataclasses import dataclass
 
+from golive_tui.domain.wire import MAX_OPS_PER_PUSH
 from golive_tui.server.apply import PushJob, PushOutcome, apply_group
 from golive_tui.server.db import Database
-from golive_tui.sync.protocol import MAX_OPS_PER_PUSH
 
 log = logging.getLogger(__name__)
 

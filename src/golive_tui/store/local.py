@@ -50,6 +50,7 @@ from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.domain.transitions import NEXT_PORT_STATE
 from golive_tui.domain.types import utcnow
+from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.store.db import check_sqlite_file, make_engine
 from golive_tui.store.migrations import migrate
 from golive_tui.store.queries import NumberQuery
@@ -390,7 +391,7 @@ class LocalStore:
     def cursor(self) -> int:
         return int(self.get_state(f"cursor:{self.project_id}") or "0")
 
-    def apply_push_results(self, results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def apply_push_results(self, results: Sequence[OpResult]) -> list[dict[str, Any]]:
         """Settle pushed ops: drop them from the outbox, record refusals, rebase.
 
         Returns the problems recorded (rejected or conflicting ops), for notices. A batch
@@ -400,7 +401,7 @@ class LocalStore:
         pt = ProblemRow.__table__  # type: ignore[attr-defined]
         problems: list[dict[str, Any]] = []
         now = utcnow()
-        by_op = {str(res["op_id"]): res for res in results}
+        by_op = {res.op_id: res for res in results}
         with self._lock, self.write_engine.begin() as conn:
             rows: list[dict[str, Any]] = []
             op_ids = list(by_op)
@@ -431,12 +432,10 @@ class LocalStore:
             for row in rows:
                 res = by_op[row["op_id"]]
                 entity_id = row["entity_id"]
-                status = res["status"]
-                if status == "duplicate":
-                    status = res.get("first_status") or "applied"
-                version = res.get("version")
+                status = res.outcome
+                version = res.version
                 if (
-                    status != "applied" or version is None
+                    status is not OpStatus.APPLIED or version is None
                     or (entity_id in shadows and not _newer(shadows[entity_id], version))
                 ):
                     slow.add(entity_id)
@@ -456,9 +455,7 @@ class LocalStore:
                 res = by_op[row["op_id"]]
                 kind = EntityKind(row["entity"])
                 entity_id = row["entity_id"]
-                status = res["status"]
-                if status == "duplicate":
-                    status = res.get("first_status") or "applied"
+                status = res.outcome
                 if entity_id in confirmed:
                     if confirmed[entity_id] >= 0:
                         fast.setdefault(kind, []).append(
@@ -467,8 +464,8 @@ class LocalStore:
                         confirmed[entity_id] = -1  # once per record
                     continue
                 touched[entity_id] = kind
-                if status == "applied":
-                    if entity_id in shadows and not _newer(shadows[entity_id], res.get("version")):
+                if status is OpStatus.APPLIED:
+                    if entity_id in shadows and not _newer(shadows[entity_id], res.version):
                         # the shadow already holds this op's effect (a pull or a snapshot
                         # after a lost answer): advancing again would go back in time
                         continue
@@ -476,23 +473,24 @@ class LocalStore:
                         if policy is None and kind is EntityKind.ISSUE:
                             policy = self.policy()
                         advanced = self._advanced(kind, shadows[entity_id], row,
-                                                  res.get("version"), policy)
+                                                  res.version, policy)
                         if advanced is not _UNCHANGED:
                             shadows[entity_id] = advanced
                             changed[entity_id] = kind
                     continue
-                current = res.get("current")
-                if status == "conflict" and current is not None and (
+                current = res.current
+                if status is OpStatus.CONFLICT and current is not None and (
                     entity_id not in shadows or _newer(shadows[entity_id], current.get("version"))
                 ):
                     shadows[entity_id] = _shadow(current)
                     changed[entity_id] = kind
                 problems.append({
-                    "op_id": row["op_id"], "project_id": row["project_id"], "outcome": status,
-                    "code": res.get("code") or status, "message": res.get("reason") or "",
+                    "op_id": row["op_id"], "project_id": row["project_id"],
+                    "outcome": status.value, "code": res.code or status.value,
+                    "message": res.reason or "",
                     "entity": row["entity"], "entity_id": entity_id,
                     "action": row["action"], "fields": row["fields"],
-                    "details": {"conflicts": res.get("conflicts") or {}},
+                    "details": {"conflicts": res.conflicts or {}},
                     "at": now, "made_at": row["client_time"],
                 })
             for kind, params in fast.items():

@@ -19,7 +19,7 @@ from httpx_sse import EventSource, ServerSentEvent, SSEError
 from pydantic import BaseModel, ValidationError
 
 from golive_tui.domain.ops import Op
-from golive_tui.sync.protocol import (
+from golive_tui.domain.wire import (
     DEFAULT_CHANGES_LIMIT,
     MAX_BODY_BYTES,
     PROTOCOL_HEADER,

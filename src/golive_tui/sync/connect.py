@@ -12,6 +12,7 @@ import sys
 from typing import TextIO
 
 from golive_tui.config import load_settings, save_token, update_config
+from golive_tui.domain.wire import Health, Me
 from golive_tui.sync.client import (
     ProtocolMismatch,
     SyncClient,
@@ -19,7 +20,6 @@ from golive_tui.sync.client import (
     Transient,
     Unauthorized,
 )
-from golive_tui.sync.protocol import Health, Me
 
 __all__ = ["add_connect_arguments", "connect_command"]
 

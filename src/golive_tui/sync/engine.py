@@ -23,6 +23,13 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from golive_tui.domain.ops import Op
+from golive_tui.domain.wire import (
+    DEFAULT_CHANGES_LIMIT,
+    MAX_OPS_PER_PUSH,
+    OpResult,
+    OpStatus,
+    PushResponse,
+)
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import (
     Gone,
@@ -31,7 +38,6 @@ from golive_tui.sync.client import (
     SyncError,
     Transient,
 )
-from golive_tui.sync.protocol import DEFAULT_CHANGES_LIMIT, MAX_OPS_PER_PUSH, PushResponse
 
 __all__ = ["RETRY_AFTER_CAP", "Backoff", "SyncEngine", "SyncNotice", "SyncState", "SyncStatus"]
 
@@ -465,16 +471,16 @@ class SyncEngine:
                 half = len(batch) // 2
                 return await self._push(batch[:half]) + await self._push(batch[half:])
             op = batch[0]
-            results: list[dict[str, Any]] = [{
-                "op_id": op.op_id, "client_seq": op.client_seq, "status": "rejected",
-                "code": exc.code or "refused", "reason": exc.message,
-            }]
+            results = [OpResult(
+                op_id=op.op_id, client_seq=op.client_seq, status=OpStatus.REJECTED,
+                code=exc.code or "refused", reason=exc.message,
+            )]
         else:
             await self._reached()
             results = _results_for(batch, response)
         return await self._settle(results)
 
-    async def _settle(self, results: list[dict[str, Any]]) -> int:
+    async def _settle(self, results: list[OpResult]) -> int:
         """Settle pushed ops in the cache; returns how many."""
         problems = await self._store(self.store.apply_push_results, results)
         await self._report(problems)
@@ -657,7 +663,7 @@ class SyncEngine:
             log.exception("sync callback %r failed", callback)
 
 
-def _results_for(batch: Sequence[Op], response: PushResponse) -> list[dict[str, Any]]:
+def _results_for(batch: Sequence[Op], response: PushResponse) -> list[OpResult]:
     """The server's answers to the ops of ``batch`` (anything else it sent is ignored)."""
     sent = {op.op_id for op in batch}
-    return [r.model_dump(mode="json") for r in response.results if r.op_id in sent]
+    return [r for r in response.results if r.op_id in sent]

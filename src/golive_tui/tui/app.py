@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from textual import events, on, work
 from textual.app import App
@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from golive_tui.domain.enums import EntityKind
 from golive_tui.resources import styles_dir
 from golive_tui.tui.commands import GoLiveCommands
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
@@ -27,6 +28,19 @@ if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
 
 R = TypeVar("R")
+
+
+class SyncDriver(Protocol):
+    """What the app holds of whatever keeps its cache in sync with a server
+    (:class:`golive_tui.sync.engine.SyncEngine`)."""
+
+    def kick(self) -> None:
+        """A local change was made: send it now."""
+        ...
+
+
+#: what the app calls once its cache is open, to start syncing it
+StartSync = Callable[["GoLiveApp", "LocalStore"], SyncDriver]
 
 
 def _lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -109,7 +123,7 @@ class GoLiveApp(App[None]):
         self,
         open_store: Callable[[], LocalStore],
         *,
-        start_sync: Callable[[GoLiveApp, LocalStore], Any] | None = None,
+        start_sync: StartSync | None = None,
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -121,13 +135,13 @@ class GoLiveApp(App[None]):
         self._start_sync = start_sync
         self._keymap = keymap or {}
         self.store: LocalStore | None = None
-        self.engine: Any = None
+        self.engine: SyncDriver | None = None
         self.sync_status: Any = LocalStatus()
         self.store_ready = asyncio.Event()
         for golive_theme in THEMES:
             self.register_theme(golive_theme)
         self._start_with_theme(theme if theme in self.available_themes else "golive-dark")
-        self._generations: dict[str, int] = {}
+        self._generations: dict[EntityKind, int] = {}
         self._any_generation = 0
 
     def _start_with_theme(self, name: str) -> None:
@@ -197,7 +211,7 @@ class GoLiveApp(App[None]):
         self,
         change: Callable[[LocalStore], R],
         *,
-        kinds: frozenset[str] | None = None,
+        kinds: frozenset[EntityKind] | None = None,
         done: Callable[[R], None] | None = None,
         success: str | None = None,
     ) -> None:
@@ -208,7 +222,7 @@ class GoLiveApp(App[None]):
     def _run_change(
         self,
         change: Callable[[LocalStore], R],
-        kinds: frozenset[str] | None,
+        kinds: frozenset[EntityKind] | None,
         done: Callable[[R], None] | None,
         success: str | None,
     ) -> None:
@@ -225,7 +239,7 @@ class GoLiveApp(App[None]):
 
     def _changed(
         self,
-        kinds: frozenset[str] | None,
+        kinds: frozenset[EntityKind] | None,
         done: Callable[[Any], None] | None,
         result: Any,
         success: str | None,
@@ -235,10 +249,10 @@ class GoLiveApp(App[None]):
         if done is not None:
             done(result)
         self.broadcast_changed(kinds)
-        if self.engine is not None and hasattr(self.engine, "kick"):
+        if self.engine is not None:
             self.engine.kick()
 
-    def broadcast_changed(self, kinds: frozenset[str] | None = None) -> None:
+    def broadcast_changed(self, kinds: frozenset[EntityKind] | None = None) -> None:
         if kinds is None:
             self._any_generation += 1
         else:
@@ -255,7 +269,7 @@ class GoLiveApp(App[None]):
                              conflicts=len(self.store.problems()))
         self.call_from_thread(self.set_sync_status, status)
 
-    def generation(self, *kinds: str) -> int:
+    def generation(self, *kinds: EntityKind) -> int:
         """A number that grows whenever records of these kinds change: screens compare it
         with the one they cached derived data at, even while they were not showing."""
         return self._any_generation + sum(self._generations.get(kind, 0) for kind in kinds)

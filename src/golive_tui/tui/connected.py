@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from golive_tui.domain.enums import EntityKind
+
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
     from golive_tui.sync.engine import SyncEngine, SyncNotice, SyncStatus
@@ -40,6 +42,7 @@ def sync_starter(
     """What the app calls once its cache is open: start syncing with the server."""
 
     def start(app: GoLiveApp, store: LocalStore) -> SyncEngine:
+        from golive_tui.domain.wire import OpStatus
         from golive_tui.sync.client import SyncClient
         from golive_tui.sync.engine import SyncEngine
 
@@ -50,14 +53,15 @@ def sync_starter(
             if notice.reloaded:
                 app.broadcast_changed(None)
             elif notice.changes:
-                kinds = frozenset(str(change["entity"]) for change in notice.changes)
+                kinds = frozenset(EntityKind(change["entity"]) for change in notice.changes)
                 app.broadcast_changed(kinds)
             for change in notice.changes:
                 said = important_notice(change, user)
                 if said is not None:
                     app.notify(said[0], severity=said[1], timeout=10)  # type: ignore[arg-type]
             for problem in notice.problems:
-                outcome = "Conflict" if problem.get("outcome") == "conflict" else "Refused"
+                conflict = problem.get("outcome") == OpStatus.CONFLICT
+                outcome = "Conflict" if conflict else "Refused"
                 app.notify(
                     f"{problem.get('message') or problem.get('code')} — press ! to review",
                     title=f"{outcome} by the server", severity="error", timeout=12,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from golive_tui.domain.enums import Role
-from golive_tui.tui.app import GoLiveApp
+from golive_tui.tui.app import GoLiveApp, StartSync
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -31,7 +31,7 @@ def open_demo_cache(
 def create_app(
     open_store: Callable[[], LocalStore],
     *,
-    start_sync: Callable[[GoLiveApp, LocalStore], Any] | None = None,
+    start_sync: StartSync | None = None,
     keymap: dict[str, str] | None = None,
     theme: str | None = None,
     clock: Callable[[], datetime] | None = None,

@@ -6,6 +6,8 @@ from typing import Any
 
 from textual.message import Message
 
+from golive_tui.domain.enums import EntityKind
+
 
 class StoreReady(Message):
     """The cache is open: screens can load."""
@@ -14,12 +16,12 @@ class StoreReady(Message):
 class DataChanged(Message):
     """Records changed (locally or from the server); screens showing them reload."""
 
-    def __init__(self, kinds: frozenset[str] | None = None) -> None:
+    def __init__(self, kinds: frozenset[EntityKind] | None = None) -> None:
         super().__init__()
         #: entity kinds that changed; None means anything may have changed
         self.kinds = kinds
 
-    def touches(self, *kinds: str) -> bool:
+    def touches(self, *kinds: EntityKind) -> bool:
         return self.kinds is None or any(kind in self.kinds for kind in kinds)
 
 

@@ -11,6 +11,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 
+from golive_tui.domain.enums import EntityKind
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.widgets.footer import KeyBar
 from golive_tui.tui.widgets.status import SyncStatusBar
@@ -42,7 +43,7 @@ class GoLiveScreen(Screen[None]):
 
     SCREEN_TITLE: ClassVar[str] = ""
     #: entity kinds whose changes make this screen reload
-    WATCHES: ClassVar[frozenset[str]] = frozenset()
+    WATCHES: ClassVar[frozenset[EntityKind]] = frozenset()
     #: what the screen shows depends on those kinds alone, not on the clock: shown again
     #: with none of them changed meanwhile, it keeps what it shows instead of reloading
     DATA_ONLY: ClassVar[bool] = False
@@ -150,7 +151,7 @@ class GoLiveScreen(Screen[None]):
         generation = self.golive.generation(*self.WATCHES)  # before reading: never newer
         data = self.load(store)
         # the project record (the title) changes rarely: read it again only when it did
-        projects = self.golive.generation("project")
+        projects = self.golive.generation(EntityKind.PROJECT)
         if self._project is None or self._project[0] != projects:
             self._project = (projects, store.project())
         self.app.call_from_thread(self._loaded, load, data, self._project[1], generation)

@@ -16,7 +16,13 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from golive_tui.domain.enums import ChecklistStatus, ChecklistStream, LifecyclePhase, Role
+from golive_tui.domain.enums import (
+    ChecklistStatus,
+    ChecklistStream,
+    EntityKind,
+    LifecyclePhase,
+    Role,
+)
 from golive_tui.domain.transitions import CHECKLIST
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -172,7 +178,7 @@ class ChecklistScreen(GoLiveScreen):
 
     SCREEN_TITLE = "Checklist"
     CSS_PATH = str(styles_dir() / "checklist.tcss")
-    WATCHES = frozenset({"checklist_item", "member", "project"})
+    WATCHES = frozenset({EntityKind.CHECKLIST_ITEM, EntityKind.MEMBER, EntityKind.PROJECT})
     # Screen declares these as instance variables, so no ClassVar here
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     AUTO_FOCUS = "#checklist-table"
@@ -579,7 +585,7 @@ class ChecklistScreen(GoLiveScreen):
         item_id = item.id
         self.golive.run_change(
             lambda store: store.set_checklist_status(item_id, to, comment),
-            kinds=frozenset({"checklist_item"}),
+            kinds=frozenset({EntityKind.CHECKLIST_ITEM}),
             success=f"{item.key} {to.value.replace('_', ' ')}",
         )
 

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from golive_tui.domain.enums import DecisionKind, PortState, Priority
+from golive_tui.domain.enums import DecisionKind, EntityKind, PortState, Priority
 from golive_tui.domain.gate import GateRule
 from golive_tui.domain.transitions import PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -150,8 +150,8 @@ class DashboardScreen(GoLiveScreen):
 
     SCREEN_TITLE = "Dashboard"
     WATCHES = frozenset({
-        "project", "site", "checklist_item", "port_order", "number", "verification",
-        "issue", "decision", "member",
+        EntityKind.PROJECT, EntityKind.SITE, EntityKind.CHECKLIST_ITEM, EntityKind.PORT_ORDER, EntityKind.NUMBER, EntityKind.VERIFICATION,
+        EntityKind.ISSUE, EntityKind.DECISION, EntityKind.MEMBER,
     })
     # Screen declares these as instance variables, so no ClassVar here
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -459,7 +459,7 @@ class DashboardScreen(GoLiveScreen):
 
             self.golive.run_change(
                 lambda store: record_decision(store, decision, reason),
-                kinds=frozenset({"decision"}),
+                kinds=frozenset({EntityKind.DECISION}),
                 done=self._decision_recorded,
             )
 

@@ -23,7 +23,7 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static
 
-from golive_tui.domain.enums import PortState, RejectionCode
+from golive_tui.domain.enums import EntityKind, PortState, RejectionCode
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -124,7 +124,7 @@ class PortingScreen(GoLiveScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     CSS_PATH = str(styles_dir() / "porting.tcss")
     AUTO_FOCUS = "#numbers"
-    WATCHES = frozenset({"number", "port_order", "site"})
+    WATCHES = frozenset({EntityKind.NUMBER, EntityKind.PORT_ORDER, EntityKind.SITE})
     DATA_ONLY = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Find", id="porting.find", key_display="/"),
@@ -215,7 +215,7 @@ class PortingScreen(GoLiveScreen):
         # kept per query until numbers or port orders change (the carrier filter reads
         # the orders). Each load keeps to the dict of the generation it read, so a slower,
         # older load cannot put its count into a newer generation's.
-        numbers = self.golive.generation("number", "port_order")
+        numbers = self.golive.generation(EntityKind.NUMBER, EntityKind.PORT_ORDER)
         generation, totals = self._totals
         if generation != numbers or len(totals) > 64:
             generation, totals = self._totals = (numbers, {})
@@ -228,11 +228,11 @@ class PortingScreen(GoLiveScreen):
         page = Page(query, offset, total, rows)
         # sites, orders and the per-state counts change rarely: reuse them until a change
         # of their kind, instead of paying for them on every keystroke and page
-        refs = self.golive.generation("site", "port_order")
+        refs = self.golive.generation(EntityKind.SITE, EntityKind.PORT_ORDER)
         if self._refs is None or self._refs[0] != refs:
             self._refs = (refs, {site.id: site.code for site in store.sites()},
                           {order.id: order for order in store.orders()})
-        numbers = self.golive.generation("number", "port_order")
+        numbers = self.golive.generation(EntityKind.NUMBER, EntityKind.PORT_ORDER)
         if self._counts is None or self._counts[0] != numbers:
             self._counts = (numbers, store.number_state_counts())
         page.sites, page.orders, page.counts = self._refs[1], self._refs[2], self._counts[1]
@@ -592,7 +592,7 @@ class PortingScreen(GoLiveScreen):
             else:
                 self.notify(f"{label} → {to}", timeout=3)
 
-        self.golive.run_change(change, kinds=frozenset({"number"}), done=done)
+        self.golive.run_change(change, kinds=frozenset({EntityKind.NUMBER}), done=done)
 
     def action_toggle_orders(self) -> None:
         self.orders_view = not self.orders_view
@@ -640,7 +640,7 @@ class PortingScreen(GoLiveScreen):
                         else "information", timeout=10)
 
         self.golive.run_change(lambda store: store.import_numbers(rows),
-                               kinds=frozenset({"number"}), done=done)
+                               kinds=frozenset({EntityKind.NUMBER}), done=done)
 
     def action_export_numbers(self) -> None:
         from golive_tui.tui.widgets.forms import ReasonPrompt
