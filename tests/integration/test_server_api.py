@@ -119,6 +119,13 @@ UNSTORABLE: dict[str, tuple[dict[str, Any], str]] = {
     "NUL in the op id": ({"op_id": "a\x00b"}, "ops.0.op_id"),
     "NUL in the client id": ({"client_id": "laptop\x00"}, "ops.0.client_id"),
     "NUL in the entity id": ({"entity_id": "a\x00b"}, "ops.0.entity_id"),
+    # and what is not an op as the schema says, though a database could record it: an empty
+    # op id was applied (then "" was op_id_reused for everyone else), a number taken for a time
+    "an empty op id": ({"op_id": ""}, "ops.0.op_id"),
+    "an op id that is no UUID": ({"op_id": "op-1"}, "ops.0.op_id"),
+    "a client time as a number": ({"client_time": 0}, "ops.0.client_time"),
+    "a client time as digits": ({"client_time": "1700000000"}, "ops.0.client_time"),
+    "a date without a time": ({"client_time": "2026-12-01"}, "ops.0.client_time"),
 }
 
 
@@ -126,7 +133,7 @@ UNSTORABLE: dict[str, tuple[dict[str, Any], str]] = {
 @pytest.mark.parametrize(
     "backend", ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
 )
-def test_a_push_no_database_can_record_is_422_and_changes_nothing(
+def test_an_op_no_database_can_record_or_not_as_the_schema_says_is_422(
     request: pytest.FixtureRequest, backend: str, what: str
 ) -> None:
     server = request.getfixturevalue(backend)
