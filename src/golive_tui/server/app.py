@@ -206,6 +206,10 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _cursor_gone(gone: CursorGone) -> ApiError:
+    return ApiError(410, gone.code, gone.message, details=gone.details)
+
+
 def _no_such_project(project_id: str) -> ApiError:
     # the same answer whether the project does not exist or the caller is not a member,
     # so that outsiders cannot learn which projects exist
@@ -380,6 +384,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such project, or not a member of it"},
     409: {"model": ErrorResponse, "description": "The client speaks another protocol version"},
     422: {"model": ErrorResponse, "description": "The request is not valid"},
+}
+#: the change feed's answer, and the live stream's, to a cursor the feed cannot serve
+CURSOR_GONE: dict[str, Any] = {
+    "model": ErrorResponse,
+    "description": "The cursor is older than the feed keeps (or ahead of the server): "
+                   "bootstrap from the snapshot again",
 }
 
 
@@ -633,10 +643,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
     @app.get(
         "/v1/projects/{pid}/changes", dependencies=v1, tags=["sync"], response_model=None,
         responses={200: {"model": ChangeFeedPage, "description": "Changes in server order"},
-                   410: {"model": ErrorResponse,
-                         "description": "The cursor is older than the feed keeps (or ahead "
-                                        "of the server): bootstrap from the snapshot again"},
-                   **ERRORS},
+                   410: CURSOR_GONE, **ERRORS},
     )
     def changes(
         access: Annotated[Access, Depends(project_access)],
@@ -649,7 +656,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
         try:
             body = changes_page(database, access.project_id, after, limit)
         except CursorGone as gone:
-            raise ApiError(410, gone.code, gone.message, details=gone.details) from None
+            raise _cursor_gone(gone) from None
         return Response(body, media_type="application/json")
 
     @app.get(
@@ -657,7 +664,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
         response_class=Response,  # a stream of events, never a JSON body
         responses={200: {"content": {"text/event-stream": {"itemSchema": SSE_CHANGE_EVENT}},
                          "description": "Server-Sent Events: `change` with `{\"seq\": N}`"},
-                   **ERRORS},
+                   410: CURSOR_GONE, **ERRORS},
     )
     async def events(
         access: Annotated[Access, Depends(project_access)],
@@ -667,10 +674,16 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
         ] = None,
     ) -> Response:
         """Live pokes: a ``change`` event (``id`` = seq) when the project moves on, a ping
-        comment every 15 s. With ``Last-Event-ID`` behind the server, one ``change`` at once."""
+        comment every 15 s. With ``Last-Event-ID`` behind the server, one ``change`` at once;
+        a ``Last-Event-ID`` the change feed cannot serve is refused as the feed refuses it."""
         sub = state.broadcaster.subscribe(access.project_id)
         try:
-            head = await anyio.to_thread.run_sync(head_seq, database, access.project_id)
+            head = await anyio.to_thread.run_sync(
+                head_seq, database, access.project_id, last_event_id
+            )
+        except CursorGone as gone:
+            state.broadcaster.unsubscribe(sub)
+            raise _cursor_gone(gone) from None
         except BaseException:
             state.broadcaster.unsubscribe(sub)
             raise

@@ -38,9 +38,32 @@ def _counter(conn: Any, project_id: str) -> tuple[int, int]:
     return int(row.seq), int(row.compacted_through)
 
 
-def head_seq(db: Database, project_id: str) -> int:
+def head_seq(db: Database, project_id: str, after: int | None = None) -> int:
+    """The project's head; raises :class:`CursorGone` when ``after`` is a cursor the
+    change feed cannot serve, so that the live stream refuses what the feed refuses."""
     with db.read() as conn:
-        return _counter(conn, project_id)[0]
+        head, compacted = _counter(conn, project_id)
+    if after is not None:
+        _check_cursor(after, head, compacted)
+    return head
+
+
+def _check_cursor(after: int, head: int, compacted: int) -> None:
+    if after < compacted:
+        raise CursorGone(
+            "changes_compacted",
+            f"Changes up to {compacted} were compacted away and your copy is at {after}; "
+            "download a fresh snapshot (your unsent changes are kept).",
+            {"after": after, "lowest_kept_seq": compacted + 1, "server_seq": head},
+        )
+    if after > head:
+        raise CursorGone(
+            "cursor_ahead",
+            f"Your copy is at change {after} but this server has only {head} "
+            "(restored from a backup?); download a fresh snapshot "
+            "(your unsent changes are kept).",
+            {"after": after, "server_seq": head},
+        )
 
 
 def head_seqs(db: Database, project_ids: list[str]) -> dict[str, int]:
@@ -64,21 +87,7 @@ def changes_page(db: Database, project_id: str, after: int, limit: int) -> bytes
     """
     with db.read() as conn:
         head, compacted = _counter(conn, project_id)
-        if after < compacted:
-            raise CursorGone(
-                "changes_compacted",
-                f"Changes up to {compacted} were compacted away and your copy is at {after}; "
-                "download a fresh snapshot (your unsent changes are kept).",
-                {"after": after, "lowest_kept_seq": compacted + 1, "server_seq": head},
-            )
-        if after > head:
-            raise CursorGone(
-                "cursor_ahead",
-                f"Your copy is at change {after} but this server has only {head} "
-                "(restored from a backup?); download a fresh snapshot "
-                "(your unsent changes are kept).",
-                {"after": after, "server_seq": head},
-            )
+        _check_cursor(after, head, compacted)
         rows = conn.execute(
             select(
                 change.c.seq,

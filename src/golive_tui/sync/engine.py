@@ -549,6 +549,12 @@ class SyncEngine:
                 raise
             except Transient as exc:
                 delay = self.live_backoff.next_delay(exc.retry_after)
+            except Gone:
+                # the server cannot serve our cursor (compacted, or restored from a backup):
+                # the pull meets the same answer and bootstraps; then resume at its cursor
+                last_id = None
+                self._poke()
+                delay = self.live_backoff.next_delay()
             except SyncError:
                 delay = self.live_backoff.cap
             except Exception:  # never let the live listener die silently
