@@ -192,7 +192,9 @@ def test_clients_converge_under_network_chaos(tmp_path: Path, chaos_tools: dict[
 
         @rule(c=st.integers(0, 4))
         def record_decision(self, c: int) -> None:
-            self.change(self.pick(c), lambda s: s.record_decision(DecisionKind.GO, "ready"))
+            self.change(self.pick(c), lambda s: s.record_decision(
+                DecisionKind.GO, "Ready: every open item is in hand",
+                unmet=[str(c) for c in s.gate().unmet]))
 
         # -- the network, restarts and clocks ---------------------------------------------
 

@@ -188,7 +188,9 @@ async def test_rejected_ops_are_shown_and_do_not_wedge_the_queue(
     notices: list[SyncNotice] = []
     refused = [store.record_decision(DecisionKind.NO_GO, f"attempt {i}")["id"] for i in range(3)]
     store.submit_many(verifications(20))
-    refused.append(store.record_decision(DecisionKind.GO, "last word")["id"])
+    overridden = [str(c) for c in store.gate().unmet]  # a GO over them names them
+    refused.append(store.record_decision(DecisionKind.GO, "Last word: the rest is in hand",
+                                         unmet=overridden)["id"])
     store.submit_many(verifications(5))
     async with SyncClient(sqlite_server.url, token) as client:
         engine = SyncEngine(store, client, pid, live=False, on_changes=notices.append)

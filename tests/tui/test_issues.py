@@ -274,8 +274,17 @@ async def test_priority_and_assignee_change_from_the_keyboard(
         await select(pilot, screen, portal.id)
 
         await pilot.press("plus")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ReasonPrompt), "a new priority asks why"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is prompt, "an empty reason is refused and the prompt stays"
+        assert fresh(app, portal.id).priority is Priority.P4
+        await pilot.press(*"Triaged: a how-to question", "enter")
         await settle(pilot)
         assert fresh(app, portal.id).priority is Priority.P3
+        assert fresh(app, portal.id).priority_reason == "Triaged: a how-to question"
 
         await pilot.press("a")
         await pilot.pause()

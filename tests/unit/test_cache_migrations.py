@@ -52,13 +52,16 @@ def shape(path: Path) -> Schema:
         conn.close()
 
 
+#: columns that later steps added to the tables of golive 0.1.0
+ADDED_AFTER_0_1_0 = {"problem": {"made_at"}, "issue": {"priority_reason"}}
+
+
 def rows_of(path: Path, table: str) -> list[tuple[Any, ...]]:
     """Every row of ``table`` in the columns golive 0.1.0 had, in a stable order."""
     conn = sqlite3.connect(path)
     try:
         names = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
-        if table == "problem" and "made_at" in names:
-            names.remove("made_at")
+        names = [n for n in names if n not in ADDED_AFTER_0_1_0.get(table, ())]
         columns = ", ".join(f'"{n}"' for n in names)
         return sorted(conn.execute(f'SELECT {columns} FROM "{table}"').fetchall(), key=repr)
     finally:

@@ -19,6 +19,7 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
 from golive_tui.domain.ops import Op, Record, apply_op, merge_update, validate_record
+from golive_tui.domain.rules import Facts, RecordFacts
 from golive_tui.domain.sla import SlaPolicy, SlaTarget
 
 K = EntityKind
@@ -51,8 +52,11 @@ def apply(
     now: datetime = NOW,
     actor: str = ACTOR,
     policy: SlaPolicy | None = None,
+    facts: Facts | None = None,
 ) -> Record | None:
-    return apply_op(current, change, project_id=PROJECT_ID, actor=actor, now=now, policy=policy)
+    """Apply with ``facts`` (by default an IPM's empty project: no rule looks further)."""
+    return apply_op(current, change, project_id=PROJECT_ID, actor=actor, now=now, policy=policy,
+                    facts=RecordFacts() if facts is None else facts)
 
 
 def create(kind: EntityKind, entity_id: str = "rec-1", **fields: Any) -> Record:

@@ -8,7 +8,7 @@ import pytest
 
 from golive_tui.domain.enums import EntityKind, OpAction, Role
 from golive_tui.domain.errors import PermissionDenied
-from golive_tui.domain.permissions import can, check_permission
+from golive_tui.domain.permissions import can, check_permission, may_decide
 
 K = EntityKind
 A = OpAction
@@ -26,8 +26,9 @@ def test_viewer_cannot_write_anything(kind: EntityKind, action: OpAction) -> Non
         check_permission(Role.VIEWER, kind, action)
 
 
-#: the customer's MPOC reports issues and comments on them; everything else is read-only
-CUSTOMER_MAY = {(K.ISSUE, A.CREATE), (K.ISSUE_NOTE, A.APPEND)}
+#: the customer's MPOC reports issues, comments on them and signs off the customer's own
+#: checklist items (domain.rules keeps it to those); everything else is read-only
+CUSTOMER_MAY = {(K.ISSUE, A.CREATE), (K.ISSUE_NOTE, A.APPEND), (K.CHECKLIST_ITEM, A.TRANSITION)}
 
 
 @pytest.mark.parametrize(("kind", "action"), EVERY_CHANGE, ids=_id)
@@ -95,3 +96,9 @@ def test_refusal_names_the_role_and_the_action_and_what_to_do(
     assert refused.value.details == {
         "role": role.value, "entity": kind.value, "action": action.value,
     }
+
+
+@pytest.mark.parametrize("role", list(Role), ids=_id)
+def test_only_the_ipm_makes_the_go_no_go_call(role: Role) -> None:
+    assert may_decide(role) is (role is Role.IPM)
+    assert may_decide(role) is can(role, K.DECISION, A.APPEND)

@@ -187,6 +187,8 @@ class IssueBase(EntityBase):
     title: str = Field(min_length=1, max_length=300)
     description: str = ""
     priority: Priority = _enum(Priority, Priority.P4)
+    #: why the priority was last changed (a change of priority needs one)
+    priority_reason: str = Field(default="", sa_column_kwargs={"server_default": ""})
     state: IssueState = _enum(IssueState, IssueState.NEW)
     category: IssueCategory = _enum(IssueCategory, IssueCategory.OTHER)
     assignee: str = ""

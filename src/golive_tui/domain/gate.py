@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from golive_tui.domain.enums import (
     OPEN_ISSUE_STATES,
@@ -193,3 +193,63 @@ def evaluate_gate(
                 )
             )
     return GateResult(tuple(unmet), checked)
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    id: str
+    key: str
+    title: str
+    gate: bool
+    status: ChecklistStatus
+
+
+@dataclass(frozen=True, slots=True)
+class _Order:
+    id: str
+    pon: str
+    carrier: str
+    status: PortState
+    rejection_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    id: str
+    code: str
+    name: str
+    e911_status: E911Status
+
+
+@dataclass(frozen=True, slots=True)
+class _Issue:
+    id: str
+    ref: str
+    title: str
+    priority: Priority
+    state: IssueState
+
+
+def gate_from_records(
+    *,
+    checklist: Iterable[Mapping[str, Any]],
+    orders: Iterable[Mapping[str, Any]],
+    sites: Iterable[Mapping[str, Any]],
+    issues: Iterable[Mapping[str, Any]],
+) -> GateResult:
+    """:func:`evaluate_gate` over plain records (dicts), as ``apply_op`` sees them."""
+    return evaluate_gate(
+        checklist=[
+            _Item(r["id"], r["key"], r["title"], bool(r["gate"]), ChecklistStatus(r["status"]))
+            for r in checklist
+        ],
+        orders=[
+            _Order(r["id"], r["pon"], r["carrier"], PortState(r["status"]), r["rejection_code"])
+            for r in orders
+        ],
+        sites=[_Site(r["id"], r["code"], r["name"], E911Status(r["e911_status"])) for r in sites],
+        issues=[
+            _Issue(r["id"], r["ref"], r["title"], Priority(r["priority"]), IssueState(r["state"]))
+            for r in issues
+        ],
+    )

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from golive_tui.domain import rules
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
 from golive_tui.domain.enums import (
@@ -31,6 +32,7 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
 from golive_tui.domain.records import decode_fields
+from golive_tui.domain.rules import Facts, check_text
 from golive_tui.domain.sla import SlaPolicy, hold_seconds
 from golive_tui.domain.transitions import CHECKLIST, ISSUE, PORTING, StateMachine
 from golive_tui.domain.types import ensure_aware
@@ -170,17 +172,6 @@ def _probe(kind: EntityKind) -> EntityBase:
     return probe
 
 
-def _has_nul(value: Any) -> bool:
-    """Whether a NUL character is in this text, or in any text or key of this JSON value."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
 def fields_beyond_bounds(fields: Mapping[str, Any]) -> str | None:
     """Why these fields are too deep or too large for a change, or None when they are not.
 
@@ -220,8 +211,16 @@ def apply_op(
     actor: str,
     now: datetime,
     policy: SlaPolicy | None = None,
+    facts: Facts | None,
 ) -> Record | None:
-    """The record after ``op``, or None when the op deletes it. Raises a DomainError."""
+    """The record after ``op``, or None when the op deletes it. Raises a DomainError.
+
+    ``facts`` are what the rules may look up beyond this record (the gate behind a
+    decision, a checklist item's predecessors, the retest behind an E911 fix), read from
+    the state of whoever applies the op. None replays an op whose rules were checked when
+    it was applied first (the client's rebase over the server's records): only the rules
+    of the record itself run then.
+    """
     now = ensure_aware(now)
     check_fields_bounds(op)
     base = ENTITY_BASES[op.entity]
@@ -234,14 +233,7 @@ def apply_op(
         )
     # What a change asks for, not what is stored: a record an older server kept with one
     # must still load and rebase. PostgreSQL cannot store a NUL in text or JSON.
-    with_nul = sorted(name for name, value in fields.items() if _has_nul(name) or _has_nul(value))
-    if with_nul:
-        problems = [f"{name}: text with a NUL character (\\x00) in it; remove it"
-                    for name in with_nul]
-        raise ValidationFailed(
-            f"Invalid {op.entity.value.replace('_', ' ')}: " + "; ".join(problems),
-            details={"errors": problems},
-        )
+    check_text(op.entity, fields)
     if op.action in (OpAction.CREATE, OpAction.APPEND):
         if current is not None:
             raise ValidationFailed(
@@ -252,6 +244,8 @@ def apply_op(
             verb = "append" if base.append_only else "create"
             raise ValidationFailed(f"Use '{verb}' to add a {op.entity.value}.")
         record = _defaults_on_create(op.entity, fields, op.entity_id, actor, now)
+        if facts is not None:
+            _check_create(op.entity, record, facts)
         record.update(id=op.entity_id, project_id=project_id)
         return _stamp(validate_record(op.entity, record), actor, now, version=1)
 
@@ -273,11 +267,12 @@ def apply_op(
                 f"{base.state_field} changes through a transition, not an update.",
                 details={"field": base.state_field},
             )
+        _check_update(op.entity, current, fields, facts)
         merged = {**current, **fields}
         record = revalidate(op.entity, current, merged)
         return _stamp(record, actor, now, int(current["version"]) + 1)
     # transition
-    merged = _transition(op.entity, dict(current), fields, actor, now, policy)
+    merged = _transition(op.entity, dict(current), fields, actor, now, policy, facts)
     return _stamp(revalidate(op.entity, current, merged), actor, now, int(current["version"]) + 1)
 
 
@@ -307,8 +302,32 @@ def _defaults_on_create(
         record.setdefault("author", actor)
     elif kind is EntityKind.DECISION:
         record.setdefault("at", now)
-        record.setdefault("by", actor)
+        record["by"] = actor  # who made the call is the audit log's: never the op's to say
+    elif kind is EntityKind.CHECKLIST_ITEM and record.get(
+        "status", ChecklistStatus.TODO
+    ) != ChecklistStatus.TODO:
+        raise ValidationFailed("A new checklist item starts in status todo.")
     return record
+
+
+def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
+    if kind is EntityKind.DECISION:
+        rules.decide(record, facts)
+    elif kind is EntityKind.ISSUE:
+        rules.check_linked_issue(record, facts)
+
+
+def _check_update(
+    kind: EntityKind, current: Mapping[str, Any], fields: Record, facts: Facts | None
+) -> None:
+    if kind is EntityKind.ISSUE:
+        rules.check_reprioritised(current, fields)
+        if facts is not None and fields.get("verification_id") not in (
+            None, current.get("verification_id")
+        ):
+            rules.check_linked_issue(fields, facts)
+    elif kind is EntityKind.CHECKLIST_ITEM and facts is not None:
+        rules.check_checklist_update(current, fields, facts)
 
 
 def _target(fields: Record) -> str:
@@ -344,6 +363,7 @@ def _transition(
     actor: str,
     now: datetime,
     policy: SlaPolicy | None,
+    facts: Facts | None,
 ) -> Record:
     raw = _target(fields)
     if kind in (EntityKind.NUMBER, EntityKind.PORT_ORDER):
@@ -376,11 +396,13 @@ def _transition(
             record["confirmed_foc"] = foc
         record[state_field] = target
     elif kind is EntityKind.ISSUE:
-        _issue_transition(record, fields, raw, actor, now, policy)
+        _issue_transition(record, fields, raw, actor, now, policy, facts)
     elif kind is EntityKind.CHECKLIST_ITEM:
         current_c = ChecklistStatus(record["status"])
         target_c = _parse_state(CHECKLIST, ChecklistStatus, raw)
         CHECKLIST.check(current_c, target_c)
+        if facts is not None:
+            rules.check_checklist_move(record, target_c, facts)
         if target_c is ChecklistStatus.SKIPPED:
             record["skip_comment"] = _require_text(
                 fields, "comment", "Skipping a checklist item needs a comment saying why."
@@ -410,10 +432,13 @@ def _issue_transition(
     actor: str,
     now: datetime,
     policy: SlaPolicy | None,
+    facts: Facts | None,
 ) -> None:
     current = IssueState(record["state"])
     target = _parse_state(ISSUE, IssueState, raw)
     ISSUE.check(current, target)
+    if target is IssueState.RESOLVED and facts is not None:
+        rules.check_retest(record, facts)
     if "assignee" in fields:
         record["assignee"] = str(fields.pop("assignee"))
     if current is IssueState.ON_HOLD and record.get("on_hold_since") is not None:

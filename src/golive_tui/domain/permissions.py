@@ -29,6 +29,8 @@ WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
         K.ISSUE_NOTE: frozenset({A.APPEND}),
     },
     Role.CUSTOMER: {
+        # the customer's own items (acceptance sign-off): domain.rules.check_checklist_move
+        K.CHECKLIST_ITEM: frozenset({A.TRANSITION}),
         K.ISSUE: frozenset({A.CREATE}),
         K.ISSUE_NOTE: frozenset({A.APPEND}),
     },
@@ -38,6 +40,11 @@ WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
 
 def can(role: Role, kind: EntityKind, action: OpAction) -> bool:
     return action in WRITE_RULES[role].get(kind, frozenset())
+
+
+def may_decide(role: Role) -> bool:
+    """Whether this role makes the go / no-go call (records decisions)."""
+    return can(role, K.DECISION, A.APPEND)
 
 
 def check_permission(role: Role, kind: EntityKind, action: OpAction) -> None:

@@ -736,6 +736,24 @@ class _Loader:
         cycle = _find_cycle(graph)
         if cycle:
             raise self.fail("checklist", f"predecessors form a cycle: {' -> '.join(cycle)}")
+        # a document holds what the rules would have let happen: done after its predecessors
+        status_of = {
+            key: ChecklistStatus(raw.get("status", ChecklistStatus.TODO))
+            for key, raw in zip(keys, section, strict=True)
+        }
+        for index, key in enumerate(keys):
+            if status_of[key] is not ChecklistStatus.DONE:
+                continue
+            still_open = [
+                pred for pred in graph[key]
+                if status_of[pred] not in (ChecklistStatus.DONE, ChecklistStatus.SKIPPED)
+            ]
+            if still_open:
+                raise self.fail(
+                    f"checklist[{index}] ({key})",
+                    f"is done while its predecessor {', '.join(still_open)} is open; "
+                    "an item is done only after what it waits for (or that is skipped)",
+                )
 
     def verifications(self, section: Sequence[Mapping[str, Any]]) -> None:
         seen: set[str] = set()
@@ -1007,6 +1025,8 @@ _GEN_CHECKLIST: tuple[tuple[str, str, str, str, str, str, bool, str], ...] = (
     ("ACC-02", "Customer acceptance sign-off and feedback", "acceptance", "customer",
      "customer", "todo", False, "B+15 10:00"),
 )
+#: items that wait for another than the one before them (done items wait for done ones)
+_GEN_AFTER = {"BLD-02": "NET-01", "CUS-01": "NET-01"}
 _PHASE_MILESTONES = (
     ("ipm_assigned", "IPM assigned", "B-40 10:00", True),
     ("initial_setup", "SOW and implementation plan", "B-35 17:00", True),
@@ -1149,7 +1169,7 @@ def _generated_fixture(
             "owner_role": role,
             "assignee": _ROLE_PERSON[role],
             "due_at": due,
-            "predecessors": [_GEN_CHECKLIST[i - 1][0]] if i else [],
+            "predecessors": [_GEN_AFTER.get(key, _GEN_CHECKLIST[i - 1][0])] if i else [],
             "gate": gate,
             "status": status,
         }

@@ -17,16 +17,25 @@ Results are UTC.
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from typing import Literal, Self
+from typing import Any, Literal, Protocol, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from golive_tui.domain.enums import Priority
+from golive_tui.domain.enums import IssueState, Priority
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
@@ -39,6 +48,8 @@ __all__ = [
     "add_counted",
     "counted_seconds",
     "hold_seconds",
+    "issue_clocks",
+    "project_policy",
     "sla_clocks",
     "sla_urgency",
 ]
@@ -47,6 +58,8 @@ Calendar = Literal["24x7", "business_days"]
 ClockKind = Literal["respond", "resolve"]
 
 DEFAULT_TIME_ZONE = "America/New_York"
+
+log = logging.getLogger(__name__)
 
 _DAY_SECONDS = 86_400
 _DAY_US = _DAY_SECONDS * 1_000_000
@@ -139,6 +152,26 @@ class SlaPolicy(BaseModel):
 
     def target(self, priority: Priority) -> SlaTarget:
         return self.targets[Priority(priority)]
+
+
+def project_policy(stored: Mapping[str, Any] | None, time_zone: str | None) -> SlaPolicy:
+    """A project's SLA policy from what its record holds: client and server both read it here.
+
+    The stored policy when there is one and it is valid; otherwise the defaults in the
+    project's time zone, or in New York's when that zone is unknown. A bad policy is
+    logged, not fatal: the clocks still run, on the defaults.
+    """
+    if stored:
+        try:
+            return SlaPolicy.model_validate(stored)
+        except ValidationError:
+            log.warning("the project's SLA policy is invalid; SLA clocks use the defaults")
+    try:
+        return SlaPolicy.default(time_zone or DEFAULT_TIME_ZONE)
+    except (ValidationError, ValueError):
+        log.warning("the project's time zone %r is unknown; SLA clocks use New York's",
+                    time_zone)
+        return SlaPolicy.default()
 
 
 # ----------------------------------------------------------------------------- counting
@@ -381,6 +414,50 @@ def sla_clocks(
         excluded=excluded,
     )
     return respond, resolve
+
+
+class ClockedIssue(Protocol):
+    """What the clocks of an issue are read from (a cached row or a record)."""
+
+    @property
+    def priority(self) -> Priority: ...
+    @property
+    def state(self) -> IssueState: ...
+    @property
+    def opened_at(self) -> datetime | None: ...
+    @property
+    def responded_at(self) -> datetime | None: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+    @property
+    def on_hold_since(self) -> datetime | None: ...
+    @property
+    def paused_seconds(self) -> float: ...
+
+
+def issue_clocks(
+    issue: ClockedIssue, policy: SlaPolicy, now: datetime
+) -> tuple[SlaClock, SlaClock]:
+    """The (respond, resolve) clocks of an issue: every screen reads them here.
+
+    A closed or cancelled issue that was never resolved stops its clocks when it closed;
+    the resolve clock is paused only while the issue is on hold.
+    """
+    resolved_at = issue.resolved_at
+    if issue.state in (IssueState.CLOSED, IssueState.CANCELLED) and resolved_at is None:
+        resolved_at = issue.closed_at or now
+    return sla_clocks(
+        priority=issue.priority,
+        opened_at=issue.opened_at or now,
+        now=now,
+        policy=policy,
+        responded_at=issue.responded_at,
+        resolved_at=resolved_at,
+        on_hold_since=issue.on_hold_since if issue.state is IssueState.ON_HOLD else None,
+        paused_seconds=issue.paused_seconds,
+    )
 
 
 def _clock(

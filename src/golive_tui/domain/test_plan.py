@@ -104,3 +104,34 @@ def latest_results(entries: Iterable[E]) -> dict[tuple[str, str], E]:
 def _when(entry: _Entry) -> datetime:
     assert entry.tested_at is not None, "a verification entry always has tested_at"
     return entry.tested_at
+
+
+#: the longest issue title (IssueBase.title)
+_TITLE_MAX = 300
+
+
+@dataclass(frozen=True, slots=True)
+class FailureIssue:
+    """What the issue opened from a failed test says: its title, priority and category."""
+
+    title: str
+    priority: Priority
+    category: IssueCategory
+
+
+def failure_issue(
+    code: str, where: str, note: str = "", number_type: NumberType | None = None
+) -> FailureIssue:
+    """The issue a failed test opens, linked to it (the rules refuse a second link).
+
+    A test outside the plan opens a P3 of category other; the title is the test, where it
+    failed and the tester's note (or the test's name), cut to fit.
+    """
+    case = TEST_CASES.get(code.upper())
+    summary = note or (case.name if case else "test failed")
+    title = f"{code} failed at {where}: {summary}"
+    if len(title) > _TITLE_MAX:
+        title = title[: _TITLE_MAX - 1] + "…"
+    if case is None:
+        return FailureIssue(title, Priority.P3, IssueCategory.OTHER)
+    return FailureIssue(title, priority_for_failure(code, number_type), case.category)

@@ -40,10 +40,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from pydantic import ValidationError
 from sqlalchemy import Connection, and_, bindparam, or_, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
+from golive_tui.domain import sla
 from golive_tui.domain.codec import encode_record, encode_value
 from golive_tui.domain.entities import SYSTEM_FIELDS
 from golive_tui.domain.enums import EntityKind, OpAction, Role
@@ -55,6 +55,7 @@ from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
 from golive_tui.server.db import Database
+from golive_tui.server.facts import ServerFacts
 from golive_tui.server.tables import (
     change,
     entity_columns,
@@ -186,16 +187,7 @@ def project_policy(conn: Connection, project_id: str) -> SlaPolicy:
     ).first()
     if row is None:
         return SlaPolicy.default()
-    if row.sla_policy:
-        try:
-            return SlaPolicy.model_validate(row.sla_policy)
-        except ValidationError:
-            log.warning("project %s has an invalid SLA policy; using the defaults", project_id)
-    try:
-        return SlaPolicy.default(row.time_zone or "America/New_York")
-    except (ValidationError, ValueError):
-        log.warning("project %s has an unknown time zone; SLA clocks use New York", project_id)
-        return SlaPolicy.default()
+    return sla.project_policy(row.sla_policy, row.time_zone)
 
 
 def apply_push(
@@ -606,6 +598,7 @@ def _apply_rules(
     current = None if row is None else _domain_record(kind, row)
     field_versions: dict[str, list[Any]] = {} if row is None else dict(row["field_versions"] or {})
     policy = project_policy(conn, project_id) if kind is EntityKind.ISSUE else None
+    facts = ServerFacts(conn, project_id, actor.role)
 
     effective = op
     conflicts: Record = {}
@@ -615,7 +608,8 @@ def _apply_rules(
                                            op.client_id, kind)
         if conflicts:
             # The whole op must still be valid: a conflict never hides a refusal.
-            apply_op(current, op, project_id=project_id, actor=actor.user, now=now, policy=policy)
+            apply_op(current, op, project_id=project_id, actor=actor.user, now=now, policy=policy,
+                     facts=facts)
             if not to_apply:
                 return OpResult(
                     op_id=op.op_id,
@@ -628,7 +622,7 @@ def _apply_rules(
             effective = op.model_copy(update={"fields": to_apply})
 
     new = apply_op(current, effective, project_id=project_id, actor=actor.user, now=now,
-                   policy=policy)
+                   policy=policy, facts=facts)
     if kind is EntityKind.MEMBER and new is not None:
         _check_one_membership(conn, project_id, new)
 

@@ -47,11 +47,12 @@ from golive_tui.domain.errors import DomainError, NotFound
 from golive_tui.domain.gate import GateResult, evaluate_gate
 from golive_tui.domain.ops import Op, Record, apply_op, new_id, validate_record
 from golive_tui.domain.permissions import check_permission
-from golive_tui.domain.sla import SlaPolicy
+from golive_tui.domain.sla import SlaPolicy, project_policy
 from golive_tui.domain.transitions import NEXT_PORT_STATE
 from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.store.db import check_sqlite_file, make_engine
+from golive_tui.store.facts import CacheFacts
 from golive_tui.store.migrations import migrate
 from golive_tui.store.queries import NumberQuery
 from golive_tui.store.tables import (
@@ -234,9 +235,9 @@ class LocalStore:
 
     def policy(self) -> SlaPolicy:
         project = self.project()
-        if project is not None and project.sla_policy:
-            return SlaPolicy.model_validate(project.sla_policy)
-        return SlaPolicy.default(project.time_zone if project else "America/New_York")
+        if project is None:
+            return SlaPolicy.default()
+        return project_policy(project.sla_policy, project.time_zone)
 
     # -- the write path ------------------------------------------------------------------
 
@@ -277,6 +278,7 @@ class LocalStore:
             updates: dict[EntityKind, list[Record]] = {}
             deletes: dict[EntityKind, list[str]] = {}
             outbox: list[dict[str, Any]] = []
+            facts = CacheFacts(conn, self.project_id, self.role)
             for change in changes:
                 current = currents.get(change.entity_id)
                 op = Op(
@@ -298,6 +300,7 @@ class LocalStore:
                         actor=self.actor,
                         now=now,
                         policy=policy,
+                        facts=facts,
                     )
                 except DomainError as exc:
                     if current is not None:
@@ -670,8 +673,9 @@ class LocalStore:
         base = None if shadow is None else validate_record(kind, shadow)
         op = _op_from_outbox(self.client_id, outbox_row)
         try:
+            # the server applied it: replayed without the rules that look past the record
             new = apply_op(base, op, project_id=outbox_row["project_id"], actor=self.actor,
-                           now=op.client_time, policy=policy)
+                           now=op.client_time, policy=policy, facts=None)
         except DomainError:
             return _UNCHANGED
         if new is None:
@@ -716,8 +720,10 @@ class LocalStore:
                 policy = self.policy()
             for op in pending_ops:
                 try:
+                    # checked against the cache when made; the server checks them again
                     record = apply_op(record, op, project_id=self.project_id or op.entity_id,
-                                      actor=self.actor, now=op.client_time, policy=policy)
+                                      actor=self.actor, now=op.client_time, policy=policy,
+                                      facts=None)
                 except DomainError:
                     continue  # the server will refuse it too, and say why
             removed.setdefault(kind, []).append(eid)
@@ -832,12 +838,15 @@ class LocalStore:
         return record
 
     def record_decision(
-        self, decision: DecisionKind, reason: str, *, unmet: Sequence[str] = (),
-        override: bool = False,
+        self, decision: DecisionKind, reason: str, *, unmet: Sequence[str] = ()
     ) -> Record:
+        """Record a go / no-go / rollback call; ``unmet`` names the conditions it overrides.
+
+        The rules weigh it against the gate as the cache holds it (and the server against
+        its own): whether it is an override, and what it overrides, is theirs to record.
+        """
         record = self.submit(Change(EntityKind.DECISION, new_id(), OpAction.APPEND, {
             "decision": decision.value, "reason": reason, "unmet": list(unmet),
-            "override": override,
         }))
         assert record is not None
         return record

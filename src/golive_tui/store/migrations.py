@@ -241,8 +241,15 @@ _V2_SYNC = (
 #: version 3: when a refused change was made (older problems keep none)
 _V3_PROBLEM_MADE_AT = ("ALTER TABLE problem ADD COLUMN made_at DATETIME",)
 
+#: version 4: why an issue's priority was last changed (a change of priority needs a reason)
+_V4_ISSUE_PRIORITY_REASON = (
+    "ALTER TABLE issue ADD COLUMN priority_reason VARCHAR NOT NULL DEFAULT ''",
+)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
-STEPS: tuple[Sequence[str], ...] = (_V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT)
+STEPS: tuple[Sequence[str], ...] = (
+    _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON,
+)
 LATEST = len(STEPS)
 
 

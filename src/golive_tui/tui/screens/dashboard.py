@@ -16,6 +16,8 @@ from textual.widgets.option_list import Option
 
 from golive_tui.domain.enums import DecisionKind, EntityKind, PortState, Priority
 from golive_tui.domain.gate import GateRule
+from golive_tui.domain.permissions import may_decide
+from golive_tui.domain.rules import override_reason_problem
 from golive_tui.domain.transitions import PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.meter import Meter, MeterPart
@@ -423,6 +425,11 @@ class DashboardScreen(GoLiveScreen):
                   (latest.reason or "no reason given", "italic")]
         widget.update(Content.assemble(*parts))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "decide" and self.store is not None and not may_decide(self.store.role):
+            return None  # shown dimmed: this role makes no go / no-go call
+        return True
+
     def action_decide(self, kind: str) -> None:
         if self.data is None or self.store is None:
             self.notify("The cache is still opening; try again in a moment.")
@@ -441,24 +448,29 @@ class DashboardScreen(GoLiveScreen):
             required = ("Going ahead with unmet conditions needs a reason: say why it is "
                         "safe to go, or press Esc.")
             placeholder = "Why is it safe to go anyway? (required)"
+            check = override_reason_problem
         elif decision is DecisionKind.GO:
             body.append(("Every gate condition holds.", "$success"))
             required = None
+            check = None
             placeholder = "Note (optional)"
         else:
             verb = "No-go" if decision is DecisionKind.NO_GO else "Rollback"
             body.append(f"{verb} is recorded in the audit log with the gate as it stands "
                         f"({len(gate.unmet)} unmet).")
             required = f"{verb} needs a reason: say what has to happen next, or press Esc."
+            check = None
             placeholder = "What happened, and what has to happen next? (required)"
+
+        # the conditions shown are the ones the call names: the rules refuse an override
+        # of a condition that became unmet after it was shown
+        shown = [str(cond) for cond in gate.unmet]
 
         def recorded(reason: str | None) -> None:
             if reason is None:
                 return
-            from golive_tui.tui.screens.dashboard_data import record_decision
-
             self.golive.run_change(
-                lambda store: record_decision(store, decision, reason),
+                lambda store: store.record_decision(decision, reason, unmet=shown),
                 kinds=frozenset({EntityKind.DECISION}),
                 done=self._decision_recorded,
             )
@@ -467,7 +479,8 @@ class DashboardScreen(GoLiveScreen):
             ReasonDialog(f"Record {label}", body=Content.assemble(*body), lines=lines,
                          placeholder=placeholder, required_message=required,
                          confirm=f"record {label}",
-                         danger=decision is not DecisionKind.GO or not gate.ready),
+                         danger=decision is not DecisionKind.GO or not gate.ready,
+                         check=check),
             recorded,
         )
 

@@ -110,7 +110,7 @@ class DashboardData:
 
 def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
     """Everything the dashboard shows, read from the cache (runs in a worker thread)."""
-    from golive_tui.domain.sla import sla_clocks, sla_urgency
+    from golive_tui.domain.sla import issue_clocks, sla_urgency
 
     project = store.project()
     zone = project.time_zone if project is not None else "America/New_York"
@@ -155,11 +155,7 @@ def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
     for issue in issues:
         if issue.state not in OPEN_ISSUE_STATES or issue.opened_at is None:
             continue
-        respond, resolve = sla_clocks(
-            priority=issue.priority, opened_at=issue.opened_at, now=now, policy=policy,
-            responded_at=issue.responded_at, resolved_at=issue.resolved_at,
-            on_hold_since=issue.on_hold_since, paused_seconds=issue.paused_seconds,
-        )
+        respond, resolve = issue_clocks(issue, policy, now)
         breached = respond.breached or resolve.breached
         if not respond.stopped:
             clock = f"respond {respond.label().removesuffix(' left')}"
@@ -305,25 +301,3 @@ def _number_changes(
             if at is not None:
                 out.append((who or "?", PortState(state), int(count), at))
     return out
-
-
-
-def record_decision(store: LocalStore, decision: DecisionKind, reason: str) -> Any:
-    """Record a go / no-go / rollback against the gate as it is now (runs in a thread).
-
-    The gate is evaluated again here, not taken from the screen, so a GO is recorded as an
-    override exactly when conditions are unmet at the moment it is made.
-    """
-    from golive_tui.domain.errors import ValidationFailed
-
-    gate = store.gate()
-    override = decision is DecisionKind.GO and not gate.ready
-    if (override or decision is not DecisionKind.GO) and not reason.strip():
-        n = len(gate.unmet)
-        raise ValidationFailed(
-            f"Going ahead with {n} unmet condition{'s' if n != 1 else ''} needs a reason."
-            if override else f"A {decision.value.replace('_', '-')} call needs a reason."
-        )
-    return store.record_decision(
-        decision, reason.strip(), unmet=[str(c) for c in gate.unmet], override=override
-    )

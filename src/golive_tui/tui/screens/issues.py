@@ -39,7 +39,7 @@ from golive_tui.domain.enums import (
     Priority,
 )
 from golive_tui.domain.phone import format_number
-from golive_tui.domain.sla import SlaClock, SlaPolicy, sla_clocks, sla_urgency
+from golive_tui.domain.sla import SlaClock, SlaPolicy, issue_clocks, sla_urgency
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen, ScreenTitle
 from golive_tui.tui.screens.verification import TALL, WIDE, size_classes
@@ -87,23 +87,6 @@ def hold_reason_label(reason: str) -> str:
         return _HOLD_CHOICES[HoldReason(reason)]
     except ValueError:
         return reason
-
-
-def issue_clocks(issue: IssueRow, policy: SlaPolicy, now: datetime) -> tuple[SlaClock, SlaClock]:
-    """The (respond, resolve) clocks of an issue; closed and cancelled ones are stopped."""
-    resolved_at = issue.resolved_at
-    if issue.state in (IssueState.CLOSED, IssueState.CANCELLED) and resolved_at is None:
-        resolved_at = issue.closed_at or now
-    return sla_clocks(
-        priority=issue.priority,
-        opened_at=issue.opened_at or now,
-        now=now,
-        policy=policy,
-        responded_at=issue.responded_at,
-        resolved_at=resolved_at,
-        on_hold_since=issue.on_hold_since if issue.state is IssueState.ON_HOLD else None,
-        paused_seconds=issue.paused_seconds,
-    )
 
 
 def is_breached(clocks: tuple[SlaClock, SlaClock]) -> bool:
@@ -364,10 +347,25 @@ class IssueTriageScreen(GoLiveScreen):
         )
 
     def _set_priority(self, issue: IssueRow, priority: Priority) -> None:
-        issue_id = issue.id
-        self._change(
-            lambda store: store.update_issue(issue_id, priority=priority),
-            f"{issue.ref} is now {priority.value} ({PRIORITY_MEANINGS[priority]}).",
+        issue_id, ref = issue.id, issue.ref
+
+        def got(reason: str | None) -> None:
+            if reason is None:
+                return
+            self._change(
+                lambda store: store.update_issue(issue_id, priority=priority,
+                                                 priority_reason=reason),
+                f"{ref} is now {priority.value} ({PRIORITY_MEANINGS[priority]}).",
+            )
+
+        self.app.push_screen(
+            ReasonPrompt(
+                f"{ref}: {issue.priority.value} → {priority.value}",
+                "Why does its priority change? Support and the customer read this.",
+                placeholder="e.g. Workaround in place: calls route to the LAX queue",
+                required="A reason is required to change an issue's priority.",
+            ),
+            got,
         )
 
     def action_bump(self, step: int) -> None:

@@ -38,9 +38,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, Row
 
 from golive_tui.domain.enums import (
     EntityKind,
-    IssueCategory,
     NumberType,
-    Priority,
     VerificationResult,
 )
 from golive_tui.domain.phone import InvalidPhoneNumber, format_number, normalise_number
@@ -48,8 +46,8 @@ from golive_tui.domain.test_plan import (
     PLAN,
     TEST_CASES,
     TestCase,
+    failure_issue,
     latest_results,
-    priority_for_failure,
 )
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -971,7 +969,8 @@ class VerificationLogScreen(GoLiveScreen):
         site = self._sites_by_id.get(record.get("site_id") or "")
         if request.result is VerificationResult.FAIL:
             info = self._numbers.get(request.e164) if request.e164 else None
-            priority = _failure_priority(request.case.code, info.number_type if info else None)
+            priority = failure_issue(request.case.code, where, request.note,
+                                     info.number_type if info else None).priority
             text = Text.assemble(
                 ("✗ ", f"bold {colours['fail']}"),
                 (f"{request.case.code} failed at {where}", f"bold {colours['fail']}"),
@@ -1029,10 +1028,6 @@ class VerificationLogScreen(GoLiveScreen):
             where = f"{site_code} {format_number(entry.target)}" if site else format_number(
                 entry.target)
         case = TEST_CASES.get(entry.test_case)
-        summary = entry.note or (case.name if case else "test failed")
-        title = f"{entry.test_case} failed at {where}: {summary}"
-        if len(title) > 300:
-            title = title[:299] + "…"
         lines = [f"On-site test {entry.test_case} failed at {where}."]
         if case is not None:
             lines.append(f"Test: {case.name}. Expected: {case.expected}.")
@@ -1044,24 +1039,18 @@ class VerificationLogScreen(GoLiveScreen):
             lines.append(f"MOS {entry.mos:g}" + (
                 f", loss {entry.loss_pct:g} %" if entry.loss_pct is not None else ""))
         description = "\n".join(lines)
-        category = case.category if case is not None else IssueCategory.OTHER
 
         def change(store: LocalStore) -> Any:
-            from golive_tui.domain.errors import ValidationFailed
-
-            for issue in store.issues():
-                if issue.verification_id == entry.id:
-                    raise ValidationFailed(
-                        f"{issue.ref} is already linked to this failed test; press 5 to see it."
-                    )
             number_type = None
             if entry.target.startswith("+"):
                 number = store.number_by_e164(entry.target)
                 number_type = number.number_type if number is not None else None
-            priority = _failure_priority(entry.test_case, number_type)
+            # the rules refuse a second issue linked to one failed test
+            draft = failure_issue(entry.test_case, where, entry.note, number_type)
             return store.open_issue(
-                title, priority=priority, category=category, description=description,
-                site_id=entry.site_id, number_id=entry.number_id, verification_id=entry.id,
+                draft.title, priority=draft.priority, category=draft.category,
+                description=description, site_id=entry.site_id, number_id=entry.number_id,
+                verification_id=entry.id,
             )
 
         def done(record: Any) -> None:
@@ -1074,10 +1063,3 @@ class VerificationLogScreen(GoLiveScreen):
                         title="Issue opened", timeout=4)
 
         self.golive.run_change(change, kinds=frozenset({EntityKind.ISSUE}), done=done)
-
-
-def _failure_priority(code: str, number_type: NumberType | None) -> Priority:
-    try:
-        return priority_for_failure(code, number_type)
-    except ValueError:  # a test that is not in the plan
-        return Priority.P3

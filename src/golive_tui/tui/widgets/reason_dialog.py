@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual import on
@@ -22,7 +22,8 @@ class ReasonDialog(ModalScreen[str | None]):
     each, cut to the width, at most ``max_lines`` of them.
 
     With ``required_message`` an empty answer is refused: the dialog stays open, says
-    why in place and in a notice, and nothing is recorded.
+    why in place and in a notice, and nothing is recorded. ``check`` is the domain's word
+    on an answer (what is wrong with it, or None), refused the same way.
     """
 
     DEFAULT_CSS = """
@@ -87,6 +88,7 @@ class ReasonDialog(ModalScreen[str | None]):
         required_message: str | None = None,
         confirm: str = "record",
         danger: bool = False,
+        check: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__(classes="-danger" if danger else None)
         self.title_text = title
@@ -96,6 +98,7 @@ class ReasonDialog(ModalScreen[str | None]):
         self.placeholder = placeholder
         self.required_message = required_message
         self.confirm = confirm
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -121,12 +124,14 @@ class ReasonDialog(ModalScreen[str | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         reason = event.value.strip()
-        if not reason and self.required_message:
+        problem = self.required_message if not reason else None
+        if reason and self.check is not None:
+            problem = self.check(reason)
+        if problem:
             error = self.query_one(".reason-error", Static)
-            error.update(self.required_message)
+            error.update(problem)
             error.add_class("-shown")
-            self.app.notify(self.required_message, title="Refused", severity="error",
-                            timeout=8)
+            self.app.notify(problem, title="Refused", severity="error", timeout=8)
             return
         self.dismiss(reason)
 

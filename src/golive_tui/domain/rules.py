@@ -1,0 +1,356 @@
+"""Rules that look past the record an op changes.
+
+A go / no-go decision is weighed against the gate, a checklist item against its
+predecessors, the fix of an E911 P1 against the retest that proves it, a linked issue
+against the failed test it names. :func:`golive_tui.domain.ops.apply_op` runs them with
+the :class:`Facts` its caller gives: the server reads them from its own tables inside the
+op's transaction, the client from its cache, so neither trusts the other's view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from golive_tui.domain.enums import (
+    ChecklistStatus,
+    DecisionKind,
+    EntityKind,
+    IssueCategory,
+    Priority,
+    Role,
+    VerificationResult,
+)
+from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from golive_tui.domain.gate import GateResult, gate_from_records
+
+Record = dict[str, Any]
+
+#: the shortest reason that may carry a GO over unmet conditions, in characters and words
+MIN_OVERRIDE_REASON_CHARS = 20
+MIN_OVERRIDE_REASON_WORDS = 4
+
+#: checklist items owned by these roles are closed (done or skipped) by that role alone
+CLOSED_BY_OWNER_ONLY = frozenset({Role.CUSTOMER})
+#: the roles that plan the checklist: who waits for what
+PLANNERS = frozenset({Role.IPM})
+
+#: an issue of these categories at P1 is resolved only after one of these tests passed again
+RETEST_BEFORE_RESOLVE: dict[IssueCategory, tuple[str, ...]] = {
+    IssueCategory.E911_ADDRESS: ("E911-01",),
+    IssueCategory.EMERGENCY_NOTIFICATION: ("E911-01", "E911-02"),
+}
+
+#: control characters (C0, DEL, C1) other than tab, line feed and carriage return
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CLOSED = (ChecklistStatus.DONE, ChecklistStatus.SKIPPED)
+
+
+class Facts(Protocol):
+    """What the rules may look up beyond the record an op changes, in one project."""
+
+    @property
+    def role(self) -> Role | None:
+        """The acting member's role; None for the server's own admin commands."""
+
+    def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
+        """The records of these ids that exist, by id."""
+
+    def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
+        """The records of a kind whose fields equal these values."""
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def control_character(value: Any) -> str | None:
+    """The first control character in this text or JSON value (keys included), if any.
+
+    Tab, line feed and carriage return are text; NUL, BEL, ESC and the rest are not, and
+    a pasted one would reach every screen and report that shows the field.
+    """
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        return None if found is None else found.group()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found_in = control_character(key) or control_character(item)
+            if found_in is not None:
+                return found_in
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found_in = control_character(item)
+            if found_in is not None:
+                return found_in
+    return None
+
+
+def check_text(kind: EntityKind, fields: Mapping[str, Any]) -> None:
+    """Refuse a change whose fields hold a control character, naming each such field."""
+    problems = []
+    for name, value in fields.items():
+        char = control_character(name) or control_character(value)
+        if char is not None:
+            label = "a NUL character" if char == "\x00" else "a control character"
+            problems.append(f"{name}: text with {label} ({char!r}) in it; remove it")
+    if problems:
+        raise ValidationFailed(
+            f"Invalid {kind.value.replace('_', ' ')}: " + "; ".join(sorted(problems)),
+            details={"errors": sorted(problems)},
+        )
+
+
+# ----------------------------------------------------------------------------- decisions
+
+
+def gate_of(facts: Facts) -> GateResult:
+    """The gate as the facts' owner holds it now."""
+    return gate_from_records(
+        checklist=facts.find(EntityKind.CHECKLIST_ITEM, gate=True),
+        orders=facts.find(EntityKind.PORT_ORDER),
+        sites=facts.find(EntityKind.SITE),
+        issues=facts.find(EntityKind.ISSUE, priority=Priority.P1.value),
+    )
+
+
+def override_reason_problem(reason: str) -> str | None:
+    """Why this reason cannot carry a GO over unmet conditions, or None when it can."""
+    text = " ".join(reason.split())
+    if len(text) < MIN_OVERRIDE_REASON_CHARS or len(text.split()) < MIN_OVERRIDE_REASON_WORDS:
+        return (
+            f"Going ahead over unmet conditions needs a reason of at least "
+            f"{MIN_OVERRIDE_REASON_CHARS} characters and {MIN_OVERRIDE_REASON_WORDS} words "
+            "saying why it is safe to go"
+        )
+    return None
+
+
+def decide(fields: Record, facts: Facts) -> None:
+    """Check a go / no-go / rollback against the gate held in ``facts``; fill in its record.
+
+    ``unmet`` and ``override`` are the rules' to write: the gate is evaluated here, from
+    the state of whoever applies the op, never taken from the op. A GO over unmet
+    conditions must name, in ``unmet``, every condition it overrides (by the name the
+    gate gives it, e.g. "Site DEN"), so nobody overrides a condition they did not see.
+    """
+    try:
+        decision = DecisionKind(str(fields.get("decision")))
+    except ValueError:
+        return  # validation names the bad value
+    reason = fields.get("reason")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    gate = gate_of(facts)
+    unmet = [str(condition) for condition in gate.unmet]
+    override = decision is DecisionKind.GO and not gate.ready
+    if override:
+        n = len(gate.unmet)
+        what = f"{n} unmet condition{'s' if n != 1 else ''}"
+        problem = override_reason_problem(reason)
+        if problem is not None:
+            raise ValidationFailed(f"{problem} ({what}).", details={"field": "reason"})
+        named = fields.get("unmet")
+        listed = {
+            str(entry).split(": ", 1)[0].strip()
+            for entry in (named if isinstance(named, list) else [])
+        }
+        missed = [c for c in gate.unmet if c.name not in listed]
+        if missed:
+            names = "; ".join(str(c) for c in missed)
+            raise ValidationFailed(
+                f"This GO overrides {what} but does not name {len(missed)} of them: {names}. "
+                "Look at the gate again and list every condition you override.",
+                details={"field": "unmet", "missing": [c.name for c in missed]},
+            )
+    elif decision is not DecisionKind.GO and not reason:
+        raise ValidationFailed(
+            f"A {decision.value.replace('_', '-')} call needs a reason.",
+            details={"field": "reason"},
+        )
+    fields.update(reason=reason, unmet=unmet, override=override)
+
+
+# ----------------------------------------------------------------------------- checklist
+
+
+def check_checklist_move(
+    record: Mapping[str, Any], target: ChecklistStatus, facts: Facts
+) -> None:
+    """Who may close this item, and whether what it waits for is closed."""
+    key = record.get("key") or "This item"
+    role = facts.role
+    owner = Role(record.get("owner_role") or Role.IPM)
+    if role is Role.CUSTOMER and owner is not Role.CUSTOMER:
+        raise PermissionDenied(
+            f"{key} is the {owner.value}'s to move; the customer moves the customer's items.",
+            details={"owner_role": owner.value},
+        )
+    if target in _CLOSED and owner in CLOSED_BY_OWNER_ONLY and role not in (None, owner):
+        raise PermissionDenied(
+            f"Only the {owner.value}'s main contact (a member with the {owner.value} role) "
+            f"may mark {key} {target.value}.",
+            details={"owner_role": owner.value},
+        )
+    if target is not ChecklistStatus.DONE:
+        return
+    predecessors = [str(p) for p in record.get("predecessors") or ()]
+    if not predecessors:
+        return
+    found = facts.records(EntityKind.CHECKLIST_ITEM, predecessors)
+    open_items = [
+        found[p] for p in predecessors
+        if p in found and ChecklistStatus(found[p]["status"]) not in _CLOSED
+    ]
+    if open_items:
+        names = ", ".join(
+            f"{item['key']} ({ChecklistStatus(item['status']).value.replace('_', ' ')})"
+            for item in open_items
+        )
+        raise IllegalTransition(
+            f"{key} cannot be done while {names} "
+            f"{'is' if len(open_items) == 1 else 'are'} open: finish "
+            f"{'it' if len(open_items) == 1 else 'them'} first, or skip "
+            f"{'it' if len(open_items) == 1 else 'them'} with a reason.",
+            details={"open_predecessors": [item["id"] for item in open_items]},
+        )
+
+
+def check_checklist_update(
+    current: Mapping[str, Any], fields: Mapping[str, Any], facts: Facts
+) -> None:
+    """The plan of the checklist (owners, what waits for what) is the planners' to change."""
+    role = facts.role
+    key = current.get("key") or "This item"
+    changed = [
+        name for name in ("owner_role", "predecessors")
+        if name in fields and fields[name] != current.get(name)
+    ]
+    if changed and role is not None and role not in PLANNERS:
+        raise PermissionDenied(
+            f"Only the IPM changes {' and '.join(changed)} of a checklist item ({key}).",
+            details={"fields": changed},
+        )
+    owner = Role(current.get("owner_role") or Role.IPM)
+    if "owner_role" in changed and owner in CLOSED_BY_OWNER_ONLY and role is not None:
+        raise PermissionDenied(
+            f"{key} is the {owner.value}'s own item; it stays the {owner.value}'s.",
+            details={"fields": ["owner_role"]},
+        )
+
+
+# ----------------------------------------------------------------------------- issues
+
+
+def check_reprioritised(
+    current: Mapping[str, Any], fields: Mapping[str, Any]
+) -> None:
+    """A new priority for an issue says why (``priority_reason``)."""
+    if "priority" not in fields or str(fields["priority"]) == str(current.get("priority")):
+        return
+    reason = fields.get("priority_reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed(
+            f"Changing the priority of {current.get('ref') or 'an issue'} needs a reason "
+            "(priority_reason): what changed in its impact or urgency.",
+            details={"missing": "priority_reason"},
+        )
+
+
+def retest_codes(category: Any, priority: Any) -> tuple[str, ...]:
+    """The tests one of which must pass again before such an issue is resolved."""
+    try:
+        if Priority(priority) is not Priority.P1:
+            return ()
+        return RETEST_BEFORE_RESOLVE.get(IssueCategory(category), ())
+    except ValueError:
+        return ()
+
+
+def check_retest(record: Mapping[str, Any], facts: Facts) -> None:
+    """An E911 P1 is resolved only after a passing 933 retest recorded since it opened."""
+    codes = retest_codes(record.get("category"), record.get("priority"))
+    if not codes:
+        return
+    opened = _time(record.get("opened_at"))
+    site = record.get("site_id")
+    for code in codes:
+        for entry in facts.find(EntityKind.VERIFICATION, test_case=code,
+                                result=VerificationResult.PASS.value):
+            if site and entry.get("site_id") != site:
+                continue
+            tested = _time(entry.get("tested_at"))
+            if opened is None or (tested is not None and tested >= opened):
+                return
+    where = " at the issue's site" if site else ""
+    raise IllegalTransition(
+        f"{record.get('ref') or 'This'} is an E911 P1: resolve it after a passing "
+        f"{' or '.join(codes)} (933) retest{where}, logged since it was opened.",
+        details={"missing": "retest", "test_cases": list(codes)},
+    )
+
+
+def _time(value: Any) -> datetime | None:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# ----------------------------------------------------------------------------- links
+
+
+def check_linked_issue(fields: Mapping[str, Any], facts: Facts) -> None:
+    """An issue that names a verification names a failed one, linked to no other issue."""
+    verification_id = fields.get("verification_id")
+    if not verification_id:
+        return
+    found = facts.records(EntityKind.VERIFICATION, [str(verification_id)])
+    entry = found.get(str(verification_id))
+    if entry is None:
+        raise ValidationFailed(
+            f"No test result with id {verification_id} in this project to link the issue to.",
+            details={"field": "verification_id"},
+        )
+    if VerificationResult(entry["result"]) is not VerificationResult.FAIL:
+        raise ValidationFailed(
+            f"This {entry['test_case']} test passed; only a failed test opens a linked issue.",
+            details={"field": "verification_id"},
+        )
+    linked = facts.find(EntityKind.ISSUE, verification_id=str(verification_id))
+    if linked:
+        ref = linked[0].get("ref") or "An issue"
+        raise ValidationFailed(
+            f"{ref} is already linked to this failed test.",
+            details={"field": "verification_id", "linked": linked[0]["id"]},
+        )
+
+
+class RecordFacts:
+    """Facts over records held in memory: a project document being loaded, a test."""
+
+    def __init__(
+        self, role: Role | None = Role.IPM, records: Mapping[EntityKind, Sequence[Record]] = {}
+    ) -> None:
+        self._role = role
+        self.by_kind: dict[EntityKind, list[Record]] = {
+            kind: list(rows) for kind, rows in records.items()
+        }
+
+    @property
+    def role(self) -> Role | None:
+        return self._role
+
+    def add(self, kind: EntityKind, record: Record) -> None:
+        self.by_kind.setdefault(kind, []).append(record)
+
+    def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
+        wanted = set(ids)
+        return {r["id"]: r for r in self.by_kind.get(kind, []) if r["id"] in wanted}
+
+    def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
+        return [
+            r for r in self.by_kind.get(kind, [])
+            if all(r.get(k) == v or str(r.get(k)) == str(v) for k, v in equal.items())
+        ]

@@ -1,0 +1,53 @@
+"""What the rules of an op may look up, read from the server's tables.
+
+:class:`ServerFacts` is the server's :class:`golive_tui.domain.rules.Facts`: it reads on
+the connection of the op's write transaction, so a decision is weighed against the gate
+as the server holds it at that moment (the project's counter row is locked), never
+against a client's view of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from golive_tui.domain.enums import EntityKind, Role
+from golive_tui.domain.ops import Record
+from golive_tui.server.tables import entity_columns, table_of
+
+_CHUNK = 500
+
+
+class ServerFacts:
+    """The records of one project on the server, for the rules of one op."""
+
+    def __init__(self, conn: Connection, project_id: str, role: Role | None) -> None:
+        self._conn = conn
+        self._project_id = project_id
+        self._role = role
+
+    @property
+    def role(self) -> Role | None:
+        return self._role
+
+    def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
+        t = table_of(kind)
+        names = entity_columns(kind)
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Record] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            stmt = select(*(t.c[n] for n in names)).where(
+                t.c.project_id == self._project_id, t.c.id.in_(wanted[start : start + _CHUNK])
+            )
+            for row in self._conn.execute(stmt).mappings():
+                found[row["id"]] = dict(row)
+        return found
+
+    def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
+        t = table_of(kind)
+        stmt = select(*(t.c[n] for n in entity_columns(kind))).where(
+            t.c.project_id == self._project_id, *(t.c[k] == v for k, v in equal.items())
+        )
+        return [dict(row) for row in self._conn.execute(stmt).mappings()]

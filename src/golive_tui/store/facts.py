@@ -1,0 +1,57 @@
+"""What the rules of a change may look up, read from the cache.
+
+:class:`CacheFacts` is the cache's :class:`golive_tui.domain.rules.Facts`: it reads on the
+connection of the change's write transaction, so it sees the changes made here that the
+server has not confirmed yet. The server weighs the same op again against its own state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from golive_tui.domain.entities import ENTITY_BASES
+from golive_tui.domain.enums import EntityKind, Role
+from golive_tui.domain.ops import Record
+from golive_tui.store.tables import ROWS
+
+_CHUNK = 500
+
+
+def _table(kind: EntityKind) -> Table:
+    return ROWS[kind].__table__  # type: ignore[attr-defined, no-any-return]
+
+
+class CacheFacts:
+    """The records of one project in the cache, for the rules of one change."""
+
+    def __init__(self, conn: Connection, project_id: str, role: Role | None) -> None:
+        self._conn = conn
+        self._project_id = project_id
+        self._role = role
+
+    @property
+    def role(self) -> Role | None:
+        return self._role
+
+    def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
+        t = _table(kind)
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Record] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            stmt = self._select(kind).where(t.c.id.in_(wanted[start : start + _CHUNK]))
+            for row in self._conn.execute(stmt).mappings():
+                found[row["id"]] = dict(row)
+        return found
+
+    def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
+        t = _table(kind)
+        stmt = self._select(kind).where(*(t.c[k] == v for k, v in equal.items()))
+        return [dict(row) for row in self._conn.execute(stmt).mappings()]
+
+    def _select(self, kind: EntityKind) -> Any:
+        t = _table(kind)
+        columns = [t.c[name] for name in ENTITY_BASES[kind].model_fields]
+        return select(*columns).where(t.c.project_id == self._project_id)
