@@ -12,11 +12,12 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from golive_tui.domain.enums import ChecklistStatus, DecisionKind, EntityKind
+from golive_tui.domain.enums import ChecklistStatus, DecisionKind, EntityKind, Role
 from golive_tui.domain.gate import GateRule
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import ChecklistScreen
 from golive_tui.tui.screens.dashboard import DashboardScreen, activation_window
+from golive_tui.tui.widgets.footer import KeyBar
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
@@ -137,6 +138,43 @@ async def test_go_with_unmet_conditions_needs_a_reason_and_is_recorded_as_an_ove
         assert " GO " in shown
         assert f"OVERRIDE of {len(unmet)} unmet" in shown
         assert "MPOC accepts the risk" in shown
+
+
+async def test_a_one_character_override_reason_is_refused_and_kept_in_the_dialog(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        await pilot.press("g")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ReasonDialog)
+        await pilot.press("x", "enter")
+        await settle(pilot)
+        assert app.screen is dialog, "a one-character reason carries no override"
+        assert notices.about("at least 20 characters and 4 words")
+        assert "at least 20 characters" in text_of(dialog.query_one(".reason-error", Static))
+        assert dialog.query_one(Input).value == "x", "what was typed is kept"
+        assert app.store.decisions() == []
+
+
+async def test_go_is_dimmed_for_a_role_that_makes_no_call(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app(role=Role.ENGINEER)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        bar = app.screen.query_one(KeyBar)
+        go = next(key for key in bar.keys if key.description == "Go")
+        assert not go.enabled, "the engineer makes no go / no-go call: g is shown off"
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen), "no reason is asked for in vain"
+        assert app.store.decisions() == []
 
 
 async def test_no_go_needs_a_reason_and_is_not_an_override(

@@ -228,7 +228,10 @@ class DashboardScreen(GoLiveScreen):
 
         if not isinstance(data, DashboardData):
             return
+        first = self.data is None
         self.data = data
+        if first:
+            self.refresh_bindings()  # the cache is open: its role says whether g is on
         self._tick()
         self._show_gate(data)
         self._show_decision(data)

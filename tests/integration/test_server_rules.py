@@ -1,0 +1,241 @@
+"""Every op the rules forbid, sent straight to a running server with a plain HTTP client.
+
+The server must answer each with a per-op ``rejected`` result (its code and reason,
+ARCHITECTURE §3) and change nothing: the snapshot and the change feed read before and
+after are the same. The rules are the domain's (``domain.rules``), run by the server's
+``apply_op`` on its own state, so a client that skips the app gains nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from golive_tui.server import admin
+
+BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
+REASON = "MPOC accepts the risk: the carrier confirmed the port by phone"
+
+Snapshot = dict[str, Any]
+Op = dict[str, Any]
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue(request.param)
+
+
+def post_ops(server: Any, user: str, ops: list[Op]) -> httpx.Response:
+    """POST /ops as any HTTP client would: a bearer token and a JSON body."""
+    body = {"client_id": ops[0]["client_id"], "ops": ops}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        return client.post(
+            f"/v1/projects/{server.project_id}/ops", json=body,
+            headers={"Authorization": f"Bearer {server.tokens[user]}"},
+        )
+
+
+def read_state(server: Any) -> tuple[Snapshot, dict[str, Any]]:
+    """The snapshot and the tail of the change feed (its last 100 changes and anything
+    after them), read with plain GETs."""
+    headers = {"Authorization": f"Bearer {server.tokens['ipm']}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
+        snapshot = client.get(f"/v1/projects/{server.project_id}/snapshot")
+        assert snapshot.status_code == 200, snapshot.text
+        tail = max(snapshot.json()["server_seq"] - 100, 0)
+        feed = client.get(f"/v1/projects/{server.project_id}/changes",
+                          params={"after": tail, "limit": 5000})
+        assert feed.status_code == 200, feed.text
+    return snapshot.json(), feed.json()
+
+
+def by_key(snap: Snapshot, kind: str, field: str, value: Any) -> dict[str, Any]:
+    return next(e for e in snap["entities"][kind] if e[field] == value)
+
+
+def unmet_names(snap: Snapshot) -> list[str]:
+    """What a client shows as the gate's unmet conditions, computed from the snapshot."""
+    names = [f"Gate item {i['key']}" for i in snap["entities"]["checklist_item"]
+             if i["gate"] and i["status"] not in ("done", "skipped")]
+    names += [f"Port order {o['pon']}" for o in snap["entities"]["port_order"]
+              if o["status"] not in ("foc_confirmed", "ported", "verified", "cancelled",
+                                     "not_portable")]
+    names += [f"Site {s['code']}" for s in snap["entities"]["site"]
+              if s["e911_status"] != "verified"]
+    names += [f"P1 {i['ref']}" for i in snap["entities"]["issue"]
+              if i["priority"] == "P1" and i["state"] in ("new", "in_progress", "on_hold")]
+    return names
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """One forbidden op: who sends it, what it is, and the refusal it must get."""
+
+    user: str
+    make: Callable[[Any, Snapshot], Op]
+    code: str
+    says: str
+
+
+def _decision(reason: str, unmet: list[str] | None = None) -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        fields: dict[str, Any] = {"decision": "go", "reason": reason, "override": False}
+        if unmet is not None:
+            fields["unmet"] = unmet
+        return server.op("decision", str(uuid.uuid4()), "append", fields)
+    return make
+
+
+def _tick(key: str, to: str = "done") -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        item = by_key(snap, "checklist_item", "key", key)
+        return server.op("checklist_item", item["id"], "transition",
+                         {"to": to, "comment": "on the customer's behalf"})
+    return make
+
+
+def _unchain(key: str) -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        item = by_key(snap, "checklist_item", "key", key)
+        return server.op("checklist_item", item["id"], "update", {"predecessors": []})
+    return make
+
+
+def _issue(**fields: Any) -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        values = {"title": "Lobby phone", "priority": "P3", **fields}
+        if values.get("verification_id") == "a passed test":
+            passed = next(v for v in snap["entities"]["verification"] if v["result"] == "pass")
+            values["verification_id"] = passed["id"]
+        return server.op("issue", str(uuid.uuid4()), "create", values)
+    return make
+
+
+def _reprioritise(server: Any, snap: Snapshot) -> Op:
+    issue = by_key(snap, "issue", "priority", "P4")
+    return server.op("issue", issue["id"], "update", {"priority": "P2"})
+
+
+FORBIDDEN: dict[str, Forbidden] = {
+    "GO over unmet conditions with a one-character reason": Forbidden(
+        "ipm", _decision("x", unmet=[]), "validation", "at least 20 characters"),
+    "GO over unmet conditions that it does not name": Forbidden(
+        "ipm", _decision(REASON, unmet=["Site DEN"]), "validation", "does not name"),
+    "a decision by a role that makes no call": Forbidden(
+        "engineer", _decision(REASON), "permission", "may not append a decision"),
+    "a checklist item done while its predecessor is open": Forbidden(
+        "ipm", _tick("GL-05"), "illegal_transition", "GL-05 cannot be done while GL-04"),
+    "the customer's acceptance sign-off ticked by the IPM": Forbidden(
+        "ipm", _tick("ACC-04"), "permission", "Only the customer's main contact"),
+    "the customer's acceptance sign-off skipped by an engineer": Forbidden(
+        "engineer", _tick("ACC-04", "skipped"), "permission", "Only the customer's"),
+    "an engineer unchaining 'Project closed' from the sign-off": Forbidden(
+        "engineer", _unchain("ACC-06"), "permission", "Only the IPM changes predecessors"),
+    "a BEL in an issue title": Forbidden(
+        "engineer", _issue(title="Lobby phone \x07 rings"), "validation",
+        "title: text with a control character"),
+    "an issue linked to a test that passed": Forbidden(
+        "engineer", _issue(verification_id="a passed test"), "validation",
+        "only a failed test"),
+    "an issue re-prioritised without a reason": Forbidden(
+        "ipm", _reprioritise, "validation", "needs a reason (priority_reason)"),
+}
+
+
+@pytest.mark.parametrize("case", list(FORBIDDEN), ids=list(FORBIDDEN))
+def test_a_forbidden_op_is_rejected_with_its_reason_and_changes_nothing(
+    server: Any, case: str
+) -> None:
+    forbidden = FORBIDDEN[case]
+    snap, feed = read_state(server)
+    if "does not name" in forbidden.says:  # names one condition of several
+        assert len(unmet_names(snap)) > 1
+    response = post_ops(server, forbidden.user, [forbidden.make(server, snap)])
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["server_seq"] == snap["server_seq"]
+    (result,) = body["results"]
+    assert result["status"] == "rejected"
+    assert result["code"] == forbidden.code
+    assert forbidden.says in result["reason"]
+    assert "seq" not in result or result["seq"] is None
+    assert read_state(server) == (snap, feed)
+
+
+def test_an_e911_p1_is_resolved_only_after_a_passing_933_retest(server: Any) -> None:
+    snap, _feed = read_state(server)
+    site = by_key(snap, "site", "code", "DEN")
+    issue_id = str(uuid.uuid4())
+    opened = post_ops(server, "engineer", [server.op("issue", issue_id, "create", {
+        "title": "933 announces the wrong floor", "priority": "P1",
+        "category": "e911_address", "site_id": site["id"],
+    })]).json()["results"][0]
+    assert opened["status"] == "applied", opened
+
+    def resolve() -> dict[str, Any]:
+        op = server.op("issue", issue_id, "transition",
+                       {"to": "resolved", "resolution": "Emergency location fixed"})
+        result: dict[str, Any] = post_ops(server, "engineer", [op]).json()["results"][0]
+        return result
+
+    before = read_state(server)
+    refused = resolve()
+    assert refused["status"] == "rejected" and refused["code"] == "illegal_transition"
+    assert "E911-01 (933) retest" in refused["reason"]
+    assert read_state(server) == before
+    # a pass logged before the issue opened does not count; the demo's DEN pass is older
+    assert any(v["test_case"] == "E911-01" and v["site_id"] == site["id"]
+               and v["result"] == "pass" for v in snap["entities"]["verification"])
+
+    retest = server.op("verification", str(uuid.uuid4()), "append", {
+        "test_case": "E911-01", "target": "DEN", "site_id": site["id"], "result": "pass"})
+    assert post_ops(server, "engineer", [retest]).json()["results"][0]["status"] == "applied"
+    assert resolve()["status"] == "applied"
+
+
+def test_the_server_records_an_override_from_its_own_gate(server: Any) -> None:
+    snap, _feed = read_state(server)
+    names = unmet_names(snap)
+    decision_id = str(uuid.uuid4())
+    op = server.op("decision", decision_id, "append", {
+        "decision": "go", "reason": REASON, "unmet": names, "override": False,
+        "by": "somebody.else",
+    })
+    result = post_ops(server, "ipm", [op]).json()["results"][0]
+    assert result["status"] == "applied", result
+    after, _ = read_state(server)
+    record = by_key(after, "decision", "id", decision_id)
+    assert record["override"] is True
+    assert sorted(u.split(": ", 1)[0] for u in record["unmet"]) == sorted(names)
+    assert record["by"] == "ipm"
+
+
+def test_the_customer_signs_off_its_own_item(server: Any) -> None:
+    db = admin.open_database(server.db_url)
+    try:
+        admin.ensure_user(db, "mpoc")
+        admin.grant(db, "mpoc", server.project_id, "customer")
+        server.tokens["mpoc"] = admin.issue_token(db, "mpoc").token
+    finally:
+        db.dispose()
+    snap, _feed = read_state(server)
+    # the sign-off waits for the hand-off: the customer's own tick is refused until then
+    sign_off = _tick("ACC-04")(server, snap)
+    result = post_ops(server, "mpoc", [sign_off]).json()["results"][0]
+    assert result["code"] == "illegal_transition", result
+    assert "ACC-03" in result["reason"]
+    # and the customer moves no item but its own
+    hand_off = _tick("ACC-03")(server, snap)
+    result = post_ops(server, "mpoc", [hand_off]).json()["results"][0]
+    assert result["code"] == "permission", result
+    # the hand-off (support's) is skipped with a reason, which closes it for what waits
+    skipped = post_ops(server, "ipm", [_tick("ACC-03", "skipped")(server, snap)])
+    assert skipped.json()["results"][0]["status"] == "applied", skipped.text
+    signed = post_ops(server, "mpoc", [_tick("ACC-04")(server, snap)]).json()["results"][0]
+    assert signed["status"] == "applied", signed
