@@ -690,7 +690,8 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
 
         async def stream() -> AsyncIterator[bytes]:
             try:
-                yield format_sse_event(retry=SSE_RETRY_MS, comment=f"connected at {head}")
+                yield format_sse_event(retry=SSE_RETRY_MS)
+                yield format_sse_event(comment=f"connected at {head}")
                 sent = head if last_event_id is None else last_event_id
                 sub.offer(head)
                 while not sub.closed:
