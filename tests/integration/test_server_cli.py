@@ -64,6 +64,10 @@ def test_a_project_a_user_a_grant_and_a_token_from_the_command_line(
         (("admin", "revoke-token", "feedfacecafe"), "No token with id feedfacecafe"),
         (("admin", "create-project"), "Say what to create"),
         (("admin", "create-project", "--fixture", "/no/such/file.json"), "Cannot read"),
+        (("admin", "create-project", "--demo", "--demo-day", "9999-12-31"),
+         "The demo day 9999-12-31 puts some of the project's times outside the calendar"),
+        (("admin", "create-project", "--demo", "--demo-day", "0001-01-01"),
+         "choose a day nearer today"),
         (("admin", "compact"), "--keep N"),
     ],
 )

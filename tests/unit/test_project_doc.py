@@ -38,6 +38,7 @@ from golive_tui.domain.ops import issue_ref, validate_record
 from golive_tui.domain.phone import is_toll_free
 from golive_tui.domain.project_doc import (
     RECORD_KINDS,
+    DemoDayError,
     ProjectDocument,
     default_demo_day,
     generate_project,
@@ -389,6 +390,12 @@ def test_ids_are_deterministic_and_a_project_id_makes_a_separate_project() -> No
 
 
 # --------------------------------------------------------------------------- times
+
+
+@pytest.mark.parametrize("day", [date(9999, 12, 31), date(1, 1, 1)])
+def test_a_demo_day_at_the_ends_of_the_calendar_is_refused_with_a_reason(day: date) -> None:
+    with pytest.raises(DemoDayError, match=f"demo day {day.isoformat()} puts some"):
+        load_demo(demo_day=day)
 
 
 def test_default_demo_day_is_today_on_a_weekday_else_next_monday() -> None:

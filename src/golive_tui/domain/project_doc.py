@@ -62,6 +62,7 @@ from golive_tui.domain.test_plan import TEST_CASES
 __all__ = [
     "FIXTURE_ACTOR",
     "RECORD_KINDS",
+    "DemoDayError",
     "ProjectDocument",
     "default_demo_day",
     "generate_project",
@@ -122,6 +123,10 @@ class ProjectDocument:
 
 
 # --------------------------------------------------------------------------- demo day
+
+
+class DemoDayError(ValueError):
+    """The demo day is so near the calendar's ends that some of the times fall off it."""
 
 
 def default_demo_day(today: date) -> date:
@@ -251,18 +256,28 @@ def _load(
     project = data.get("project")
     if not isinstance(project, Mapping):
         raise ValueError(f"{source}: 'project' must be an object with name, customer and key")
-    loader = _Loader.start(source, project, demo_day=demo_day, project_id=project_id, now=now)
-    loader.sites(_section(data, "sites", source))
-    loader.milestones(_section(data, "milestones", source))
-    loader.members(_section(data, "members", source))
-    loader.port_orders(_section(data, "port_orders", source))
-    extra = make_numbers(loader) if make_numbers else []
-    loader.numbers(_section(data, "numbers", source), extra)
-    loader.checklist(_section(data, "checklist", source))
-    loader.verifications(_section(data, "verifications", source))
-    loader.issues(_section(data, "issues", source))
-    loader.issue_notes(_section(data, "issue_notes", source))
-    loader.decisions(_section(data, "decisions", source))
+    try:
+        loader = _Loader.start(source, project, demo_day=demo_day, project_id=project_id,
+                               now=now)
+        loader.sites(_section(data, "sites", source))
+        loader.milestones(_section(data, "milestones", source))
+        loader.members(_section(data, "members", source))
+        loader.port_orders(_section(data, "port_orders", source))
+        extra = make_numbers(loader) if make_numbers else []
+        loader.numbers(_section(data, "numbers", source), extra)
+        loader.checklist(_section(data, "checklist", source))
+        loader.verifications(_section(data, "verifications", source))
+        loader.issues(_section(data, "issues", source))
+        loader.issue_notes(_section(data, "issue_notes", source))
+        loader.decisions(_section(data, "decisions", source))
+    except OverflowError:
+        # the fixture's times are days before and after the demo day: near year 1 or
+        # 9999 some fall off the calendar
+        day = demo_day.isoformat() if demo_day is not None else "today"
+        raise DemoDayError(
+            f"The demo day {day} puts some of the project's times outside the calendar "
+            f"(years 1 to 9999); choose a day nearer today."
+        ) from None
     return ProjectDocument(loader.project_record, loader.records)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from golive_tui.domain.enums import EntityKind, Role
-from golive_tui.domain.project_doc import ProjectDocument, load_demo
+from golive_tui.domain.project_doc import DemoDayError, ProjectDocument, load_demo
 from golive_tui.domain.wire import OpResult
 from golive_tui.server import accounts, projects
 from golive_tui.server.accounts import AccountError, IssuedToken
@@ -73,6 +73,8 @@ def _load_document(
     if demo:
         try:
             return load_demo(demo_day=demo_day, project_id=project_id)
+        except DemoDayError as exc:
+            raise AdminError(str(exc)) from None
         except ValueError as exc:
             raise AdminError(f"The demo fixture could not be loaded: {exc}") from None
     if fixture is not None:
