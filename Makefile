@@ -31,6 +31,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
 	@touch $(STAMP)
 
+# make stays golive's parent and does not pass a hang-up on: golive notices a closed
+# terminal by itself (docs/user-guide.md, "When the terminal goes away").
 demo: venv
 	$(BIN)/golive demo
 

@@ -37,7 +37,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     demo.add_argument("--offline", action="store_true",
                       help="no server at all: the app works on a local cache only")
     demo.add_argument("--dir", type=Path,
-                      help="keep the demo's server database and cache here (default: a temp dir)")
+                      help="keep the demo's server database, cache and log here (default: "
+                           "demo/, or demo-offline/, in golive's data folder)")
+    demo.add_argument("--reset", action="store_true",
+                      help="start the demo over: delete its data first, queued changes too")
     demo.add_argument("--theme", help="golive-dark, golive-light or golive-high-contrast")
 
     smoke = sub.add_parser("smoke", help="start the app headless on the demo data and exit")
@@ -80,17 +83,62 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.theme is not None:
+        from golive_tui.tui.themes import theme_names
+
+        names = theme_names()
+        if args.theme not in names:
+            print(f"golive: there is no theme {args.theme!r}. The themes are: "
+                  f"{', '.join(names)}.", file=sys.stderr)
+            return 2
+    refusal = _without_terminal()
+    if refusal is not None:
+        return refusal
     from golive_tui.tui.demo import run_demo
 
-    workdir = args.dir or Path(tempfile.mkdtemp(prefix="golive-demo-"))
+    workdir = args.dir or _demo_folder(offline=args.offline)
+    if args.reset:
+        _reset_demo(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     return run_demo(workdir, offline=args.offline, theme=args.theme)
 
 
+def _demo_folder(*, offline: bool) -> Path:
+    """The demo's own folder in golive's data folder, the same at every start, so that a
+    restart finds its queued changes. The offline demo keeps its own: a cache loaded
+    straight from the fixture has never been synced, so a server cannot continue it."""
+    from golive_tui.config import load_settings
+
+    return load_settings().data_dir / ("demo-offline" if offline else "demo")
+
+
+def _reset_demo(workdir: Path) -> None:
+    """Delete the demo's databases and token (not its log), and nothing else: ``--dir``
+    may name any folder."""
+    for name in ("server.db", "cache.db"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            (workdir / f"{name}{suffix}").unlink(missing_ok=True)
+    (workdir / "token").unlink(missing_ok=True)
+
+
 def _run(args: argparse.Namespace) -> int:
+    refusal = _without_terminal()
+    if refusal is not None:
+        return refusal
     from golive_tui.launch import run_connected
 
     return run_connected(cache=getattr(args, "cache", None))
+
+
+def _without_terminal() -> int | None:
+    """The exit status when golive was started without a terminal to draw on, else None."""
+    from golive_tui.tui.terminal import EXIT_NO_TERMINAL, missing_terminal, needs_terminal
+
+    stream = missing_terminal()
+    if stream is None:
+        return None
+    print(needs_terminal(stream), file=sys.stderr)
+    return EXIT_NO_TERMINAL
 
 
 def _smoke(args: argparse.Namespace) -> int:

@@ -3,12 +3,64 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import sys
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from golive_tui.domain.enums import Role
 
+if TYPE_CHECKING:
+    from golive_tui.tui.app import GoLiveApp
+
 DEMO_USER = "demo"
+#: the client's log, beside its cache
+LOG_NAME = "golive.log"
+
+log = logging.getLogger(__name__)
+
+
+def log_to(folder: Path) -> Path:
+    """Send golive's log (why it stopped, what the sync engine ran into) to a file there.
+
+    The screen is the terminal's, so nothing is logged to it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_NAME
+    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=1, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("golive_tui")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return path
+
+
+def run_app(app: GoLiveApp) -> int:
+    """Run the app until it is quit or its terminal goes; its exit status, said in the log."""
+    app.run()
+    # What the app made is left for the interpreter's exit, whose collections would walk
+    # it all again: most of a second on a busy machine, when a lost terminal has 2 s.
+    gc.freeze()
+    status = app.return_code or 0
+    store = app.store
+    queued = "no cache open"
+    if store is not None:
+        try:
+            count = store.outbox_count()
+        except Exception as exc:  # the log line matters more than the count
+            queued = f"the outbox could not be read: {exc}"
+        else:
+            queued = f"{count} change{'' if count == 1 else 's'} in the outbox"
+        finally:
+            store.close()
+    if app.terminal_lost is not None:
+        log.warning("stopping with status %d: %s; %s for the next start",
+                    status, app.terminal_lost, queued)
+    else:
+        log.info("quit with status %d; %s", status, queued)
+    return status
 
 
 def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
@@ -44,6 +96,7 @@ def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
     db.dispose()
     with EmbeddedServer(db_url=db_url) as server:
         print(f"golive demo: server at {server.url}, data in {workdir}", file=sys.stderr)
+        log.info("demo server at %s, data in %s", server.url, workdir)
         app = create_app(
             lambda: LocalStore(workdir / "cache.db", actor=DEMO_USER, role=Role.IPM,
                                project_id=project_id),
@@ -51,8 +104,9 @@ def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
             theme=theme or ui.theme,
             keymap=ui.keymap,
         )
-        app.run()
-    return 0
+        status = run_app(app)
+    log.info("demo server stopped")
+    return status
 
 
 def run_connected(cache: Path | None = None) -> int:
@@ -88,8 +142,8 @@ def run_connected(cache: Path | None = None) -> int:
         keymap=settings.ui.keymap,
         theme=settings.ui.theme,
     )
-    app.run()
-    return 0
+    log_to(settings.data_dir)
+    return run_app(app)
 
 
 def _role(server_url: str, token: str, project_id: str) -> Role:

@@ -22,6 +22,7 @@ from golive_tui.resources import styles_dir
 from golive_tui.tui.commands import GoLiveCommands
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.screens.dashboard import DashboardScreen
+from golive_tui.tui.terminal import EXIT_TERMINAL_LOST, TerminalDriver, TerminalLost
 from golive_tui.tui.themes import THEMES
 
 if TYPE_CHECKING:
@@ -129,7 +130,8 @@ class GoLiveApp(App[None]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         _freeze_imports()
-        super().__init__()
+        # headless runs (the tests) use Textual's headless driver whatever is asked here
+        super().__init__(driver_class=TerminalDriver)
         self._clock = clock
         self._open_store = open_store
         self._start_sync = start_sync
@@ -143,6 +145,8 @@ class GoLiveApp(App[None]):
         self._start_with_theme(theme if theme in self.available_themes else "golive-dark")
         self._generations: dict[EntityKind, int] = {}
         self._any_generation = 0
+        #: how the terminal was lost, when that is why the app stopped
+        self.terminal_lost: str | None = None
 
     def _start_with_theme(self, name: str) -> None:
         """Choose the theme before the first style pass, without a second one.
@@ -204,6 +208,13 @@ class GoLiveApp(App[None]):
                 self.notify(f"Cannot open the cache: {error}", severity="error", timeout=30)
             else:
                 self.notify(f"Something went wrong: {error}", severity="error", timeout=10)
+
+    @on(TerminalLost)
+    def _stop_without_terminal(self, event: TerminalLost) -> None:
+        # changes are in the cache's outbox the moment they are made: nothing to save
+        if self.terminal_lost is None:
+            self.terminal_lost = event.reason
+            self.exit(return_code=EXIT_TERMINAL_LOST)
 
     # -- changes --------------------------------------------------------------------------
 

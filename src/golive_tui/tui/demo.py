@@ -8,9 +8,9 @@ from golive_tui.tui.factory import create_demo_app
 
 
 def run_demo(workdir: Path, *, offline: bool = False, theme: str | None = None) -> int:
-    if offline:
-        create_demo_app(workdir / "cache.db", theme=theme).run()
-        return 0
-    from golive_tui.launch import run_embedded_demo
+    from golive_tui.launch import log_to, run_app, run_embedded_demo
 
+    log_to(workdir)
+    if offline:
+        return run_app(create_demo_app(workdir / "cache.db", theme=theme))
     return run_embedded_demo(workdir, theme=theme)

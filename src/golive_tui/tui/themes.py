@@ -50,3 +50,11 @@ GOLIVE_HIGH_CONTRAST = Theme(
 )
 
 THEMES = (GOLIVE_DARK, GOLIVE_LIGHT, GOLIVE_HIGH_CONTRAST)
+
+
+def theme_names() -> list[str]:
+    """Every theme the app starts with: golive's own, then Textual's built-in ones."""
+    from textual.theme import BUILTIN_THEMES
+
+    own = [theme.name for theme in THEMES]
+    return own + [name for name in BUILTIN_THEMES if name not in own]
