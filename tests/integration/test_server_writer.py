@@ -7,6 +7,7 @@ file, the session's PostgreSQL); the HTTP path through them is covered by every 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import uuid
@@ -113,7 +114,8 @@ def test_pushes_of_several_people_in_one_group_are_each_answered_as_if_alone(wor
     assert {op["op_id"] for op in (*ipm_ops, verification, viewer_op)} <= logged
 
 
-def test_the_same_ops_twice_in_one_group_apply_once(world) -> None:
+def test_the_same_ops_twice_in_one_group_apply_once(world, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="golive_tui.server.apply")
     server, db = world
     start = server.head()
     number = draft_numbers(server, 1)[0]
@@ -123,10 +125,48 @@ def test_the_same_ops_twice_in_one_group_apply_once(world) -> None:
 
     once, again = apply_group(db, [job(server, "ipm", ops), job(server, "ipm", ops)])
 
+    assert "rolled back" not in caplog.text  # the group itself found the first answers
     assert statuses(once) == ["applied", "applied"]
     assert statuses(again) == ["duplicate", "duplicate"]
     assert [r.first_status for r in outcome(again).results] == [OpStatus.APPLIED] * 2
     assert server.head() == start + 2
+
+
+def test_a_record_written_earlier_in_the_group_is_read_as_written(world, caplog) -> None:
+    """Writes are sent together at the end; an op that reads what an earlier op wrote sees it."""
+    caplog.set_level(logging.INFO, logger="golive_tui.server.apply")
+    server, db = world
+    start = server.head()
+    site_id, member_id, again_id = (str(uuid.uuid4()) for _ in range(3))
+    user = f"annex-{uuid.uuid4().hex[:8]}"
+    first = [
+        server.op("site", site_id, "create", {"code": "ANX", "name": "Annex"}),
+        server.op("site", site_id, "update", {"name": "Annex 2"}, base_version=1),
+        server.op("site", site_id, "create", {"code": "ANX", "name": "Annex"}),
+        server.op("member", member_id, "create", {"user": user, "role": "viewer"}),
+        server.op("member", again_id, "create", {"user": user, "role": "engineer"}),
+    ]
+    second = [server.op("site", site_id, "update", {"floors": 3}, base_version=2),
+              server.op("site", site_id, "delete", {}, base_version=3)]
+
+    one, two = apply_group(db, [job(server, "ipm", first), job(server, "ipm", second)])
+
+    assert "rolled back" not in caplog.text  # answered by the group, not op by op
+    assert statuses(one) == ["applied", "applied", "rejected", "applied", "rejected"]
+    assert "already exists" in (outcome(one).results[2].reason or "")
+    assert "already a member" in (outcome(one).results[4].reason or "")
+    assert statuses(two) == ["applied", "applied"]
+    assert [r.version for r in outcome(two).results] == [3, 4]
+    feed = server.changes(after=start).json()["changes"]
+    assert [(c["entity_id"], c["version"], c["deleted"]) for c in feed] == [
+        (site_id, 1, False), (site_id, 2, False), (member_id, 1, False),
+        (site_id, 3, False), (site_id, 4, True),
+    ]
+    assert (feed[1]["data"]["name"], feed[3]["data"]["name"], feed[3]["data"]["floors"]) == (
+        "Annex 2", "Annex 2", 3)
+    entities = server.snapshot()["entities"]
+    assert site_id not in {s["id"] for s in entities["site"]}
+    assert [m["role"] for m in entities["member"] if m["user"] == user] == ["viewer"]
 
 
 def test_a_value_the_database_cannot_hold_rolls_the_group_back_and_each_op_is_answered(

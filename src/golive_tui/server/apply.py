@@ -19,6 +19,10 @@ write transaction (a group commit; docs/decisions.md says why). Inside it, for e
    commit);
 5. record the answer in ``op_log``.
 
+The group reads the records its ops name in a few queries per push, and holds the rows of
+steps 4 and 5 until the group ends, then sends them one ``executemany`` per table
+(:class:`_Writes`); a read of something the group wrote sends the held rows first.
+
 A refusal by the rules (:class:`~golive_tui.domain.errors.DomainError`) is an answer
 (``rejected``, with its code and reason), not an error: the rest of the push goes on, and
 it is raised before the op's first write, so nothing of a refused op is left behind.
@@ -34,13 +38,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select
+from sqlalchemy import Connection, and_, bindparam, event, or_, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from golive_tui.domain import sla
@@ -114,6 +118,100 @@ def _counter_sql(conn: Connection) -> tuple[str, str]:
     )
 
 
+class _Writes:
+    """The writes of a transaction, held and sent to the driver one statement per run.
+
+    An op's record, its change and its answer are queued here as encoded rows; :meth:`flush`
+    sends each table's statements in the order they were queued, consecutive ones with the
+    same SQL as one ``executemany``. Tables have no keys between them, so only the order
+    within a table matters. Nothing reads a held write: a record written in this
+    transaction is read again after a flush (:meth:`row`), and a statement through
+    SQLAlchemy sends the held writes first (:meth:`sent_before_reads`).
+    """
+
+    def __init__(self, conn: Connection, cur: Any) -> None:
+        self.conn = conn
+        self.cur = cur
+        self._runs: dict[str, list[tuple[str, list[Sequence[Any]]]]] = {}
+        #: records read from the database, by (table, id); None: no such record
+        self._known: dict[tuple[str, str], dict[str, Any] | None] = {}
+        #: records with a held write
+        self._dirty: set[tuple[str, str]] = set()
+        self._policies: dict[str, SlaPolicy] = {}
+        #: ops answered in this transaction, by op_id and by "client_id#client_seq"
+        self.answered: set[str] = set()
+
+    def add(self, codec: rows.TableCodec, sql: str, params: Sequence[Any],
+            row_id: str | None = None) -> None:
+        runs = self._runs.setdefault(codec.name, [])
+        if runs and runs[-1][0] == sql:
+            runs[-1][1].append(params)
+        else:
+            runs.append((sql, [params]))
+        if row_id is not None:
+            key = (codec.name, row_id)
+            self._known.pop(key, None)
+            self._dirty.add(key)
+            if codec.table is project:
+                self._policies.pop(row_id, None)
+
+    def flush(self) -> None:
+        runs, self._runs = self._runs, {}
+        self._dirty.clear()
+        for table_runs in runs.values():
+            for sql, params in table_runs:
+                if len(params) == 1:
+                    self.cur.execute(sql, params[0])
+                else:
+                    self.cur.executemany(sql, params)
+
+    def prefetch(self, codec: rows.TableCodec, ids: Sequence[str]) -> None:
+        """Read these records in a few queries, so that :meth:`row` has them."""
+        wanted = [
+            row_id for row_id in dict.fromkeys(ids)
+            if (codec.name, row_id) not in self._known and (codec.name, row_id) not in self._dirty
+        ]
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            part = wanted[start : start + _LOOKUP_CHUNK]
+            self.cur.execute(codec.select_by_ids_sql(len(part)), part)
+            found = {row["id"]: row for row in map(codec.decode_row, self.cur.fetchall())}
+            for row_id in part:
+                self._known[(codec.name, row_id)] = found.get(row_id)
+
+    def row(self, codec: rows.TableCodec, row_id: str) -> dict[str, Any] | None:
+        """The record as this transaction sees it (a copy the caller may change)."""
+        key = (codec.name, row_id)
+        if key in self._dirty:
+            self.flush()
+        if key not in self._known:
+            self.cur.execute(codec.select_by_id, (row_id,))
+            raw = self.cur.fetchone()
+            self._known[key] = None if raw is None else codec.decode_row(raw)
+        found = self._known[key]
+        return None if found is None else dict(found)
+
+    def policy(self, project_id: str) -> SlaPolicy:
+        found = self._policies.get(project_id)
+        if found is None:
+            found = self._policies[project_id] = project_policy(self.conn, project_id)
+        return found
+
+    @contextmanager
+    def sent_before_reads(self) -> Iterator[None]:
+        """While inside, a statement through SQLAlchemy on this connection (a rule looking
+        something up, the caller's membership) first sends the held writes, so it sees
+        them."""
+
+        def send(*_: Any) -> None:
+            self.flush()
+
+        event.listen(self.conn, "before_cursor_execute", send)
+        try:
+            yield
+        finally:
+            event.remove(self.conn, "before_cursor_execute", send)
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is pushing: a user and their role in the project, or the server itself."""
@@ -136,6 +234,10 @@ class PushOutcome:
     last_seq: int | None
 
 
+#: the canonical text of what an op asks for; its digest is stored, so it never changes
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def payload_hash(op: Op, project_id: str, user: str) -> str:
     """A digest of what the op asks for, where and by whom: a replay must match it."""
     try:
@@ -146,8 +248,7 @@ def payload_hash(op: Op, project_id: str, user: str) -> str:
         dumped = {**op.model_dump(mode="json", exclude={"fields"}),
                   "fields": _digest_of(op.fields)}
     body = {"project_id": project_id, "user": user, "op": dumped}
-    encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()
 
 
 def _digest_of(value: Any) -> str:
@@ -262,7 +363,8 @@ def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Ex
         cur = rows.cursor(conn)
         seqs = _lock_counters(conn, cur, {job.project_id for job in jobs})
         locked = dict(seqs)
-        with _pipelined(db, conn):
+        writes = _Writes(conn, cur)
+        with writes.sent_before_reads():
             for job in jobs:
                 try:
                     actor = job.authorize(conn)
@@ -274,7 +376,8 @@ def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Ex
                 if job.project_id not in seqs:
                     outcomes.append(UnknownProject(job.project_id))
                     continue
-                outcomes.append(_push_locked(db, conn, cur, job, actor, seqs))
+                outcomes.append(_push_locked(db, writes, job, actor, seqs))
+            writes.flush()
             marker = rows.marker(conn)
             for project_id, seq in seqs.items():
                 if seq != locked[project_id]:
@@ -283,20 +386,6 @@ def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Ex
                         (seq, project_id),
                     )
     return outcomes
-
-
-def _pipelined(db: Database, conn: Connection) -> AbstractContextManager[Any]:
-    """On PostgreSQL, send statements whose answer nobody reads without waiting for it.
-
-    An op's inserts then travel with the next statement that needs an answer, instead of
-    costing a round trip each. Statements still run in order, so a read sees every write
-    before it.
-    """
-    if not db.is_postgresql:
-        return nullcontext()
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    return cast(AbstractContextManager[Any], dbapi.pipeline())
 
 
 def _lock_counters(conn: Connection, cur: Any, project_ids: set[str]) -> dict[str, int]:
@@ -311,19 +400,26 @@ def _lock_counters(conn: Connection, cur: Any, project_ids: set[str]) -> dict[st
 
 
 def _push_locked(
-    db: Database, conn: Connection, cur: Any, job: PushJob, actor: Actor, seqs: dict[str, int]
+    db: Database, writes: _Writes, job: PushJob, actor: Actor, seqs: dict[str, int]
 ) -> PushOutcome:
     """One push inside the group's transaction; ``seqs`` holds the locked counters."""
-    logged = _logged_in(cur, rows.marker(conn), job.project_id, job.ops)
+    conn, cur = writes.conn, writes.cur
+    logged = _logged_in(cur, rows.marker(conn), job.project_id, job.ops) | writes.answered
+    by_kind: dict[EntityKind, list[str]] = {}
+    for op in job.ops:
+        by_kind.setdefault(op.entity, []).append(op.entity_id)
+    for kind, ids in by_kind.items():
+        writes.prefetch(rows.codec(conn, table_of(kind)), ids)
     results: list[OpResult] = []
     last_seq: int | None = None
     for op in job.ops:
         keys = (op.op_id, f"{op.client_id}#{op.client_seq}")
         look = keys[0] in logged or keys[1] in logged
         digest = payload_hash(op, job.project_id, actor.user)
-        result = _apply_locked(db, conn, job.project_id, actor, op, job.client_id, digest,
-                               look, lock=False, notify=False, seqs=seqs)
-        logged.update(keys)  # the same op again later in this group looks it up
+        result = _apply_locked(db, writes, job.project_id, actor, op, job.client_id, digest,
+                               look, notify=False, seqs=seqs)
+        writes.answered.update(keys)  # the same op again later in this group looks it up
+        logged.update(keys)
         results.append(result)
         if result.seq is not None and result.status is not OpStatus.DUPLICATE:
             last_seq = max(last_seq or 0, result.seq)
@@ -400,7 +496,11 @@ def apply_one(
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with db.transaction(conn):
-                return _apply_locked(db, conn, project_id, actor, op, client_id, digest, look)
+                writes = _Writes(conn, rows.cursor(conn))
+                result = _apply_locked(db, writes, project_id, actor, op, client_id, digest,
+                                       look, lock=True)
+                writes.flush()
+                return result
         except integrity_errors:
             # Another request recorded this op (or created this record) between our look
             # and our write; the next attempt sees its row and answers from it.
@@ -430,7 +530,9 @@ def _log_refusal(
             earlier = _answered_before(conn, project_id, op, digest)
             if earlier is not None:
                 return earlier
-            _log(conn, project_id, op, digest, result, utcnow())
+            writes = _Writes(conn, rows.cursor(conn))
+            _log(writes, project_id, op, digest, result, utcnow())
+            writes.flush()
     except (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError):
         with db.transaction(conn):
             earlier = _answered_before(conn, project_id, op, digest)
@@ -441,11 +543,11 @@ def _log_refusal(
 
 
 def _log(
-    conn: Connection, project_id: str, op: Op, digest: str, result: OpResult, now: datetime
+    writes: _Writes, project_id: str, op: Op, digest: str, result: OpResult, now: datetime
 ) -> None:
-    c = rows.codec(conn, op_log)
-    cur = rows.cursor(conn)
-    cur.execute(
+    c = rows.codec(writes.conn, op_log)
+    writes.add(
+        c,
         c.insert_sql,
         c.encode_row(
             {
@@ -463,7 +565,7 @@ def _log(
 
 def _apply_locked(
     db: Database,
-    conn: Connection,
+    writes: _Writes,
     project_id: str,
     actor: Actor,
     op: Op,
@@ -471,11 +573,11 @@ def _apply_locked(
     digest: str,
     look: bool,
     *,
-    lock: bool = True,
+    lock: bool = False,
     notify: bool = True,
     seqs: dict[str, int] | None = None,
 ) -> OpResult:
-    cur = rows.cursor(conn)
+    conn, cur = writes.conn, writes.cur
     if lock and db.is_postgresql:
         # the row lock that makes writers of one project take turns (SQLite's BEGIN
         # IMMEDIATE already gave us the database's write lock)
@@ -499,7 +601,7 @@ def _apply_locked(
     else:
         try:
             # Every DomainError is raised before the first write of the transaction.
-            result = _apply_rules(db, conn, cur, project_id, actor, op, now, notify=notify,
+            result = _apply_rules(db, writes, project_id, actor, op, now, notify=notify,
                                   seqs=seqs)
         except DomainError as exc:
             result = _rejected(op, exc.code, exc.message)
@@ -516,7 +618,7 @@ def _apply_locked(
                     "changed nothing; tell the server's administrator.",
                 )
             ) from exc
-    _log(conn, project_id, op, digest, result, now)
+    _log(writes, project_id, op, digest, result, now)
     return result
 
 
@@ -561,8 +663,7 @@ def _domain_record(kind: EntityKind, row: Mapping[str, Any]) -> Record:
 
 def _apply_rules(
     db: Database,
-    conn: Connection,
-    cur: Any,
+    writes: _Writes,
     project_id: str,
     actor: Actor,
     op: Op,
@@ -571,6 +672,7 @@ def _apply_rules(
     notify: bool = True,
     seqs: dict[str, int] | None = None,
 ) -> OpResult:
+    conn, cur = writes.conn, writes.cur
     kind = op.entity
     if actor.role is not None:
         check_permission(actor.role, kind, op.action)
@@ -586,9 +688,7 @@ def _apply_rules(
             )
 
     codec = rows.codec(conn, table_of(kind))
-    cur.execute(codec.select_by_id, (op.entity_id,))
-    raw = cur.fetchone()
-    row = None if raw is None else codec.decode_row(raw)
+    row = writes.row(codec, op.entity_id)
     if row is not None and row["project_id"] != project_id:
         if op.action in (OpAction.CREATE, OpAction.APPEND):
             raise ValidationFailed(
@@ -597,7 +697,7 @@ def _apply_rules(
         row = None  # not this project's: as good as absent
     current = None if row is None else _domain_record(kind, row)
     field_versions: dict[str, list[Any]] = {} if row is None else dict(row["field_versions"] or {})
-    policy = project_policy(conn, project_id) if kind is EntityKind.ISSUE else None
+    policy = writes.policy(project_id) if kind is EntityKind.ISSUE else None
     facts = ServerFacts(conn, project_id, actor.role)
 
     effective = op
@@ -637,11 +737,11 @@ def _apply_rules(
     if new is None:
         assert current is not None
         version = int(current["version"]) + 1
-        cur.execute(codec.delete_by_id, (op.entity_id,))
+        writes.add(codec, codec.delete_by_id, (op.entity_id,), op.entity_id)
     else:
         version = int(new["version"])
         if current is None:
-            cur.execute(codec.insert_sql, codec.encode_row(new))  # field_versions: {}
+            writes.add(codec, codec.insert_sql, codec.encode_row(new), op.entity_id)
         else:
             changed = _changed_fields(current, new)
             for name in changed:
@@ -649,13 +749,16 @@ def _apply_rules(
             # only what changed: unchanged indexed columns then cost no index writes
             names = (*changed, *_STAMP_FIELDS, "field_versions")
             values = {**new, "field_versions": field_versions}
-            cur.execute(
+            writes.add(
+                codec,
                 codec.update_by_id_sql(names),
                 (*(codec.encode(n, values[n]) for n in names), op.entity_id),
+                op.entity_id,
             )
     data = None if new is None else encode_record(new)
     feed = rows.codec(conn, change)
-    cur.execute(
+    writes.add(
+        feed,
         feed.insert_sql,
         feed.encode_row(
             {

@@ -26,9 +26,19 @@ Convert = Callable[[Any], Any]
 
 def sqlite_time(value: datetime) -> str:
     """SQLAlchemy's own SQLite storage format for a time: naive UTC with microseconds."""
+    last = _last_time[0]
+    if value is last[0]:  # an op stamps one time in several columns of several rows
+        return last[1]
     if value.tzinfo is None:
         raise ValueError("naive datetime refused: every time in golive carries a time zone")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    text = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+    _last_time[0] = (value, text)  # one tuple: a reader on another thread sees a pair
+    return text
+
+
+#: the last time :func:`sqlite_time` encoded, and its text
+_last_time: list[tuple[datetime | None, str]] = [(None, "")]
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -110,6 +120,7 @@ class TableCodec:
             f"VALUES ({', '.join(self.marker for _ in self.names)})"
         )
         self._updates: dict[tuple[str, ...], str] = {}
+        self._by_ids: dict[int, str] = {}
         if "id" in table.c:
             self.select_by_id = f"SELECT {self.columns} FROM {self.name} WHERE id = {self.marker}"
             self.delete_by_id = f"DELETE FROM {self.name} WHERE id = {self.marker}"
@@ -131,6 +142,16 @@ class TableCodec:
         for index, convert in self._decode_at:
             out[index] = convert(out[index])
         return dict(zip(self.names, out, strict=True))
+
+    def select_by_ids_sql(self, count: int) -> str:
+        """Select the rows with any of ``count`` ids (the parameters), in no set order."""
+        sql = self._by_ids.get(count)
+        if sql is None:
+            markers = ", ".join(self.marker for _ in range(count))
+            sql = self._by_ids[count] = (
+                f"SELECT {self.columns} FROM {self.name} WHERE id IN ({markers})"
+            )
+        return sql
 
     def update_by_id_sql(self, names: Sequence[str]) -> str:
         key = tuple(names)
