@@ -113,13 +113,20 @@ def loopback_server(
 @contextmanager
 def _server_process(db_url: str) -> Iterator[str]:
     """``golive server`` in its own process, as in production (its own GIL and core)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    with _child_server([sys.executable, "-m", "golive_tui.server", "server", "--db", db_url,
+                        "--log-level", "warning"], probe="/healthz") as url:
+        yield url
+
+
+@contextmanager
+def _child_server(command: list[str], probe: str) -> Iterator[str]:
+    """``command --port P`` in a child process, once ``probe`` answers 200 on it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "golive_tui.server", "server", "--db", db_url,
-         "--port", str(port), "--log-level", "warning"],
+        [*command, "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
@@ -127,7 +134,7 @@ def _server_process(db_url: str) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as resp:
+                with urllib.request.urlopen(f"{url}{probe}", timeout=1) as resp:
                     if resp.status == 200:
                         break
             except OSError:
@@ -144,6 +151,35 @@ def _server_process(db_url: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A bare ASGI app: reads a request's body and answers a JSON body of the same length.
+
+    The floor of HTTP itself on loopback (``bench/sync_drain.py``): the same server, the same
+    requests and answers of about the same size, and nothing done with them.
+    """
+    if scope["type"] != "http":  # run with --lifespan off: nothing else comes
+        return
+    size = 0
+    while True:
+        message = await receive()
+        size += len(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    body = b'{"ok":"' + b"x" * max(0, size - 9) + b'"}'
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+@contextmanager
+def echo_server() -> Iterator[str]:
+    """:func:`echo_app` under uvicorn in its own process, as ``golive server`` runs."""
+    with _child_server([sys.executable, "-m", "uvicorn", "loopback:echo_app",
+                        "--app-dir", str(Path(__file__).resolve().parent),
+                        "--lifespan", "off", "--log-level", "warning"], probe="/") as url:
+        yield url
 
 
 @contextmanager
