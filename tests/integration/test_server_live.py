@@ -56,3 +56,48 @@ async def test_a_cursor_at_the_head_is_still_served(sqlite_server) -> None:
         assert await next_comment(lines, timeout=5) == f": connected at {head}"
         seq = await asyncio.to_thread(_push_one, sqlite_server)
         assert (await next_event(lines))["data"] == {"seq": seq}
+
+
+async def _until_the_stream_ends(lines: Any) -> None:
+    """Read the stream to its end; the server ends it within its poll interval."""
+
+    async def drain() -> None:
+        async for _line in lines:
+            pass
+
+    await asyncio.wait_for(drain(), timeout=30)
+
+
+def _revoke(server: Any, user: str) -> None:
+    db = admin.open_database(server.db_url)
+    try:
+        admin.revoke_token(db, server.tokens[user].partition(".")[0])
+    finally:
+        db.dispose()
+
+
+def _remove_member(server: Any, user: str) -> None:
+    record = next(m for m in server.snapshot()["entities"]["member"] if m["user"] == user)
+    response = server.push([server.op("member", record["id"], "delete",
+                                      base_version=record["version"])])
+    assert response.json()["results"][0]["status"] == "applied", response.text
+
+
+@pytest.mark.parametrize("how", ["its token is revoked", "its user leaves the project"])
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_stream_ends_when_its_caller_loses_access(
+    request: pytest.FixtureRequest, backend: str, how: str
+) -> None:
+    server = request.getfixturevalue(backend)
+    async with event_stream(server, "viewer") as lines:
+        await next_comment(lines, timeout=5)
+        seq = await asyncio.to_thread(_push_one, server)
+        assert (await next_event(lines))["data"] == {"seq": seq}  # delivering, until:
+        if how == "its token is revoked":
+            await asyncio.to_thread(_revoke, server, "viewer")
+        else:
+            await asyncio.to_thread(_remove_member, server, "viewer")
+        await _until_the_stream_ends(lines)
+    with server.client("viewer") as client:
+        again = client.get(server.project_path("events"))
+    assert again.status_code == (401 if how == "its token is revoked" else 404), again.text

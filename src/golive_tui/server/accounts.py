@@ -6,13 +6,14 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
 from golive_tui.domain.types import utcnow
 from golive_tui.server import rows
-from golive_tui.server.tables import api_token, user_account
+from golive_tui.server.tables import api_token, member, user_account
 
 USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
 _TOKEN_ID_BYTES = 6
@@ -156,3 +157,28 @@ def token_access(conn: Connection, token: str, project_id: str) -> tuple[str, st
     if row is None or not hmac.compare_digest(str(row[1]), hash_token(token)):
         return None
     return str(row[0]), None if row[2] is None else str(row[2])
+
+
+#: token ids per statement of :func:`live_access`, well under any driver's parameter limit
+_ACCESS_CHUNK = 500
+
+
+def token_id_of(token: str) -> str:
+    """The id part of a token, the name it is revoked by."""
+    return token.partition(".")[0]
+
+
+def live_access(conn: Connection, token_ids: Collection[str]) -> set[tuple[str, str]]:
+    """(token id, project id) for each of these tokens that is live, per project its user
+    is a member of: what an open event stream needs to go on."""
+    ids = sorted(token_ids)
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(ids), _ACCESS_CHUNK):
+        rows = conn.execute(
+            select(api_token.c.id, member.c.project_id)
+            .join(member, member.c.user == api_token.c.user)
+            .where(api_token.c.id.in_(ids[start : start + _ACCESS_CHUNK]),
+                   api_token.c.revoked_at.is_(None))
+        ).all()
+        found.update((str(r.id), str(r.project_id)) for r in rows)
+    return found

@@ -49,7 +49,12 @@ from golive_tui.domain.wire import (
     PushResponse,
     Snapshot,
 )
-from golive_tui.server.accounts import authenticate, display_name_of, token_access
+from golive_tui.server.accounts import (
+    authenticate,
+    display_name_of,
+    token_access,
+    token_id_of,
+)
 from golive_tui.server.apply import Actor, PushJob, UnknownProject
 from golive_tui.server.db import Database
 from golive_tui.server.feed import CursorGone, changes_page, head_seq, snapshot_chunks
@@ -306,6 +311,8 @@ class Access:
     user: str
     project_id: str
     role: Role
+    #: the id of the token the caller signed in with
+    token_id: str = ""
 
 
 # --------------------------------------------------------------------------- dependencies
@@ -369,7 +376,7 @@ def access_on(conn: Connection, token: str, pid: str) -> Access:
     user, role = found
     if role is None:
         raise _no_such_project(pid)
-    return Access(user=user, project_id=pid, role=Role(role))
+    return Access(user=user, project_id=pid, role=Role(role), token_id=token_id_of(token))
 
 
 def project_access(request: Request, pid: ProjectId, credentials: Credentials) -> Access:
@@ -675,8 +682,10 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
     ) -> Response:
         """Live pokes: a ``change`` event (``id`` = seq) when the project moves on, a ping
         comment every 15 s. With ``Last-Event-ID`` behind the server, one ``change`` at once;
-        a ``Last-Event-ID`` the change feed cannot serve is refused as the feed refuses it."""
-        sub = state.broadcaster.subscribe(access.project_id)
+        a ``Last-Event-ID`` the change feed cannot serve is refused as the feed refuses it.
+        The stream ends within the server's poll interval (2 s by default) of its token
+        being revoked or its caller leaving the project."""
+        sub = state.broadcaster.subscribe(access.project_id, access.token_id)
         try:
             head = await anyio.to_thread.run_sync(
                 head_seq, database, access.project_id, last_event_id

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 import psycopg
 
+from golive_tui.server.accounts import live_access
 from golive_tui.server.apply import NOTIFY_CHANNEL
 from golive_tui.server.db import Database, libpq_conninfo
 from golive_tui.server.feed import head_seqs
@@ -32,8 +33,10 @@ log = logging.getLogger(__name__)
 class Subscription:
     """One event stream's view of a project: the newest ``seq`` heard, and a wake-up."""
 
-    def __init__(self, project_id: str) -> None:
+    def __init__(self, project_id: str, token_id: str | None = None) -> None:
         self.project_id = project_id
+        #: the token the stream was opened with; the stream ends when it loses access
+        self.token_id = token_id
         self.latest = 0
         self.closed = False
         self._wake = asyncio.Event()
@@ -64,8 +67,8 @@ class Broadcaster:
         self._subscribers: dict[str, set[Subscription]] = {}
         self.closed = False
 
-    def subscribe(self, project_id: str) -> Subscription:
-        sub = Subscription(project_id)
+    def subscribe(self, project_id: str, token_id: str | None = None) -> Subscription:
+        sub = Subscription(project_id, token_id)
         if self.closed:
             sub.close()
         self._subscribers.setdefault(project_id, set()).add(sub)
@@ -85,6 +88,25 @@ class Broadcaster:
     def watched_projects(self) -> list[str]:
         return list(self._subscribers)
 
+    def watching_tokens(self) -> set[str]:
+        """The tokens that open streams were opened with."""
+        return {
+            sub.token_id
+            for subs in self._subscribers.values()
+            for sub in subs
+            if sub.token_id is not None
+        }
+
+    def end_streams_without(self, access: set[tuple[str, str]]) -> int:
+        """End each stream whose (token, project) is not in ``access``; returns how many."""
+        ended = 0
+        for project_id, subs in self._subscribers.items():
+            for sub in subs:
+                if sub.token_id is not None and (sub.token_id, project_id) not in access:
+                    sub.close()
+                    ended += 1
+        return ended
+
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subscribers.values())
 
@@ -97,7 +119,11 @@ class Broadcaster:
 
 
 class CounterPoller:
-    """Publishes the counters of watched projects every ``interval`` seconds."""
+    """Publishes the counters of watched projects every ``interval`` seconds.
+
+    It also ends the streams of tokens revoked since, or of people no longer members of
+    the project: a stream delivers at most ``interval`` seconds after its access ended.
+    """
 
     def __init__(self, db: Database, broadcaster: Broadcaster, interval: float) -> None:
         self.db = db
@@ -108,9 +134,19 @@ class CounterPoller:
         projects = self.broadcaster.watched_projects()
         if not projects:
             return
+        tokens = self.broadcaster.watching_tokens()
+        if tokens:
+            access = await anyio.to_thread.run_sync(self._live_access, tokens)
+            ended = self.broadcaster.end_streams_without(access)
+            if ended:
+                log.info("ended %d event streams whose token or membership is gone", ended)
         heads = await anyio.to_thread.run_sync(head_seqs, self.db, projects)
         for project_id, seq in heads.items():
             self.broadcaster.publish(project_id, seq)
+
+    def _live_access(self, tokens: set[str]) -> set[tuple[str, str]]:
+        with self.db.read() as conn:
+            return live_access(conn, tokens)
 
     async def run(self) -> None:
         while True:
