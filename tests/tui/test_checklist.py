@@ -241,6 +241,40 @@ async def test_a_refused_change_says_why(make_app: Callable[..., GoLiveApp]) -> 
         assert by_key(app, blocked.key).status is ChecklistStatus.BLOCKED
 
 
+async def test_an_item_is_not_done_before_what_it_waits_on_and_says_so(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        screen = await open_checklist(pilot)
+        closed = by_key(app, "ACC-06")  # "Project closed", after the sign-off and survey
+        screen.focus_record(closed.id)
+        await pilot.pause()
+        await pilot.press("x")
+        await settle(pilot)
+        assert any("ACC-06 cannot be done while ACC-04 (todo), ACC-05 (todo) are open" in m
+                   for m in notices.messages), notices.messages
+        assert by_key(app, "ACC-06").status is ChecklistStatus.TODO
+
+
+async def test_the_customers_sign_off_is_not_the_ipms_to_tick(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        screen = await open_checklist(pilot)
+        sign_off = by_key(app, "ACC-04")
+        screen.focus_record(sign_off.id)
+        await pilot.pause()
+        await pilot.press("x")
+        await settle(pilot)
+        assert any("Only the customer's main contact" in m and "ACC-04" in m
+                   for m in notices.messages), notices.messages
+        assert by_key(app, "ACC-04").status is ChecklistStatus.TODO
+
+
 # --------------------------------------------------------------------------- snapshots
 
 

@@ -285,6 +285,14 @@ async def test_priority_and_assignee_change_from_the_keyboard(
         await settle(pilot)
         assert fresh(app, portal.id).priority is Priority.P3
         assert fresh(app, portal.id).priority_reason == "Triaged: a how-to question"
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, IssueDetailScreen)
+        assert "P3 since: Triaged: a how-to question" in str(
+            detail.query_one("#issue-detail-head").render())
+        await pilot.press("escape")
+        await settle(pilot)
 
         await pilot.press("a")
         await pilot.pause()

@@ -973,6 +973,9 @@ class IssueDetailScreen(IssueTriageScreen):
         if issue.state is IssueState.ON_HOLD and issue.hold_reason:
             text.append("\nOn hold: ", style="dim")
             text.append(hold_reason_label(issue.hold_reason), style="italic")
+        if issue.priority_reason:
+            text.append(f"\n{issue.priority.value} since: ", style="dim")
+            text.append(issue.priority_reason, style="italic")
         if issue.resolution:
             text.append("\nResolution: ", style="dim")
             text.append(issue.resolution)
