@@ -91,3 +91,27 @@ async def test_the_porting_trackers_cells_are_drawn_as_datatable_draws_them(
         table = app.screen.query_one("#numbers", FastTable)
         assert table.row_count > 20
         assert _compare(table) == table.row_count * len(table.columns) * 4
+
+
+async def test_a_table_drawn_before_it_measured_its_rows_is_drawn_again_at_their_widths() -> None:
+    # DataTable measures new rows when it is next idle; a paint may come first (a busy
+    # machine), and what it drew then must not outlive the measuring
+    class Tables(App[None]):
+        def compose(self) -> ComposeResult:
+            table = FastTable()
+            table.styles.height = 5  # no resize when a row is added: nothing else redraws it
+            yield table
+
+    app = Tables()
+    async with app.run_test(size=(60, 6)) as pilot:
+        table = app.query_one(FastTable)
+        table.add_columns("Id", "Name")
+        table.add_row("GL-1", "Ana")
+        await pilot.pause()
+        table.add_row("GL-4E116", "Theo Nakamura")
+        early = "".join(segment.text for segment in table.render_line(2))
+        assert "GL-4E116" not in early  # drawn at the widths measured so far
+        await pilot.pause()
+        assert [c.get_render_width(table) for c in table.ordered_columns] == [10, 15]
+        drawn = "".join(segment.text for segment in table.render_line(2))
+        assert "GL-4E116" in drawn and "Theo Nakamura" in drawn

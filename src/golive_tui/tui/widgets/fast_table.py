@@ -57,6 +57,17 @@ class FastTable(DataTable[Any]):
     ) -> None:
         super().update_cell(row_key, column_key, _plain(value), update_width=update_width)
 
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable measures new rows when it is next idle, and keeps the lines it drew
+        # under keys that leave out the widths of the columns: drawn in between (a busy
+        # machine paints first), a table kept the narrow columns of its labels. Drawn
+        # again once the widths change.
+        before = [column.get_render_width(self) for column in self.ordered_columns]
+        super()._update_dimensions(new_rows)
+        if [column.get_render_width(self) for column in self.ordered_columns] != before:
+            self._update_count += 1
+            self.refresh()
+
     def _render_cell(
         self,
         row_index: int,
