@@ -1,9 +1,11 @@
-"""A 100,000-number project bootstraps from one streamed snapshot, quickly."""
+"""A 100,000-number project bootstraps from one streamed snapshot.
+
+How quickly is measured by ``bench/bootstrap.py`` (ARCHITECTURE.md §4: ≤ 5 s), not here.
+"""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import httpx
@@ -16,12 +18,9 @@ from golive_tui.server.embedded import EmbeddedServer
 pytestmark = pytest.mark.slow
 
 NUMBERS = 100_000
-#: ARCHITECTURE.md §4: an empty cache bootstraps from a 100,000-number project in ≤ 5 s;
-#: the server's share (stream the snapshot, parse it) must leave room for the cache's
-BUDGET_SECONDS = 5.0
 
 
-def test_snapshot_of_100k_numbers_streams_and_parses_within_budget(tmp_path: Path) -> None:
+def test_snapshot_of_100k_numbers_streams_in_chunks_and_parses_whole(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'server.db'}"
     db = admin.open_database(db_url)
     try:
@@ -34,13 +33,11 @@ def test_snapshot_of_100k_numbers_streams_and_parses_within_budget(tmp_path: Pat
     with EmbeddedServer(db_url=db_url) as server, httpx.Client(
         base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
     ) as client:
-        started = time.perf_counter()
         with client.stream("GET", f"/v1/projects/{project_id}/snapshot") as response:
             assert response.status_code == 200
             assert response.headers.get("transfer-encoding") == "chunked"
             body = b"".join(response.iter_bytes())
         snapshot = json.loads(body)
-        elapsed = time.perf_counter() - started
         # imported without history: a client that starts from nothing is sent to the snapshot
         gone = client.get(f"/v1/projects/{project_id}/changes", params={"after": 0})
     assert gone.status_code == 410
@@ -48,5 +45,3 @@ def test_snapshot_of_100k_numbers_streams_and_parses_within_budget(tmp_path: Pat
     assert len(numbers) == NUMBERS
     assert len({n["e164"] for n in numbers}) == NUMBERS
     assert snapshot["server_seq"] >= NUMBERS
-    print(f"\n100,000-number snapshot: {len(body) / 1e6:.1f} MB streamed and parsed in {elapsed:.2f} s")
-    assert elapsed <= BUDGET_SECONDS, f"{elapsed:.2f} s"
