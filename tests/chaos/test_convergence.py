@@ -43,6 +43,7 @@ from golive_tui.domain.types import utcnow
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient, SyncError
 from golive_tui.sync.engine import Backoff, SyncEngine
+from tests.waiting import within
 
 pytestmark = pytest.mark.slow
 
@@ -209,7 +210,7 @@ def test_clients_converge_under_network_chaos(tmp_path: Path, chaos_tools: dict[
             else:
                 client.transport.set_faults(rate, (kind,))
             try:
-                self.run(asyncio.wait_for(client.engine.sync_once(), 30))
+                self.run(within(client.engine.sync_once(), "a sync through the faults to end"))
             except SyncError:
                 pass  # the network said no; the ops wait in the outbox
             finally:

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from golive_tui.domain.ops import new_id
 from golive_tui.store.local import Change, LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import Backoff, SyncEngine, SyncStatus
+from tests.waiting import wait_for, wait_for_async
 
 pytestmark = pytest.mark.slow
 
@@ -95,13 +95,13 @@ def test_client_killed_mid_push_loses_and_doubles_nothing(
         assert child.stdout.readline().startswith("pushing"), child.stderr and child.stderr.read()
         applied_before = len(world.change_op_ids())
         # kill it once the server has applied some of this run's ops, at a random moment
-        deadline = time.monotonic() + 60
         target = rng.randint(50, 400)
-        while time.monotonic() < deadline and child.poll() is None:
-            if len(world.change_op_ids()) - applied_before >= target:
-                break
-            time.sleep(0.005)
-        time.sleep(rng.uniform(0.0, 0.2))
+        def far_enough(child: Any = child, enough: int = applied_before + target) -> bool:
+            return child.poll() is not None or len(world.change_op_ids()) >= enough
+
+        wait_for(far_enough, f"the pusher to have {target} ops applied, or to finish",
+                 timeout=60)
+        time.sleep(rng.uniform(0.0, 0.2))  # the moment of the kill, not a wait for anything
         if child.poll() is None:
             os.kill(child.pid, signal.SIGKILL)
             kills += 1
@@ -135,15 +135,6 @@ def test_client_killed_mid_push_loses_and_doubles_nothing(
         store.close()
 
 
-async def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await asyncio.to_thread(check):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
 async def test_server_restart_mid_live_stream_clients_reconnect_and_catch_up(
     loopback_world: Any, tmp_path: Path
 ) -> None:
@@ -166,8 +157,8 @@ async def test_server_restart_mid_live_stream_clients_reconnect_and_catch_up(
     tasks = [asyncio.create_task(engine.run()) for engine in engines.values()]
     ana, ben = stores["ana"], stores["ben"]
     try:
-        await wait_for(lambda: all(s.state == "online" for s in statuses.values())
-                       and len(statuses) == 2, 20, "both clients online")
+        await wait_for_async(lambda: all(s.state == "online" for s in statuses.values())
+                             and len(statuses) == 2, "both clients online")
         numbers = sorted(r["id"] for r in ana.iter_records(EntityKind.NUMBER)
                          if r["porting_state"] is PortState.DRAFT)
         assert len(numbers) >= 3
@@ -179,27 +170,30 @@ async def test_server_restart_mid_live_stream_clients_reconnect_and_catch_up(
         # live: ana's change reaches ben through the event stream
         await asyncio.to_thread(ana.transition_number, numbers[0], PortState.LOA_PENDING)
         engines["ana"].kick()
-        await wait_for(lambda: state_on_ben(numbers[0]) is PortState.LOA_PENDING, 5,
-                       "ben to see ana's first change live")
+        # (the bound is well inside the minute the timer would take: this is the stream)
+        await wait_for_async(lambda: state_on_ben(numbers[0]) is PortState.LOA_PENDING,
+                             "ben to see ana's first change live", off_loop=True)
 
         # the server restarts under both live streams
         await asyncio.to_thread(world.restart)
         await asyncio.to_thread(ana.transition_number, numbers[1], PortState.LOA_PENDING)
         engines["ana"].kick()
-        await wait_for(lambda: state_on_ben(numbers[1]) is PortState.LOA_PENDING, 15,
-                       "ben to catch up after the server restarted")
+        await wait_for_async(lambda: state_on_ben(numbers[1]) is PortState.LOA_PENDING,
+                             "ben to catch up after the server restarted", off_loop=True)
 
         # down for a while: ana works offline, then the server comes back
         await asyncio.to_thread(world.stop)
         await asyncio.to_thread(ana.transition_number, numbers[2], PortState.LOA_PENDING)
         engines["ana"].kick()
-        await wait_for(lambda: statuses["ana"].state == "offline" and statuses["ana"].queued == 1,
-                       10, "ana to say offline with one change queued")
+        await wait_for_async(
+            lambda: statuses["ana"].state == "offline" and statuses["ana"].queued == 1,
+            "ana to say offline with one change queued")
         await asyncio.to_thread(world.start)
-        await wait_for(lambda: state_on_ben(numbers[2]) is PortState.LOA_PENDING, 15,
-                       "ben to catch up after the outage")
-        await wait_for(lambda: statuses["ana"].state == "online" and statuses["ana"].queued == 0,
-                       10, "ana back online with an empty queue")
+        await wait_for_async(lambda: state_on_ben(numbers[2]) is PortState.LOA_PENDING,
+                             "ben to catch up after the outage", off_loop=True)
+        await wait_for_async(
+            lambda: statuses["ana"].state == "online" and statuses["ana"].queued == 0,
+            "ana back online with an empty queue")
     finally:
         for engine in engines.values():
             await engine.stop()

@@ -7,7 +7,6 @@ the same port and database the way a site's Wi-Fi comes and goes.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +32,7 @@ from golive_tui.store.local import Change, LocalStore
 from golive_tui.store.queries import NumberQuery
 from golive_tui.sync.client import SyncClient, Transient
 from golive_tui.sync.engine import Backoff, SyncEngine, SyncNotice, SyncStatus
+from tests.waiting import wait_for_async
 
 
 class Outage:
@@ -90,15 +90,6 @@ def verifications(count: int) -> list[Change]:
     ]
 
 
-async def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await asyncio.to_thread(check):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
 async def bootstrap(store: LocalStore, url: str, token: str, project_id: str) -> None:
     async with SyncClient(url, token) as client:
         await SyncEngine(store, client, project_id, live=False).sync_once()
@@ -134,8 +125,8 @@ async def test_a_day_offline_with_ten_thousand_queued_ops_drains_completely_on_r
                         backoff=Backoff(base=0.05, cap=0.5), on_status=statuses.append)
     task = asyncio.create_task(engine.run())
     try:
-        await wait_for(lambda: "Cannot reach the server" in engine.status.last_error, 10,
-                       "the status to say why it is offline")
+        await wait_for_async(lambda: "Cannot reach the server" in engine.status.last_error,
+                             "the status to say why it is offline")
         assert engine.status.state == "offline"
         for hour in range(9):  # a thousand results an hour through the morning
             with mock.patch("golive_tui.store.local.utcnow",
@@ -151,16 +142,17 @@ async def test_a_day_offline_with_ten_thousand_queued_ops_drains_completely_on_r
         engine.kick()
         queued = await asyncio.to_thread(store.outbox_count)
         assert queued == 10_000
-        await wait_for(lambda: engine.status.queued == 10_000 and engine.status.state == "offline",
-                       10, "the status to count 10,000 queued ops while offline")
+        await wait_for_async(
+            lambda: engine.status.queued == 10_000 and engine.status.state == "offline",
+            "the status to count 10,000 queued ops while offline")
         # the screens read the optimistic state at once
         loa = await asyncio.to_thread(store.number_state_counts)
         assert loa.get(PortState.LOA_PENDING, 0) >= len(moved.applied)
         ops = {op.op_id for op in await asyncio.to_thread(store.outbox_batch, 20_000)}
 
         outage.up()
-        await wait_for(lambda: engine.status.state == "online" and engine.status.queued == 0,
-                       600, "the queue to drain after the server came back")
+        await wait_for_async(lambda: engine.status.state == "online" and engine.status.queued == 0,
+                             "the queue to drain after the server came back", timeout=600)
     finally:
         await engine.stop()
         task.cancel()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from golive_tui.domain.enums import EntityKind
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine
+from tests.waiting import wait_for
 
 from .test_offline import verifications
 
@@ -38,15 +38,19 @@ async def _behind(server: Any, tmp_path: Path, count: int) -> tuple[LocalStore, 
 
 
 class Spy:
-    """The ``after`` of every page the client asks for (the real call still goes out)."""
+    """The ``after`` of every page the client asks for, and whether the answer said more
+    follow (the real call still goes out)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.afters: list[int] = []
+        self.more: list[bool] = []
         real = SyncClient.changes
 
         async def changes(client: SyncClient, project_id: str, after: int, limit: int = 0) -> Any:
             self.afters.append(after)
-            return await real(client, project_id, after, limit)
+            page = await real(client, project_id, after, limit)
+            self.more.append(page.more)
+            return page
 
         monkeypatch.setattr(SyncClient, "changes", changes)
 
@@ -109,11 +113,12 @@ async def test_the_next_page_is_asked_for_while_one_is_written(
     asked_while_writing: list[bool] = []
 
     def apply_changes(store: LocalStore, changes: Any, server_seq: int) -> Any:
-        # writing page n (in a thread): the request for page n + 1 goes out meanwhile
+        # writing page n (in a thread): unless the server said it was the last, the request
+        # for page n + 1 goes out meanwhile (asked only after the write, it never would)
         written = len(asked_while_writing)
-        deadline = time.monotonic() + 5
-        while len(spy.afters) < written + 2 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        if spy.more[written]:
+            wait_for(lambda: len(spy.afters) >= written + 2,
+                     f"page {written + 2} to be asked for while page {written + 1} is written")
         asked_while_writing.append(len(spy.afters) >= written + 2)
         return real(store, changes, server_seq)
 
@@ -121,6 +126,7 @@ async def test_the_next_page_is_asked_for_while_one_is_written(
     await _sync(ipm, sqlite_server, "ipm", page_size=25)
     # four full pages; only the last is written with nothing more to ask for
     assert asked_while_writing == [True, True, True, False]
+    assert spy.afters == [start, start + 25, start + 50, start + 75]
     assert ipm.cursor == start + 100
     engineer.close()
     ipm.close()

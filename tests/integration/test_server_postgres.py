@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.waiting import wait_for_async, within
 
 pytestmark = pytest.mark.postgres
 
@@ -158,7 +159,7 @@ def test_concurrent_writers_never_make_a_paging_reader_skip_a_seq(pg_server) -> 
     assert sorted(feed_ops) == sorted(op_ids)
 
 
-async def _next_change(lines: Any, timeout: float) -> dict[str, str]:
+async def _next_change(lines: Any) -> dict[str, str]:
     async def read() -> dict[str, str]:
         event: dict[str, str] = {}
         async for line in lines:
@@ -173,19 +174,17 @@ async def _next_change(lines: Any, timeout: float) -> dict[str, str]:
             event[name] = value
         raise AssertionError("the event stream ended")
 
-    return await asyncio.wait_for(read(), timeout)
+    return await within(read(), "the change on replica B's stream")
 
 
 @pytest.mark.slow
-async def test_replica_b_streams_a_change_pushed_through_replica_a_within_1s(pg_server) -> None:
-    # a fallback poll far longer than the test: the event has to come through LISTEN/NOTIFY
-    with pg_server.replica(poll_seconds=60) as replica_b:
+async def test_replica_b_streams_a_change_pushed_through_replica_a(pg_server) -> None:
+    # a fallback poll far longer than any wait here: the event has to come through
+    # LISTEN/NOTIFY (how quickly is measured by bench/live_latency.py)
+    with pg_server.replica(poll_seconds=3600) as replica_b:
         listener = replica_b.state.listener
         assert listener is not None
-        deadline = time.monotonic() + 10
-        while not listener.listening.is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        assert listener.listening.is_set(), "replica B never started listening"
+        await wait_for_async(listener.listening.is_set, "replica B to start listening")
 
         number = pg_server.snapshot()["entities"]["number"][0]
         op = pg_server.op("number", number["id"], "update", {"assigned_to": "via A"},
@@ -198,13 +197,10 @@ async def test_replica_b_streams_a_change_pushed_through_replica_a_within_1s(pg_
             assert response.status_code == 200
             lines = response.aiter_lines()
             assert (await anext(lines)).startswith("retry:")
-            started = time.monotonic()
             pushed = await asyncio.to_thread(pg_server.push, [op])
             seq = pushed.json()["results"][0]["seq"]
-            event = await _next_change(lines, timeout=1.0)
-            elapsed = time.monotonic() - started
+            event = await _next_change(lines)
     assert event == {"id": str(seq), "event": "change", "data": f'{{"seq": {seq}}}'}
-    assert elapsed < 1.0
 
 
 @pytest.mark.slow

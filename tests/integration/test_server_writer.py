@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,6 +24,7 @@ from golive_tui.server.apply import Actor, PushJob, PushOutcome, UnknownProject,
 from golive_tui.server.db import Database
 from golive_tui.server.tables import change, op_log
 from golive_tui.server.writer import PushWriter
+from tests.waiting import wait_for, wait_for_async
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -209,10 +209,12 @@ def test_the_writer_groups_what_queued_while_it_was_busy(sqlite_server, monkeypa
     monkeypatch.setattr(writer, "apply_group", counted)
     busy = threading.Event()
     authorize = as_user(server, "engineer")
+    pushes = PushWriter(db)
 
     def slow_authorize(conn: Connection) -> Actor:
         busy.set()
-        time.sleep(0.5)  # the first group holds the writer while the others queue
+        # the first group holds the writer until the others have queued behind it
+        wait_for(lambda: pushes._queue.qsize() >= 20, "20 pushes queued behind the first")
         return authorize(conn)
 
     def append(n: int) -> PushJob:
@@ -222,11 +224,11 @@ def test_the_writer_groups_what_queued_while_it_was_busy(sqlite_server, monkeypa
         return job(server, "engineer", [op])
 
     async def run() -> list[PushOutcome]:
-        pushes = PushWriter(db).start()
+        pushes.start()
         try:
             first = asyncio.create_task(pushes.push(
                 PushJob(**{**append(0).__dict__, "authorize": slow_authorize})))
-            await asyncio.to_thread(busy.wait, 5)
+            await wait_for_async(busy.is_set, "the first push to hold the writer")
             rest = [asyncio.create_task(pushes.push(append(n))) for n in range(1, 21)]
             return [await first, *await asyncio.gather(*rest)]
         finally:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sqlite3
-import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,11 +12,12 @@ from typing import Any
 import pytest
 from textual.message import Message
 from textual.notifications import Notify
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 from textual.worker import WorkerCancelled
 
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.factory import create_demo_app
+from tests.waiting import wait_for_async, within
 
 #: the demo day every TUI test runs on: a Thursday, clock frozen at 10:00 Eastern
 DEMO_DAY = date(2026, 11, 26)
@@ -58,61 +57,66 @@ def make_app(tmp_path: Path, demo_cache_template: Path) -> Callable[..., GoLiveA
     return factory
 
 
-async def settle(app: GoLiveApp) -> None:
-    """Wait for every worker; a load superseded by a newer one counts as settled."""
-    for _ in range(10):
+async def _workers_done(app: GoLiveApp) -> None:
+    """Wait for every worker; a load superseded by a newer one counts as done."""
+    while True:
         try:
             await app.workers.wait_for_complete()
         except WorkerCancelled:
             continue
-        if not any(worker.is_running for worker in app.workers):
-            return
+        return
 
 
-async def wait_ready(pilot: object) -> None:
-    """Wait until the cache is open and the screen has loaded its data."""
-    app = pilot.app  # type: ignore[attr-defined]
-    await app.store_ready.wait()
-    await settle(app)
-    await pilot.pause()  # type: ignore[attr-defined]
-    await settle(app)
-    await pilot.pause()  # type: ignore[attr-defined]
-
-
-async def settle_screen(pilot: Any) -> None:
-    """Let loads and changes finish; a reload may cancel the one it replaces."""
+async def settle(pilot: Any) -> None:
+    """Let loads and changes finish and the screen take them in: a change ends in the
+    cache, tells the screen, which loads again and shows what it read (a reload may cancel
+    the one it replaces)."""
     for _ in range(3):
-        while True:
-            try:
-                await pilot.app.workers.wait_for_complete()
-                break
-            except WorkerCancelled:
-                continue
+        await _workers_done(pilot.app)
         await pilot.pause()
 
 
-async def until(pilot: Any, check: Any, timeout: float = 15.0) -> None:
-    """Settle until ``check()`` holds, for at most ``timeout`` seconds: a change finishes in
-    the cache first and reaches the screen one reload later, which on a busy machine (tests
-    run on every core) can take many settles. The caller asserts after."""
-    deadline = time.monotonic() + timeout
-    while not check() and time.monotonic() < deadline:
-        await settle_screen(pilot)
-        await asyncio.sleep(0.02)
+#: the name some tests know ``settle`` by
+settle_screen = settle
 
 
-async def wait_still(pilot: Any, attempts: int = 30) -> None:
+async def wait_ready(pilot: Any) -> None:
+    """Wait until the cache is open and the screen has loaded its data."""
+    app = pilot.app
+    await within(app.store_ready.wait(), "the demo cache to open")
+    await settle(pilot)
+
+
+async def until(
+    pilot: Any, check: Callable[[], bool], message: str = "the screen to show what is awaited"
+) -> None:
+    """Settle until ``check()`` holds: a change finishes in the cache first and reaches the
+    screen one reload later, which on a busy machine can take many settles. ``message``
+    says what is awaited, for when it never comes."""
+    await wait_for_async(check, message, step=lambda: settle(pilot))
+
+
+async def wait_still(pilot: Any) -> None:
     """Settle until two pictures of the screen in a row are the same: what a snapshot is
     taken of must be the screen at rest, not one caught between a load and its repaint,
     however slowly the machine runs them."""
-    last = None
-    for _ in range(attempts):
-        await settle_screen(pilot)
-        await asyncio.sleep(0.05)
-        picture = pilot.app.export_screenshot()
-        if picture == last and not _tables_measuring(pilot.app):
-            return
-        last = picture
+    pictures: list[str] = []
+
+    def still() -> bool:
+        pictures.append(pilot.app.export_screenshot())
+        return (
+            len(pictures) > 1 and pictures[-1] == pictures[-2]
+            and not _tables_measuring(pilot.app)
+        )
+
+    await wait_for_async(still, "the screen to come to rest", step=lambda: settle(pilot))
+
+
+def steady_cursors(pilot: Any) -> None:
+    """Stop the screen's text cursors blinking: a picture of the screen then shows what it
+    holds, not the moment it was taken (a blink is half a second, a slow step longer)."""
+    for entry in pilot.app.screen.query(Input):
+        entry.cursor_blink = False
 
 
 def _tables_measuring(app: GoLiveApp) -> bool:

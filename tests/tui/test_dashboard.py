@@ -21,8 +21,7 @@ from golive_tui.tui.widgets.footer import KeyBar
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, FROZEN_NOW, Notices, wait_ready, wait_still  # type: ignore[import-not-found]
-from .conftest import settle_screen as settle
+from .conftest import DEMO_DAY, FROZEN_NOW, Notices, settle, wait_ready, wait_still  # type: ignore[import-not-found]
 
 
 @pytest.fixture(autouse=True)

@@ -22,8 +22,7 @@ from golive_tui.tui.screens.issues import (
 )
 from golive_tui.tui.widgets.forms import NewIssueForm, PickerModal, ReasonPrompt
 
-from .conftest import FROZEN_NOW, Notices, until, wait_ready, wait_still
-from .conftest import settle_screen as settle
+from .conftest import FROZEN_NOW, Notices, settle, until, wait_ready, wait_still
 
 
 async def open_queue(pilot: Pilot[Any]) -> IssueQueueScreen:
@@ -124,7 +123,7 @@ async def test_a_new_p1_opened_from_the_form_shows_its_clocks(
             selected = screen.target_issue()
             return selected is not None and selected.id == issue.id
 
-        await until(pilot, on_new_issue)
+        await until(pilot, on_new_issue, "the new issue selected in the queue")
         selected = screen.target_issue()
         assert selected is not None and selected.id == issue.id
         # opened after the frozen clock: nothing counted yet, the full P1 targets remain
@@ -303,7 +302,8 @@ async def test_priority_and_assignee_change_from_the_keyboard(
         await pilot.press(*["down"] * index, "enter")
         await settle(pilot)
         assert fresh(app, portal.id).assignee == "sanjay.patel"
-        await until(pilot, lambda: cell(screen, portal.id, "assignee") == "Sanjay Patel")
+        await until(pilot, lambda: cell(screen, portal.id, "assignee") == "Sanjay Patel",
+                    "the new assignee in the queue")
         assert cell(screen, portal.id, "assignee") == "Sanjay Patel"
 
 

@@ -77,7 +77,7 @@ async def test_clicking_a_key_does_what_pressing_it_does(
 
         # a click between the keys and the palette's key does nothing
         assert await pilot.click(KeyBar, offset=(140, 0))
-        await settle(app)
+        await settle(pilot)
         assert app.current_mode == "checklist"
 
 
@@ -107,7 +107,7 @@ async def test_the_bar_follows_a_key_turning_on_and_off(
         app.bell = lambda: bells.append(None)  # type: ignore[method-assign]
         app.simulate_key = pressed.append  # type: ignore[method-assign]
         assert await pilot.click(KeyBar, offset=(start + 1, 0))
-        await settle(app)
+        await settle(pilot)
         assert bells == [None] and pressed == []
         # and one that is on is pressed
         column = rendered.plain.index(" n New")

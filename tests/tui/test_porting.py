@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import threading
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from textual.widgets import DataTable, Select
 from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
+from tests.waiting import bound, wait_for_async
 
 from .conftest import until, wait_ready
 
@@ -327,24 +327,31 @@ async def test_an_older_load_that_finishes_last_does_not_cover_the_newer(
         assert screen.page is not None and screen.page.total == 200
         moved = screen.page.rows[0].id
 
-        real = PortingScreen.load
+        real, real_loaded = PortingScreen.load, PortingScreen._loaded
         read, release = threading.Event(), threading.Event()
+        answered: list[int] = []
 
         def slow_first(self: PortingScreen, store: Any) -> Any:
             data = real(self, store)
             if not read.is_set():
                 read.set()
-                release.wait(10)  # the older load finishes after the newer one
+                release.wait(bound())  # the older load finishes after the newer one
             return data
 
+        def loaded(self: PortingScreen, load: int, *rest: Any) -> None:
+            answered.append(load)
+            real_loaded(self, load, *rest)
+
         monkeypatch.setattr(PortingScreen, "load", slow_first)
+        monkeypatch.setattr(PortingScreen, "_loaded", loaded)
         screen.reload()
-        assert await asyncio.to_thread(read.wait, 10)
+        older = screen._loads
+        await wait_for_async(read.is_set, "the older load to read the cache")
         app.run_change(lambda store: store.transition_numbers([moved], PortState.SUBMITTED),
                        kinds=frozenset({EntityKind.NUMBER}))
-        await until(pilot, lambda: screen.page is not None and screen.page.total == 199)
+        await until(pilot, lambda: screen.page is not None and screen.page.total == 199,
+                    "the newer load to show the moved number gone")
         release.set()
-        await asyncio.sleep(0.2)
-        await wait_ready(pilot)
+        await until(pilot, lambda: older in answered, "the older load to hand in its answer")
         assert screen.page.total == 199
         assert moved not in {row.id for row in screen.page.rows}

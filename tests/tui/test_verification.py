@@ -14,8 +14,7 @@ from golive_tui.domain.enums import IssueCategory, Priority, VerificationResult
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_test_case
 
-from .conftest import FROZEN_NOW, Notices, until, wait_ready, wait_still
-from .conftest import settle_screen as settle
+from .conftest import FROZEN_NOW, Notices, settle, steady_cursors, until, wait_ready, wait_still
 
 
 async def open_verification(pilot: Pilot[Any]) -> VerificationLogScreen:
@@ -295,9 +294,8 @@ async def test_p_on_a_log_entry_retests_it(make_app: Callable[..., GoLiveApp]) -
 
 
 async def _on_verification(pilot: Pilot[Any]) -> None:
-    screen = await open_verification(pilot)
-    for entry in screen.query(Input):
-        entry.cursor_blink = False  # a blinking cursor would make the picture flicker
+    await open_verification(pilot)
+    steady_cursors(pilot)
     await settle(pilot)
     await wait_still(pilot)
 

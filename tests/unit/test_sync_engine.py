@@ -16,6 +16,7 @@ import pytest
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient, Transient, error_for
 from golive_tui.sync.engine import RETRY_AFTER_CAP, Backoff, SyncEngine, SyncStatus
+from tests.waiting import wait_for_async
 
 DAY = 86_400.0
 
@@ -145,9 +146,7 @@ async def test_the_engine_asks_again_after_the_cap_when_told_to_wait_a_day(
                         backoff=Backoff(base=0.01, cap=0.02, retry_after_cap=0.05))
     task = asyncio.create_task(engine.run())
     try:
-        async with asyncio.timeout(30):
-            while len(asked) < 3:
-                await asyncio.sleep(0.01)
+        await wait_for_async(lambda: len(asked) >= 3, "the engine to ask the busy server 3 times")
         assert engine.status.state == "offline"
         assert "busy (429)" in engine.status.last_error
     finally:
