@@ -10,7 +10,7 @@ from textual.color import Color
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.themes import THEMES
 
-from .conftest import wait_ready
+from .conftest import steady_cursors, wait_ready, wait_still
 
 
 @pytest.mark.parametrize("theme", [t.name for t in THEMES])
@@ -53,6 +53,10 @@ async def test_each_screen_is_first_styled_as_a_full_restyle_would_style_it(
         if key:
             await pilot.press(key)
             await wait_ready(pilot)
+        # what is compared is what the screen shows, not the phase of a blinking cursor:
+        # on a slow run the restyle below outlasts a blink
+        steady_cursors(pilot)
+        await wait_still(pilot)
 
         def styles() -> dict[str, tuple[str, str]]:
             return {
