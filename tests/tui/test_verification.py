@@ -3,7 +3,9 @@ retest by appending, and open a linked issue from a failure in one key."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from textual import events
@@ -28,6 +30,15 @@ async def open_verification(pilot: Pilot[Any]) -> VerificationLogScreen:
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*text)
+
+
+async def fill_form(pilot: Pilot[Any], target: str, test: str, note: str) -> None:
+    """Target, Enter, test, Enter, then the note typed (the note field keeps the focus)."""
+    await type_text(pilot, target)
+    await pilot.press("enter")
+    await type_text(pilot, test)
+    await pilot.press("enter")
+    await type_text(pilot, note)
 
 
 def site_id(app: GoLiveApp, code: str) -> str:
@@ -322,11 +333,7 @@ async def test_alt_p_sent_as_an_esc_prefix_logs_from_the_note_field(
         screen = await open_verification(pilot)
         assert app.store is not None
         before = len(app.store.verifications())
-        await type_text(pilot, "LAX")
-        await pilot.press("enter")
-        await type_text(pilot, "NET-01")
-        await pilot.press("enter")
-        await type_text(pilot, "registers")
+        await fill_form(pilot, "LAX", "NET-01", "registers")
         assert app.focused is field(screen, "note")
 
         app.post_message(events.Key("alt+p", "p"))
@@ -346,11 +353,7 @@ async def test_alt_x_sent_as_an_esc_prefix_logs_a_failure_from_a_field(
         screen = await open_verification(pilot)
         assert app.store is not None
         before = len(app.store.verifications())
-        await type_text(pilot, "LAX")
-        await pilot.press("enter")
-        await type_text(pilot, "NET-02")
-        await pilot.press("enter")
-        await type_text(pilot, "no dial tone")
+        await fill_form(pilot, "LAX", "NET-02", "no dial tone")
 
         app.post_message(events.Key("alt+x", "x"))
         await until(pilot, lambda: len(app.store.verifications()) > before)  # type: ignore[union-attr]
@@ -383,3 +386,19 @@ async def test_o_right_after_a_failure_logged_from_the_log_opens_its_issue(
         linked = [i for i in app.store.issues() if i.verification_id == entry.id]
         assert len(linked) == 1
         assert linked[0].title.startswith("CLI-01 failed at NYC")
+
+
+async def test_the_log_dates_an_entry_older_than_two_days(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    """A weekday alone reads as this week or the next: an older entry shows its date."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        old = [v for v in app.store.verifications() if v.tested_at is not None
+               and timedelta(days=3) < FROZEN_NOW - v.tested_at < timedelta(days=6)]
+        assert old, "the demo has results from last Friday"
+        log = screen.query_one("#ver-log", DataTable)
+        when = str(log.get_row(old[0].id)[0]).replace(" ⇡", "")
+        assert re.fullmatch(r"\d\d (Nov|Dec)", when), when

@@ -36,6 +36,7 @@ from pydantic import (
 )
 
 from golive_tui.domain.enums import IssueState, Priority
+from golive_tui.domain.time_text import span
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
@@ -331,26 +332,12 @@ class SlaClock:
     def label(self) -> str:
         """Short text for a terminal cell, e.g. ``3h 05m left`` or ``BREACHED 25m``."""
         if self.stopped:
-            return "met" if self.met else f"missed by {_duration(-self.remaining_seconds)}"
+            return "met" if self.met else f"missed by {span(-self.remaining_seconds)}"
         if self.breached:
-            text = f"BREACHED {_duration(-self.remaining_seconds)}"
+            text = f"BREACHED {span(-self.remaining_seconds)}"
             return f"{text} (paused)" if self.paused else text
-        text = f"{_duration(self.remaining_seconds)} left"
+        text = f"{span(self.remaining_seconds)} left"
         return f"paused {text}" if self.paused else text
-
-
-def _duration(seconds: float) -> str:
-    """``<1m``, ``12m``, ``3h 05m``, ``1d 4h`` (rounded down: never promise time not there)."""
-    minutes = int(max(seconds, 0.0) // 60)
-    if minutes < 1:
-        return "<1m"
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h"
 
 
 def sla_clocks(

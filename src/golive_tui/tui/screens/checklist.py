@@ -23,6 +23,7 @@ from golive_tui.domain.enums import (
     LifecyclePhase,
     Role,
 )
+from golive_tui.domain.time_text import local_time, span
 from golive_tui.domain.transitions import CHECKLIST
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -414,8 +415,7 @@ class ChecklistScreen(GoLiveScreen):
         here = due.astimezone(zone)
         if long:
             return here.strftime("%a %d %b %H:%M")
-        days = abs((here.date() - now.astimezone(zone).date()).days)
-        return here.strftime("%a %H:%M" if days < 7 else "%d %b")
+        return local_time(due, zone, now, compact=True)
 
     # -- cursor ---------------------------------------------------------------------------
 
@@ -543,7 +543,7 @@ class ChecklistScreen(GoLiveScreen):
             due = item.due_at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
             parts.append((f" · due {due}", "$text-muted"))
             if item.overdue(now):
-                late = _late(now - item.due_at)
+                late = span((now - item.due_at).total_seconds())
                 parts.append((f" · overdue by {late}", "bold $error"))
         parts.append("\n")
         if item.waiting:
@@ -633,13 +633,3 @@ class ChecklistScreen(GoLiveScreen):
 
         self._with_item(ask)
 
-
-def _late(delta: Any) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{max(minutes, 1)}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h"

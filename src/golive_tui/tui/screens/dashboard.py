@@ -18,6 +18,7 @@ from golive_tui.domain.enums import DecisionKind, EntityKind, PortState, Priorit
 from golive_tui.domain.gate import GateRule
 from golive_tui.domain.permissions import may_decide
 from golive_tui.domain.rules import override_reason_problem
+from golive_tui.domain.time_text import local_time, span
 from golive_tui.domain.transitions import PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.meter import Meter, MeterPart
@@ -88,32 +89,6 @@ def activation_window(now: datetime) -> tuple[datetime, datetime]:
             if now < start + ACTIVATION_LENGTH:
                 return start.astimezone(UTC), (start + ACTIVATION_LENGTH).astimezone(UTC)
         day += timedelta(days=1)
-
-
-def span(seconds: float, *, with_seconds: bool = False) -> str:
-    """``2d 4h``, ``1h 30m``, ``42m 10s`` (rounded down: never promise time not there)."""
-    total = int(max(seconds, 0))
-    days, rest = divmod(total, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if with_seconds:
-        return f"{minutes}m {secs:02d}s"
-    return f"{minutes}m" if minutes else "<1m"
-
-
-def local_time(when: datetime, zone: ZoneInfo, now: datetime) -> str:
-    """``09:30`` today, ``Wed 17:00`` within a week, ``19 Nov`` further away."""
-    here = when.astimezone(zone)
-    days = abs((here.date() - now.astimezone(zone).date()).days)
-    if days == 0:
-        return here.strftime("%H:%M")
-    if days < 7:
-        return here.strftime("%a %H:%M")
-    return here.strftime("%d %b")
 
 
 def wrap_items(items: list[Content], width: int, gap: int = 2) -> Content:
@@ -284,11 +259,8 @@ class DashboardScreen(GoLiveScreen):
                       f"{end.astimezone(ACTIVATION_ZONE):%H:%M} ET ",
                       (f"in {span((end - now).total_seconds())}", "bold $accent")]
         else:
-            when = start.astimezone(ACTIVATION_ZONE)
-            day = "" if when.date() == now.astimezone(ACTIVATION_ZONE).date() else \
-                when.strftime("%a ")
             left = (start - now).total_seconds()
-            parts += [f"{day}{when:%H:%M} ET  ",
+            parts += [f"{local_time(start, ACTIVATION_ZONE, now)} ET  ",
                       (f"in {span(left, with_seconds=left < 3600)}", "bold $accent")]
         if data and data.sites:
             parts.append((" │ ", "$text-muted"))
@@ -585,7 +557,7 @@ class DashboardScreen(GoLiveScreen):
             )
             right: Content | str = ""
             if order.foc is not None:
-                label = local_time(order.foc, ACTIVATION_ZONE, now)
+                label = local_time(order.foc, ACTIVATION_ZONE, now, compact=True)
                 if ":" in label:
                     label += " ET"
                 tag = "FOC" if order.foc_confirmed else "asked"
@@ -609,7 +581,7 @@ class DashboardScreen(GoLiveScreen):
         zone = ZoneInfo(data.zone)
         now = self.golive.now()
         # first names, and columns only as wide as what is in them
-        lines = [(local_time(e.at, zone, now), e.who.split(" ")[0][:10], e)
+        lines = [(local_time(e.at, zone, now, compact=True), e.who.split(" ")[0][:10], e)
                  for e in data.feed]
         when_width = max((len(when) for when, _who, _e in lines), default=0)
         who_width = max((len(who) for _when, who, _e in lines), default=0)

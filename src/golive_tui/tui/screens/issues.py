@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,7 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.phone import format_number
 from golive_tui.domain.sla import SlaClock, SlaPolicy, issue_clocks, sla_urgency
+from golive_tui.domain.time_text import local_time
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen, ScreenTitle
 from golive_tui.tui.screens.verification import TALL, WIDE, size_classes
@@ -469,13 +470,7 @@ class IssueTriageScreen(GoLiveScreen):
             zone = ZoneInfo(self._ctx.time_zone)
         except (KeyError, ValueError):
             zone = ZoneInfo("America/New_York")
-        local = at.astimezone(zone)
-        today = self.golive.now().astimezone(zone).date()
-        if local.date() == today:
-            return local.strftime("%H:%M")
-        if today - timedelta(days=6) <= local.date() <= today + timedelta(days=1):
-            return local.strftime("%a %H:%M")
-        return local.strftime("%b %d %H:%M")
+        return local_time(at, zone, self.golive.now())
 
 
 class IssueQueueScreen(IssueTriageScreen):

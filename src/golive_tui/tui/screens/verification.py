@@ -19,7 +19,7 @@ The form keeps its text when a target is refused; only the note clears, once it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -49,6 +49,7 @@ from golive_tui.domain.test_plan import (
     failure_issue,
     latest_results,
 )
+from golive_tui.domain.time_text import local_time
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
@@ -326,17 +327,11 @@ class VerificationLogScreen(GoLiveScreen):
         return Text(symbol, style=style, justify="center")
 
     def _short_when(self, at: datetime | None) -> str:
-        """``14:05`` today, ``Wed`` this week, else ``Nov 19``: fits a matrix cell."""
+        """``14:05`` today, else the day alone (``Wed``, ``19 Nov``): fits a matrix cell."""
         if at is None:
             return ""
-        zone = self._zone()
-        local = at.astimezone(zone)
-        today = self.golive.now().astimezone(zone).date()
-        if local.date() == today:
-            return local.strftime("%H:%M")
-        if today - timedelta(days=6) <= local.date() < today:
-            return local.strftime("%a")
-        return local.strftime("%b %d")
+        when = self._when(at)
+        return when.split(" ")[0] if " " in when and ":" in when else when
 
     def _show_summary(self, data: VerificationData) -> None:
         """Per site: tests passing, failing and still to do; then every current failure."""
@@ -442,17 +437,10 @@ class VerificationLogScreen(GoLiveScreen):
             return ZoneInfo("America/New_York")
 
     def _when(self, at: datetime | None) -> str:
-        """``14:05`` today (project time), ``Tue 14:05`` this week, else ``Nov 19``."""
+        """``14:05`` today (project time), ``Tue 14:05`` two days either side, else ``19 Nov``."""
         if at is None:
             return "—"
-        zone = self._zone()
-        local = at.astimezone(zone)
-        today = self.golive.now().astimezone(zone).date()
-        if local.date() == today:
-            return local.strftime("%H:%M")
-        if today - timedelta(days=6) <= local.date() <= today + timedelta(days=1):
-            return local.strftime("%a %H:%M")
-        return local.strftime("%b %d")
+        return local_time(at, self._zone(), self.golive.now(), compact=True)
 
     def _target_label(self, entry: VerificationRow) -> str:
         if entry.target.startswith("+"):

@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from golive_tui.domain.time_text import ago
+
 
 class SyncStatusBar(Static):
     """online / offline / syncing, ops queued, last sync, conflicts: always visible."""
@@ -44,7 +46,7 @@ class SyncStatusBar(Static):
         text.append(f"  {queued:,} queued" if queued else "  nothing queued",
                     style="bold yellow" if queued else "")
         if status.last_sync is not None:
-            text.append(f"  last sync {_ago(status.last_sync)}")
+            text.append(f"  last sync {ago(status.last_sync, datetime.now(UTC))}")
         elif state != "local":
             text.append("  never synced")
         if status.conflicts:
@@ -53,13 +55,3 @@ class SyncStatusBar(Static):
             text.append(f"  {status.last_error}", style="italic")
         return text
 
-
-def _ago(when: datetime) -> str:
-    seconds = max(0, int((datetime.now(UTC) - when).total_seconds()))
-    if seconds < 5:
-        return "just now"
-    if seconds < 60:
-        return f"{seconds}s ago"
-    if seconds < 3600:
-        return f"{seconds // 60}m ago"
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m ago"
