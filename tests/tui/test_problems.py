@@ -4,17 +4,26 @@ golive is refused with a notice that says so."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from textual.widgets import DataTable, Static
 
+from golive_tui.domain.time_text import local_time
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.store.local import LocalStore
 from golive_tui.store.migrations import LATEST
-from golive_tui.tui.factory import create_demo_app
+from golive_tui.sync.client import SyncClient
+from golive_tui.sync.engine import SyncEngine
+from golive_tui.tui.connected import sync_starter
+from golive_tui.tui.factory import create_app, create_demo_app
 from golive_tui.tui.screens.problems import ProblemsScreen
+from golive_tui.tui.widgets.status import SyncStatusBar
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
 from .conftest import DEMO_DAY, Notices, frozen_clock, until, wait_ready  # type: ignore[import-not-found]
@@ -40,6 +49,9 @@ async def test_problems_of_a_0_1_0_cache_say_when_the_change_was_made_if_known(
         code="illegal_transition", reason="Not on this order.",
     )])
     (kept,) = [p for p in store.problems() if p.op_id != op.op_id]
+    project = store.project()
+    assert project is not None
+    zone = ZoneInfo(project.time_zone)
     store.close()
 
     app = create_demo_app(path, demo_day=DEMO_DAY, clock=frozen_clock)
@@ -58,9 +70,9 @@ async def test_problems_of_a_0_1_0_cache_say_when_the_change_was_made_if_known(
             await settle(pilot)
             shown[list(screen.problems)[row]] = str(detail.render())
 
-    made = op.client_time.astimezone()
+    made = local_time(op.client_time, zone, frozen_clock())  # the project's zone
     assert "Not on this order." in shown[op.op_id]
-    assert f"Made at {made:%H:%M:%S}, answered at " in shown[op.op_id]
+    assert f"Made at {made}, answered at " in shown[op.op_id]
     assert "Made at" not in shown[kept.op_id]  # 0.1.0 did not keep it
 
 
@@ -83,3 +95,74 @@ async def test_a_cache_from_a_newer_golive_is_refused_with_a_notice(tmp_path: Pa
     assert f"cache schema version {LATEST + 1}" in notice
     assert "Upgrade golive" in notice
     assert path.read_bytes() == before
+
+
+async def _polled(pilot: Any, check: Any, timeout: float = 20.0) -> None:
+    """Until ``check()`` holds: with a sync engine running for good, waiting for every
+    worker (as the other helpers do) would never end."""
+    deadline = time.monotonic() + timeout
+    while not check() and time.monotonic() < deadline:
+        await pilot.pause()
+        await asyncio.sleep(0.02)
+
+
+async def _synced(store: LocalStore, server: Any, user: str) -> None:
+    async with SyncClient(server.url, server.tokens[user]) as client:
+        await SyncEngine(store, client, server.project_id, live=False).sync_once()
+
+
+async def test_conflicts_say_whose_change_was_kept_and_leave_the_status_line_once_dropped(
+    sqlite_server: Any, tmp_path: Path,
+) -> None:
+    """Two people change the same two issue titles; the engineer's reach the server first.
+    The IPM's app shows both conflicts, in the project's time zone and with who made the
+    change that was kept; once both are dropped the status line has nothing to review."""
+    pid = sqlite_server.project_id
+    engineer = LocalStore(tmp_path / "engineer.sqlite", actor="engineer", project_id=pid)
+    ipm_path = tmp_path / "ipm.sqlite"
+    ipm = LocalStore(ipm_path, actor="ipm", project_id=pid)
+    await _synced(engineer, sqlite_server, "engineer")
+    await _synced(ipm, sqlite_server, "ipm")
+    issues = sorted(ipm.issues(), key=lambda issue: issue.ref)[:2]
+    for issue in issues:
+        engineer.update_issue(issue.id, title=f"{issue.title} (engineer's words)")
+        ipm.update_issue(issue.id, title=f"{issue.title} (IPM's words)")
+    await _synced(engineer, sqlite_server, "engineer")
+    project = ipm.project()
+    assert project is not None
+    zone = ZoneInfo(project.time_zone)
+    ipm.close()
+
+    app = create_app(
+        lambda: LocalStore(ipm_path, actor="ipm", project_id=pid),
+        start_sync=sync_starter(sqlite_server.url, sqlite_server.tokens["ipm"], pid,
+                                user="ipm"),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.store_ready.wait()
+        await _polled(pilot, lambda: app.sync_status.conflicts == 2)
+        bar = app.screen.query_one(SyncStatusBar)
+        assert "2 to review" in str(bar.render())
+
+        app.action_problems()
+        await _polled(pilot, lambda: isinstance(app.screen, ProblemsScreen)
+                    and any(t.row_count == 2 for t in app.screen.query(DataTable)))
+        screen = app.screen
+        assert isinstance(screen, ProblemsScreen)
+        table = screen.query_one(DataTable)
+        for row in range(2):
+            problem = screen.problems[list(screen.problems)[row]]
+            when, _outcome, _change, why = (str(cell) for cell in table.get_row_at(row))
+            assert when == local_time(problem.at, zone, app.now())
+            assert "(kept engineer's of " in why
+
+        for remaining in (1, 0):
+            await pilot.press("d")
+            await _polled(pilot, lambda n=remaining: table.row_count == n)  # type: ignore[misc]
+            assert table.row_count == remaining
+        await pilot.press("escape")
+        await _polled(pilot, lambda: app.sync_status.conflicts == 0)
+        assert app.sync_status.conflicts == 0
+        await _polled(pilot, lambda: "to review" not in str(
+            app.screen.query_one(SyncStatusBar).render()))
+        assert "to review" not in str(app.screen.query_one(SyncStatusBar).render())

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -493,7 +494,8 @@ class LocalStore:
                     "message": res.reason or "",
                     "entity": row["entity"], "entity_id": entity_id,
                     "action": row["action"], "fields": row["fields"],
-                    "details": {"conflicts": res.conflicts or {}},
+                    "details": {"conflicts": res.conflicts or {},
+                                **_kept_by(current, self.actor)},
                     "at": now, "made_at": row["client_time"],
                 })
             for kind, params in fast.items():
@@ -1102,6 +1104,20 @@ class LocalStore:
         with self.read_engine.connect() as conn:
             for row in conn.execute(select(t).where(t.c.project_id == self.project_id)).mappings():
                 yield dict(row)
+
+
+def _kept_by(current: Mapping[str, Any] | None, me: str) -> dict[str, Any]:
+    """Who made the change a conflict kept, and when, as the server's record says.
+
+    When the server applied the op's other fields, the record's last change is this
+    user's own: then who changed the conflicting field is not known here.
+    """
+    if not current or not current.get("updated_by") or current["updated_by"] == me:
+        return {}
+    kept_at = current.get("updated_at")
+    if isinstance(kept_at, datetime):
+        kept_at = kept_at.isoformat()
+    return {"kept_by": current["updated_by"], "kept_at": kept_at}
 
 
 def _newer(shadow: Mapping[str, Any] | None, version: Any) -> bool:

@@ -39,6 +39,10 @@ class SyncDriver(Protocol):
         """A local change was made: send it now."""
         ...
 
+    async def refresh_status(self) -> Any:
+        """Count the queue and the problems again, and report the status."""
+        ...
+
 
 #: what the app calls once its cache is open, to start syncing it
 StartSync = Callable[["GoLiveApp", "LocalStore"], SyncDriver]
@@ -279,6 +283,13 @@ class GoLiveApp(App[None]):
         status = LocalStatus(queued=self.store.outbox_count(),
                              conflicts=len(self.store.problems()))
         self.call_from_thread(self.set_sync_status, status)
+
+    def problems_changed(self) -> None:
+        """A problem was re-applied or dropped: the status line counts them again."""
+        if self.engine is None:
+            self.refresh_status()
+        else:
+            self.run_worker(self.engine.refresh_status(), group="recount", exit_on_error=False)
 
     def generation(self, *kinds: EntityKind) -> int:
         """A number that grows whenever records of these kinds change: screens compare it

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import work
@@ -12,6 +15,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from golive_tui.domain.time_text import local_time
 from golive_tui.tui.widgets.fast_table import FastTable
 
 if TYPE_CHECKING:
@@ -48,6 +52,11 @@ class ProblemsScreen(ModalScreen[None]):
         Binding("escape,q", "dismiss", "Close", id="problems.close"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._zone = ZoneInfo("America/New_York")
+        self._names: dict[str, str] = {}
+
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Conflicts and refusals"
@@ -68,17 +77,45 @@ class ProblemsScreen(ModalScreen[None]):
     def reload(self) -> None:
         store = self.golive.store
         if store is not None:
-            self.app.call_from_thread(self._show, store.problems())
+            project = store.project()
+            zone = project.time_zone if project is not None else "America/New_York"
+            names = {m.user: m.display_name or m.user for m in store.members()}
+            self.app.call_from_thread(self._show, store.problems(), zone, names)
 
-    def _show(self, problems: list[Any]) -> None:
+    def _when(self, at: datetime) -> str:
+        """In the project's time zone, as every screen shows times."""
+        return local_time(at, self._zone, self.golive.now())
+
+    def _kept(self, problem: Any) -> str:
+        """Whose change a conflict kept, and when: ``Dana Whitfield's of 10:02``."""
+        details = problem.details or {}
+        who = details.get("kept_by")
+        if problem.outcome != "conflict" or not who:
+            return ""
+        text = f"{self._names.get(who, who)}'s"
+        kept_at = details.get("kept_at")
+        if kept_at:
+            with contextlib.suppress(ValueError):  # a time the cache could not read
+                text += f" of {self._when(datetime.fromisoformat(str(kept_at)))}"
+        return text
+
+    def _show(self, problems: list[Any], zone: str, names: dict[str, str]) -> None:
+        try:
+            self._zone = ZoneInfo(zone)
+        except (KeyError, ValueError):
+            self._zone = ZoneInfo("America/New_York")
+        self._names = names
         table = self.query_one(DataTable)
         table.clear()
         self.problems = {p.op_id: p for p in problems}
         for problem in problems:
             style = "bold yellow" if problem.outcome == "conflict" else "bold red"
-            when = problem.at.astimezone().strftime("%H:%M:%S")
-            table.add_row(when, Text(problem.outcome, style=style), describe_change(problem),
-                          problem.message or problem.code, key=problem.op_id)
+            why = problem.message or problem.code
+            kept = self._kept(problem)
+            if kept:
+                why = f"{why} (kept {kept})"
+            table.add_row(self._when(problem.at), Text(problem.outcome, style=style),
+                          describe_change(problem), why, key=problem.op_id)
         detail = self.query_one("#problem-detail", Static)
         detail.update("Nothing to review: every change was accepted." if not problems else "")
 
@@ -89,15 +126,19 @@ class ProblemsScreen(ModalScreen[None]):
         conflicts = (problem.details or {}).get("conflicts") or {}
         lines = [problem.message or problem.code]
         if problem.made_at is not None:
-            lines.append(f"Made at {problem.made_at.astimezone():%H:%M:%S}, "
-                         f"answered at {problem.at.astimezone():%H:%M:%S}.")
+            lines.append(f"Made at {self._when(problem.made_at)}, "
+                         f"answered at {self._when(problem.at)} ({self._zone.key}).")
+        kept = self._kept(problem)
         for name, theirs in conflicts.items():
             mine = (problem.fields or {}).get(name)
-            lines.append(f"{name}: yours {mine!r}, kept {theirs!r}")
+            lines.append(f"{name}: yours {mine!r}, kept {theirs!r}"
+                         + (f", {kept} change" if kept else ""))
         self.query_one("#problem-detail", Static).update("\n".join(lines))
 
     def _reload_after(self, _result: Any) -> None:
         self.reload()
+        # the status line's count of problems is the engine's, counted again only when told
+        self.golive.problems_changed()
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)
