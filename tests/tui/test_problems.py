@@ -4,10 +4,9 @@ golive is refused with a notice that says so."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sqlite3
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from golive_tui.tui.connected import sync_starter
 from golive_tui.tui.factory import create_app, create_demo_app
 from golive_tui.tui.screens.problems import ProblemsScreen
 from golive_tui.tui.widgets.status import SyncStatusBar
+from tests.waiting import wait_for_async
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
 from .conftest import DEMO_DAY, Notices, frozen_clock, until, wait_ready  # type: ignore[import-not-found]
@@ -97,13 +97,10 @@ async def test_a_cache_from_a_newer_golive_is_refused_with_a_notice(tmp_path: Pa
     assert path.read_bytes() == before
 
 
-async def _polled(pilot: Any, check: Any, timeout: float = 20.0) -> None:
-    """Until ``check()`` holds: with a sync engine running for good, waiting for every
-    worker (as the other helpers do) would never end."""
-    deadline = time.monotonic() + timeout
-    while not check() and time.monotonic() < deadline:
-        await pilot.pause()
-        await asyncio.sleep(0.02)
+async def running(pilot: Any, check: Callable[[], bool], message: str) -> None:
+    """Until ``check()`` holds, with the sync engine running for good: settling (waiting
+    for every worker, as ``until`` does) would never end."""
+    await wait_for_async(check, message, step=pilot.pause)
 
 
 async def _synced(store: LocalStore, server: Any, user: str) -> None:
@@ -140,13 +137,14 @@ async def test_conflicts_say_whose_change_was_kept_and_leave_the_status_line_onc
     )
     async with app.run_test(size=(120, 40)) as pilot:
         await app.store_ready.wait()
-        await _polled(pilot, lambda: app.sync_status.conflicts == 2)
+        await running(pilot, lambda: app.sync_status.conflicts == 2, "two conflicts counted")
         bar = app.screen.query_one(SyncStatusBar)
         assert "2 to review" in str(bar.render())
 
         app.action_problems()
-        await _polled(pilot, lambda: isinstance(app.screen, ProblemsScreen)
-                    and any(t.row_count == 2 for t in app.screen.query(DataTable)))
+        await running(pilot, lambda: isinstance(app.screen, ProblemsScreen)
+                      and any(t.row_count == 2 for t in app.screen.query(DataTable)),
+                      "the two conflicts listed")
         screen = app.screen
         assert isinstance(screen, ProblemsScreen)
         table = screen.query_one(DataTable)
@@ -158,11 +156,12 @@ async def test_conflicts_say_whose_change_was_kept_and_leave_the_status_line_onc
 
         for remaining in (1, 0):
             await pilot.press("d")
-            await _polled(pilot, lambda n=remaining: table.row_count == n)  # type: ignore[misc]
+            await running(pilot, lambda n=remaining: table.row_count == n,  # type: ignore[misc]
+                          "the dropped conflict gone from the list")
             assert table.row_count == remaining
         await pilot.press("escape")
-        await _polled(pilot, lambda: app.sync_status.conflicts == 0)
+        await running(pilot, lambda: app.sync_status.conflicts == 0, "no conflict counted")
         assert app.sync_status.conflicts == 0
-        await _polled(pilot, lambda: "to review" not in str(
-            app.screen.query_one(SyncStatusBar).render()))
+        await running(pilot, lambda: "to review" not in str(
+            app.screen.query_one(SyncStatusBar).render()), "the status line cleared")
         assert "to review" not in str(app.screen.query_one(SyncStatusBar).render())
