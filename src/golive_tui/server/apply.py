@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, event, or_, select
+from sqlalchemy import Connection, bindparam, event, select, union_all
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from golive_tui.domain import sla
@@ -89,14 +89,16 @@ class _Statements:
     """
 
     def __init__(self) -> None:
-        self.answered = select(op_log.c.op_id, op_log.c.payload_hash, op_log.c.result).where(
-            op_log.c.project_id == bindparam("b_project_id"),
-            or_(
-                op_log.c.op_id == bindparam("b_op_id"),
-                and_(
-                    op_log.c.client_id == bindparam("b_client_id"),
-                    op_log.c.client_seq == bindparam("b_client_seq"),
-                ),
+        # two searches, one per unique key: joined by OR, SQLite reads every op_log row
+        # of the project instead
+        columns = (op_log.c.op_id, op_log.c.payload_hash, op_log.c.result)
+        in_project = op_log.c.project_id == bindparam("b_project_id")
+        self.answered = union_all(
+            select(*columns).where(in_project, op_log.c.op_id == bindparam("b_op_id")),
+            select(*columns).where(
+                in_project,
+                op_log.c.client_id == bindparam("b_client_id"),
+                op_log.c.client_seq == bindparam("b_client_seq"),
             ),
         )
 
@@ -444,18 +446,18 @@ def _logged_in(cur: Any, marker: str, project_id: str, ops: Sequence[Op]) -> set
         by_client: dict[str, list[int]] = {}
         for op in part:
             by_client.setdefault(op.client_id, []).append(op.client_seq)
-        clauses = [f"op_id IN ({', '.join(marker for _ in part)})"]
+        # one search per unique key, each on its index (joined by OR, SQLite reads every
+        # op_log row of the project instead)
+        select_sql = f"SELECT op_id, client_id, client_seq FROM op_log WHERE project_id = {marker}"
+        searches = [f"{select_sql} AND op_id IN ({', '.join(marker for _ in part)})"]
         params: list[Any] = [project_id, *(op.op_id for op in part)]
         for client, seqs in by_client.items():
-            clauses.append(
-                f"(client_id = {marker} AND client_seq IN ({', '.join(marker for _ in seqs)}))"
+            searches.append(
+                f"{select_sql} AND client_id = {marker} "
+                f"AND client_seq IN ({', '.join(marker for _ in seqs)})"
             )
-            params += [client, *seqs]
-        cur.execute(
-            f"SELECT op_id, client_id, client_seq FROM op_log WHERE project_id = {marker} "
-            f"AND ({' OR '.join(clauses)})",
-            params,
-        )
+            params += [project_id, client, *seqs]
+        cur.execute(" UNION ALL ".join(searches), params)
         for op_id, client, seq in cur.fetchall():
             found.add(str(op_id))
             found.add(f"{client}#{seq}")

@@ -105,6 +105,7 @@ class TableCodec:
         self.marker = "?" if self.sqlite else "%s"
         self.names = [c.name for c in table.columns]
         self.defaults = [_default(c) for c in table.columns]
+        self._with_defaults = tuple(zip(self.names, self.defaults, strict=True))
         self.encoders = [_encoder(c.type, self.sqlite) for c in table.columns]
         self._encode_at = [(i, f) for i, f in enumerate(self.encoders) if f is not None]
         self._decode_at = [
@@ -127,7 +128,8 @@ class TableCodec:
 
     def encode_row(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """The driver's parameters for :attr:`insert_sql`; missing columns get their default."""
-        out = [row.get(name, default) for name, default in zip(self.names, self.defaults, strict=True)]
+        get = row.get
+        out = [get(name, default) for name, default in self._with_defaults]
         for index, convert in self._encode_at:
             out[index] = convert(out[index])
         return tuple(out)
