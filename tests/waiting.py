@@ -40,13 +40,14 @@ def _failure(message: str | Callable[[], str], seconds: float) -> AssertionError
 
 
 def wait_for(
-    condition: Callable[[], bool],
+    condition: Callable[[], T],
     message: str | Callable[[], str],
     *,
     timeout: float = DEFAULT_TIMEOUT,
     interval: float = INTERVAL,
-) -> None:
-    """Return as soon as ``condition()`` holds; fail with ``message`` if it never does.
+) -> T:
+    """Return what ``condition()`` answers as soon as that is true; fail with ``message``
+    if it never is.
 
     For plain threads (a fake that waits for its test, a subprocess watched from the test).
     ``message`` says what was awaited; a callable is asked only on failure, so it can show
@@ -54,21 +55,22 @@ def wait_for(
     """
     limit = bound(timeout)
     deadline = time.monotonic() + limit
-    while not condition():
+    while not (answer := condition()):
         if time.monotonic() >= deadline:
             raise _failure(message, limit)
         time.sleep(interval)
+    return answer
 
 
 async def wait_for_async(
-    condition: Callable[[], bool],
+    condition: Callable[[], T],
     message: str | Callable[[], str],
     *,
     timeout: float = DEFAULT_TIMEOUT,
     interval: float = INTERVAL,
     step: Callable[[], Awaitable[object]] | None = None,
     off_loop: bool = False,
-) -> None:
+) -> T:
     """:func:`wait_for` on the event loop: the loop runs while the condition is not yet met.
 
     ``step`` is awaited between looks instead of a pause (a TUI test lets the app's workers
@@ -77,12 +79,13 @@ async def wait_for_async(
     """
     limit = bound(timeout)
     deadline = time.monotonic() + limit
-    while not (await asyncio.to_thread(condition) if off_loop else condition()):
+    while not (answer := await asyncio.to_thread(condition) if off_loop else condition()):
         if time.monotonic() >= deadline:
             raise _failure(message, limit)
         if step is not None:
             await step()
         await asyncio.sleep(interval)
+    return answer
 
 
 async def within(
