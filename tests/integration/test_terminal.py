@@ -27,7 +27,7 @@ import pytest
 
 from golive_tui.domain.enums import ChecklistStatus
 from golive_tui.tui.factory import open_demo_cache
-from golive_tui.tui.terminal import EXIT_NO_TERMINAL, EXIT_TERMINAL_LOST
+from golive_tui.tui.terminal import EXIT_NO_TERMINAL, EXIT_TERMINAL_LOST, _TerminalOutput
 from golive_tui.tui.themes import theme_names
 from tests.waiting import wait_for
 
@@ -293,6 +293,27 @@ def test_a_hang_up_signal_stops_the_app_with_its_own_status(
     assert terminal.process.returncode == EXIT_TERMINAL_LOST
     log = (Path(home["GOLIVE_DATA_DIR"]) / "demo-offline" / "golive.log").read_text()
     assert "the terminal hung up (SIGHUP)" in log
+
+
+def test_a_failed_write_to_a_closed_terminal_is_reported_not_raised() -> None:
+    # what the driver's output thread writes through: raising would end that thread, and
+    # the app would block once 30 writes were queued for it
+    master, slave = os.openpty()
+    reasons: list[str] = []
+    file = os.fdopen(slave, "w", encoding="utf-8")
+    output = _TerminalOutput(file, reasons.append)
+    output.write("before")
+    output.flush()
+    os.close(master)
+
+    output.write("after")
+    output.flush()
+
+    assert reasons and reasons[0].startswith("writing to the terminal failed (")
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, slave)  # what the driver does next, so that closing cannot fail either
+    os.close(null)
+    file.close()
 
 
 @pytest.mark.parametrize(
