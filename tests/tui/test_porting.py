@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Select
 from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
+from golive_tui.tui.widgets.forms import PickerModal
 from tests.waiting import bound, wait_for_async
 
 from .conftest import until, wait_ready
@@ -52,6 +53,17 @@ async def move_to(pilot, label: str) -> str:  # type: ignore[no-untyped-def]
     await pilot.press("enter")
     await wait_ready(pilot)
     return labels[index]
+
+
+async def answer_confirmation(pilot, move: bool) -> str:  # type: ignore[no-untyped-def]
+    """Answer the question a large move asks first; returns its title."""
+    screen = pilot.app.screen
+    assert isinstance(screen, PickerModal), "a move of this many numbers asks first"
+    title = screen.picker_title
+    screen.query_one("OptionList").highlighted = screen.values.index(move)
+    await pilot.press("enter")
+    await wait_ready(pilot)
+    return title
 
 
 def table_numbers(screen: PortingScreen) -> list[str]:
@@ -142,6 +154,7 @@ async def test_bulk_move_of_a_selection_reports_each_refusal(
         await pilot.press("a")  # the whole filter: DEN ported, verified and draft numbers
         assert screen.filter_selected
         assert await move_to(pilot, "verified") == "verified"
+        await answer_confirmation(pilot, move=True)
         assert app.store is not None
         counts = app.store.number_state_counts(site_id=screen.query_state.site_id)  # type: ignore[union-attr]
         # ported numbers became verified; the draft ones were refused and stayed draft
@@ -163,6 +176,7 @@ async def test_moving_the_whole_filter_out_of_it_empties_it(
         assert screen.page.total == 199
         await pilot.press("a")
         assert await move_to(pilot, "submitted") == "submitted"
+        await answer_confirmation(pilot, move=True)
         assert screen.page.total == 0
         assert screen.page.rows == []
         assert app.store is not None
@@ -181,6 +195,7 @@ async def test_next_state_on_a_selection_moves_each_number_one_step(
         assert before[PortState.PORTED] and before[PortState.DRAFT] and before[PortState.VERIFIED]
         await pilot.press("a", "n")  # the whole filter, each number one step on
         await wait_ready(pilot)
+        await answer_confirmation(pilot, move=True)
         after = app.store.number_state_counts(site_id=site)
         assert after.get(PortState.PORTED, 0) == 0 and after.get(PortState.DRAFT, 0) == 0
         assert after[PortState.LOA_PENDING] == before.get(PortState.LOA_PENDING, 0) + before[
@@ -355,3 +370,33 @@ async def test_an_older_load_that_finishes_last_does_not_cover_the_newer(
         await until(pilot, lambda: older in answered, "the older load to hand in its answer")
         assert screen.page.total == 199
         assert moved not in {row.id for row in screen.page.rows}
+
+
+async def test_a_move_of_hundreds_asks_first_and_cancel_moves_none(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_rejected(pilot)
+        await pilot.press("a")
+        await move_to(pilot, "submitted")
+        title = await answer_confirmation(pilot, move=False)
+        assert title == "Move 200 numbers to submitted?"
+        assert app.store is not None
+        assert app.store.number_state_counts()[PortState.REJECTED] == 200
+        assert screen.page is not None and screen.page.total == 200
+
+
+async def test_a_move_where_every_number_is_refused_says_nothing_moved(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_rejected(pilot)
+        await pilot.press("a")
+        await move_to(pilot, "ported")  # not from rejected: every number is refused
+        await answer_confirmation(pilot, move=True)
+        await until(pilot, lambda: any("refused" in text for text in notices(app)))
+        said = [text for text in notices(app) if "refused" in text]
+        assert said[-1].startswith("Nothing moved to ported: all refused")
+        assert not any(text.startswith("Moved") for text in notices(app))

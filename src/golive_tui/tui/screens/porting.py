@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from golive_tui.store.local import BulkOutcome, LocalStore
     from golive_tui.store.queries import NumberQuery
 
+#: a move of more numbers than this asks first, saying how many and to which state
+CONFIRM_ABOVE = 50
+
 STATE_STYLE: dict[PortState, str] = {
     PortState.DRAFT: "dim",
     PortState.LOA_PENDING: "yellow",
@@ -573,8 +576,12 @@ class PortingScreen(GoLiveScreen):
         label: str,
         to: str,
     ) -> None:
-        """Move ``ids`` (None: every number of the filter) in a thread, then say what it did."""
+        """Move ``ids`` (None: every number of the filter) in a thread, then say what it did.
+
+        More than ``CONFIRM_ABOVE`` numbers are moved only once the user says so.
+        """
         query = self.query_state
+        count = len(ids) if ids is not None else (self.page.total if self.page else 0)
 
         def change(store: LocalStore) -> BulkOutcome:
             targets = ids if ids is not None else store.number_ids(query)  # type: ignore[arg-type]
@@ -583,16 +590,35 @@ class PortingScreen(GoLiveScreen):
         def done(outcome: BulkOutcome) -> None:
             self.selected.clear()
             self.filter_selected = False
-            if outcome.refused and not outcome.applied and len(outcome.refused) == 1:
+            applied, refused = len(outcome.applied), len(outcome.refused)
+            if refused and not applied and refused == 1:
                 self.notify(outcome.refused[0].reason, title="Refused", severity="error",
                             timeout=8)
-            elif outcome.refused:
-                self.notify(outcome.summary(), title=f"Moved to {to}",
+            elif refused and not applied:
+                self.notify(outcome.summary(), title=f"Nothing moved to {to}: all refused",
+                            severity="error", timeout=10)
+            elif refused:
+                self.notify(outcome.summary(),
+                            title=f"Moved {applied:,} of {applied + refused:,} to {to}",
                             severity="warning", timeout=10)
             else:
                 self.notify(f"{label} → {to}", timeout=3)
 
-        self.golive.run_change(change, kinds=frozenset({EntityKind.NUMBER}), done=done)
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.golive.run_change(change, kinds=frozenset({EntityKind.NUMBER}), done=done)
+
+        if count <= CONFIRM_ABOVE:
+            confirmed(True)
+            return
+        self.app.push_screen(
+            PickerModal(
+                f"Move {count:,} numbers to {to}?",
+                [(True, f"Move all {count:,} numbers to {to}"), (False, "Cancel: move none")],
+                current=False,
+            ),
+            confirmed,
+        )
 
     def action_toggle_orders(self) -> None:
         self.orders_view = not self.orders_view
