@@ -54,9 +54,12 @@ def apply(
     policy: SlaPolicy | None = None,
     facts: Facts | None = None,
 ) -> Record | None:
-    """Apply with ``facts`` (by default an IPM's empty project: no rule looks further)."""
+    """Apply with ``facts`` (by default an IPM's project holding only the issue ISSUE_ID,
+    which notes refer to)."""
+    if facts is None:
+        facts = RecordFacts(records={EntityKind.ISSUE: [{"id": ISSUE_ID}]})
     return apply_op(current, change, project_id=PROJECT_ID, actor=actor, now=now, policy=policy,
-                    facts=RecordFacts() if facts is None else facts)
+                    facts=facts)
 
 
 def create(kind: EntityKind, entity_id: str = "rec-1", **fields: Any) -> Record:

@@ -315,6 +315,7 @@ def _defaults_on_create(
 
 
 def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
+    rules.check_references(kind, record, facts)
     if kind is EntityKind.DECISION:
         rules.decide(record, facts)
     elif kind is EntityKind.ISSUE:
@@ -324,6 +325,8 @@ def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
 def _check_update(
     kind: EntityKind, current: Mapping[str, Any], fields: Record, facts: Facts | None
 ) -> None:
+    if facts is not None:
+        rules.check_references(kind, fields, facts, current)
     if kind is EntityKind.ISSUE:
         rules.check_reprioritised(current, fields)
         if facts is not None and fields.get("verification_id") not in (

@@ -300,6 +300,48 @@ def _time(value: Any) -> datetime | None:
 
 # ----------------------------------------------------------------------------- links
 
+#: the fields that name another record, and the kind of record each names: per kind of
+#: record that holds them. A list field names one record per item.
+REFERENCES: dict[EntityKind, dict[str, EntityKind]] = {
+    EntityKind.CHECKLIST_ITEM: {"predecessors": EntityKind.CHECKLIST_ITEM},
+    EntityKind.NUMBER: {"site_id": EntityKind.SITE, "order_id": EntityKind.PORT_ORDER},
+    EntityKind.VERIFICATION: {"site_id": EntityKind.SITE, "number_id": EntityKind.NUMBER},
+    EntityKind.ISSUE: {
+        "site_id": EntityKind.SITE,
+        "number_id": EntityKind.NUMBER,
+        # verification_id: check_linked_issue, which asks more of the test it names
+    },
+    EntityKind.ISSUE_NOTE: {"issue_id": EntityKind.ISSUE},
+}
+
+
+def check_references(
+    kind: EntityKind,
+    fields: Mapping[str, Any],
+    facts: Facts,
+    current: Mapping[str, Any] | None = None,
+) -> None:
+    """Every record these fields name is a record of this project (``facts``' project).
+
+    Only what the change sets is checked: an id kept from ``current`` was checked when it
+    was set. A reference to nothing (None, "") is no reference.
+    """
+    for name, target in REFERENCES.get(kind, {}).items():
+        value = fields.get(name)
+        if not value or (current is not None and value == current.get(name)):
+            continue
+        ids = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+        found = facts.records(target, ids)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            what = target.value.replace("_", " ")
+            raise ValidationFailed(
+                f"{name} names no {what} of this project ({', '.join(missing)}); a "
+                f"{kind.value.replace('_', ' ')} refers only to records of its own project.",
+                details={"field": name, "missing": missing},
+            )
+
+
 
 def check_linked_issue(fields: Mapping[str, Any], facts: Facts) -> None:
     """An issue that names a verification names a failed one, linked to no other issue."""
@@ -337,6 +379,10 @@ class RecordFacts:
         self.by_kind: dict[EntityKind, list[Record]] = {
             kind: list(rows) for kind, rows in records.items()
         }
+        #: by kind and id, so that a look-up by id costs no scan of a large project
+        self._by_id: dict[EntityKind, dict[str, Record]] = {
+            kind: {r["id"]: r for r in rows} for kind, rows in self.by_kind.items()
+        }
 
     @property
     def role(self) -> Role | None:
@@ -344,10 +390,11 @@ class RecordFacts:
 
     def add(self, kind: EntityKind, record: Record) -> None:
         self.by_kind.setdefault(kind, []).append(record)
+        self._by_id.setdefault(kind, {})[record["id"]] = record
 
     def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
-        wanted = set(ids)
-        return {r["id"]: r for r in self.by_kind.get(kind, []) if r["id"] in wanted}
+        known = self._by_id.get(kind, {})
+        return {i: known[i] for i in ids if i in known}
 
     def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
         return [
