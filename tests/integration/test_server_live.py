@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from golive_tui.server import admin
+from golive_tui.store.local import LocalStore
+from golive_tui.sync.client import SyncClient
+from golive_tui.sync.engine import Backoff, SyncEngine
+from tests.waiting import wait_for_async
 
+from .test_offline import bootstrap
 from .test_server_events import _push_one, event_stream, next_comment, next_event
 
 BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
@@ -48,6 +55,53 @@ def test_the_stream_refuses_a_cursor_the_feed_cannot_serve_as_the_feed_does(
         body = json.loads(stream.read())
     assert body == feed.json()
     assert body["error"]["code"] in ("cursor_ahead", "changes_compacted")
+
+
+class StreamWatch(httpx.AsyncBaseTransport):
+    """A real connection that notes each live stream's Last-Event-ID and answer, and holds
+    the change feed back until a stream was asked for (so the stream asks first)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.streams: list[tuple[str | None, int]] = []
+        self.stream_asked = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changes"):
+            await self.stream_asked.wait()
+        response = await self.inner.handle_async_request(request)
+        if request.url.path.endswith("/events"):
+            self.streams.append((request.headers.get("Last-Event-ID"), response.status_code))
+            self.stream_asked.set()
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_client_refused_its_stream_reloads_and_listens_from_its_new_cursor(
+    sqlite_server: Any, tmp_path: Path
+) -> None:
+    pid, token = sqlite_server.project_id, sqlite_server.tokens["viewer"]
+    store = LocalStore(tmp_path / "viewer.sqlite", actor="viewer", project_id=pid)
+    await bootstrap(store, sqlite_server.url, token, pid)
+    store.set_state(f"cursor:{pid}", str(store.cursor + 5))  # a server restored from a backup
+    watch = StreamWatch()
+    async with SyncClient(sqlite_server.url, token, transport=watch) as client:
+        engine = SyncEngine(store, client, pid, backoff=Backoff(base=0.01, cap=0.05))
+        task = asyncio.create_task(engine.run())
+        try:
+            await wait_for_async(
+                lambda: any(status == 200 for _, status in watch.streams),
+                lambda: f"a live stream served after the 410 (streams: {watch.streams})",
+            )
+        finally:
+            await engine.stop()
+            task.cancel()
+            store.close()
+    assert watch.streams[0][1] == 410, watch.streams
+    served = next(last for last, status in watch.streams if status == 200)
+    assert served is not None and int(served) <= sqlite_server.head()
 
 
 async def test_a_cursor_at_the_head_is_still_served(sqlite_server) -> None:
