@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Select
+from textual.widgets import DataTable, Input, Select, Static
 
 from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
-from golive_tui.tui.widgets.forms import PickerModal
+from golive_tui.tui.widgets.forms import PickerModal, ReasonPrompt
 from tests.waiting import bound, wait_for_async
 
 from .conftest import until, wait_ready
@@ -400,3 +400,62 @@ async def test_a_move_where_every_number_is_refused_says_nothing_moved(
         said = [text for text in notices(app) if "refused" in text]
         assert said[-1].startswith("Nothing moved to ported: all refused")
         assert not any(text.startswith("Moved") for text in notices(app))
+
+
+async def _import_path(pilot, path: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("i")
+    await pilot.pause()
+    pilot.app.screen.query_one("#reason-input").value = path
+    await pilot.press("enter")
+    await wait_ready(pilot)
+
+
+async def test_the_import_preview_counts_rows_it_would_refuse_as_errors_not_as_ready(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path
+) -> None:
+    listing = tmp_path / "numbers.csv"
+    listing.write_text("Number,Site\n970-555-0160,DEN\n970-555-0161,DEN\n970-555-0162,Dallas\n")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_porting(pilot)
+        assert app.store is not None
+        before = app.store.existing_numbers()
+        await _import_path(pilot, str(listing))
+        summary = str(app.screen.query_one("#import-summary").render())
+        assert "2 numbers ready" in summary
+        assert "1 row with errors (line 4)" in summary
+        assert "imports the 2 valid numbers" in summary
+        grid = app.screen.query_one("#import-preview", DataTable)
+        row = [str(cell) for cell in grid.get_row_at(grid.row_count - 1)]
+        assert row[:4] == ["4", "error", "970-555-0162", "unknown site 'Dallas'"]
+        await pilot.press("ctrl+s")
+        await wait_ready(pilot)
+        assert app.store.existing_numbers() - before == {"+19705550160", "+19705550161"}
+
+
+async def test_a_wrong_import_path_keeps_the_prompt_open_with_what_was_typed(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path
+) -> None:
+    typed = str(tmp_path / "Downloads" / "numbrs.csv")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_porting(pilot)
+        await _import_path(pilot, typed)
+        assert isinstance(app.screen, ReasonPrompt), "the prompt stays open"
+        assert app.screen.query_one("#reason-input", Input).value == typed
+        error = str(app.screen.query_one("#reason-error", Static).render())
+        assert error.startswith(f"No file at {typed}")
+
+
+async def test_a_binary_file_is_said_not_to_be_a_csv_file(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path
+) -> None:
+    sheet = tmp_path / "numbers.xlsx"
+    sheet.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00" + bytes(range(256)) * 40)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_porting(pilot)
+        await _import_path(pilot, str(sheet))
+        summary = str(app.screen.query_one("#import-summary").render())
+        assert "this is not a CSV file" in summary
+        assert app.screen.query_one("#import-preview", DataTable).row_count == 0

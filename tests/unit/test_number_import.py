@@ -478,3 +478,30 @@ def test_every_line_is_accounted_for_exactly_once(
     assert {d.e164 for d in preview.duplicates} <= set(all_numbers)
     for duplicate in preview.duplicates:
         assert duplicate.first_line < duplicate.line
+
+
+@pytest.mark.parametrize("data", [
+    b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 8,  # a spreadsheet (zip)
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(32)) * 64,  # an image
+])
+def test_a_binary_file_is_refused_as_not_a_csv_file(data: bytes) -> None:
+    with pytest.raises(NumberImportError, match="this is not a CSV file"):
+        sniff(data)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8", "cp1252"])
+def test_text_in_any_encoding_read_is_still_text(encoding: str) -> None:
+    table = sniff("Phone;Site\r\n303 555 0100;Denver\r\n303 555 0101;Café\r\n".encode(encoding))
+    assert [cells for _, cells in table.rows] == [
+        ["303 555 0100", "Denver"], ["303 555 0101", "Café"]]
+
+
+def test_a_site_or_order_the_project_lacks_is_an_error_of_the_preview() -> None:
+    table = sniff("Number,Site,Order\n3035550100,DEN,PO-1\n3035550101,Dallas,PO-1\n"
+                  "3035550102,den,PO-9\n")
+    preview = build_import(table, ColumnMapping(number=0, site=1, order=2),
+                           sites=frozenset({"den", "denver"}), orders=frozenset({"po-1"}))
+    assert [row.e164 for row in preview.rows] == ["+13035550100"]
+    assert [(e.line, e.reason) for e in preview.errors] == [
+        (3, "unknown site 'Dallas'"), (4, "unknown port order 'PO-9'")]
+    assert preview.summary().startswith("1 number ready; 2 rows with errors (lines 3, 4)")

@@ -221,6 +221,34 @@ _SAMPLE_CHARS = 64_000
 _SAMPLE_ROWS = 50
 
 
+#: control bytes a text file does not hold (tab, line feed, carriage return, form feed
+#: and the end-of-file mark of old DOS files are text)
+_BINARY_BYTES = bytes(set(range(32)) - {9, 10, 12, 13, 26})
+
+
+def _looks_binary(data: bytes, sample: int = 8192) -> bool:
+    """Whether ``data`` is some other kind of file: a spreadsheet, an archive, an image.
+
+    Text is UTF-16 (with or without its byte-order mark), valid UTF-8 whatever characters
+    it holds, or in a one-byte encoding with few control bytes; a binary file is none.
+    """
+    head = data[:sample]
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if head.count(b"\x00") > len(head) // 4:  # UTF-16 without a byte-order mark
+        odd, even = head[1::2].count(b"\x00"), head[0::2].count(b"\x00")
+        if max(odd, even) >= len(head) // 2 - 1 and min(odd, even) == 0:
+            return False
+    try:
+        head.decode("utf-8")
+        return False
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3 and len(data) > sample:  # a character cut by the sample
+            return False
+    control = len(head) - len(head.translate(None, _BINARY_BYTES))
+    return control > len(head) // 20
+
+
 def _decode(data: bytes | str) -> tuple[str, str]:
     if isinstance(data, str):
         return data.removeprefix("\ufeff"), "utf-8"
@@ -300,6 +328,10 @@ def sniff(data: bytes | str) -> ParsedTable:
     columns rather than holding numbers. Line numbers are those of the file (a record with
     a quoted line break counts from its first line).
     """
+    if isinstance(data, bytes) and _looks_binary(data):
+        raise NumberImportError(
+            "this is not a CSV file (it holds binary data); export the list as CSV or text"
+        )
     text, encoding = _decode(data)
     text = text.replace("\x00", "")
     delimiter = _detect_delimiter(text)
@@ -452,11 +484,25 @@ def _cell(cells: Sequence[str], index: int | None) -> str:
     return " ".join(cells[index].split())  # trims, and folds no-break spaces and newlines
 
 
+def _unknown_reference(
+    site: str | None, order: str | None,
+    sites: AbstractSet[str] | None, orders: AbstractSet[str] | None,
+) -> str:
+    """Why a line names a site or port order the project does not have, or ""."""
+    if site and sites is not None and site.strip().casefold() not in sites:
+        return f"unknown site '{site}'"
+    if order and orders is not None and order.strip().casefold() not in orders:
+        return f"unknown port order '{order}'"
+    return ""
+
+
 def build_import(
     table: ParsedTable,
     mapping: ColumnMapping,
     *,
     existing: AbstractSet[str] = frozenset(),
+    sites: AbstractSet[str] | None = None,
+    orders: AbstractSet[str] | None = None,
     default_region: str = "US",
     max_numbers: int = 200_000,
 ) -> ImportPreview:
@@ -467,6 +513,8 @@ def build_import(
       or a line that would take the import past ``max_numbers`` → ``errors``;
     * a number seen on an earlier line → ``duplicates``; one in ``existing`` (E.164)
       → ``already_present``; otherwise → ``rows``. A range line gives one entry per number.
+    * given the project's ``sites`` (codes and names) and port ``orders`` (PONs), casefolded,
+      a line naming another site or order → ``errors``: the import would refuse it.
 
     Raises :class:`NumberImportError` if no column is mapped to the number.
     """
@@ -519,6 +567,10 @@ def build_import(
 
         site = _cell(cells, mapping.site) or None
         order = _cell(cells, mapping.order) or None
+        unknown = _unknown_reference(site, order, sites, orders)
+        if unknown:
+            errors.append(RowError(line, raw_number, unknown))
+            continue
         carrier = _cell(cells, mapping.carrier) or None
         assigned_to = _cell(cells, mapping.assigned_to) or None
         number_type = _cell(cells, mapping.number_type) or None

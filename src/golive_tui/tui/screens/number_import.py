@@ -73,17 +73,14 @@ class NumberImportScreen(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         table = self.query_one("#import-preview", DataTable)
-        table.add_columns("Line", "Outcome", "Number", "Site", "Order", "Detail")
+        # the reason beside the number, before site and order: at 80 columns it is what
+        # the line is about, and columns past the edge are cut
+        table.add_columns("Line", "Outcome", "Number", "Detail", "Site", "Order")
         self._read()
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _read(self) -> None:
-        from golive_tui.domain.number_import import (
-            NumberImportError,
-            build_import,
-            guess_mapping,
-            sniff,
-        )
+        from golive_tui.domain.number_import import NumberImportError, guess_mapping, sniff
 
         try:
             data = self.path.read_bytes()
@@ -93,12 +90,18 @@ class NumberImportScreen(ModalScreen[Any]):
             self.known_sites = {name.casefold() for site in self.store.sites()
                                 for name in (site.code, site.name)}
             self.known_orders = {order.pon.casefold() for order in self.store.orders()}
-            preview = build_import(table, mapping, existing=existing) if mapping.can_import \
-                else None
+            preview = self._build(table, mapping, existing) if mapping.can_import else None
         except (OSError, NumberImportError) as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
         self.app.call_from_thread(self._show, table, mapping, preview, existing)
+
+    def _build(self, table: ParsedTable, mapping: ColumnMapping,
+               existing: set[str]) -> ImportPreview:
+        from golive_tui.domain.number_import import build_import
+
+        return build_import(table, mapping, existing=existing, sites=self.known_sites,
+                            orders=self.known_orders)
 
     def _failed(self, message: str) -> None:
         self.query_one("#import-summary", Static).update(Text(message, style="bold red"))
@@ -133,44 +136,28 @@ class NumberImportScreen(ModalScreen[Any]):
         summary.update(text)
         lines: list[tuple[int, Text, str, str, str, str]] = []
         for error in preview.errors:
-            lines.append((error.line, Text("error", style="bold red"), error.raw, "", "",
-                          error.reason))
+            lines.append((error.line, Text("error", style="bold red"), error.raw, error.reason,
+                          "", ""))
         for dup in preview.duplicates:
-            lines.append((dup.line, Text("duplicate", style="yellow"), dup.e164, "", "",
-                          f"same as line {dup.first_line}"))
+            lines.append((dup.line, Text("duplicate", style="yellow"), dup.e164,
+                          f"same as line {dup.first_line}", "", ""))
         for present in preview.already_present:
-            lines.append((present.line, Text("present", style="dim"), present.e164, "", "",
-                          "already in the project"))
-        unknown = 0
+            lines.append((present.line, Text("present", style="dim"), present.e164,
+                          "already in the project", "", ""))
         for row in preview.rows:
-            problem = self._unknown_reference(row)
-            if problem:
-                unknown += 1
-                lines.append((row.line, Text("refused", style="bold red"), row.e164,
-                              row.site or "", row.order or "", problem))
-            elif len(lines) < PREVIEW_LINES * 2:
-                lines.append((row.line, Text("ok", style="green"), row.e164, row.site or "",
-                              row.order or "", row.assigned_to or ""))
-        if unknown:
-            text.append(f"\n{unknown:,} rows name a site or order this project does not have "
-                        "and will be refused.", style="bold red")
-            summary.update(text)
+            if len(lines) >= PREVIEW_LINES * 2:
+                break
+            lines.append((row.line, Text("ok", style="green"), row.e164, row.assigned_to or "",
+                          row.site or "", row.order or ""))
         lines.sort(key=lambda item: item[0])
-        for line, outcome, number, site, order, detail in lines[:PREVIEW_LINES * 2]:
-            grid.add_row(str(line), outcome, number, site, order, detail)
-
-    def _unknown_reference(self, row: Any) -> str:
-        if row.site and row.site.strip().casefold() not in self.known_sites:
-            return f"unknown site '{row.site}'"
-        if row.order and row.order.strip().casefold() not in self.known_orders:
-            return f"unknown port order '{row.order}'"
-        return ""
+        for line, outcome, number, detail, site, order in lines[:PREVIEW_LINES * 2]:
+            grid.add_row(str(line), outcome, number, detail, site, order)
 
     @on(Select.Changed)
     def _remap(self, event: Select.Changed) -> None:
         if self._filling or self.table is None:
             return
-        from golive_tui.domain.number_import import ColumnMapping, build_import
+        from golive_tui.domain.number_import import ColumnMapping
 
         values: dict[str, int | None] = {}
         for name in MAPPED_FIELDS:
@@ -178,7 +165,7 @@ class NumberImportScreen(ModalScreen[Any]):
             values[name] = value if isinstance(value, int) else None
         self.mapping = ColumnMapping(**values)
         self.preview = (
-            build_import(self.table, self.mapping, existing=self.existing)
+            self._build(self.table, self.mapping, self.existing)
             if self.mapping.can_import else None
         )
         self._render_preview()

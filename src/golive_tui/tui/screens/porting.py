@@ -639,17 +639,15 @@ class PortingScreen(GoLiveScreen):
         def chosen(raw: str | None) -> None:
             if not raw or self.store is None:
                 return
-            path = Path(raw).expanduser()
-            if not path.is_file():
-                self.notify(f"No file at {path}.", title="Cannot import", severity="error")
-                return
             from golive_tui.tui.screens.number_import import NumberImportScreen
 
-            self.app.push_screen(NumberImportScreen(self.store, path), self._accepted)
+            self.app.push_screen(NumberImportScreen(self.store, Path(raw).expanduser()),
+                                 self._accepted)
 
         self.app.push_screen(
             ReasonPrompt("Import numbers", "CSV file from the carrier or the customer:",
-                         placeholder="~/Downloads/numbers.csv", required="Give a file path."),
+                         placeholder="~/Downloads/numbers.csv", required="Give a file path.",
+                         check=_import_path_problem),
             chosen,
         )
 
@@ -708,6 +706,16 @@ class PortingScreen(GoLiveScreen):
         if row is not None:
             self.app.copy_to_clipboard(row.e164)
             self.notify(f"Copied {row.e164}", timeout=2)
+
+
+def _import_path_problem(raw: str) -> str | None:
+    """Why ``raw`` names no file to import, said while the path can still be corrected."""
+    path = Path(raw).expanduser()
+    if path.is_dir():
+        return f"{path} is a folder: add the file's name."
+    if not path.is_file():
+        return f"No file at {path}: check the folder and the name."
+    return None
 
 
 def _default_export_path() -> Path:

@@ -6,7 +6,7 @@ cancels) and returns its answer through ``dismiss``; ``None`` always means "canc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -186,8 +186,10 @@ class ReasonPrompt(ModalScreen[str | None]):
         choices: Sequence[str] = (),
         required: str = "This is required.",
         initial: str = "",
+        check: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
+        self.check = check
         self.prompt_title = title
         self.prompt = prompt
         self.placeholder = placeholder
@@ -229,8 +231,10 @@ class ReasonPrompt(ModalScreen[str | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
-        if not text:
-            self.query_one("#reason-error", Static).update(self.required)
+        problem = self.required if not text else self.check(text) if self.check else None
+        if problem:
+            # refused in place: the prompt stays open with what was typed
+            self.query_one("#reason-error", Static).update(problem)
             event.input.add_class("-invalid")
             return
         self.dismiss(text)
