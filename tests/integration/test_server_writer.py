@@ -169,6 +169,26 @@ def test_a_record_written_earlier_in_the_group_is_read_as_written(world, caplog)
     assert [m["role"] for m in entities["member"] if m["user"] == user] == ["viewer"]
 
 
+def test_a_rule_that_looks_at_other_records_sees_what_the_group_wrote(world, caplog) -> None:
+    """A rule's lookup through SQLAlchemy sends the group's held writes first."""
+    caplog.set_level(logging.INFO, logger="golive_tui.server.apply")
+    server, db = world
+    issue_id, note_id, stray_id = (str(uuid.uuid4()) for _ in range(3))
+    ops = [
+        server.op("issue", issue_id, "create", {"title": "No dial tone in Annex"}),
+        server.op("issue_note", note_id, "append", {"issue_id": issue_id, "body": "Checked"}),
+        server.op("issue_note", stray_id, "append",
+                  {"issue_id": str(uuid.uuid4()), "body": "No such issue"}),
+    ]
+
+    (pushed,) = apply_group(db, [job(server, "ipm", ops)])
+
+    assert "rolled back" not in caplog.text
+    assert statuses(pushed) == ["applied", "applied", "rejected"]
+    notes = {n["id"]: n for n in server.snapshot()["entities"]["issue_note"]}
+    assert notes[note_id]["issue_id"] == issue_id and stray_id not in notes
+
+
 def test_a_value_the_database_cannot_hold_rolls_the_group_back_and_each_op_is_answered(
     world,
 ) -> None:
