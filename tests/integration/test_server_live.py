@@ -17,7 +17,7 @@ from golive_tui.server import admin
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import Backoff, SyncEngine
-from tests.waiting import wait_for_async
+from tests.waiting import wait_for_async, within
 
 from .test_offline import bootstrap
 from .test_server_events import _push_one, event_stream, next_comment, next_event
@@ -107,7 +107,7 @@ async def test_a_client_refused_its_stream_reloads_and_listens_from_its_new_curs
 async def test_a_cursor_at_the_head_is_still_served(sqlite_server) -> None:
     head = sqlite_server.head()
     async with event_stream(sqlite_server, "viewer", last_event_id=head) as lines:
-        assert await next_comment(lines, timeout=5) == f": connected at {head}"
+        assert await next_comment(lines) == f": connected at {head}"
         seq = await asyncio.to_thread(_push_one, sqlite_server)
         assert (await next_event(lines))["data"] == {"seq": seq}
 
@@ -119,7 +119,7 @@ async def _until_the_stream_ends(lines: Any) -> None:
         async for _line in lines:
             pass
 
-    await asyncio.wait_for(drain(), timeout=30)
+    await within(drain(), "the stream to end")
 
 
 def _revoke(server: Any, user: str) -> None:
@@ -144,7 +144,7 @@ async def test_a_stream_ends_when_its_caller_loses_access(
 ) -> None:
     server = request.getfixturevalue(backend)
     async with event_stream(server, "viewer") as lines:
-        await next_comment(lines, timeout=5)
+        await next_comment(lines)
         seq = await asyncio.to_thread(_push_one, server)
         assert (await next_event(lines))["data"] == {"seq": seq}  # delivering, until:
         if how == "its token is revoked":
