@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 import golive_tui
+from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 API_PATHS = {
@@ -187,3 +188,35 @@ def test_openapi_states_what_the_server_accepts_and_streams(sqlite_server) -> No
     op = schema["components"]["schemas"]["Op"]["properties"]
     assert op["client_seq"]["maximum"] == 2**63 - 1
     assert op["entity_id"]["pattern"] == "^[^\\x00]*$"
+
+
+def _ref(schema: dict[str, Any]) -> str:
+    return str(schema["$ref"]).rsplit("/", 1)[-1]
+
+
+def test_openapi_types_results_records_and_transitions(sqlite_server) -> None:
+    schema = httpx.get(f"{sqlite_server.url}/openapi.json").json()
+    models = schema["components"]["schemas"]
+    assert models["OpResult"]["properties"]["status"]["$ref"].endswith("/OpStatus")
+    assert set(models["OpStatus"]["enum"]) == {"applied", "duplicate", "rejected", "conflict"}
+    # a change's data is its entity's record, told apart by "entity"
+    changes = models["ChangeFeedPage"]["properties"]["changes"]["items"]
+    mapping = changes["discriminator"]["mapping"]
+    assert set(mapping) == {kind.value for kind in EntityKind}
+    number_change = models[mapping["number"].rsplit("/", 1)[-1]]["properties"]
+    assert number_change["entity"]["const"] == "number"
+    record = models[_ref(number_change["data"]["anyOf"][0])]
+    assert "ported" in record["properties"]["porting_state"]["enum"]
+    assert record["properties"]["updated_at"]["anyOf"][0]["format"] == "date-time"
+    # a snapshot lists each kind's records
+    entities = models[_ref(models["Snapshot"]["properties"]["entities"])]["properties"]
+    assert _ref(entities["issue"]["items"]) == "IssueRecord"
+    assert models["IssueRecord"]["properties"]["paused_seconds"]["type"] == "number"
+    # an op's fields: each entity's fields, or a move with what it needs
+    fields = {_ref(s) for s in models["Op"]["properties"]["fields"]["anyOf"]}
+    assert {"NumberTransition", "PortOrderTransition", "IssueTransition",
+            "ChecklistItemTransition", "NumberFields", "IssueFields"} <= fields
+    issue_move = models["IssueTransition"]["properties"]
+    assert {"to", "reason", "resolution", "assignee", "comment"} == set(issue_move)
+    assert "on_hold" in issue_move["to"]["enum"]
+    assert "id" not in models["NumberFields"]["properties"]  # the server keeps those

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -31,7 +31,7 @@ from golive_tui.domain.enums import (
     RejectionCode,
 )
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
-from golive_tui.domain.records import decode_fields
+from golive_tui.domain.records import OpFieldsSchema, decode_fields
 from golive_tui.domain.rules import Facts, check_text
 from golive_tui.domain.sla import SlaPolicy, hold_seconds
 from golive_tui.domain.transitions import CHECKLIST, ISSUE, PORTING, StateMachine
@@ -71,7 +71,7 @@ class Op(BaseModel):
     entity: EntityKind
     entity_id: str = Field(min_length=1, max_length=36, pattern=NO_NUL)
     action: OpAction
-    fields: dict[str, Any] = Field(
+    fields: Annotated[dict[str, Any], OpFieldsSchema] = Field(
         default_factory=dict,
         description=f"What the change sets. Values nest at most {MAX_FIELDS_DEPTH} deep and "
         f"hold at most {MAX_FIELDS_VALUES} values in all; an op beyond that is rejected.",

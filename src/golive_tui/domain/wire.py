@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from typing_extensions import TypedDict
 
 from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.domain.ops import NO_NUL, Op
+from golive_tui.domain.records import RECORD_TYPES, one_of
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Golive-Protocol"
@@ -103,6 +105,12 @@ class PushResponse(BaseModel):
 
 
 class Change(BaseModel):
+    """One change of the feed: ``data`` is the whole record after it, None when deleted.
+
+    The feed sends one model per entity kind (``NumberChange``, …), told apart by
+    ``entity``, whose ``data`` is that kind's record (:mod:`golive_tui.domain.records`).
+    """
+
     seq: int
     entity: EntityKind
     entity_id: str
@@ -114,8 +122,34 @@ class Change(BaseModel):
     at: datetime
 
 
+def _change_of(kind: EntityKind) -> type[Change]:
+    name = RECORD_TYPES[kind].__name__.removesuffix("Record") + "Change"
+    only_this_kind: Any = Literal[kind]
+    return create_model(
+        name,
+        __base__=Change,
+        __doc__=f"A change of a {kind.value.replace('_', ' ')}.",
+        entity=(only_this_kind, ...),
+        data=(RECORD_TYPES[kind] | None, None),
+    )
+
+
+#: the change model of each entity kind
+CHANGE_TYPES: dict[EntityKind, type[Change]] = {kind: _change_of(kind) for kind in EntityKind}
+
+if TYPE_CHECKING:
+    AnyChange = Change
+    SnapshotEntities = dict[str, list[dict[str, Any]]]
+else:
+    AnyChange = Annotated[one_of(*CHANGE_TYPES.values()), Field(discriminator="entity")]
+    SnapshotEntities = TypedDict(
+        "SnapshotEntities",
+        {kind.value: NotRequired[list[RECORD_TYPES[kind]]] for kind in EntityKind},
+    )
+
+
 class ChangeFeedPage(BaseModel):
-    changes: list[Change]
+    changes: list[AnyChange]
     server_seq: int
     more: bool
 
@@ -125,4 +159,5 @@ class Snapshot(BaseModel):
 
     project_id: str
     server_seq: int
-    entities: dict[EntityKind, list[dict[str, Any]]]
+    #: each entity kind's records: ``{"number": [NumberRecord, …], …}``
+    entities: SnapshotEntities
