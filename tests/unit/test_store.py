@@ -16,6 +16,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import insert, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind, OpAction, PortState
 from golive_tui.domain.errors import IllegalTransition
 from golive_tui.domain.ops import Op, Record
@@ -101,7 +102,7 @@ def server_copy(
 ) -> dict[str, Any]:
     """The server's JSON of one demo record, with ``changes`` made by someone else."""
     (record,) = [r for r in demo.records[kind] if r["id"] == entity_id]
-    data = to_jsonable_python(copy.deepcopy(record))
+    data = encode_record(copy.deepcopy(record))
     data.update(changes)
     return data  # type: ignore[no-any-return]
 
@@ -536,7 +537,8 @@ def test_conflicting_update_takes_the_servers_value_and_is_kept_as_a_problem(
     assert (row.assigned_to, row.version, row.pending) == ("Front Desk Queue", version + 1, 0)
     (problem,) = store.problems()
     assert problem.outcome == "conflict"
-    assert problem.details == {"conflicts": {"assigned_to": "Front Desk Queue"}}
+    assert problem.details == {"conflicts": {"assigned_to": "Front Desk Queue"},
+                               "kept_by": current["updated_by"], "kept_at": current["updated_at"]}
 
 
 def test_results_for_unknown_ops_are_ignored(store: LocalStore) -> None:

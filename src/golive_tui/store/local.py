@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +30,7 @@ from sqlalchemy import (
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
-from golive_tui.domain.codec import encode_record
+from golive_tui.domain.codec import encode_record, encode_value
 from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
@@ -1161,10 +1160,7 @@ def _kept_by(current: Mapping[str, Any] | None, me: str) -> dict[str, Any]:
     """
     if not current or not current.get("updated_by") or current["updated_by"] == me:
         return {}
-    kept_at = current.get("updated_at")
-    if isinstance(kept_at, datetime):
-        kept_at = kept_at.isoformat()
-    return {"kept_by": current["updated_by"], "kept_at": kept_at}
+    return {"kept_by": current["updated_by"], "kept_at": encode_value(current.get("updated_at"))}
 
 
 def _newer(shadow: Mapping[str, Any] | None, version: Any) -> bool:
