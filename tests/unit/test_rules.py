@@ -21,7 +21,7 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from golive_tui.domain.gate import evaluate_gate, gate_from_records
-from golive_tui.domain.ops import Op, Record, apply_op
+from golive_tui.domain.ops import Op, Record, apply_op, merge_update
 from golive_tui.domain.rules import (
     MIN_OVERRIDE_REASON_CHARS,
     RecordFacts,
@@ -397,3 +397,16 @@ def test_facts_look_only_at_what_they_hold() -> None:
     assert facts.records(K.SITE, ["s", "t"]) == {"s": {"id": "s", "e911_status": "verified"}}
     assert facts.find(K.SITE, e911_status="pending") == []
     assert facts.find(K.SITE, e911_status=VerificationResult.PASS) == []
+
+
+def test_a_new_priority_and_its_reason_merge_together() -> None:
+    # laptop-b reworded the reason at version 3; laptop-a, based on version 2, re-prioritises
+    current = {"priority": "P3", "priority_reason": "Workaround: forward to the queue",
+               "assignee": ""}
+    apply_now, conflicts = merge_update(
+        current, {"priority_reason": (3, "laptop-b")}, 2,
+        {"priority": "P2", "priority_reason": "All faxes fail now", "assignee": "ravi"},
+        "laptop-a", K.ISSUE,
+    )
+    assert apply_now == {"assignee": "ravi"}, "the priority does not apply without its reason"
+    assert conflicts == {"priority": "P3", "priority_reason": "Workaround: forward to the queue"}

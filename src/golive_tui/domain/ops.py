@@ -518,7 +518,19 @@ def merge_update(
                 conflicts[name] = current.get(name)
                 continue
         apply[name] = value
+    for group in TOGETHER.get(kind, ()) if kind is not None else ():
+        if any(name in conflicts for name in group):
+            for name in group:
+                if name in apply:
+                    del apply[name]
+                    conflicts[name] = current.get(name)
     return apply, conflicts
+
+
+#: fields that apply together or not at all (a new priority and the reason for it)
+TOGETHER: dict[EntityKind, tuple[tuple[str, ...], ...]] = {
+    EntityKind.ISSUE: (("priority", "priority_reason"),),
+}
 
 
 def entity_base(kind: EntityKind) -> type[EntityBase]:

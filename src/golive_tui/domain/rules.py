@@ -373,11 +373,12 @@ class RecordFacts:
     """Facts over records held in memory: a project document being loaded, a test."""
 
     def __init__(
-        self, role: Role | None = Role.IPM, records: Mapping[EntityKind, Sequence[Record]] = {}
+        self, role: Role | None = Role.IPM,
+        records: Mapping[EntityKind, Sequence[Record]] | None = None,
     ) -> None:
         self._role = role
         self.by_kind: dict[EntityKind, list[Record]] = {
-            kind: list(rows) for kind, rows in records.items()
+            kind: list(rows) for kind, rows in (records or {}).items()
         }
         #: by kind and id, so that a look-up by id costs no scan of a large project
         self._by_id: dict[EntityKind, dict[str, Record]] = {
