@@ -1,3 +1,3 @@
-from golive_tui.cli import main
+from golive_tui.app.cli import main
 
 raise SystemExit(main())

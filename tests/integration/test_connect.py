@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from golive_tui.app.connect import add_connect_arguments, connect_command
 from golive_tui.config import load_settings, load_token, read_config, save_token
 from golive_tui.sync.client import (
     Gone,
@@ -23,7 +24,6 @@ from golive_tui.sync.client import (
     Transient,
     Unauthorized,
 )
-from golive_tui.sync.connect import add_connect_arguments, connect_command
 
 
 @pytest.fixture

@@ -107,7 +107,7 @@ def test_the_demo_loads_once_and_a_second_copy_needs_its_own_id(
 def test_golive_cli_dispatches_to_the_server_commands(
     db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from golive_tui.cli import main as golive
+    from golive_tui.app.cli import main as golive
 
     assert golive(["admin", "add-user", "ana", "--db", db_url]) == 0
     assert golive(["admin", "grant", "ana", "nowhere", "ipm", "--db", db_url]) == 2

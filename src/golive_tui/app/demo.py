@@ -8,7 +8,7 @@ from golive_tui.tui.factory import create_demo_app
 
 
 def run_demo(workdir: Path, *, offline: bool = False, theme: str | None = None) -> int:
-    from golive_tui.launch import log_to, run_app, run_embedded_demo
+    from golive_tui.app.launch import log_to, run_app, run_embedded_demo
 
     log_to(workdir)
     if offline:

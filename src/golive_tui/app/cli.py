@@ -47,7 +47,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     smoke.add_argument("--dir", type=Path, help="where to put the temporary cache")
 
     if command == "connect":
-        from golive_tui.sync.connect import add_connect_arguments, connect_command
+        from golive_tui.app.connect import add_connect_arguments, connect_command
 
         connect = sub.add_parser("connect", help=HEAVY_COMMANDS["connect"])
         add_connect_arguments(connect)
@@ -94,7 +94,7 @@ def _demo(args: argparse.Namespace) -> int:
     refusal = _without_terminal()
     if refusal is not None:
         return refusal
-    from golive_tui.tui.demo import run_demo
+    from golive_tui.app.demo import run_demo
 
     workdir = args.dir or _demo_folder(offline=args.offline)
     if args.reset:
@@ -125,7 +125,7 @@ def _run(args: argparse.Namespace) -> int:
     refusal = _without_terminal()
     if refusal is not None:
         return refusal
-    from golive_tui.launch import run_connected
+    from golive_tui.app.launch import run_connected
 
     return run_connected(cache=getattr(args, "cache", None))
 
