@@ -17,6 +17,7 @@ from textual.worker import WorkerCancelled
 
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.factory import create_demo_app
+from golive_tui.tui.textual_adapter import measuring
 from tests.waiting import wait_for_async, within
 
 #: the demo day every TUI test runs on: a Thursday, clock frozen at 10:00 Eastern
@@ -121,10 +122,7 @@ def steady_cursors(pilot: Any) -> None:
 
 def _tables_measuring(app: GoLiveApp) -> bool:
     """Whether a table still has rows or cells to measure (it does so when next idle)."""
-    return any(
-        table._require_update_dimensions or table._updated_cells
-        for table in app.screen.query(DataTable)
-    )
+    return any(measuring(table) for table in app.screen.query(DataTable))
 
 
 class Notices:

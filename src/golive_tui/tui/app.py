@@ -23,6 +23,7 @@ from golive_tui.tui.commands import GoLiveCommands
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.screens.dashboard import DashboardScreen
 from golive_tui.tui.terminal import EXIT_TERMINAL_LOST, TerminalDriver, TerminalLost
+from golive_tui.tui.textual_adapter import start_colour_filter
 from golive_tui.tui.themes import THEMES
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ class GoLiveApp(App[None]):
         self._clock = clock
         self._open_store = open_store
         self._start_sync = start_sync
-        self._keymap = keymap or {}
+        self._start_keymap = keymap or {}
         self.store: LocalStore | None = None
         self.engine: SyncDriver | None = None
         self.sync_status: Any = LocalStatus()
@@ -167,7 +168,7 @@ class GoLiveApp(App[None]):
         self.update_classes(
             {f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False
         )
-        self._refresh_truecolor_filter(self.ansi_theme)
+        start_colour_filter(self, self.ansi_theme)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Compose):
@@ -184,8 +185,8 @@ class GoLiveApp(App[None]):
     # -- start-up -------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self._keymap:
-            self.set_keymap(self._keymap)
+        if self._start_keymap:
+            self.set_keymap(self._start_keymap)
         # open the cache after the first frame is painted: the thread that imports the
         # database stack would otherwise compete with the first paint for the interpreter
         self.call_after_refresh(self._open)

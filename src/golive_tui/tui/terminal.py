@@ -28,9 +28,15 @@ from codecs import getincrementaldecoder
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
-from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
+
+from golive_tui.tui.textual_adapter import (
+    driver_app,
+    driver_output,
+    input_parser,
+    replace_driver_output,
+)
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -73,23 +79,23 @@ class _TerminalOutput:
     lost instead of ending the thread (after which every queued write would block)."""
 
     def __init__(self, file: IO[str], lost: Callable[[str], None]) -> None:
-        self._file = file
+        self._stream = file
         self._lost = lost
 
     def write(self, text: str) -> None:
         try:
-            self._file.write(text)
+            self._stream.write(text)
         except OSError as exc:
             self._lost(f"writing to the terminal failed ({exc.strerror or exc})")
 
     def flush(self) -> None:
         try:
-            self._file.flush()
+            self._stream.flush()
         except OSError as exc:
             self._lost(f"writing to the terminal failed ({exc.strerror or exc})")
 
     def fileno(self) -> int:
-        return self._file.fileno()
+        return self._stream.fileno()
 
     def isatty(self) -> bool:
         return True
@@ -100,9 +106,10 @@ class TerminalDriver(LinuxDriver):
 
     def __init__(self, app: App[Any], **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
-        # the driver's output thread writes to ``_file``: wrap it
-        assert self._file is not None, "golive draws on standard error, and there is none"
-        self._file = _TerminalOutput(self._file, self._terminal_lost)  # type: ignore[assignment]
+        # the driver's output thread writes to its output file: wrap it
+        output = driver_output(self)
+        assert output is not None, "golive draws on standard error, and there is none"
+        replace_driver_output(self, _TerminalOutput(output, self._terminal_lost))
         self._lost_lock = threading.Lock()
         self.lost_reason: str | None = None
         self._hangup_loop: asyncio.AbstractEventLoop | None = None
@@ -142,12 +149,12 @@ class TerminalDriver(LinuxDriver):
         if detach:
             _detach_from_terminal()
         if first:
-            self._app.post_message(TerminalLost(reason))
+            driver_app(self).post_message(TerminalLost(reason))
 
     def run_input_thread(self) -> None:
         """Textual's input loop (``LinuxDriver.run_input_thread``), which ends when the
         terminal does: a read answering nothing or failing is not a quiet moment."""
-        parser = XTermParser(self._debug)
+        parser = input_parser(self)
         decode = getincrementaldecoder("utf-8")().decode
         fileno = self.fileno
         with selectors.SelectSelector() as selector:

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from golive_tui.domain.enums import EntityKind
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
+from golive_tui.tui.textual_adapter import breakpoint_classes, share_app_styles
 from golive_tui.tui.widgets.footer import KeyBar
 from golive_tui.tui.widgets.status import SyncStatusBar
 
@@ -60,7 +61,7 @@ class GoLiveScreen(Screen[None]):
             # Styled by the app's sheets alone, so nothing is stale when its mode starts.
             # Textual marks every new screen stale, and starting its mode then re-parses
             # every sheet twice and restyles the app: a tenth of the first screen's start-up.
-            self._css_update_count = self.app._css_update_count
+            share_app_styles(self)
         # The classes for the terminal's size, set before anything is styled: set at the
         # first resize, after the children are mounted, they restyle the whole screen again.
         self.set_class(True, *self._size_classes(self.app.size), update=False)
@@ -76,8 +77,8 @@ class GoLiveScreen(Screen[None]):
             app.VERTICAL_BREAKPOINTS if self.VERTICAL_BREAKPOINTS is None
             else self.VERTICAL_BREAKPOINTS
         ) or []
-        return self._get_breakpoint_classes(size.width, horizontal) | (
-            self._get_breakpoint_classes(size.height, vertical)
+        return breakpoint_classes(self, size.width, horizontal) | (
+            breakpoint_classes(self, size.height, vertical)
         )
 
     @on(events.ScreenResume)

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from golive_tui.tui.textual_adapter import own_bindings
+
 
 class HelpScreen(ModalScreen[None]):
     """Every key of the screen underneath and of the app, with its id for the keymap."""
@@ -42,7 +44,7 @@ class HelpScreen(ModalScreen[None]):
         sources = [("This screen", screen), ("Everywhere", self.app)]
         for heading, node in sources:
             table.add_row(Text(heading, style="bold underline"), "", "")
-            for _key, binding in node._bindings:
+            for binding in own_bindings(node):
                 if not binding.description or binding.action in seen:
                     continue
                 seen.add(binding.action)

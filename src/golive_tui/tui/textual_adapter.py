@@ -1,0 +1,268 @@
+"""Every use golive makes of Textual's private API, in one place.
+
+Textual's public API leaves out a few things golive needs: a start-up without a second
+style pass (ARCHITECTURE §4 budgets the first frame), the breakpoint classes a screen will
+get before it is first styled, a table cell drawn without the layers DataTable wraps it in
+(the porting tracker's page-down budget), a screen's own bindings for the help, and the
+Linux driver's output file and input parser (the terminal's loss, ``tui/terminal.py``).
+Those reach into Textual's private members, which may change in any release; they do so
+here alone. ``PRIVATE_API`` lists each private name relied on, with the shape expected, and
+``tests/tui/test_textual_adapter.py`` checks them against the installed Textual, so that
+an upgrade that moves one fails with the name and what to re-check, not with a wrong
+picture. Nothing else in golive touches a private Textual name (that test checks it too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.terminal_theme import TerminalTheme
+from rich.text import DEFAULT_OVERFLOW, Text
+from textual._xterm_parser import XTermParser
+from textual.app import App
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
+from textual.screen import Screen
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
+
+
+@dataclass(frozen=True)
+class PrivateName:
+    """A private member of a Textual class that golive relies on."""
+
+    owner: type[Any]
+    name: str
+    #: a method's parameters after ``self``, in order; None for an attribute
+    parameters: tuple[str, ...] | None
+    #: what golive does with it, and so what to re-check when it changes
+    use: str
+
+
+PRIVATE_API: tuple[PrivateName, ...] = (
+    PrivateName(App, "_css_update_count", None,
+                "share_app_styles: a screen styled by the app's sheets is not stale"),
+    PrivateName(Screen, "_css_update_count", None,
+                "share_app_styles: a screen styled by the app's sheets is not stale"),
+    PrivateName(Screen, "_get_breakpoint_classes", ("dimension", "breakpoints"),
+                "breakpoint_classes: a screen's size classes before it is styled"),
+    PrivateName(App, "_refresh_truecolor_filter", ("theme",),
+                "start_colour_filter: the theme's colours without a restyle at start-up"),
+    PrivateName(DOMNode, "_bindings", None, "own_bindings: the keys the help lists"),
+    PrivateName(DataTable, "_render_cell",
+                ("row_index", "column_index", "base_style", "width", "cursor", "hover"),
+                "QuickCellTable._render_cell: one-line text cells drawn directly"),
+    PrivateName(DataTable, "_update_dimensions", ("new_rows",),
+                "QuickCellTable._update_dimensions: redrawn when columns widen"),
+    PrivateName(DataTable, "_get_row_renderables", ("row_index",),
+                "QuickCellTable._render_cell: the cell's renderable, as DataTable formats it"),
+    PrivateName(DataTable, "_get_styles_to_render_cell",
+                ("is_header_cell", "is_row_label_cell", "is_fixed_style_cell", "hover",
+                 "cursor", "show_cursor", "show_hover_cursor", "has_css_foreground_priority",
+                 "has_css_background_priority"),
+                "QuickCellTable._render_cell: the cell's styles, as DataTable works them out"),
+    PrivateName(DataTable, "_row_locations", None, "QuickCellTable._render_cell: row keys"),
+    PrivateName(DataTable, "_column_locations", None,
+                "QuickCellTable._render_cell: column keys"),
+    PrivateName(DataTable, "_cell_render_cache", None,
+                "QuickCellTable._render_cell: the cache DataTable draws cells from"),
+    PrivateName(DataTable, "_show_hover_cursor", None,
+                "QuickCellTable._render_cell: part of a cell's cache key"),
+    PrivateName(DataTable, "_update_count", None,
+                "QuickCellTable: part of a cell's cache key; raised to draw again"),
+    PrivateName(DataTable, "_pseudo_class_state", None,
+                "QuickCellTable._render_cell: part of a cell's cache key"),
+    PrivateName(DataTable, "_require_update_dimensions", None,
+                "measuring: rows not yet measured"),
+    PrivateName(DataTable, "_updated_cells", None, "measuring: cells not yet measured"),
+    PrivateName(LinuxDriver, "_file", None,
+                "driver_output, replace_driver_output: what the output thread writes to"),
+    PrivateName(Driver, "_app", None, "driver_app: the app a driver posts to"),
+    PrivateName(Driver, "_debug", None, "input_parser: the parser as the driver makes it"),
+    PrivateName(XTermParser, "__init__", ("debug",),
+                "input_parser: textual._xterm_parser, a private module"),
+)
+
+#: Textual's input loop, which ``TerminalDriver.run_input_thread`` is a copy of (told to
+#: stop when the terminal goes); the test compares this with the installed source
+COPIED_INPUT_LOOP = (LinuxDriver, "run_input_thread")
+
+
+# -- screens and the app ------------------------------------------------------------------
+
+
+def share_app_styles(screen: Screen[Any]) -> None:
+    """Count ``screen`` as styled by the app's sheets as they are now.
+
+    Textual marks every new screen stale, and starting its mode then re-parses every sheet
+    twice and restyles the app: a tenth of the first screen's start-up, for a screen that
+    brings no sheet of its own and so has nothing new.
+    """
+    screen._css_update_count = screen.app._css_update_count
+
+
+def breakpoint_classes(
+    screen: Screen[Any], dimension: int, breakpoints: list[tuple[int, str]]
+) -> set[str]:
+    """The classes Textual gives ``screen`` for one ``dimension`` of its size."""
+    return screen._get_breakpoint_classes(dimension, breakpoints)
+
+
+def start_colour_filter(app: App[Any], theme: TerminalTheme) -> None:
+    """Point the app's ANSI colour filter at ``theme``, as choosing a theme does."""
+    app._refresh_truecolor_filter(theme)
+
+
+def own_bindings(node: DOMNode) -> Iterator[Binding]:
+    """The bindings ``node`` declares itself (not those it inherits from its ancestors)."""
+    for _key, binding in node._bindings:
+        yield binding
+
+
+# -- the terminal driver -------------------------------------------------------------------
+
+
+def driver_output(driver: LinuxDriver) -> Any:
+    """The file the driver's output thread writes to."""
+    return driver._file
+
+
+def replace_driver_output(driver: LinuxDriver, output: Any) -> None:
+    """Have the driver's output thread, when it starts, write to ``output``."""
+    driver._file = output
+
+
+def driver_app(driver: Driver) -> App[Any]:
+    """The app ``driver`` serves."""
+    return driver._app
+
+
+def input_parser(driver: Driver) -> XTermParser:
+    """A parser of terminal input, made as Textual's drivers make theirs."""
+    return XTermParser(driver._debug)
+
+
+# -- tables -------------------------------------------------------------------------------
+
+_NULL = Style()
+_LINES = Text("\n")
+
+
+def measuring(table: DataTable[Any]) -> bool:
+    """Whether ``table`` still has rows or cells to measure (it does so when next idle)."""
+    return bool(table._require_update_dimensions or table._updated_cells)
+
+
+class QuickCellTable(DataTable[Any]):
+    """DataTable with a quicker path for body cells of one line of text.
+
+    DataTable draws every cell by wrapping it in Rich's ``Styled`` and ``Padding`` and
+    rendering that through the console. For a body cell of one line of text this makes the
+    same segments from the same Rich calls (the text rendered at the inner width, cropped
+    and padded, padding either side, the cell's styles applied beneath and over it) and
+    skips the layers around them. Anything else (headers, labels, rows taller than one
+    line, renderables other than text) takes DataTable's own path.
+    """
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable measures new rows when it is next idle, and keeps the lines it drew
+        # under keys that leave out the widths of the columns: drawn in between (a busy
+        # machine paints first), a table kept the narrow columns of its labels. Drawn
+        # again once the widths change.
+        before = [column.get_render_width(self) for column in self.ordered_columns]
+        super()._update_dimensions(new_rows)
+        if [column.get_render_width(self) for column in self.ordered_columns] != before:
+            self._update_count += 1
+            self.refresh()
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        pad = self.cell_padding
+        if row_index < 0 or column_index < 0 or width - 2 * pad <= 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        row_key = self._row_locations.get_key(row_index)
+        cache_key: Any = (
+            row_key,
+            self._column_locations.get_key(column_index),
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cache = self._cell_render_cache
+        if cache_key in cache:
+            return cache[cache_key]
+        row = self.rows.get(row_key) if row_key is not None else None
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        if (
+            row is None
+            or row.height != 1
+            or row_index < self.fixed_rows
+            or column_index < self.fixed_columns
+            or not isinstance(cell, Text)
+            or cell.no_wrap is False  # wraps (then shows its first line): DataTable's path
+        ):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre_style = (
+            base_style + Style.from_meta({"row": row_index, "column": column_index})
+            + component_style
+        )
+        inner = width - 2 * pad
+        text_line = self._text_line(cell, inner)
+        edge = [Segment(" " * pad, _NULL)] if pad else []
+        line = list(Segment.apply_style([*edge, *text_line, *edge], pre_style, post_style))
+        cache[cache_key] = lines = [line]
+        return lines
+
+    def _text_line(self, cell: Text, width: int) -> list[Segment]:
+        """``cell`` drawn in ``width`` cells, as Rich's console draws a line of text that
+        may not wrap: cropped (or cut with an ellipsis) to fit, then padded."""
+        plain = cell.plain
+        console = self.app.console
+        defaults = self.app.console_options
+        if "\n" in plain or "\t" in plain or (cell.justify or defaults.justify) not in (
+            None, "default"
+        ):
+            options = defaults.update_dimensions(width, 1).update(no_wrap=True)
+            rendered: Iterable[Segment] = console.render(cell, options)
+        else:
+            if cell_len(plain) > width:
+                cell = cell.copy()
+                cell.truncate(width, overflow=cell.overflow or defaults.overflow
+                              or DEFAULT_OVERFLOW)
+            # joined as Rich joins a text's lines: its own style becomes a span
+            rendered = _LINES.join([cell]).render(console, end="")
+        for line in Segment.split_and_crop_lines(
+            rendered, width, include_new_lines=False, pad=True, style=_NULL
+        ):
+            return line
+        return [Segment(" " * width, _NULL)]

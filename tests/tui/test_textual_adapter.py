@@ -1,0 +1,117 @@
+"""Textual's private members that golive relies on are all in textual_adapter, and are
+still there, in the shape golive expects, in the installed Textual.
+
+When one of these fails after an upgrade of Textual, the message names the member and
+what uses it: re-check that use against the new Textual (its source), then update the
+adapter and ``PRIVATE_API``; the snapshots and the benchmarks say whether it still works.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+import textual
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from golive_tui.tui import textual_adapter
+from golive_tui.tui.textual_adapter import COPIED_INPUT_LOOP, PRIVATE_API, PrivateName
+
+SRC = Path(textual_adapter.__file__).resolve().parents[1]
+ADAPTER = Path(textual_adapter.__file__).resolve()
+#: the source of Textual's input loop that TerminalDriver.run_input_thread copies (8.2.8)
+INPUT_LOOP_SHA256 = "d796af6d69db337d6fa6bd463984f7d17188d991dbb22f60efb92a8a9619507c"
+
+
+def _recheck(entry: PrivateName, problem: str) -> str:
+    return (
+        f"Textual {textual.__version__}: {entry.owner.__qualname__}.{entry.name} {problem}. "
+        f"Re-check {entry.use} (golive_tui/tui/textual_adapter.py)."
+    )
+
+
+class _Holder(App[None]):
+    def compose(self) -> ComposeResult:
+        yield DataTable()
+
+
+async def _instances() -> dict[type[Any], Any]:
+    """A live instance of each class whose instance attributes are relied on."""
+    from textual.driver import Driver
+    from textual.drivers.linux_driver import LinuxDriver
+
+    app = _Holder()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        table = app.query_one(DataTable)
+        driver = LinuxDriver(app)
+        return {type(app): app, type(app.screen): app.screen, DataTable: table,
+                LinuxDriver: driver, Driver: driver, App: app}
+
+
+@pytest.mark.parametrize("entry", PRIVATE_API, ids=lambda e: f"{e.owner.__name__}.{e.name}")
+async def test_each_private_member_relied_on_is_there_in_its_shape(entry: PrivateName) -> None:
+    member = inspect.getattr_static(entry.owner, entry.name, None)
+    if entry.parameters is not None:
+        assert callable(member), _recheck(entry, "is no longer a method")
+        parameters = tuple(inspect.signature(member).parameters)[1:]
+        assert parameters == entry.parameters, _recheck(
+            entry, f"now takes {parameters}, not {entry.parameters}")
+        return
+    if member is not None:
+        assert not callable(member), _recheck(entry, "is now a method")
+        return
+    # set by the constructor: look on a live instance
+    instances = await _instances()
+    instance = next(
+        (value for kind, value in instances.items() if issubclass(kind, entry.owner)), None
+    )
+    assert instance is not None, f"no instance of {entry.owner} to look {entry.name} up on"
+    assert hasattr(instance, entry.name), _recheck(entry, "is gone")
+    assert not callable(getattr(instance, entry.name)), _recheck(entry, "is now a method")
+
+
+def test_the_copied_input_loop_is_textual_s_as_it_was_copied() -> None:
+    owner, name = COPIED_INPUT_LOOP
+    source = inspect.getsource(getattr(owner, name))
+    assert hashlib.sha256(source.encode()).hexdigest() == INPUT_LOOP_SHA256, (
+        f"Textual {textual.__version__} changed {owner.__qualname__}.{name}. "
+        "TerminalDriver.run_input_thread (golive_tui/tui/terminal.py) is a copy of it that "
+        "stops when the terminal goes: bring the changes over, then record the new hash here."
+    )
+
+
+def _private_uses(path: Path, names: set[str]) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in names:
+            found.append(f"{path.relative_to(SRC.parent)}:{node.lineno} .{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("textual._"):
+            found.append(f"{path.relative_to(SRC.parent)}:{node.lineno} {node.module}")
+    return found
+
+
+def test_no_module_but_the_adapter_touches_textual_s_private_members() -> None:
+    names = {entry.name for entry in PRIVATE_API if entry.name.startswith("_")}
+    names.discard("__init__")
+    found = [
+        use
+        for path in sorted(SRC.rglob("*.py"))
+        if path != ADAPTER
+        for use in _private_uses(path, names)
+    ]
+    assert found == [], (
+        "Textual's private members are used outside golive_tui/tui/textual_adapter.py; "
+        "move each use there, listed in PRIVATE_API:\n" + "\n".join(found)
+    )
+
+
+def test_the_scan_sees_a_private_use() -> None:
+    names = {entry.name for entry in PRIVATE_API}
+    assert any("._render_cell" in use for use in _private_uses(ADAPTER, names))
