@@ -15,6 +15,7 @@ from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
 from golive_tui.tui.widgets.forms import PickerModal, ReasonPrompt
+from golive_tui.tui.widgets.status import SyncStatusBar
 from tests.waiting import bound, wait_for_async
 
 from .conftest import until, wait_ready
@@ -317,7 +318,7 @@ async def test_a_name_with_brackets_shows_as_typed_and_does_not_break_the_table(
         await wait_ready(pilot)
         # the preview draws them too: a closing tag with nothing to close once stopped it
         preview = app.screen.query_one("#import-preview", DataTable)
-        users = {str(preview.get_row_at(i)[5]) for i in range(preview.row_count)}
+        users = {str(preview.get_row_at(i)[3]) for i in range(preview.row_count)}
         assert {"Ops [n] [/]", "[/] night"} <= users
         assert any("[/] night" in "".join(s.text for s in preview.render_line(y))
                    for y in range(preview.size.height))
@@ -459,3 +460,21 @@ async def test_a_binary_file_is_said_not_to_be_a_csv_file(
         summary = str(app.screen.query_one("#import-summary").render())
         assert "this is not a CSV file" in summary
         assert app.screen.query_one("#import-preview", DataTable).row_count == 0
+
+
+async def test_a_refusal_is_taken_down_once_the_move_goes_through_and_sits_above_the_status(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_rejected(pilot)
+        await move_to(pilot, "ported")  # not from rejected
+        await until(pilot, lambda: any(text.startswith("Refused") for text in notices(app)))
+        await until(pilot, lambda: bool(app.screen.query("Toast")))
+        status = screen.query_one(SyncStatusBar).region
+        for toast in app.screen.query("Toast"):
+            assert toast.region.bottom <= status.y, "a notice covers the status line"
+
+        await pilot.press("n")  # what the rules allow: back to submitted
+        await until(pilot, lambda: any("→ submitted" in text for text in notices(app)))
+        assert not [text for text in notices(app) if text.startswith("Refused")]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -72,6 +73,10 @@ def _freeze_imports() -> None:
     apps (the tests) does not also freeze what earlier ones left behind.
     """
     gc.freeze()
+
+
+#: the titles of notices that say a change was refused (taken down once one goes through)
+REFUSAL_TITLES = frozenset({"Refused", "Not logged"})
 
 
 MODE_TITLES: dict[str, str] = {
@@ -150,6 +155,8 @@ class GoLiveApp(App[None]):
         self._start_with_theme(theme if theme in self.available_themes else "golive-dark")
         self._generations: dict[EntityKind, int] = {}
         self._any_generation = 0
+        #: the notices this app raised, so that refusals can be taken back (see notify)
+        self._notices: list[Notification] = []
         #: how the terminal was lost, when that is why the app stopped
         self.terminal_lost: str | None = None
 
@@ -260,6 +267,9 @@ class GoLiveApp(App[None]):
         result: Any,
         success: str | None,
     ) -> None:
+        # what was refused before is stale once a change goes through (often the same one,
+        # put right): a "Refused" notice left up would contradict it
+        self._withdraw_refusals()
         if success:
             self.notify(success, timeout=3)
         if done is not None:
@@ -267,6 +277,35 @@ class GoLiveApp(App[None]):
         self.broadcast_changed(kinds)
         if self.engine is not None:
             self.engine.kick()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notify, keeping each notice so that a refusal can be withdrawn."""
+        notification = Notification(
+            message, title, severity,
+            self.NOTIFICATION_TIMEOUT if timeout is None else timeout, markup=markup,
+        )
+        self._notices = [n for n in self._notices if not n.has_expired]
+        self._notices.append(notification)
+        self.post_message(Notify(notification))
+
+    def _withdraw_refusals(self) -> None:
+        """Take down the refusals on screen; every other notice stays, with its time left."""
+        shown = [n for n in self._notices if not n.has_expired]
+        kept = [n for n in shown if n.title not in REFUSAL_TITLES]
+        if len(kept) == len(shown):
+            return
+        self._notices = kept
+        self.clear_notifications()
+        for notification in kept:
+            self.post_message(Notify(notification))
 
     def broadcast_changed(self, kinds: frozenset[EntityKind] | None = None) -> None:
         if kinds is None:
