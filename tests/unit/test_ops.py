@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError as PydanticValidationError
 
 from golive_tui.domain.enums import (
     ChecklistStatus,
@@ -19,6 +21,7 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
 from golive_tui.domain.ops import Op, Record, apply_op, merge_update, validate_record
+from golive_tui.domain.records import TRANSITIONS
 from golive_tui.domain.rules import Facts, RecordFacts
 from golive_tui.domain.sla import SlaPolicy, SlaTarget
 
@@ -697,3 +700,40 @@ def test_a_stored_record_with_a_nul_still_loads_and_takes_changes() -> None:
     assert validate_record(K.SITE, stored)["name"] == "Den\x00ver"
     changed = apply(stored, op(K.SITE, A.UPDATE, stored["id"], code="DVR"))
     assert changed is not None and changed["code"] == "DVR" and changed["name"] == "Den\x00ver"
+
+
+# ------------------------------------------------------------------- transition payloads
+
+
+MOVES: list[tuple[EntityKind, Callable[[], Record], dict[str, Any]]] = [
+    (K.NUMBER, lambda: number(PortState.SUBMITTED),
+     {"to": "rejected", "rejection_code": "ADDR_MISMATCH", "comment": "carrier says no"}),
+    (K.PORT_ORDER, order,
+     {"to": "foc_confirmed", "confirmed_foc": "2026-12-01T15:00:00Z", "comment": "FOC in"}),
+    (K.PORT_ORDER, order, {"to": "rejected", "rejection_code": "ADDR_MISMATCH"}),
+    (K.ISSUE, issue, {"to": "in_progress", "assignee": "ana", "comment": "taking it"}),
+    (K.ISSUE, issue, {"to": "on_hold", "reason": "awaiting the customer"}),
+    (K.ISSUE, lambda: move(issue(), K.ISSUE, "in_progress"),
+     {"to": "resolved", "resolution": "QoS policy fixed"}),
+    (K.CHECKLIST_ITEM, item, {"to": "skipped", "comment": "no QoS on this site"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "make", "payload"), MOVES)
+def test_a_transition_the_schema_describes_is_one_the_rules_take(
+    kind: EntityKind, make: Callable[[], Record], payload: dict[str, Any]
+) -> None:
+    TRANSITIONS[kind].model_validate(payload)
+    fields = dict(payload)
+    move(make(), kind, fields.pop("to"), **fields)
+    with pytest.raises(PydanticValidationError):
+        TRANSITIONS[kind].model_validate({**payload, "colour": "red"})
+    with pytest.raises(ValidationFailed, match="colour"):
+        move(make(), kind, **{**payload, "colour": "red"})
+
+
+def test_every_field_of_a_transition_model_is_taken_by_some_move() -> None:
+    used: dict[EntityKind, set[str]] = {kind: set() for kind in TRANSITIONS}
+    for kind, _make, payload in MOVES:
+        used[kind] |= set(payload)
+    assert used == {kind: set(model.model_fields) for kind, model in TRANSITIONS.items()}
