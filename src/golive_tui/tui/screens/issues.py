@@ -53,6 +53,7 @@ from golive_tui.tui.widgets.forms import (
     ReasonPrompt,
     category_label,
 )
+from golive_tui.tui.widgets.text_entry import TextField
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -900,7 +901,7 @@ class IssueDetailScreen(IssueTriageScreen):
             yield Static(id="issue-detail-head")
             with VerticalScroll(id="issue-thread", can_focus=True):
                 yield Static(id="issue-thread-text")
-            yield Input(placeholder="Add a note · Enter saves · Esc leaves the note",
+            yield TextField(placeholder="Add a note · Enter saves · Esc leaves the note",
                         id="issue-note")
 
     def on_mount(self) -> None:

@@ -29,6 +29,7 @@ from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.forms import PickerModal
+from golive_tui.tui.widgets.text_entry import TextField
 
 if TYPE_CHECKING:
     from golive_tui.store.local import BulkOutcome, LocalStore
@@ -161,7 +162,7 @@ class PortingScreen(GoLiveScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="porting-filters"):
-            yield Input(placeholder="/ number, name or code", id="porting-search", compact=True)
+            yield TextField(placeholder="/ number, name or code", id="porting-search", compact=True)
             yield Select[str](
                 [(s.value.replace("_", " "), s.value) for s in PortState],
                 prompt="state", id="filter-state", compact=True,

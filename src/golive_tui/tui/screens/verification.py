@@ -53,6 +53,7 @@ from golive_tui.domain.time_text import local_time
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
+from golive_tui.tui.widgets.text_entry import TextField
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -202,15 +203,15 @@ class VerificationLogScreen(GoLiveScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="ver-form"):
             yield Label("Target", classes="ver-label")
-            yield Input(placeholder="LAX or (213) 555-0100", id="ver-target")
+            yield TextField(placeholder="LAX or (213) 555-0100", id="ver-target")
             yield Label("Test", classes="ver-label")
-            yield Input(
+            yield TextField(
                 placeholder="E911-01",
                 id="ver-test",
                 suggester=SuggestFromList([case.code for case in PLAN], case_sensitive=False),
             )
             yield Label("Note", classes="ver-label")
-            yield Input(placeholder="optional · Enter → matrix", id="ver-note")
+            yield TextField(placeholder="optional · Enter → matrix", id="ver-note")
         yield Static(id="ver-hint")
         with Horizontal(id="ver-main"):
             with Horizontal(id="ver-top"):

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static, Te
 from textual.widgets.option_list import Option
 
 from golive_tui.domain.enums import IssueCategory, Priority
+from golive_tui.tui.widgets.text_entry import TextBox, TextField
 
 V = TypeVar("V")
 
@@ -205,7 +206,7 @@ class ReasonPrompt(ModalScreen[str | None]):
                 yield OptionList(*self.choices, id="reason-choices")
             # with reasons to pick, not selected on focus: a picked reason is edited, not
             # typed over; without, a value given (a default path) is typed over at once
-            yield Input(self.initial, placeholder=self.placeholder, id="reason-input",
+            yield TextField(self.initial, placeholder=self.placeholder, id="reason-input",
                         select_on_focus=not self.choices)
             yield Static("", id="reason-error")
             hint = "Enter save · Esc cancel"
@@ -355,7 +356,7 @@ class NewIssueForm(ModalScreen[IssueDraft | None]):
             box.border_title = "New issue"
             with Horizontal(classes="form-row"):
                 yield Label("Title")
-                yield Input(initial["title"], placeholder="What is wrong, where (required)",
+                yield TextField(initial["title"], placeholder="What is wrong, where (required)",
                             id="issue-title", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Priority")
@@ -381,7 +382,7 @@ class NewIssueForm(ModalScreen[IssueDraft | None]):
                 )
             with Horizontal(id="issue-description-row"):
                 yield Label("Details")
-                yield TextArea(initial["description"], id="issue-description", compact=True)
+                yield TextBox(initial["description"], id="issue-description", compact=True)
             yield Static("", id="issue-form-error")
             with Horizontal(id="issue-form-buttons"):
                 yield Static("Enter/ctrl+s opens it · Esc cancels", classes="form-hint")

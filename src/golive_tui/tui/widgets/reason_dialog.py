@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.visual import VisualType
 from textual.widgets import Input, Static
 
+from golive_tui.tui.widgets.text_entry import TextField
+
 
 class ReasonDialog(ModalScreen[str | None]):
     """Ask for a line of text. Enter records it, Esc cancels (dismisses with None).
@@ -112,7 +114,7 @@ class ReasonDialog(ModalScreen[str | None]):
                     shown = [*self.lines[: self.max_lines - 1],
                              Content.styled(f"… and {more} more", "$text-muted")]
                 yield Static(Content("\n").join(shown), classes="reason-lines")
-            yield Input(placeholder=self.placeholder, id="reason-input")
+            yield TextField(placeholder=self.placeholder, id="reason-input")
             yield Static("", classes="reason-error")
             yield Static(
                 Content.assemble(("enter", "bold"), f" {self.confirm}  ", ("esc", "bold"),

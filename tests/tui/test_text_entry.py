@@ -1,0 +1,134 @@
+"""Long text in golive's fields: 10,000 characters pasted or typed arrive intact and in order,
+a run of typed keys is one edit, and a long value is drawn as Textual's Input draws it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.widgets import Input, TextArea
+from textual.widgets.input import Selection
+
+from golive_tui.tui.widgets.forms import NewIssueForm
+from golive_tui.tui.widgets.text_entry import TextBox, TextField
+from tests.tui.conftest import until, wait_ready
+
+LONG = "".join(f"{i:05d} " for i in range(1700))[:10_000]
+
+
+def _send(app: App[Any], *items: events.Event) -> None:
+    """Hand events to the driver, as a terminal read does, all at once."""
+    assert app._driver is not None
+    for item in items:
+        item.set_sender(app)
+        app._driver.send_message(item)
+
+
+def _keys(text: str) -> list[events.Event]:
+    return [events.Key("space" if c == " " else c, c) for c in text]
+
+
+async def test_a_10000_character_paste_arrives_intact_in_the_title_and_the_details(
+    make_app: Any,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        app.push_screen(NewIssueForm([]))
+        await until(pilot, lambda: isinstance(app.focused, TextField))
+        title = app.screen.query_one("#issue-title", TextField)
+        _send(app, events.Paste(LONG))
+        await until(pilot, lambda: len(title.value) >= len(LONG))
+        assert title.value == LONG
+        assert title.cursor_position == len(LONG)
+
+        details = app.screen.query_one("#issue-description", TextBox)
+        details.focus()
+        await until(pilot, lambda: app.focused is details)
+        _send(app, events.Paste(LONG + "\nsecond line"))
+        await until(pilot, lambda: "second line" in details.text)
+        assert details.text == LONG + "\nsecond line"
+
+
+async def test_typed_keys_arrive_in_order_around_edits_as_one_change_per_run(
+    make_app: Any,
+) -> None:
+    changes: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, Input.Changed) and message.input.id == "porting-search":
+            changes.append(message.value)
+
+    app = make_app()
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("3")
+        await until(pilot, lambda: bool(app.screen.query("#porting-search")))
+        await pilot.press("slash")
+        search = app.screen.query_one("#porting-search", TextField)
+        await until(pilot, lambda: app.focused is search)
+        changes.clear()
+        typed = LONG[:3000]
+        # a run of keys, a backspace and a left arrow inside it, and more keys
+        _send(app, *_keys(typed), events.Key("backspace", None), events.Key("left", None),
+              *_keys("XY"))
+        expected = typed[:-2] + "XY" + typed[-2]
+        await until(pilot, lambda: search.value == expected)
+        assert search.value == expected
+        assert search.cursor_position == len(expected) - 1
+        # the search ran once for a run of keys, not once a key
+        assert changes[-1] == expected
+        assert len(changes) < 100, f"{len(changes)} changes for {len(typed) + 4} keys"
+
+
+class _Twins(App[None]):
+    """Textual's Input and golive's TextField side by side, same width, same value."""
+
+    def compose(self) -> ComposeResult:
+        yield Input(LONG, id="stock")
+        yield TextField(LONG, id="ours")
+
+
+async def test_a_long_value_is_drawn_as_textual_draws_it_wherever_the_cursor_is() -> None:
+    app = _Twins()
+    async with app.run_test(size=(60, 8)) as pilot:
+        stock = app.query_one("#stock", Input)
+        ours = app.query_one("#ours", TextField)
+        for field in (stock, ours):
+            field.cursor_blink = False
+        for position, selection in ((0, None), (1234, None), (len(LONG), None),
+                                    (5000, (4990, 5000)), (30, (40, 10))):
+            drawn = []
+            for field in (stock, ours):
+                field.focus()
+                await pilot.pause()
+                field.cursor_position = position
+                if selection is not None:
+                    field.selection = Selection(*selection)
+                await pilot.pause()
+                assert field.scroll_offset.x > 0 or position < 50
+                drawn.append(field.render_line(0))
+            assert drawn[0] == drawn[1], f"cursor at {position}, selection {selection}"
+        # and with the field unfocused
+        stock.focus()
+        await pilot.pause()
+        assert ours.render_line(0).text == Input.render_line(ours, 0).text
+
+
+async def test_a_textarea_run_of_keys_arrives_in_order() -> None:
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TextBox(id="box")
+
+    app = Host()
+    async with app.run_test(size=(60, 12)) as pilot:
+        box = app.query_one(TextBox)
+        box.focus()
+        await pilot.pause()
+        _send(app, *_keys("first"), events.Key("enter", None), *_keys("second"),
+              events.Key("backspace", None), *_keys("D"))
+        await until(pilot, lambda: box.text.endswith("D"))
+        assert box.text == "first\nseconD"
+        assert isinstance(box, TextArea)
