@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from golive_tui.domain.enums import EntityKind
 from golive_tui.resources import styles_dir
+from golive_tui.tui.collector import IdleCollector
 from golive_tui.tui.commands import GoLiveCommands
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.screens.dashboard import DashboardScreen
@@ -70,9 +71,11 @@ def _freeze_imports() -> None:
     and golive, which live as long as the process, yet each full collection walks all of
     them. One landed in the middle of the first paint (about 20 ms), and later ones land in
     the middle of keystrokes. Done once, by the first app, so that a process running many
-    apps (the tests) does not also freeze what earlier ones left behind.
+    apps (the tests) does not also freeze what earlier ones left behind. From then on the
+    full collections of what is left run between keys (:mod:`golive_tui.tui.collector`).
     """
     gc.freeze()
+    IdleCollector.install()
 
 
 #: the titles of notices that say a change was refused (taken down once one goes through)
@@ -140,6 +143,7 @@ class GoLiveApp(App[None]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         _freeze_imports()
+        self._collector = IdleCollector()
         # headless runs (the tests) use Textual's headless driver whatever is asked here
         super().__init__(driver_class=TerminalDriver)
         self._clock = clock
@@ -183,6 +187,8 @@ class GoLiveApp(App[None]):
             # afterwards; a widget working out its colours in between would draw with
             # none of the app's (dark text on dark). The app first, then.
             self.stylesheet.apply(self)
+        elif isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._collector.input_seen()
         await super().on_event(event)
 
     def now(self) -> datetime:
@@ -194,6 +200,7 @@ class GoLiveApp(App[None]):
     def on_mount(self) -> None:
         if self._start_keymap:
             self.set_keymap(self._start_keymap)
+        self.set_interval(IdleCollector.CHECK_EVERY, self._collector.tick, name="idle gc")
         # open the cache after the first frame is painted: the thread that imports the
         # database stack would otherwise compete with the first paint for the interpreter
         self.call_after_refresh(self._open)
