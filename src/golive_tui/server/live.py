@@ -53,7 +53,10 @@ class Subscription:
     async def wait(self, timeout: float) -> bool:
         """Wait for news (or closing) up to ``timeout`` seconds; False when nothing came."""
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            # asyncio.timeout, not wait_for: no task of its own for each wait, which a
+            # publish to a thousand streams would make and schedule a thousand times over
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
         except TimeoutError:
             return False
         self._wake.clear()
