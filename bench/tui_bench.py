@@ -177,7 +177,9 @@ def _tail(name: str, samples: list[float]) -> dict[str, float]:
             f"{name}_max_ms": ordered[-1] * 1000}
 
 
-async def bench_tracker(cache: Path, repeats: int, keys: int) -> dict[str, float]:
+async def bench_tracker(
+    cache: Path, repeats: int, keys: int, numbers: int = 100_000
+) -> dict[str, float]:
     """Key to repainted screen, timed by the frames the app puts out: ``repeats`` opens of
     the tracker, then ``keys`` filter keystrokes and ``keys`` page-downs, with every garbage
     collection among those keys counted and timed.
@@ -230,7 +232,7 @@ async def bench_tracker(cache: Path, repeats: int, keys: int) -> dict[str, float
             opens.append(await timed("3"))
         screen = app.screen
         assert isinstance(screen, PortingScreen)
-        assert screen.page is not None and screen.page.total >= 100_000
+        assert screen.page is not None and screen.page.total >= numbers
         await pilot.press("slash")  # focus the search box, as a user does
         await settle()
         assert app.focused is screen.query_one("#porting-search")
@@ -239,7 +241,7 @@ async def bench_tracker(cache: Path, repeats: int, keys: int) -> dict[str, float
                 for key in ("2", "0", "1", "5", "backspace", "backspace", "backspace",
                             "backspace"):
                     filters.append(await timed(key, filters_cpu))
-            assert screen.page.total >= 100_000  # the filter is empty again
+            assert screen.page.total >= numbers  # the filter is empty again
             screen.query_one("#numbers").focus()
             while len(pages) < keys:
                 pages.append(await timed("pagedown", pages_cpu))
@@ -297,7 +299,7 @@ def main() -> int:
     if not args.skip_startup:
         figures.update(bench_startup(args.runs))
     cache = build_cache(args.numbers)
-    figures.update(asyncio.run(bench_tracker(cache, repeats=5, keys=args.keys)))
+    figures.update(asyncio.run(bench_tracker(cache, repeats=5, keys=args.keys, numbers=args.numbers)))
     figures["rss_mb"] = _rss_mb()
     figures["bulk_10k_s"] = bench_bulk(cache)
     if args.json:
