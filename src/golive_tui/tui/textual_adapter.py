@@ -25,12 +25,13 @@ from rich.terminal_theme import TerminalTheme
 from rich.text import DEFAULT_OVERFLOW, Text
 from textual._xterm_parser import XTermParser
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
-from textual.widgets import DataTable
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, TextArea
 from textual.widgets.data_table import RowKey
 
 
@@ -88,6 +89,16 @@ PRIVATE_API: tuple[PrivateName, ...] = (
     PrivateName(Driver, "_debug", None, "input_parser: the parser as the driver makes it"),
     PrivateName(XTermParser, "__init__", ("debug",),
                 "input_parser: textual._xterm_parser, a private module"),
+    PrivateName(Input, "_position_to_cell", ("position",),
+                "InputCells: a plain value measured by its length"),
+    PrivateName(Input, "_suggestion", None, "input_look: drawn by Input when one is shown"),
+    PrivateName(Input, "_cursor_visible", None, "input_look: the cursor's blink phase"),
+    PrivateName(Input, "_restart_blink", (), "restart_blink: a held key shows the cursor"),
+    PrivateName(TextArea, "_restart_blink", (), "restart_blink: a held key shows the cursor"),
+    PrivateName(TextArea, "_replace_via_keyboard", ("insert", "start", "end"),
+                "type_into: a run of typed keys inserted as typing inserts one"),
+    PrivateName(Screen, "_binding_chain", None,
+                "own_key_bindings: a field's own bindings, keymap applied"),
 )
 
 #: Textual's input loop, which ``TerminalDriver.run_input_thread`` is a copy of (told to
@@ -124,6 +135,45 @@ def own_bindings(node: DOMNode) -> Iterator[Binding]:
     """The bindings ``node`` declares itself (not those it inherits from its ancestors)."""
     for _key, binding in node._bindings:
         yield binding
+
+
+# -- text fields ---------------------------------------------------------------------------
+
+
+class InputCells(Input):
+    """An ``Input`` that first asks :meth:`plain_cells` where a position's cell is."""
+
+    def plain_cells(self, position: int) -> int | None:
+        """The cell of ``position`` when it is known without measuring, else None."""
+        return None
+
+    def _position_to_cell(self, position: int) -> int:
+        cells = self.plain_cells(position)
+        return super()._position_to_cell(position) if cells is None else cells
+
+
+def input_look(field: Input) -> tuple[bool, bool]:
+    """Whether ``field`` shows a suggestion, and whether its cursor is in its visible phase."""
+    return bool(field._suggestion), bool(field._cursor_visible)
+
+
+def restart_blink(field: Input | TextArea) -> None:
+    """Show the cursor and start its blink again, as a key does."""
+    field._restart_blink()
+
+
+def type_into(area: TextArea, text: str) -> None:
+    """Insert ``text`` over the selection as typing inserts it (undo, read-only, cursor)."""
+    area._replace_via_keyboard(text, *area.selection)
+
+
+def own_key_bindings(widget: Widget) -> BindingsMap | None:
+    """``widget``'s own bindings as Textual checks them (keymap applied), when it is the
+    focused widget at the head of its screen's binding chain; else None."""
+    chain = widget.screen._binding_chain
+    if not chain or chain[0][0] is not widget:
+        return None
+    return chain[0][1]
 
 
 # -- the terminal driver -------------------------------------------------------------------

@@ -10,8 +10,9 @@ after every one. Typing or pasting 10,000 characters then costs a minute of CPU.
   held and inserted when the keys already queued behind it have been read (a terminal
   without bracketed paste delivers a paste as keys, and a fast typist runs ahead of the
   app); any other key, a paste or a blur first inserts what is held, so order is kept.
-  (Textual calls each class's own ``_on_key``, ``_on_paste`` and ``_on_blur`` in turn, so
-  these only insert what is held and leave the rest to the base class's handler.)
+  (Textual calls each class's own key, paste and blur handlers in turn, so these only
+  insert what is held and leave the rest to the base class's handler.) What they need of
+  Textual's private members is in :mod:`golive_tui.tui.textual_adapter`.
 - **A plain value is measured by its length** (:class:`TextField`): when it is ASCII,
   printable and without tabs, one character is one cell, and only the visible part of it
   is rendered.
@@ -25,6 +26,14 @@ from rich.text import Text
 from textual import events
 from textual.strip import Strip
 from textual.widgets import Input, TextArea
+
+from golive_tui.tui.textual_adapter import (
+    InputCells,
+    input_look,
+    own_key_bindings,
+    restart_blink,
+    type_into,
+)
 
 
 def _plain(value: str) -> bool:
@@ -40,10 +49,10 @@ async def _run_own_binding(widget: Input | TextArea, event: events.Key) -> None:
     ahead, "abc", backspace, "d" would lose the "d". The field's own bindings come first in
     Textual's chain anyway, so running them here changes only when, not which.
     """
-    chain = widget.screen._binding_chain
-    if not chain or chain[0][0] is not widget:
+    bindings = own_key_bindings(widget)
+    if bindings is None:
         return
-    for binding in chain[0][1].key_to_bindings.get(event.key, ()):
+    for binding in bindings.key_to_bindings.get(event.key, ()):
         if not binding.priority and await widget.app.run_action(binding.action, widget):
             event.stop()
             event.prevent_default()
@@ -61,12 +70,12 @@ class _TypedRuns:
     def _insert_run(self, text: str) -> None:
         raise NotImplementedError
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         widget = cast("Input | TextArea", self)
         if event.is_printable and self._holds_keys():
             event.stop()
             event.prevent_default()
-            widget._restart_blink()
+            restart_blink(widget)
             assert event.character is not None
             if not self._held:
                 widget.call_later(self.insert_held)
@@ -75,7 +84,7 @@ class _TypedRuns:
         self.insert_held()
         await _run_own_binding(widget, event)  # else the base class handles it
 
-    def _on_blur(self, event: events.Blur) -> None:
+    def on_blur(self, event: events.Blur) -> None:
         self.insert_held()
 
     def insert_held(self) -> None:
@@ -86,7 +95,7 @@ class _TypedRuns:
             self._insert_run(text)
 
 
-class TextField(_TypedRuns, Input):
+class TextField(_TypedRuns, InputCells):
     """A one-line :class:`~textual.widgets.Input` whose cost per key is bounded."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -106,7 +115,7 @@ class TextField(_TypedRuns, Input):
         else:
             self.replace(text, *selection)
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         self.insert_held()
 
     # -- measuring and drawing a plain value by its length ----------------------------
@@ -118,10 +127,8 @@ class TextField(_TypedRuns, Input):
             self._plain_answer = _plain(value)
         return self._plain_answer
 
-    def _position_to_cell(self, position: int) -> int:
-        if self._is_plain():
-            return max(0, min(position, len(self.value)))
-        return super()._position_to_cell(position)
+    def plain_cells(self, position: int) -> int | None:
+        return max(0, min(position, len(self.value))) if self._is_plain() else None
 
     @property
     def content_width(self) -> int:
@@ -133,8 +140,9 @@ class TextField(_TypedRuns, Input):
         value = self.value
         width = self.scrollable_content_region.width
         # a value that fits is drawn by Input itself; so is anything not plain
+        suggestion, cursor_visible = input_look(self)
         if (y != 0 or len(value) <= width or self.password or self.highlighter is not None
-                or self._suggestion or not self._is_plain()):
+                or suggestion or not self._is_plain()):
             return super().render_line(y)
         start = max(0, int(self.scroll_offset.x))
         end = min(len(value), start + width + 1)
@@ -146,7 +154,7 @@ class TextField(_TypedRuns, Input):
                 if low < high:
                     style = self.get_component_rich_style("input--selection")
                     text.stylize_before(style, low, high)
-            if self._cursor_visible:
+            if cursor_visible:
                 cursor = self.cursor_position - start
                 if self.cursor_at_end:
                     text.pad_right(1)
@@ -171,7 +179,7 @@ class TextBox(_TypedRuns, TextArea):
         return not self.read_only
 
     def _insert_run(self, text: str) -> None:
-        self._replace_via_keyboard(text, *self.selection)
+        type_into(self, text)
 
-    async def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         self.insert_held()
