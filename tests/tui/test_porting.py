@@ -478,3 +478,18 @@ async def test_a_refusal_is_taken_down_once_the_move_goes_through_and_sits_above
         await pilot.press("n")  # what the rules allow: back to submitted
         await until(pilot, lambda: any("→ submitted" in text for text in notices(app)))
         assert not [text for text in notices(app) if text.startswith("Refused")]
+
+
+async def test_at_80_columns_the_rejection_code_is_whole_and_a_long_name_ends_in_an_ellipsis(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_rejected(pilot)
+        assert screen.page is not None
+        first = screen.page.rows[0]
+        assert first.rejection_code and len(first.assigned_to) > 10
+        table = screen.query_one("#numbers", DataTable)
+        drawn = "".join(segment.text for segment in table.render_line(1))
+        assert first.rejection_code in drawn
+        assert "…" in drawn.split(first.rejection_code)[0], "the name is cut with an ellipsis"

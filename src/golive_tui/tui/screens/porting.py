@@ -171,25 +171,36 @@ class PortingScreen(GoLiveScreen):
             yield Select[str]([], prompt="order", id="filter-order", compact=True)
             yield Select[str]([], prompt="carrier", id="filter-carrier", compact=True)
         table = PagedTable(id="numbers", cursor_type="row", zebra_stripes=True)
-        table.add_column("", key="sel", width=1)
-        table.add_column("Number", key="number", width=14)
-        table.add_column("State", key="state", width=13)
-        table.add_column("Site", key="site", width=4)
-        table.add_column("Order", key="order", width=11)
-        table.add_column("Assigned to", key="assigned", width=16)
-        table.add_column("Code", key="code", width=13)
-        table.add_column("Type", key="type", width=9)
+        self._add_number_columns(table, self.app.size.width)
         yield table
         orders = FastTable(id="orders", cursor_type="row", zebra_stripes=True)
         orders.display = False
         yield orders
         yield Static(id="porting-info")
 
+    def _add_number_columns(self, table: DataTable[Any], width: int) -> None:
+        """The tracker's columns; the names give way on a narrow terminal, so that the
+        rejection code is whole rather than cut by the edge of the screen."""
+        self._assigned_width = _assigned_width(width)
+        table.add_column("", key="sel", width=1)
+        table.add_column("Number", key="number", width=14)
+        table.add_column("State", key="state", width=13)
+        table.add_column("Site", key="site", width=4)
+        table.add_column("Order", key="order", width=11)
+        assigned = "Assigned to" if self._assigned_width >= 11 else "Assigned"
+        table.add_column(assigned, key="assigned", width=self._assigned_width)
+        table.add_column("Code", key="code", width=13)
+        table.add_column("Type", key="type", width=9)
+
     def on_mount(self) -> None:
         # Textual calls the base class's on_mount too: no super() here
         self._order_widths: list[int] = []
 
     def on_resize(self) -> None:
+        if _assigned_width(self.size.width) != self._assigned_width:
+            table = self.query_one("#numbers", PagedTable)
+            table.clear(columns=True)
+            self._add_number_columns(table, self.size.width)
         if self.store is not None and self.page is not None:
             self.reload()
 
@@ -285,8 +296,8 @@ class PortingScreen(GoLiveScreen):
             state,
             Text(page.sites.get(row.site_id or "", "")),
             Text(order.pon if order else ""),
-            Text(row.assigned_to),
-            Text(row.rejection_code or "", style="red"),
+            Text(row.assigned_to, overflow="ellipsis"),
+            Text(row.rejection_code or "", style="red", overflow="ellipsis"),
             Text(row.number_type.value.replace("_", " ")),
         )
 
@@ -707,6 +718,12 @@ class PortingScreen(GoLiveScreen):
         if row is not None:
             self.app.copy_to_clipboard(row.e164)
             self.notify(f"Copied {row.e164}", timeout=2)
+
+
+def _assigned_width(width: int) -> int:
+    """The names' column: what 80 columns leave beside the rest up to the code (the
+    columns before it take 53 cells, the code 15), 16 on a wide terminal."""
+    return 16 if width >= 100 else max(6, min(16, width - 70))
 
 
 def _import_path_problem(raw: str) -> str | None:
