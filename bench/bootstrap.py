@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from golive_tui.domain.enums import EntityKind
-from golive_tui.domain.project_doc import generate_project
+from golive_tui.seed import generate_project
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine

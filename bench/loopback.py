@@ -29,7 +29,8 @@ try:
 except ImportError:  # run from a checkout without PYTHONPATH=src
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from golive_tui.domain.project_doc import ProjectDocument, generate_project
+from golive_tui.domain.project_doc import ProjectDocument
+from golive_tui.seed import generate_project
 from golive_tui.server import admin
 from golive_tui.server.embedded import EmbeddedServer
 from golive_tui.server.settings import ServerSettings

@@ -275,7 +275,7 @@ def bench_bulk(cache: Path) -> float:
 
 
 def build_cache(numbers: int) -> Path:
-    from golive_tui.domain.project_doc import generate_project
+    from golive_tui.seed import generate_project
     from golive_tui.store.local import LocalStore
 
     path = Path(tempfile.mkdtemp(prefix="golive-bench-")) / "cache.db"

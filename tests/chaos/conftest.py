@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.ops import validate_record
-from golive_tui.domain.project_doc import generate_project
+from golive_tui.seed import generate_project
 from golive_tui.server import admin
 from golive_tui.server.embedded import EmbeddedServer
 from golive_tui.store.local import LocalStore

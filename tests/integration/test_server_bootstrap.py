@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from golive_tui.domain.project_doc import generate_project
+from golive_tui.seed import generate_project
 from golive_tui.server import admin
 from golive_tui.server.embedded import EmbeddedServer
 

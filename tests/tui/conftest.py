@@ -32,7 +32,7 @@ def frozen_clock() -> datetime:
 @pytest.fixture(scope="session")
 def demo_cache_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo loaded once into a cache file; each test works on its own copy."""
-    from golive_tui.domain.project_doc import load_demo
+    from golive_tui.seed import load_demo
     from golive_tui.store.local import LocalStore
 
     path = tmp_path_factory.mktemp("template") / "cache.db"

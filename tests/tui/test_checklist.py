@@ -26,7 +26,7 @@ FINISHED = {ChecklistStatus.DONE, ChecklistStatus.SKIPPED}
 def demo_on_the_frozen_clock(tmp_path: Path) -> None:
     """Seed the cache with the demo anchored on the tests' frozen clock (see
     test_dashboard.py): due times and "overdue" then mean the same on every run."""
-    from golive_tui.domain.project_doc import load_demo
+    from golive_tui.seed import load_demo
     from golive_tui.store.local import LocalStore
 
     store = LocalStore(tmp_path / "cache.db", actor="demo")

@@ -32,7 +32,7 @@ def demo_on_the_frozen_clock(tmp_path: Path) -> None:
     clock, which moves SLA clocks and the feed from one run to the next; make_app opens
     this file as it finds it.
     """
-    from golive_tui.domain.project_doc import load_demo
+    from golive_tui.seed import load_demo
     from golive_tui.store.local import LocalStore
 
     store = LocalStore(tmp_path / "cache.db", actor="demo")

@@ -40,11 +40,10 @@ from golive_tui.domain.project_doc import (
     DemoDayError,
     ProjectDocument,
     default_demo_day,
-    generate_project,
-    load_demo,
 )
 from golive_tui.domain.sla import SlaPolicy, sla_clocks
 from golive_tui.domain.test_plan import PLAN, latest_results
+from golive_tui.seed import generate_project, load_demo
 
 K = EntityKind
 NY = ZoneInfo("America/New_York")

@@ -20,9 +20,10 @@ from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind, OpAction, PortState
 from golive_tui.domain.errors import IllegalTransition
 from golive_tui.domain.ops import Op, Record
-from golive_tui.domain.project_doc import ProjectDocument, generate_project, load_demo
+from golive_tui.domain.project_doc import ProjectDocument
 from golive_tui.domain.wire import Change as FeedChange
 from golive_tui.domain.wire import OpResult, OpStatus
+from golive_tui.seed import generate_project, load_demo
 from golive_tui.store.db import BUSY_TIMEOUT_MS, CorruptCacheError, make_engine
 from golive_tui.store.local import Change, LocalStore, table_of
 from golive_tui.store.migrations import LATEST, CacheTooNewError, migrate, schema_version

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime, String, TypeDecorator
+
+if TYPE_CHECKING:
+    # a type only: the domain imports no database engine (tests/unit/test_layers.py)
+    from sqlalchemy.engine import Dialect
 
 
 class UTCDateTime(TypeDecorator[datetime]):

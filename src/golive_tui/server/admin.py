@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from golive_tui.domain.enums import EntityKind, Role
-from golive_tui.domain.project_doc import DemoDayError, ProjectDocument, load_demo
+from golive_tui.domain.project_doc import DemoDayError, ProjectDocument
 from golive_tui.domain.wire import OpResult
+from golive_tui.seed import load_demo
 from golive_tui.server import accounts, projects
 from golive_tui.server.accounts import AccountError, IssuedToken
 from golive_tui.server.db import Database, DatabaseUrlError

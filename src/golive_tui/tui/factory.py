@@ -19,7 +19,7 @@ def open_demo_cache(
     now: datetime | None = None,
 ) -> LocalStore:
     """A cache holding the demo go-live, loaded from fixtures/ the first time."""
-    from golive_tui.domain.project_doc import load_demo
+    from golive_tui.seed import load_demo
     from golive_tui.store.local import LocalStore
 
     store = LocalStore(path, actor=actor, role=role)
