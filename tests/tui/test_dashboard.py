@@ -19,6 +19,7 @@ from golive_tui.tui.screens.checklist import ChecklistScreen
 from golive_tui.tui.screens.dashboard import DashboardScreen, activation_window
 from golive_tui.tui.widgets.footer import KeyBar
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
+from golive_tui.tui.widgets.row_lines import RowLines
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
 from .conftest import DEMO_DAY, FROZEN_NOW, Notices, settle, wait_ready, wait_still  # type: ignore[import-not-found]
@@ -277,3 +278,23 @@ def test_snapshot_dashboard_80x24(snap_compare: Any, make_app: Callable[..., GoL
 
 def test_snapshot_dashboard_160x48(snap_compare: Any, make_app: Callable[..., GoLiveApp]) -> None:
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=_on_dashboard)
+
+
+async def test_at_80_columns_the_activity_feed_wraps_what_happened_instead_of_cutting_it(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("f")  # on a narrow screen the feed takes the place of issues
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen) and screen.data is not None
+        feed = screen.query_one("#dash-feed", RowLines)
+        shown = " ".join(str(feed.render()).split())
+        width = feed.content_size.width
+        long = [event.text for event in screen.data.feed if len(event.text) > width // 2]
+        assert long, "some entries are longer than the room the feed has for them"
+        for text in long:
+            assert " ".join(text.split()) in shown
+        assert "…" not in shown

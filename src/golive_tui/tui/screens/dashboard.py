@@ -590,7 +590,8 @@ class DashboardScreen(GoLiveScreen):
                               (f"{who:<{who_width}} ", "bold"), (event.text, event.style)), "")
             for when, who, event in lines
         ]
-        self.query_one("#dash-feed", RowLines).set_rows(rows)
+        # what happened, and why, wraps under the time and the name rather than being cut
+        self.query_one("#dash-feed", RowLines).set_rows(rows, hang=when_width + who_width + 2)
 
     def action_toggle_feed(self) -> None:
         """On a narrow terminal the feed takes the place of issues and progress."""
