@@ -7,7 +7,7 @@ import copy
 import random
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,14 @@ from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind, OpAction, PortState
 from golive_tui.domain.errors import IllegalTransition
 from golive_tui.domain.ops import Op, Record
-from golive_tui.domain.project_doc import ProjectDocument
+from golive_tui.domain.project_doc import FIXTURE_ACTOR, ProjectDocument
 from golive_tui.domain.wire import Change as FeedChange
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.seed import generate_project, load_demo
 from golive_tui.store.db import BUSY_TIMEOUT_MS, CorruptCacheError, make_engine
 from golive_tui.store.local import Change, LocalStore, table_of
 from golive_tui.store.migrations import LATEST, CacheTooNewError, migrate, schema_version
-from golive_tui.store.queries import NumberQuery, NumberSort
+from golive_tui.store.queries import NumberQuery, NumberSort, number_changes
 from golive_tui.store.tables import NumberRow, ShadowRow
 
 K = EntityKind
@@ -376,6 +376,26 @@ def test_when_the_outbox_write_fails_the_record_change_is_rolled_back_too(
     assert store.outbox_count() == 0
     assert store.get(ShadowRow, nid) is None
     assert store.get_state("next_client_seq") == "1"
+
+
+def test_number_changes_are_summed_by_who_and_state_leaving_out_the_fixture(
+    store: LocalStore,
+) -> None:
+    submitted = ids_in(store, P.SUBMITTED)[:3]
+    before = datetime.now(UTC) - timedelta(days=1)
+    assert number_changes(store.read_engine, store.project_id, before, FIXTURE_ACTOR) == []
+
+    assert store.transition_numbers(submitted, P.FOC_CONFIRMED).applied == submitted
+    assert store.transition_numbers(submitted[:1], P.PORTED).applied == submitted[:1]
+
+    changes = number_changes(store.read_engine, store.project_id, before, FIXTURE_ACTOR)
+    assert sorted((who, state, count) for who, state, count, _ in changes) == [
+        (ENGINEER, P.FOC_CONFIRMED, 2),
+        (ENGINEER, P.PORTED, 1),
+    ]
+    assert all(at.tzinfo is not None and at >= before for *_, at in changes)
+    later = max(at for *_, at in changes) + timedelta(seconds=1)
+    assert number_changes(store.read_engine, store.project_id, later, FIXTURE_ACTOR) == []
 
 
 def test_bulk_change_applies_the_legal_ones_and_names_each_refused_number(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select
 
 from golive_tui.domain.enums import PortState
 from golive_tui.domain.phone import digits_for_search
@@ -91,3 +92,29 @@ class NumberQuery:
 
     def select_ids(self) -> Select[Any]:
         return select(N.id).where(and_(*self.conditions())).order_by(N.e164)
+
+
+def number_changes(
+    engine: Engine, project_id: str, since: datetime, exclude_actor: str
+) -> list[tuple[str, PortState, int, datetime]]:
+    """Number changes since ``since`` (not by ``exclude_actor``), summed by who made them and
+    the state they reached: ``(who, state, how many, when the last was made)``.
+
+    One grouped query, so a bulk move of thousands of numbers is one line of a feed.
+    """
+    stmt = (
+        select(N.updated_by, N.porting_state, func.count(), func.max(N.updated_at))
+        .where(and_(N.project_id == project_id, N.updated_by != exclude_actor,
+                    N.updated_at >= since))
+        .group_by(N.updated_by, N.porting_state)
+    )
+    out: list[tuple[str, PortState, int, datetime]] = []
+    with engine.connect() as conn:
+        for who, state, count, at in conn.execute(stmt):
+            if isinstance(at, str):
+                at = datetime.fromisoformat(at)
+            if at is not None and at.tzinfo is None:
+                at = at.replace(tzinfo=UTC)
+            if at is not None:
+                out.append((who or "?", PortState(state), int(count), at))
+    return out

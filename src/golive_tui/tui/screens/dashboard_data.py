@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from golive_tui.domain.enums import (
@@ -219,6 +219,7 @@ def _feed(
     made here or by a teammate shows with its own ``updated_at`` and ``updated_by``.
     """
     from golive_tui.domain.project_doc import FIXTURE_ACTOR
+    from golive_tui.store.queries import number_changes
     from golive_tui.tui.screens.dashboard import DECISION_LABELS
 
     since = now - FEED_WINDOW
@@ -264,40 +265,12 @@ def _feed(
         extra = " (override)" if decision.override else ""
         add(decision.at, decision.by, f"called {label}{extra}: {decision.reason}",
             f"bold {style}")
-    for who, state, count, at in _number_changes(store, since, FIXTURE_ACTOR):
+    for who, state, count, at in number_changes(
+        store.read_engine, store.project_id, since, FIXTURE_ACTOR
+    ):
         add(at, who, f"{count:,} number{'s' if count != 1 else ''} → "
             f"{state.value.replace('_', ' ')}",
             "$error" if state is PortState.REJECTED else "")
     events.sort(key=lambda e: e.at, reverse=True)
     return tuple(events[:FEED_LIMIT])
 
-
-def _number_changes(
-    store: LocalStore, since: datetime, fixture_actor: str
-) -> list[tuple[str, PortState, int, datetime]]:
-    """Number changes since ``since``, summed by who made them and the state they reached.
-
-    One grouped query, so a bulk move of thousands of numbers is one line of the feed.
-    """
-    from sqlalchemy import and_, func, select
-
-    from golive_tui.domain.enums import EntityKind
-    from golive_tui.store.local import table_of
-
-    t = table_of(EntityKind.NUMBER)
-    stmt = (
-        select(t.c.updated_by, t.c.porting_state, func.count(), func.max(t.c.updated_at))
-        .where(and_(t.c.project_id == store.project_id, t.c.updated_by != fixture_actor,
-                    t.c.updated_at >= since))
-        .group_by(t.c.updated_by, t.c.porting_state)
-    )
-    out: list[tuple[str, PortState, int, datetime]] = []
-    with store.read_engine.connect() as conn:
-        for who, state, count, at in conn.execute(stmt):
-            if isinstance(at, str):
-                at = datetime.fromisoformat(at)
-            if at is not None and at.tzinfo is None:
-                at = at.replace(tzinfo=UTC)
-            if at is not None:
-                out.append((who or "?", PortState(state), int(count), at))
-    return out
