@@ -13,7 +13,7 @@ import pytest
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.factory import create_demo_app
@@ -59,12 +59,14 @@ def make_app(tmp_path: Path, demo_cache_template: Path) -> Callable[..., GoLiveA
 
 
 async def _workers_done(app: GoLiveApp) -> None:
-    """Wait for every worker; a load superseded by a newer one counts as done."""
+    """Wait for every worker, however it ends: a load superseded by a newer one is
+    cancelled, and a worker that failed is the app's to report (a notice the test reads)."""
     while True:
         try:
             await app.workers.wait_for_complete()
-        except WorkerCancelled:
-            continue
+        except (WorkerCancelled, WorkerFailed):
+            if any(worker.is_running for worker in app.workers):
+                continue  # the others may still be at work
         return
 
 
