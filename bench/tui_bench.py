@@ -140,12 +140,15 @@ class GcClock:
 
     def __init__(self) -> None:
         self.collections: list[tuple[int, float]] = []
+        self.full_at: list[float] = []  # when each full collection began (perf_counter)
         self._began = 0.0
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
         # CPU time: on a shared machine a collection's wall time is mostly waiting
         if phase == "start":
             self._began = time.process_time()
+            if info["generation"] == 2:
+                self.full_at.append(time.perf_counter())
         else:
             self.collections.append((info["generation"], time.process_time() - self._began))
 
@@ -155,6 +158,9 @@ class GcClock:
 
     def __exit__(self, *exc: object) -> None:
         gc.callbacks.remove(self)
+
+    def full_between(self, start: float, end: float) -> int:
+        return sum(1 for t in self.full_at if start <= t <= end)
 
     def summary(self) -> dict[str, float]:
         figures: dict[str, float] = {}
@@ -196,6 +202,7 @@ async def bench_tracker(
 
     app = create_app(lambda: LocalStore(cache, actor="bench"))
     clock = FrameClock(app)
+    collections = GcClock()
     opens: list[float] = []
     filters: list[float] = []
     pages: list[float] = []
@@ -217,6 +224,8 @@ async def bench_tracker(
             await asyncio.sleep(0.05)  # a frame scheduled by the last message lands
             await pilot.pause()
 
+        full_in_keys = [0]
+
         async def timed(key: str, cpu: list[float] | None = None) -> float:
             await settle()
             start, cpu_start = time.perf_counter(), time.process_time()
@@ -224,6 +233,7 @@ async def bench_tracker(
             await settle()
             if cpu is not None:
                 cpu.append(clock.cpu_since(start, cpu_start))
+                full_in_keys[0] += collections.full_between(start, start + clock.since(start))
             return clock.since(start)
 
         for _ in range(repeats):
@@ -236,7 +246,7 @@ async def bench_tracker(
         await pilot.press("slash")  # focus the search box, as a user does
         await settle()
         assert app.focused is screen.query_one("#porting-search")
-        with GcClock() as collections:
+        with collections:
             while len(filters) < keys:
                 for key in ("2", "0", "1", "5", "backspace", "backspace", "backspace",
                             "backspace"):
@@ -254,6 +264,7 @@ async def bench_tracker(
         **_tail("filter_cpu", filters_cpu),
         **_tail("page_cpu", pages_cpu),
         **collections.summary(),
+        "gc2_in_keys": float(full_in_keys[0]),
     }
 
 
@@ -315,7 +326,8 @@ def main() -> int:
     print("  collections during those keys: " + ", ".join(
         f"gen {g} × {int(figures[f'gc{g}_count'])} "
         f"(longest {figures[f'gc{g}_cpu_max_ms']:.1f} ms CPU)"
-        for g in (0, 1, 2)))
+        for g in (0, 1, 2))
+        + f"; full ones inside a key: {int(figures['gc2_in_keys'])}")
     if "startup_ratio" in figures:
         print(f"  minimal Textual app start-up  {figures['startup_minimal_s']:.3f} s")
         print(f"  golive start-up               {figures['startup_golive_s']:.3f} s")

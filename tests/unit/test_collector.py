@@ -47,29 +47,42 @@ def no_automatic_collections() -> Iterator[None]:
         gc.enable()
 
 
-def test_a_due_collection_waits_for_quiet_input_then_runs_once(
+def test_a_due_collection_waits_for_quiet_input_and_an_idle_app_then_runs_once(
     no_automatic_collections: None,
 ) -> None:
     clock = Clock()
-    collector = IdleCollector(clock)
+    working = [False]
+    collector = IdleCollector(clock, busy=lambda: working[0])
     _make_due()
     assert collector.due()
 
+    def tick_after(seconds: float) -> None:
+        """Ticks on time, one every CHECK_EVERY, over ``seconds``."""
+        steps = max(1, round(seconds / IdleCollector.CHECK_EVERY))
+        for _ in range(steps):
+            clock.now += IdleCollector.CHECK_EVERY
+            collector.tick()
+
     collector.input_seen()
-    clock.now += IdleCollector.QUIET / 2
-    collector.tick()  # someone is typing: not now
+    tick_after(IdleCollector.QUIET / 2)  # someone is typing: not now
     assert collector.collections == 0 and collector.due()
 
     collector.input_seen()  # another key resets the quiet
-    clock.now += IdleCollector.QUIET / 2
+    tick_after(IdleCollector.QUIET / 2)
+    assert collector.collections == 0
+
+    working[0] = True  # quiet, but a worker is still loading: not idle
+    tick_after(2 * IdleCollector.QUIET)
+    assert collector.collections == 0
+    working[0] = False
+
+    clock.now += 5 * IdleCollector.CHECK_EVERY  # a late tick: the loop was busy
     collector.tick()
     assert collector.collections == 0
 
-    clock.now += IdleCollector.QUIET
-    collector.tick()
+    tick_after(IdleCollector.CHECK_EVERY)
     assert collector.collections == 1
     assert not collector.due()
 
-    clock.now += 10 * IdleCollector.QUIET
-    collector.tick()  # nothing due: nothing to do
+    tick_after(10 * IdleCollector.QUIET)  # nothing due: nothing to do
     assert collector.collections == 1

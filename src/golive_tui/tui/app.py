@@ -143,7 +143,8 @@ class GoLiveApp(App[None]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         _freeze_imports()
-        self._collector = IdleCollector()
+        self._collector = IdleCollector(
+            busy=lambda: any(worker.is_running for worker in self.workers))
         # headless runs (the tests) use Textual's headless driver whatever is asked here
         super().__init__(driver_class=TerminalDriver)
         self._clock = clock

@@ -7,7 +7,8 @@ after ten young collections, wherever the tenth lands, which is usually inside a
 the automatic full collection is put off (only a backstop far away remains, so memory
 stays bounded however long keys keep coming), and the app runs it itself once no key or
 click has come for :attr:`QUIET` seconds and it is due, i.e. as often as CPython would
-have. Young collections (a few milliseconds) stay CPython's.
+have. Quiet means no input and an idle app: no worker running and the timer's tick on
+time. Young collections (a few milliseconds) stay CPython's.
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ class IdleCollector:
     #: how often the app asks whether one is due
     CHECK_EVERY = 0.3
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic,
+        busy: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._clock = clock
+        self._busy = busy
         self.last_input = self._clock()
+        self.last_tick = self.last_input
         self.collections = 0
 
     @staticmethod
@@ -48,7 +54,13 @@ class IdleCollector:
         return gc.get_count()[2] >= DUE_AFTER
 
     def tick(self) -> None:
-        """Collect if one is due and nobody is typing; called by the app's timer."""
-        if self.due() and self._clock() - self.last_input >= self.QUIET:
-            gc.collect()
-            self.collections += 1
+        """Collect if one is due, nobody is typing and the app is idle; called by the app's
+        timer. A tick that comes late means the event loop was busy (a key still being
+        drawn, on a slow or shared machine): that is not idle either."""
+        now = self._clock()
+        late = now - self.last_tick > 1.5 * self.CHECK_EVERY
+        self.last_tick = now
+        if late or not self.due() or now - self.last_input < self.QUIET or self._busy():
+            return
+        gc.collect()
+        self.collections += 1
