@@ -17,10 +17,11 @@ import gc
 import time
 from collections.abc import Callable
 
-#: young collections between two full ones, as CPython's default threshold
+#: collections of the middle generation between two full ones, CPython's default threshold
 DUE_AFTER = 10
-#: the automatic full collection, after this many young ones: a bound, not the rhythm
-BACKSTOP = 400
+#: the automatic full collection, after this many middle-generation ones: a bound on memory
+#: when input never pauses (about ten times CPython's own rhythm), not the rhythm
+BACKSTOP = 100
 
 
 class IdleCollector:
