@@ -20,8 +20,9 @@ from collections.abc import Callable
 #: collections of the middle generation between two full ones, CPython's default threshold
 DUE_AFTER = 10
 #: the automatic full collection, after this many middle-generation ones: a bound on memory
-#: when input never pauses (about ten times CPython's own rhythm), not the rhythm
-BACKSTOP = 100
+#: when input never pauses (two and a half times CPython's own rhythm), not the rhythm. At
+#: 50 and above, 200 unbroken keys at 100,000 numbers took the client past its memory budget
+BACKSTOP = 25
 
 
 class IdleCollector:
