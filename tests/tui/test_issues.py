@@ -247,6 +247,30 @@ async def test_resolve_requires_a_resolution_and_esc_changes_nothing(
         assert p1.id not in shown_ids(screen), "open only: a resolved issue leaves the queue"
 
 
+async def test_cancel_asks_why_then_cancels(make_app: Callable[..., GoLiveApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_queue(pilot)
+        choppy = issue_titled(app, "Choppy audio on New York")
+        await select(pilot, screen, choppy.id)
+        await pilot.press("x")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ReasonPrompt)
+        await pilot.press("tab")  # from the quick reasons to the text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is prompt, "no reason, no cancel"
+        assert fresh(app, choppy.id).state is not IssueState.CANCELLED
+
+        await pilot.press(*"Raised twice by the front desk")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, IssueQueueScreen)
+        assert fresh(app, choppy.id).state is IssueState.CANCELLED
+        assert choppy.id not in shown_ids(screen), "open only: a cancelled issue leaves the queue"
+
+
 async def test_close_before_resolve_is_refused_with_the_reason(
     make_app: Callable[..., GoLiveApp],
 ) -> None:

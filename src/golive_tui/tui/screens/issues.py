@@ -234,79 +234,62 @@ class IssueTriageScreen(GoLiveScreen):
 
         self._change(change, f"{ref} is yours, in progress.")
 
-    def action_hold(self) -> None:
+    def _move_with_note(
+        self, to: IssueState, field: str, prompt: Callable[[str], ReasonPrompt],
+        done: Callable[[str, str], str],
+    ) -> None:
+        """Ask for the note that moving the selected issue ``to`` a state needs (``field`` of
+        the transition), then move it; ``done`` says what happened, from the ref and note."""
         issue = self._issue_or_warn()
         if issue is None:
             return
         issue_id, ref = issue.id, issue.ref
 
-        def got(reason: str | None) -> None:
-            if reason is None:
+        def got(note: str | None) -> None:
+            if note is None:
                 return
             self._change(
-                lambda store: store.transition_issue(issue_id, IssueState.ON_HOLD, reason=reason),
-                f"{ref} on hold: {reason}. Its resolve clock is paused.",
+                lambda store: store.transition_issue(issue_id, to, **{field: note}),
+                done(ref, note),
             )
 
-        self.app.push_screen(
-            ReasonPrompt(
+        self.app.push_screen(prompt(ref), got)
+
+    def action_hold(self) -> None:
+        self._move_with_note(
+            IssueState.ON_HOLD, "reason",
+            lambda ref: ReasonPrompt(
                 f"Put {ref} on hold",
                 "Who or what is it waiting for? The resolve clock pauses while on hold.",
                 choices=list(_HOLD_CHOICES.values()),
                 placeholder="e.g. Awaiting customer: bill copy for the port",
                 required="A reason is required: say who or what the issue is waiting for.",
             ),
-            got,
+            lambda ref, reason: f"{ref} on hold: {reason}. Its resolve clock is paused.",
         )
 
     def action_resolve(self) -> None:
-        issue = self._issue_or_warn()
-        if issue is None:
-            return
-        issue_id, ref = issue.id, issue.ref
-
-        def got(resolution: str | None) -> None:
-            if resolution is None:
-                return
-            self._change(
-                lambda store: store.transition_issue(
-                    issue_id, IssueState.RESOLVED, resolution=resolution),
-                f"{ref} resolved.",
-            )
-
-        self.app.push_screen(
-            ReasonPrompt(
+        self._move_with_note(
+            IssueState.RESOLVED, "resolution",
+            lambda ref: ReasonPrompt(
                 f"Resolve {ref}",
                 "What fixed it? Support and the customer read this note.",
                 placeholder="e.g. Re-assigned (213) 555-0100 to LAX Main AR; inbound calls ring",
                 required="A resolution note is required: say what fixed it.",
             ),
-            got,
+            lambda ref, _note: f"{ref} resolved.",
         )
 
     def action_cancel_issue(self) -> None:
-        issue = self._issue_or_warn()
-        if issue is None:
-            return
-        issue_id, ref = issue.id, issue.ref
-
-        def got(reason: str | None) -> None:
-            if reason is None:
-                return
-            self._change(
-                lambda store: store.transition_issue(issue_id, IssueState.CANCELLED,
-                                                     reason=reason),
-                f"{ref} cancelled.",
-            )
-
-        self.app.push_screen(
-            ReasonPrompt(
+        self._move_with_note(
+            IssueState.CANCELLED, "reason",
+            lambda ref: ReasonPrompt(
                 f"Cancel {ref}",
                 "Why is it cancelled (duplicate, not an issue, raised in error)?",
                 choices=["Duplicate", "Not an issue", "Raised in error"],
                 required="A reason is required to cancel an issue.",
             ),
-            got,
+            lambda ref, _reason: f"{ref} cancelled.",
         )
 
     def action_close(self) -> None:
