@@ -82,3 +82,15 @@ async def test_each_screen_is_first_styled_as_a_full_restyle_would_style_it(
         # a widget that worked out its colours before its ancestors had theirs keeps them,
         # which the styles above do not show: "Cutover" was once drawn dark on dark
         assert drawn() == shown
+
+
+async def test_an_unknown_theme_from_the_config_is_named_and_the_default_shown(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app(theme="solarised-nope")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "golive-dark"
+        said = [f"{n.title} {n.message}" for n in app._notifications]
+        assert any("no theme 'solarised-nope'" in text and "golive-light" in text
+                   for text in said), said

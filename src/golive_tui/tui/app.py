@@ -26,7 +26,7 @@ from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.screens.dashboard import DashboardScreen
 from golive_tui.tui.terminal import EXIT_TERMINAL_LOST, TerminalDriver, TerminalLost
 from golive_tui.tui.textual_adapter import start_colour_filter
-from golive_tui.tui.themes import THEMES
+from golive_tui.tui.themes import THEMES, theme_names
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -157,6 +157,8 @@ class GoLiveApp(App[None]):
         self.store_ready = asyncio.Event()
         for golive_theme in THEMES:
             self.register_theme(golive_theme)
+        #: a theme asked for (by the config file) that does not exist, said once mounted
+        self._unknown_theme = theme if theme and theme not in self.available_themes else None
         self._start_with_theme(theme if theme in self.available_themes else "golive-dark")
         self._generations: dict[EntityKind, int] = {}
         self._any_generation = 0
@@ -201,6 +203,12 @@ class GoLiveApp(App[None]):
     def on_mount(self) -> None:
         if self._start_keymap:
             self.set_keymap(self._start_keymap)
+        if self._unknown_theme is not None:
+            self.notify(
+                f"There is no theme {self._unknown_theme!r}; showing golive-dark. "
+                f"The themes are: {', '.join(theme_names())}.",
+                title="Theme", severity="warning", timeout=15,
+            )
         self.set_interval(IdleCollector.CHECK_EVERY, self._collector.tick, name="idle gc")
         # open the cache after the first frame is painted: the thread that imports the
         # database stack would otherwise compete with the first paint for the interpreter
