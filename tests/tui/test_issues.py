@@ -155,12 +155,15 @@ async def test_taking_an_issue_puts_it_in_progress_and_assigns_it_to_me(
         assert shown_ids(screen) == [portal.id]
 
 
-async def start_hold(pilot: Pilot[Any], title: str) -> tuple[IssueQueueScreen, Any]:
-    """Open the queue, put the cursor on the issue titled ``title…`` and press h."""
+async def start_move(
+    pilot: Pilot[Any], title: str, key: str = "h",
+) -> tuple[IssueQueueScreen, Any]:
+    """Open the queue, put the cursor on the issue titled ``title…`` and press ``key``
+    (h: hold, by default)."""
     screen = await open_queue(pilot)
     issue = issue_titled(pilot.app, title)  # type: ignore[arg-type]
     await select(pilot, screen, issue.id)
-    await pilot.press("h")
+    await pilot.press(key)
     await pilot.pause()
     return screen, issue
 
@@ -168,7 +171,7 @@ async def start_hold(pilot: Pilot[Any], title: str) -> tuple[IssueQueueScreen, A
 async def test_hold_requires_a_reason(make_app: Callable[..., GoLiveApp]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen, choppy = await start_hold(pilot, "Choppy audio on New York")
+        screen, choppy = await start_move(pilot, "Choppy audio on New York")
         prompt = app.screen
         assert isinstance(prompt, ReasonPrompt)
         await pilot.press("tab")  # from the quick reasons to the text
@@ -190,7 +193,7 @@ async def test_hold_requires_a_reason(make_app: Callable[..., GoLiveApp]) -> Non
 async def test_a_quick_hold_reason_takes_two_keys(make_app: Callable[..., GoLiveApp]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        _screen, p1 = await start_hold(pilot, "Main number rings busy at LAX")
+        _screen, p1 = await start_move(pilot, "Main number rings busy at LAX")
         await pilot.press("enter")  # the first quick reason fills the text
         await pilot.press("enter")  # and saves it
         await settle(pilot)
@@ -203,7 +206,7 @@ async def test_a_quick_hold_reason_can_be_added_to(make_app: Callable[..., GoLiv
     # the picked reason is edited where it stands, not replaced by the first key typed
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        _screen, p1 = await start_hold(pilot, "Main number rings busy at LAX")
+        _screen, p1 = await start_move(pilot, "Main number rings busy at LAX")
         await pilot.press("down", "enter")  # the second quick reason
         await pilot.pause()
         await pilot.press(*": Comcast ticket 4471", "enter")
@@ -250,11 +253,7 @@ async def test_resolve_requires_a_resolution_and_esc_changes_nothing(
 async def test_cancel_asks_why_then_cancels(make_app: Callable[..., GoLiveApp]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_queue(pilot)
-        choppy = issue_titled(app, "Choppy audio on New York")
-        await select(pilot, screen, choppy.id)
-        await pilot.press("x")
-        await pilot.pause()
+        screen, choppy = await start_move(pilot, "Choppy audio on New York", "x")
         prompt = app.screen
         assert isinstance(prompt, ReasonPrompt)
         await pilot.press("tab")  # from the quick reasons to the text
