@@ -56,6 +56,7 @@ from golive_tui.server.accounts import (
     token_id_of,
 )
 from golive_tui.server.apply import Actor, PushJob, UnknownProject
+from golive_tui.server.backup import serving_lock
 from golive_tui.server.db import Database
 from golive_tui.server.feed import CursorGone, changes_page, head_seq, snapshot_chunks
 from golive_tui.server.live import Broadcaster, CounterPoller, PgChangeListener, cancel_and_wait
@@ -523,6 +524,9 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.loop = asyncio.get_running_loop()
+        serving = contextlib.ExitStack()
+        # a restore refuses while this is held
+        serving.enter_context(serving_lock(database))
         if settings.migrate_on_start:
             before, after = await anyio.to_thread.run_sync(upgrade, database)
             if before != after:
@@ -544,6 +548,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
             await anyio.to_thread.run_sync(state.writer.stop)
             if db is None:
                 database.dispose()
+            serving.close()
 
     async def _compact_forever() -> None:
         while True:

@@ -262,6 +262,37 @@ def cmd_compact(args: argparse.Namespace) -> int:
     return 0
 
 
+@_guarded
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the SQLite database to FILE, consistently, while the server runs."""
+    from golive_tui.server.backup import BackupError, backup, describe
+
+    try:
+        made = backup(_db_url(args) or ServerSettings().db_url, Path(args.file), force=args.force)
+    except BackupError as exc:
+        raise AdminError(str(exc)) from None
+    describe(made, sys.stdout)
+    print(f"Restore it with: golive admin restore {made.path}", file=sys.stderr)
+    return 0
+
+
+@_guarded
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the SQLite database with a backup, then migrate it to this release's schema."""
+    from golive_tui.server.backup import BackupError, describe, restore
+
+    try:
+        restored, revision = restore(
+            Path(args.file), _db_url(args) or ServerSettings().db_url, force=args.force
+        )
+    except BackupError as exc:
+        raise AdminError(str(exc)) from None
+    describe(restored, sys.stdout)
+    print(f"Restored; the database is at schema revision {revision}. Clients that are ahead of "
+          "it download a fresh snapshot and keep their unsent changes.", file=sys.stderr)
+    return 0
+
+
 # --------------------------------------------------------------------------- wiring
 
 
@@ -342,6 +373,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     comp.add_argument("--keep", type=int, metavar="N",
                       help="changes to keep per project (default $GOLIVE_SERVER_CHANGE_RETENTION)")
     comp.add_argument("--project", metavar="PROJECT", help="only this project")
+
+    back = command("backup", cmd_backup,
+                   "copy the SQLite database to FILE while the server runs "
+                   "(PostgreSQL: prints the pg_dump to run)")
+    back.add_argument("file", metavar="FILE")
+    back.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    rest = command("restore", cmd_restore,
+                   "replace the SQLite database with a backup FILE and migrate it "
+                   "(PostgreSQL: prints the pg_restore to run)")
+    rest.add_argument("file", metavar="FILE")
+    rest.add_argument("--force", action="store_true",
+                      help="restore even though a server is running on the database")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
