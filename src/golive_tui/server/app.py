@@ -62,6 +62,7 @@ from golive_tui.server.feed import CursorGone, changes_page, head_seq, snapshot_
 from golive_tui.server.live import Broadcaster, CounterPoller, PgChangeListener, cancel_and_wait
 from golive_tui.server.migrate import upgrade
 from golive_tui.server.projects import compact
+from golive_tui.server.ratelimit import RateLimit, TokenBuckets
 from golive_tui.server.settings import ServerSettings
 from golive_tui.server.tables import member, project
 from golive_tui.server.writer import PushWriter, WriterStopped
@@ -235,6 +236,15 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
         500, "internal",
         "The server hit an unexpected error. Trying again is safe (every change applies "
         "at most once); tell the server's administrator if it persists.",
+    )
+
+
+def _rate_limited(seconds: int) -> ASGIApp:
+    return _error_response(
+        429, "too_many_requests",
+        f"Too many requests with this token; wait {seconds} s and try again (the server "
+        "allows each token a steady rate, with short bursts).",
+        {"retry_after": seconds}, {"Retry-After": str(seconds)},
     )
 
 
@@ -574,6 +584,9 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
     app.add_exception_handler(UnknownProject, _unknown_project)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.rate_limit > 0:
+        buckets = TokenBuckets(settings.rate_limit, settings.rate_limit_burst)
+        app.add_middleware(RateLimit, buckets=buckets, refusal=_rate_limited)
 
     v1 = [Depends(check_protocol)]
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from golive_tui.server import admin
 from golive_tui.server.admin import AdminError
 from golive_tui.server.db import Database
@@ -61,9 +63,20 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         overrides["host"] = args.host
     if getattr(args, "port", None) is not None:
         overrides["port"] = args.port
+    for name in ("rate_limit", "rate_limit_burst"):
+        if getattr(args, name, None) is not None:
+            overrides[name] = getattr(args, name)
     if getattr(args, "log_level", None):
         overrides["log_level"] = args.log_level
-    return ServerSettings(**overrides)  # type: ignore[arg-type]
+    try:
+        return ServerSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise AdminError(
+            f"--{where.replace('_', '-')} (or GOLIVE_SERVER_{where.upper()}): "
+            f"{first.get('msg', 'not a valid value')}."
+        ) from None
 
 
 @_guarded
@@ -310,6 +323,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     server.add_argument(
         "--log-level", choices=["critical", "error", "warning", "info", "debug"],
         help="how much to log (default info)",
+    )
+    server.add_argument(
+        "--rate-limit", type=float, metavar="PER_SECOND",
+        help="requests a second each token may make, on average; past it 429 with "
+        "Retry-After (default 0: no limit; per replica)",
+    )
+    server.add_argument(
+        "--rate-limit-burst", type=int, metavar="N",
+        help="requests a token may make in a row before the rate applies (default 60)",
     )
     server.set_defaults(handler=run_server)
     server_sub = server.add_subparsers(dest="server_command", metavar="COMMAND")

@@ -40,6 +40,11 @@ class ServerSettings(BaseSettings):
     compact_every_seconds: float = Field(default=3600.0, gt=0)
     #: the largest request body accepted (413 above it)
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)
+    #: requests a second each token may make on average (a token bucket per token, per
+    #: replica); past it the answer is 429 with Retry-After. 0 turns the limit off
+    rate_limit: float = Field(default=0.0, ge=0)
+    #: requests a token may make in a row before the average rate applies
+    rate_limit_burst: int = Field(default=60, ge=1)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     #: run the Alembic migrations when the server starts
     migrate_on_start: bool = True
