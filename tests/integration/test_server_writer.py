@@ -19,9 +19,10 @@ from sqlalchemy import Connection, select
 from golive_tui.domain.ops import Op
 from golive_tui.domain.wire import OpStatus
 from golive_tui.server import admin, writer
-from golive_tui.server.app import ApiError, access_on
+from golive_tui.server.access import access_on
 from golive_tui.server.apply import Actor, PushJob, PushOutcome, UnknownProject, apply_group
 from golive_tui.server.db import Database
+from golive_tui.server.errors import ApiError
 from golive_tui.server.tables import change, op_log
 from golive_tui.server.writer import PushWriter
 from tests.waiting import wait_for, wait_for_async

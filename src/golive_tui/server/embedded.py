@@ -16,8 +16,9 @@ from types import TracebackType
 
 import uvicorn
 
-from golive_tui.server.app import ServerState, create_app
+from golive_tui.server.app import create_app
 from golive_tui.server.settings import ServerSettings
+from golive_tui.server.state import ServerState
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,18 @@
+"""The API's routes, one router per resource; :func:`~golive_tui.server.app.create_app`
+includes them in this order, which is the order of the OpenAPI document."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from golive_tui.server.routes import changes, events, health, me, ops, snapshot
+
+#: every router of the API, in the order its paths are documented
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    me.router,
+    snapshot.router,
+    ops.router,
+    changes.router,
+    events.router,
+)

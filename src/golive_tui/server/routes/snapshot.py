@@ -1,0 +1,46 @@
+"""``/v1/projects/{pid}/snapshot``: every entity of a project, streamed as it is read."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response, StreamingResponse
+
+from golive_tui.domain.wire import Snapshot
+from golive_tui.server.access import Access, project_access
+from golive_tui.server.feed import snapshot_chunks
+from golive_tui.server.routes.responses import ERRORS, V1
+from golive_tui.server.state import State
+
+router = APIRouter(tags=["sync"])
+
+
+async def _in_thread(chunks: Callable[[], Generator[bytes, None, None]]) -> AsyncIterator[bytes]:
+    """Drive a blocking generator from worker threads, closing it however the stream ends."""
+    gen = chunks()
+    try:
+        while True:
+            chunk = await anyio.to_thread.run_sync(next, gen, None)
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(gen.close)
+
+
+@router.get(
+    "/v1/projects/{pid}/snapshot", dependencies=V1, response_model=None,
+    responses={200: {"model": Snapshot, "description": "Every entity and its server_seq"},
+               **ERRORS},
+)
+async def snapshot(state: State, access: Annotated[Access, Depends(project_access)]) -> Response:
+    """Every entity of the project and the ``server_seq`` it reflects, streamed."""
+    database = state.db
+    return StreamingResponse(
+        _in_thread(lambda: snapshot_chunks(database, access.project_id)),
+        media_type="application/json",
+    )
