@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml constraints.txt
 		{ echo "golive needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@$(BIN)/python -c '' 2>/dev/null || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
+	$(BIN)/python -m pip install --quiet -e '.[server,web,dev]' -c constraints.txt
 	@touch $(STAMP)
 
 # make stays golive's parent and does not pass a hang-up on: golive notices a closed
@@ -49,7 +49,7 @@ lock:
 	@rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
-	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip install --quiet -e '.[server,web,dev]'
 	@{ echo "# Exact versions of every runtime and dev dependency, resolved together."; \
 	   echo "# Generated: do not edit by hand. Regenerate with: make lock"; \
 	   .lock-venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt.new

@@ -1,5 +1,8 @@
 """The wheel is complete: built, installed into a clean venv, it carries its styles and
-fixtures, reports its version and starts the app headless."""
+fixtures, reports its version and starts the app headless.
+
+``pip install golive`` is the app alone: the server commands say to install
+``golive[server]``, which brings the server stack (uvloop where it is supported)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,25 @@ class InstalledWheel:
     venv_bin: Path
     env: dict[str, str]
     workdir: Path
+
+    def run(self, program: str, *args: str | Path, timeout: float = 60) -> str:
+        """The stdout of ``program`` (``golive``, ``python``) of the venv; it must exit 0."""
+        return _run(
+            [self.venv_bin / program, *args], env=self.env, cwd=self.workdir, timeout=timeout
+        )
+
+    def status(self, program: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+        """``program`` of the venv run to its end, whatever its exit status."""
+        return subprocess.run(
+            [str(self.venv_bin / program), *map(str, args)],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def _clean_env(home: Path) -> dict[str, str]:
@@ -67,20 +89,23 @@ def _run(cmd: list[str | Path], *, env: dict[str, str], cwd: Path, timeout: floa
 
 
 @pytest.fixture(scope="module")
-def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> InstalledWheel:
-    root = tmp_path_factory.mktemp("packaging")
-    env = _clean_env(root / "home")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("wheel")
     dist = root / "dist"
-
     _run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", dist, REPO_ROOT],
-        env=env,
+        env=_clean_env(root / "home"),
         cwd=root,
         timeout=300,
     )
     wheels = sorted(dist.glob("golive-*.whl"))
     assert len(wheels) == 1, f"expected one wheel, found {wheels}"
+    return wheels[0]
 
+
+def _install(root: Path, wheel: Path, extras: str = "") -> InstalledWheel:
+    """The wheel in a fresh venv, with ``extras`` (e.g. ``"[server]"``), pinned as in CI."""
+    env = _clean_env(root / "home")
     venv_dir = root / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
     venv_bin = venv_dir / "bin"
@@ -91,7 +116,7 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> InstalledWheel:
             "pip",
             "install",
             "--quiet",
-            wheels[0],
+            f"{wheel}{extras}",
             "-c",
             REPO_ROOT / "constraints.txt",
         ],
@@ -99,7 +124,21 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> InstalledWheel:
         cwd=root,
         timeout=600,
     )
-    return InstalledWheel(wheel=wheels[0], venv_bin=venv_bin, env=env, workdir=root)
+    return InstalledWheel(wheel=wheel, venv_bin=venv_bin, env=env, workdir=root)
+
+
+@pytest.fixture(scope="module")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory, built_wheel: Path) -> InstalledWheel:
+    """``pip install golive``: the app alone, no extras."""
+    return _install(tmp_path_factory.mktemp("packaging"), built_wheel)
+
+
+@pytest.fixture(scope="module")
+def installed_with_server(
+    tmp_path_factory: pytest.TempPathFactory, built_wheel: Path
+) -> InstalledWheel:
+    """``pip install golive[server]``."""
+    return _install(tmp_path_factory.mktemp("packaging-server"), built_wheel, "[server]")
 
 
 def test_wheel_carries_styles_and_fixtures(installed_wheel: InstalledWheel) -> None:
@@ -151,3 +190,59 @@ def test_app_starts_headless_from_the_wheel(installed_wheel: InstalledWheel) -> 
         timeout=180,
     )
     assert "smoke ok" in out
+
+
+def test_help_works_without_extras(installed_wheel: InstalledWheel) -> None:
+    out = installed_wheel.run("golive", "--help")
+    for command in ("demo", "connect", "server", "admin"):
+        assert command in out, out
+
+
+def test_plain_install_has_no_server_stack(installed_wheel: InstalledWheel) -> None:
+    script = (
+        "import importlib.util\n"
+        "for m in ('fastapi', 'uvicorn', 'alembic', 'psycopg', 'uvloop', 'textual_serve'):\n"
+        "    print(m, importlib.util.find_spec(m) is not None)\n"
+    )
+    out = installed_wheel.run("python", "-c", script)
+    assert "True" not in out, f"`pip install golive` brought part of the server:\n{out}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["server"], ["server", "--help"], ["admin", "list-projects"], ["demo"]],
+    ids=" ".join,
+)
+def test_server_commands_say_what_to_install(
+    installed_wheel: InstalledWheel, argv: list[str]
+) -> None:
+    result = installed_wheel.status("golive", *argv)
+    assert result.returncode == 4, (result.returncode, result.stdout, result.stderr)
+    assert "pip install 'golive[server]'" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    if argv == ["demo"]:
+        assert "golive demo --offline" in result.stderr, result.stderr
+
+
+def test_server_extra_brings_the_server(installed_with_server: InstalledWheel) -> None:
+    installed = installed_with_server
+    assert "--db" in installed.run("golive", "server", "--help")
+    db = installed.workdir / "server.db"
+    installed.run(
+        "golive",
+        "admin",
+        "--db",
+        f"sqlite:///{db}",
+        "create-project",
+        "--name",
+        "Packaging check",
+        "--customer",
+        "Example Inc.",
+        timeout=120,
+    )
+    found = installed.run(
+        "python", "-c", "import importlib.util as u; print(u.find_spec('uvloop') is not None)"
+    )
+    # uvloop comes where it is supported: on Linux and macOS under CPython
+    expected = sys.platform != "win32" and sys.implementation.name == "cpython"
+    assert found.strip() == str(expected), found

@@ -65,6 +65,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if command in ("server", "admin"):
+        from golive_tui.app.extras import SERVER, missing_extra
+
+        refusal = missing_extra(command, SERVER)
+        if refusal is not None:
+            return refusal
     parser = build_parser(command if command in HEAVY_COMMANDS else None)
     args = parser.parse_args(argv)
     command = args.command or "run"
@@ -91,6 +97,13 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"golive: there is no theme {args.theme!r}. The themes are: "
                   f"{', '.join(names)}.", file=sys.stderr)
             return 2
+    if not args.offline:
+        from golive_tui.app.extras import SERVER, missing_extra
+
+        refusal = missing_extra("demo", SERVER)
+        if refusal is not None:
+            print("Or try the demo without a server: golive demo --offline", file=sys.stderr)
+            return refusal
     refusal = _without_terminal()
     if refusal is not None:
         return refusal
