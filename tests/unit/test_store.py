@@ -24,8 +24,9 @@ from golive_tui.domain.project_doc import FIXTURE_ACTOR, ProjectDocument
 from golive_tui.domain.wire import Change as FeedChange
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.seed import generate_project, load_demo
+from golive_tui.store.bulk import table_of
 from golive_tui.store.db import BUSY_TIMEOUT_MS, CorruptCacheError, make_engine
-from golive_tui.store.local import Change, LocalStore, table_of
+from golive_tui.store.local import Change, LocalStore
 from golive_tui.store.migrations import LATEST, CacheTooNewError, migrate, schema_version
 from golive_tui.store.queries import NumberQuery, NumberSort, number_changes
 from golive_tui.store.tables import NumberRow, ShadowRow

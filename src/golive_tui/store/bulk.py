@@ -1,0 +1,110 @@
+"""How the cache writes many rows at once: the table of each kind of record, and one
+executemany of plain tuples for a batch."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+from golive_tui.domain.enums import EntityKind
+from golive_tui.store.tables import ROWS
+
+CHUNK = 500
+
+
+def table_of(kind: EntityKind) -> Table:
+    return ROWS[kind].__table__  # type: ignore[attr-defined, no-any-return]
+
+
+def _converter(column: Any, conn: Connection) -> Callable[[Any], Any] | None:
+    """How one column's value becomes what SQLAlchemy would bind (None: as it is).
+
+    Conversions are memoised per value: a snapshot repeats the same states, times and
+    enum values thousands of times.
+    """
+    proc = column.type._cached_bind_processor(conn.dialect)
+    if proc is None:
+        return None
+    memo: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return memo[value]
+        except KeyError:
+            converted = memo[value] = proc(value)
+            return converted
+        except TypeError:  # unhashable (JSON lists and dicts)
+            return proc(value)
+
+    return convert
+
+
+def _as_bound(convert: Callable[[Any], Any] | None, value: Any) -> Any:
+    return value if convert is None else convert(value)
+
+
+def _default(column: Any) -> Any:
+    return column.default.arg if column.default is not None and column.default.is_scalar else None
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows with one executemany of plain tuples.
+
+    The column types' own bind processors convert the values, so the stored form is the
+    one SQLAlchemy reads back; skipping the per-row statement machinery makes loading a
+    100,000-number snapshot several times faster. The columns the first row has are read
+    from every row at once (``itemgetter``), the others get their defaults; should a later
+    row lack one of them, every row is read column by column instead.
+    """
+    if not rows:
+        return
+    first = rows[0]
+    present = [c for c in table.columns if c.name in first]
+    absent = [c for c in table.columns if c.name not in first]
+    converters = {c.name: _converter(c, conn) for c in table.columns}
+    tail = tuple(_as_bound(converters[c.name], _default(c)) for c in absent)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(c.name for c in present + absent)}) "
+        f"VALUES ({', '.join('?' for _ in present + absent)})"
+    )
+    try:
+        data = _read_rows(rows, [c.name for c in present],
+                          [converters[c.name] for c in present], tail)
+    except KeyError:
+        data = [
+            tuple(_as_bound(converters[c.name], row.get(c.name, _default(c)))
+                  for c in present + absent)
+            for row in rows
+        ]
+    conn.exec_driver_sql(sql, data)
+
+
+def _read_rows(
+    rows: Sequence[Mapping[str, Any]],
+    names: list[str],
+    converters: list[Callable[[Any], Any] | None],
+    tail: tuple[Any, ...],
+) -> list[tuple[Any, ...]]:
+    """Each row's values of ``names``, converted, then ``tail``; KeyError when one lacks a name."""
+    if len(names) == 1:
+        names = [*names, names[0]]  # itemgetter of one name gives the value, not a tuple
+        converters = [*converters, None]
+        single = True
+    else:
+        single = False
+    pick = operator.itemgetter(*names)
+    convert_at = [(i, f) for i, f in enumerate(converters) if f is not None]
+    out: list[tuple[Any, ...]] = []
+    append = out.append
+    for row in rows:
+        values = pick(row)
+        if convert_at:
+            listed = list(values)
+            for i, convert in convert_at:
+                listed[i] = convert(listed[i])
+            values = tuple(listed)
+        append((values[:1] if single else values) + tail)
+    return out

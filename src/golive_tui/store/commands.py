@@ -1,0 +1,235 @@
+"""One function per kind of change a person makes, each a :class:`Change` through the
+one write path."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import select
+
+from golive_tui.domain.enums import (
+    ChecklistStatus,
+    DecisionKind,
+    EntityKind,
+    IssueCategory,
+    IssueState,
+    NumberType,
+    OpAction,
+    PortState,
+    Priority,
+    VerificationResult,
+)
+from golive_tui.domain.errors import NotFound
+from golive_tui.domain.ops import Record, new_id
+from golive_tui.domain.transitions import NEXT_PORT_STATE
+from golive_tui.store.bulk import CHUNK, table_of
+from golive_tui.store.outbox import BulkOutcome, Change, Refusal
+from golive_tui.store.rebase import Rebase
+from golive_tui.store.tables import IssueRow
+
+
+class Commands(Rebase):
+    """The changes the screens, the CLI and the tests ask for by name."""
+
+    def transition_number(self, number_id: str, to: PortState, **extra: Any) -> Record | None:
+        return self.submit(Change(EntityKind.NUMBER, number_id, OpAction.TRANSITION,
+                                  {"to": to.value, **extra}))
+
+    def transition_numbers(
+        self, number_ids: Iterable[str], to: PortState, **extra: Any
+    ) -> BulkOutcome:
+        """Move many numbers at once; each is checked, refusals are reported, not fatal."""
+        fields = {"to": to.value, **extra}
+        changes = [Change(EntityKind.NUMBER, nid, OpAction.TRANSITION, fields)
+                   for nid in number_ids]
+        outcome = BulkOutcome()
+        # one transaction (one fsync) per 20,000: a typical bulk move commits once;
+        # the cyclic GC is paused meanwhile: it would rescan a large heap (an open app
+        # holds hundreds of thousands of objects) many times over while nothing here
+        # makes reference cycles worth collecting
+        with _gc_paused():
+            for start in range(0, len(changes), 20_000):
+                part = self.submit_many(changes[start : start + 20_000])
+                outcome.applied.extend(part.applied)
+                outcome.refused.extend(part.refused)
+        return outcome
+
+    def transition_order(self, order_id: str, to: PortState, **extra: Any) -> Record | None:
+        return self.submit(Change(EntityKind.PORT_ORDER, order_id, OpAction.TRANSITION,
+                                  {"to": to.value, **extra}))
+
+    def set_checklist_status(
+        self, item_id: str, to: ChecklistStatus, comment: str | None = None
+    ) -> Record | None:
+        fields: dict[str, Any] = {"to": to.value}
+        if comment is not None:
+            fields["comment"] = comment
+        return self.submit(Change(EntityKind.CHECKLIST_ITEM, item_id, OpAction.TRANSITION, fields))
+
+    def log_verification(
+        self,
+        test_case: str,
+        target: str,
+        result: VerificationResult,
+        *,
+        site_id: str | None = None,
+        number_id: str | None = None,
+        note: str = "",
+        mos: float | None = None,
+        loss_pct: float | None = None,
+    ) -> Record:
+        fields = {
+            "test_case": test_case, "target": target, "result": result.value,
+            "site_id": site_id, "number_id": number_id, "note": note,
+            "mos": mos, "loss_pct": loss_pct,
+        }
+        record = self.submit(Change(EntityKind.VERIFICATION, new_id(), OpAction.APPEND, fields))
+        assert record is not None
+        return record
+
+    def open_issue(
+        self,
+        title: str,
+        *,
+        priority: Priority = Priority.P3,
+        category: IssueCategory = IssueCategory.OTHER,
+        description: str = "",
+        site_id: str | None = None,
+        number_id: str | None = None,
+        verification_id: str | None = None,
+        assignee: str = "",
+        source: str = "team",
+    ) -> Record:
+        fields = {
+            "title": title, "priority": priority.value, "category": category.value,
+            "description": description, "site_id": site_id, "number_id": number_id,
+            "verification_id": verification_id, "assignee": assignee, "source": source,
+        }
+        record = self.submit(Change(EntityKind.ISSUE, new_id(), OpAction.CREATE, fields))
+        assert record is not None
+        return record
+
+    def transition_issue(self, issue_id: str, to: IssueState, **extra: Any) -> Record | None:
+        return self.submit(Change(EntityKind.ISSUE, issue_id, OpAction.TRANSITION,
+                                  {"to": to.value, **extra}))
+
+    def update_issue(self, issue_id: str, **fields: Any) -> Record | None:
+        return self.submit(Change(EntityKind.ISSUE, issue_id, OpAction.UPDATE, fields))
+
+    def add_issue_note(self, issue_id: str, body: str) -> Record:
+        if self.get(IssueRow, issue_id) is None:
+            raise NotFound(f"No issue with id {issue_id}.")
+        record = self.submit(Change(EntityKind.ISSUE_NOTE, new_id(), OpAction.APPEND,
+                                    {"issue_id": issue_id, "body": body}))
+        assert record is not None
+        return record
+
+    def record_decision(
+        self, decision: DecisionKind, reason: str, *, unmet: Sequence[str] = ()
+    ) -> Record:
+        """Record a go / no-go / rollback call; ``unmet`` names the conditions it overrides.
+
+        The rules weigh it against the gate as the cache holds it (and the server against
+        its own): whether it is an override, and what it overrides, is theirs to record.
+        """
+        record = self.submit(Change(EntityKind.DECISION, new_id(), OpAction.APPEND, {
+            "decision": decision.value, "reason": reason, "unmet": list(unmet),
+        }))
+        assert record is not None
+        return record
+
+    def update_record(self, kind: EntityKind, entity_id: str, **fields: Any) -> Record | None:
+        return self.submit(Change(kind, entity_id, OpAction.UPDATE, fields))
+
+    def create_numbers(self, rows: Iterable[Mapping[str, Any]]) -> BulkOutcome:
+        """Add numbers (an import): each row is validated; bad rows are refused by line."""
+        changes = [Change(EntityKind.NUMBER, new_id(), OpAction.CREATE, dict(row))
+                   for row in rows]
+        return self.submit_many(changes)
+
+    def import_numbers(self, rows: Sequence[Any]) -> BulkOutcome:
+        """Create numbers from accepted import rows (``domain.number_import.ImportRow``).
+
+        Site and order cells are matched to the project's sites (code or name) and port
+        orders (PON); a row naming an unknown one is refused with its line number.
+        """
+        sites = {}
+        for site in self.sites():
+            sites[site.code.casefold()] = site.id
+            sites[site.name.casefold()] = site.id
+        orders = {order.pon.casefold(): order.id for order in self.orders()}
+        types = {t.value: t for t in NumberType} | {"toll free": NumberType.TOLL_FREE,
+                                                    "tollfree": NumberType.TOLL_FREE}
+        changes: list[Change] = []
+        refused: list[Refusal] = []
+        for row in rows:
+            fields: dict[str, Any] = {"e164": row.e164, "assigned_to": row.assigned_to or ""}
+            if row.site:
+                site_id = sites.get(row.site.strip().casefold())
+                if site_id is None:
+                    known = ", ".join(sorted(s.code for s in self.sites()))
+                    refused.append(Refusal("", f"line {row.line}", "validation",
+                                           f"line {row.line}: unknown site '{row.site}' "
+                                           f"(sites: {known})"))
+                    continue
+                fields["site_id"] = site_id
+            if row.order:
+                order_id = orders.get(row.order.strip().casefold())
+                if order_id is None:
+                    refused.append(Refusal("", f"line {row.line}", "validation",
+                                           f"line {row.line}: unknown port order '{row.order}'"))
+                    continue
+                fields["order_id"] = order_id
+            if row.number_type:
+                key = row.number_type.strip().casefold().replace("-", " ")
+                fields["number_type"] = types.get(key.replace(" ", "_"), types.get(key,
+                                                  NumberType.DID)).value
+            changes.append(Change(EntityKind.NUMBER, new_id(), OpAction.CREATE, fields))
+        outcome = self.submit_many(changes)
+        outcome.refused[:0] = refused
+        return outcome
+
+    def advance_numbers(self, number_ids: Iterable[str]) -> BulkOutcome:
+        """Move each number to the next state on its porting path (DOMAIN.md §3), several
+        states at once; a number whose state has no next step is refused with the reason."""
+        t = table_of(EntityKind.NUMBER)
+        ids = list(number_ids)
+        by_state: dict[PortState, list[str]] = {}
+        labels: dict[str, str] = {}
+        with self.read_engine.connect() as conn:
+            for start in range(0, len(ids), CHUNK):
+                for nid, state, e164 in conn.execute(
+                    select(t.c.id, t.c.porting_state, t.c.e164)
+                    .where(t.c.id.in_(ids[start : start + CHUNK]))
+                ):
+                    by_state.setdefault(PortState(state), []).append(str(nid))
+                    labels[str(nid)] = str(e164)
+        outcome = BulkOutcome()
+        for state, group in by_state.items():
+            target = NEXT_PORT_STATE.get(state)
+            if target is None:
+                outcome.refused.extend(
+                    Refusal(nid, labels[nid], "no_next_state",
+                            f"{state.value.replace('_', ' ')} has no next step; "
+                            "choose a state with t")
+                    for nid in group
+                )
+                continue
+            part = self.transition_numbers(group, target)
+            outcome.applied.extend(part.applied)
+            outcome.refused.extend(part.refused)
+        return outcome
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -1,0 +1,209 @@
+"""The one write path: every local change is applied by the domain's ``apply_op`` and
+written with its outbox row (and the record's shadow) in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+
+from golive_tui.domain.codec import encode_record
+from golive_tui.domain.enums import EntityKind, OpAction
+from golive_tui.domain.errors import DomainError
+from golive_tui.domain.ops import Op, Record, apply_op
+from golive_tui.domain.permissions import check_permission
+from golive_tui.domain.types import utcnow
+from golive_tui.store.bulk import CHUNK, bulk_insert, table_of
+from golive_tui.store.facts import CacheFacts
+from golive_tui.store.outbox_rows import label_of, shadow_of
+from golive_tui.store.reads import CacheReads
+from golive_tui.store.tables import OutboxRow, ShadowRow
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change a caller asks for; the store turns it into an :class:`Op`."""
+
+    entity: EntityKind
+    entity_id: str
+    action: OpAction
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    entity_id: str
+    label: str
+    code: str
+    reason: str
+
+
+@dataclass(slots=True)
+class BulkOutcome:
+    """What a bulk change did: how many applied, and each refusal with its reason."""
+
+    applied: list[str] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+    def summary(self, noun: str = "number") -> str:
+        done = f"{len(self.applied):,} {noun}{'s' if len(self.applied) != 1 else ''} changed"
+        if not self.refused:
+            return done
+        reasons: dict[str, int] = {}
+        for refusal in self.refused:
+            reasons[refusal.reason] = reasons.get(refusal.reason, 0) + 1
+        top = "; ".join(f"{count} × {reason}" for reason, count in list(reasons.items())[:3])
+        return f"{done}; {len(self.refused):,} refused: {top}"
+
+
+class Outbox(CacheReads):
+    """Changes made here, applied at once and queued for the server."""
+
+    def submit(self, change: Change) -> Record | None:
+        """Apply one change locally and queue it for the server; raises a DomainError."""
+        _outcome, records = self._submit([change], atomic=True)
+        return records[0]
+
+    def submit_many(self, changes: Sequence[Change], *, atomic: bool = False) -> BulkOutcome:
+        """Apply many changes in one transaction, each validated on its own.
+
+        With ``atomic`` the first refusal raises and nothing is written; otherwise refused
+        changes are reported and the rest apply. Each applied change writes its outbox row
+        in the same transaction as the record, so a crash keeps both or neither.
+        """
+        return self._submit(changes, atomic=atomic)[0]
+
+    def _submit(
+        self, changes: Sequence[Change], *, atomic: bool
+    ) -> tuple[BulkOutcome, list[Record | None]]:
+        outcome = BulkOutcome()
+        records: list[Record | None] = []
+        now = utcnow()
+        policy = self.policy() if any(c.entity is EntityKind.ISSUE for c in changes) else None
+        for change in changes:
+            check_permission(self.role, change.entity, change.action)
+        with self._lock, self.write_engine.begin() as conn:
+            seq = int(self._get_state(conn, "next_client_seq") or "1")
+            by_kind: dict[EntityKind, list[Change]] = {}
+            for change in changes:
+                by_kind.setdefault(change.entity, []).append(change)
+            currents: dict[str, Record] = {}
+            for kind, group in by_kind.items():
+                currents.update(self._load(conn, kind, [c.entity_id for c in group]))
+            shadowed = self._shadowed_ids(conn, list(currents) + [c.entity_id for c in changes])
+            shadows: list[dict[str, Any]] = []
+            inserts: dict[EntityKind, list[Record]] = {}
+            updates: dict[EntityKind, list[Record]] = {}
+            deletes: dict[EntityKind, list[str]] = {}
+            outbox: list[dict[str, Any]] = []
+            facts = CacheFacts(conn, self.project_id, self.role)
+            for change in changes:
+                current = currents.get(change.entity_id)
+                op = Op(
+                    client_id=self.client_id,
+                    client_seq=seq,
+                    entity=change.entity,
+                    entity_id=change.entity_id,
+                    action=change.action,
+                    fields=encode_record(change.fields),
+                    base_version=None if current is None else int(current["version"]),
+                    client_time=now,
+                )
+                try:
+                    pending = int(current.pop("pending", 0)) if current else 0
+                    new = apply_op(
+                        current,
+                        op,
+                        project_id=self.project_id,
+                        actor=self.actor,
+                        now=now,
+                        policy=policy,
+                        facts=facts,
+                    )
+                except DomainError as exc:
+                    if current is not None:
+                        current["pending"] = pending
+                    if atomic:
+                        raise
+                    outcome.refused.append(
+                        Refusal(change.entity_id, label_of(current), exc.code, exc.message)
+                    )
+                    continue
+                seq += 1
+                if change.entity_id not in shadowed:
+                    shadowed.add(change.entity_id)
+                    shadows.append({
+                        "entity_id": change.entity_id, "entity": change.entity.value,
+                        "data": None if current is None else shadow_of(current),
+                    })
+                if new is None:
+                    deletes.setdefault(change.entity, []).append(change.entity_id)
+                    currents.pop(change.entity_id, None)
+                else:
+                    # the cache keeps the server's version: it is the base of the next op
+                    new["version"] = int(current["version"]) if current else 0
+                    new["pending"] = pending + 1
+                    target = updates if current is not None else inserts
+                    target.setdefault(change.entity, []).append(new)
+                    currents[change.entity_id] = dict(new)
+                records.append(new)
+                outcome.applied.append(change.entity_id)
+                outbox.append(
+                    {
+                        "client_seq": op.client_seq,
+                        "op_id": op.op_id,
+                        "project_id": self.project_id,
+                        "entity": op.entity.value,
+                        "entity_id": op.entity_id,
+                        "action": op.action.value,
+                        "fields": op.fields,
+                        "base_version": op.base_version,
+                        "client_time": now,
+                        "attempts": 0,
+                    }
+                )
+            for kind, rows in inserts.items():
+                bulk_insert(conn, table_of(kind), rows)
+            for kind, rows in updates.items():
+                self._update_rows(conn, kind, rows)
+            for kind, ids in deletes.items():
+                t = table_of(kind)
+                conn.execute(delete(t).where(t.c.id.in_(ids)))
+            bulk_insert(conn, OutboxRow.__table__, outbox)  # type: ignore[attr-defined]
+            bulk_insert(conn, ShadowRow.__table__, shadows)  # type: ignore[attr-defined]
+            self._set_state(conn, "next_client_seq", str(seq))
+        return outcome, records
+
+    @staticmethod
+    def _update_rows(conn: Connection, kind: EntityKind, rows: list[Record]) -> None:
+        t = table_of(kind)
+        # collapse several changes of one row in a batch to its final value
+        final = {row["id"]: row for row in rows}
+        # delete + one executemany insert: far cheaper than an UPDATE per row
+        ids = list(final)
+        for start in range(0, len(ids), CHUNK):
+            conn.execute(delete(t).where(t.c.id.in_(ids[start : start + CHUNK])))
+        bulk_insert(conn, t, list(final.values()))
+
+    @staticmethod
+    def _shadowed_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+        t = ShadowRow.__table__  # type: ignore[attr-defined]
+        found: set[str] = set()
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            found.update(conn.execute(select(t.c.entity_id).where(t.c.entity_id.in_(chunk))).scalars())
+        return found
+
+    @staticmethod
+    def _load(conn: Connection, kind: EntityKind, ids: Sequence[str]) -> dict[str, Record]:
+        t = table_of(kind)
+        found: dict[str, Record] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            for row in conn.execute(select(t).where(t.c.id.in_(chunk))).mappings():
+                found[row["id"]] = dict(row)
+        return found

@@ -1,0 +1,190 @@
+"""What the screens and the sync engine read from the cache: records, paged number
+queries, counts, the gate, the outbox and the problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+from sqlalchemy import Row, and_, func, select
+from sqlmodel import Session, SQLModel, col
+from sqlmodel import select as sm_select
+
+from golive_tui.domain.enums import EntityKind, PortState
+from golive_tui.domain.gate import GateResult, evaluate_gate
+from golive_tui.domain.ops import Op, Record
+from golive_tui.domain.sla import SlaPolicy, project_policy
+from golive_tui.store.bulk import table_of
+from golive_tui.store.cache import CacheFile
+from golive_tui.store.outbox_rows import op_from_outbox
+from golive_tui.store.queries import NumberQuery
+from golive_tui.store.tables import (
+    ChecklistItemRow,
+    DecisionRow,
+    IssueNoteRow,
+    IssueRow,
+    MemberRow,
+    MilestoneRow,
+    NumberRow,
+    OutboxRow,
+    PortOrderRow,
+    ProblemRow,
+    ProjectRow,
+    SiteRow,
+    VerificationRow,
+)
+
+T = TypeVar("T", bound=SQLModel)
+
+
+class CacheReads(CacheFile):
+    """Reads of the current project, on the read engine."""
+
+    def session(self) -> Session:
+        return Session(self.read_engine, expire_on_commit=False)
+
+    def get(self, model: type[T], entity_id: str) -> T | None:
+        with self.session() as s:
+            return s.get(model, entity_id)
+
+    def _all(self, model: type[T], *order: Any, **where: Any) -> list[T]:
+        with self.session() as s:
+            stmt = sm_select(model).where(col(model.project_id) == self.project_id)  # type: ignore[attr-defined]
+            for name, value in where.items():
+                stmt = stmt.where(getattr(model, name) == value)
+            return list(s.exec(stmt.order_by(*order)).all())
+
+    def project(self) -> ProjectRow | None:
+        return self.get(ProjectRow, self.project_id) if self.project_id else None
+
+    def projects(self) -> list[ProjectRow]:
+        with self.session() as s:
+            return list(s.exec(sm_select(ProjectRow).order_by(col(ProjectRow.name))).all())
+
+    def sites(self) -> list[SiteRow]:
+        return self._all(SiteRow, col(SiteRow.code))
+
+    def milestones(self) -> list[MilestoneRow]:
+        return self._all(MilestoneRow, col(MilestoneRow.due_at))
+
+    def members(self) -> list[MemberRow]:
+        return self._all(MemberRow, col(MemberRow.display_name))
+
+    def orders(self) -> list[PortOrderRow]:
+        return self._all(PortOrderRow, col(PortOrderRow.requested_foc), col(PortOrderRow.pon))
+
+    def checklist(self) -> list[ChecklistItemRow]:
+        return self._all(ChecklistItemRow, col(ChecklistItemRow.sort_order),
+                         col(ChecklistItemRow.key))
+
+    def verifications(self) -> list[VerificationRow]:
+        return self._all(VerificationRow, col(VerificationRow.tested_at))
+
+    def issues(self) -> list[IssueRow]:
+        return self._all(IssueRow, col(IssueRow.opened_at))
+
+    def issue_notes(self, issue_id: str) -> list[IssueNoteRow]:
+        return self._all(IssueNoteRow, col(IssueNoteRow.at), issue_id=issue_id)
+
+    def decisions(self) -> list[DecisionRow]:
+        return self._all(DecisionRow, col(DecisionRow.at))
+
+    def number_by_e164(self, e164: str) -> NumberRow | None:
+        with self.session() as s:
+            stmt = sm_select(NumberRow).where(
+                col(NumberRow.project_id) == self.project_id, col(NumberRow.e164) == e164
+            )
+            return s.exec(stmt).first()
+
+    def numbers_page(self, query: NumberQuery, offset: int, limit: int) -> list[Row[Any]]:
+        """One page of numbers as light rows (attribute access, no ORM objects)."""
+        with self.read_engine.connect() as conn:
+            return list(conn.execute(query.select_page(offset, limit)).all())
+
+    def count_numbers(self, query: NumberQuery) -> int:
+        with self.read_engine.connect() as conn:
+            return int(conn.execute(query.select_count()).scalar_one())
+
+    def number_ids(self, query: NumberQuery) -> list[str]:
+        with self.read_engine.connect() as conn:
+            return list(conn.execute(query.select_ids()).scalars())
+
+    def iter_numbers(self, query: NumberQuery, chunk: int = 5_000) -> Iterator[Row[Any]]:
+        """Every number matching ``query``, in pages (for exports)."""
+        offset = 0
+        while True:
+            page = self.numbers_page(query, offset, chunk)
+            yield from page
+            if len(page) < chunk:
+                return
+            offset += chunk
+
+    def existing_numbers(self) -> set[str]:
+        """Every E.164 number of the project, to de-duplicate an import against."""
+        t = table_of(EntityKind.NUMBER)
+        with self.read_engine.connect() as conn:
+            stmt = select(t.c.e164).where(t.c.project_id == self.project_id)
+            return set(conn.execute(stmt).scalars())
+
+    def number_state_counts(self, **where: str) -> dict[PortState, int]:
+        t = table_of(EntityKind.NUMBER)
+        conds = [t.c.project_id == self.project_id]
+        conds += [t.c[name] == value for name, value in where.items()]
+        stmt = select(t.c.porting_state, func.count()).where(and_(*conds)).group_by(
+            t.c.porting_state
+        )
+        with self.read_engine.connect() as conn:
+            return {PortState(state): int(n) for state, n in conn.execute(stmt)}
+
+    def counts_by_order(self) -> dict[str, dict[PortState, int]]:
+        t = table_of(EntityKind.NUMBER)
+        stmt = (
+            select(t.c.order_id, t.c.porting_state, func.count())
+            .where(t.c.project_id == self.project_id)
+            .group_by(t.c.order_id, t.c.porting_state)
+        )
+        counts: dict[str, dict[PortState, int]] = {}
+        with self.read_engine.connect() as conn:
+            for order_id, state, n in conn.execute(stmt):
+                counts.setdefault(order_id or "", {})[PortState(state)] = int(n)
+        return counts
+
+    def carriers(self) -> list[str]:
+        return sorted({order.carrier for order in self.orders()})
+
+    def gate(self) -> GateResult:
+        return evaluate_gate(
+            checklist=self.checklist(), orders=self.orders(), sites=self.sites(),
+            issues=self.issues(),
+        )
+
+    def policy(self) -> SlaPolicy:
+        project = self.project()
+        if project is None:
+            return SlaPolicy.default()
+        return project_policy(project.sla_policy, project.time_zone)
+
+    def iter_records(self, kind: EntityKind) -> Iterator[Record]:
+        t = table_of(kind)
+        with self.read_engine.connect() as conn:
+            for row in conn.execute(select(t).where(t.c.project_id == self.project_id)).mappings():
+                yield dict(row)
+
+    def outbox_count(self) -> int:
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        with self.read_engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+
+    def outbox_batch(self, limit: int = 500, after: int = 0) -> list[Op]:
+        """The oldest ``limit`` queued ops whose ``client_seq`` is above ``after``."""
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        with self.read_engine.connect() as conn:
+            rows = conn.execute(
+                select(t).where(t.c.client_seq > after).order_by(t.c.client_seq).limit(limit)
+            ).mappings()
+            return [op_from_outbox(self.client_id, dict(r)) for r in rows]
+
+    def problems(self) -> list[ProblemRow]:
+        with self.session() as s:
+            stmt = sm_select(ProblemRow).where(col(ProblemRow.project_id) == self.project_id)
+            return list(s.exec(stmt.order_by(col(ProblemRow.at).desc())).all())

@@ -1,0 +1,424 @@
+"""What the server sends back, settled into the cache: push results, the change feed,
+snapshots and whole documents. A record with pending ops is rebased: its row becomes the
+server's version (the shadow) with those ops applied again on top."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Text, bindparam, delete, insert, select, type_coerce, update
+
+from golive_tui.domain.codec import encode_value
+from golive_tui.domain.enums import EntityKind, OpAction
+from golive_tui.domain.errors import DomainError, NotFound
+from golive_tui.domain.ops import Op, Record, apply_op, validate_record
+from golive_tui.domain.sla import SlaPolicy
+from golive_tui.domain.types import utcnow
+from golive_tui.domain.wire import OpResult, OpStatus
+from golive_tui.store.bulk import CHUNK, bulk_insert, table_of
+from golive_tui.store.outbox import Change, Outbox
+from golive_tui.store.outbox_rows import op_from_outbox, shadow_of
+from golive_tui.store.tables import OutboxRow, ProblemRow, ShadowRow
+
+#: a snapshot with more records of one kind than this loads them before indexing them
+_REINDEX_ABOVE = 20_000
+#: "the op did not change the shadow" (None means the record is deleted)
+_UNCHANGED: Any = object()
+
+
+class Rebase(Outbox):
+    """The server's answers and changes, with the local ones kept on top."""
+
+    @property
+    def cursor(self) -> int:
+        return int(self.get_state(f"cursor:{self.project_id}") or "0")
+
+    def apply_push_results(self, results: Sequence[OpResult]) -> list[dict[str, Any]]:
+        """Settle pushed ops: drop them from the outbox, record refusals, rebase.
+
+        Returns the problems recorded (rejected or conflicting ops), for notices. A batch
+        of 500 results is settled with a handful of statements, not a dozen per op.
+        """
+        ob = OutboxRow.__table__  # type: ignore[attr-defined]
+        pt = ProblemRow.__table__  # type: ignore[attr-defined]
+        problems: list[dict[str, Any]] = []
+        now = utcnow()
+        by_op = {res.op_id: res for res in results}
+        with self._lock, self.write_engine.begin() as conn:
+            rows: list[dict[str, Any]] = []
+            op_ids = list(by_op)
+            # each op's fields as the stored JSON text: a confirmed op needs none of them,
+            # and decoding every op's was a good part of settling a batch
+            columns = [
+                type_coerce(c, Text).label("fields_json") if c.name == "fields" else c
+                for c in ob.columns
+            ]
+            for start in range(0, len(op_ids), CHUNK):
+                chunk = op_ids[start : start + CHUNK]
+                rows.extend(
+                    r._asdict()
+                    for r in conn.execute(select(*columns).where(ob.c.op_id.in_(chunk)))
+                )
+                conn.execute(delete(ob).where(ob.c.op_id.in_(chunk)))
+            if not rows:
+                return problems
+            rows.sort(key=lambda r: int(r["client_seq"]))
+            entity_ids = list(dict.fromkeys(r["entity_id"] for r in rows))
+            shadows = self._load_shadows(conn, entity_ids)
+            still_pending = self._entities_in_outbox(conn, entity_ids)
+            # Fast path: a record whose pending ops were all applied, in order, keeps its row
+            # as it is (it already is the shadow with those ops applied) and only stops being
+            # pending; the change feed brings the server's exact version right after.
+            confirmed: dict[str, int] = {}
+            slow: set[str] = set(still_pending)
+            for row in rows:
+                res = by_op[row["op_id"]]
+                entity_id = row["entity_id"]
+                status = res.outcome
+                version = res.version
+                if (
+                    status is not OpStatus.APPLIED or version is None
+                    or (entity_id in shadows and not _newer(shadows[entity_id], version))
+                ):
+                    slow.add(entity_id)
+                elif entity_id not in slow:
+                    confirmed[entity_id] = max(confirmed.get(entity_id, 0), int(version))
+            for entity_id in slow:
+                confirmed.pop(entity_id, None)
+            for row in rows:  # replayed or kept as a problem: these need their fields
+                raw = row.pop("fields_json")
+                if row["entity_id"] not in confirmed:
+                    row["fields"] = {} if raw is None else json.loads(raw)
+            changed: dict[str, EntityKind] = {}
+            touched: dict[str, EntityKind] = {}
+            fast: dict[EntityKind, list[dict[str, Any]]] = {}
+            policy: SlaPolicy | None = None
+            for row in rows:
+                res = by_op[row["op_id"]]
+                kind = EntityKind(row["entity"])
+                entity_id = row["entity_id"]
+                status = res.outcome
+                if entity_id in confirmed:
+                    if confirmed[entity_id] >= 0:
+                        fast.setdefault(kind, []).append(
+                            {"_id": entity_id, "_version": confirmed[entity_id]}
+                        )
+                        confirmed[entity_id] = -1  # once per record
+                    continue
+                touched[entity_id] = kind
+                if status is OpStatus.APPLIED:
+                    if entity_id in shadows and not _newer(shadows[entity_id], res.version):
+                        # the shadow already holds this op's effect (a pull or a snapshot
+                        # after a lost answer): advancing again would go back in time
+                        continue
+                    if entity_id in shadows:
+                        if policy is None and kind is EntityKind.ISSUE:
+                            policy = self.policy()
+                        advanced = self._advanced(kind, shadows[entity_id], row,
+                                                  res.version, policy)
+                        if advanced is not _UNCHANGED:
+                            shadows[entity_id] = advanced
+                            changed[entity_id] = kind
+                    continue
+                current = res.current
+                if status is OpStatus.CONFLICT and current is not None and (
+                    entity_id not in shadows or _newer(shadows[entity_id], current.get("version"))
+                ):
+                    shadows[entity_id] = shadow_of(current)
+                    changed[entity_id] = kind
+                problems.append({
+                    "op_id": row["op_id"], "project_id": row["project_id"],
+                    "outcome": status.value, "code": res.code or status.value,
+                    "message": res.reason or "",
+                    "entity": row["entity"], "entity_id": entity_id,
+                    "action": row["action"], "fields": row["fields"],
+                    "details": {"conflicts": res.conflicts or {},
+                                **_kept_by(current, self.actor)},
+                    "at": now, "made_at": row["client_time"],
+                })
+            for kind, params in fast.items():
+                t = table_of(kind)
+                conn.execute(
+                    update(t).where(t.c.id == bindparam("_id"))
+                    .values(pending=0, version=bindparam("_version")),
+                    params,
+                )
+            if fast:
+                sh = ShadowRow.__table__  # type: ignore[attr-defined]
+                done = [p["_id"] for params in fast.values() for p in params]
+                for start in range(0, len(done), CHUNK):
+                    conn.execute(delete(sh).where(sh.c.entity_id.in_(done[start : start + CHUNK])))
+            self._write_shadows(conn, {eid: (changed[eid], shadows[eid]) for eid in changed})
+            if problems:
+                ids = [p["op_id"] for p in problems]
+                for start in range(0, len(ids), CHUNK):
+                    conn.execute(delete(pt).where(pt.c.op_id.in_(ids[start : start + CHUNK])))
+                conn.execute(insert(pt), problems)
+            self._rebase_many(conn, touched, shadows)
+        return problems
+
+    def apply_changes(
+        self, changes: Sequence[Mapping[str, Any]], server_seq: int
+    ) -> list[Mapping[str, Any]]:
+        """Apply the server's changes in order, rebase pending ops, move the cursor.
+
+        Returns the changes that were new to this cache (for live notices).
+        """
+        fresh: list[Mapping[str, Any]] = []
+        with self._lock, self.write_engine.begin() as conn:
+            cursor = int(self._get_state(conn, f"cursor:{self.project_id}") or "0")
+            shadows = self._load_shadows(conn, [c["entity_id"] for c in changes])
+            touched: dict[str, EntityKind] = {}
+            plain: dict[EntityKind, list[Mapping[str, Any]]] = {}
+            for change in changes:
+                if int(change["seq"]) <= cursor:
+                    continue
+                fresh.append(change)
+                kind = EntityKind(change["entity"])
+                data = None if change.get("deleted") else change["data"]
+                if change["entity_id"] in shadows:
+                    shadows[change["entity_id"]] = None if data is None else shadow_of(data)
+                    touched[change["entity_id"]] = kind
+                else:
+                    plain.setdefault(kind, []).append(change)
+            for kind, group in plain.items():
+                last: dict[str, Mapping[str, Any]] = {}
+                for change in group:
+                    last[change["entity_id"]] = change
+                t = table_of(kind)
+                ids = list(last)
+                for start in range(0, len(ids), CHUNK):
+                    conn.execute(delete(t).where(t.c.id.in_(ids[start : start + CHUNK])))
+                rows = [c["data"] for c in last.values()
+                        if not c.get("deleted") and c.get("data") is not None]
+                bulk_insert(conn, t, rows)
+            self._write_shadows(conn, {eid: (kind, shadows[eid]) for eid, kind in touched.items()})
+            self._rebase_many(conn, touched, shadows)
+            self._set_state(conn, f"cursor:{self.project_id}", str(max(cursor, server_seq)))
+        return fresh
+
+    def replace_with_snapshot(
+        self, project_id: str, entities: Mapping[str, Sequence[Mapping[str, Any]]], server_seq: int
+    ) -> int:
+        """Bootstrap (or re-bootstrap after a 410) from a snapshot, keeping the outbox."""
+        count = 0
+        with self._lock, self.write_engine.begin() as conn:
+            for kind in EntityKind:
+                t = table_of(kind)
+                column = t.c.id if kind is EntityKind.PROJECT else t.c.project_id
+                conn.execute(delete(t).where(column == project_id))
+            sh = ShadowRow.__table__  # type: ignore[attr-defined]
+            kinds = {
+                str(eid): EntityKind(kind_value)
+                for eid, kind_value in conn.execute(select(sh.c.entity_id, sh.c.entity)).all()
+            }
+            shadows = self._load_shadows(conn, list(kinds))
+            # a record of this project the snapshot no longer has was deleted on the server
+            for eid, data in shadows.items():
+                if data is not None and data.get("project_id", project_id) == project_id:
+                    shadows[eid] = None
+            for raw_kind, records in entities.items():
+                kind = EntityKind(raw_kind)
+                if shadows:
+                    for record in records:
+                        if record["id"] in shadows:
+                            shadows[record["id"]] = shadow_of(record)
+                # bulk_insert reads each column from the record (pending defaults to 0) and
+                # ignores anything else: no per-record copy of 100,000 dicts
+                table = table_of(kind)
+                rebuild = sorted(table.indexes, key=lambda i: str(i.name)) if (
+                    len(records) >= _REINDEX_ABOVE
+                ) else []
+                for index in rebuild:
+                    # building an index once is cheaper than keeping it up to date per row
+                    index.drop(conn)
+                bulk_insert(conn, table, records)
+                for index in rebuild:
+                    index.create(conn)
+                count += len(records)
+            self._write_shadows(conn, {eid: (kinds[eid], shadows[eid]) for eid in kinds})
+            self._rebase_many(conn, kinds, shadows)
+            self._set_state(conn, f"cursor:{project_id}", str(server_seq))
+        self.project_id = self.project_id or project_id
+        return count
+
+    def write_document(self, doc: Iterable[tuple[EntityKind, Record]]) -> int:
+        """Write whole records as the server has them (no outbox): seed or snapshot."""
+        batches: dict[EntityKind, list[Record]] = {}
+        project_id = None
+        for kind, record in doc:
+            batches.setdefault(kind, []).append({**record, "pending": 0})
+            if kind is EntityKind.PROJECT:
+                project_id = record["id"]
+        count = 0
+        with self._lock, self.write_engine.begin() as conn:
+            for kind, rows in batches.items():
+                t = table_of(kind)
+                ids = [r["id"] for r in rows]
+                for start in range(0, len(ids), CHUNK):
+                    conn.execute(delete(t).where(t.c.id.in_(ids[start : start + CHUNK])))
+                bulk_insert(conn, t, rows)
+                count += len(rows)
+        if project_id and not self.project_id:
+            self.project_id = project_id
+        return count
+
+    def drop_problem(self, op_id: str) -> None:
+        pt = ProblemRow.__table__  # type: ignore[attr-defined]
+        with self._lock, self.write_engine.begin() as conn:
+            conn.execute(delete(pt).where(pt.c.op_id == op_id))
+
+    def reapply_problem(self, op_id: str) -> Record | None:
+        """Submit a refused or conflicting change again, on top of the current state."""
+        problem = self.get(ProblemRow, op_id)
+        if problem is None:
+            raise NotFound("That problem was already dealt with.")
+        record = self.submit(
+            Change(EntityKind(problem.entity), problem.entity_id, OpAction(problem.action),
+                   problem.fields)
+        )
+        self.drop_problem(op_id)
+        return record
+
+    @staticmethod
+    def _entities_in_outbox(conn: Connection, entity_ids: Sequence[str]) -> set[str]:
+        ob = OutboxRow.__table__  # type: ignore[attr-defined]
+        found: set[str] = set()
+        for start in range(0, len(entity_ids), CHUNK):
+            chunk = entity_ids[start : start + CHUNK]
+            found.update(
+                conn.execute(select(ob.c.entity_id).where(ob.c.entity_id.in_(chunk))).scalars()
+            )
+        return found
+
+    def _load_shadows(
+        self, conn: Connection, entity_ids: Sequence[str]
+    ) -> dict[str, dict[str, Any] | None]:
+        """The shadows of these records that have one (data None: only local so far)."""
+        sh = ShadowRow.__table__  # type: ignore[attr-defined]
+        found: dict[str, dict[str, Any] | None] = {}
+        unique = list(dict.fromkeys(entity_ids))
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            for eid, data in conn.execute(
+                select(sh.c.entity_id, sh.c.data).where(sh.c.entity_id.in_(chunk))
+            ).all():
+                found[str(eid)] = data
+        return found
+
+    def _write_shadows(
+        self, conn: Connection, shadows: Mapping[str, tuple[EntityKind, Mapping[str, Any] | None]]
+    ) -> None:
+        """Replace (or create) these shadows."""
+        if not shadows:
+            return
+        sh = ShadowRow.__table__  # type: ignore[attr-defined]
+        ids = list(shadows)
+        for start in range(0, len(ids), CHUNK):
+            conn.execute(delete(sh).where(sh.c.entity_id.in_(ids[start : start + CHUNK])))
+        conn.execute(insert(sh), [
+            {"entity_id": eid, "entity": kind.value,
+             "data": None if data is None else shadow_of(data)}
+            for eid, (kind, data) in shadows.items()
+        ])
+
+    def _advanced(
+        self,
+        kind: EntityKind,
+        shadow: Mapping[str, Any] | None,
+        outbox_row: Mapping[str, Any],
+        version: int | None,
+        policy: SlaPolicy | None,
+    ) -> Any:
+        """The shadow after an op the server applied (until the feed brings the truth)."""
+        base = None if shadow is None else validate_record(kind, shadow)
+        op = op_from_outbox(self.client_id, outbox_row)
+        try:
+            # the server applied it: replayed without the rules that look past the record
+            new = apply_op(base, op, project_id=outbox_row["project_id"], actor=self.actor,
+                           now=op.client_time, policy=policy, facts=None)
+        except DomainError:
+            return _UNCHANGED
+        if new is None:
+            return None
+        if version is not None:
+            new["version"] = version
+        return shadow_of(new)
+
+    def _rebase_many(
+        self,
+        conn: Connection,
+        touched: Mapping[str, EntityKind],
+        shadows: Mapping[str, Mapping[str, Any] | None],
+    ) -> None:
+        """For each touched record with a shadow: row := shadow, then its pending ops.
+
+        A record with no pending ops left loses its shadow: the row is the server's again.
+        """
+        sh = ShadowRow.__table__  # type: ignore[attr-defined]
+        ob = OutboxRow.__table__  # type: ignore[attr-defined]
+        ids = [eid for eid in touched if eid in shadows]
+        if not ids:
+            return
+        ops: dict[str, list[Op]] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            for r in conn.execute(
+                select(ob).where(ob.c.entity_id.in_(chunk)).order_by(ob.c.client_seq)
+            ).mappings():
+                ops.setdefault(r["entity_id"], []).append(op_from_outbox(self.client_id, dict(r)))
+        policy: SlaPolicy | None = None
+        removed: dict[EntityKind, list[str]] = {}
+        rows: dict[EntityKind, list[Record]] = {}
+        settled: list[str] = []
+        for eid in ids:
+            kind = touched[eid]
+            data = shadows[eid]
+            pending_ops = ops.get(eid, [])
+            record = None if data is None else validate_record(kind, data)
+            server_version = int(record["version"]) if record else 0
+            if pending_ops and kind is EntityKind.ISSUE and policy is None:
+                policy = self.policy()
+            for op in pending_ops:
+                try:
+                    # checked against the cache when made; the server checks them again
+                    record = apply_op(record, op, project_id=self.project_id or op.entity_id,
+                                      actor=self.actor, now=op.client_time, policy=policy,
+                                      facts=None)
+                except DomainError:
+                    continue  # the server will refuse it too, and say why
+            removed.setdefault(kind, []).append(eid)
+            if record is not None:
+                record["version"] = server_version
+                record["pending"] = len(pending_ops)
+                rows.setdefault(kind, []).append(record)
+            if not pending_ops:
+                settled.append(eid)
+        for kind, gone in removed.items():
+            t = table_of(kind)
+            for start in range(0, len(gone), CHUNK):
+                conn.execute(delete(t).where(t.c.id.in_(gone[start : start + CHUNK])))
+        for kind, records in rows.items():
+            conn.execute(insert(table_of(kind)), records)
+        for start in range(0, len(settled), CHUNK):
+            conn.execute(delete(sh).where(sh.c.entity_id.in_(settled[start : start + CHUNK])))
+
+
+def _kept_by(current: Mapping[str, Any] | None, me: str) -> dict[str, Any]:
+    """Who made the change a conflict kept, and when, as the server's record says.
+
+    When the server applied the op's other fields, the record's last change is this
+    user's own: then who changed the conflicting field is not known here.
+    """
+    if not current or not current.get("updated_by") or current["updated_by"] == me:
+        return {}
+    return {"kept_by": current["updated_by"], "kept_at": encode_value(current.get("updated_at"))}
+
+
+def _newer(shadow: Mapping[str, Any] | None, version: Any) -> bool:
+    """Whether the server's ``version`` is newer than what the shadow holds."""
+    if shadow is None or version is None:
+        return True
+    return int(version) > int(shadow.get("version") or 0)
