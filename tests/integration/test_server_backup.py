@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def counters(path: Path) -> dict[str, tuple[int, int]]:
 
 
 def note(server: Any, index: int) -> dict[str, Any]:
-    return server.op("verification", f"00000000-0000-4000-8000-{index:012d}", "append", {
+    return server.op("verification", str(uuid.uuid4()), "append", {
         "test_case": "IN-01", "target": "+17205550100", "result": "pass",
         "note": f"call {index}",
     })

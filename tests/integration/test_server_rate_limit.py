@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,10 +76,11 @@ class Exchange:
 
 
 class RecordingTransport(HookTransport):
-    """A real connection that notes each request's answer and when it went out."""
+    """A real connection that notes each request's answer and when it went out (and lets a
+    test act just before a request goes out, as :class:`HookTransport` does)."""
 
-    def __init__(self) -> None:
-        super().__init__(lambda _request: None)
+    def __init__(self, before: Callable[[httpx.Request], None] = lambda _request: None) -> None:
+        super().__init__(before)
         self.exchanges: list[Exchange] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -8,7 +8,7 @@ Refusals raise :class:`AdminError` with one line for the person at the terminal.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.domain.project_doc import DemoDayError, ProjectDocument
+from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult
 from golive_tui.seed import load_demo
 from golive_tui.server import accounts, projects
@@ -200,8 +201,14 @@ def list_users(db: Database) -> list[tuple[str, str, int]]:
     return [(str(u.name), str(u.display_name), live.count(u.name)) for u in users]
 
 
-def compact(db: Database, keep: int, project_id: str | None = None) -> dict[str, int]:
+def compact(
+    db: Database, keep: int | None, project_id: str | None = None, *, days: float | None = None
+) -> dict[str, int]:
+    """Delete old changes: all but the newest ``keep`` and those of the last ``days`` days."""
+    if days is not None and days < 0:
+        raise AdminError("--days must be 0 or more.")
+    before = utcnow() - timedelta(days=days) if days is not None else None
     try:
-        return projects.compact(db, keep, project_id)
+        return projects.compact(db, keep, project_id, before=before)
     except ProjectError as exc:
         raise AdminError(str(exc)) from None

@@ -34,7 +34,7 @@ from golive_tui.server.errors import (
 from golive_tui.server.live import CounterPoller, PgChangeListener, cancel_and_wait
 from golive_tui.server.migrate import upgrade
 from golive_tui.server.openapi import GoliveApi
-from golive_tui.server.projects import compact
+from golive_tui.server.projects import compact_for_retention
 from golive_tui.server.ratelimit import RateLimit, TokenBuckets
 from golive_tui.server.routes import ROUTERS
 from golive_tui.server.settings import ServerSettings
@@ -66,7 +66,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
         if database.is_postgresql:
             state.listener = PgChangeListener(database, state.broadcaster, poller.poll_once)
             state.tasks.append(asyncio.create_task(state.listener.run(), name="golive-listen"))
-        if settings.change_retention > 0:
+        if settings.change_retention > 0 or settings.change_retention_days > 0:
             state.tasks.append(asyncio.create_task(_compact_forever(), name="golive-compact"))
         try:
             yield
@@ -82,7 +82,10 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
     async def _compact_forever() -> None:
         while True:
             try:
-                done = await anyio.to_thread.run_sync(compact, database, settings.change_retention)
+                done = await anyio.to_thread.run_sync(
+                    compact_for_retention, database, settings.change_retention,
+                    settings.change_retention_days,
+                )
                 if any(done.values()):
                     log.info("compacted the change feed: %s", done)
             except Exception:

@@ -55,6 +55,10 @@ def _guarded(handler: Handler) -> Handler:
 # --------------------------------------------------------------------------- server
 
 
+#: the flags of ``golive server`` named other than their setting
+_FLAGS = {"change_retention": "--keep-changes", "change_retention_days": "--keep-days"}
+
+
 def _settings(args: argparse.Namespace) -> ServerSettings:
     overrides: dict[str, object] = {}
     if _db_url(args):
@@ -63,7 +67,7 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         overrides["host"] = args.host
     if getattr(args, "port", None) is not None:
         overrides["port"] = args.port
-    for name in ("rate_limit", "rate_limit_burst"):
+    for name in ("rate_limit", "rate_limit_burst", "change_retention", "change_retention_days"):
         if getattr(args, name, None) is not None:
             overrides[name] = getattr(args, name)
     if getattr(args, "log_level", None):
@@ -74,7 +78,8 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise AdminError(
-            f"--{where.replace('_', '-')} (or GOLIVE_SERVER_{where.upper()}): "
+            f"{_FLAGS.get(where, '--' + where.replace('_', '-'))} "
+            f"(or GOLIVE_SERVER_{where.upper()}): "
             f"{first.get('msg', 'not a valid value')}."
         ) from None
 
@@ -257,15 +262,17 @@ def cmd_list_users(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_compact(args: argparse.Namespace) -> int:
-    """Delete old changes, keeping the newest N per project."""
-    keep = args.keep
-    if keep is None:
-        keep = ServerSettings().change_retention or None
-    if keep is None:
-        raise AdminError("Say how many changes to keep per project: --keep N.")
+    """Delete old changes, keeping the newest N per project and those of the last D days."""
+    keep, days = args.keep, args.days
+    if keep is None and days is None:
+        settings = ServerSettings()
+        keep = settings.change_retention or None
+        days = settings.change_retention_days or None
+    if keep is None and days is None:
+        raise AdminError("Say what to keep per project: --keep N changes, --days D, or both.")
     db = _with_db(args)
     try:
-        done = admin.compact(db, keep, args.project)
+        done = admin.compact(db, keep, args.project, days=days)
     finally:
         db.dispose()
     total = sum(done.values())
@@ -333,6 +340,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--rate-limit-burst", type=int, metavar="N",
         help="requests a token may make in a row before the rate applies (default 60)",
     )
+    server.add_argument(
+        "--keep-changes", dest="change_retention", type=int, metavar="N",
+        help="compact the change feed every hour, keeping the newest N changes per project "
+        "(default 0: keep all); clients further behind re-bootstrap",
+    )
+    server.add_argument(
+        "--keep-days", dest="change_retention_days", type=float, metavar="D",
+        help="compact the change feed every hour, keeping the last D days of changes "
+        "(default 0: keep all); with --keep-changes, a change is kept while either keeps it",
+    )
     server.set_defaults(handler=run_server)
     server_sub = server.add_subparsers(dest="server_command", metavar="COMMAND")
     migrate = server_sub.add_parser(
@@ -391,9 +408,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command("list-projects", cmd_list_projects, "list the projects on this server")
     command("list-users", cmd_list_users, "list the people who can sign in")
 
-    comp = command("compact", cmd_compact, "delete old changes, keeping the newest N per project")
+    comp = command("compact", cmd_compact,
+                   "delete old changes, keeping the newest N and the last D days per project")
     comp.add_argument("--keep", type=int, metavar="N",
                       help="changes to keep per project (default $GOLIVE_SERVER_CHANGE_RETENTION)")
+    comp.add_argument("--days", type=float, metavar="D",
+                      help="keep the changes of the last D days too "
+                      "(default $GOLIVE_SERVER_CHANGE_RETENTION_DAYS)")
     comp.add_argument("--project", metavar="PROJECT", help="only this project")
 
     back = command("backup", cmd_backup,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
@@ -200,13 +201,20 @@ def grant(db: Database, user: str, project_id: str, role: Role, *, by: str = "ad
     return result
 
 
-def compact(db: Database, keep: int, project_id: str | None = None) -> dict[str, int]:
-    """Delete all but the last ``keep`` changes of each project; returns rows deleted per project.
+def compact(
+    db: Database, keep: int | None, project_id: str | None = None, *,
+    before: datetime | None = None,
+) -> dict[str, int]:
+    """Delete old changes of each project; returns rows deleted per project.
 
-    A client whose cursor is older than what is kept gets ``410`` and re-bootstraps from a
-    snapshot, keeping its outbox.
+    ``keep`` keeps the newest ``keep`` changes; ``before`` keeps every change made at or
+    after that time. With both, a change goes only when neither keeps it. A client whose
+    cursor is older than what is kept gets ``410`` and re-bootstraps from a snapshot,
+    keeping its outbox.
     """
-    if keep < 0:
+    if keep is None and before is None:
+        raise ProjectError("Say what to keep: --keep N changes, or --days D of changes.")
+    if keep is not None and keep < 0:
         raise ProjectError("--keep must be 0 or more.")
     with db.read() as conn:
         if project_id is not None:
@@ -223,7 +231,17 @@ def compact(db: Database, keep: int, project_id: str | None = None) -> dict[str,
                 .where(project_counter.c.project_id == pid)
                 .with_for_update()
             ).one()
-            cutoff = int(head) - keep
+            cutoff = int(head) if keep is None else int(head) - keep
+            if before is not None and cutoff > int(done):
+                # seq order is commit order, so every change up to the last one made
+                # before that time is older than it
+                older = conn.execute(
+                    select(func.max(change.c.seq)).where(
+                        change.c.project_id == pid, change.c.seq <= cutoff,
+                        change.c.at < before,
+                    )
+                ).scalar()
+                cutoff = min(cutoff, int(older or 0))
             if cutoff <= int(done):
                 deleted[pid] = 0
                 continue
@@ -237,3 +255,12 @@ def compact(db: Database, keep: int, project_id: str | None = None) -> dict[str,
             )
             deleted[pid] = int(result.rowcount or 0)
     return deleted
+
+
+def compact_for_retention(db: Database, keep: int, days: float) -> dict[str, int]:
+    """The server's periodic compaction: the newest ``keep`` changes and those of the last
+    ``days`` days are kept (0 turns either bound off; both 0 keeps everything)."""
+    if keep <= 0 and days <= 0:
+        return {}
+    before = utcnow() - timedelta(days=days) if days > 0 else None
+    return compact(db, keep if keep > 0 else None, before=before)

@@ -36,7 +36,10 @@ class ServerSettings(BaseSettings):
     #: changes kept per project by the periodic compaction; 0 keeps every change.
     #: A client whose cursor is older than what is kept re-bootstraps from a snapshot.
     change_retention: int = Field(default=0, ge=0)
-    #: how often the periodic compaction runs when ``change_retention`` is set
+    #: days of changes kept per project by the periodic compaction; 0 keeps every change.
+    #: With both bounds set, a change is kept while either keeps it
+    change_retention_days: float = Field(default=0.0, ge=0)
+    #: how often the periodic compaction runs when a retention is set
     compact_every_seconds: float = Field(default=3600.0, gt=0)
     #: the largest request body accepted (413 above it)
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)
