@@ -121,6 +121,34 @@ def _reprioritise(server: Any, snap: Snapshot) -> Op:
     return server.op("issue", issue["id"], "update", {"priority": "P2"})
 
 
+def _phase(phase: str, action: str = "closed", reason: str = "") -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        return server.op("phase_event", str(uuid.uuid4()), "append",
+                         {"phase": phase, "action": action, "reason": reason})
+    return make
+
+
+def _project_to(phase: str) -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        return server.op("project", server.project_id, "transition", {"to": phase})
+    return make
+
+
+def _decide_change(to: str, reason: str | None) -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        proposed = by_key(snap, "change_request", "state", "proposed")
+        fields = {"to": to} if reason is None else {"to": to, "reason": reason}
+        return server.op("change_request", proposed["id"], "transition", fields)
+    return make
+
+
+def _raid(**fields: Any) -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        return server.op("raid_item", str(uuid.uuid4()), "create",
+                         {"title": "Carrier change freeze", **fields})
+    return make
+
+
 FORBIDDEN: dict[str, Forbidden] = {
     "GO over unmet conditions with a one-character reason": Forbidden(
         "ipm", _decision("x", unmet=[]), "validation", "at least 20 characters"),
@@ -144,6 +172,36 @@ FORBIDDEN: dict[str, Forbidden] = {
         "only a failed test"),
     "an issue re-prioritised without a reason": Forbidden(
         "ipm", _reprioritise, "validation", "needs a reason (priority_reason)"),
+    "a phase closed by an engineer": Forbidden(
+        "engineer", _phase("go_live", reason=REASON), "permission",
+        "may not append a phase event"),
+    "a phase reopened by an engineer": Forbidden(
+        "engineer", _phase("kickoff", "reopened", REASON), "permission",
+        "may not append a phase event"),
+    "a phase closed over unmet exit criteria without a reason": Forbidden(
+        "ipm", _phase("go_live"), "validation", "exit criteria unmet needs a reason"),
+    "a phase closed over unmet exit criteria with a one-word reason": Forbidden(
+        "ipm", _phase("go_live", reason="fine"), "validation", "exit criteria unmet"),
+    "a phase closed that is not the current one": Forbidden(
+        "ipm", _phase("hypercare", reason=REASON), "illegal_transition",
+        "Only the current phase closes"),
+    "a phase reopened that is not closed": Forbidden(
+        "ipm", _phase("go_live", "reopened", REASON), "illegal_transition",
+        "nothing to reopen"),
+    "the project moved on without closing its phase": Forbidden(
+        "ipm", _project_to("hypercare"), "illegal_transition", "Close Go-live first"),
+    "the project moved back without reopening a phase": Forbidden(
+        "ipm", _project_to("kickoff"), "illegal_transition", "Reopen Kickoff first"),
+    "the project's phase moved by an engineer": Forbidden(
+        "engineer", _project_to("hypercare"), "permission", "may not transition a project"),
+    "a change request approved by an engineer": Forbidden(
+        "engineer", _decide_change("approved", REASON), "permission",
+        "may not transition a change request"),
+    "a change request rejected without a reason": Forbidden(
+        "ipm", _decide_change("rejected", None), "illegal_transition",
+        "needs the reason for the decision"),
+    "a RAID entry owned by nobody in the project": Forbidden(
+        "engineer", _raid(owner=str(uuid.uuid4())), "validation", "owner names no stakeholder"),
 }
 
 
@@ -239,3 +297,34 @@ def test_the_customer_signs_off_its_own_item(server: Any) -> None:
     assert skipped.json()["results"][0]["status"] == "applied", skipped.text
     signed = post_ops(server, "mpoc", [_tick("ACC-04")(server, snap)]).json()["results"][0]
     assert signed["status"] == "applied", signed
+
+
+def test_the_ipm_closes_go_live_with_a_reason_and_the_project_moves_on(server: Any) -> None:
+    snap, _feed = read_state(server)
+    assert snap["entities"]["project"][0]["phase"] == "go_live"
+    event_id = str(uuid.uuid4())
+    close = server.op("phase_event", event_id, "append", {
+        "phase": "go_live", "action": "closed", "reason": REASON,
+        "by": "somebody.else", "unmet": [],
+    })
+    results = post_ops(server, "ipm", [close, _project_to("hypercare")(server, snap)]).json()
+    assert [r["status"] for r in results["results"]] == ["applied", "applied"], results
+    after, _ = read_state(server)
+    assert after["entities"]["project"][0]["phase"] == "hypercare"
+    event = by_key(after, "phase_event", "id", event_id)
+    # who closed it, and what was unmet then, are the rules' to write
+    assert event["by"] == "ipm"
+    assert "Checklist GL-04: todo" in event["unmet"]
+
+    # reopening is the IPM's too, and takes the project back
+    reopen = _phase("go_live", "reopened", "The New York port was snapped back by the carrier")
+    refused = post_ops(server, "engineer", [reopen(server, after)]).json()["results"][0]
+    assert refused["code"] == "permission"
+    results = post_ops(server, "ipm", [reopen(server, after),
+                                        _project_to("go_live")(server, after)]).json()
+    assert [r["status"] for r in results["results"]] == ["applied", "applied"], results
+    final, _ = read_state(server)
+    assert final["entities"]["project"][0]["phase"] == "go_live"
+    log = sorted(final["entities"]["phase_event"], key=lambda e: e["at"])
+    assert [(e["phase"], e["action"]) for e in log][-2:] == [
+        ("go_live", "closed"), ("go_live", "reopened")]

@@ -58,9 +58,14 @@ def apply(
     facts: Facts | None = None,
 ) -> Record | None:
     """Apply with ``facts`` (by default an IPM's project holding only the issue ISSUE_ID,
-    which notes refer to)."""
+    which notes refer to, and a log in which go-live has just closed)."""
     if facts is None:
-        facts = RecordFacts(records={EntityKind.ISSUE: [{"id": ISSUE_ID}]})
+        facts = RecordFacts(records={
+            EntityKind.ISSUE: [{"id": ISSUE_ID}],
+            EntityKind.PHASE_EVENT: [
+                {"id": "event-1", "phase": "go_live", "action": "closed", "at": NOW}
+            ],
+        })
     return apply_op(current, change, project_id=PROJECT_ID, actor=actor, now=now, policy=policy,
                     facts=facts)
 
@@ -716,6 +721,12 @@ MOVES: list[tuple[EntityKind, Callable[[], Record], dict[str, Any]]] = [
     (K.ISSUE, lambda: move(issue(), K.ISSUE, "in_progress"),
      {"to": "resolved", "resolution": "QoS policy fixed"}),
     (K.CHECKLIST_ITEM, item, {"to": "skipped", "comment": "no QoS on this site"}),
+    (K.PROJECT, lambda: create(K.PROJECT, name="Ridgeline", customer="Ridgeline"),
+     {"to": "hypercare", "comment": "go-live closed"}),
+    (K.CHANGE_REQUEST, lambda: create(K.CHANGE_REQUEST, title="Paging at CHI"),
+     {"to": "approved", "reason": "within budget", "comment": "on the weekly call"}),
+    (K.ACTION_ITEM, lambda: create(K.ACTION_ITEM, title="Send CSRs"),
+     {"to": "done", "comment": "received"}),
 ]
 
 

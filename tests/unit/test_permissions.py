@@ -8,7 +8,13 @@ import pytest
 
 from golive_tui.domain.enums import EntityKind, OpAction, Role
 from golive_tui.domain.errors import PermissionDenied
-from golive_tui.domain.permissions import can, check_permission, may_decide
+from golive_tui.domain.permissions import (
+    can,
+    check_permission,
+    may_decide,
+    may_decide_changes,
+    may_move_phases,
+)
 
 K = EntityKind
 A = OpAction
@@ -27,8 +33,12 @@ def test_viewer_cannot_write_anything(kind: EntityKind, action: OpAction) -> Non
 
 
 #: the customer's MPOC reports issues, comments on them and signs off the customer's own
-#: checklist items (domain.rules keeps it to those); everything else is read-only
-CUSTOMER_MAY = {(K.ISSUE, A.CREATE), (K.ISSUE_NOTE, A.APPEND), (K.CHECKLIST_ITEM, A.TRANSITION)}
+#: checklist items (domain.rules keeps it to those), asks for changes to the statement of
+#: work and ticks off actions; everything else is read-only
+CUSTOMER_MAY = {
+    (K.ISSUE, A.CREATE), (K.ISSUE_NOTE, A.APPEND), (K.CHECKLIST_ITEM, A.TRANSITION),
+    (K.CHANGE_REQUEST, A.CREATE), (K.ACTION_ITEM, A.TRANSITION),
+}
 
 
 @pytest.mark.parametrize(("kind", "action"), EVERY_CHANGE, ids=_id)
@@ -102,3 +112,10 @@ def test_refusal_names_the_role_and_the_action_and_what_to_do(
 def test_only_the_ipm_makes_the_go_no_go_call(role: Role) -> None:
     assert may_decide(role) is (role is Role.IPM)
     assert may_decide(role) is can(role, K.DECISION, A.APPEND)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=_id)
+def test_only_the_ipm_closes_and_reopens_phases_and_decides_change_requests(role: Role) -> None:
+    assert may_move_phases(role) is (role is Role.IPM)
+    assert can(role, K.PROJECT, A.TRANSITION) is (role is Role.IPM)
+    assert may_decide_changes(role) is (role is Role.IPM)

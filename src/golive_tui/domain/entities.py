@@ -15,6 +15,9 @@ from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from golive_tui.domain.enums import (
+    ActionSource,
+    ActionStatus,
+    ChangeRequestState,
     ChecklistStatus,
     ChecklistStream,
     DecisionKind,
@@ -24,9 +27,13 @@ from golive_tui.domain.enums import (
     IssueState,
     LifecyclePhase,
     NumberType,
+    PhaseAction,
     PortState,
     Priority,
+    RaidStatus,
+    RaidType,
     Role,
+    StakeholderRole,
     VerificationResult,
 )
 from golive_tui.domain.phone import InvalidPhoneNumber, normalise_number
@@ -66,6 +73,8 @@ class EntityBase(SQLModel):
 
 class ProjectBase(EntityBase):
     kind: ClassVar[EntityKind] = EntityKind.PROJECT
+    #: the current phase moves only by closing or reopening a phase (domain.lifecycle)
+    state_field: ClassVar[str | None] = "phase"
 
     name: str = Field(min_length=1, max_length=200)
     customer: str = Field(min_length=1, max_length=200)
@@ -95,8 +104,14 @@ class MilestoneBase(EntityBase):
 
     phase: LifecyclePhase = _enum(LifecyclePhase)
     name: str = Field(min_length=1, max_length=200)
+    #: planned
     due_at: datetime | None = _dt()
+    #: actual
     done_at: datetime | None = _dt()
+    #: the stakeholder who owns it (an id; empty when nobody does)
+    owner: str = Field(default="", max_length=36, sa_column_kwargs={"server_default": ""})
+    #: when it is now expected; its status follows from the three dates (domain.lifecycle)
+    forecast_at: datetime | None = _dt()
 
 
 class ChecklistItemBase(EntityBase):
@@ -238,6 +253,119 @@ class MemberBase(EntityBase):
     role: Role = _enum(Role, Role.VIEWER)
 
 
+class PhaseEventBase(EntityBase):
+    """A phase closed or reopened: the lifecycle's log, never edited."""
+
+    kind: ClassVar[EntityKind] = EntityKind.PHASE_EVENT
+    append_only: ClassVar[bool] = True
+
+    phase: LifecyclePhase = _enum(LifecyclePhase)
+    action: PhaseAction = _enum(PhaseAction)
+    reason: str = Field(default="", max_length=2_000)
+    by: str = ""
+    at: datetime | None = _dt()
+    #: the exit criteria that were unmet when the phase closed (the rules write it)
+    unmet: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class StakeholderBase(EntityBase):
+    """A person on either side of the implementation, and where they sit on the escalation
+    path (1 is asked first; 0 is not on it)."""
+
+    kind: ClassVar[EntityKind] = EntityKind.STAKEHOLDER
+
+    name: str = Field(min_length=1, max_length=200)
+    role: StakeholderRole = _enum(StakeholderRole, StakeholderRole.CUSTOMER_CONTACT)
+    organisation: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=20)
+    escalation_level: int = Field(default=0, ge=0, le=9)
+    #: the project member this person signs in as, if any
+    user: str = Field(default="", max_length=80)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        value = value.strip()
+        if value and (value.count("@") != 1 or "." not in value.split("@")[1]
+                      or " " in value or value.startswith("@")):
+            raise ValueError(f"{value!r} is not an e-mail address (name@example.com)")
+        return value
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            return "" if value is None else value
+        try:
+            return normalise_number(value)
+        except InvalidPhoneNumber as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class KickoffBase(EntityBase):
+    """The kickoff call as held: who came, the scope agreed and what was decided."""
+
+    kind: ClassVar[EntityKind] = EntityKind.KICKOFF
+
+    held_at: datetime | None = _dt()
+    #: stakeholder ids
+    attendees: list[str] = Field(default_factory=list, sa_type=JSON)
+    agreed_scope: str = Field(default="", max_length=5_000)
+    decisions: list[str] = Field(default_factory=list, sa_type=JSON)
+    notes: str = Field(default="", max_length=10_000)
+
+
+class ActionItemBase(EntityBase):
+    """Something someone agreed to do, at a kickoff or any later meeting."""
+
+    kind: ClassVar[EntityKind] = EntityKind.ACTION_ITEM
+    state_field: ClassVar[str | None] = "status"
+
+    title: str = Field(min_length=1, max_length=300)
+    #: the stakeholder who does it (an id)
+    owner: str = Field(default="", max_length=36)
+    due_at: datetime | None = _dt()
+    status: ActionStatus = _enum(ActionStatus, ActionStatus.OPEN)
+    done_at: datetime | None = _dt()
+    source: ActionSource = _enum(ActionSource, ActionSource.OTHER)
+    #: the kickoff it was agreed at, if any
+    kickoff_id: str = Field(default="", max_length=36)
+
+
+class RaidItemBase(EntityBase):
+    """One entry of the RAID log: a risk, assumption, issue or dependency."""
+
+    kind: ClassVar[EntityKind] = EntityKind.RAID_ITEM
+
+    raid_type: RaidType = _enum(RaidType, RaidType.RISK)
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=10_000)
+    owner: str = Field(default="", max_length=36)
+    status: RaidStatus = _enum(RaidStatus, RaidStatus.OPEN)
+    #: what was decided about it (the mitigation, or why it is accepted)
+    decision: str = Field(default="", max_length=5_000)
+    due_at: datetime | None = _dt()
+
+
+class ChangeRequestBase(EntityBase):
+    """A change against the statement of work, and the decision on it."""
+
+    kind: ClassVar[EntityKind] = EntityKind.CHANGE_REQUEST
+    state_field: ClassVar[str | None] = "state"
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=10_000)
+    #: what it does to scope, dates and cost
+    impact: str = Field(default="", max_length=5_000)
+    owner: str = Field(default="", max_length=36)
+    state: ChangeRequestState = _enum(ChangeRequestState, ChangeRequestState.PROPOSED)
+    decision_reason: str = Field(default="", max_length=5_000)
+    decided_by: str = ""
+    decided_at: datetime | None = _dt()
+
+
 ENTITY_BASES: dict[EntityKind, type[EntityBase]] = {
     cls.kind: cls
     for cls in (
@@ -252,6 +380,12 @@ ENTITY_BASES: dict[EntityKind, type[EntityBase]] = {
         IssueNoteBase,
         DecisionBase,
         MemberBase,
+        PhaseEventBase,
+        StakeholderBase,
+        KickoffBase,
+        ActionItemBase,
+        RaidItemBase,
+        ChangeRequestBase,
     )
 }
 

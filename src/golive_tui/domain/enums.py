@@ -19,6 +19,12 @@ class EntityKind(StrEnum):
     ISSUE_NOTE = "issue_note"
     DECISION = "decision"
     MEMBER = "member"
+    PHASE_EVENT = "phase_event"
+    STAKEHOLDER = "stakeholder"
+    KICKOFF = "kickoff"
+    ACTION_ITEM = "action_item"
+    RAID_ITEM = "raid_item"
+    CHANGE_REQUEST = "change_request"
 
 
 class LifecyclePhase(StrEnum):
@@ -50,6 +56,87 @@ _PHASE_LABELS = {
     LifecyclePhase.HYPERCARE: "Hypercare",
     LifecyclePhase.ACCEPTANCE: "Acceptance & closure",
 }
+
+
+class PhaseAction(StrEnum):
+    """What a phase event records: a phase closed, or a closed phase opened again."""
+
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+class MilestoneStatus(StrEnum):
+    """Where a milestone stands, worked out from its dates (``domain.lifecycle``)."""
+
+    PLANNED = "planned"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    LATE = "late"
+    DONE = "done"
+
+
+class StakeholderRole(StrEnum):
+    """The part a person plays in the implementation, on either side."""
+
+    IPM = "ipm"
+    MPOC = "mpoc"
+    CUSTOMER_CONTACT = "customer_contact"
+    ENGINEER = "engineer"
+    SUPPORT = "support"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _STAKEHOLDER_LABELS[self]
+
+
+_STAKEHOLDER_LABELS = {
+    StakeholderRole.IPM: "IPM",
+    StakeholderRole.MPOC: "MPOC",
+    StakeholderRole.CUSTOMER_CONTACT: "Customer contact",
+    StakeholderRole.ENGINEER: "Engineer",
+    StakeholderRole.SUPPORT: "Support",
+    StakeholderRole.OTHER: "Other",
+}
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class ActionSource(StrEnum):
+    """Where an action was agreed; the same list serves every meeting of the lifecycle."""
+
+    KICKOFF = "kickoff"
+    RAID = "raid"
+    HYPERCARE = "hypercare"
+    FINAL_CALL = "final_call"
+    OTHER = "other"
+
+
+class RaidType(StrEnum):
+    """The four lists of a RAID log."""
+
+    RISK = "risk"
+    ASSUMPTION = "assumption"
+    ISSUE = "issue"
+    DEPENDENCY = "dependency"
+
+
+class RaidStatus(StrEnum):
+    OPEN = "open"
+    MONITORING = "monitoring"
+    CLOSED = "closed"
+
+
+class ChangeRequestState(StrEnum):
+    """A change against the statement of work: proposed, then decided once."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
 
 
 class Role(StrEnum):

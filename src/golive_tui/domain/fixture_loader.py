@@ -20,6 +20,7 @@ from golive_tui.domain.enums import (
     EntityKind,
     HoldReason,
     IssueState,
+    LifecyclePhase,
     NumberType,
     PortState,
     RejectionCode,
@@ -32,6 +33,7 @@ from golive_tui.domain.fixture_values import (
     Record,
     text_of,
 )
+from golive_tui.domain.lifecycle import phase_from_log, phase_text
 from golive_tui.domain.ops import issue_ref, validate_record
 from golive_tui.domain.phone import (
     InvalidPhoneNumber,
@@ -143,6 +145,7 @@ class FixtureLoader(FixtureValues):
                 raise self.fail(where, f"milestone {key} is given twice")
             seen.add(key)
             self.times(EntityKind.MILESTONE, fields, where)
+            self.owners(EntityKind.MILESTONE, fields, where)
             self.finish(EntityKind.MILESTONE, key, where, fields)
 
     def members(self, section: Sequence[Mapping[str, Any]]) -> None:
@@ -461,6 +464,88 @@ class FixtureLoader(FixtureValues):
                 raise self.fail(where, "needs 'at'")
             self.finish(EntityKind.DECISION, key, where, fields)
 
+
+    # ------------------------------------------------------------------ the lifecycle
+
+    def _keyed(
+        self, kind: EntityKind, section: Sequence[Mapping[str, Any]], name: str
+    ) -> Iterator[tuple[str, str, Record]]:
+        """Each entry's natural key (its 'key'), where it is, and its other fields."""
+        seen: set[str] = set()
+        for index, raw in enumerate(section):
+            fields = dict(raw)
+            key = self.natural(fields, "key", f"{name}[{index}]")
+            where = f"{name}[{index}] ({key})"
+            if key in seen:
+                raise self.fail(where, f"{key} is given twice")
+            seen.add(key)
+            self.times(kind, fields, where)
+            self.people(kind, fields, where)
+            self.owners(kind, fields, where)
+            yield key, where, fields
+
+    def stakeholders(self, section: Sequence[Mapping[str, Any]]) -> None:
+        for key, where, fields in self._keyed(EntityKind.STAKEHOLDER, section, "stakeholders"):
+            self.stakeholder_by_key[key] = self.finish(EntityKind.STAKEHOLDER, key, where, fields)
+
+    def phase_events(self, section: Sequence[Mapping[str, Any]]) -> None:
+        for index, raw in enumerate(section):
+            fields = dict(raw)
+            where = f"phase_events[{index}]"
+            self.times(EntityKind.PHASE_EVENT, fields, where)
+            self.people(EntityKind.PHASE_EVENT, fields, where)
+            if fields.get("at") is None:
+                raise self.fail(where, "needs 'at'")
+            self.finish(EntityKind.PHASE_EVENT, str(index + 1), where, fields)
+        events = self.records[EntityKind.PHASE_EVENT]
+        expected = phase_from_log(events)
+        phase = LifecyclePhase(self.project_record["phase"])
+        if expected is not None and expected is not phase:
+            raise self.fail(
+                "phase_events",
+                f"the log leaves the project in {phase_text(expected)}, but the project says "
+                f"{phase_text(phase)}",
+            )
+
+    def kickoffs(self, section: Sequence[Mapping[str, Any]]) -> None:
+        for key, where, fields in self._keyed(EntityKind.KICKOFF, section, "kickoffs"):
+            attendees = fields.get("attendees", [])
+            if not isinstance(attendees, list):
+                raise self.fail(where, "attendees must be a list of stakeholder keys")
+            fields["attendees"] = [
+                self.stakeholder(a, f"{where}, attendees") for a in attendees
+            ]
+            self.kickoff_by_key[key] = self.finish(EntityKind.KICKOFF, key, where, fields)
+
+    def action_items(self, section: Sequence[Mapping[str, Any]]) -> None:
+        for key, where, fields in self._keyed(EntityKind.ACTION_ITEM, section, "action_items"):
+            kickoff = fields.pop("kickoff", None)
+            if kickoff is not None:
+                found = self.kickoff_by_key.get(str(kickoff))
+                if found is None:
+                    raise self.fail(where, f"unknown kickoff {text_of(kickoff)}")
+                fields["kickoff_id"] = found["id"]
+                fields.setdefault("source", "kickoff")
+            if (fields.get("status") == "done") != (fields.get("done_at") is not None):
+                raise self.fail(where, "an action is done exactly when it has a done_at")
+            self.finish(EntityKind.ACTION_ITEM, key, where, fields)
+
+    def raid_items(self, section: Sequence[Mapping[str, Any]]) -> None:
+        for key, where, fields in self._keyed(EntityKind.RAID_ITEM, section, "raid_items"):
+            self.finish(EntityKind.RAID_ITEM, key, where, fields)
+
+    def change_requests(self, section: Sequence[Mapping[str, Any]]) -> None:
+        for key, where, fields in self._keyed(
+            EntityKind.CHANGE_REQUEST, section, "change_requests"
+        ):
+            decided = fields.get("state", "proposed") != "proposed"
+            given = [n for n in ("decision_reason", "decided_by", "decided_at") if fields.get(n)]
+            if decided and len(given) < 3:
+                raise self.fail(where, "a decided change request needs decision_reason, "
+                                "decided_by and decided_at")
+            if not decided and given:
+                raise self.fail(where, f"a proposed change request has no {given[0]} yet")
+            self.finish(EntityKind.CHANGE_REQUEST, key, where, fields)
 
 
 def _find_cycle(graph: Mapping[str, Sequence[str]]) -> list[str]:

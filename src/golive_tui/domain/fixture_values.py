@@ -33,8 +33,9 @@ Record = dict[str, Any]
 #: records of kinds before its own)
 RECORD_KINDS: tuple[EntityKind, ...] = (
     EntityKind.SITE,
-    EntityKind.MILESTONE,
     EntityKind.MEMBER,
+    EntityKind.STAKEHOLDER,
+    EntityKind.MILESTONE,
     EntityKind.PORT_ORDER,
     EntityKind.NUMBER,
     EntityKind.CHECKLIST_ITEM,
@@ -42,6 +43,11 @@ RECORD_KINDS: tuple[EntityKind, ...] = (
     EntityKind.ISSUE,
     EntityKind.ISSUE_NOTE,
     EntityKind.DECISION,
+    EntityKind.PHASE_EVENT,
+    EntityKind.KICKOFF,
+    EntityKind.ACTION_ITEM,
+    EntityKind.RAID_ITEM,
+    EntityKind.CHANGE_REQUEST,
 )
 
 #: ``updated_by`` of every record a fixture or the generator makes
@@ -53,13 +59,18 @@ ID_NAMESPACE = uuid.UUID("6f1c3b2e-9a0d-5d4e-8b7a-2c1f0e9d8a70")
 
 _TIME_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.PROJECT: ("cutover_at",),
-    EntityKind.MILESTONE: ("due_at", "done_at"),
+    EntityKind.MILESTONE: ("due_at", "done_at", "forecast_at"),
     EntityKind.CHECKLIST_ITEM: ("due_at", "done_at"),
     EntityKind.PORT_ORDER: ("loa_signed_at", "requested_foc", "confirmed_foc"),
     EntityKind.VERIFICATION: ("tested_at",),
     EntityKind.ISSUE: ("opened_at", "responded_at", "resolved_at", "closed_at", "on_hold_since"),
     EntityKind.ISSUE_NOTE: ("at",),
     EntityKind.DECISION: ("at",),
+    EntityKind.PHASE_EVENT: ("at",),
+    EntityKind.KICKOFF: ("held_at",),
+    EntityKind.ACTION_ITEM: ("due_at", "done_at"),
+    EntityKind.RAID_ITEM: ("due_at",),
+    EntityKind.CHANGE_REQUEST: ("decided_at",),
 }
 _PERSON_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.CHECKLIST_ITEM: ("assignee", "done_by"),
@@ -67,6 +78,16 @@ _PERSON_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.ISSUE: ("assignee", "reporter"),
     EntityKind.ISSUE_NOTE: ("author",),
     EntityKind.DECISION: ("by",),
+    EntityKind.PHASE_EVENT: ("by",),
+    EntityKind.STAKEHOLDER: ("user",),
+    EntityKind.CHANGE_REQUEST: ("decided_by",),
+}
+#: fields that name a stakeholder, by the stakeholder's key in the fixture
+_STAKEHOLDER_FIELDS: dict[EntityKind, tuple[str, ...]] = {
+    EntityKind.MILESTONE: ("owner",),
+    EntityKind.ACTION_ITEM: ("owner",),
+    EntityKind.RAID_ITEM: ("owner",),
+    EntityKind.CHANGE_REQUEST: ("owner",),
 }
 
 def text_of(value: Any) -> str:
@@ -104,6 +125,8 @@ class FixtureValues:
         self.checklist_ids: dict[str, str] = {}
         self.verification_by_key: dict[str, Record] = {}
         self.issue_by_key: dict[str, Record] = {}
+        self.stakeholder_by_key: dict[str, Record] = {}
+        self.kickoff_by_key: dict[str, Record] = {}
         self._zones: dict[str, ZoneInfo] = {}
         self._id_prefix: dict[EntityKind, Any] = {}
 
@@ -204,6 +227,21 @@ class FixtureValues:
         for name in _PERSON_FIELDS.get(kind, ()):
             if name in fields:
                 fields[name] = self.person(fields[name], f"{where}, {name}")
+
+    def stakeholder(self, value: Any, where: str) -> str:
+        """A stakeholder's id from its key in the fixture ("" for nobody)."""
+        if value is None or value == "":
+            return ""
+        found = self.stakeholder_by_key.get(value) if isinstance(value, str) else None
+        if found is None:
+            known = ", ".join(self.stakeholder_by_key) or "none"
+            raise self.fail(where, f"{text_of(value)} is not a stakeholder (stakeholders: {known})")
+        return str(found["id"])
+
+    def owners(self, kind: EntityKind, fields: Record, where: str) -> None:
+        for name in _STAKEHOLDER_FIELDS.get(kind, ()):
+            if name in fields:
+                fields[name] = self.stakeholder(fields[name], f"{where}, {name}")
 
     def number(self, value: Any, where: str) -> str:
         if not isinstance(value, str):

@@ -22,9 +22,12 @@ from golive_tui.domain import rules
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
 from golive_tui.domain.enums import (
+    ActionStatus,
+    ChangeRequestState,
     ChecklistStatus,
     EntityKind,
     IssueState,
+    LifecyclePhase,
     OpAction,
     PortState,
     Priority,
@@ -34,13 +37,25 @@ from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFail
 from golive_tui.domain.records import OpFieldsSchema, decode_fields
 from golive_tui.domain.rules import Facts, check_text
 from golive_tui.domain.sla import SlaPolicy, hold_seconds
-from golive_tui.domain.transitions import CHECKLIST, ISSUE, PORTING, StateMachine
+from golive_tui.domain.transitions import (
+    ACTION,
+    CHANGE_REQUEST,
+    CHECKLIST,
+    ISSUE,
+    PORTING,
+    StateMachine,
+)
 from golive_tui.domain.types import ensure_aware
 
 Record = dict[str, Any]
-S = TypeVar("S", PortState, IssueState, ChecklistStatus)
+S = TypeVar(
+    "S", PortState, IssueState, ChecklistStatus, LifecyclePhase, ChangeRequestState, ActionStatus
+)
 
 PORT_ORDER_MACHINE = replace(PORTING, subject="A port order")
+#: the phases, for reading a project transition's target; which moves are legal is the
+#: lifecycle's (rules.check_phase_move), from the phase log
+PHASE_MACHINE = StateMachine[LifecyclePhase](subject="A project phase", moves={})
 
 
 #: the largest integer a 64-bit database column holds, as an op's client_seq must
@@ -311,6 +326,17 @@ def _defaults_on_create(
         "status", ChecklistStatus.TODO
     ) != ChecklistStatus.TODO:
         raise ValidationFailed("A new checklist item starts in status todo.")
+    elif kind is EntityKind.PHASE_EVENT:
+        # when and by whom a phase moved is the log's: never the op's to say
+        record.update(at=now, by=actor)
+    elif kind is EntityKind.CHANGE_REQUEST:
+        if record.get("state", ChangeRequestState.PROPOSED) != ChangeRequestState.PROPOSED:
+            raise ValidationFailed("A new change request starts proposed; decide it afterwards.")
+        record.update(decision_reason="", decided_by="", decided_at=None)
+    elif kind is EntityKind.ACTION_ITEM:
+        if record.get("status", ActionStatus.OPEN) != ActionStatus.OPEN:
+            raise ValidationFailed("A new action starts open.")
+        record["done_at"] = None
     return record
 
 
@@ -320,6 +346,8 @@ def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
         rules.decide(record, facts)
     elif kind is EntityKind.ISSUE:
         rules.check_linked_issue(record, facts)
+    elif kind is EntityKind.PHASE_EVENT:
+        rules.check_phase_event(record, facts)
 
 
 def _check_update(
@@ -419,6 +447,28 @@ def _transition(
         elif target_c is ChecklistStatus.TODO:
             record.update(done_at=None, done_by="", skip_comment="")
         record["status"] = target_c
+    elif kind is EntityKind.PROJECT:
+        target_p = _parse_state(PHASE_MACHINE, LifecyclePhase, raw)
+        if facts is not None:
+            rules.check_phase_move(record, target_p, facts)
+        record["phase"] = target_p
+    elif kind is EntityKind.CHANGE_REQUEST:
+        current_r = ChangeRequestState(record["state"])
+        target_r = _parse_state(CHANGE_REQUEST, ChangeRequestState, raw)
+        CHANGE_REQUEST.check(current_r, target_r)
+        verb = {ChangeRequestState.APPROVED: "Approving", ChangeRequestState.REJECTED:
+                "Rejecting", ChangeRequestState.WITHDRAWN: "Withdrawing"}[target_r]
+        record.update(
+            decision_reason=_require_text(
+                fields, "reason", f"{verb} a change request needs the reason for the decision."
+            ),
+            decided_by=actor, decided_at=now, state=target_r,
+        )
+    elif kind is EntityKind.ACTION_ITEM:
+        current_a = ActionStatus(record["status"])
+        target_a = _parse_state(ACTION, ActionStatus, raw)
+        ACTION.check(current_a, target_a)
+        record.update(status=target_a, done_at=now if target_a is ActionStatus.DONE else None)
     else:
         raise ValidationFailed(f"A {kind.value.replace('_', ' ')} has no states to move between.")
     fields.pop("comment", None)

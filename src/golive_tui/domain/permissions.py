@@ -9,6 +9,7 @@ A = OpAction
 K = EntityKind
 _ALL = frozenset(OpAction)
 _EDIT = frozenset({A.CREATE, A.UPDATE, A.TRANSITION})
+_WRITE = frozenset({A.CREATE, A.UPDATE})
 
 WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
     Role.IPM: {kind: _ALL for kind in EntityKind},
@@ -21,18 +22,29 @@ WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
         K.VERIFICATION: frozenset({A.APPEND}),
         K.ISSUE: _EDIT,
         K.ISSUE_NOTE: frozenset({A.APPEND}),
+        # people and scope: the IPM alone closes phases, records the kickoff and decides
+        # change requests; the team keeps the rest of the log
+        K.STAKEHOLDER: _WRITE,
+        K.ACTION_ITEM: _EDIT,
+        K.RAID_ITEM: _WRITE,
+        K.CHANGE_REQUEST: _WRITE,
     },
     Role.SUPPORT: {
         K.CHECKLIST_ITEM: frozenset({A.UPDATE, A.TRANSITION}),
         K.VERIFICATION: frozenset({A.APPEND}),
         K.ISSUE: _EDIT,
         K.ISSUE_NOTE: frozenset({A.APPEND}),
+        K.ACTION_ITEM: _EDIT,
+        K.RAID_ITEM: _WRITE,
     },
     Role.CUSTOMER: {
         # the customer's own items (acceptance sign-off): domain.rules.check_checklist_move
         K.CHECKLIST_ITEM: frozenset({A.TRANSITION}),
         K.ISSUE: frozenset({A.CREATE}),
         K.ISSUE_NOTE: frozenset({A.APPEND}),
+        # the customer asks for changes to the statement of work and ticks off its actions
+        K.CHANGE_REQUEST: frozenset({A.CREATE}),
+        K.ACTION_ITEM: frozenset({A.TRANSITION}),
     },
     Role.VIEWER: {},
 }
@@ -45,6 +57,16 @@ def can(role: Role, kind: EntityKind, action: OpAction) -> bool:
 def may_decide(role: Role) -> bool:
     """Whether this role makes the go / no-go call (records decisions)."""
     return can(role, K.DECISION, A.APPEND)
+
+
+def may_move_phases(role: Role) -> bool:
+    """Whether this role closes and reopens phases (the IPM)."""
+    return can(role, K.PHASE_EVENT, A.APPEND)
+
+
+def may_decide_changes(role: Role) -> bool:
+    """Whether this role approves or rejects change requests (the IPM)."""
+    return can(role, K.CHANGE_REQUEST, A.TRANSITION)
 
 
 def check_permission(role: Role, kind: EntityKind, action: OpAction) -> None:

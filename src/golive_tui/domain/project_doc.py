@@ -71,8 +71,9 @@ class ProjectDocument:
 _SECTIONS = (
     "project",
     "sites",
-    "milestones",
     "members",
+    "stakeholders",
+    "milestones",
     "port_orders",
     "numbers",
     "checklist",
@@ -80,6 +81,11 @@ _SECTIONS = (
     "issues",
     "issue_notes",
     "decisions",
+    "phase_events",
+    "kickoffs",
+    "action_items",
+    "raid_items",
+    "change_requests",
 )
 FIXTURE_FORMAT = 1
 
@@ -122,8 +128,9 @@ def build_document(
             source, project, demo_day=demo_day, project_id=project_id, now=now
         )
         loader.sites(_section(data, "sites", source))
-        loader.milestones(_section(data, "milestones", source))
         loader.members(_section(data, "members", source))
+        loader.stakeholders(_section(data, "stakeholders", source))
+        loader.milestones(_section(data, "milestones", source))
         loader.port_orders(_section(data, "port_orders", source))
         extra = make_numbers(loader) if make_numbers else []
         loader.numbers(_section(data, "numbers", source), extra)
@@ -132,6 +139,11 @@ def build_document(
         loader.issues(_section(data, "issues", source))
         loader.issue_notes(_section(data, "issue_notes", source))
         loader.decisions(_section(data, "decisions", source))
+        loader.phase_events(_section(data, "phase_events", source))
+        loader.kickoffs(_section(data, "kickoffs", source))
+        loader.action_items(_section(data, "action_items", source))
+        loader.raid_items(_section(data, "raid_items", source))
+        loader.change_requests(_section(data, "change_requests", source))
     except OverflowError:
         # the fixture's times are days before and after the demo day: near year 1 or
         # 9999 some fall off the calendar

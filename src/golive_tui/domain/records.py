@@ -39,9 +39,12 @@ from typing_extensions import TypedDict
 
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS
 from golive_tui.domain.enums import (
+    ActionStatus,
+    ChangeRequestState,
     ChecklistStatus,
     EntityKind,
     IssueState,
+    LifecyclePhase,
     PortState,
     RejectionCode,
 )
@@ -158,12 +161,35 @@ class ChecklistItemTransition(_Transition):
     to: _wire_type(ChecklistStatus)  # type: ignore[valid-type]
 
 
+class ProjectTransition(_Transition):
+    """The project's phase moves (``transition`` on the ``project``): only past a phase
+    the log just closed, or back to one it just reopened (a ``phase_event`` first)."""
+
+    to: _wire_type(LifecyclePhase)  # type: ignore[valid-type]
+
+
+class ChangeRequestTransition(_Transition):
+    """A change request is decided (``transition`` on a ``change_request``)."""
+
+    to: _wire_type(ChangeRequestState)  # type: ignore[valid-type]
+    reason: str | None = Field(default=None, description="Why: needed for every decision")
+
+
+class ActionItemTransition(_Transition):
+    """An action is done, or open again (``transition`` on an ``action_item``)."""
+
+    to: _wire_type(ActionStatus)  # type: ignore[valid-type]
+
+
 #: what a ``transition`` op carries in its ``fields``, per entity kind with states
 TRANSITIONS: dict[EntityKind, type[_Transition]] = {
     EntityKind.NUMBER: NumberTransition,
     EntityKind.PORT_ORDER: PortOrderTransition,
     EntityKind.ISSUE: IssueTransition,
     EntityKind.CHECKLIST_ITEM: ChecklistItemTransition,
+    EntityKind.PROJECT: ProjectTransition,
+    EntityKind.CHANGE_REQUEST: ChangeRequestTransition,
+    EntityKind.ACTION_ITEM: ActionItemTransition,
 }
 
 _OP_FIELDS: Any = one_of(*TRANSITIONS.values(), *FIELD_TYPES.values())

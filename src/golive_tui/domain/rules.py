@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from golive_tui.domain import lifecycle
 from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
     EntityKind,
     IssueCategory,
+    LifecyclePhase,
+    PhaseAction,
     Priority,
     Role,
     VerificationResult,
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from golive_tui.domain.gate import GateResult, gate_from_records
+from golive_tui.domain.types import as_time
 
 Record = dict[str, Any]
 
@@ -115,10 +118,15 @@ def gate_of(facts: Facts) -> GateResult:
     )
 
 
+def reason_is_thin(reason: str) -> bool:
+    """Whether a reason is too short to carry a call made over unmet conditions."""
+    text = " ".join(reason.split())
+    return len(text) < MIN_OVERRIDE_REASON_CHARS or len(text.split()) < MIN_OVERRIDE_REASON_WORDS
+
+
 def override_reason_problem(reason: str) -> str | None:
     """Why this reason cannot carry a GO over unmet conditions, or None when it can."""
-    text = " ".join(reason.split())
-    if len(text) < MIN_OVERRIDE_REASON_CHARS or len(text.split()) < MIN_OVERRIDE_REASON_WORDS:
+    if reason_is_thin(reason):
         return (
             f"Going ahead over unmet conditions needs a reason of at least "
             f"{MIN_OVERRIDE_REASON_CHARS} characters and {MIN_OVERRIDE_REASON_WORDS} words "
@@ -169,6 +177,119 @@ def decide(fields: Record, facts: Facts) -> None:
             details={"field": "reason"},
         )
     fields.update(reason=reason, unmet=unmet, override=override)
+
+
+# ----------------------------------------------------------------------------- lifecycle
+
+
+def _project(facts: Facts) -> Record:
+    found = facts.find(EntityKind.PROJECT)
+    if not found:
+        raise ValidationFailed("This project has no project record to move.")
+    return dict(found[0])
+
+
+def phase_reason_problem(reason: str, what: str) -> str | None:
+    """Why this reason cannot carry a phase's close over unmet criteria, or its reopening."""
+    if reason_is_thin(reason):
+        return (
+            f"{what} needs a reason of at least {MIN_OVERRIDE_REASON_CHARS} characters and "
+            f"{MIN_OVERRIDE_REASON_WORDS} words"
+        )
+    return None
+
+
+def check_phase_event(fields: Record, facts: Facts) -> None:
+    """Check closing or reopening a phase against the project's lifecycle; fill in ``unmet``.
+
+    Only the current phase closes. It closes when its exit criteria are met; otherwise only
+    with a reason that says why the project goes on without them (the criteria unmet then
+    are recorded). Only a closed phase reopens, with a reason. Who may do either is the
+    permissions' (the IPM).
+    """
+    try:
+        phase = LifecyclePhase(str(fields.get("phase")))
+        action = PhaseAction(str(fields.get("action")))
+    except ValueError:
+        return  # validation names the bad value
+    reason = fields.get("reason")
+    reason = " ".join(reason.split()) if isinstance(reason, str) else ""
+    project = _project(facts)
+    current = LifecyclePhase(project["phase"])
+    events = facts.find(EntityKind.PHASE_EVENT)
+    closed = lifecycle.is_closed(phase, events)
+    unmet: list[str] = []
+    if action is PhaseAction.CLOSED:
+        if closed:
+            raise IllegalTransition(
+                f"{lifecycle.phase_text(phase)} is already closed.",
+                details={"phase": phase.value},
+            )
+        if phase is not current:
+            raise IllegalTransition(
+                f"Only the current phase closes: the project is in "
+                f"{lifecycle.phase_text(current)}, not {phase.label}.",
+                details={"phase": phase.value, "current": current.value},
+            )
+        missing = lifecycle.unmet_criteria(
+            phase, facts.find(EntityKind.MILESTONE), facts.find(EntityKind.CHECKLIST_ITEM)
+        )
+        unmet = [str(c) for c in missing]
+        if missing:
+            n = len(missing)
+            problem = phase_reason_problem(
+                reason, f"Closing {phase.label} with {n} exit criteri{'a' if n != 1 else 'on'} "
+                "unmet")
+            if problem is not None:
+                names = "; ".join(unmet[:5]) + ("; …" if n > 5 else "")
+                raise ValidationFailed(
+                    f"{problem}, saying why the project goes on without them ({names}).",
+                    details={"field": "reason", "unmet": unmet},
+                )
+    else:
+        if not closed:
+            raise IllegalTransition(
+                f"{phase.label} is not closed, so there is nothing to reopen.",
+                details={"phase": phase.value},
+            )
+        problem = phase_reason_problem(reason, f"Reopening {phase.label}")
+        if problem is not None:
+            raise ValidationFailed(f"{problem}, saying what is not finished.",
+                                   details={"field": "reason"})
+    fields.update(reason=reason, unmet=unmet)
+
+
+def check_phase_move(record: Mapping[str, Any], target: LifecyclePhase, facts: Facts) -> None:
+    """The project's phase follows its log: forward only past a phase just closed, to the
+    first later phase still open; back only to a phase just reopened."""
+    current = LifecyclePhase(record["phase"])
+    events = facts.find(EntityKind.PHASE_EVENT)
+    latest = lifecycle.latest_events(events)
+    if target is current:
+        raise IllegalTransition(f"The project is already in {lifecycle.phase_text(current)}.")
+    if target.number > current.number:
+        event = latest.get(current)
+        if event is None or PhaseAction(event["action"]) is not PhaseAction.CLOSED:
+            raise IllegalTransition(
+                f"Close {current.label} first: the project leaves a phase only once its "
+                "exit criteria are met or the IPM closed it with a reason.",
+                details={"phase": current.value},
+            )
+        expected = lifecycle.phase_after_close(current, events)
+        if target is not expected:
+            raise IllegalTransition(
+                f"After {current.label} the project goes to {expected.label}, not "
+                f"{target.label}.",
+                details={"expected": expected.value},
+            )
+        return
+    event = latest.get(target)
+    if event is None or PhaseAction(event["action"]) is not PhaseAction.REOPENED:
+        raise IllegalTransition(
+            f"Reopen {target.label} first (with a reason); the project goes back only to a "
+            "reopened phase.",
+            details={"phase": target.value},
+        )
 
 
 # ----------------------------------------------------------------------------- checklist
@@ -272,14 +393,14 @@ def check_retest(record: Mapping[str, Any], facts: Facts) -> None:
     codes = retest_codes(record.get("category"), record.get("priority"))
     if not codes:
         return
-    opened = _time(record.get("opened_at"))
+    opened = as_time(record.get("opened_at"))
     site = record.get("site_id")
     for code in codes:
         for entry in facts.find(EntityKind.VERIFICATION, test_case=code,
                                 result=VerificationResult.PASS.value):
             if site and entry.get("site_id") != site:
                 continue
-            tested = _time(entry.get("tested_at"))
+            tested = as_time(entry.get("tested_at"))
             if opened is None or (tested is not None and tested >= opened):
                 return
     where = " at the issue's site" if site else ""
@@ -288,14 +409,6 @@ def check_retest(record: Mapping[str, Any], facts: Facts) -> None:
         f"{' or '.join(codes)} (933) retest{where}, logged since it was opened.",
         details={"missing": "retest", "test_cases": list(codes)},
     )
-
-
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 # ----------------------------------------------------------------------------- links
@@ -312,6 +425,11 @@ REFERENCES: dict[EntityKind, dict[str, EntityKind]] = {
         # verification_id: check_linked_issue, which asks more of the test it names
     },
     EntityKind.ISSUE_NOTE: {"issue_id": EntityKind.ISSUE},
+    EntityKind.MILESTONE: {"owner": EntityKind.STAKEHOLDER},
+    EntityKind.KICKOFF: {"attendees": EntityKind.STAKEHOLDER},
+    EntityKind.ACTION_ITEM: {"owner": EntityKind.STAKEHOLDER, "kickoff_id": EntityKind.KICKOFF},
+    EntityKind.RAID_ITEM: {"owner": EntityKind.STAKEHOLDER},
+    EntityKind.CHANGE_REQUEST: {"owner": EntityKind.STAKEHOLDER},
 }
 
 

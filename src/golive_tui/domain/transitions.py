@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from golive_tui.domain.enums import ChecklistStatus, IssueState, PortState
+from golive_tui.domain.enums import (
+    ActionStatus,
+    ChangeRequestState,
+    ChecklistStatus,
+    IssueState,
+    PortState,
+)
 from golive_tui.domain.errors import IllegalTransition
 
 S = TypeVar("S", bound=StrEnum)
@@ -128,6 +134,21 @@ CHECKLIST = StateMachine[ChecklistStatus](
         (C.DONE, C.SKIPPED): "Reopen it first.",
         (C.SKIPPED, C.DONE): "Reopen it first.",
     },
+)
+
+CR = ChangeRequestState
+CHANGE_REQUEST = StateMachine[ChangeRequestState](
+    subject="A change request",
+    moves=_moves({CR.PROPOSED: {CR.APPROVED, CR.REJECTED, CR.WITHDRAWN}}),
+    hints={
+        (CR.REJECTED, CR.APPROVED): "A decided change request stays decided; raise a new one.",
+        (CR.APPROVED, CR.REJECTED): "A decided change request stays decided; raise a new one.",
+    },
+)
+
+ACTION = StateMachine[ActionStatus](
+    subject="An action",
+    moves=_moves({ActionStatus.OPEN: {ActionStatus.DONE}, ActionStatus.DONE: {ActionStatus.OPEN}}),
 )
 
 #: the next state a user most often wants, for one-key "advance" actions

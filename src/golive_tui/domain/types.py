@@ -48,6 +48,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_time(value: Any) -> datetime | None:
+    """A record's time as an aware datetime (stored text is read; a naive one is UTC), or
+    None when it holds none."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def ensure_aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime refused: give a time zone")

@@ -14,17 +14,23 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from golive_tui.domain.entities import (
+    ActionItemBase,
+    ChangeRequestBase,
     ChecklistItemBase,
     DecisionBase,
     EntityBase,
     IssueBase,
     IssueNoteBase,
+    KickoffBase,
     MemberBase,
     MilestoneBase,
     NumberBase,
+    PhaseEventBase,
     PortOrderBase,
     ProjectBase,
+    RaidItemBase,
     SiteBase,
+    StakeholderBase,
     VerificationBase,
 )
 from golive_tui.domain.enums import EntityKind
@@ -99,6 +105,30 @@ class MemberTable(MemberBase, _FieldVersions, ServerModel, table=True):
     __table_args__ = (UniqueConstraint("project_id", "user", name="uq_member_project_user"),)
 
 
+class PhaseEventTable(PhaseEventBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "phase_event"
+
+
+class StakeholderTable(StakeholderBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "stakeholder"
+
+
+class KickoffTable(KickoffBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "kickoff"
+
+
+class ActionItemTable(ActionItemBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "action_item"
+
+
+class RaidItemTable(RaidItemBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "raid_item"
+
+
+class ChangeRequestTable(ChangeRequestBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "change_request"
+
+
 ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
     EntityKind.PROJECT: ProjectTable,
     EntityKind.SITE: SiteTable,
@@ -111,6 +141,12 @@ ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
     EntityKind.ISSUE_NOTE: IssueNoteTable,
     EntityKind.DECISION: DecisionTable,
     EntityKind.MEMBER: MemberTable,
+    EntityKind.PHASE_EVENT: PhaseEventTable,
+    EntityKind.STAKEHOLDER: StakeholderTable,
+    EntityKind.KICKOFF: KickoffTable,
+    EntityKind.ACTION_ITEM: ActionItemTable,
+    EntityKind.RAID_ITEM: RaidItemTable,
+    EntityKind.CHANGE_REQUEST: ChangeRequestTable,
 }
 
 

@@ -16,13 +16,16 @@ from golive_tui.domain.enums import (
     EntityKind,
     IssueCategory,
     IssueState,
+    LifecyclePhase,
     NumberType,
     OpAction,
+    PhaseAction,
     PortState,
     Priority,
     VerificationResult,
 )
 from golive_tui.domain.errors import NotFound
+from golive_tui.domain.lifecycle import phase_after_close
 from golive_tui.domain.ops import Record, new_id
 from golive_tui.domain.transitions import NEXT_PORT_STATE
 from golive_tui.store.bulk import CHUNK, table_of
@@ -143,6 +146,41 @@ class Commands(Rebase):
 
     def update_record(self, kind: EntityKind, entity_id: str, **fields: Any) -> Record | None:
         return self.submit(Change(kind, entity_id, OpAction.UPDATE, fields))
+
+    def create_record(self, kind: EntityKind, **fields: Any) -> Record:
+        """A new record of a kind whose creation has no rules beyond its fields (a
+        stakeholder, a RAID entry, an action, a change request, a kickoff)."""
+        record = self.submit(Change(kind, new_id(), OpAction.CREATE, fields))
+        assert record is not None
+        return record
+
+    def transition_record(
+        self, kind: EntityKind, entity_id: str, to: str, **extra: Any
+    ) -> Record | None:
+        return self.submit(Change(kind, entity_id, OpAction.TRANSITION, {"to": to, **extra}))
+
+    def close_phase(self, phase: LifecyclePhase, reason: str = "") -> Record:
+        """Close ``phase`` (the current one) and move the project on: the phase log's entry,
+        then the project's move that entry justifies. The rules check each."""
+        return self._move_phase(phase, PhaseAction.CLOSED, reason)
+
+    def reopen_phase(self, phase: LifecyclePhase, reason: str) -> Record:
+        """Reopen a closed phase and take the project back to it."""
+        return self._move_phase(phase, PhaseAction.REOPENED, reason)
+
+    def _move_phase(self, phase: LifecyclePhase, action: PhaseAction, reason: str) -> Record:
+        event = self.submit(Change(EntityKind.PHASE_EVENT, new_id(), OpAction.APPEND, {
+            "phase": phase.value, "action": action.value, "reason": reason,
+        }))
+        assert event is not None
+        project = self.project()
+        assert project is not None
+        events = [row.model_dump() for row in self.phase_events()]
+        target = phase_after_close(phase, events) if action is PhaseAction.CLOSED else phase
+        if target is not LifecyclePhase(project.phase):
+            self.submit(Change(EntityKind.PROJECT, project.id, OpAction.TRANSITION,
+                               {"to": target.value}))
+        return event
 
     def create_numbers(self, rows: Iterable[Mapping[str, Any]]) -> BulkOutcome:
         """Add numbers (an import): each row is validated; bad rows are refused by line."""

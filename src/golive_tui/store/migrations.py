@@ -246,9 +246,87 @@ _V4_ISSUE_PRIORITY_REASON = (
     "ALTER TABLE issue ADD COLUMN priority_reason VARCHAR NOT NULL DEFAULT ''",
 )
 
+#: version 5: the lifecycle's people and scope (stakeholders, the kickoff and its actions,
+#: the RAID log, change requests), its phase log, and a milestone's owner and forecast
+_V5_LIFECYCLE = (
+    "ALTER TABLE milestone ADD COLUMN owner VARCHAR(36) NOT NULL DEFAULT ''",
+    "ALTER TABLE milestone ADD COLUMN forecast_at DATETIME",
+    f"""CREATE TABLE phase_event (
+        {_RECORD}
+        phase VARCHAR(40) NOT NULL,
+        action VARCHAR(40) NOT NULL,
+        reason VARCHAR(2000) NOT NULL,
+        "by" VARCHAR NOT NULL,
+        at DATETIME,
+        unmet JSON NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_phase_event_project_id ON phase_event (project_id)",
+    f"""CREATE TABLE stakeholder (
+        {_RECORD}
+        name VARCHAR(200) NOT NULL,
+        role VARCHAR(40) NOT NULL,
+        organisation VARCHAR(200) NOT NULL,
+        title VARCHAR(200) NOT NULL,
+        email VARCHAR(254) NOT NULL,
+        phone VARCHAR(20) NOT NULL,
+        escalation_level INTEGER NOT NULL,
+        user VARCHAR(80) NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_stakeholder_project_id ON stakeholder (project_id)",
+    f"""CREATE TABLE kickoff (
+        {_RECORD}
+        held_at DATETIME,
+        attendees JSON NOT NULL,
+        agreed_scope VARCHAR(5000) NOT NULL,
+        decisions JSON NOT NULL,
+        notes VARCHAR(10000) NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_kickoff_project_id ON kickoff (project_id)",
+    f"""CREATE TABLE action_item (
+        {_RECORD}
+        title VARCHAR(300) NOT NULL,
+        owner VARCHAR(36) NOT NULL,
+        due_at DATETIME,
+        status VARCHAR(40) NOT NULL,
+        done_at DATETIME,
+        source VARCHAR(40) NOT NULL,
+        kickoff_id VARCHAR(36) NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_action_item_project_id ON action_item (project_id)",
+    f"""CREATE TABLE raid_item (
+        {_RECORD}
+        raid_type VARCHAR(40) NOT NULL,
+        title VARCHAR(300) NOT NULL,
+        description VARCHAR(10000) NOT NULL,
+        owner VARCHAR(36) NOT NULL,
+        status VARCHAR(40) NOT NULL,
+        decision VARCHAR(5000) NOT NULL,
+        due_at DATETIME,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_raid_item_project_id ON raid_item (project_id)",
+    f"""CREATE TABLE change_request (
+        {_RECORD}
+        title VARCHAR(300) NOT NULL,
+        description VARCHAR(10000) NOT NULL,
+        impact VARCHAR(5000) NOT NULL,
+        owner VARCHAR(36) NOT NULL,
+        state VARCHAR(40) NOT NULL,
+        decision_reason VARCHAR(5000) NOT NULL,
+        decided_by VARCHAR NOT NULL,
+        decided_at DATETIME,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_change_request_project_id ON change_request (project_id)",
+)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
 STEPS: tuple[Sequence[str], ...] = (
-    _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON,
+    _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON, _V5_LIFECYCLE,
 )
 LATEST = len(STEPS)
 

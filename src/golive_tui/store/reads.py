@@ -19,18 +19,24 @@ from golive_tui.store.cache import CacheFile
 from golive_tui.store.outbox_rows import op_from_outbox
 from golive_tui.store.queries import NumberQuery
 from golive_tui.store.tables import (
+    ActionItemRow,
+    ChangeRequestRow,
     ChecklistItemRow,
     DecisionRow,
     IssueNoteRow,
     IssueRow,
+    KickoffRow,
     MemberRow,
     MilestoneRow,
     NumberRow,
     OutboxRow,
+    PhaseEventRow,
     PortOrderRow,
     ProblemRow,
     ProjectRow,
+    RaidItemRow,
     SiteRow,
+    StakeholderRow,
     VerificationRow,
 )
 
@@ -88,6 +94,27 @@ class CacheReads(CacheFile):
 
     def decisions(self) -> list[DecisionRow]:
         return self._all(DecisionRow, col(DecisionRow.at))
+
+    def phase_events(self) -> list[PhaseEventRow]:
+        return self._all(PhaseEventRow, col(PhaseEventRow.at), col(PhaseEventRow.id))
+
+    def stakeholders(self) -> list[StakeholderRow]:
+        """Everyone, the escalation path first (level 1, 2, …), then by name."""
+        rows = self._all(StakeholderRow, col(StakeholderRow.name))
+        return sorted(rows, key=lambda r: (r.escalation_level == 0, r.escalation_level))
+
+    def kickoffs(self) -> list[KickoffRow]:
+        return self._all(KickoffRow, col(KickoffRow.held_at))
+
+    def action_items(self) -> list[ActionItemRow]:
+        return self._all(ActionItemRow, col(ActionItemRow.status).desc(),
+                         col(ActionItemRow.due_at))
+
+    def raid_items(self) -> list[RaidItemRow]:
+        return self._all(RaidItemRow, col(RaidItemRow.raid_type), col(RaidItemRow.due_at))
+
+    def change_requests(self) -> list[ChangeRequestRow]:
+        return self._all(ChangeRequestRow, col(ChangeRequestRow.updated_at))
 
     def number_by_e164(self, e164: str) -> NumberRow | None:
         with self.session() as s:

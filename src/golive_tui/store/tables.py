@@ -10,17 +10,23 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from golive_tui.domain.entities import (
+    ActionItemBase,
+    ChangeRequestBase,
     ChecklistItemBase,
     DecisionBase,
     EntityBase,
     IssueBase,
     IssueNoteBase,
+    KickoffBase,
     MemberBase,
     MilestoneBase,
     NumberBase,
+    PhaseEventBase,
     PortOrderBase,
     ProjectBase,
+    RaidItemBase,
     SiteBase,
+    StakeholderBase,
     VerificationBase,
 )
 from golive_tui.domain.enums import EntityKind
@@ -86,6 +92,30 @@ class MemberRow(MemberBase, _Pending, CacheModel, table=True):
     __tablename__ = "member"
 
 
+class PhaseEventRow(PhaseEventBase, _Pending, CacheModel, table=True):
+    __tablename__ = "phase_event"
+
+
+class StakeholderRow(StakeholderBase, _Pending, CacheModel, table=True):
+    __tablename__ = "stakeholder"
+
+
+class KickoffRow(KickoffBase, _Pending, CacheModel, table=True):
+    __tablename__ = "kickoff"
+
+
+class ActionItemRow(ActionItemBase, _Pending, CacheModel, table=True):
+    __tablename__ = "action_item"
+
+
+class RaidItemRow(RaidItemBase, _Pending, CacheModel, table=True):
+    __tablename__ = "raid_item"
+
+
+class ChangeRequestRow(ChangeRequestBase, _Pending, CacheModel, table=True):
+    __tablename__ = "change_request"
+
+
 ROWS: dict[EntityKind, type[EntityBase]] = {
     EntityKind.PROJECT: ProjectRow,
     EntityKind.SITE: SiteRow,
@@ -98,6 +128,12 @@ ROWS: dict[EntityKind, type[EntityBase]] = {
     EntityKind.ISSUE_NOTE: IssueNoteRow,
     EntityKind.DECISION: DecisionRow,
     EntityKind.MEMBER: MemberRow,
+    EntityKind.PHASE_EVENT: PhaseEventRow,
+    EntityKind.STAKEHOLDER: StakeholderRow,
+    EntityKind.KICKOFF: KickoffRow,
+    EntityKind.ACTION_ITEM: ActionItemRow,
+    EntityKind.RAID_ITEM: RaidItemRow,
+    EntityKind.CHANGE_REQUEST: ChangeRequestRow,
 }
 
 
