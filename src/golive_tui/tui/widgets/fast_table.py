@@ -28,6 +28,14 @@ def _plain(value: Any) -> Any:
     return Text(value, end="") if isinstance(value, str) else value
 
 
+class RankedText(Text):
+    """A table cell that carries its row's sort rank (DataTable sorts by cell values)."""
+
+    def __init__(self, text: str, rank: float, style: str = "") -> None:
+        super().__init__(text, style=style, no_wrap=True, overflow="ellipsis")
+        self.rank = rank
+
+
 class FastTable(QuickCellTable):
     """DataTable that shows strings as typed, with a quicker path for one-line text."""
 

@@ -1,0 +1,222 @@
+"""The verification screen's state and its test × site matrix, with the per-site summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
+
+from golive_tui.domain.enums import VerificationResult
+from golive_tui.domain.phone import format_number
+from golive_tui.domain.test_plan import PLAN, TEST_CASES, TestCase
+from golive_tui.domain.time_text import local_time
+from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.screens.verification.plan import (
+    TALL,
+    WIDE,
+    NumberInfo,
+    VerificationData,
+    size_classes,
+)
+
+if TYPE_CHECKING:
+    from golive_tui.store.tables import SiteRow, VerificationRow
+
+
+class VerificationMatrix(GoLiveScreen):
+    """The matrix of current results, one column per site, and the summary beside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # the breakpoint classes from the start: set on the first resize, they would restyle
+        # every widget once more (a visible delay on the first visit over SSH)
+        self.set_classes(size_classes(self.app.size.width, self.app.size.height, tall=TALL))
+        self._ver_data: VerificationData | None = None
+        self._sites_by_code: dict[str, SiteRow] = {}
+        self._sites_by_id: dict[str, SiteRow] = {}
+        self._entries_by_id: dict[str, VerificationRow] = {}
+        self._latest: dict[tuple[str, str], VerificationRow] = {}
+        self._numbers: dict[str, NumberInfo | None] = {}
+        self._matrix_shape: tuple[tuple[str, ...], bool] | None = None
+        self._log_wide: tuple[bool, int] | None = None
+        self._notice: Text | None = None
+        self._notice_position: tuple[object, ...] = ()
+        self._open_issue_state: bool | None = True
+        self._pending_focus: str | None = None
+        #: o was pressed before the failure just logged reached the log
+        self._open_when_focused = False
+
+    def _wide(self) -> bool:
+        return self.size.width >= WIDE
+
+    @property
+    def _matrix_table(self) -> DataTable[Any]:
+        return self.query_one("#ver-matrix", DataTable)
+
+    @property
+    def _log_table(self) -> DataTable[Any]:
+        return self.query_one("#ver-log", DataTable)
+
+    def _colours(self) -> dict[str, str]:
+        theme = self.app.current_theme
+        return {
+            "pass": theme.success or "green",
+            "fail": theme.error or "red",
+            "warn": theme.warning or "yellow",
+        }
+
+    def _site_entries(self, case: TestCase, site: SiteRow) -> list[VerificationRow]:
+        """The current result(s) of one cell: one entry per site, or one per number."""
+        if case.scope == "site":
+            entry = self._latest.get((case.code, site.code))
+            return [entry] if entry is not None else []
+        return [
+            entry for (code, _target), entry in self._latest.items()
+            if code == case.code and entry.site_id == site.id
+        ]
+
+    def _cell(self, case: TestCase, site: SiteRow, wide: bool) -> Text:
+        colours = self._colours()
+        entries = self._site_entries(case, site)
+        if not entries:
+            return Text("·", style="dim", justify="center")
+        fails = [e for e in entries if e.result is VerificationResult.FAIL]
+        passes = [e for e in entries if e.result is VerificationResult.PASS]
+        newest = max(entries, key=lambda e: e.tested_at or datetime.min)
+        if fails:
+            symbol, style = "✗", f"bold {colours['fail']}"
+        elif passes:
+            symbol, style = "✓", colours["pass"]
+        else:
+            symbol, style = "·", "dim"
+        if case.scope == "number":
+            tested = len(passes) + len(fails)
+            symbol += f"{len(fails)}/{tested}" if fails else str(tested)
+        if wide:
+            symbol += " " + self._short_when(newest.tested_at)
+        return Text(symbol, style=style, justify="center")
+
+    def _short_when(self, at: datetime | None) -> str:
+        """``14:05`` today, else the day alone (``Wed``, ``19 Nov``): fits a matrix cell."""
+        if at is None:
+            return ""
+        when = self._when(at)
+        return when.split(" ")[0] if " " in when and ":" in when else when
+
+    def _show_summary(self, data: VerificationData) -> None:
+        """Per site: tests passing, failing and still to do; then every current failure."""
+        colours = self._colours()
+        table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
+        table.add_column("Site", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("✓", justify="right", style=colours["pass"])
+        table.add_column("✗", justify="right", style=f"bold {colours['fail']}")
+        table.add_column("to test", justify="right", style="dim")
+        for site in data.sites:
+            passed = failed = untested = 0
+            for case in PLAN:
+                entries = self._site_entries(case, site)
+                if any(e.result is VerificationResult.FAIL for e in entries):
+                    failed += 1
+                elif any(e.result is VerificationResult.PASS for e in entries):
+                    passed += 1
+                else:
+                    untested += 1
+            table.add_row(
+                Text.assemble((site.code, "bold"), f" {site.name}"),
+                str(passed), str(failed or ""), str(untested or ""),
+            )
+        failures = sorted(
+            (e for e in self._latest.values() if e.result is VerificationResult.FAIL),
+            key=lambda e: e.tested_at or datetime.min, reverse=True,
+        )
+        lines = Text(no_wrap=True, overflow="ellipsis")
+        lines.append(f"\nFailing now ({len(failures)})\n" if failures else "\nNo failures.",
+                     style="bold")
+        for entry in failures:
+            where = self._sites_by_id.get(entry.site_id or "")
+            lines.append("✗ ", style=f"bold {colours['fail']}")
+            lines.append(entry.test_case, style="bold")
+            target = self._target_label(entry)
+            lines.append(f" {target}" + (f" ({where.code})" if where and where.code != target
+                                          else ""))
+            lines.append(f" {self._when(entry.tested_at)}", style="dim")
+            link = data.linked.get(entry.id)
+            lines.append(f" {link[0]}" if link else " no issue", style=colours["warn"]
+                         if link else "dim italic")
+            if entry.note:
+                lines.append(f" · {entry.note}", style="italic")
+            lines.append("\n")
+        self.query_one("#ver-summary", Static).update(Group(table, lines))
+
+    def _show_matrix(self, data: VerificationData) -> None:
+        matrix = self._matrix_table
+        wide = self._wide()
+        shape = (tuple(site.id for site in data.sites), wide)
+        if shape != self._matrix_shape:
+            cursor = matrix.cursor_coordinate
+            matrix.clear(columns=True)
+            matrix.add_column("Test", key="code")
+            if wide:
+                matrix.add_column("", key="name", width=26)
+            for site in data.sites:
+                matrix.add_column(Text(site.code, justify="center"), key=site.id)
+            for case in PLAN:
+                cells: list[Any] = [Text(case.code, style="bold")]
+                if wide:
+                    cells.append(Text(case.name, style="dim", no_wrap=True, overflow="ellipsis"))
+                cells += [self._cell(case, site, wide) for site in data.sites]
+                matrix.add_row(*cells, key=case.code)
+            self._matrix_shape = shape
+            first = 2 if wide else 1
+            matrix.move_cursor(row=cursor.row, column=max(cursor.column, first), scroll=False)
+            return
+        for case in PLAN:
+            for site in data.sites:
+                matrix.update_cell(case.code, site.id, self._cell(case, site, wide))
+
+    def _matrix_cell(self) -> tuple[TestCase, SiteRow] | None:
+        matrix = self._matrix_table
+        if not matrix.row_count:
+            return None
+        try:
+            row_key, column_key = matrix.coordinate_to_cell_key(matrix.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        case = TEST_CASES.get(str(row_key.value))
+        site = self._sites_by_id.get(str(column_key.value))
+        if case is None or site is None:
+            return None
+        return case, site
+
+    def _select_cell(self, code: str, site_id: str) -> None:
+        matrix = self._matrix_table
+        try:
+            row = matrix.get_row_index(code)
+            column = matrix.get_column_index(site_id)
+        except (RowDoesNotExist, ColumnDoesNotExist):
+            return
+        matrix.move_cursor(row=row, column=column)
+
+    def _zone(self) -> ZoneInfo:
+        name = self._ver_data.time_zone if self._ver_data is not None else "America/New_York"
+        try:
+            return ZoneInfo(name)
+        except (KeyError, ValueError):
+            return ZoneInfo("America/New_York")
+
+    def _when(self, at: datetime | None) -> str:
+        """``14:05`` today (project time), ``Tue 14:05`` two days either side, else ``19 Nov``."""
+        if at is None:
+            return "—"
+        return local_time(at, self._zone(), self.golive.now(), compact=True)
+
+    def _target_label(self, entry: VerificationRow) -> str:
+        if entry.target.startswith("+"):
+            return format_number(entry.target)
+        return entry.target
