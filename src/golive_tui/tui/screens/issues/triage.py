@@ -1,0 +1,319 @@
+"""The triage actions the queue and the detail screen share: take, hold, resolve, close,
+assign, priority and cancel, each asked and moved one way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from golive_tui.domain.enums import EntityKind, IssueState, Priority
+from golive_tui.domain.phone import format_number
+from golive_tui.domain.sla import SlaClock
+from golive_tui.domain.time_text import local_time
+from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.screens.issues.data import HOLD_CHOICES, PRIORITIES, STATE_LABELS, IssueContext
+from golive_tui.tui.widgets.forms import PRIORITY_MEANINGS, PickerModal, ReasonPrompt
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+    from golive_tui.store.tables import IssueRow
+
+TRIAGE_BINDINGS: list[BindingType] = [
+    Binding("t", "take", "Take", id="issues.take"),
+    Binding("h", "hold", "Hold", id="issues.hold"),
+    Binding("r", "resolve", "Resolve", id="issues.resolve"),
+    Binding("a", "assign", "Assign", id="issues.assign"),
+    Binding("c", "close", "Close", id="issues.close", show=False),
+    Binding("plus", "bump(-1)", "Raise priority", id="issues.raise", key_display="+",
+            show=False),
+    Binding("minus", "bump(1)", "Lower priority", id="issues.lower", key_display="-",
+            show=False),
+    Binding("P", "pick_priority", "Set priority", id="issues.priority", show=False),
+    Binding("x", "cancel_issue", "Cancel issue", id="issues.cancel", show=False),
+]
+
+
+class IssueTriageScreen(GoLiveScreen):
+    """The triage actions the queue and the detail screen share."""
+
+    _ctx: IssueContext | None = None
+
+    def target_issue(self) -> IssueRow | None:
+        """The issue the triage keys act on."""
+        raise NotImplementedError
+
+    def _person(self, user: str) -> str:
+        if not user:
+            return ""
+        if self._ctx is None:
+            return user
+        return self._ctx.names.get(user, user)
+
+    def _site_code(self, site_id: str | None) -> str:
+        if not site_id or self._ctx is None:
+            return ""
+        return self._ctx.sites.get(site_id, ("?", ""))[0]
+
+    def _issue_or_warn(self) -> IssueRow | None:
+        issue = self.target_issue()
+        if issue is None:
+            self.notify("Select an issue first.", severity="warning")
+        return issue
+
+    def _change(
+        self, change: Callable[[LocalStore], Any], success: str,
+        done: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.golive.run_change(
+            change, kinds=frozenset({EntityKind.ISSUE, EntityKind.ISSUE_NOTE}),
+            success=success, done=done,
+        )
+
+    def action_take(self) -> None:
+        issue = self._issue_or_warn()
+        if issue is None or self.store is None:
+            return
+        me = self.store.actor
+        issue_id, ref = issue.id, issue.ref
+
+        def change(store: LocalStore) -> Any:
+            from golive_tui.domain.errors import NotFound, ValidationFailed
+            from golive_tui.store.tables import IssueRow
+
+            current = store.get(IssueRow, issue_id)
+            if current is None:
+                raise NotFound(f"{ref} is no longer in the cache; it may have been removed.")
+            if current.state is IssueState.IN_PROGRESS:
+                if current.assignee == me:
+                    raise ValidationFailed(f"{ref} is already yours and in progress.")
+                return store.update_issue(issue_id, assignee=me)
+            return store.transition_issue(issue_id, IssueState.IN_PROGRESS, assignee=me)
+
+        self._change(change, f"{ref} is yours, in progress.")
+
+    def _move_with_note(
+        self, to: IssueState, field: str, prompt: Callable[[str], ReasonPrompt],
+        done: Callable[[str, str], str],
+    ) -> None:
+        """Ask for the note that moving the selected issue ``to`` a state needs (``field`` of
+        the transition), then move it; ``done`` says what happened, from the ref and note."""
+        issue = self._issue_or_warn()
+        if issue is None:
+            return
+        issue_id, ref = issue.id, issue.ref
+
+        def got(note: str | None) -> None:
+            if note is None:
+                return
+            self._change(
+                lambda store: store.transition_issue(issue_id, to, **{field: note}),
+                done(ref, note),
+            )
+
+        self.app.push_screen(prompt(ref), got)
+
+    def action_hold(self) -> None:
+        self._move_with_note(
+            IssueState.ON_HOLD, "reason",
+            lambda ref: ReasonPrompt(
+                f"Put {ref} on hold",
+                "Who or what is it waiting for? The resolve clock pauses while on hold.",
+                choices=list(HOLD_CHOICES.values()),
+                placeholder="e.g. Awaiting customer: bill copy for the port",
+                required="A reason is required: say who or what the issue is waiting for.",
+            ),
+            lambda ref, reason: f"{ref} on hold: {reason}. Its resolve clock is paused.",
+        )
+
+    def action_resolve(self) -> None:
+        self._move_with_note(
+            IssueState.RESOLVED, "resolution",
+            lambda ref: ReasonPrompt(
+                f"Resolve {ref}",
+                "What fixed it? Support and the customer read this note.",
+                placeholder="e.g. Re-assigned (213) 555-0100 to LAX Main AR; inbound calls ring",
+                required="A resolution note is required: say what fixed it.",
+            ),
+            lambda ref, _note: f"{ref} resolved.",
+        )
+
+    def action_cancel_issue(self) -> None:
+        self._move_with_note(
+            IssueState.CANCELLED, "reason",
+            lambda ref: ReasonPrompt(
+                f"Cancel {ref}",
+                "Why is it cancelled (duplicate, not an issue, raised in error)?",
+                choices=["Duplicate", "Not an issue", "Raised in error"],
+                required="A reason is required to cancel an issue.",
+            ),
+            lambda ref, _reason: f"{ref} cancelled.",
+        )
+
+    def action_close(self) -> None:
+        issue = self._issue_or_warn()
+        if issue is None:
+            return
+        issue_id = issue.id
+        self._change(
+            lambda store: store.transition_issue(issue_id, IssueState.CLOSED),
+            f"{issue.ref} closed.",
+        )
+
+    def action_assign(self) -> None:
+        issue = self._issue_or_warn()
+        if issue is None or self._ctx is None:
+            return
+        issue_id, ref = issue.id, issue.ref
+        me = self._ctx.actor
+        options: list[tuple[str, str]] = [("", "Unassigned")]
+        users = {user for user, _name, _role in self._ctx.members}
+        if me not in users:
+            options.append((me, f"Me ({me})"))
+        options += [
+            (user, f"{name} · {role}" + (" (me)" if user == me else ""))
+            for user, name, role in self._ctx.members
+            if role != "viewer"
+        ]
+
+        def got(user: str | None) -> None:
+            if user is None:
+                return
+            who = self._person(user) or "nobody"
+            self._change(
+                lambda store: store.update_issue(issue_id, assignee=user),
+                f"{ref} assigned to {who}." if user else f"{ref} is unassigned.",
+            )
+
+        self.app.push_screen(
+            PickerModal(f"Assign {ref}", options, current=issue.assignee), got
+        )
+
+    def _set_priority(self, issue: IssueRow, priority: Priority) -> None:
+        issue_id, ref = issue.id, issue.ref
+
+        def got(reason: str | None) -> None:
+            if reason is None:
+                return
+            self._change(
+                lambda store: store.update_issue(issue_id, priority=priority,
+                                                 priority_reason=reason),
+                f"{ref} is now {priority.value} ({PRIORITY_MEANINGS[priority]}).",
+            )
+
+        self.app.push_screen(
+            ReasonPrompt(
+                f"{ref}: {issue.priority.value} → {priority.value}",
+                "Why does its priority change? Support and the customer read this.",
+                placeholder="e.g. Workaround in place: calls route to the LAX queue",
+                required="A reason is required to change an issue's priority.",
+            ),
+            got,
+        )
+
+    def action_bump(self, step: int) -> None:
+        issue = self._issue_or_warn()
+        if issue is None:
+            return
+        index = PRIORITIES.index(issue.priority) + step
+        if not 0 <= index < len(PRIORITIES):
+            edge = "highest" if step < 0 else "lowest"
+            self.notify(f"{issue.ref} is already {issue.priority.value}, the {edge} priority.",
+                        severity="warning")
+            return
+        self._set_priority(issue, PRIORITIES[index])
+
+    def action_pick_priority(self) -> None:
+        issue = self._issue_or_warn()
+        if issue is None:
+            return
+
+        def got(priority: Priority | None) -> None:
+            if priority is not None and priority is not issue.priority:
+                self._set_priority(issue, priority)
+
+        self.app.push_screen(
+            PickerModal(
+                f"Priority of {issue.ref}",
+                [(p, f"{p.value} · {meaning}") for p, meaning in PRIORITY_MEANINGS.items()],
+                current=issue.priority,
+            ),
+            got,
+        )
+
+    # -- shared rendering -------------------------------------------------------------------
+
+    def _colours(self) -> dict[str, str]:
+        theme = self.app.current_theme
+        return {
+            "bad": theme.error or "red",
+            "good": theme.success or "green",
+            "warn": theme.warning or "yellow",
+            "accent": theme.primary or "blue",
+        }
+
+    def _clock_text(self, clock: SlaClock) -> Text:
+        colours = self._colours()
+        label = clock.label()
+        if clock.stopped:
+            style = f"dim {colours['good']}" if clock.met else colours["bad"]
+        elif clock.breached:
+            style = f"bold {colours['bad']}"
+        elif clock.paused:
+            style = "dim italic"
+        elif clock.fraction_used >= 0.75:
+            style = colours["warn"]
+        else:
+            style = ""
+        return Text(label, style=style, no_wrap=True)
+
+    def _priority_text(self, priority: Priority) -> Text:
+        colours = self._colours()
+        style = {
+            Priority.P1: f"bold reverse {colours['bad']}",
+            Priority.P2: f"bold {colours['bad']}",
+            Priority.P3: colours["warn"],
+            Priority.P4: "dim",
+        }[priority]
+        return Text(priority.value, style=style)
+
+    def _state_text(self, state: IssueState) -> Text:
+        colours = self._colours()
+        style = {
+            IssueState.NEW: f"bold {colours['accent']}",
+            IssueState.IN_PROGRESS: "",
+            IssueState.ON_HOLD: "italic",
+            IssueState.RESOLVED: colours["good"],
+            IssueState.CLOSED: "dim",
+            IssueState.CANCELLED: "dim strike",
+        }[state]
+        return Text(STATE_LABELS[state], style=style, no_wrap=True)
+
+    def _links_text(self, issue: IssueRow) -> Text:
+        context = self._ctx
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if context is None:
+            return text
+        if issue.verification_id:
+            code, result, _note = context.verifications.get(
+                issue.verification_id, ("test", "", ""))
+            mark = "✗" if result == "fail" else "✓" if result == "pass" else ""
+            text.append(f"⚑ {code} {mark}".rstrip(), style=self._colours()["warn"])
+        if issue.number_id and issue.number_id in context.numbers:
+            if text:
+                text.append(" ")
+            text.append(format_number(context.numbers[issue.number_id]))
+        return text
+
+    def _when(self, at: datetime | None) -> str:
+        if at is None or self._ctx is None:
+            return "—"
+        try:
+            zone = ZoneInfo(self._ctx.time_zone)
+        except (KeyError, ValueError):
+            zone = ZoneInfo("America/New_York")
+        return local_time(at, zone, self.golive.now())
