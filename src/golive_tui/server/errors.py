@@ -216,4 +216,3 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited, send)
-

@@ -52,4 +52,3 @@ def _parameters_never_null(schema: dict[str, Any]) -> None:
                     value.update(kept[0])
                 else:
                     value["anyOf"] = kept
-

@@ -71,7 +71,6 @@ def _not_unicode(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str |
             yield from _not_unicode(item, (*loc, index))
 
 
-
 @router.post(
     "/v1/projects/{pid}/ops", response_model=PushResponse, dependencies=V1,
     responses={**ERRORS, 413: {"model": ErrorResponse, "description": "Body over 1 MiB"}},
