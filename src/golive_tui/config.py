@@ -1,6 +1,9 @@
 """The client's settings: a TOML file, overridden by ``GOLIVE_*`` environment variables.
 
 The file is ``<user config dir>/golive/config.toml`` unless ``GOLIVE_CONFIG`` names another.
+A profile (``--profile NAME`` or ``GOLIVE_PROFILE``) has its own folder for the file and the
+token, ``<user config dir>/golive/profiles/NAME/``, and its own data folder (caches and log),
+``<user data dir>/golive/profiles/NAME/``: each connection's token and cache stay apart.
 Nested sections are set from the environment with a double underscore, e.g.
 ``GOLIVE_UI__THEME=golive-light``. Secrets never go in the file: the token lives in its own
 file, readable by its owner only (see :func:`save_token`).
@@ -29,11 +32,13 @@ from pydantic_settings import (
 
 __all__ = [
     "CONFIG_ENV",
+    "PROFILE_ENV",
     "Settings",
     "UiSettings",
     "config_path",
     "load_settings",
     "load_token",
+    "profile_name",
     "save_config",
     "save_token",
     "update_config",
@@ -41,15 +46,47 @@ __all__ = [
 
 #: the environment variable that points at another config file
 CONFIG_ENV = "GOLIVE_CONFIG"
+#: the environment variable that names the profile in force (``--profile`` sets it)
+PROFILE_ENV = "GOLIVE_PROFILE"
 APP_NAME = "golive"
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+
+
+def profile_name() -> str | None:
+    """The profile in force (``GOLIVE_PROFILE``), or None for the default one.
+
+    Raises ValueError for a name that could not be a folder of its own.
+    """
+    name = os.environ.get(PROFILE_ENV, "").strip()
+    if not name or name == "default":
+        return None
+    check_profile_name(name)
+    return name
+
+
+def check_profile_name(name: str) -> str:
+    """``name`` when it can name a profile (letters, digits, ``_ . -``, up to 40), else ValueError."""
+    if not _PROFILE_NAME.fullmatch(name) or name.endswith("."):
+        raise ValueError(
+            f"{name!r} cannot name a profile: use up to 40 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit."
+        )
+    return name
+
+
+def _profile_folder(base: Path) -> Path:
+    name = profile_name()
+    return base if name is None else base / "profiles" / name
 
 
 def default_config_dir() -> Path:
-    return Path(user_config_dir(APP_NAME, appauthor=False))
+    """The folder of the config file and the token: the profile's own under ``profiles/``."""
+    return _profile_folder(Path(user_config_dir(APP_NAME, appauthor=False)))
 
 
 def default_data_dir() -> Path:
-    return Path(user_data_dir(APP_NAME, appauthor=False))
+    """The folder of the caches and the log: the profile's own under ``profiles/``."""
+    return _profile_folder(Path(user_data_dir(APP_NAME, appauthor=False)))
 
 
 def config_path() -> Path:
@@ -95,6 +132,10 @@ class Settings(BaseSettings):
     project_id: str | None = None
     """The project opened by default."""
 
+    insecure: bool = False
+    """Send the token to ``server_url`` over plain HTTP although it is not this machine
+    (set by ``golive connect --insecure``); otherwise such a server is refused."""
+
     data_dir: Path = Field(default_factory=default_data_dir)
     """Where the local caches live (one SQLite file per server and user)."""
 
@@ -117,19 +158,55 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
         return (init_settings, env_settings, toml)
 
-    def cache_path(self, server_url: str | None = None, user: str | None = None) -> Path:
+    def cache_path(
+        self,
+        server_url: str | None = None,
+        user: str | None = None,
+        project_id: str | None = None,
+    ) -> Path:
         """The cache file for one server and user: ``<data_dir>/caches/<host>-<user>-<hash>.sqlite``.
 
         The readable part helps a person find the file; the hash keeps two servers on the
-        same host (or users whose names clean up the same way) apart.
+        same host (or users whose names clean up the same way) apart. The app's cache holds
+        the project it opens; ``project_id`` names the cache of one project of its own, for
+        a command run on another project than the app's.
         """
         url = (server_url or self.server_url or "local").rstrip("/")
         who = user or self.user or "anonymous"
         parts = urlsplit(url)
         host = parts.netloc or parts.path or "local"
-        digest = hashlib.sha256(f"{url}\n{who}".encode()).hexdigest()[:10]
+        digest = _cache_digest(url, who, project_id)
         name = f"{_slug(host)}-{_slug(who)}-{digest}.sqlite"
         return self.data_dir / "caches" / name
+
+    def known_caches(self, server_url: str, project_id: str) -> list[tuple[Path, str]]:
+        """The caches on this machine that may hold the server's project, and whose each is.
+
+        For a command that could not reach the server and does not know the user its
+        token belongs to: a cache's name holds the user and a hash of server, user (and
+        project, for a project's own cache), which is checked here. The project's own
+        caches come first, then the app's (which hold whichever project the app opened),
+        the newest first.
+        """
+        url = server_url.rstrip("/")
+        parts = urlsplit(url)
+        prefix = f"{_slug(parts.netloc or parts.path or 'local')}-"
+        found: list[tuple[bool, float, Path, str]] = []
+        for path in (self.data_dir / "caches").glob(f"{prefix}*.sqlite"):
+            who, _, digest = path.stem[len(prefix):].rpartition("-")
+            if not who:
+                continue
+            if digest == _cache_digest(url, who, project_id):
+                found.append((True, path.stat().st_mtime, path, who))
+            elif digest == _cache_digest(url, who, None):
+                found.append((False, path.stat().st_mtime, path, who))
+        found.sort(reverse=True)
+        return [(path, who) for _own, _mtime, path, who in found]
+
+
+def _cache_digest(url: str, who: str, project_id: str | None) -> str:
+    key = f"{url}\n{who}" if project_id is None else f"{url}\n{who}\n{project_id}"
+    return hashlib.sha256(key.encode()).hexdigest()[:10]
 
 
 def _slug(text: str) -> str:

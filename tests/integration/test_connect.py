@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from golive_tui.app.connect import add_connect_arguments, connect_command
+from golive_tui.app.exit_codes import ExitCode
 from golive_tui.config import load_settings, load_token, read_config, save_token
 from golive_tui.sync.client import (
     Gone,
@@ -35,18 +36,22 @@ def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def connect(*argv: str) -> tuple[int, str, str]:
+def connect(url: str, *argv: str, token: str | None = None) -> tuple[int, str, str]:
+    """``golive connect URL --token-stdin …`` with ``token`` on standard input."""
     parser = argparse.ArgumentParser(prog="golive connect")
     add_connect_arguments(parser)
     out, err = io.StringIO(), io.StringIO()
-    code = connect_command(parser.parse_args(list(argv)), out=out, err=err)
+    if token is not None:
+        argv = ("--token-stdin", *argv)
+    code = connect_command(parser.parse_args([url, *argv]), out=out, err=err,
+                           stdin=io.StringIO(f"{token or ''}\n"))
     return code, out.getvalue(), err.getvalue()
 
 
 def test_connect_checks_the_server_and_saves_token_0600_and_settings(
     sqlite_server: Any, config_home: Path
 ) -> None:
-    code, out, err = connect(sqlite_server.url, "--token", sqlite_server.tokens["ipm"])
+    code, out, err = connect(sqlite_server.url, token=sqlite_server.tokens["ipm"])
     assert code == 0, err
     assert f"Connected to {sqlite_server.url}" in out and "your role: ipm" in out
     token_file = config_home / "secrets" / "token"
@@ -62,25 +67,25 @@ def test_connect_checks_the_server_and_saves_token_0600_and_settings(
 
 
 def test_connect_refuses_a_bad_token_and_saves_nothing(sqlite_server: Any, config_home: Path) -> None:
-    code, _out, err = connect(sqlite_server.url, "--token", "nope.nope")
-    assert code == 1
+    code, _out, err = connect(sqlite_server.url, token="nope.nope")
+    assert code == ExitCode.AUTH
     assert "refused the token" in err
     assert not (config_home / "secrets" / "token").exists()
     assert read_config() == {}
 
 
 def test_connect_says_when_the_server_cannot_be_reached(config_home: Path) -> None:
-    code, _out, err = connect("http://127.0.0.1:9", "--token", "whatever")
-    assert code == 2
+    code, _out, err = connect("http://127.0.0.1:9", token="whatever")
+    assert code == ExitCode.OFFLINE
     assert "cannot reach http://127.0.0.1:9" in err
 
 
 def test_connect_refuses_a_project_the_user_is_not_a_member_of(
     sqlite_server: Any, config_home: Path
 ) -> None:
-    code, _out, err = connect(sqlite_server.url, "--token", sqlite_server.tokens["ipm"],
-                              "--project", sqlite_server.other_project_id)
-    assert code == 1 and "is not a member of project" in err
+    code, _out, err = connect(sqlite_server.url, "--project", sqlite_server.other_project_id,
+                              token=sqlite_server.tokens["ipm"])
+    assert code == ExitCode.NOT_FOUND and "is not a member of project" in err
 
 
 def test_token_file_is_never_readable_by_others_and_a_loose_one_is_refused(tmp_path: Path) -> None:

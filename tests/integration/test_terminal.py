@@ -261,7 +261,8 @@ def test_connected_app_keeps_what_it_could_not_send_when_its_terminal_closes(
     terminals: Callable[..., Terminal],
 ) -> None:
     connected = subprocess.run(
-        [GOLIVE, "connect", sqlite_server.url, "--token", sqlite_server.tokens["ipm"]],
+        [GOLIVE, "connect", sqlite_server.url, "--token-stdin"],
+        input=sqlite_server.tokens["ipm"] + "\n",
         env=home, capture_output=True, text=True, timeout=60, check=False,
     )
     assert connected.returncode == 0, connected.stderr

@@ -1,15 +1,17 @@
-"""The ``golive`` command: the app, the demo, connecting, the server and its admin."""
+"""The ``golive`` command: the app, the demo, connecting, scripting, the server and its admin."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from golive_tui import __version__
+from golive_tui.app.exit_codes import ExitCode
 
 HEAVY_COMMANDS = {
     "connect": "connect to a golive server with a token",
@@ -26,6 +28,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="The terminal command center for go-live day of a Zoom Phone rollout.",
     )
     parser.add_argument("--version", action="version", version=f"golive {__version__}")
+    parser.add_argument(
+        "--profile", metavar="NAME", default=None,
+        help="use this profile's connection, token and cache (or set GOLIVE_PROFILE)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="open the app on the connected server (the default)")
@@ -62,9 +68,21 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv``: its first word that is neither an option nor the
+    value of ``--profile``."""
+    words = iter(argv)
+    for arg in words:
+        if arg == "--profile":
+            next(words, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    command = _command_word(argv)
     if command in ("server", "admin"):
         from golive_tui.app.extras import SERVER, missing_extra
 
@@ -73,6 +91,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return refusal
     parser = build_parser(command if command in HEAVY_COMMANDS else None)
     args = parser.parse_args(argv)
+    if args.profile is not None:
+        from golive_tui.config import PROFILE_ENV, check_profile_name
+
+        try:
+            check_profile_name(args.profile)
+        except ValueError as exc:
+            print(f"golive: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+        # every setting read from here on (config file, token, caches) is the profile's
+        os.environ[PROFILE_ENV] = args.profile
+    else:
+        from golive_tui.config import profile_name
+
+        try:
+            profile_name()
+        except ValueError as exc:
+            print(f"golive: GOLIVE_PROFILE: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
     command = args.command or "run"
     if command == "demo":
         return _demo(args)
@@ -83,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
-        return 2
+        return ExitCode.USAGE
     result = handler(args)
     return int(result or 0)
 
@@ -96,7 +132,7 @@ def _demo(args: argparse.Namespace) -> int:
         if args.theme not in names:
             print(f"golive: there is no theme {args.theme!r}. The themes are: "
                   f"{', '.join(names)}.", file=sys.stderr)
-            return 2
+            return ExitCode.USAGE
     if not args.offline:
         from golive_tui.app.extras import SERVER, missing_extra
 

@@ -12,10 +12,12 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from golive_tui.app.exit_codes import ExitCode
+
 __all__ = ["EXIT_NOT_INSTALLED", "SERVER", "WEB", "Extra", "missing_extra"]
 
 #: the exit status of a command whose part of golive is not installed
-EXIT_NOT_INSTALLED = 4
+EXIT_NOT_INSTALLED = ExitCode.NOT_INSTALLED
 
 
 @dataclass(frozen=True)

@@ -111,27 +111,33 @@ def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
 
 def run_connected(cache: Path | None = None) -> int:
     """``golive``: open the app on the server saved by ``golive connect``."""
+    from golive_tui.app.exit_codes import ExitCode
     from golive_tui.config import load_settings, load_token
     from golive_tui.store.local import LocalStore
+    from golive_tui.sync.client import plain_http_refusal
     from golive_tui.tui.connected import sync_starter
     from golive_tui.tui.factory import create_app
 
     settings = load_settings()
     if not settings.server_url:
         print("golive is not connected to a server yet.\n"
-              "  golive connect URL --token TOKEN   connect to your team's server\n"
-              "  golive demo                        try it on the demo go-live",
+              "  golive connect URL   connect to your team's server (it asks for your token)\n"
+              "  golive demo          try it on the demo go-live",
               file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
+    refusal = plain_http_refusal(settings.server_url, insecure=settings.insecure)
+    if refusal is not None:
+        print(f"golive: {refusal}", file=sys.stderr)
+        return ExitCode.REFUSED
     try:
         token = load_token(settings.token_file)
     except PermissionError as exc:
         print(f"golive: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.AUTH
     if not token or not settings.project_id or not settings.user:
         print("golive: the saved connection is incomplete; run golive connect again.",
               file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     role = _role(settings.server_url, token, settings.project_id)
     path = cache or settings.cache_path()
     app = create_app(

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from golive_tui.domain.phone import InvalidPhoneNumber, expand_range, normalise_number
 
 __all__ = [
+    "MAX_IMPORT_BYTES",
     "AlreadyPresent",
     "ColumnMapping",
     "ImportPreview",
@@ -36,15 +37,30 @@ __all__ = [
     "RowDuplicate",
     "RowError",
     "build_import",
+    "check_import_size",
     "guess_mapping",
     "sniff",
 ]
+
+#: the largest file an import reads: 20 MB is some 500,000 numbers with a site and an
+#: order each, far beyond any rollout; a bigger file is another kind of file, or a mistake
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 MappedField = Literal["number", "site", "order", "carrier", "btn", "assigned_to", "number_type"]
 
 
 class NumberImportError(ValueError):
     """The file as a whole cannot be read, or the mapping cannot be used."""
+
+
+def check_import_size(size: int) -> None:
+    """Refuse a file of ``size`` bytes that is over :data:`MAX_IMPORT_BYTES`, before it is read."""
+    if size > MAX_IMPORT_BYTES:
+        raise NumberImportError(
+            f"this file is {size / 1_048_576:,.1f} MB; an import reads at most "
+            f"{MAX_IMPORT_BYTES // 1_048_576} MB. Split it into smaller files, or check that "
+            "it is the list you meant"
+        )
 
 
 # --------------------------------------------------------------------------- types
@@ -328,6 +344,7 @@ def sniff(data: bytes | str) -> ParsedTable:
     columns rather than holding numbers. Line numbers are those of the file (a record with
     a quoted line break counts from its first line).
     """
+    check_import_size(len(data))
     if isinstance(data, bytes) and _looks_binary(data):
         raise NumberImportError(
             "this is not a CSV file (it holds binary data); export the list as CSV or text"

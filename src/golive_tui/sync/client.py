@@ -7,12 +7,14 @@ or stop and tell the user.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent, SSEError
@@ -42,6 +44,8 @@ __all__ = [
     "SyncError",
     "Transient",
     "Unauthorized",
+    "is_loopback",
+    "plain_http_refusal",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -99,6 +103,37 @@ class Transient(SyncError):
 
 class Refused(SyncError):
     """Any other 4xx: the request itself was refused, with the server's reason."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: ``localhost`` or a loopback address."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_refusal(url: str, *, insecure: bool = False) -> str | None:
+    """Why a token must not go to ``url``, or None when it may.
+
+    A token sent over plain HTTP can be read by anyone on the way; on this machine there
+    is no way, so ``http://localhost`` and ``http://127.0.0.1`` are fine. Elsewhere HTTPS is
+    needed, unless the user says ``--insecure``.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or insecure:
+        return None
+    host = parts.hostname or ""
+    if is_loopback(host):
+        return None
+    return (
+        f"{url} is plain HTTP to another machine: the token would cross the network "
+        f"readable by anyone on the way. Use https://{parts.netloc}{parts.path}, or say "
+        "--insecure if this network is yours alone."
+    )
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -161,8 +196,8 @@ def error_for(response: httpx.Response, what: str) -> SyncError:
     kw: dict[str, Any] = {"status": status, "code": code, "details": details}
     if status == 401:
         return Unauthorized(
-            "The server refused the token; run `golive connect URL --token TOKEN` again "
-            "with a valid token." + (f" ({message})" if message else ""),
+            "The server refused the token; run `golive connect URL` again with a valid "
+            "token (or set GOLIVE_TOKEN)." + (f" ({message})" if message else ""),
             **kw,
         )
     if status == 409 and code == "protocol_mismatch":

@@ -80,9 +80,15 @@ class NumberImportScreen(ModalScreen[Any]):
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _read(self) -> None:
-        from golive_tui.domain.number_import import NumberImportError, guess_mapping, sniff
+        from golive_tui.domain.number_import import (
+            NumberImportError,
+            check_import_size,
+            guess_mapping,
+            sniff,
+        )
 
         try:
+            check_import_size(self.path.stat().st_size)
             data = self.path.read_bytes()
             table = sniff(data)
             mapping = guess_mapping(table.headers, sample_rows=[r for _, r in table.rows[:50]])

@@ -705,6 +705,10 @@ class PortingScreen(GoLiveScreen):
         try:
             count = write_numbers_csv(path, store.iter_numbers(query), sites=page.sites,
                                       orders=page.orders)
+        except FileExistsError as exc:  # never replaced without asking: another name, then
+            self.app.call_from_thread(self.notify, str(exc), title="Export not written",
+                                      severity="error")
+            return
         except OSError as exc:
             self.app.call_from_thread(self.notify, f"Cannot write {path}: {exc.strerror}",
                                       title="Export failed", severity="error")
