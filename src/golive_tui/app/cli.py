@@ -15,6 +15,8 @@ from golive_tui.app.exit_codes import ExitCode
 
 HEAVY_COMMANDS = {
     "connect": "connect to a golive server with a token",
+    "status": "the project, its gate, ports and open issues (for people and scripts)",
+    "export": "numbers, orders, issues, checklist or verifications as CSV or JSON",
     "server": "run the shared backend",
     "admin": "manage projects, users and tokens of the shared backend",
 }
@@ -58,6 +60,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         connect = sub.add_parser("connect", help=HEAVY_COMMANDS["connect"])
         add_connect_arguments(connect)
         connect.set_defaults(handler=connect_command)
+    elif command in ("status", "export"):
+        from golive_tui.app.scripting import register_scripting
+
+        register_scripting(sub, HEAVY_COMMANDS)
     elif command in ("server", "admin"):
         from golive_tui.server.cli import register
 

@@ -39,7 +39,10 @@ from golive_tui.sync.client import (
     Transient,
 )
 
-__all__ = ["RETRY_AFTER_CAP", "Backoff", "SyncEngine", "SyncNotice", "SyncState", "SyncStatus"]
+__all__ = [
+    "RETRY_AFTER_CAP", "Backoff", "SyncEngine", "SyncNotice", "SyncState", "SyncStatus",
+    "last_sync_of",
+]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -271,11 +274,24 @@ class SyncEngine:
 
     async def sync_once(self) -> SyncStatus:
         """Push everything queued, then pull everything new; raises :class:`SyncError`."""
+        return await self._once(push=True)
+
+    async def pull_once(self) -> SyncStatus:
+        """Bring the cache up to the server's head without sending the outbox.
+
+        For a reader that must not act for the user (``golive status``, ``golive export``):
+        the app sends what is queued when the user next opens it. Raises :class:`SyncError`.
+        """
+        status = await self._once(push=False)
+        await self._save_last_sync()  # a reader runs once: its sync time is kept at once
+        return status
+
+    async def _once(self, *, push: bool) -> SyncStatus:
         self._bind_loop()
         if self._last_sync is None:
             await self._load_last_sync()
         try:
-            await self._cycle()
+            await self._cycle(push=push)
         except Transient as exc:
             await self._set("offline", exc.message)
             raise
@@ -310,7 +326,7 @@ class SyncEngine:
 
     # -- one cycle: bootstrap if needed, push all, pull all -------------------------------
 
-    async def _cycle(self) -> None:
+    async def _cycle(self, *, push: bool = True) -> None:
         assert self._cycle_lock is not None
         async with self._cycle_lock:
             if self._state not in ("offline", "error"):
@@ -319,7 +335,8 @@ class SyncEngine:
             # so the bar does not flicker to "syncing" on every retry
             if await self._needs_bootstrap():
                 await self._bootstrap()
-            await self._push_all()
+            if push:
+                await self._push_all()
             try:
                 await self._pull_all()
             except Gone:
@@ -624,10 +641,9 @@ class SyncEngine:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _load_last_sync(self) -> None:
-        stamp = await self._store(self.store.get_state, f"last_sync:{self.project_id}")
-        if stamp:
-            with contextlib.suppress(ValueError):
-                self._last_sync = self._saved_sync = datetime.fromisoformat(stamp)
+        stamp = await self._store(last_sync_of, self.store, self.project_id)
+        if stamp is not None:
+            self._last_sync = self._saved_sync = stamp
 
     async def _set(self, state: SyncState, error: str | None = None) -> None:
         self._state = state
@@ -667,6 +683,16 @@ class SyncEngine:
                 await result
         except Exception:
             log.exception("sync callback %r failed", callback)
+
+
+def last_sync_of(store: LocalStore, project_id: str) -> datetime | None:
+    """When the cache last reached the server for ``project_id`` (None: never, as far as
+    it recorded; the engine records it at most once a minute while it runs)."""
+    stamp = store.get_state(f"last_sync:{project_id}")
+    if stamp:
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(stamp)
+    return None
 
 
 def _results_for(batch: Sequence[Op], response: PushResponse) -> list[OpResult]:

@@ -1,0 +1,165 @@
+"""``golive status``: the project at a glance, as stable JSON for scripts and as text.
+
+The JSON's keys are documented in docs/scripting.md. ``STATUS_SCHEMA_VERSION`` changes
+when a key is removed or changes meaning; a new key does not change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from golive_tui.domain.codec import encode_time
+from golive_tui.domain.enums import OPEN_ISSUE_STATES, PortState, Priority
+from golive_tui.domain.gate import GateResult, GateRule, evaluate_gate
+from golive_tui.domain.sla import issue_clocks, sla_urgency
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+
+__all__ = ["STATUS_SCHEMA_VERSION", "build_status", "gate_json", "status_text"]
+
+STATUS_SCHEMA_VERSION = 1
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else encode_time(value)
+
+
+def gate_json(gate: GateResult) -> dict[str, Any]:
+    """The gate: its verdict, every unmet condition, how many records each rule checked."""
+    return {
+        "ready": gate.ready,
+        "verdict": "GO" if gate.ready else "NO-GO",
+        "unmet": [
+            {"rule": c.rule.value, "record_id": c.ref_id, "name": c.name, "detail": c.detail}
+            for c in gate.unmet
+        ],
+        "checked": {rule.value: gate.checked.get(rule, 0) for rule in GateRule},
+    }
+
+
+def _by_state(counts: dict[PortState, int]) -> dict[str, Any]:
+    return {
+        "total": sum(counts.values()),
+        "by_state": {state.value: counts.get(state, 0) for state in PortState},
+    }
+
+
+def build_status(
+    store: LocalStore,
+    *,
+    now: datetime,
+    source: str,
+    server: str,
+    last_sync: datetime | None,
+    offline_reason: str | None = None,
+) -> dict[str, Any]:
+    """The status of the cache's project as JSON values (see docs/scripting.md)."""
+    project = store.project()
+    checklist = store.checklist()
+    orders = store.orders()
+    sites = store.sites()
+    issues = store.issues()
+    gate = gate_json(evaluate_gate(checklist=checklist, orders=orders, sites=sites,
+                                   issues=issues))
+    policy = store.policy()
+
+    open_lines: list[tuple[int, float, dict[str, Any]]] = []
+    per_priority = {p.value: {"open": 0, "breached": 0} for p in Priority}
+    for issue in issues:
+        if issue.state not in OPEN_ISSUE_STATES:
+            continue
+        respond, resolve = issue_clocks(issue, policy, now)
+        breached = respond.breached or resolve.breached
+        counts = per_priority[issue.priority.value]
+        counts["open"] += 1
+        counts["breached"] += int(breached)
+        line = {
+            "id": issue.id,
+            "ref": issue.ref,
+            "priority": issue.priority.value,
+            "state": issue.state.value,
+            "title": issue.title,
+            "assignee": issue.assignee,
+            "opened_at": _time(issue.opened_at),
+            "breached": breached,
+            "respond_due_at": None if respond.stopped else _time(respond.due_at),
+            "resolve_due_at": _time(resolve.due_at),
+        }
+        rank = list(Priority).index(issue.priority)
+        open_lines.append((rank, sla_urgency((respond, resolve), now), line))
+    open_lines.sort(key=lambda item: (item[0], item[1]))
+
+    order_counts: dict[PortState, int] = {}
+    for order in orders:
+        order_counts[order.status] = order_counts.get(order.status, 0) + 1
+
+    cutover_at = project.cutover_at if project is not None else None
+    return {
+        "schema_version": STATUS_SCHEMA_VERSION,
+        "source": source,
+        "server": server,
+        "project_id": store.project_id,
+        "generated_at": encode_time(now),
+        "last_sync": _time(last_sync),
+        "offline_reason": offline_reason,
+        "queued_changes": store.outbox_count(),
+        "project": None if project is None else {
+            "id": project.id,
+            "name": project.name,
+            "customer": project.customer,
+            "phase": project.phase.value,
+            "time_zone": project.time_zone,
+            "cutover_at": _time(cutover_at),
+        },
+        "gate": gate,
+        "cutovers": [] if project is None else [
+            {"id": project.id, "name": project.name, "at": _time(cutover_at), "gate": gate},
+        ],
+        "ports": {
+            "numbers": _by_state(store.number_state_counts()),
+            "orders": _by_state(order_counts),
+        },
+        "issues": {
+            "open": sum(c["open"] for c in per_priority.values()),
+            "breached": sum(c["breached"] for c in per_priority.values()),
+            "by_priority": per_priority,
+            "open_issues": [line for _rank, _urgency, line in open_lines],
+        },
+    }
+
+
+def _counts(by_state: dict[str, int]) -> str:
+    shown = [f"{n} {state.replace('_', ' ')}" for state, n in by_state.items() if n]
+    return ", ".join(shown) or "none"
+
+
+def status_text(status: dict[str, Any]) -> Iterable[str]:
+    """The status for a person: a few lines, the same facts as the JSON."""
+    project = status["project"] or {}
+    if status["source"] == "cache":
+        synced = status["last_sync"] or "never"
+        yield (f"OFFLINE: from the local cache, last synced {synced}"
+               + (f" ({status['offline_reason']})" if status["offline_reason"] else ""))
+    yield (f"{project.get('name', '?')} for {project.get('customer', '?')} "
+           f"({status['project_id']}), phase {project.get('phase', '?')}")
+    for cutover in status["cutovers"]:
+        gate = cutover["gate"]
+        yield f"Cutover {cutover['at'] or 'not scheduled'}: {gate['verdict']}" + (
+            f", {len(gate['unmet'])} unmet" if gate["unmet"] else "")
+        for unmet in gate["unmet"]:
+            yield f"  - {unmet['name']}: {unmet['detail']}"
+    ports = status["ports"]
+    yield (f"Numbers ({ports['numbers']['total']}): "
+           f"{_counts(ports['numbers']['by_state'])}")
+    yield f"Orders ({ports['orders']['total']}): {_counts(ports['orders']['by_state'])}"
+    issues = status["issues"]
+    per = ", ".join(
+        f"{p} {c['open']}" + (f" ({c['breached']} breached)" if c["breached"] else "")
+        for p, c in issues["by_priority"].items()
+    )
+    yield f"Open issues ({issues['open']}, {issues['breached']} breaching SLA): {per}"
+    if status["queued_changes"]:
+        yield f"{status['queued_changes']} change(s) queued in the cache, not yet sent"
