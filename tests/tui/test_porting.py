@@ -279,6 +279,45 @@ async def test_export_writes_the_filtered_view_to_the_path_typed_over_the_defaul
     assert rows[0]["number"].startswith("'+1")
 
 
+async def test_export_to_a_file_that_is_there_asks_and_keeps_it_unless_told_to_replace(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path
+) -> None:
+    target = tmp_path / "numbers.csv"
+    target.write_text("the carrier's own list\n")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_rejected(pilot)
+        for replace in (False, True):
+            await pilot.press("e")
+            await pilot.pause()
+            app.screen.query_one("#reason-input", Input).value = str(target)
+            await pilot.press("enter")
+            await wait_ready(pilot)
+            title = await answer_confirmation(pilot, move=replace)
+            assert title == "numbers.csv already exists"
+            if not replace:
+                assert target.read_text() == "the carrier's own list\n"
+        await wait_for_async(lambda: target.read_text() != "the carrier's own list\n",
+                             "the export replacing the file")
+    with target.open(newline="") as fh:
+        assert len(list(csv.DictReader(fh))) == 200
+
+
+async def test_an_import_file_over_20_mb_is_refused_before_it_is_read(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path
+) -> None:
+    huge = tmp_path / "numbers.csv"
+    with huge.open("wb") as fh:  # a sparse file: its size without writing 21 MB
+        fh.truncate(21 * 1024 * 1024)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_porting(pilot)
+        await _import_path(pilot, str(huge))
+        summary = str(app.screen.query_one("#import-summary").render())
+        assert "this file is 21.0 MB; an import reads at most 20 MB" in summary
+        assert app.screen.query_one("#import-preview", DataTable).row_count == 0
+
+
 async def test_a_carrier_filter_counts_again_when_an_order_changes_carrier(
     make_app: Callable[..., GoLiveApp],
 ) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -175,6 +177,12 @@ def _run(
             print(f"golive {args.command}: answering from the local cache, last synced "
                   f"{synced} ({fresh.offline_reason})", file=err)
         code = body(conn, fresh)
+    except BrokenPipeError:
+        # the reader stopped reading (`| head`): it had what it wanted. Standard output is
+        # pointed at nothing so that the interpreter's last flush does not fail again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.OK
     except CommandError as exc:
         print(f"golive {args.command}: {exc.message}", file=err)
         return exc.code

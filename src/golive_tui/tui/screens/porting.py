@@ -687,8 +687,23 @@ class PortingScreen(GoLiveScreen):
             return
 
         def chosen(raw: str | None) -> None:
-            if raw:
-                self._export(Path(raw).expanduser(), query, page)
+            if not raw:
+                return
+            path = Path(raw).expanduser()
+            if not path.exists():
+                self._export(path, query, page, overwrite=False)
+                return
+
+            def replace(answer: bool | None) -> None:
+                if answer:
+                    self._export(path, query, page, overwrite=True)
+
+            self.app.push_screen(
+                PickerModal(f"{path.name} already exists",
+                            [(True, f"Replace {path.name}"), (False, "Keep it: export nothing")],
+                            current=False),
+                replace,
+            )
 
         self.app.push_screen(
             ReasonPrompt("Export numbers", f"Write the {page.total:,} numbers of this view to:",
@@ -697,14 +712,14 @@ class PortingScreen(GoLiveScreen):
         )
 
     @work(thread=True, group="export", exit_on_error=False)
-    def _export(self, path: Path, query: NumberQuery, page: Page) -> None:
+    def _export(self, path: Path, query: NumberQuery, page: Page, *, overwrite: bool) -> None:
         from golive_tui.reports.csv_export import write_numbers_csv
 
         store = self.store
         assert store is not None
         try:
             count = write_numbers_csv(path, store.iter_numbers(query), sites=page.sites,
-                                      orders=page.orders)
+                                      orders=page.orders, overwrite=overwrite)
         except FileExistsError as exc:  # never replaced without asking: another name, then
             self.app.call_from_thread(self.notify, str(exc), title="Export not written",
                                       severity="error")
