@@ -33,7 +33,8 @@ class Extra:
         return [m for m in self.modules if importlib.util.find_spec(m) is None]
 
 
-SERVER = Extra("server", "the server components", ("fastapi", "uvicorn", "alembic", "psycopg"))
+SERVER = Extra("server", "the server components", ("fastapi", "uvicorn", "alembic", "psycopg",
+                                                      "prometheus_client"))
 WEB = Extra("web", "the browser components", ("textual_serve", "aiohttp"))
 
 

@@ -17,6 +17,7 @@ from golive_tui.domain.enums import Role
 from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
 from golive_tui.server.accounts import authenticate, token_access, token_id_of
 from golive_tui.server.errors import ApiError, no_such_project
+from golive_tui.server.observe import note_caller
 from golive_tui.server.state import State
 
 
@@ -78,6 +79,7 @@ def current_user(state: State, credentials: Credentials) -> str:
         user = authenticate(conn, token)
     if user is None:
         raise _unauthorized("That token is unknown or was revoked; ask for a new one.")
+    note_caller(user)
     return user
 
 
@@ -87,6 +89,7 @@ def access_on(conn: Connection, token: str, pid: str) -> Access:
     if found is None:
         raise _unauthorized("That token is unknown or was revoked; ask for a new one.")
     user, role = found
+    note_caller(user)
     if role is None:
         raise no_such_project(pid)
     return Access(user=user, project_id=pid, role=Role(role), token_id=token_id_of(token))

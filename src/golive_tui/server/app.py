@@ -33,6 +33,7 @@ from golive_tui.server.errors import (
 )
 from golive_tui.server.live import CounterPoller, PgChangeListener, cancel_and_wait
 from golive_tui.server.migrate import upgrade
+from golive_tui.server.observe import Observe
 from golive_tui.server.openapi import GoliveApi
 from golive_tui.server.projects import compact_for_retention
 from golive_tui.server.ratelimit import RateLimit, TokenBuckets
@@ -87,6 +88,7 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
                     settings.change_retention_days,
                 )
                 if any(done.values()):
+                    state.metrics.compacted.inc(sum(done.values()))
                     log.info("compacted the change feed: %s", done)
             except Exception:
                 log.warning("periodic compaction failed", exc_info=True)
@@ -109,6 +111,8 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
     if settings.rate_limit > 0:
         buckets = TokenBuckets(settings.rate_limit, settings.rate_limit_burst)
         app.add_middleware(RateLimit, buckets=buckets, refusal=rate_limited)
+    # outermost: it sees every answer, the limits' included
+    app.add_middleware(Observe, metrics=state.metrics)
 
     for router in ROUTERS:
         app.include_router(router)

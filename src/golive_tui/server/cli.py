@@ -55,6 +55,16 @@ def _guarded(handler: Handler) -> Handler:
 # --------------------------------------------------------------------------- server
 
 
+def _read_secret(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise AdminError(f"Cannot read the metrics token file {path}: {exc.strerror}.") from None
+    if not text:
+        raise AdminError(f"The metrics token file {path} is empty.")
+    return text
+
+
 #: the flags of ``golive server`` named other than their setting
 _FLAGS = {"change_retention": "--keep-changes", "change_retention_days": "--keep-days"}
 
@@ -72,6 +82,10 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
             overrides[name] = getattr(args, name)
     if getattr(args, "log_level", None):
         overrides["log_level"] = args.log_level
+    if getattr(args, "log_format", None):
+        overrides["log_format"] = args.log_format
+    if getattr(args, "metrics_token_file", None):
+        overrides["metrics_token"] = _read_secret(Path(args.metrics_token_file))
     try:
         return ServerSettings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -90,17 +104,18 @@ def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from golive_tui.server.app import create_app
+    from golive_tui.server.observe import configure_logging
 
     settings = _settings(args)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     db = admin.open_database(settings.db_url)
-    print(
-        f"golive server: {db.kind} database {db.url.render_as_string(hide_password=True)}, "
-        f"on http://{settings.host}:{settings.port}",
-        file=sys.stderr,
-    )
+    started = (f"golive server: {db.kind} database {db.url.render_as_string(hide_password=True)}, "
+               f"on http://{settings.host}:{settings.port}")
+    if settings.log_format == "json":
+        # every line on stderr is then one JSON object
+        logging.getLogger("golive.server").warning("%s", started)
+    else:
+        print(started, file=sys.stderr)
     app = create_app(settings.model_copy(update={"migrate_on_start": False}), db=db)
     try:
         uvicorn.run(
@@ -108,6 +123,9 @@ def run_server(args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            # golive logs each request itself (golive.access), in the chosen format
+            log_config=None,
+            access_log=False,
             timeout_graceful_shutdown=3,
         )
     finally:
@@ -330,6 +348,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     server.add_argument(
         "--log-level", choices=["critical", "error", "warning", "info", "debug"],
         help="how much to log (default info)",
+    )
+    server.add_argument(
+        "--log-format", choices=["text", "json"],
+        help="text lines (default), or one JSON object a line with each request's id, "
+        "method, path, status, duration, project and user",
+    )
+    server.add_argument(
+        "--metrics-token-file", metavar="PATH",
+        help="a file holding the secret that /metrics requires as a bearer token "
+        "(or $GOLIVE_SERVER_METRICS_TOKEN); without one, /metrics answers only this machine",
     )
     server.add_argument(
         "--rate-limit", type=float, metavar="PER_SECOND",

@@ -110,6 +110,14 @@ class Broadcaster:
                     ended += 1
         return ended
 
+    def streams(self) -> list[tuple[str, str | None]]:
+        """(project, token id) of every open stream."""
+        return [
+            (project_id, sub.token_id)
+            for project_id, subs in self._subscribers.items()
+            for sub in subs
+        ]
+
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subscribers.values())
 

@@ -49,6 +49,12 @@ class ServerSettings(BaseSettings):
     #: requests a token may make in a row before the average rate applies
     rate_limit_burst: int = Field(default=60, ge=1)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    #: ``json``: every log line is one JSON object (requests with their id, route, status,
+    #: duration, project and user), for a log collector
+    log_format: Literal["text", "json"] = "text"
+    #: a secret that ``/metrics`` requires as ``Authorization: Bearer …``; without one,
+    #: ``/metrics`` answers only requests from this machine (loopback)
+    metrics_token: str = Field(default="", repr=False)
     #: run the Alembic migrations when the server starts
     migrate_on_start: bool = True
     #: the fallback poll of the per-project counters, for live events that LISTEN missed

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from golive_tui.server.db import Database
 from golive_tui.server.live import Broadcaster, PgChangeListener
+from golive_tui.server.metrics import Metrics
 from golive_tui.server.settings import ServerSettings
 from golive_tui.server.writer import PushWriter
 
@@ -25,6 +26,10 @@ class ServerState:
     loop: asyncio.AbstractEventLoop | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     listener: PgChangeListener | None = None
+    metrics: Metrics = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.metrics = Metrics(self.db, self.broadcaster)
 
     def shutdown_streams(self) -> None:
         """End every live event stream; safe to call from any thread."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from golive_tui.server.routes import changes, events, health, me, ops, snapshot
+from golive_tui.server.routes import changes, events, health, me, metrics, ops, snapshot
 
 #: every router of the API, in the order its paths are documented
 ROUTERS: tuple[APIRouter, ...] = (
@@ -15,4 +15,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     ops.router,
     changes.router,
     events.router,
+    # not in the API document
+    metrics.router,
 )

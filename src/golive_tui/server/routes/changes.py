@@ -31,6 +31,7 @@ def changes(
     ] = DEFAULT_CHANGES_LIMIT,
 ) -> Response:
     """Changes after ``after`` in server order, with ``more`` when the page is full."""
+    state.metrics.read_feed(access.project_id, access.token_id, after)
     try:
         body = changes_page(state.db, access.project_id, after, limit)
     except CursorGone as gone:

@@ -20,6 +20,7 @@ from golive_tui.domain.wire import ErrorResponse, PushRequest, PushResponse
 from golive_tui.server.access import Credentials, ProjectId, access_on, token_of
 from golive_tui.server.apply import Actor, PushJob
 from golive_tui.server.errors import ApiError
+from golive_tui.server.observe import caller
 from golive_tui.server.routes.responses import ERRORS, V1
 from golive_tui.server.state import State
 from golive_tui.server.writer import WriterStopped
@@ -92,8 +93,11 @@ async def push(
         with state.db.read() as conn:
             access_on(conn, token, pid)
 
+    seen = caller()  # the writer thread runs without this request's context
+
     def authorize(conn: Connection) -> Actor:
         access = access_on(conn, token, pid)
+        seen["user"] = access.user
         return Actor(user=access.user, role=access.role)
 
     try:
@@ -105,6 +109,7 @@ async def push(
         raise ApiError(503, "unavailable", str(exc), headers={"Retry-After": "1"}) from None
     if outcome.last_seq is not None:
         state.broadcaster.publish(pid, outcome.last_seq)
+    state.metrics.pushed(outcome.results)
     answer = PushResponse(results=outcome.results, server_seq=outcome.server_seq)
     # written by the model itself: the framework would first validate every result again
     return Response(answer.model_dump_json(), media_type="application/json")
