@@ -47,9 +47,11 @@ def status_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.parametrize("backend", ["sqlite_server", "pg_server"])
 def test_a_script_gets_the_status_as_json_with_the_token_in_the_environment(
-    sqlite_server: Any, home: dict[str, str]
+    backend: str, home: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
+    sqlite_server = request.getfixturevalue(backend)
     snapshot = sqlite_server.snapshot()
     result = golive(home, "status", "--json", "--server", sqlite_server.url,
                     "--project", sqlite_server.project_id,
@@ -149,8 +151,8 @@ def test_each_failure_has_its_own_exit_code(sqlite_server: Any, home: dict[str, 
     assert unknown_kind.returncode == ExitCode.USAGE
 
 
-def test_connect_refuses_a_token_on_the_command_line_and_reads_it_from_stdin(
-    sqlite_server: Any, home: dict[str, str]
+def test_connect_refuses_a_token_on_the_command_line_and_reads_it_elsewhere(
+    sqlite_server: Any, home: dict[str, str], tmp_path: Path
 ) -> None:
     token = sqlite_server.tokens["ipm"]
     refused = golive(home, "connect", sqlite_server.url, "--token", token)
@@ -164,6 +166,15 @@ def test_connect_refuses_a_token_on_the_command_line_and_reads_it_from_stdin(
 
     plain = golive(home, "connect", "http://10.11.12.13:8765", "--token-stdin", stdin=token)
     assert plain.returncode == ExitCode.REFUSED and "--insecure" in plain.stderr
+
+    wrong_file = tmp_path / "wrong-token"
+    wrong_file.write_text("nope.nope\n")
+    refused_file = golive(home, "connect", sqlite_server.url, "--token-file", str(wrong_file))
+    assert refused_file.returncode == ExitCode.AUTH and "refused the token" in refused_file.stderr
+    from_env = golive(home, "connect", sqlite_server.url, stdin="",
+                      GOLIVE_TOKEN=sqlite_server.tokens["viewer"])
+    assert from_env.returncode == ExitCode.OK, from_env.stderr
+    assert "your role: viewer" in from_env.stdout
 
     connected = golive(home, "connect", sqlite_server.url, "--token-stdin", stdin=token + "\n")
     assert connected.returncode == ExitCode.OK, connected.stderr
