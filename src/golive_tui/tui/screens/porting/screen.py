@@ -1,0 +1,325 @@
+"""The number-porting tracker: every number, its order, carrier, FOC and state.
+
+The numbers list is paged from SQLite: the table only ever holds one screenful, so it is
+as fast with 100,000 numbers as with 100."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.widgets import Input, Select
+
+from golive_tui.domain.enums import EntityKind, PortState, RejectionCode
+from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
+from golive_tui.resources import styles_dir
+from golive_tui.tui.screens.porting.table import CONFIRM_ABOVE, Page, PagedTable, national
+from golive_tui.tui.screens.porting.view import PortingView
+from golive_tui.tui.widgets.forms import PickerModal
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import BulkOutcome, LocalStore
+    from golive_tui.store.queries import NumberQuery
+
+
+class PortingScreen(PortingView):
+    """Numbers and port orders; filter, select, move in bulk."""
+
+    SCREEN_TITLE = "Porting"
+    # Screen declares these as instance variables, so no ClassVar here
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    CSS_PATH = str(styles_dir() / "porting.tcss")
+    AUTO_FOCUS = "#numbers"
+    WATCHES = frozenset({EntityKind.NUMBER, EntityKind.PORT_ORDER, EntityKind.SITE})
+    DATA_ONLY = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Find", id="porting.find", key_display="/"),
+        Binding("space", "toggle_select", "Select", id="porting.select"),
+        Binding("n", "advance", "Next state", id="porting.advance"),
+        Binding("t", "transition", "Move to…", id="porting.transition"),
+        Binding("a", "select_filter", "Select all", id="porting.select_all", show=False),
+        Binding("escape", "clear", "Clear", id="porting.clear", show=False),
+        Binding("o", "toggle_orders", "Orders", id="porting.orders"),
+        Binding("r", "filter_rejected", "Rejected", id="porting.rejected", show=False),
+        Binding("c", "copy", "Copy number", id="porting.copy", show=False),
+        Binding("i", "import_numbers", "Import CSV", id="porting.import", show=False),
+        Binding("e", "export_numbers", "Export CSV", id="porting.export", show=False),
+    ]
+
+    def action_toggle_select(self) -> None:
+        number_id = self._current_id()
+        if number_id is None:
+            return
+        if self.filter_selected:
+            self.filter_selected = False
+        elif number_id in self.selected:
+            self.selected.discard(number_id)
+        else:
+            self.selected.add(number_id)
+        table = self.query_one("#numbers", PagedTable)
+        row = table.cursor_row
+        mark = Text("✓", style="bold green") if number_id in self.selected else ""
+        table.update_cell_at(Coordinate(row, 0), mark)
+        if row < table.row_count - 1:
+            table.move_cursor(row=row + 1)
+        self._show_info()
+
+    def action_select_filter(self) -> None:
+        self.filter_selected = True
+        self.selected.clear()
+        if self.page:
+            self._show_numbers(self.page)
+        self._show_info()
+
+    def action_clear(self) -> None:
+        if self.selected or self.filter_selected:
+            self.selected.clear()
+            self.filter_selected = False
+            if self.page:
+                self._show_numbers(self.page)
+            self._show_info()
+        elif self.query_state is not None and self.query_state.is_filtered:
+            for select in self.query(Select):
+                select.clear()
+            self.query_one("#porting-search", Input).value = ""
+
+    def _targets(self) -> tuple[str, list[str] | None]:
+        """What a change applies to: the whole filter, the selection, or the cursor row."""
+        if self.filter_selected and self.page is not None:
+            return f"all {self.page.total:,} numbers in the filter", None
+        if self.selected:
+            return f"{len(self.selected):,} selected numbers", sorted(self.selected)
+        current = self._current_id()
+        row = next((r for r in (self.page.rows if self.page else []) if r.id == current), None)
+        return (national(row.e164) if row else "this number"), ([current] if current else [])
+
+    def action_advance(self) -> None:
+        label, ids = self._targets()
+        if ids is None or ids != [self._current_id()]:
+            # a selection, or the whole filter: each number to its own next step
+            self._apply_change(
+                lambda store, targets: store.advance_numbers(targets), ids, label,
+                "their next states",
+            )
+            return
+        current = self._current_id()
+        row = next((r for r in (self.page.rows if self.page else []) if r.id == current), None)
+        if row is None:
+            return
+        target = NEXT_PORT_STATE.get(row.porting_state)
+        if target is None:
+            self.notify(f"{national(row.e164)} is {row.porting_state.value}: no next step; "
+                        "use t to choose a state.", severity="warning")
+            return
+        if target is PortState.REJECTED:
+            return
+        self._apply([row.id], national(row.e164), target, {})
+
+    def action_transition(self) -> None:
+        label, ids = self._targets()
+        if ids == []:
+            return
+        choices: list[tuple[Any, PortState]] = [
+            (s.value.replace("_", " "), s) for s in PortState
+        ]
+        if ids is not None and len(ids) == 1 and self.page is not None:
+            row = next((r for r in self.page.rows if r.id == ids[0]), None)
+            if row is not None:
+                # every state is offered; the illegal ones are dimmed and, if picked, refused
+                # with the reason, so the rules are learnt where they apply
+                allowed = PORTING.allowed(row.porting_state)
+                choices = [(s.value.replace("_", " "), s) for s in PortState if s in allowed]
+                choices += [
+                    (Text(f"{s.value.replace('_', ' ')}  (not from {row.porting_state.value})",
+                          style="dim"), s)
+                    for s in PortState if s not in allowed and s is not row.porting_state
+                ]
+        def picked(state: PortState | None) -> None:
+            if state is None:
+                return
+            if state is PortState.REJECTED:
+                codes = [(code.value, code.value) for code in RejectionCode]
+
+                def coded(code: str | None) -> None:
+                    if code:
+                        self._apply(ids, label, state, {"rejection_code": code})
+
+                self.app.push_screen(PickerModal("Carrier's rejection code", codes), coded)
+                return
+            self._apply(ids, label, state, {})
+
+        self.app.push_screen(
+            PickerModal(f"Move {label} to…", [(state, text) for text, state in choices]), picked
+        )
+
+    def _apply(
+        self, ids: list[str] | None, label: str, state: PortState, extra: dict[str, Any]
+    ) -> None:
+        self._apply_change(
+            lambda store, targets: store.transition_numbers(targets, state, **extra),
+            ids, label, state.value.replace("_", " "),
+        )
+
+    def _apply_change(
+        self,
+        move: Callable[[LocalStore, list[str]], BulkOutcome],
+        ids: list[str] | None,
+        label: str,
+        to: str,
+    ) -> None:
+        """Move ``ids`` (None: every number of the filter) in a thread, then say what it did.
+
+        More than ``CONFIRM_ABOVE`` numbers are moved only once the user says so.
+        """
+        query = self.query_state
+        count = len(ids) if ids is not None else (self.page.total if self.page else 0)
+
+        def change(store: LocalStore) -> BulkOutcome:
+            targets = ids if ids is not None else store.number_ids(query)  # type: ignore[arg-type]
+            return move(store, targets)
+
+        def done(outcome: BulkOutcome) -> None:
+            self.selected.clear()
+            self.filter_selected = False
+            applied, refused = len(outcome.applied), len(outcome.refused)
+            if refused and not applied and refused == 1:
+                self.notify(outcome.refused[0].reason, title="Refused", severity="error",
+                            timeout=8)
+            elif refused and not applied:
+                self.notify(outcome.summary(), title=f"Nothing moved to {to}: all refused",
+                            severity="error", timeout=10)
+            elif refused:
+                self.notify(outcome.summary(),
+                            title=f"Moved {applied:,} of {applied + refused:,} to {to}",
+                            severity="warning", timeout=10)
+            else:
+                self.notify(f"{label} → {to}", timeout=3)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.golive.run_change(change, kinds=frozenset({EntityKind.NUMBER}), done=done)
+
+        if count <= CONFIRM_ABOVE:
+            confirmed(True)
+            return
+        self.app.push_screen(
+            PickerModal(
+                f"Move {count:,} numbers to {to}?",
+                [(True, f"Move all {count:,} numbers to {to}"), (False, "Cancel: move none")],
+                current=False,
+            ),
+            confirmed,
+        )
+
+    def action_import_numbers(self) -> None:
+        from golive_tui.tui.widgets.forms import ReasonPrompt
+
+        def chosen(raw: str | None) -> None:
+            if not raw or self.store is None:
+                return
+            from golive_tui.tui.screens.number_import import NumberImportScreen
+
+            self.app.push_screen(NumberImportScreen(self.store, Path(raw).expanduser()),
+                                 self._accepted)
+
+        self.app.push_screen(
+            ReasonPrompt("Import numbers", "CSV file from the carrier or the customer:",
+                         placeholder="~/Downloads/numbers.csv", required="Give a file path.",
+                         check=_import_path_problem),
+            chosen,
+        )
+
+    def _accepted(self, preview: Any) -> None:
+        if preview is None:
+            return
+        rows = list(preview.rows)
+
+        def done(outcome: BulkOutcome) -> None:
+            message = f"Imported {len(outcome.applied):,} numbers as draft"
+            if outcome.refused:
+                message += f"; {len(outcome.refused):,} refused: {outcome.refused[0].reason}"
+            self.notify(message, title="Import", severity="warning" if outcome.refused
+                        else "information", timeout=10)
+
+        self.golive.run_change(lambda store: store.import_numbers(rows),
+                               kinds=frozenset({EntityKind.NUMBER}), done=done)
+
+    def action_export_numbers(self) -> None:
+        from golive_tui.tui.widgets.forms import ReasonPrompt
+
+        query = self.query_state
+        page = self.page
+        if query is None or page is None:
+            return
+
+        def chosen(raw: str | None) -> None:
+            if not raw:
+                return
+            path = Path(raw).expanduser()
+            if not path.exists():
+                self._export(path, query, page, overwrite=False)
+                return
+
+            def replace(answer: bool | None) -> None:
+                if answer:
+                    self._export(path, query, page, overwrite=True)
+
+            self.app.push_screen(
+                PickerModal(f"{path.name} already exists",
+                            [(True, f"Replace {path.name}"), (False, "Keep it: export nothing")],
+                            current=False),
+                replace,
+            )
+
+        self.app.push_screen(
+            ReasonPrompt("Export numbers", f"Write the {page.total:,} numbers of this view to:",
+                         initial=str(_default_export_path()), required="Give a file path."),
+            chosen,
+        )
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, path: Path, query: NumberQuery, page: Page, *, overwrite: bool) -> None:
+        from golive_tui.reports.csv_export import write_numbers_csv
+
+        store = self.store
+        assert store is not None
+        try:
+            count = write_numbers_csv(path, store.iter_numbers(query), sites=page.sites,
+                                      orders=page.orders, overwrite=overwrite)
+        except FileExistsError as exc:  # never replaced without asking: another name, then
+            self.app.call_from_thread(self.notify, str(exc), title="Export not written",
+                                      severity="error")
+            return
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Cannot write {path}: {exc.strerror}",
+                                      title="Export failed", severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Wrote {count:,} numbers to {path}",
+                                  title="Export", timeout=8)
+
+    def action_copy(self) -> None:
+        current = self._current_id()
+        row = next((r for r in (self.page.rows if self.page else []) if r.id == current), None)
+        if row is not None:
+            self.app.copy_to_clipboard(row.e164)
+            self.notify(f"Copied {row.e164}", timeout=2)
+
+
+def _import_path_problem(raw: str) -> str | None:
+    """Why ``raw`` names no file to import, said while the path can still be corrected."""
+    path = Path(raw).expanduser()
+    if path.is_dir():
+        return f"{path} is a folder: add the file's name."
+    if not path.is_file():
+        return f"No file at {path}: check the folder and the name."
+    return None
+
+
+def _default_export_path() -> Path:
+    return Path.cwd() / f"golive-numbers-{datetime.now().strftime('%Y%m%d-%H%M')}.csv"
