@@ -6,13 +6,14 @@ when a key is removed or changes meaning; a new key does not change it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from golive_tui.domain.codec import encode_time
 from golive_tui.domain.enums import OPEN_ISSUE_STATES, PortState, Priority
-from golive_tui.domain.gate import GateResult, GateRule, evaluate_gate
+from golive_tui.domain.gate import ORDER_STATES_OK, GateResult, GateRule, evaluate_gate
 from golive_tui.domain.sla import issue_clocks, sla_urgency
 
 if TYPE_CHECKING:
@@ -40,10 +41,16 @@ def gate_json(gate: GateResult) -> dict[str, Any]:
     }
 
 
-def _by_state(counts: dict[PortState, int]) -> dict[str, Any]:
+#: the states an order can be in (the enum of the states the gate accepts)
+_ORDER_STATES: type[StrEnum] = type(next(iter(ORDER_STATES_OK)))
+
+
+def _by_state(counts: Mapping[Any, int], states: type[StrEnum]) -> dict[str, Any]:
+    """Counts per state: every state of ``states`` listed, 0 included."""
+    by_value = {str(state): n for state, n in counts.items()}
     return {
         "total": sum(counts.values()),
-        "by_state": {state.value: counts.get(state, 0) for state in PortState},
+        "by_state": {state.value: by_value.get(state.value, 0) for state in states},
     }
 
 
@@ -92,7 +99,7 @@ def build_status(
         open_lines.append((rank, sla_urgency((respond, resolve), now), line))
     open_lines.sort(key=lambda item: (item[0], item[1]))
 
-    order_counts: dict[PortState, int] = {}
+    order_counts: dict[Any, int] = {}
     for order in orders:
         order_counts[order.status] = order_counts.get(order.status, 0) + 1
 
@@ -119,8 +126,8 @@ def build_status(
             {"id": project.id, "name": project.name, "at": _time(cutover_at), "gate": gate},
         ],
         "ports": {
-            "numbers": _by_state(store.number_state_counts()),
-            "orders": _by_state(order_counts),
+            "numbers": _by_state(store.number_state_counts(), PortState),
+            "orders": _by_state(order_counts, _ORDER_STATES),
         },
         "issues": {
             "open": sum(c["open"] for c in per_priority.values()),
