@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -214,3 +215,31 @@ def test_with_a_metrics_token_metrics_need_it(sqlite_server: Any) -> None:
     assert [missing.status_code, wrong.status_code, person.status_code] == [401, 401, 401]
     assert missing.json()["error"]["code"] == "unauthorized"
     assert ("golive_feed_head_seq", (("project", sqlite_server.project_id),)) in samples
+
+
+def test_the_metrics_token_comes_from_a_file_never_the_command_line(
+    sqlite_server: Any, tmp_path: Path
+) -> None:
+    sqlite_server.server.stop()
+    secret = "from-a-file-" + "y" * 20
+    token_file = tmp_path / "metrics.token"
+    token_file.write_text(secret + "\n")
+    process = ServerProcess("--db", sqlite_server.db_url, "--metrics-token-file", str(token_file))
+    try:
+        url = process.url()
+        with httpx.Client(base_url=url) as client:
+            assert client.get("/metrics").status_code == 401
+        assert ("golive_feed_head_seq", (("project", sqlite_server.project_id),)) in scrape(
+            url, headers={"Authorization": f"Bearer {secret}"})
+    finally:
+        lines = process.stop()
+    assert secret not in "\n".join(lines)
+    empty = tmp_path / "empty.token"
+    empty.write_text("\n")
+    refused = subprocess.run(
+        [sys.executable, "-m", "golive_tui", "server", "--db", sqlite_server.db_url,
+         "--metrics-token-file", str(empty)],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert refused.returncode == 2
+    assert f"The metrics token file {empty} is empty." in refused.stderr
