@@ -19,13 +19,14 @@ from golive_tui.domain.project_doc import DemoDayError, ProjectDocument
 from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult
 from golive_tui.seed import load_demo
-from golive_tui.server import accounts, projects
+from golive_tui.server import accounts, projects, webhooks
 from golive_tui.server.accounts import AccountError, IssuedToken
 from golive_tui.server.db import Database, DatabaseUrlError
 from golive_tui.server.migrate import upgrade
 from golive_tui.server.projects import ProjectError, ProjectSummary
 from golive_tui.server.settings import ServerSettings
 from golive_tui.server.tables import api_token, user_account
+from golive_tui.server.webhooks import Delivery, NewWebhook, Webhook, WebhookError
 
 ROLES = ", ".join(r.value for r in Role)
 
@@ -212,3 +213,35 @@ def compact(
         return projects.compact(db, keep, project_id, before=before)
     except ProjectError as exc:
         raise AdminError(str(exc)) from None
+
+
+def add_webhook(
+    db: Database, project_id: str, url: str, *, events: str | None = None,
+    format: str | None = None, secret: str | None = None,
+) -> NewWebhook:
+    try:
+        return webhooks.add_webhook(db, project_id, url, events=events, format=format,
+                                    secret=secret)
+    except WebhookError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def list_webhooks(db: Database, project_id: str | None = None) -> list[Webhook]:
+    return webhooks.list_webhooks(db, project_id)
+
+
+def remove_webhook(db: Database, webhook_id: str) -> Webhook:
+    try:
+        return webhooks.remove_webhook(db, webhook_id)
+    except WebhookError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def webhook_deliveries(
+    db: Database, webhook_id: str, *, limit: int = 20, status: str | None = None
+) -> list[Delivery]:
+    try:
+        webhooks.get_webhook(db, webhook_id)
+    except WebhookError as exc:
+        raise AdminError(str(exc)) from None
+    return webhooks.list_deliveries(db, webhook_id, limit=limit, status=status)

@@ -23,6 +23,7 @@ import golive_tui
 from golive_tui.server.apply import UnknownProject
 from golive_tui.server.backup import serving_lock
 from golive_tui.server.db import Database
+from golive_tui.server.delivery import DeliveryWorker, check_sla_forever
 from golive_tui.server.errors import (
     BodySizeLimit,
     http_error,
@@ -69,6 +70,10 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
             state.tasks.append(asyncio.create_task(state.listener.run(), name="golive-listen"))
         if settings.change_retention > 0 or settings.change_retention_days > 0:
             state.tasks.append(asyncio.create_task(_compact_forever(), name="golive-compact"))
+        state.tasks.append(asyncio.create_task(DeliveryWorker(database, settings).run(),
+                                               name="golive-webhooks"))
+        state.tasks.append(asyncio.create_task(check_sla_forever(database, settings),
+                                               name="golive-sla-warnings"))
         try:
             yield
         finally:

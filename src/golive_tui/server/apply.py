@@ -69,6 +69,7 @@ from golive_tui.server.tables import (
     project_counter,
     table_of,
 )
+from golive_tui.server.webhooks import Notices
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,8 @@ class _Writes:
         self._policies: dict[str, SlaPolicy] = {}
         #: ops answered in this transaction, by op_id and by "client_id#client_seq"
         self.answered: set[str] = set()
+        #: the webhook events of this transaction, queued with its other writes
+        self.notices = Notices(conn, self.add)
 
     def add(self, codec: rows.TableCodec, sql: str, params: Sequence[Any],
             row_id: str | None = None) -> None:
@@ -379,6 +382,7 @@ def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Ex
                     outcomes.append(UnknownProject(job.project_id))
                     continue
                 outcomes.append(_push_locked(db, writes, job, actor, seqs))
+            writes.notices.finish(writes.flush)
             writes.flush()
             marker = rows.marker(conn)
             for project_id, seq in seqs.items():
@@ -501,6 +505,7 @@ def apply_one(
                 writes = _Writes(conn, rows.cursor(conn))
                 result = _apply_locked(db, writes, project_id, actor, op, client_id, digest,
                                        look, lock=True)
+                writes.notices.finish(writes.flush)
                 writes.flush()
                 return result
         except integrity_errors:
@@ -777,6 +782,7 @@ def _apply_rules(
             }
         ),
     )
+    writes.notices.change(project_id, kind, current, new, actor.user, now)
     if notify and db.is_postgresql:
         _notify(cur, project_id, seq)
     return OpResult(

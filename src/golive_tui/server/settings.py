@@ -65,3 +65,23 @@ class ServerSettings(BaseSettings):
     #: with every committed op; only an OS crash or power cut can lose the last few
     #: commits. FULL survives those too, at the cost of an fsync per op (~1 ms here).
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"
+    #: user names (comma-separated) who may manage webhooks through the API; the
+    #: ``golive admin webhook`` commands need only the database
+    admins: str = ""
+    #: how often each replica looks for webhook deliveries that are due
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    #: a receiver that does not answer within this is tried again later
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: attempts before a delivery is given up on (``failed``)
+    webhook_max_attempts: int = Field(default=12, ge=1)
+    #: the wait after the first failed attempt; it doubles after each further one ...
+    webhook_backoff_seconds: float = Field(default=10.0, gt=0)
+    #: ... up to this (each wait is then a random half to all of it)
+    webhook_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    #: warn of an SLA clock this many minutes before it breaches (``sla_at_risk``)
+    sla_warning_minutes: float = Field(default=30.0, gt=0)
+    #: how often the SLA clocks of projects with such webhooks are looked at
+    sla_check_seconds: float = Field(default=60.0, gt=0)
+
+    def admin_users(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.admins.split(",") if u.strip())

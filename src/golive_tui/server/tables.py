@@ -227,6 +227,81 @@ class ApiTokenTable(ServerModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class WebhookTable(ServerModel, table=True):
+    """An outbound webhook of one project: where events go, signed with its secret."""
+
+    __tablename__ = "webhook"
+    __table_args__ = (Index("ix_webhook_project_id", "project_id"),)
+
+    id: str = Field(primary_key=True, max_length=16)
+    project_id: str = Field(max_length=36)
+    url: str = Field(max_length=2000)
+    #: the HMAC-SHA256 key of its signatures (kept as given: the server signs with it)
+    secret: str = Field(max_length=200)
+    #: the events it gets (domain.notifications.EventKind values)
+    events: list[str] = Field(default_factory=list, sa_type=JSON)
+    #: json, slack or teams: the shape of the body it is sent
+    format: str = Field(default="json", max_length=10)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(default="", max_length=80)
+
+
+class WebhookDeliveryTable(ServerModel, table=True):
+    """The outbox: one event for one webhook, written in the transaction of the change
+    that raised it, and sent (and retried) by the delivery worker until it is answered
+    2xx or given up on."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_webhook_id", "webhook_id", "created_at"),
+    )
+
+    #: also the X-Golive-Delivery header: receivers de-duplicate on it
+    id: str = Field(primary_key=True, max_length=36)
+    webhook_id: str = Field(max_length=16)
+    project_id: str = Field(max_length=36)
+    event: str = Field(max_length=40)
+    #: the event as the JSON body carries it (rendered for Slack or Teams when sent)
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    #: pending, delivered or failed (given up after the last attempt)
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    #: when it may be sent next; a worker that takes it moves this past its send timeout
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    last_status_code: int | None = None
+    last_error: str = Field(default="", max_length=500)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebhookAttemptTable(ServerModel, table=True):
+    """Every attempt to send a delivery: what the receiver answered, or what went wrong."""
+
+    __tablename__ = "webhook_attempt"
+    __table_args__ = (Index("ix_webhook_attempt_delivery_id", "delivery_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(max_length=36)
+    attempt: int
+    at: datetime = Field(sa_type=UTCDateTime)
+    status_code: int | None = None
+    error: str = Field(default="", max_length=500)
+    duration_ms: int = 0
+
+
+class NotificationStateTable(ServerModel, table=True):
+    """What the events remember between changes: the last state of each gate
+    (``gate:SCOPE``) and the SLA warnings already sent (``sla:ISSUE:CLOCK:PRIORITY``)."""
+
+    __tablename__ = "notification_state"
+
+    project_id: str = Field(primary_key=True, max_length=36)
+    key: str = Field(primary_key=True, max_length=120)
+    value: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
 def table_of(kind: EntityKind) -> Table:
     return ENTITY_TABLES[kind].__table__  # type: ignore[attr-defined, no-any-return]
 
@@ -243,4 +318,8 @@ user_account: Table = UserAccountTable.__table__  # type: ignore[attr-defined]
 api_token: Table = ApiTokenTable.__table__  # type: ignore[attr-defined]
 member: Table = MemberTable.__table__  # type: ignore[attr-defined]
 project: Table = ProjectTable.__table__  # type: ignore[attr-defined]
+webhook: Table = WebhookTable.__table__  # type: ignore[attr-defined]
+webhook_delivery: Table = WebhookDeliveryTable.__table__  # type: ignore[attr-defined]
+webhook_attempt: Table = WebhookAttemptTable.__table__  # type: ignore[attr-defined]
+notification_state: Table = NotificationStateTable.__table__  # type: ignore[attr-defined]
 metadata: MetaData = ServerModel.metadata

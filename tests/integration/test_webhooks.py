@@ -1,0 +1,439 @@
+"""Outbound webhooks, end to end: the real server sends to a real receiver on loopback.
+
+Each test starts its own replica of the server (SQLite or PostgreSQL) with quick retries,
+points a project's webhook at a small HTTP server run by the test, pushes changes with raw
+httpx as any client would, and reads what arrived, what the server logged, or both.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from golive_tui.server import admin
+from golive_tui.server.cli import main
+from golive_tui.server.delivery import (
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    verify,
+)
+from golive_tui.server.embedded import EmbeddedServer
+from golive_tui.server.webhooks import Delivery
+from tests.conftest import ServerUnderTest, server_settings
+from tests.waiting import wait_for
+
+SECRET = "a-receivers-shared-secret-0123456789"
+#: quick retries, and a worker that never gives up while a test keeps its receiver down
+QUICK = {
+    "webhook_poll_seconds": 0.05,
+    "webhook_backoff_seconds": 0.05,
+    "webhook_backoff_cap_seconds": 0.3,
+    "webhook_max_attempts": 10_000,
+    "sla_check_seconds": 0.2,
+}
+BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.body)
+        return data
+
+    @property
+    def delivery(self) -> str:
+        return self.headers[DELIVERY_HEADER.lower()]
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on loopback: it records every request and answers ``status``."""
+
+    port: int = 0
+    status: int = 200
+    received: list[Received] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver._lock:
+                    receiver.received.append(
+                        Received({k.lower(): v for k, v in self.headers.items()}, body)
+                    )
+                    status = receiver.status
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            allow_reuse_address = True
+            request_queue_size = 128  # a burst of deliveries from several replicas
+
+        self._server = Server(("127.0.0.1", self.port), Handler)
+        self.port = int(self._server.server_address[1])
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Down: nothing listens on its port any more."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def requests(self, event: str | None = None) -> list[Received]:
+        with self._lock:
+            return [r for r in self.received
+                    if event is None or r.headers.get(EVENT_HEADER.lower()) == event]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver().start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def hooked(request: pytest.FixtureRequest) -> Iterator[ServerUnderTest]:
+    """The demo project's server, restarted with quick webhook retries."""
+    sut: ServerUnderTest = request.getfixturevalue(request.param)
+    sut.server.stop()
+    with EmbeddedServer(server_settings(db_url=sut.db_url, **QUICK)) as server:
+        sut.server = server
+        yield sut
+
+
+def add_hook(sut: ServerUnderTest, url: str, *, project_id: str | None = None,
+             events: str | None = None, format: str = "json") -> str:
+    db = admin.open_database(sut.db_url)
+    try:
+        return admin.add_webhook(db, project_id or sut.project_id, url, events=events,
+                                 format=format, secret=SECRET).webhook.id
+    finally:
+        db.dispose()
+
+
+def deliveries(sut: ServerUnderTest, hook_id: str) -> list[Delivery]:
+    db = admin.open_database(sut.db_url, migrate=False)
+    try:
+        return admin.webhook_deliveries(db, hook_id, limit=1000)
+    finally:
+        db.dispose()
+
+
+def applied(sut: ServerUnderTest, ops: list[dict[str, Any]], user: str = "ipm",
+            project_id: str | None = None) -> None:
+    body = {"client_id": ops[0]["client_id"], "ops": ops}
+    with sut.client(user) as client:
+        response = client.post(sut.project_path("ops", project_id), json=body)
+    assert response.status_code == 200, response.text
+    statuses = [r["status"] for r in response.json()["results"]]
+    assert statuses == ["applied"] * len(ops), response.text
+
+
+def new_p1(sut: ServerUnderTest, title: str, **kw: Any) -> dict[str, Any]:
+    return sut.op("issue", str(uuid.uuid4()), "create", {"title": title, "priority": "P1"}, **kw)
+
+
+def test_each_event_arrives_signed_with_its_facts(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    add_hook(sut, receiver.url)
+    order_id = str(uuid.uuid4())
+    issue = new_p1(sut, "Inbound calls to the main number fail")
+    applied(sut, [
+        issue,
+        sut.op("issue", str(uuid.uuid4()), "create", {"title": "A P3 is no event"}),
+        sut.op("decision", str(uuid.uuid4()), "append",
+               {"decision": "no_go", "reason": "Carrier has not confirmed the FOC"}),
+        sut.op("port_order", order_id, "create", {"pon": "PON-WH-1", "carrier": "Lumen"}),
+        sut.op("port_order", order_id, "transition", {"to": "submitted"}),
+        sut.op("port_order", order_id, "transition",
+               {"to": "foc_confirmed", "confirmed_foc": "2026-12-01T14:00:00Z"}),
+        sut.op("port_order", order_id, "transition", {"to": "ported"}),
+    ])
+    wanted = {"p1_opened", "decision_recorded", "foc_changed", "port_activated"}
+    wait_for(lambda: {r.headers[EVENT_HEADER.lower()] for r in receiver.requests()} >= wanted,
+             lambda: f"the four events; got {[r.json['event'] for r in receiver.requests()]}")
+
+    for r in receiver.requests():
+        assert verify(SECRET, r.headers[TIMESTAMP_HEADER.lower()], r.body,
+                      r.headers[SIGNATURE_HEADER.lower()])
+        assert not verify("another-secret-of-enough-length", r.headers[TIMESTAMP_HEADER.lower()],
+                          r.body, r.headers[SIGNATURE_HEADER.lower()])
+        assert r.json["id"] == r.delivery
+        assert r.json["project"]["id"] == sut.project_id
+    p1 = receiver.requests("p1_opened")
+    assert [r.json["entity_id"] for r in p1] == [issue["entity_id"]]
+    assert p1[0].json["by"] == "ipm" and "Inbound calls" in p1[0].json["summary"]
+    decision = receiver.requests("decision_recorded")[0].json
+    assert decision["data"]["decision"] == "no_go" and "NO-GO" in decision["summary"]
+    foc = receiver.requests("foc_changed")[0].json
+    assert foc["data"]["pon"] == "PON-WH-1"
+    assert foc["data"]["confirmed_foc"].startswith("2026-12-01T14:00")
+    assert [r.json["data"]["status"] for r in receiver.requests("port_activated")] == ["ported"]
+    # a body changed in transit no longer verifies
+    first = receiver.requests()[0]
+    assert not verify(SECRET, first.headers[TIMESTAMP_HEADER.lower()], first.body + b" ",
+                      first.headers[SIGNATURE_HEADER.lower()])
+
+
+def test_a_receiver_that_is_down_gets_everything_once_it_is_back_and_nothing_twice(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    hook = add_hook(sut, receiver.url, events="p1_opened")
+    receiver.stop()
+    ops = [new_p1(sut, f"Outage {n}") for n in range(3)]
+    applied(sut, ops)
+    # every delivery has been tried and refused at least twice while nothing listened
+    wait_for(
+        lambda: len(found := deliveries(sut, hook)) == 3 and all(len(d.log) >= 2 for d in found),
+        lambda: f"failed attempts; got {[(d.status, len(d.log)) for d in deliveries(sut, hook)]}",
+    )
+    assert all(d.status == "pending" and d.log[0].status_code is None and d.log[0].error
+               for d in deliveries(sut, hook))
+
+    receiver.start()  # back, on the same port
+    wait_for(lambda: all(d.status == "delivered" for d in deliveries(sut, hook)),
+             lambda: f"deliveries; got {[d.status for d in deliveries(sut, hook)]}")
+    # one more event after: the receiver has it, and still each earlier one only once
+    applied(sut, [new_p1(sut, "After the outage")])
+    wait_for(lambda: len(receiver.requests()) >= 4, "the event after the outage")
+    got = [r.json["entity_id"] for r in receiver.requests()]
+    assert sorted(got) == sorted([op["entity_id"] for op in ops] + [got[-1]])
+    assert len({r.delivery for r in receiver.requests()}) == len(receiver.requests())
+    for d in deliveries(sut, hook):
+        assert d.status == "delivered"
+        assert [a.status_code for a in d.log].count(200) == 1
+        assert d.log[-1].status_code == 200 and d.attempts == len(d.log)
+
+
+def test_slack_and_teams_webhooks_get_bodies_those_services_accept(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    add_hook(sut, receiver.url + "/slack", events="p1_opened", format="slack")
+    add_hook(sut, receiver.url + "/teams", events="p1_opened", format="teams")
+    applied(sut, [new_p1(sut, "No dial tone at the Denver office")])
+    wait_for(lambda: len(receiver.requests()) >= 2, "a Slack and a Teams message")
+    bodies = {r.json.get("type", "slack"): r for r in receiver.requests()}
+
+    slack = bodies["slack"].json
+    assert isinstance(slack["text"], str) and "No dial tone" in slack["text"]
+    assert [b["type"] for b in slack["blocks"]][:2] == ["header", "section"]
+    assert all(b["text"]["type"] == "plain_text" for b in slack["blocks"] if b["type"] == "header")
+
+    teams = bodies["message"].json
+    (attachment,) = teams["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
+    assert any("No dial tone" in b.get("text", "") for b in card["body"])
+    assert all(set(f) == {"title", "value"} for b in card["body"] if b["type"] == "FactSet"
+               for f in b["facts"])
+    for r in receiver.requests():  # chat bodies are signed as well
+        assert verify(SECRET, r.headers[TIMESTAMP_HEADER.lower()], r.body,
+                      r.headers[SIGNATURE_HEADER.lower()])
+
+
+def test_the_gate_closing_and_opening_is_told_once_each(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    # the other project is empty: its gate holds, so a P1 closes it
+    pid = sut.other_project_id
+    hook = add_hook(sut, receiver.url, project_id=pid, events="gate_changed")
+    issue = new_p1(sut, "Calls drop after 30 s")
+    applied(sut, [issue], user="outsider", project_id=pid)
+    wait_for(lambda: len(receiver.requests()) >= 1, "the gate closing")
+    applied(sut, [sut.op("issue", issue["entity_id"], "transition",
+                         {"to": "cancelled", "reason": "Raised on the wrong project"})],
+            user="outsider", project_id=pid)
+    wait_for(lambda: len(receiver.requests()) >= 2, "the gate opening")
+    closed, opened = (r.json for r in receiver.requests())
+    assert closed["data"]["ready"] is False and closed["data"]["unmet"]
+    assert "P1" in closed["summary"]
+    assert opened["data"]["ready"] is True and opened["data"]["unmet"] == []
+    assert [d.event for d in deliveries(sut, hook)] == ["gate_changed", "gate_changed"]
+
+
+def test_a_delivery_is_given_up_after_the_last_attempt_and_every_attempt_is_logged(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    sut.server.stop()
+    receiver.status = 500
+    with EmbeddedServer(server_settings(db_url=sut.db_url, **{**QUICK,
+                                                             "webhook_max_attempts": 3})) as srv:
+        sut.server = srv
+        hook = add_hook(sut, receiver.url, events="p1_opened")
+        applied(sut, [new_p1(sut, "Voicemail lost")])
+        wait_for(lambda: [d.status for d in deliveries(sut, hook)] == ["failed"],
+                 lambda: f"giving up; got {[d.status for d in deliveries(sut, hook)]}")
+    (d,) = deliveries(sut, hook)
+    assert d.attempts == 3 and [a.attempt for a in d.log] == [1, 2, 3]
+    assert all(a.status_code == 500 and "HTTP 500" in a.error for a in d.log)
+    assert len(receiver.requests()) == 3
+    assert {r.delivery for r in receiver.requests()} == {d.id}
+
+
+@pytest.mark.postgres
+def test_two_replicas_on_postgresql_send_each_delivery_once(
+    pg_server: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = pg_server
+    sut.server.stop()
+    hook = add_hook(sut, receiver.url, events="p1_opened")
+    with (EmbeddedServer(server_settings(db_url=sut.db_url, **QUICK)) as one,
+          EmbeddedServer(server_settings(db_url=sut.db_url, **QUICK)) as two):
+        for n, replica in enumerate((one, two) * 5):
+            sut.server = replica
+            applied(sut, [new_p1(sut, f"Burst {n}.{k}") for k in range(8)])
+        wait_for(lambda: all(d.status == "delivered" for d in deliveries(sut, hook))
+                 and len(receiver.requests()) >= 80,
+                 lambda: f"80 deliveries; got {len(receiver.requests())}")
+    ids = [r.delivery for r in receiver.requests()]
+    assert len(ids) == 80 and len(set(ids)) == 80
+    retried = [(d.id, [(a.status_code, a.error) for a in d.log])
+               for d in deliveries(sut, hook) if d.attempts != 1]
+    assert not retried
+
+
+def test_an_sla_about_to_breach_is_warned_once_per_issue_and_target(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    sut.server.stop()
+    # a lead longer than a P1's targets: a new P1's clocks are at risk from the start
+    settings = server_settings(db_url=sut.db_url, **QUICK, sla_warning_minutes=24 * 60 * 30)
+    hook = add_hook(sut, receiver.url, events="sla_at_risk")
+    with EmbeddedServer(settings) as srv:
+        sut.server = srv
+        first = new_p1(sut, "Paging fails in the warehouse")
+        applied(sut, [first])
+        mine = lambda issue: [r for r in receiver.requests()  # noqa: E731
+                              if r.json["entity_id"] == issue["entity_id"]]
+        wait_for(lambda: len(mine(first)) >= 2, "the respond and resolve warnings")
+        # the check runs on; a warning for a P1 opened later proves it ran again since
+        second = new_p1(sut, "Fax line dead")
+        applied(sut, [second])
+        wait_for(lambda: len(mine(second)) >= 2, "the second issue's warnings")
+    assert sorted(r.json["data"]["clock"] for r in mine(first)) == ["resolve", "respond"]
+    assert all(r.json["data"]["remaining_seconds"] > 0 for r in mine(first))
+    assert len({r.delivery for r in receiver.requests()}) == len(receiver.requests())
+    keys = [(r.json["entity_id"], r.json["data"]["clock"]) for r in receiver.requests()]
+    assert len(keys) == len(set(keys)), "a clock was warned twice"
+    assert len(deliveries(sut, hook)) == len(receiver.requests())
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_an_administrator_adds_watches_and_removes_a_webhook_from_the_command_line(
+    hooked: ServerUnderTest, receiver: Receiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sut = hooked
+    db = ("--db", sut.db_url)
+    code, out, err = run_cli(capsys, "admin", "webhook", "add", sut.project_id, receiver.url,
+                             "--events", "p1_opened,decision_recorded", "--format", "slack", *db)
+    hook = out.strip()
+    assert code == 0 and "Signing secret (shown once): " in err
+    secret = err.split("Signing secret (shown once): ")[1].split()[0]
+    code, out, _ = run_cli(capsys, "admin", "webhook", "list", "--json", *db)
+    (listed,) = json.loads(out)
+    assert listed["id"] == hook and listed["format"] == "slack"
+    assert listed["events"] == ["p1_opened", "decision_recorded"] and "secret" not in listed
+
+    receiver.status = 503  # the first answer is a refusal, the retry is taken
+    applied(sut, [new_p1(sut, "Call queue rings nobody")])
+    wait_for(lambda: len(receiver.requests()) >= 1, "the first attempt")
+    receiver.status = 200
+    wait_for(lambda: [d.status for d in deliveries(sut, hook)] == ["delivered"], "a retry")
+    first = receiver.requests()[0]
+    assert verify(secret, first.headers[TIMESTAMP_HEADER.lower()], first.body,
+                  first.headers[SIGNATURE_HEADER.lower()])
+
+    code, out, _ = run_cli(capsys, "admin", "webhook", "deliveries", hook, *db)
+    assert code == 0 and "delivered" in out and "Call queue rings nobody" in out
+    assert "attempt  1" in out and "HTTP 503" in out and "HTTP 200" in out
+    code, out, _ = run_cli(capsys, "admin", "webhook", "deliveries", hook, "--json", *db)
+    (shown,) = json.loads(out)
+    assert [a["status_code"] for a in shown["log"]] == [503, 200]
+
+    code, _, err = run_cli(capsys, "admin", "webhook", "remove", hook, *db)
+    assert code == 0 and f"Removed webhook {hook}" in err
+    assert run_cli(capsys, "admin", "webhook", "list", *db)[2].startswith("No webhooks")
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (("add", "PROJECT", "ftp://example.com/x"), "is not a webhook URL"),
+        (("add", "PROJECT", "https://example.com/x", "--events", "p1,gate_changed"),
+         "Unknown event p1; use all or any of: p1_opened"),
+        (("add", "no-such-project", "https://example.com/x"), "There is no project"),
+        (("deliveries", "0123456789ab"), "There is no webhook 0123456789ab"),
+        (("remove", "0123456789ab"), "There is no webhook 0123456789ab"),
+    ],
+)
+def test_bad_webhook_commands_are_refused_with_a_reason_and_store_nothing(
+    sqlite_server: ServerUnderTest, capsys: pytest.CaptureFixture[str],
+    argv: tuple[str, ...], says: str,
+) -> None:
+    argv = tuple(sqlite_server.project_id if a == "PROJECT" else a for a in argv)
+    code, _, err = run_cli(capsys, "admin", "webhook", *argv, "--db", sqlite_server.db_url)
+    assert code == 2 and says in err, err
+    db = admin.open_database(sqlite_server.db_url)
+    try:
+        assert admin.list_webhooks(db) == []
+    finally:
+        db.dispose()
+
+
+def test_a_secret_comes_from_standard_input_never_the_command_line(
+    sqlite_server: ServerUnderTest, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run_cli(capsys, "admin", "webhook", "add", sqlite_server.project_id,
+                           "https://hooks.example.com/golive", "--secret-stdin",
+                           "--db", sqlite_server.db_url)
+    assert code == 2 and "16 to 200 characters" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
+    code, _, err = run_cli(capsys, "admin", "webhook", "add", sqlite_server.project_id,
+                           "https://hooks.example.com/golive", "--secret-stdin",
+                           "--db", sqlite_server.db_url)
+    assert code == 0 and "shown once" not in err
