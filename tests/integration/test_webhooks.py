@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -59,6 +60,12 @@ class Received:
         return self.headers[DELIVERY_HEADER.lower()]
 
 
+def _shared_port(sock: socket.socket) -> socket.socket:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    return sock
+
+
 @dataclass
 class Receiver:
     """A webhook receiver on loopback: it records every request and answers ``status``."""
@@ -67,6 +74,7 @@ class Receiver:
     status: int = 200
     received: list[Received] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
+    _placeholder: socket.socket | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -93,20 +101,34 @@ class Receiver:
                 pass
 
         class Server(ThreadingHTTPServer):
-            allow_reuse_address = True
             request_queue_size = 128  # a burst of deliveries from several replicas
+
+            def server_bind(self) -> None:
+                _shared_port(self.socket)
+                super().server_bind()
 
         self._server = Server(("127.0.0.1", self.port), Handler)
         self.port = int(self._server.server_address[1])
+        if self._placeholder is not None:
+            self._placeholder.close()
+            self._placeholder = None
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
-        """Down: nothing listens on its port any more."""
+        """Down: connections to its port are refused, and the port stays its own."""
         if self._server is not None:
+            self._placeholder = _shared_port(socket.socket())
+            self._placeholder.bind(("127.0.0.1", self.port))  # bound, never listening
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def close(self) -> None:
+        self.stop()
+        if self._placeholder is not None:
+            self._placeholder.close()
+            self._placeholder = None
 
     def requests(self, event: str | None = None) -> list[Received]:
         with self._lock:
@@ -118,7 +140,7 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     r = Receiver().start()
     yield r
-    r.stop()
+    r.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -225,7 +247,7 @@ def test_a_receiver_that_is_down_gets_everything_once_it_is_back_and_nothing_twi
 
     receiver.start()  # back, on the same port
     wait_for(lambda: all(d.status == "delivered" for d in deliveries(sut, hook)),
-             lambda: f"deliveries; got {[d.status for d in deliveries(sut, hook)]}")
+             lambda: f"deliveries; got {[(d.status, d.attempts, d.log) for d in deliveries(sut, hook)]}")
     # one more event after: the receiver has it, and still each earlier one only once
     applied(sut, [new_p1(sut, "After the outage")])
     wait_for(lambda: len(receiver.requests()) >= 4, "the event after the outage")
@@ -372,7 +394,8 @@ def test_an_administrator_adds_watches_and_removes_a_webhook_from_the_command_li
     hook = out.strip()
     assert code == 0 and "Signing secret (shown once): " in err
     secret = err.split("Signing secret (shown once): ")[1].split()[0]
-    code, out, _ = run_cli(capsys, "admin", "webhook", "list", "--json", *db)
+    code, out, _ = run_cli(capsys, "admin", "webhook", "list", "--json",
+                           "--project", sut.project_id, *db)
     (listed,) = json.loads(out)
     assert listed["id"] == hook and listed["format"] == "slack"
     assert listed["events"] == ["p1_opened", "decision_recorded"] and "secret" not in listed
@@ -395,7 +418,8 @@ def test_an_administrator_adds_watches_and_removes_a_webhook_from_the_command_li
 
     code, _, err = run_cli(capsys, "admin", "webhook", "remove", hook, *db)
     assert code == 0 and f"Removed webhook {hook}" in err
-    assert run_cli(capsys, "admin", "webhook", "list", *db)[2].startswith("No webhooks")
+    listed_after = run_cli(capsys, "admin", "webhook", "list", "--project", sut.project_id, *db)
+    assert listed_after[2].startswith("No webhooks")
 
 
 @pytest.mark.parametrize(
