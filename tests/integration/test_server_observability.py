@@ -140,27 +140,32 @@ def scraped_when(url: str, holds: Callable[[Samples], bool]) -> Samples | None:
     return samples if holds(samples) else None
 
 
+@pytest.fixture(params=["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue(request.param)
+
+
 def test_metrics_count_requests_push_outcomes_and_show_live_clients_and_their_lag(
-    sqlite_server: Any,
+    server: Any,
 ) -> None:
-    pid = sqlite_server.project_id
-    ops = [note(sqlite_server, i) for i in range(3)]
-    assert sqlite_server.push(ops).status_code == 200
-    assert sqlite_server.push(ops).status_code == 200  # a replay: three duplicates
-    viewer = sqlite_server.push([note(sqlite_server, 9)], user="viewer")
+    pid = server.project_id
+    ops = [note(server, i) for i in range(3)]
+    assert server.push(ops).status_code == 200
+    assert server.push(ops).status_code == 200  # a replay: three duplicates
+    viewer = server.push([note(server, 9)], user="viewer")
     assert [r["status"] for r in viewer.json()["results"]] == ["rejected"]
-    head = sqlite_server.head()
+    head = server.head()
     behind = head - 7
 
-    with sqlite_server.client("engineer", timeout=60) as client, client.stream(
-        "GET", sqlite_server.project_path("events")
+    with server.client("engineer", timeout=60) as client, client.stream(
+        "GET", server.project_path("events")
     ) as stream:
         assert stream.status_code == 200
         # the engineer's client has read the feed up to `behind`
-        assert client.get(sqlite_server.project_path("changes"),
+        assert client.get(server.project_path("changes"),
                           params={"after": behind}).status_code == 200
         seen = wait_for(lambda: scraped_when(
-            sqlite_server.url, lambda s: s.get(("golive_live_clients", (("project", pid),))) == 1
+            server.url, lambda s: s.get(("golive_live_clients", (("project", pid),))) == 1
         ), "the live stream to be counted")
         assert seen[("golive_feed_lag", (("project", pid),))] == head - behind
     assert seen[("golive_feed_head_seq", (("project", pid),))] == head
@@ -173,7 +178,7 @@ def test_metrics_count_requests_push_outcomes_and_show_live_clients_and_their_la
     assert seen[pushes] >= 3
     # the stream closed: no live client, and no lag to speak of
     after = wait_for(lambda: scraped_when(
-        sqlite_server.url, lambda s: ("golive_live_clients", (("project", pid),)) not in s
+        server.url, lambda s: ("golive_live_clients", (("project", pid),)) not in s
     ), "the closed stream to be forgotten")
     assert ("golive_feed_lag", (("project", pid),)) not in after
 
