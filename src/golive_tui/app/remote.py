@@ -53,7 +53,7 @@ class Connection:
     project_id: str
     token: str
     settings: Settings
-    #: the user the profile saved for this server (None when it is another server)
+    #: the user the profile saved, when the token is the profile's own (else None)
     user: str | None
 
 
@@ -102,6 +102,9 @@ def resolve_connection(args: argparse.Namespace) -> Connection:
             ExitCode.USAGE,
         )
     token = os.environ.get(TOKEN_ENV, "").strip()
+    # whose the token is: the profile's user when it is the profile's token; a token from
+    # the environment may be anyone's, and the server says whose when asked
+    user = None if token or not same_server else settings.user
     if not token:
         if not same_server:
             held = f"belongs to {saved}" if saved else "is not there"
@@ -120,8 +123,7 @@ def resolve_connection(args: argparse.Namespace) -> Connection:
                 f"(there is none in {settings.token_file}).",
                 ExitCode.AUTH,
             )
-    return Connection(server, project_id, token, settings,
-                      settings.user if same_server else None)
+    return Connection(server, project_id, token, settings, user)
 
 
 def exit_code_for(error: SyncError) -> ExitCode:

@@ -26,6 +26,7 @@ from golive_tui.app.remote import (
     Connection,
     add_server_arguments,
     exit_code_for,
+    normalise_url,
     resolve_connection,
 )
 from golive_tui.domain.codec import encode_time
@@ -101,7 +102,8 @@ def _cache_of(conn: Connection, user: str) -> Path:
     """The app's cache when this is the app's server, user and project; else the
     project's own, so a command on another project never disturbs the app's."""
     settings = conn.settings
-    if conn.user == user and conn.project_id == settings.project_id:
+    apps = (normalise_url(settings.server_url or ""), settings.user, settings.project_id)
+    if (conn.server, user, conn.project_id) == apps:
         return settings.cache_path(conn.server, user)
     return settings.cache_path(conn.server, user, project_id=conn.project_id)
 
