@@ -461,3 +461,62 @@ def test_a_secret_comes_from_standard_input_never_the_command_line(
                            "https://hooks.example.com/golive", "--secret-stdin",
                            "--db", sqlite_server.db_url)
     assert code == 0 and "shown once" not in err
+
+
+def test_only_the_servers_administrators_manage_webhooks_through_the_api(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    sut.server.stop()
+    # "outsider" administers the server without being a member of the demo project
+    with EmbeddedServer(server_settings(db_url=sut.db_url, **QUICK, admins="outsider")) as srv:
+        sut.server = srv
+        path = sut.project_path("webhooks")
+        body = {"url": receiver.url, "events": ["p1_opened"], "secret": SECRET}
+        for user in ("ipm", "viewer"):
+            with sut.client(user) as client:
+                refused = client.post(path, json=body)
+                assert refused.status_code == 403, refused.text
+                assert "administrators" in refused.json()["error"]["message"]
+                assert client.get(path).status_code == 403
+        with sut.client(None) as client:
+            assert client.get(path).status_code == 401
+        assert list_hooks(sut) == []
+
+        with sut.client("outsider") as client:
+            bad = client.post(path, json={**body, "url": "ftp://example.com"})
+            assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_webhook"
+            assert client.post(sut.project_path("webhooks", "no-such-project"),
+                               json=body).status_code == 404
+            added = client.post(path, json=body)
+            assert added.status_code == 201, added.text
+            hook = added.json()
+            assert hook["secret"] == SECRET and hook["events"] == ["p1_opened"]
+            assert hook["created_by"] == "outsider"
+            listed = client.get(path).json()
+            assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
+
+            applied(sut, [new_p1(sut, "Emergency calls show the wrong address")])
+            wait_for(lambda: len(receiver.requests()) >= 1, "the delivery")
+            log_path = f"{path}/{hook['id']}/deliveries"
+            wait_for(lambda: client.get(log_path).json()[0]["status"] == "delivered",
+                     "the delivery recorded")
+            (delivery,) = client.get(log_path).json()
+            assert delivery["id"] == receiver.requests()[0].delivery
+            assert [a["status_code"] for a in delivery["log"]] == [200]
+            assert client.get(log_path, params={"status": "failed"}).json() == []
+
+            with sut.client("ipm") as ipm:
+                assert ipm.delete(f"{path}/{hook['id']}").status_code == 403
+            assert [h.id for h in list_hooks(sut)] == [hook["id"]]
+            assert client.delete(f"{path}/{hook['id']}").status_code == 204
+            assert client.delete(f"{path}/{hook['id']}").status_code == 404
+        assert list_hooks(sut) == []
+
+
+def list_hooks(sut: ServerUnderTest) -> list[Any]:
+    db = admin.open_database(sut.db_url, migrate=False)
+    try:
+        return list(admin.list_webhooks(db, sut.project_id))
+    finally:
+        db.dispose()

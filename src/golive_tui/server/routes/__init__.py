@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from golive_tui.server.routes import changes, events, health, me, metrics, ops, snapshot
+from golive_tui.server.routes import (
+    changes,
+    events,
+    health,
+    me,
+    metrics,
+    ops,
+    snapshot,
+    webhooks,
+)
 
 #: every router of the API, in the order its paths are documented
 ROUTERS: tuple[APIRouter, ...] = (
@@ -15,6 +24,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ops.router,
     changes.router,
     events.router,
+    webhooks.router,
     # not in the API document
     metrics.router,
 )
