@@ -145,7 +145,7 @@ async def _pull(conn: Connection) -> Fresh:
 
 def _from_cache(conn: Connection, reason: str) -> Fresh:
     from golive_tui.store.local import LocalStore
-    from golive_tui.sync.engine import last_sync_of
+    from golive_tui.sync.core import last_sync_of
 
     if conn.user is not None:
         candidates = [(_cache_of(conn, conn.user), conn.user)]
