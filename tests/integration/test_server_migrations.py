@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,3 +115,51 @@ def test_upgrading_a_sqlite_database_keeps_its_answered_ops(tmp_path: Path) -> N
 @pytest.mark.postgres
 def test_upgrading_a_postgresql_database_keeps_its_answered_ops(empty_pg: Database) -> None:
     _upgrade_keeps_answered_ops(empty_pg)
+
+
+def _upgrade_renames_order_states(db: Database) -> None:
+    """A database at 0005 holding ported orders (and their changes) reads them as activated,
+    with every field the carrier asks for added empty; other states stay as they were."""
+    assert upgrade(db, "0005") == (None, "0005")
+    stamp = "2026-12-01 10:00:00+00:00"
+    with db.write_engine.begin() as conn:
+        for pon, status in (("PO-1", "ported"), ("PO-2", "verified"), ("PO-3", "submitted")):
+            conn.execute(
+                text("INSERT INTO port_order (field_versions, id, project_id, version, "
+                     "updated_by, pon, carrier, btn, loa_id, toll_free, status, zoom_order_id, "
+                     "notes) VALUES ('{}', :id, 'p', 1, 'x', :pon, 'Lumen', '', '', false, "
+                     ":status, '', '')"),
+                {"id": pon, "pon": pon, "status": status},
+            )
+        conn.execute(
+            text("INSERT INTO change (project_id, seq, entity, entity_id, version, deleted, "
+                 "data, \"by\", at) VALUES ('p', 1, 'port_order', 'PO-1', 1, false, "
+                 "'{\"id\": \"PO-1\", \"status\": \"ported\"}', 'x', :at)"),
+            {"at": stamp},
+        )
+    assert upgrade(db) == ("0005", head_revision())
+    _assert_schema_matches_the_tables(db)
+    with db.write_engine.begin() as conn:
+        rows = conn.execute(text(
+            "SELECT pon, status, pin, foc_history, cutover_id FROM port_order ORDER BY pon"
+        )).all()
+        data = conn.execute(text("SELECT data FROM change WHERE seq = 1")).scalar_one()
+    assert [(r[0], r[1], r[2], r[4]) for r in rows] == [
+        ("PO-1", "activated", "", None), ("PO-2", "activated", "", None),
+        ("PO-3", "submitted", "", None),
+    ]
+    assert all(r[3] in ([], "[]") for r in rows)
+    assert (data if isinstance(data, dict) else json.loads(data))["status"] == "activated"
+
+
+def test_upgrading_a_sqlite_database_renames_order_states(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'server.db'}")
+    try:
+        _upgrade_renames_order_states(db)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_upgrading_a_postgresql_database_renames_order_states(empty_pg: Database) -> None:
+    _upgrade_renames_order_states(empty_pg)

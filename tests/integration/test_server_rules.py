@@ -63,8 +63,7 @@ def unmet_names(snap: Snapshot) -> list[str]:
     names = [f"Gate item {i['key']}" for i in snap["entities"]["checklist_item"]
              if i["gate"] and i["status"] not in ("done", "skipped")]
     names += [f"Port order {o['pon']}" for o in snap["entities"]["port_order"]
-              if o["status"] not in ("foc_confirmed", "ported", "verified", "cancelled",
-                                     "not_portable")]
+              if o["status"] not in ("foc_confirmed", "activated", "cancelled", "not_portable")]
     names += [f"Site {s['code']}" for s in snap["entities"]["site"]
               if s["e911_status"] != "verified"]
     names += [f"P1 {i['ref']}" for i in snap["entities"]["issue"]

@@ -52,8 +52,9 @@ def _values(annotation: Any) -> st.SearchStrategy[Any]:
     if annotation is str:
         return st.text()
     if typing.get_origin(annotation) is list:
-        return st.lists(st.text(), max_size=4)
-    if typing.get_origin(annotation) is dict:
+        (item,) = typing.get_args(annotation)
+        return st.lists(_values(item), max_size=4)
+    if annotation is dict or typing.get_origin(annotation) is dict:
         return st.dictionaries(st.text(), json_values, max_size=4)
     raise AssertionError(f"no strategy for {annotation!r}: teach this test the new type")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from golive_tui.domain.enums import ChecklistStatus, E911Status, IssueState, PortState, Priority
+from golive_tui.domain.enums import ChecklistStatus, E911Status, IssueState, OrderState, Priority
 from golive_tui.domain.gate import GateResult, GateRule, evaluate_gate
 
 
@@ -24,7 +24,7 @@ class Order:
     id: str
     pon: str
     carrier: str
-    status: PortState
+    status: OrderState
     rejection_code: str | None = None
 
 
@@ -49,8 +49,8 @@ QOS = Item("item-qos", "NET-QOS", "QoS / DSCP marking", True, ChecklistStatus.DO
 KARI = Item("item-kari", "E911-KARI", "Kari's Law: 911 without a prefix", True,
             ChecklistStatus.DONE)
 TRAINING = Item("item-train", "CUST-TRAIN", "Zoom training done", False, ChecklistStatus.TODO)
-LUMEN = Order("order-1001", "RVP-PO-1001", "Lumen", PortState.PORTED)
-VERIZON = Order("order-1003", "RVP-PO-1003", "Verizon Business", PortState.FOC_CONFIRMED)
+LUMEN = Order("order-1001", "RVP-PO-1001", "Lumen", OrderState.ACTIVATED)
+VERIZON = Order("order-1003", "RVP-PO-1003", "Verizon Business", OrderState.FOC_CONFIRMED)
 DEN = Site("site-den", "DEN", "Denver HQ", E911Status.VERIFIED)
 CHI = Site("site-chi", "CHI", "Lincoln Park Clinic", E911Status.VERIFIED)
 ECHO = Issue("issue-1", "GL-0A1B2", "Echo on conference phone", Priority.P3, IssueState.NEW)
@@ -116,10 +116,10 @@ def test_an_unfinished_item_outside_the_gate_does_not_count() -> None:
 
 @pytest.mark.parametrize(
     "status",
-    [PortState.DRAFT, PortState.LOA_PENDING, PortState.SUBMITTED,
-     PortState.SNAPBACK_REQUESTED],
+    [OrderState.DRAFT, OrderState.LOA_PENDING, OrderState.SUBMITTED,
+     OrderState.SNAPBACK_REQUESTED],
 )
-def test_an_order_not_yet_foc_confirmed_alone_holds_the_gate_shut(status: PortState) -> None:
+def test_an_order_not_yet_foc_confirmed_alone_holds_the_gate_shut(status: OrderState) -> None:
     result = gate(orders=[LUMEN, replace(VERIZON, status=status)])
     (unmet,) = result.unmet
     assert unmet.rule is GateRule.PORT_ORDERS
@@ -131,7 +131,7 @@ def test_an_order_not_yet_foc_confirmed_alone_holds_the_gate_shut(status: PortSt
 
 
 def test_a_rejected_order_holds_the_gate_shut_and_names_its_rejection_code() -> None:
-    rejected = Order("order-1004", "RVP-PO-1004", "Comcast Business", PortState.REJECTED,
+    rejected = Order("order-1004", "RVP-PO-1004", "Comcast Business", OrderState.REJECTED,
                      "ADDR_MISMATCH")
     (unmet,) = gate(orders=[LUMEN, rejected]).unmet
     assert str(unmet) == (
@@ -142,11 +142,11 @@ def test_a_rejected_order_holds_the_gate_shut_and_names_its_rejection_code() -> 
 
 @pytest.mark.parametrize(
     "status",
-    [PortState.FOC_CONFIRMED, PortState.PORTED, PortState.VERIFIED, PortState.CANCELLED,
-     PortState.NOT_PORTABLE],
+    [OrderState.FOC_CONFIRMED, OrderState.ACTIVATED, OrderState.CANCELLED,
+     OrderState.NOT_PORTABLE],
 )
 def test_confirmed_done_cancelled_and_not_portable_orders_do_not_block(
-    status: PortState,
+    status: OrderState,
 ) -> None:
     assert gate(orders=[LUMEN, replace(VERIZON, status=status)]).ready
 
@@ -190,7 +190,7 @@ def test_an_open_p2_does_not_hold_the_gate() -> None:
 def test_every_unmet_condition_is_listed_in_reading_order() -> None:
     result = gate(
         checklist=[replace(QOS, status=ChecklistStatus.TODO)],
-        orders=[replace(LUMEN, status=PortState.SUBMITTED)],
+        orders=[replace(LUMEN, status=OrderState.SUBMITTED)],
         sites=[replace(DEN, e911_status=E911Status.PENDING)],
         issues=[Issue("issue-9", "GL-9F00D", "911 broken", Priority.P1, IssueState.NEW)],
     )

@@ -15,6 +15,7 @@ from golive_tui.domain.enums import (
     EntityKind,
     IssueState,
     OpAction,
+    OrderState,
     PortState,
     Priority,
     VerificationResult,
@@ -91,7 +92,7 @@ def number(state: PortState = PortState.DRAFT, **fields: Any) -> Record:
     return record
 
 
-def order(state: PortState = PortState.SUBMITTED, **fields: Any) -> Record:
+def order(state: OrderState = OrderState.SUBMITTED, **fields: Any) -> Record:
     record = create(K.PORT_ORDER, pon="RVP-PO-1003", carrier="Verizon Business", **fields)
     record["status"] = state
     return record
@@ -358,8 +359,8 @@ def test_illegal_number_transition_is_refused_with_the_state_machines_words() ->
 
 
 def test_illegal_port_order_transition_speaks_of_a_port_order() -> None:
-    with pytest.raises(IllegalTransition, match=r"^A port order cannot go from draft to ported"):
-        move(order(PortState.DRAFT), K.PORT_ORDER, "ported")
+    with pytest.raises(IllegalTransition, match=r"^A port order cannot go from draft to activated"):
+        move(order(OrderState.DRAFT), K.PORT_ORDER, "activated")
 
 
 def test_transition_refuses_unexpected_fields() -> None:
@@ -375,7 +376,7 @@ def test_entities_without_states_cannot_transition() -> None:
 
 @pytest.mark.parametrize("kind", [K.NUMBER, K.PORT_ORDER])
 def test_rejection_needs_a_rejection_code(kind: EntityKind) -> None:
-    record = number(PortState.SUBMITTED) if kind is K.NUMBER else order(PortState.SUBMITTED)
+    record = number(PortState.SUBMITTED) if kind is K.NUMBER else order(OrderState.SUBMITTED)
     with pytest.raises(IllegalTransition) as refused:
         move(record, kind, "rejected")
     assert "rejection code" in refused.value.message
@@ -405,21 +406,21 @@ def test_not_portable_records_the_not_portable_code() -> None:
 
 def test_port_order_foc_confirmation_needs_the_confirmed_foc() -> None:
     with pytest.raises(IllegalTransition, match=r"\(confirmed_foc\)") as refused:
-        move(order(PortState.SUBMITTED), K.PORT_ORDER, "foc_confirmed")
+        move(order(OrderState.SUBMITTED), K.PORT_ORDER, "foc_confirmed")
     assert refused.value.details == {"missing": "confirmed_foc"}
 
 
 def test_port_order_foc_confirmation_records_the_committed_time() -> None:
     foc = datetime(2026, 11, 26, 11, 30, tzinfo=NY)
-    confirmed = move(order(PortState.SUBMITTED), K.PORT_ORDER, "foc_confirmed",
+    confirmed = move(order(OrderState.SUBMITTED), K.PORT_ORDER, "foc_confirmed",
                      confirmed_foc=foc.isoformat())
-    assert confirmed["status"] is PortState.FOC_CONFIRMED
+    assert confirmed["status"] is OrderState.FOC_CONFIRMED
     assert confirmed["confirmed_foc"] == foc
 
 
 def test_port_order_already_holding_a_foc_can_be_confirmed_again_without_one() -> None:
     foc = datetime(2026, 11, 26, 11, 30, tzinfo=NY)
-    back = order(PortState.SUBMITTED, confirmed_foc=foc)
+    back = order(OrderState.SUBMITTED, confirmed_foc=foc)
     assert move(back, K.PORT_ORDER, "foc_confirmed")["confirmed_foc"] == foc
 
 
@@ -727,6 +728,7 @@ MOVES: list[tuple[EntityKind, Callable[[], Record], dict[str, Any]]] = [
      {"to": "approved", "reason": "within budget", "comment": "on the weekly call"}),
     (K.ACTION_ITEM, lambda: create(K.ACTION_ITEM, title="Send CSRs"),
      {"to": "done", "comment": "received"}),
+    (K.CUTOVER, lambda: create(K.CUTOVER, name="Wave 1"), {"to": "ready", "comment": "no dry run"}),
 ]
 
 

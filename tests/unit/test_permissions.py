@@ -34,15 +34,16 @@ def test_viewer_cannot_write_anything(kind: EntityKind, action: OpAction) -> Non
 
 #: the customer's MPOC reports issues, comments on them and signs off the customer's own
 #: checklist items (domain.rules keeps it to those), asks for changes to the statement of
-#: work and ticks off actions; everything else is read-only
+#: work, ticks off actions and signs (the go-live co-sign, acceptance); everything else is
+#: read-only
 CUSTOMER_MAY = {
     (K.ISSUE, A.CREATE), (K.ISSUE_NOTE, A.APPEND), (K.CHECKLIST_ITEM, A.TRANSITION),
-    (K.CHANGE_REQUEST, A.CREATE), (K.ACTION_ITEM, A.TRANSITION),
+    (K.CHANGE_REQUEST, A.CREATE), (K.ACTION_ITEM, A.TRANSITION), (K.SIGNOFF, A.APPEND),
 }
 
 
 @pytest.mark.parametrize(("kind", "action"), EVERY_CHANGE, ids=_id)
-def test_customer_can_only_report_issues_and_add_notes(
+def test_customer_can_only_report_issues_add_notes_and_sign(
     kind: EntityKind, action: OpAction
 ) -> None:
     assert can(Role.CUSTOMER, kind, action) is ((kind, action) in CUSTOMER_MAY)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from pydantic_core import to_jsonable_python
-from sqlalchemy import insert, text
+from sqlalchemy import Column, MetaData, Table, insert, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from golive_tui.domain.codec import encode_record
@@ -146,7 +146,13 @@ def test_migrating_an_old_cache_keeps_its_data(tmp_path: Path, demo: ProjectDocu
         assert schema_version(conn) == 1
         tables = set(conn.execute(text("SELECT name FROM sqlite_master")).scalars())
         assert "outbox" not in tables  # version 1 predates sync
-        conn.execute(insert(table_of(K.PROJECT)), [{**demo.project, "pending": 0}])
+        # the project's columns of version 1 (later steps add the rest)
+        full = table_of(K.PROJECT)
+        later = ("network_thresholds", "country")
+        old = Table("project", MetaData(),
+                    *(Column(c.name, c.type) for c in full.columns if c.name not in later))
+        conn.execute(insert(old), [{**{k: v for k, v in demo.project.items() if k not in later},
+                                    "pending": 0}])
         conn.execute(insert(table_of(K.SITE)), [{**s, "pending": 0} for s in demo.records[K.SITE]])
     engine.dispose()
 

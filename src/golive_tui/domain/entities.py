@@ -20,6 +20,7 @@ from golive_tui.domain.enums import (
     ChangeRequestState,
     ChecklistStatus,
     ChecklistStream,
+    CutoverState,
     DecisionKind,
     E911Status,
     EntityKind,
@@ -27,12 +28,14 @@ from golive_tui.domain.enums import (
     IssueState,
     LifecyclePhase,
     NumberType,
+    OrderState,
     PhaseAction,
     PortState,
     Priority,
     RaidStatus,
     RaidType,
     Role,
+    SignoffKind,
     StakeholderRole,
     VerificationResult,
 )
@@ -46,6 +49,18 @@ def _dt(**kwargs: Any) -> Any:
 
 def _enum(enum_cls: type[StrEnum], default: Any = ..., **kwargs: Any) -> Any:
     return Field(default=default, sa_type=StrEnumType(enum_cls), **kwargs)
+
+
+def _added(default: Any, **kwargs: Any) -> Any:
+    """A column added to an existing table: its default is also the database's, so the
+    rows already stored (on a server, in a cache) get it when the column is added."""
+    if isinstance(default, list | dict):
+        text = "[]" if isinstance(default, list) else "{}"
+        return Field(
+            default_factory=type(default), sa_type=JSON,
+            sa_column_kwargs={"server_default": text}, **kwargs,
+        )
+    return Field(default=default, sa_column_kwargs={"server_default": default}, **kwargs)
 
 
 class EntityBase(SQLModel):
@@ -84,6 +99,10 @@ class ProjectBase(EntityBase):
     description: str = ""
     #: per-project SLA policy (domain.sla.SlaPolicy as JSON); empty means the defaults
     sla_policy: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    #: network readiness thresholds (domain.network.NetworkThresholds as JSON); empty: defaults
+    network_thresholds: dict[str, Any] = _added({})
+    #: the ISO 3166 country whose numbers the project ports (others are flagged on import)
+    country: str = _added("US", min_length=2, max_length=2)
 
 
 class SiteBase(EntityBase):
@@ -133,6 +152,11 @@ class ChecklistItemBase(EntityBase):
     done_at: datetime | None = _dt()
     done_by: str = ""
     sort_order: int = 0
+    #: the cutover wave it belongs to; None applies to every wave
+    cutover_id: str | None = Field(default=None, max_length=36)
+    #: the gate rule that derives this item from records (domain.gate.GateRule value);
+    #: non-empty means the gate computes it and nobody ticks it
+    evidence: str = _added("")
 
 
 class PortOrderBase(EntityBase):
@@ -147,10 +171,29 @@ class PortOrderBase(EntityBase):
     toll_free: bool = False
     requested_foc: datetime | None = _dt()
     confirmed_foc: datetime | None = _dt()
-    status: PortState = _enum(PortState, PortState.DRAFT)
+    status: OrderState = _enum(OrderState, OrderState.DRAFT)
     rejection_code: str | None = None
     zoom_order_id: str = ""
     notes: str = ""
+    #: the cutover wave this order serves
+    cutover_id: str | None = Field(default=None, max_length=36)
+    #: what the losing carrier's CSR must match
+    account_number: str = _added("")
+    pin: str = _added("")
+    service_address: str = _added("")
+    authorised_name: str = _added("")
+    #: the losing carrier's NPAC provider id
+    spid: str = _added("")
+    csr_received_at: datetime | None = _dt()
+    loa_signed_by: str = _added("")
+    #: toll-free orders: the RespOrg that controls the numbers
+    resp_org: str = _added("")
+    #: when the numbers went live on Zoom (the snapback window counts from it)
+    activated_at: datetime | None = _dt()
+    #: every FOC the carrier gave or moved: [{at, foc, reason, by}], oldest first
+    foc_history: list[dict[str, Any]] = _added([])
+    #: why the order was last changed inside its change freeze
+    change_reason: str = _added("")
 
 
 class NumberBase(EntityBase):
@@ -192,6 +235,9 @@ class VerificationBase(EntityBase):
     note: str = ""
     mos: float | None = None
     loss_pct: float | None = None
+    #: the emergency location a 933 test (E911-01) was placed from
+    emergency_location_id: str | None = Field(default=None, max_length=36)
+    jitter_ms: float | None = None
 
 
 class IssueBase(EntityBase):
@@ -243,6 +289,8 @@ class DecisionBase(EntityBase):
     #: the gate conditions that were unmet when the decision was made
     unmet: list[str] = Field(default_factory=list, sa_type=JSON)
     override: bool = False
+    #: the cutover wave the call is for
+    cutover_id: str | None = Field(default=None, max_length=36)
 
 
 class MemberBase(EntityBase):
@@ -364,6 +412,52 @@ class ChangeRequestBase(EntityBase):
     decision_reason: str = Field(default="", max_length=5_000)
     decided_by: str = ""
     decided_at: datetime | None = _dt()
+class CutoverBase(EntityBase):
+    """A cutover wave: a date and window for some sites and the port orders that serve them."""
+
+    kind: ClassVar[EntityKind] = EntityKind.CUTOVER
+    state_field: ClassVar[str | None] = "state"
+
+    name: str = Field(min_length=1, max_length=200)
+    #: the window: when the cutover starts and ends
+    starts_at: datetime | None = _dt()
+    ends_at: datetime | None = _dt()
+    site_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    state: CutoverState = _enum(CutoverState, CutoverState.PLANNED)
+    notes: str = ""
+
+
+class EmergencyLocationBase(EntityBase):
+    """A dispatchable location of a site: a floor, suite or room with its address."""
+
+    kind: ClassVar[EntityKind] = EntityKind.EMERGENCY_LOCATION
+
+    site_id: str = Field(index=True, max_length=36)
+    #: floor, suite or sub-location, e.g. "Floor 2"
+    name: str = Field(min_length=1, max_length=200)
+    #: the dispatchable address announced with a 911 call
+    address: str = ""
+    status: E911Status = _enum(E911Status, E911Status.NOT_SET)
+    address_changed_at: datetime | None = _dt()
+    validated_at: datetime | None = _dt()
+    #: how Zoom maps calls to it: subnet, Wi-Fi BSSID or switch port
+    network: str = ""
+
+
+class SignoffBase(EntityBase):
+    """A person's recorded sign-off: the customer's go-live co-sign, acceptance, hand-off."""
+
+    kind: ClassVar[EntityKind] = EntityKind.SIGNOFF
+    append_only: ClassVar[bool] = True
+
+    signoff_kind: SignoffKind = _enum(SignoffKind)
+    cutover_id: str | None = Field(default=None, max_length=36)
+    by: str = ""
+    role: Role = _enum(Role, Role.CUSTOMER)
+    at: datetime | None = _dt()
+    note: str = ""
+    #: what the signer accepts as outstanding
+    exceptions: list[str] = Field(default_factory=list, sa_type=JSON)
 
 
 ENTITY_BASES: dict[EntityKind, type[EntityBase]] = {
@@ -386,6 +480,9 @@ ENTITY_BASES: dict[EntityKind, type[EntityBase]] = {
         ActionItemBase,
         RaidItemBase,
         ChangeRequestBase,
+        CutoverBase,
+        EmergencyLocationBase,
+        SignoffBase,
     )
 }
 

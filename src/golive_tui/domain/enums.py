@@ -25,6 +25,9 @@ class EntityKind(StrEnum):
     ACTION_ITEM = "action_item"
     RAID_ITEM = "raid_item"
     CHANGE_REQUEST = "change_request"
+    CUTOVER = "cutover"
+    EMERGENCY_LOCATION = "emergency_location"
+    SIGNOFF = "signoff"
 
 
 class LifecyclePhase(StrEnum):
@@ -175,6 +178,59 @@ ZOOM_ORDER_STATUS_TO_PORT_STATE: dict[str, PortState] = {
 }
 
 
+class OrderState(StrEnum):
+    """A port order's state (ours): the order's own path, from draft to activation on Zoom.
+
+    Its numbers have their own states (:class:`PortState`) and may diverge from it.
+    """
+
+    DRAFT = "draft"
+    LOA_PENDING = "loa_pending"
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"
+    FOC_CONFIRMED = "foc_confirmed"
+    FOC_MISSED = "foc_missed"
+    ACTIVATED = "activated"
+    ACTIVATION_FAILED = "activation_failed"
+    SNAPBACK_REQUESTED = "snapback_requested"
+    SNAPPED_BACK = "snapped_back"
+    CANCELLED = "cancelled"
+    NOT_PORTABLE = "not_portable"
+
+
+#: order states stored before orders had their own states, and what they are now
+LEGACY_ORDER_STATES: dict[str, OrderState] = {
+    "ported": OrderState.ACTIVATED,
+    "verified": OrderState.ACTIVATED,
+}
+
+ZOOM_ORDER_STATUS_TO_ORDER_STATE: dict[str, OrderState] = {
+    "Not_Submitted": OrderState.DRAFT,
+    "Waiting": OrderState.SUBMITTED,
+    "Processing": OrderState.SUBMITTED,
+    "FOC": OrderState.FOC_CONFIRMED,
+    "Successfully": OrderState.ACTIVATED,
+    "Rejected": OrderState.REJECTED,
+    "Canceled": OrderState.CANCELLED,
+}
+
+#: the state an order's numbers are in when they follow the order (a fixture's default)
+NUMBER_STATE_OF_ORDER: dict[OrderState, PortState] = {
+    OrderState.DRAFT: PortState.DRAFT,
+    OrderState.LOA_PENDING: PortState.LOA_PENDING,
+    OrderState.SUBMITTED: PortState.SUBMITTED,
+    OrderState.REJECTED: PortState.REJECTED,
+    OrderState.FOC_CONFIRMED: PortState.FOC_CONFIRMED,
+    OrderState.FOC_MISSED: PortState.FOC_CONFIRMED,
+    OrderState.ACTIVATED: PortState.PORTED,
+    OrderState.ACTIVATION_FAILED: PortState.FOC_CONFIRMED,
+    OrderState.SNAPBACK_REQUESTED: PortState.SNAPBACK_REQUESTED,
+    OrderState.SNAPPED_BACK: PortState.CANCELLED,
+    OrderState.CANCELLED: PortState.CANCELLED,
+    OrderState.NOT_PORTABLE: PortState.NOT_PORTABLE,
+}
+
+
 class RejectionCode(StrEnum):
     """Why a losing carrier refused a port (Zoom KB0085052 and carrier docs)."""
 
@@ -193,6 +249,8 @@ class RejectionCode(StrEnum):
     AUTH_NAME_MISMATCH = "AUTH_NAME_MISMATCH"
     NOT_PORTABLE = "NOT_PORTABLE"
     DSL_OR_ALARM_ON_LINE = "DSL_OR_ALARM_ON_LINE"
+    #: Zoom: only some numbers of the order completed (KB0061279)
+    PARTIAL_ORDER_COMMIT_FAILURE = "PARTIAL_ORDER_COMMIT_FAILURE"
 
 
 class NumberType(StrEnum):
@@ -204,7 +262,7 @@ class NumberType(StrEnum):
 
 
 class E911Status(StrEnum):
-    """Emergency address status of a site (Zoom: 4 = Verified)."""
+    """Emergency address status of a site or an emergency location (Zoom: 4 = Verified)."""
 
     NOT_SET = "not_set"
     PENDING = "pending"
@@ -236,6 +294,8 @@ class VerificationResult(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     NOT_TESTED = "not_tested"
+    #: the test does not apply at this site; the entry's note says why
+    NOT_APPLICABLE = "not_applicable"
 
 
 class Priority(StrEnum):
@@ -293,6 +353,29 @@ class DecisionKind(StrEnum):
     GO = "go"
     NO_GO = "no_go"
     ROLLBACK = "rollback"
+
+
+class CutoverState(StrEnum):
+    """A cutover wave's state: planned, rehearsed, ready, live, completed, or rolled back."""
+
+    PLANNED = "planned"
+    REHEARSED = "rehearsed"
+    READY = "ready"
+    LIVE = "live"
+    COMPLETED = "completed"
+    ROLLED_BACK = "rolled_back"
+
+
+#: waves that are over: their gate no longer guards anything
+CLOSED_CUTOVER_STATES = frozenset({CutoverState.COMPLETED, CutoverState.ROLLED_BACK})
+
+
+class SignoffKind(StrEnum):
+    """What a sign-off records, and so who may give it (domain.rules)."""
+
+    GO_LIVE_COSIGN = "go_live_cosign"
+    ACCEPTANCE = "acceptance"
+    HANDOFF_ACK = "handoff_ack"
 
 
 class OpAction(StrEnum):

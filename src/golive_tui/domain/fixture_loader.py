@@ -16,14 +16,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from golive_tui.domain.demo_time import default_demo_day
 from golive_tui.domain.enums import (
+    LEGACY_ORDER_STATES,
+    NUMBER_STATE_OF_ORDER,
     ChecklistStatus,
     EntityKind,
     HoldReason,
     IssueState,
     LifecyclePhase,
     NumberType,
+    OrderState,
     PortState,
     RejectionCode,
+    Role,
+    SignoffKind,
 )
 from golive_tui.domain.errors import DomainError
 from golive_tui.domain.fixture_values import (
@@ -45,7 +50,11 @@ from golive_tui.domain.test_plan import TEST_CASES
 
 __all__ = ["FixtureLoader"]
 
-_FOC_STATES = frozenset({PortState.FOC_CONFIRMED, PortState.PORTED, PortState.VERIFIED})
+#: order states that imply the carrier gave an FOC
+_FOC_STATES = frozenset({
+    OrderState.FOC_CONFIRMED, OrderState.FOC_MISSED, OrderState.ACTIVATED,
+    OrderState.ACTIVATION_FAILED, OrderState.SNAPBACK_REQUESTED, OrderState.SNAPPED_BACK,
+})
 
 
 class FixtureLoader(FixtureValues):
@@ -162,6 +171,43 @@ class FixtureLoader(FixtureValues):
             if name:
                 self.member_user.setdefault(name.casefold(), user)
 
+    def cutovers(self, section: Sequence[Mapping[str, Any]]) -> None:
+        for index, raw in enumerate(section):
+            fields = dict(raw)
+            key = self.natural(fields, "key", f"cutovers[{index}]")
+            where = f"cutovers[{index}] ({key})"
+            if key in self.cutover_by_key:
+                raise self.fail(where, f"cutover key {key} is used twice")
+            codes = fields.pop("sites", [])
+            if not isinstance(codes, list):
+                raise self.fail(where, "sites must be a list of site codes")
+            fields["site_ids"] = [self.site(code, where)["id"] for code in codes]
+            self.times(EntityKind.CUTOVER, fields, where)
+            starts, ends = fields.get("starts_at"), fields.get("ends_at")
+            if starts is None or ends is None:
+                raise self.fail(where, "needs 'starts_at' and 'ends_at' (its window)")
+            if ends <= starts:
+                raise self.fail(where, "ends_at is not after starts_at")
+            self.cutover_by_key[key] = self.finish(EntityKind.CUTOVER, key, where, fields)
+
+    def emergency_locations(self, section: Sequence[Mapping[str, Any]]) -> None:
+        for index, raw in enumerate(section):
+            fields = dict(raw)
+            site = self.site(fields.pop("site", None), f"emergency_locations[{index}]")
+            name = str(fields.get("name", "")).strip()
+            key = f"{site['code']}:{name}"
+            where = f"emergency_locations[{index}] ({key})"
+            if not name:
+                raise self.fail(where, "needs a 'name' (floor, suite or sub-location)")
+            if key in self.location_by_key:
+                raise self.fail(where, f"location {key} is given twice")
+            fields["site_id"] = site["id"]
+            fields.setdefault("address", site["e911_address"])
+            self.times(EntityKind.EMERGENCY_LOCATION, fields, where,
+                       self.zone_of_site(site["id"]))
+            self.location_by_key[key] = self.finish(
+                EntityKind.EMERGENCY_LOCATION, key, where, fields)
+
     def port_orders(self, section: Sequence[Mapping[str, Any]]) -> None:
         for index, raw in enumerate(section):
             fields = dict(raw)
@@ -172,14 +218,17 @@ class FixtureLoader(FixtureValues):
             fields["pon"] = pon
             if fields.get("btn"):
                 fields["btn"] = self.number(fields["btn"], f"{where}, btn")
+            if "cutover" in fields:
+                fields["cutover_id"] = self.cutover(fields.pop("cutover"), where)["id"]
             self.times(EntityKind.PORT_ORDER, fields, where)
-            status = self._port_state(fields.get("status", PortState.DRAFT), where)
+            status = self._order_state(fields.get("status", OrderState.DRAFT), where)
+            fields["status"] = status
             code = fields.get("rejection_code")
-            if status is PortState.REJECTED:
+            if status is OrderState.REJECTED:
                 if code not in RejectionCode.__members__:
                     codes = ", ".join(RejectionCode)
                     raise self.fail(where, f"a rejected order needs a rejection_code ({codes})")
-            elif status is PortState.NOT_PORTABLE:
+            elif status is OrderState.NOT_PORTABLE:
                 fields["rejection_code"] = RejectionCode.NOT_PORTABLE.value
             elif code is not None:
                 raise self.fail(where, f"rejection_code {code} is given but the order is {status}")
@@ -188,6 +237,15 @@ class FixtureLoader(FixtureValues):
             record = self.finish(EntityKind.PORT_ORDER, pon, where, fields)
             self.order_by_pon[pon] = record
             self.order_by_id[record["id"]] = record
+
+    def _order_state(self, value: Any, where: str) -> OrderState:
+        if isinstance(value, str) and value in LEGACY_ORDER_STATES:
+            return LEGACY_ORDER_STATES[value]
+        try:
+            return OrderState(value)
+        except ValueError:
+            states = ", ".join(OrderState)
+            raise self.fail(where, f"{text_of(value)} is not an order state ({states})") from None
 
     def _port_state(self, value: Any, where: str) -> PortState:
         try:
@@ -263,7 +321,9 @@ class FixtureLoader(FixtureValues):
         where = f"{where}, number {e164}"
         order = self.order_by_id.get(fields.get("order_id") or "")
         if "porting_state" not in fields:
-            fields["porting_state"] = order["status"] if order else PortState.DRAFT
+            fields["porting_state"] = (
+                NUMBER_STATE_OF_ORDER[OrderState(order["status"])] if order else PortState.DRAFT
+            )
         state = self._port_state(fields["porting_state"], where)
         if state is PortState.REJECTED:
             code = fields.get("rejection_code") or (order or {}).get("rejection_code")
@@ -310,6 +370,8 @@ class FixtureLoader(FixtureValues):
                     raise self.fail(where, "an item cannot be its own predecessor")
             graph[key] = list(predecessors)
             fields["predecessors"] = [self.checklist_ids[p] for p in predecessors]
+            if "cutover" in fields:
+                fields["cutover_id"] = self.cutover(fields.pop("cutover"), where)["id"]
             self.times(EntityKind.CHECKLIST_ITEM, fields, where)
             self.people(EntityKind.CHECKLIST_ITEM, fields, where)
             fields.setdefault("sort_order", (index + 1) * 10)
@@ -355,6 +417,16 @@ class FixtureLoader(FixtureValues):
                     where, f"unknown test case {code!r}; the plan has {', '.join(TEST_CASES)}"
                 )
             fields["test_case"] = code
+            if "location" in fields:
+                ref = fields.pop("location")
+                location = self.location_by_key.get(ref) if isinstance(ref, str) else None
+                if location is None:
+                    known = ", ".join(self.location_by_key) or "none"
+                    raise self.fail(
+                        where, f"unknown emergency location {text_of(ref)} (locations: {known})")
+                fields["emergency_location_id"] = location["id"]
+                site_code = ref.split(":", 1)[0]
+                fields.setdefault("site", site_code)
             target = self._links(fields, where)
             fields.setdefault("target", target)
             if not fields.get("target"):
@@ -458,11 +530,35 @@ class FixtureLoader(FixtureValues):
             fields = dict(raw)
             key = str(fields.pop("key", index + 1))
             where = f"decisions[{index}] ({key})"
+            if "cutover" in fields:
+                fields["cutover_id"] = self.cutover(fields.pop("cutover"), where)["id"]
             self.times(EntityKind.DECISION, fields, where)
             self.people(EntityKind.DECISION, fields, where)
             if fields.get("at") is None:
                 raise self.fail(where, "needs 'at'")
             self.finish(EntityKind.DECISION, key, where, fields)
+
+    def signoffs(self, section: Sequence[Mapping[str, Any]]) -> None:
+        roles = {m["user"]: m["role"] for m in self.records[EntityKind.MEMBER]}
+        for index, raw in enumerate(section):
+            fields = dict(raw)
+            key = str(fields.pop("key", index + 1))
+            where = f"signoffs[{index}] ({key})"
+            kind = fields.pop("kind", None)
+            try:
+                fields["signoff_kind"] = SignoffKind(kind)
+            except ValueError:
+                raise self.fail(
+                    where, f"kind {text_of(kind)} is not one of {', '.join(SignoffKind)}"
+                ) from None
+            if "cutover" in fields:
+                fields["cutover_id"] = self.cutover(fields.pop("cutover"), where)["id"]
+            self.times(EntityKind.SIGNOFF, fields, where)
+            self.people(EntityKind.SIGNOFF, fields, where)
+            if fields.get("at") is None or not fields.get("by"):
+                raise self.fail(where, "needs 'by' and 'at'")
+            fields.setdefault("role", roles.get(fields["by"], Role.VIEWER))
+            self.finish(EntityKind.SIGNOFF, key, where, fields)
 
 
     # ------------------------------------------------------------------ the lifecycle

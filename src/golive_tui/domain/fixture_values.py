@@ -36,6 +36,8 @@ RECORD_KINDS: tuple[EntityKind, ...] = (
     EntityKind.MEMBER,
     EntityKind.STAKEHOLDER,
     EntityKind.MILESTONE,
+    EntityKind.CUTOVER,
+    EntityKind.EMERGENCY_LOCATION,
     EntityKind.PORT_ORDER,
     EntityKind.NUMBER,
     EntityKind.CHECKLIST_ITEM,
@@ -48,6 +50,7 @@ RECORD_KINDS: tuple[EntityKind, ...] = (
     EntityKind.ACTION_ITEM,
     EntityKind.RAID_ITEM,
     EntityKind.CHANGE_REQUEST,
+    EntityKind.SIGNOFF,
 )
 
 #: ``updated_by`` of every record a fixture or the generator makes
@@ -61,7 +64,12 @@ _TIME_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.PROJECT: ("cutover_at",),
     EntityKind.MILESTONE: ("due_at", "done_at", "forecast_at"),
     EntityKind.CHECKLIST_ITEM: ("due_at", "done_at"),
-    EntityKind.PORT_ORDER: ("loa_signed_at", "requested_foc", "confirmed_foc"),
+    EntityKind.PORT_ORDER: (
+        "loa_signed_at", "requested_foc", "confirmed_foc", "csr_received_at", "activated_at",
+    ),
+    EntityKind.CUTOVER: ("starts_at", "ends_at"),
+    EntityKind.EMERGENCY_LOCATION: ("address_changed_at", "validated_at"),
+    EntityKind.SIGNOFF: ("at",),
     EntityKind.VERIFICATION: ("tested_at",),
     EntityKind.ISSUE: ("opened_at", "responded_at", "resolved_at", "closed_at", "on_hold_since"),
     EntityKind.ISSUE_NOTE: ("at",),
@@ -81,6 +89,7 @@ _PERSON_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.PHASE_EVENT: ("by",),
     EntityKind.STAKEHOLDER: ("user",),
     EntityKind.CHANGE_REQUEST: ("decided_by",),
+    EntityKind.SIGNOFF: ("by",),
 }
 #: fields that name a stakeholder, by the stakeholder's key in the fixture
 _STAKEHOLDER_FIELDS: dict[EntityKind, tuple[str, ...]] = {
@@ -127,6 +136,8 @@ class FixtureValues:
         self.issue_by_key: dict[str, Record] = {}
         self.stakeholder_by_key: dict[str, Record] = {}
         self.kickoff_by_key: dict[str, Record] = {}
+        self.cutover_by_key: dict[str, Record] = {}
+        self.location_by_key: dict[str, Record] = {}
         self._zones: dict[str, ZoneInfo] = {}
         self._id_prefix: dict[EntityKind, Any] = {}
 
@@ -257,6 +268,13 @@ class FixtureValues:
             known = ", ".join(self.site_by_code) or "none"
             raise self.fail(where, f"unknown site {code!r} (sites: {known})")
         return site
+
+    def cutover(self, key: Any, where: str) -> Record:
+        wave = self.cutover_by_key.get(key) if isinstance(key, str) else None
+        if wave is None:
+            known = ", ".join(self.cutover_by_key) or "none"
+            raise self.fail(where, f"unknown cutover {text_of(key)} (cutovers: {known})")
+        return wave
 
     def zone_of_site(self, site_id: str | None) -> ZoneInfo | None:
         for code, site in self.site_by_code.items():

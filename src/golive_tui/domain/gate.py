@@ -12,7 +12,7 @@ from golive_tui.domain.enums import (
     ChecklistStatus,
     E911Status,
     IssueState,
-    PortState,
+    OrderState,
     Priority,
 )
 
@@ -38,11 +38,10 @@ class GateRule(StrEnum):
 #: order states that satisfy the gate; cancelled and not-portable orders no longer block it
 ORDER_STATES_OK = frozenset(
     {
-        PortState.FOC_CONFIRMED,
-        PortState.PORTED,
-        PortState.VERIFIED,
-        PortState.CANCELLED,
-        PortState.NOT_PORTABLE,
+        OrderState.FOC_CONFIRMED,
+        OrderState.ACTIVATED,
+        OrderState.CANCELLED,
+        OrderState.NOT_PORTABLE,
     }
 )
 
@@ -68,7 +67,7 @@ class GateOrder(Protocol):
     @property
     def carrier(self) -> str: ...
     @property
-    def status(self) -> PortState: ...
+    def status(self) -> OrderState: ...
     @property
     def rejection_code(self) -> str | None: ...
 
@@ -160,7 +159,7 @@ def evaluate_gate(
         checked[GateRule.PORT_ORDERS] += 1
         if order.status not in ORDER_STATES_OK:
             why = order.status.value.replace("_", " ")
-            if order.status is PortState.REJECTED and order.rejection_code:
+            if order.status is OrderState.REJECTED and order.rejection_code:
                 why += f" ({order.rejection_code})"
             unmet.append(
                 UnmetCondition(
@@ -192,6 +191,9 @@ def evaluate_gate(
                     f"{issue.title} is {issue.state.value.replace('_', ' ')}",
                 )
             )
+    # the same evidence reads the same whichever order its records were found in
+    rank = {rule: index for index, rule in enumerate(GateRule)}
+    unmet.sort(key=lambda c: (rank[c.rule], c.name, c.ref_id))
     return GateResult(tuple(unmet), checked)
 
 
@@ -209,7 +211,7 @@ class _Order:
     id: str
     pon: str
     carrier: str
-    status: PortState
+    status: OrderState
     rejection_code: str | None
 
 
@@ -244,7 +246,7 @@ def gate_from_records(
             for r in checklist
         ],
         orders=[
-            _Order(r["id"], r["pon"], r["carrier"], PortState(r["status"]), r["rejection_code"])
+            _Order(r["id"], r["pon"], r["carrier"], OrderState(r["status"]), r["rejection_code"])
             for r in orders
         ],
         sites=[_Site(r["id"], r["code"], r["name"], E911Status(r["e911_status"])) for r in sites],

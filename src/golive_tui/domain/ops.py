@@ -11,7 +11,6 @@ import re
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, TypeVar, cast
@@ -22,13 +21,16 @@ from golive_tui.domain import rules
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
 from golive_tui.domain.enums import (
+    LEGACY_ORDER_STATES,
     ActionStatus,
     ChangeRequestState,
     ChecklistStatus,
+    CutoverState,
     EntityKind,
     IssueState,
     LifecyclePhase,
     OpAction,
+    OrderState,
     PortState,
     Priority,
     RejectionCode,
@@ -41,7 +43,9 @@ from golive_tui.domain.transitions import (
     ACTION,
     CHANGE_REQUEST,
     CHECKLIST,
+    CUTOVER,
     ISSUE,
+    ORDER,
     PORTING,
     StateMachine,
 )
@@ -49,10 +53,10 @@ from golive_tui.domain.types import ensure_aware
 
 Record = dict[str, Any]
 S = TypeVar(
-    "S", PortState, IssueState, ChecklistStatus, LifecyclePhase, ChangeRequestState, ActionStatus
+    "S", PortState, OrderState, IssueState, ChecklistStatus, LifecyclePhase, ChangeRequestState,
+    ActionStatus, CutoverState,
 )
 
-PORT_ORDER_MACHINE = replace(PORTING, subject="A port order")
 #: the phases, for reading a project transition's target; which moves are legal is the
 #: lifecycle's (rules.check_phase_move), from the phase log
 PHASE_MACHINE = StateMachine[LifecyclePhase](subject="A project phase", moves={})
@@ -322,6 +326,13 @@ def _defaults_on_create(
     elif kind is EntityKind.DECISION:
         record.setdefault("at", now)
         record["by"] = actor  # who made the call is the audit log's: never the op's to say
+    elif kind is EntityKind.SIGNOFF:
+        record.setdefault("at", now)
+        record["by"] = actor  # who signed is the audit log's: never the op's to say
+    elif kind is EntityKind.CUTOVER and record.get(
+        "state", CutoverState.PLANNED
+    ) != CutoverState.PLANNED:
+        raise ValidationFailed("A new cutover starts in state planned.")
     elif kind is EntityKind.CHECKLIST_ITEM and record.get(
         "status", ChecklistStatus.TODO
     ) != ChecklistStatus.TODO:
@@ -401,26 +412,20 @@ def _transition(
     facts: Facts | None,
 ) -> Record:
     raw = _target(fields)
-    if kind in (EntityKind.NUMBER, EntityKind.PORT_ORDER):
-        machine = PORTING if kind is EntityKind.NUMBER else PORT_ORDER_MACHINE
-        state_field = "porting_state" if kind is EntityKind.NUMBER else "status"
-        current = PortState(record[state_field])
-        target = _parse_state(machine, PortState, raw)
-        machine.check(current, target)
-        if target is PortState.REJECTED:
-            code = fields.pop("rejection_code", None)
-            if code not in RejectionCode.__members__:
-                codes = ", ".join(RejectionCode)
-                raise IllegalTransition(
-                    f"A rejection needs the carrier's rejection code, one of: {codes}.",
-                    details={"missing": "rejection_code"},
-                )
-            record["rejection_code"] = code
-        elif target is PortState.NOT_PORTABLE:
-            record["rejection_code"] = RejectionCode.NOT_PORTABLE.value
-        else:
-            record["rejection_code"] = None
-        if kind is EntityKind.PORT_ORDER and target is PortState.FOC_CONFIRMED:
+    if kind is EntityKind.NUMBER:
+        current = PortState(record["porting_state"])
+        target = _parse_state(PORTING, PortState, raw)
+        PORTING.check(current, target)
+        _rejection(record, fields, target.value)
+        record["porting_state"] = target
+    elif kind is EntityKind.PORT_ORDER:
+        current_o = OrderState(record["status"])
+        # a client older than the order states still names activation "ported"
+        legacy = LEGACY_ORDER_STATES.get(raw)
+        target_o = legacy if legacy is not None else _parse_state(ORDER, OrderState, raw)
+        ORDER.check(current_o, target_o)
+        _rejection(record, fields, target_o.value)
+        if target_o is OrderState.FOC_CONFIRMED:
             foc = fields.pop("confirmed_foc", None) or record.get("confirmed_foc")
             if foc is None:
                 raise IllegalTransition(
@@ -429,7 +434,12 @@ def _transition(
                     details={"missing": "confirmed_foc"},
                 )
             record["confirmed_foc"] = foc
-        record[state_field] = target
+        record["status"] = target_o
+    elif kind is EntityKind.CUTOVER:
+        current_w = CutoverState(record["state"])
+        target_w = _parse_state(CUTOVER, CutoverState, raw)
+        CUTOVER.check(current_w, target_w)
+        record["state"] = target_w
     elif kind is EntityKind.ISSUE:
         _issue_transition(record, fields, raw, actor, now, policy, facts)
     elif kind is EntityKind.CHECKLIST_ITEM:
@@ -480,6 +490,23 @@ def _transition(
             details={"unknown": sorted(extra)},
         )
     return record
+
+
+def _rejection(record: Record, fields: Record, target: str) -> None:
+    """A rejection carries the carrier's code; not portable carries its own; others none."""
+    if target == PortState.REJECTED.value:
+        code = fields.pop("rejection_code", None)
+        if code not in RejectionCode.__members__:
+            codes = ", ".join(RejectionCode)
+            raise IllegalTransition(
+                f"A rejection needs the carrier's rejection code, one of: {codes}.",
+                details={"missing": "rejection_code"},
+            )
+        record["rejection_code"] = code
+    elif target == PortState.NOT_PORTABLE.value:
+        record["rejection_code"] = RejectionCode.NOT_PORTABLE.value
+    else:
+        record["rejection_code"] = None
 
 
 def _issue_transition(

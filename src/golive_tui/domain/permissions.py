@@ -28,6 +28,8 @@ WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
         K.ACTION_ITEM: _EDIT,
         K.RAID_ITEM: _WRITE,
         K.CHANGE_REQUEST: _WRITE,
+        # on site: add a floor found during the walk-through, record its validation
+        K.EMERGENCY_LOCATION: frozenset({A.CREATE, A.UPDATE}),
     },
     Role.SUPPORT: {
         K.CHECKLIST_ITEM: frozenset({A.UPDATE, A.TRANSITION}),
@@ -36,6 +38,8 @@ WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
         K.ISSUE_NOTE: frozenset({A.APPEND}),
         K.ACTION_ITEM: _EDIT,
         K.RAID_ITEM: _WRITE,
+        # the hand-off acknowledgement (which kinds a role signs: domain.rules)
+        K.SIGNOFF: frozenset({A.APPEND}),
     },
     Role.CUSTOMER: {
         # the customer's own items (acceptance sign-off): domain.rules.check_checklist_move
@@ -45,6 +49,8 @@ WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
         # the customer asks for changes to the statement of work and ticks off its actions
         K.CHANGE_REQUEST: frozenset({A.CREATE}),
         K.ACTION_ITEM: frozenset({A.TRANSITION}),
+        # the go-live co-sign and acceptance (which kinds a role signs: domain.rules)
+        K.SIGNOFF: frozenset({A.APPEND}),
     },
     Role.VIEWER: {},
 }

@@ -74,6 +74,8 @@ _SECTIONS = (
     "members",
     "stakeholders",
     "milestones",
+    "cutovers",
+    "emergency_locations",
     "port_orders",
     "numbers",
     "checklist",
@@ -86,6 +88,7 @@ _SECTIONS = (
     "action_items",
     "raid_items",
     "change_requests",
+    "signoffs",
 )
 FIXTURE_FORMAT = 1
 
@@ -131,6 +134,8 @@ def build_document(
         loader.members(_section(data, "members", source))
         loader.stakeholders(_section(data, "stakeholders", source))
         loader.milestones(_section(data, "milestones", source))
+        loader.cutovers(_section(data, "cutovers", source))
+        loader.emergency_locations(_section(data, "emergency_locations", source))
         loader.port_orders(_section(data, "port_orders", source))
         extra = make_numbers(loader) if make_numbers else []
         loader.numbers(_section(data, "numbers", source), extra)
@@ -144,6 +149,7 @@ def build_document(
         loader.action_items(_section(data, "action_items", source))
         loader.raid_items(_section(data, "raid_items", source))
         loader.change_requests(_section(data, "change_requests", source))
+        loader.signoffs(_section(data, "signoffs", source))
     except OverflowError:
         # the fixture's times are days before and after the demo day: near year 1 or
         # 9999 some fall off the calendar

@@ -42,9 +42,11 @@ from golive_tui.domain.enums import (
     ActionStatus,
     ChangeRequestState,
     ChecklistStatus,
+    CutoverState,
     EntityKind,
     IssueState,
     LifecyclePhase,
+    OrderState,
     PortState,
     RejectionCode,
 )
@@ -133,9 +135,13 @@ class NumberTransition(_Transition):
     )
 
 
-class PortOrderTransition(NumberTransition):
+class PortOrderTransition(_Transition):
     """A port order's state moves (``transition`` on a ``port_order``)."""
 
+    to: _wire_type(OrderState)  # type: ignore[valid-type]
+    rejection_code: _wire_type(RejectionCode) | None = Field(  # type: ignore[valid-type]
+        default=None, description="The carrier's code: needed when ``to`` is rejected"
+    )
     confirmed_foc: datetime | None = Field(
         default=None,
         description="The carrier's committed date and time: needed for foc_confirmed "
@@ -179,6 +185,10 @@ class ActionItemTransition(_Transition):
     """An action is done, or open again (``transition`` on an ``action_item``)."""
 
     to: _wire_type(ActionStatus)  # type: ignore[valid-type]
+class CutoverTransition(_Transition):
+    """A cutover wave's state moves (``transition`` on a ``cutover``)."""
+
+    to: _wire_type(CutoverState)  # type: ignore[valid-type]
 
 
 #: what a ``transition`` op carries in its ``fields``, per entity kind with states
@@ -190,6 +200,7 @@ TRANSITIONS: dict[EntityKind, type[_Transition]] = {
     EntityKind.PROJECT: ProjectTransition,
     EntityKind.CHANGE_REQUEST: ChangeRequestTransition,
     EntityKind.ACTION_ITEM: ActionItemTransition,
+    EntityKind.CUTOVER: CutoverTransition,
 }
 
 _OP_FIELDS: Any = one_of(*TRANSITIONS.values(), *FIELD_TYPES.values())

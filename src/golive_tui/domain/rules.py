@@ -416,9 +416,21 @@ def check_retest(record: Mapping[str, Any], facts: Facts) -> None:
 #: the fields that name another record, and the kind of record each names: per kind of
 #: record that holds them. A list field names one record per item.
 REFERENCES: dict[EntityKind, dict[str, EntityKind]] = {
-    EntityKind.CHECKLIST_ITEM: {"predecessors": EntityKind.CHECKLIST_ITEM},
+    EntityKind.CHECKLIST_ITEM: {
+        "predecessors": EntityKind.CHECKLIST_ITEM,
+        "cutover_id": EntityKind.CUTOVER,
+    },
+    EntityKind.PORT_ORDER: {"cutover_id": EntityKind.CUTOVER},
     EntityKind.NUMBER: {"site_id": EntityKind.SITE, "order_id": EntityKind.PORT_ORDER},
-    EntityKind.VERIFICATION: {"site_id": EntityKind.SITE, "number_id": EntityKind.NUMBER},
+    EntityKind.VERIFICATION: {
+        "site_id": EntityKind.SITE,
+        "number_id": EntityKind.NUMBER,
+        "emergency_location_id": EntityKind.EMERGENCY_LOCATION,
+    },
+    EntityKind.CUTOVER: {"site_ids": EntityKind.SITE},
+    EntityKind.EMERGENCY_LOCATION: {"site_id": EntityKind.SITE},
+    EntityKind.SIGNOFF: {"cutover_id": EntityKind.CUTOVER},
+    EntityKind.DECISION: {"cutover_id": EntityKind.CUTOVER},
     EntityKind.ISSUE: {
         "site_id": EntityKind.SITE,
         "number_id": EntityKind.NUMBER,

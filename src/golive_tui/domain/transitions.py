@@ -11,7 +11,9 @@ from golive_tui.domain.enums import (
     ActionStatus,
     ChangeRequestState,
     ChecklistStatus,
+    CutoverState,
     IssueState,
+    OrderState,
     PortState,
 )
 from golive_tui.domain.errors import IllegalTransition
@@ -96,6 +98,72 @@ PORTING = StateMachine[PortState](
     },
 )
 
+OS = OrderState
+ORDER = StateMachine[OrderState](
+    subject="A port order",
+    moves=_moves(
+        {
+            OS.DRAFT: {OS.LOA_PENDING, OS.SUBMITTED, OS.CANCELLED, OS.NOT_PORTABLE},
+            OS.LOA_PENDING: {OS.DRAFT, OS.SUBMITTED, OS.CANCELLED, OS.NOT_PORTABLE},
+            OS.SUBMITTED: {OS.FOC_CONFIRMED, OS.REJECTED, OS.CANCELLED, OS.NOT_PORTABLE},
+            # corrected and resubmitted
+            OS.REJECTED: {OS.SUBMITTED, OS.CANCELLED, OS.NOT_PORTABLE},
+            OS.FOC_CONFIRMED: {
+                OS.ACTIVATED, OS.FOC_MISSED, OS.ACTIVATION_FAILED, OS.REJECTED, OS.SUBMITTED,
+                OS.CANCELLED,
+            },
+            # the carrier gives a new FOC, or the order goes back to the carrier
+            OS.FOC_MISSED: {OS.FOC_CONFIRMED, OS.SUBMITTED, OS.REJECTED, OS.CANCELLED},
+            OS.ACTIVATION_FAILED: {OS.ACTIVATED, OS.FOC_CONFIRMED, OS.REJECTED, OS.CANCELLED},
+            OS.ACTIVATED: {OS.SNAPBACK_REQUESTED},
+            # the losing carrier need not honour a snapback: refused, the order stays active
+            OS.SNAPBACK_REQUESTED: {OS.SNAPPED_BACK, OS.ACTIVATED},
+            OS.SNAPPED_BACK: {OS.DRAFT},
+            OS.CANCELLED: {OS.DRAFT},
+            OS.NOT_PORTABLE: set(),
+        }
+    ),
+    hints={
+        (OS.DRAFT, OS.FOC_CONFIRMED): "Submit the order to the carrier first.",
+        (OS.LOA_PENDING, OS.FOC_CONFIRMED): "The LOA must be signed and the order submitted "
+        "first.",
+        (OS.REJECTED, OS.FOC_CONFIRMED): "Correct the order and resubmit it first.",
+        (OS.DRAFT, OS.ACTIVATED): "An order is activated only after the carrier's FOC.",
+        (OS.LOA_PENDING, OS.ACTIVATED): "An order is activated only after the carrier's FOC.",
+        (OS.SUBMITTED, OS.ACTIVATED): "Wait for the losing carrier's FOC before activating it.",
+        (OS.REJECTED, OS.ACTIVATED): "Correct the order and resubmit it first.",
+        (OS.FOC_CONFIRMED, OS.SNAPBACK_REQUESTED): "Only an activated order can be snapped back.",
+        (OS.ACTIVATED, OS.CANCELLED): "An activated order cannot be cancelled; request a "
+        "snapback if the wrong numbers were ported.",
+    },
+)
+
+CS = CutoverState
+CUTOVER = StateMachine[CutoverState](
+    subject="A cutover",
+    moves=_moves(
+        {
+            # a wave may be declared ready without a rehearsal: small waves often have none
+            CS.PLANNED: {CS.REHEARSED, CS.READY},
+            CS.REHEARSED: {CS.PLANNED, CS.READY},
+            CS.READY: {CS.PLANNED, CS.REHEARSED, CS.LIVE, CS.ROLLED_BACK},
+            CS.LIVE: {CS.COMPLETED, CS.ROLLED_BACK},
+            # a rolled-back wave is planned again for another window
+            CS.ROLLED_BACK: {CS.PLANNED},
+            CS.COMPLETED: set(),
+        }
+    ),
+    hints={
+        (CS.PLANNED, CS.LIVE): "Declare it ready first (after its rehearsal, if it has one).",
+        (CS.REHEARSED, CS.LIVE): "Declare it ready first.",
+        (CS.PLANNED, CS.COMPLETED): "A wave is completed after it went live.",
+        (CS.READY, CS.COMPLETED): "A wave is completed after it went live.",
+        (CS.PLANNED, CS.ROLLED_BACK): "Only a wave that is ready or live can be rolled back.",
+        (CS.COMPLETED, CS.ROLLED_BACK): "A completed wave stays completed; snap back its "
+        "orders one by one if needed.",
+    },
+)
+
 IS = IssueState
 ISSUE = StateMachine[IssueState](
     subject="An issue",
@@ -160,6 +228,20 @@ NEXT_PORT_STATE: dict[PortState, PortState] = {
     P.PORTED: P.VERIFIED,
     P.REJECTED: P.SUBMITTED,
 }
+
+#: the next state of an order on its usual path, for one-key "advance" actions
+NEXT_ORDER_STATE: dict[OrderState, OrderState] = {
+    OS.DRAFT: OS.LOA_PENDING,
+    OS.LOA_PENDING: OS.SUBMITTED,
+    OS.SUBMITTED: OS.FOC_CONFIRMED,
+    OS.FOC_CONFIRMED: OS.ACTIVATED,
+    OS.REJECTED: OS.SUBMITTED,
+}
+
+#: orders whose numbers are live on Zoom
+ORDER_DONE_STATES = frozenset({OS.ACTIVATED})
+#: orders with a carrier commitment or done
+ORDER_READY_STATES = frozenset({OS.FOC_CONFIRMED, OS.ACTIVATED})
 
 #: how far along the porting path each state is, for progress bars
 PORT_DONE_STATES = frozenset({P.PORTED, P.VERIFIED})

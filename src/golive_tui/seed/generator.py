@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from golive_tui.domain.enums import (
+    NUMBER_STATE_OF_ORDER,
     EntityKind,
     NumberType,
+    OrderState,
     PortState,
     RejectionCode,
 )
@@ -69,25 +71,27 @@ _TOLL_FREE_NPAS = ("800", "888", "877", "866", "855", "844", "833")
 _EXCHANGES: tuple[int, ...] = tuple(x for x in range(200, 1000) if x != 555 and x % 100 != 11)
 _CARRIERS = ("Lumen", "Verizon Business", "AT&T", "Comcast Business", "Frontier", "Spectrum")
 #: how often each state is drawn for an order (every state appears once first)
-_ORDER_STATE_WEIGHTS: tuple[tuple[PortState, int], ...] = (
-    (PortState.DRAFT, 5),
-    (PortState.LOA_PENDING, 8),
-    (PortState.SUBMITTED, 15),
-    (PortState.FOC_CONFIRMED, 22),
-    (PortState.PORTED, 25),
-    (PortState.VERIFIED, 12),
-    (PortState.REJECTED, 6),
-    (PortState.CANCELLED, 3),
-    (PortState.NOT_PORTABLE, 1),
-    (PortState.SNAPBACK_REQUESTED, 3),
+_ORDER_STATE_WEIGHTS: tuple[tuple[OrderState, int], ...] = (
+    (OrderState.DRAFT, 5),
+    (OrderState.LOA_PENDING, 8),
+    (OrderState.SUBMITTED, 15),
+    (OrderState.FOC_CONFIRMED, 22),
+    (OrderState.ACTIVATED, 36),
+    (OrderState.FOC_MISSED, 1),
+    (OrderState.REJECTED, 6),
+    (OrderState.CANCELLED, 3),
+    (OrderState.NOT_PORTABLE, 1),
+    (OrderState.SNAPBACK_REQUESTED, 3),
 )
 #: numbers of one order diverge (DIDWW): (share of the order's numbers, the state they are in)
-_NUMBER_DIVERGENCE: dict[PortState, tuple[float, PortState]] = {
-    PortState.PORTED: (0.3, PortState.VERIFIED),
-    PortState.VERIFIED: (0.1, PortState.PORTED),
-    PortState.SNAPBACK_REQUESTED: (0.95, PortState.PORTED),
-    PortState.FOC_CONFIRMED: (0.01, PortState.REJECTED),
+_NUMBER_DIVERGENCE: dict[OrderState, tuple[float, PortState]] = {
+    OrderState.ACTIVATED: (0.3, PortState.VERIFIED),
+    OrderState.SNAPBACK_REQUESTED: (0.95, PortState.PORTED),
+    OrderState.FOC_CONFIRMED: (0.01, PortState.REJECTED),
 }
+#: orders whose FOC is behind them
+_FOC_PAST = frozenset({OrderState.ACTIVATED, OrderState.SNAPBACK_REQUESTED,
+                       OrderState.FOC_MISSED})
 _REJECTIONS = tuple(code for code in RejectionCode if code is not RejectionCode.NOT_PORTABLE)
 _FIRST = ("Avery", "Jordan", "Priya", "Mateo", "Hana", "Kwame", "Lucia", "Owen", "Mei", "Tariq",
           "Sofia", "Dmitri", "Amara", "Liam", "Yuki", "Noor", "Elena", "Marcus", "Ines", "Ravi")
@@ -176,7 +180,7 @@ def generate_project(
     Numbers come from real area codes and exchanges (never 555 or N11), in blocks of up to
     100 consecutive numbers per port order; ``orders`` (default: one per 100 numbers) splits
     them evenly, so an order above 100 numbers is a project port. Order states cover every
-    :class:`PortState` once there are ten orders or more. Sites, members, milestones, a
+    :class:`OrderState` of the usual path once there are ten orders or more. Sites, members, milestones, a
     checklist over all seven phases, verifications and issues of every priority come with it
     so every screen has data. The same arguments always give the same records and ids.
     """
@@ -257,7 +261,7 @@ def _generated_fixture(
     n_orders: int,
     chosen_sites: Sequence[tuple[str, str, str, str, tuple[str, ...]]],
     sizes: Sequence[int],
-    order_states: Sequence[PortState],
+    order_states: Sequence[OrderState],
     toll_free: Sequence[bool],
     order_numbers: Sequence[Sequence[str]],
     site_main: Mapping[str, str],
@@ -448,7 +452,7 @@ def _generated_fixture(
 
 def _generated_order(
     index: int,
-    state: PortState,
+    state: OrderState,
     size: int,
     toll_free: bool,
     numbers: Sequence[str],
@@ -467,16 +471,18 @@ def _generated_order(
         "status": state.value,
         "notes": "Project port (over 100 numbers)." if size > WEB_PORT_LIMIT else "",
     }
-    if state not in (PortState.DRAFT, PortState.LOA_PENDING):
+    if state not in (OrderState.DRAFT, OrderState.LOA_PENDING):
         order["loa_signed_at"] = f"B-{days_back + 10} 10:00"
         order["zoom_order_id"] = f"ZPO-{index + 1:06d}"
-    if state in (PortState.PORTED, PortState.VERIFIED, PortState.SNAPBACK_REQUESTED):
+    if state in _FOC_PAST:
         order["requested_foc"] = order["confirmed_foc"] = foc_past
-    elif state is PortState.FOC_CONFIRMED:
+        if state is not OrderState.FOC_MISSED:
+            order["activated_at"] = foc_past
+    elif state is OrderState.FOC_CONFIRMED:
         order["requested_foc"] = order["confirmed_foc"] = foc_future
-    elif state is not PortState.DRAFT:
+    elif state is not OrderState.DRAFT:
         order["requested_foc"] = foc_future
-    if state is PortState.REJECTED:
+    if state is OrderState.REJECTED:
         order["rejection_code"] = rng.choice(_REJECTIONS).value
     return order
 
@@ -500,13 +506,14 @@ def _load_generated(
         records: list[Record] = []
         name_count = len(_FIRST) * len(_LAST)
         for order, numbers, pool in zip(orders, order_numbers, order_pool, strict=True):
-            state = PortState(order["status"])
+            state = OrderState(order["status"])
+            follows = NUMBER_STATE_OF_ORDER[state]
             order_code = order["rejection_code"]
             site_id = site_ids.get(pool, first_site)
             order_id = order["id"]
             tf = pool == "TF"
             for position, e164 in enumerate(numbers):
-                number_state = state
+                number_state = follows
                 diverge = _NUMBER_DIVERGENCE.get(state)
                 if diverge is not None and rng.random() < diverge[0]:
                     number_state = diverge[1]

@@ -17,7 +17,9 @@ from golive_tui.domain.entities import (
     ActionItemBase,
     ChangeRequestBase,
     ChecklistItemBase,
+    CutoverBase,
     DecisionBase,
+    EmergencyLocationBase,
     EntityBase,
     IssueBase,
     IssueNoteBase,
@@ -29,6 +31,7 @@ from golive_tui.domain.entities import (
     PortOrderBase,
     ProjectBase,
     RaidItemBase,
+    SignoffBase,
     SiteBase,
     StakeholderBase,
     VerificationBase,
@@ -128,6 +131,17 @@ class RaidItemTable(RaidItemBase, _FieldVersions, ServerModel, table=True):
 class ChangeRequestTable(ChangeRequestBase, _FieldVersions, ServerModel, table=True):
     __tablename__ = "change_request"
 
+class CutoverTable(CutoverBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "cutover"
+
+
+class EmergencyLocationTable(EmergencyLocationBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "emergency_location"
+
+
+class SignoffTable(SignoffBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "signoff"
+
 
 ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
     EntityKind.PROJECT: ProjectTable,
@@ -147,6 +161,9 @@ ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
     EntityKind.ACTION_ITEM: ActionItemTable,
     EntityKind.RAID_ITEM: RaidItemTable,
     EntityKind.CHANGE_REQUEST: ChangeRequestTable,
+    EntityKind.CUTOVER: CutoverTable,
+    EntityKind.EMERGENCY_LOCATION: EmergencyLocationTable,
+    EntityKind.SIGNOFF: SignoffTable,
 }
 
 

@@ -19,6 +19,7 @@ from golive_tui.domain.enums import (
     LifecyclePhase,
     NumberType,
     OpAction,
+    OrderState,
     PhaseAction,
     PortState,
     Priority,
@@ -60,7 +61,7 @@ class Commands(Rebase):
                 outcome.refused.extend(part.refused)
         return outcome
 
-    def transition_order(self, order_id: str, to: PortState, **extra: Any) -> Record | None:
+    def transition_order(self, order_id: str, to: OrderState, **extra: Any) -> Record | None:
         return self.submit(Change(EntityKind.PORT_ORDER, order_id, OpAction.TRANSITION,
                                   {"to": to.value, **extra}))
 

@@ -324,9 +324,75 @@ _V5_LIFECYCLE = (
     "CREATE INDEX ix_change_request_project_id ON change_request (project_id)",
 )
 
+#: version 6: cutover waves, emergency locations and sign-offs; orders get their own states
+#: (an order stored as ported or verified is activated), with what a carrier asks for
+_V6_CUTOVERS = (
+    f"""CREATE TABLE cutover (
+        {_RECORD}
+        name VARCHAR(200) NOT NULL,
+        starts_at DATETIME,
+        ends_at DATETIME,
+        site_ids JSON NOT NULL,
+        state VARCHAR(40) NOT NULL,
+        notes VARCHAR NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_cutover_project_id ON cutover (project_id)",
+    f"""CREATE TABLE emergency_location (
+        {_RECORD}
+        site_id VARCHAR(36) NOT NULL,
+        name VARCHAR(200) NOT NULL,
+        address VARCHAR NOT NULL,
+        status VARCHAR(40) NOT NULL,
+        address_changed_at DATETIME,
+        validated_at DATETIME,
+        network VARCHAR NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_emergency_location_project_id ON emergency_location (project_id)",
+    "CREATE INDEX ix_emergency_location_site_id ON emergency_location (site_id)",
+    f"""CREATE TABLE signoff (
+        {_RECORD}
+        signoff_kind VARCHAR(40) NOT NULL,
+        cutover_id VARCHAR(36),
+        "by" VARCHAR NOT NULL,
+        role VARCHAR(40) NOT NULL,
+        at DATETIME,
+        note VARCHAR NOT NULL,
+        exceptions JSON NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_signoff_project_id ON signoff (project_id)",
+    "ALTER TABLE project ADD COLUMN network_thresholds JSON NOT NULL DEFAULT '{}'",
+    "ALTER TABLE project ADD COLUMN country VARCHAR(2) NOT NULL DEFAULT 'US'",
+    "ALTER TABLE checklist_item ADD COLUMN cutover_id VARCHAR(36)",
+    "ALTER TABLE checklist_item ADD COLUMN evidence VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE decision ADD COLUMN cutover_id VARCHAR(36)",
+    "ALTER TABLE verification ADD COLUMN emergency_location_id VARCHAR(36)",
+    "ALTER TABLE verification ADD COLUMN jitter_ms FLOAT",
+    "ALTER TABLE port_order ADD COLUMN cutover_id VARCHAR(36)",
+    "ALTER TABLE port_order ADD COLUMN account_number VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE port_order ADD COLUMN pin VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE port_order ADD COLUMN service_address VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE port_order ADD COLUMN authorised_name VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE port_order ADD COLUMN spid VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE port_order ADD COLUMN csr_received_at DATETIME",
+    "ALTER TABLE port_order ADD COLUMN loa_signed_by VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE port_order ADD COLUMN resp_org VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE port_order ADD COLUMN activated_at DATETIME",
+    "ALTER TABLE port_order ADD COLUMN foc_history JSON NOT NULL DEFAULT '[]'",
+    "ALTER TABLE port_order ADD COLUMN change_reason VARCHAR NOT NULL DEFAULT ''",
+    "UPDATE port_order SET status = 'activated' WHERE status IN ('ported', 'verified')",
+    # a shadow (the server's last known record) is rebased on: it reads as the server has it
+    """UPDATE shadow SET data = json_set(data, '$.status', 'activated')
+        WHERE entity = 'port_order' AND data IS NOT NULL
+        AND json_extract(data, '$.status') IN ('ported', 'verified')""",
+)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
 STEPS: tuple[Sequence[str], ...] = (
     _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON, _V5_LIFECYCLE,
+    _V6_CUTOVERS,
 )
 LATEST = len(STEPS)
 

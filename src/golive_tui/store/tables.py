@@ -13,7 +13,9 @@ from golive_tui.domain.entities import (
     ActionItemBase,
     ChangeRequestBase,
     ChecklistItemBase,
+    CutoverBase,
     DecisionBase,
+    EmergencyLocationBase,
     EntityBase,
     IssueBase,
     IssueNoteBase,
@@ -25,6 +27,7 @@ from golive_tui.domain.entities import (
     PortOrderBase,
     ProjectBase,
     RaidItemBase,
+    SignoffBase,
     SiteBase,
     StakeholderBase,
     VerificationBase,
@@ -115,6 +118,17 @@ class RaidItemRow(RaidItemBase, _Pending, CacheModel, table=True):
 class ChangeRequestRow(ChangeRequestBase, _Pending, CacheModel, table=True):
     __tablename__ = "change_request"
 
+class CutoverRow(CutoverBase, _Pending, CacheModel, table=True):
+    __tablename__ = "cutover"
+
+
+class EmergencyLocationRow(EmergencyLocationBase, _Pending, CacheModel, table=True):
+    __tablename__ = "emergency_location"
+
+
+class SignoffRow(SignoffBase, _Pending, CacheModel, table=True):
+    __tablename__ = "signoff"
+
 
 ROWS: dict[EntityKind, type[EntityBase]] = {
     EntityKind.PROJECT: ProjectRow,
@@ -134,6 +148,9 @@ ROWS: dict[EntityKind, type[EntityBase]] = {
     EntityKind.ACTION_ITEM: ActionItemRow,
     EntityKind.RAID_ITEM: RaidItemRow,
     EntityKind.CHANGE_REQUEST: ChangeRequestRow,
+    EntityKind.CUTOVER: CutoverRow,
+    EntityKind.EMERGENCY_LOCATION: EmergencyLocationRow,
+    EntityKind.SIGNOFF: SignoffRow,
 }
 
 

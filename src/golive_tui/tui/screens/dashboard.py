@@ -14,12 +14,12 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from golive_tui.domain.enums import DecisionKind, EntityKind, PortState, Priority
+from golive_tui.domain.enums import DecisionKind, EntityKind, OrderState, PortState, Priority
 from golive_tui.domain.gate import GateRule
 from golive_tui.domain.permissions import may_decide
 from golive_tui.domain.rules import override_reason_problem
 from golive_tui.domain.time_text import local_time, span
-from golive_tui.domain.transitions import PORT_DONE_STATES
+from golive_tui.domain.transitions import ORDER_DONE_STATES, PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.meter import Meter, MeterPart
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
@@ -544,13 +544,13 @@ class DashboardScreen(GoLiveScreen):
         rows: list[tuple[Content | str, Content | str]] = []
         for order in data.orders:
             state = order.status.value.replace("_", " ")
-            if order.status is PortState.FOC_CONFIRMED:
+            if order.status is OrderState.FOC_CONFIRMED:
                 state = "FOC"
             if order.rejection_code:
                 state += f" {order.rejection_code}"
-            style = ("$success" if order.status in PORT_DONE_STATES else
-                     "$error" if order.status is PortState.REJECTED else
-                     "$primary" if order.status is PortState.FOC_CONFIRMED else "$warning")
+            style = ("$success" if order.status in ORDER_DONE_STATES else
+                     "$error" if order.status is OrderState.REJECTED else
+                     "$primary" if order.status is OrderState.FOC_CONFIRMED else "$warning")
             left = Content.assemble(
                 (order.pon, "bold"), " ", (state, style), f" {order.numbers:,} ",
                 (order.carrier, "$text-muted"),
@@ -562,7 +562,7 @@ class DashboardScreen(GoLiveScreen):
                     label += " ET"
                 tag = "FOC" if order.foc_confirmed else "asked"
                 seconds = (order.foc - now).total_seconds()
-                if order.status in PORT_DONE_STATES:
+                if order.status in ORDER_DONE_STATES:
                     right = Content.styled(f"{tag} {label}", "$text-muted")
                 elif seconds > 0:
                     right = Content.assemble(

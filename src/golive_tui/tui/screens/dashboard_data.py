@@ -16,6 +16,7 @@ from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
     E911Status,
+    OrderState,
     PortState,
     Priority,
     VerificationResult,
@@ -65,7 +66,7 @@ class OrderLine:
     id: str
     pon: str
     carrier: str
-    status: PortState
+    status: OrderState
     rejection_code: str | None
     foc: datetime | None
     foc_confirmed: bool
@@ -242,7 +243,7 @@ def _feed(
         if order.updated_by and order.updated_by != FIXTURE_ACTOR:
             add(order.updated_at, order.updated_by,
                 f"order {order.pon} {order.status.value.replace('_', ' ')}",
-                "$error" if order.status is PortState.REJECTED else "")
+                "$error" if order.status is OrderState.REJECTED else "")
     for entry in verifications:
         target = code_of.get(entry.site_id or "", "")
         where = entry.target if entry.target == target else f"{target} {entry.target}".strip()

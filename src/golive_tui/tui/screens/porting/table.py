@@ -12,7 +12,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.message import Message
 
-from golive_tui.domain.enums import PortState
+from golive_tui.domain.enums import OrderState, PortState
 from golive_tui.tui.widgets.fast_table import FastTable
 
 if TYPE_CHECKING:
@@ -34,9 +34,26 @@ STATE_STYLE: dict[PortState, str] = {
     PortState.SNAPBACK_REQUESTED: "bold magenta",
 }
 
+ORDER_STATE_STYLE: dict[OrderState, str] = {
+    OrderState.DRAFT: "dim",
+    OrderState.LOA_PENDING: "yellow",
+    OrderState.SUBMITTED: "cyan",
+    OrderState.REJECTED: "bold red",
+    OrderState.FOC_CONFIRMED: "bold cyan",
+    OrderState.FOC_MISSED: "bold red",
+    OrderState.ACTIVATED: "green",
+    OrderState.ACTIVATION_FAILED: "bold red",
+    OrderState.SNAPBACK_REQUESTED: "bold magenta",
+    OrderState.SNAPPED_BACK: "magenta",
+    OrderState.CANCELLED: "dim strike",
+    OrderState.NOT_PORTABLE: "red",
+}
 
-def state_text(state: PortState) -> Text:
-    return Text(state.value.replace("_", " "), style=STATE_STYLE.get(state, ""))
+
+def state_text(state: PortState | OrderState) -> Text:
+    style = (ORDER_STATE_STYLE.get(state, "") if isinstance(state, OrderState)
+             else STATE_STYLE.get(state, ""))
+    return Text(state.value.replace("_", " "), style=style)
 
 
 def national(e164: str) -> str:
