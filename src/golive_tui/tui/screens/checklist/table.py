@@ -1,167 +1,34 @@
-"""The checklist: every item of the implementation, by phase, with its owner, due time and
-what it waits on; tick items off in one keystroke."""
+"""The checklist's table: items by phase, filtered, with their status, owner and due date;
+the filter bar above it and the detail of the item under the cursor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
-from golive_tui.domain.enums import (
-    ChecklistStatus,
-    ChecklistStream,
-    EntityKind,
-    LifecyclePhase,
-    Role,
-)
+from golive_tui.domain.enums import ChecklistStatus, LifecyclePhase
 from golive_tui.domain.time_text import local_time, span
 from golive_tui.domain.transitions import CHECKLIST
-from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.screens.checklist.data import (
+    FILTERS,
+    GATE_MARK,
+    PHASE_ROW,
+    STATUS_GLYPHS,
+    WAIT_MARK,
+    ChecklistData,
+    Column,
+    ItemView,
+    keeps,
+)
 from golive_tui.tui.widgets.fast_table import FastTable
-from golive_tui.tui.widgets.reason_dialog import ReasonDialog
-
-if TYPE_CHECKING:
-    from golive_tui.store.local import LocalStore
-
-FINISHED = frozenset({ChecklistStatus.DONE, ChecklistStatus.SKIPPED})
-OPEN = frozenset({ChecklistStatus.TODO, ChecklistStatus.IN_PROGRESS, ChecklistStatus.BLOCKED})
-
-GATE_MARK = "◆"
-WAIT_MARK = "◷"
-
-#: the quick filters: key, name on the bar, what it keeps
-FILTERS: tuple[tuple[str, str, str], ...] = (
-    ("m", "mine", "assigned to you"),
-    ("o", "overdue", "past due and not finished"),
-    ("g", "gate", "go / no-go gate items"),
-    ("w", "waiting", "blocked, or waiting on an unfinished predecessor"),
-)
-FILTER_NAMES = tuple(name for _key, name, _about in FILTERS)
-
-STATUS_GLYPHS: dict[ChecklistStatus, str] = {
-    ChecklistStatus.TODO: "○",
-    ChecklistStatus.IN_PROGRESS: "◐",
-    ChecklistStatus.BLOCKED: "✗",
-    ChecklistStatus.DONE: "✓",
-    ChecklistStatus.SKIPPED: "–",
-}
-
-SKIP_NEEDS_COMMENT = (
-    "Skipping a checklist item needs a comment saying why. Type one, or press Esc to "
-    "leave the item as it is."
-)
-
-
-# --------------------------------------------------------------------------- data
-
-
-@dataclass(frozen=True, slots=True)
-class ItemView:
-    """One checklist item as the screen shows it."""
-
-    id: str
-    key: str
-    title: str
-    phase: LifecyclePhase
-    stream: ChecklistStream
-    owner_role: Role
-    assignee: str
-    assignee_name: str
-    due_at: datetime | None
-    status: ChecklistStatus
-    gate: bool
-    #: keys of every predecessor, and of those not done or skipped yet
-    predecessors: tuple[str, ...]
-    waits_on: tuple[str, ...]
-    skip_comment: str
-    done_at: datetime | None
-    done_by: str
-    pending: bool
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED
-
-    @property
-    def waiting(self) -> bool:
-        return not self.finished and bool(self.waits_on)
-
-    def overdue(self, now: datetime) -> bool:
-        return not self.finished and self.due_at is not None and self.due_at < now
-
-
-@dataclass(frozen=True, slots=True)
-class ChecklistData:
-    zone: str
-    actor: str
-    items: tuple[ItemView, ...]
-
-
-def load_checklist(store: LocalStore) -> ChecklistData:
-    """The items in reading order: by phase, then stream, then the plan's own order."""
-    project = store.project()
-    names = {m.user: m.display_name or m.user for m in store.members()}
-    rows = store.checklist()
-    by_id = {row.id: row for row in rows}
-    phases = list(LifecyclePhase)
-    streams = list(ChecklistStream)
-    rows.sort(key=lambda r: (phases.index(r.phase), streams.index(r.stream), r.sort_order,
-                             r.key))
-    items = []
-    for row in rows:
-        preds = [by_id[p] for p in row.predecessors if p in by_id]
-        items.append(ItemView(
-            id=row.id, key=row.key, title=row.title, phase=row.phase, stream=row.stream,
-            owner_role=row.owner_role, assignee=row.assignee,
-            assignee_name=names.get(row.assignee, row.assignee),
-            due_at=row.due_at, status=row.status, gate=row.gate,
-            predecessors=tuple(p.key for p in preds),
-            waits_on=tuple(p.key for p in preds if p.status not in FINISHED),
-            skip_comment=row.skip_comment, done_at=row.done_at,
-            done_by=names.get(row.done_by, row.done_by), pending=bool(row.pending),
-        ))
-    return ChecklistData(
-        zone=project.time_zone if project is not None else "America/New_York",
-        actor=store.actor,
-        items=tuple(items),
-    )
-
-
-def keeps(item: ItemView, filters: frozenset[str], *, actor: str, now: datetime) -> bool:
-    """Whether an item passes every active quick filter (they combine with AND)."""
-    if "mine" in filters and item.assignee != actor:
-        return False
-    if "overdue" in filters and not item.overdue(now):
-        return False
-    if "gate" in filters and not item.gate:
-        return False
-    return not (
-        "waiting" in filters
-        and not (item.status is ChecklistStatus.BLOCKED or item.waiting)
-    )
-
-
-# --------------------------------------------------------------------------- table
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int
-
-
-PHASE_ROW = "phase:"
 
 
 class ChecklistTable(FastTable):
@@ -174,36 +41,8 @@ class ChecklistTable(FastTable):
             self.vertical_scrollbar.position = self.scroll_y
 
 
-class ChecklistScreen(GoLiveScreen):
-    """Every item of the plan: mark done in one key, skip with a reason, filter fast."""
-
-    SCREEN_TITLE = "Checklist"
-    CSS_PATH = str(styles_dir() / "checklist.tcss")
-    WATCHES = frozenset({EntityKind.CHECKLIST_ITEM, EntityKind.MEMBER, EntityKind.PROJECT})
-    # Screen declares these as instance variables, so no ClassVar here
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    AUTO_FOCUS = "#checklist-table"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space,x", "mark_done", "Done", id="checklist.done", key_display="x"),
-        Binding("i", "start", "Start", id="checklist.start"),
-        Binding("b", "block", "Block", id="checklist.block", show=False),
-        Binding("s", "skip", "Skip", id="checklist.skip"),
-        Binding("t", "reopen", "Back to todo", id="checklist.reopen", show=False),
-        Binding("m", "toggle_filter('mine')", "Filter: mine", id="checklist.filter_mine",
-                show=False),
-        Binding("o", "toggle_filter('overdue')", "Filter: overdue",
-                id="checklist.filter_overdue", show=False),
-        Binding("g", "toggle_filter('gate')", "Filter: gate items",
-                id="checklist.filter_gate", show=False),
-        Binding("w", "toggle_filter('waiting')", "Filter: blocked or waiting",
-                id="checklist.filter_waiting", show=False),
-        Binding("escape", "clear_filters", "Clear filters", id="checklist.clear_filters",
-                show=False),
-    ]
-
-    #: seconds between reloads, so "overdue" follows the clock without a change
-    RELOAD_EVERY = 60.0
+class ChecklistTableView(GoLiveScreen):
+    """The table of items, one phase after another, and where its cursor is."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -222,26 +61,6 @@ class ChecklistScreen(GoLiveScreen):
         table = ChecklistTable(id="checklist-table", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static(id="checklist-detail")
-
-    def on_mount(self) -> None:
-        self._show_filters()
-        self.set_interval(self.RELOAD_EVERY, self._periodic_reload)
-
-    def _periodic_reload(self) -> None:
-        if self.store is not None and self.is_current:
-            self.reload()
-
-    # -- loading and showing --------------------------------------------------------------
-
-    def load(self, store: LocalStore) -> ChecklistData:
-        return load_checklist(store)
-
-    def show(self, data: Any) -> None:
-        if not isinstance(data, ChecklistData):
-            return
-        self.data = data
-        self._render_table()
-        self._apply_focus()
 
     def on_resize(self) -> None:
         if self.data is not None and self._layout() != self._columns:
@@ -417,8 +236,6 @@ class ChecklistScreen(GoLiveScreen):
             return here.strftime("%a %d %b %H:%M")
         return local_time(due, zone, now, compact=True)
 
-    # -- cursor ---------------------------------------------------------------------------
-
     def _first_item_row(self, start: int, step: int) -> int:
         index = start
         while 0 <= index < len(self._row_keys):
@@ -456,49 +273,6 @@ class ChecklistScreen(GoLiveScreen):
                 table.scroll_to(y=target, animate=False, force=True)
 
             table.call_after_refresh(scroll)
-
-    @on(DataTable.RowHighlighted, "#checklist-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        row = event.cursor_row
-        if row != event.data_table.cursor_row:
-            return  # stale: the cursor moved again since (a rebuild, a jump)
-        if 0 <= row < len(self._row_keys) and self._row_keys[row].startswith(PHASE_ROW):
-            # headings are not items: step over them in the direction the cursor went
-            step = -1 if row < self._last_row else 1
-            target = self._first_item_row(row + step, step)
-            if self._row_keys[target].startswith(PHASE_ROW):
-                target = self._first_item_row(row - step, -step)
-            if target != row:
-                self._last_row = target
-                event.data_table.move_cursor(row=target)
-                return
-        if 0 <= row < len(self._row_keys) and self._row_keys[row] != self._centred_key:
-            self._centred_key = None  # the user moved on: a rebuild keeps their scroll
-        self._last_row = row
-        self._show_detail()
-
-    def focus_record(self, item_id: str) -> None:
-        """Put the cursor on an item (the dashboard's jump to an unmet gate item)."""
-        self._focus_id = item_id
-        self._apply_focus()
-
-    def _apply_focus(self) -> None:
-        item_id = self._focus_id
-        if item_id is None or self.data is None:
-            return
-        item = self.item(item_id)
-        self._focus_id = None
-        if item is None:
-            self.notify("That checklist item is no longer in the plan.", severity="warning")
-            return
-        if item.id not in self._row_keys:
-            self.filters = frozenset()
-            self._render_table()
-            self.notify(f"Filters cleared to show {item.key}.", timeout=3)
-        self._move_to(self._row_keys.index(item.id), centre=True)
-        self.query_one(ChecklistTable).focus()
-
-    # -- the filter bar and the detail panel ----------------------------------------------
 
     def _show_filters(self) -> None:
         parts: list[Content] = []
@@ -560,76 +334,3 @@ class ChecklistScreen(GoLiveScreen):
             parts.append((f"{item.status.value.replace('_', ' ')} → can go to "
                           f"{', '.join(nxt)}", "$text-muted"))
         detail.update(Content.assemble(*parts))
-
-    # -- actions --------------------------------------------------------------------------
-
-    def action_toggle_filter(self, name: str) -> None:
-        if name not in FILTER_NAMES:
-            return
-        self.filters = self.filters ^ {name}
-        self._render_table()
-
-    def action_clear_filters(self) -> None:
-        if self.filters:
-            self.filters = frozenset()
-            self._render_table()
-
-    def _with_item(self, act: Callable[[ItemView], None]) -> None:
-        item = self.current_item()
-        if item is None:
-            self.notify("Put the cursor on an item first.", severity="warning", timeout=3)
-            return
-        act(item)
-
-    def _change(self, item: ItemView, to: ChecklistStatus, comment: str | None = None) -> None:
-        item_id = item.id
-        self.golive.run_change(
-            lambda store: store.set_checklist_status(item_id, to, comment),
-            kinds=frozenset({EntityKind.CHECKLIST_ITEM}),
-            success=f"{item.key} {to.value.replace('_', ' ')}",
-        )
-
-    def action_mark_done(self) -> None:
-        """Done, or back to todo when it is done already."""
-        self._with_item(lambda item: self._change(
-            item, ChecklistStatus.TODO if item.status is ChecklistStatus.DONE
-            else ChecklistStatus.DONE))
-
-    def action_start(self) -> None:
-        self._with_item(lambda item: self._change(
-            item, ChecklistStatus.TODO if item.status is ChecklistStatus.IN_PROGRESS
-            else ChecklistStatus.IN_PROGRESS))
-
-    def action_block(self) -> None:
-        self._with_item(lambda item: self._change(
-            item, ChecklistStatus.TODO if item.status is ChecklistStatus.BLOCKED
-            else ChecklistStatus.BLOCKED))
-
-    def action_reopen(self) -> None:
-        self._with_item(lambda item: self._change(item, ChecklistStatus.TODO))
-
-    def action_skip(self) -> None:
-        def ask(item: ItemView) -> None:
-            if item.status is ChecklistStatus.SKIPPED:
-                self._change(item, ChecklistStatus.TODO)
-                return
-
-            def skipped(comment: str | None) -> None:
-                if comment is not None:
-                    self._change(item, ChecklistStatus.SKIPPED, comment)
-
-            self.app.push_screen(
-                ReasonDialog(
-                    f"Skip {item.key}",
-                    body=Content.assemble((item.title, "bold"), "\n",
-                                          ("A skipped item counts as finished for the gate.",
-                                           "$text-muted")),
-                    placeholder="Why is it skipped? (required)",
-                    required_message=SKIP_NEEDS_COMMENT,
-                    confirm="skip it",
-                ),
-                skipped,
-            )
-
-        self._with_item(ask)
-
