@@ -201,7 +201,7 @@ def test_each_event_arrives_signed_with_its_facts(
         sut.op("port_order", order_id, "transition", {"to": "submitted"}),
         sut.op("port_order", order_id, "transition",
                {"to": "foc_confirmed", "confirmed_foc": "2026-12-01T14:00:00Z"}),
-        sut.op("port_order", order_id, "transition", {"to": "ported"}),
+        sut.op("port_order", order_id, "transition", {"to": "activated"}),
     ])
     wanted = {"p1_opened", "decision_recorded", "foc_changed", "port_activated"}
     wait_for(lambda: {r.headers[EVENT_HEADER.lower()] for r in receiver.requests()} >= wanted,
@@ -222,7 +222,7 @@ def test_each_event_arrives_signed_with_its_facts(
     foc = receiver.requests("foc_changed")[0].json
     assert foc["data"]["pon"] == "PON-WH-1"
     assert foc["data"]["confirmed_foc"].startswith("2026-12-01T14:00")
-    assert [r.json["data"]["status"] for r in receiver.requests("port_activated")] == ["ported"]
+    assert [r.json["data"]["status"] for r in receiver.requests("port_activated")] == ["activated"]
     # a body changed in transit no longer verifies
     first = receiver.requests()[0]
     assert not verify(SECRET, first.headers[TIMESTAMP_HEADER.lower()], first.body + b" ",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from golive_tui.domain.enums import EntityKind, IssueState, PortState, Priority
+from golive_tui.domain.enums import EntityKind, IssueState, OrderState, PortState, Priority
 from golive_tui.domain.gate import GateResult, GateRule, UnmetCondition
 from golive_tui.domain.notifications import (
     EventKind,
@@ -34,7 +34,7 @@ def issue(**changes: Any) -> dict[str, Any]:
 
 def order(**changes: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "id": "o-1", "pon": "PON-1", "carrier": "Lumen", "btn": "", "status": PortState.SUBMITTED,
+        "id": "o-1", "pon": "PON-1", "carrier": "Lumen", "btn": "", "status": OrderState.SUBMITTED,
         "confirmed_foc": None, "requested_foc": None,
     }
     record.update(changes)
@@ -73,16 +73,19 @@ def test_every_decision_is_told_with_its_override() -> None:
 
 def test_foc_confirmed_moved_and_port_activated_are_told_from_orders_and_numbers() -> None:
     foc = datetime(2026, 12, 1, 14, tzinfo=UTC)
-    confirmed = order(status=PortState.FOC_CONFIRMED, confirmed_foc=foc)
+    confirmed = order(status=OrderState.FOC_CONFIRMED, confirmed_foc=foc)
     assert kinds(EntityKind.PORT_ORDER, order(), confirmed) == [EventKind.FOC_CHANGED]
     moved = events_of_change(EntityKind.PORT_ORDER, confirmed,
                              {**confirmed, "confirmed_foc": foc + timedelta(days=2)})
     assert [e.kind for e in moved] == [EventKind.FOC_CHANGED]
     assert moved[0].data["previous_confirmed_foc"] == "2026-12-01T14:00:00Z"
     assert kinds(EntityKind.PORT_ORDER, confirmed, {**confirmed, "notes": "called"}) == []
-    ported = {**confirmed, "status": PortState.PORTED}
-    assert kinds(EntityKind.PORT_ORDER, confirmed, ported) == [EventKind.PORT_ACTIVATED]
-    assert kinds(EntityKind.PORT_ORDER, ported, {**ported, "status": PortState.VERIFIED}) == []
+    activated = {**confirmed, "status": OrderState.ACTIVATED}
+    assert kinds(EntityKind.PORT_ORDER, confirmed, activated) == [EventKind.PORT_ACTIVATED]
+    snapback = {**activated, "status": OrderState.SNAPBACK_REQUESTED}
+    assert kinds(EntityKind.PORT_ORDER, activated, snapback) == []
+    # an order stored before orders had their own states reads as activated
+    assert kinds(EntityKind.PORT_ORDER, {**confirmed, "status": "ported"}, activated) == []
     number = {"id": "n-1", "e164": "+13035550100", "porting_state": PortState.FOC_CONFIRMED,
               "order_id": "o-1", "site_id": None}
     assert kinds(EntityKind.NUMBER, number, {**number, "porting_state": PortState.PORTED}) == [

@@ -16,10 +16,12 @@ from typing import Any
 
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.enums import (
+    LEGACY_ORDER_STATES,
     OPEN_ISSUE_STATES,
     DecisionKind,
     EntityKind,
     IssueState,
+    OrderState,
     PortState,
     Priority,
 )
@@ -62,6 +64,11 @@ GATE_KINDS = frozenset(
 )
 
 _ACTIVATED = frozenset({PortState.PORTED, PortState.VERIFIED})
+
+
+def _order_state(value: Any) -> OrderState:
+    """An order's state, reading one stored before orders had their own states."""
+    return LEGACY_ORDER_STATES.get(str(value)) or OrderState(value)
 
 
 @dataclass(frozen=True)
@@ -160,8 +167,8 @@ def _decision_event(after: Mapping[str, Any]) -> Event:
 
 def _order_events(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[Event]:
     events: list[Event] = []
-    status = PortState(after["status"])
-    was = None if before is None else PortState(before["status"])
+    status = _order_state(after["status"])
+    was = None if before is None else _order_state(before["status"])
     foc = _text(after, "confirmed_foc")
     old_foc = None if before is None else _text(before, "confirmed_foc")
     facts = {
@@ -174,7 +181,7 @@ def _order_events(before: Mapping[str, Any] | None, after: Mapping[str, Any]) ->
         "previous_confirmed_foc": old_foc,
         "requested_foc": _text(after, "requested_foc"),
     }
-    confirmed = status is PortState.FOC_CONFIRMED and was is not PortState.FOC_CONFIRMED
+    confirmed = status is OrderState.FOC_CONFIRMED and was is not OrderState.FOC_CONFIRMED
     moved = before is not None and foc != old_foc and foc is not None
     if confirmed or moved:
         when = foc or "no date yet"
@@ -185,10 +192,10 @@ def _order_events(before: Mapping[str, Any] | None, after: Mapping[str, Any]) ->
         )
         events.append(Event(EventKind.FOC_CHANGED, EntityKind.PORT_ORDER, str(after["id"]),
                             summary, facts))
-    if status in _ACTIVATED and was not in _ACTIVATED:
+    if status is OrderState.ACTIVATED and was is not OrderState.ACTIVATED:
         events.append(
             Event(EventKind.PORT_ACTIVATED, EntityKind.PORT_ORDER, str(after["id"]),
-                  f"Port order {after['pon']} ({after['carrier']}) is ported", facts)
+                  f"Port order {after['pon']} ({after['carrier']}) is activated", facts)
         )
     return events
 
