@@ -10,12 +10,13 @@ STAMP  := $(VENV)/.installed
 # Lint only the folders that exist (bench/ may come later).
 LINT_PATHS := $(wildcard src tests bench)
 
-.PHONY: help venv demo test lint lock clean distclean
+.PHONY: help venv demo test lint chromium lock clean distclean
 
 help:
 	@echo "make demo       open the app on the demo go-live (creates .venv first)"
 	@echo "make test       lint, type-check, import contracts, then pytest"
 	@echo "make lint       ruff, mypy and import contracts only"
+	@echo "make chromium   install Chromium for the browser test (as root, with apt-get)"
 	@echo "make venv       create or refresh .venv"
 	@echo "make lock       re-resolve dependencies into constraints.txt"
 	@echo "make clean      remove build output and caches (distclean: also .venv)"
@@ -41,7 +42,20 @@ lint: venv
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
-test: lint
+# The browser test drives Debian's Chromium (no browser download): installed here when it
+# is missing and we may (root with apt-get, as in CI); otherwise that test says it skipped.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Chromium for the browser test"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else \
+			echo "Chromium is not installed: the browser test will be skipped" \
+				"(sudo apt-get install chromium chromium-driver)"; \
+		fi; }
+
+test: lint chromium
 	$(BIN)/pytest
 
 # Resolve everything afresh in a throwaway venv and pin the result.

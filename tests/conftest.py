@@ -204,11 +204,16 @@ def sqlite_server(
         )
 
 
-def _unreachable(reason: str) -> None:
-    message = f"PostgreSQL is not reachable: {reason}"
+def skip_unless_ci(message: str, what: str) -> None:
+    """Skip with ``message`` on a developer's machine; fail when ``CI`` is set, where
+    ``what`` must be tested, so that it is never silently left out."""
     if os.environ.get("CI"):
-        pytest.fail(f"{message} (CI is set: the PostgreSQL path must be tested)", pytrace=False)
+        pytest.fail(f"{message} (CI is set: {what} must be tested)", pytrace=False)
     pytest.skip(message)
+
+
+def _unreachable(reason: str) -> None:
+    skip_unless_ci(f"PostgreSQL is not reachable: {reason}", "the PostgreSQL path")
 
 
 @pytest.fixture(scope="session")

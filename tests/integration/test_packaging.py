@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import golive_tui
+from tests.scratch import scratch_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -53,17 +54,10 @@ class InstalledWheel:
 def _clean_env(home: Path) -> dict[str, str]:
     """The caller's environment minus anything that would let the repo's own sources leak in,
     with HOME and the XDG folders in a scratch place so nothing touches the real user's data."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"}
-    }
+    env = scratch_env(
+        home, drop={"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"}.__contains__
+    )
     env.update(
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_STATE_HOME=str(home / "state"),
         PYTHONDONTWRITEBYTECODE="1",
         # Keep pip's download cache so repeated runs don't fetch everything again.
         PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
@@ -246,3 +240,15 @@ def test_server_extra_brings_the_server(installed_with_server: InstalledWheel) -
     # uvloop comes where it is supported: on Linux and macOS under CPython
     expected = sys.platform != "win32" and sys.implementation.name == "cpython"
     assert found.strip() == str(expected), found
+
+
+@pytest.mark.parametrize(
+    ("argv", "extras"), [(["web"], "web"), (["web", "--demo"], "web,server")], ids=str
+)
+def test_web_says_what_to_install(
+    installed_wheel: InstalledWheel, argv: list[str], extras: str
+) -> None:
+    result = installed_wheel.status("golive", *argv)
+    assert result.returncode == 4, (result.returncode, result.stdout, result.stderr)
+    assert f"pip install 'golive[{extras}]'" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr

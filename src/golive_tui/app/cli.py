@@ -51,6 +51,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                       help="start the demo over: delete its data first, queued changes too")
     demo.add_argument("--theme", help="golive-dark, golive-light or golive-high-contrast")
 
+    _add_web_parser(sub)
+
     smoke = sub.add_parser("smoke", help="start the app headless on the demo data and exit")
     smoke.add_argument("--dir", type=Path, help="where to put the temporary cache")
 
@@ -84,6 +86,37 @@ def _command_word(argv: Sequence[str]) -> str | None:
         elif not arg.startswith("-"):
             return arg
     return None
+
+
+def _add_web_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    web = sub.add_parser(
+        "web", help="serve the app in a browser, behind sign-in with a golive token",
+        description="Serve the app in a browser. Each browser signs in with its golive token "
+                    "and runs its own golive connected with it.")
+    web.add_argument("--host", default="127.0.0.1",
+                     help="address to serve on (default 127.0.0.1, this machine only); any "
+                          "other needs --certfile and --keyfile, or --insecure-bind")
+    web.add_argument("--port", type=int, default=None,
+                     help="port to serve on (default 8767; 0 picks a free one)")
+    web.add_argument("--server", metavar="URL",
+                     help="the golive server the browsers work on (default: the one "
+                          "golive connect saved)")
+    web.add_argument("--project", metavar="PID",
+                     help="open this project (default: the user's only one, or they choose)")
+    web.add_argument("--certfile", type=Path, help="TLS certificate (PEM): serve HTTPS")
+    web.add_argument("--keyfile", type=Path, help="the certificate's private key (PEM)")
+    web.add_argument("--insecure-bind", action="store_true",
+                     help="allow plain HTTP on an address other than loopback")
+    web.add_argument("--insecure", action="store_true",
+                     help="allow a golive server on another machine over plain HTTP")
+    web.add_argument("--demo", action="store_true",
+                     help="serve the demo go-live: an embedded server on this machine, "
+                          "signed in with the demo's token (printed at the start)")
+    web.add_argument("--dir", type=Path,
+                     help="keep the browsers' caches here (with --demo: the demo's data "
+                          "too; default: web/, or web-demo/, in golive's data folder)")
+    web.add_argument("--reset", action="store_true",
+                     help="with --demo: start the demo over, deleting its data first")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(args)
     if command == "smoke":
         return _smoke(args)
+    if command == "web":
+        return _web(args)
     if command == "run":
         return _run(args)
     handler = getattr(args, "handler", None)
@@ -194,6 +229,71 @@ def _without_terminal() -> int | None:
         return None
     print(needs_terminal(stream), file=sys.stderr)
     return EXIT_NO_TERMINAL
+
+
+def _web(args: argparse.Namespace) -> int:
+    from golive_tui.app.extras import SERVER, WEB, missing_extra
+
+    refusal = missing_extra("web --demo" if args.demo else "web",
+                            *((WEB, SERVER) if args.demo else (WEB,)))
+    if refusal is not None:
+        return refusal
+    from golive_tui.app import web
+    from golive_tui.config import load_settings
+    from golive_tui.sync.client import plain_http_refusal
+
+    bind = web.bind_refusal(args.host, tls=args.certfile is not None or args.keyfile is not None,
+                            insecure_bind=args.insecure_bind)
+    if bind is not None:
+        print(bind, file=sys.stderr)
+        return ExitCode.REFUSED
+    try:
+        context = web.tls_context(args.certfile, args.keyfile)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return ExitCode.USAGE
+    settings = load_settings()
+    port = web.DEFAULT_PORT if args.port is None else args.port
+    if args.demo:
+        from golive_tui.app.launch import prepare_demo
+        from golive_tui.server.embedded import EmbeddedServer
+
+        workdir = args.dir or settings.data_dir / "web-demo"
+        if args.reset:
+            _reset_demo(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        demo = prepare_demo(workdir)
+        with EmbeddedServer(db_url=demo.db_url) as server:
+            return web.serve(web.WebSettings(
+                server_url=server.url, data_dir=workdir, host=args.host, port=port,
+                project_id=demo.project_id, ssl_context=context, title="golive demo",
+                notice=f"golive web: the demo's token (also in {workdir / 'token'}): "
+                       f"{demo.token}",
+            ))
+    if args.reset:
+        print("golive web: --reset starts the demo over; it goes with --demo.", file=sys.stderr)
+        return ExitCode.USAGE
+    server_url = (args.server or settings.server_url or "").strip().rstrip("/")
+    if not server_url:
+        print("golive web: which golive server? Pass --server URL, connect first "
+              "(golive connect URL), or try it on the demo: golive web --demo",
+              file=sys.stderr)
+        return ExitCode.USAGE
+    if "://" not in server_url:
+        server_url = f"http://{server_url}"
+    same_server = args.server is None or server_url == (settings.server_url or "").rstrip("/")
+    # the tokens people sign in with go on to the golive server: not over plain HTTP to
+    # another machine unless said (here, or saved by golive connect --insecure for it)
+    insecure = args.insecure or (same_server and settings.insecure)
+    refusal_text = plain_http_refusal(server_url, insecure=insecure)
+    if refusal_text is not None:
+        print(f"golive web: {refusal_text}", file=sys.stderr)
+        return ExitCode.REFUSED
+    return web.serve(web.WebSettings(
+        server_url=server_url, data_dir=args.dir or settings.data_dir / "web", host=args.host,
+        port=port, project_id=args.project or (settings.project_id if same_server else None),
+        ssl_context=context, insecure=insecure,
+    ))
 
 
 def _smoke(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import sys
+from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,9 +64,19 @@ def run_app(app: GoLiveApp) -> int:
     return status
 
 
-def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
-    """``golive demo``: a server on a free loopback port, the demo project, and the app."""
-    from golive_tui.config import load_settings, load_token, save_token
+@dataclass(frozen=True)
+class DemoServer:
+    """The demo's server database in its folder, its project and the demo user's token."""
+
+    db_url: str
+    project_id: str
+    token: str
+
+
+def prepare_demo(workdir: Path) -> DemoServer:
+    """The demo's server database, made with the demo project and user at the first start
+    and kept after: a restart continues where the last one stopped."""
+    from golive_tui.config import load_token, save_token
     from golive_tui.server.admin import (
         create_project,
         ensure_user,
@@ -74,12 +85,7 @@ def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
         list_projects,
         open_database,
     )
-    from golive_tui.server.embedded import EmbeddedServer
-    from golive_tui.store.local import LocalStore
-    from golive_tui.tui.connected import sync_starter
-    from golive_tui.tui.factory import create_app
 
-    ui = load_settings().ui
     db_url = f"sqlite:///{workdir / 'server.db'}"
     token_file = workdir / "token"
     db = open_database(db_url)
@@ -94,7 +100,21 @@ def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
     else:
         project_id = projects[0].id
     db.dispose()
-    with EmbeddedServer(db_url=db_url) as server:
+    return DemoServer(db_url=db_url, project_id=project_id, token=token)
+
+
+def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
+    """``golive demo``: a server on a free loopback port, the demo project, and the app."""
+    from golive_tui.config import load_settings
+    from golive_tui.server.embedded import EmbeddedServer
+    from golive_tui.store.local import LocalStore
+    from golive_tui.tui.connected import sync_starter
+    from golive_tui.tui.factory import create_app
+
+    ui = load_settings().ui
+    demo = prepare_demo(workdir)
+    project_id, token = demo.project_id, demo.token
+    with EmbeddedServer(db_url=demo.db_url) as server:
         print(f"golive demo: server at {server.url}, data in {workdir}", file=sys.stderr)
         log.info("demo server at %s, data in %s", server.url, workdir)
         app = create_app(

@@ -24,7 +24,12 @@ from golive_tui.tui.collector import IdleCollector
 from golive_tui.tui.commands import GoLiveCommands
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.screens.dashboard import DashboardScreen
-from golive_tui.tui.terminal import EXIT_TERMINAL_LOST, TerminalDriver, TerminalLost
+from golive_tui.tui.terminal import (
+    EXIT_TERMINAL_LOST,
+    TerminalDriver,
+    TerminalLost,
+    served_in_browser,
+)
 from golive_tui.tui.textual_adapter import start_colour_filter
 from golive_tui.tui.themes import THEMES, theme_names
 
@@ -145,8 +150,9 @@ class GoLiveApp(App[None]):
         _freeze_imports()
         self._collector = IdleCollector(
             busy=lambda: any(worker.is_running for worker in self.workers))
-        # headless runs (the tests) use Textual's headless driver whatever is asked here
-        super().__init__(driver_class=TerminalDriver)
+        # headless runs (the tests) use Textual's headless driver whatever is asked here;
+        # in a browser (golive web) the app draws through Textual's web driver
+        super().__init__(driver_class=None if served_in_browser() else TerminalDriver)
         self._clock = clock
         self._open_store = open_store
         self._start_sync = start_sync

@@ -51,8 +51,20 @@ EXIT_TERMINAL_LOST = 128 + signal.SIGHUP
 _STREAMS = {0: "input", 1: "output", 2: "error output (where the screen is drawn)"}
 
 
+#: what ``TEXTUAL_DRIVER`` names when Textual's web serving runs the app (``golive web``)
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
+
+
+def served_in_browser() -> bool:
+    """Whether the app draws in a browser through Textual's web driver, not a terminal."""
+    return os.environ.get("TEXTUAL_DRIVER") == WEB_DRIVER
+
+
 def missing_terminal() -> str | None:
-    """Which of standard input, output and error is not a terminal, or None if all are."""
+    """Which of standard input, output and error is not a terminal, or None if all are
+    (or if the app is served in a browser, where its streams are the web server's pipes)."""
+    if served_in_browser():
+        return None
     for fd, name in _STREAMS.items():
         if not os.isatty(fd):
             return name
