@@ -75,7 +75,12 @@ def test_a_script_gets_the_status_as_json_with_the_token_in_the_environment(
     gate = status["gate"]
     assert gate["verdict"] == ("GO" if gate["ready"] else "NO-GO")
     assert gate["checked"]["no_open_p1"] == len(open_p1)
-    assert [c["gate"] for c in status["cutovers"]] == [gate]
+    waves = sorted(snapshot["entities"]["cutover"], key=lambda w: w["starts_at"])
+    assert [c["id"] for c in status["cutovers"]] == [w["id"] for w in waves]
+    assert [c["state"] for c in status["cutovers"]] == [w["state"] for w in waves]
+    assert all(c["gate_scope"] == "project" and c["gate"] == gate for c in status["cutovers"])
+    upcoming = [w for w in waves if w["state"] not in ("completed", "rolled_back")]
+    assert status["next_cutover_id"] == upcoming[0]["id"]
     # the token is nowhere on disk: nothing was saved for a script
     assert not (Path(home["XDG_CONFIG_HOME"]) / "golive" / "token").exists()
 

@@ -12,7 +12,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from golive_tui.domain.codec import encode_time
-from golive_tui.domain.enums import OPEN_ISSUE_STATES, PortState, Priority
+from golive_tui.domain.enums import (
+    CLOSED_CUTOVER_STATES,
+    OPEN_ISSUE_STATES,
+    EntityKind,
+    PortState,
+    Priority,
+)
 from golive_tui.domain.gate import ORDER_STATES_OK, GateResult, GateRule, evaluate_gate
 from golive_tui.domain.sla import issue_clocks, sla_urgency
 
@@ -104,6 +110,26 @@ def build_status(
         order_counts[order.status] = order_counts.get(order.status, 0) + 1
 
     cutover_at = project.cutover_at if project is not None else None
+    codes = {site.id: site.code for site in sites}
+    waves = sorted(
+        store.iter_records(EntityKind.CUTOVER),
+        key=lambda w: (w["starts_at"] is None, w["starts_at"] or now, w["name"]),
+    )
+    cutovers = [
+        {
+            "id": wave["id"],
+            "name": wave["name"],
+            "state": wave["state"].value,
+            "starts_at": _time(wave["starts_at"]),
+            "ends_at": _time(wave["ends_at"]),
+            "sites": [codes.get(site_id, site_id) for site_id in wave["site_ids"]],
+            # the gate is the project's until a wave's own gate is worked out apart
+            "gate_scope": "project",
+            "gate": gate,
+        }
+        for wave in waves
+    ]
+    upcoming = [wave for wave in waves if wave["state"] not in CLOSED_CUTOVER_STATES]
     return {
         "schema_version": STATUS_SCHEMA_VERSION,
         "source": source,
@@ -122,9 +148,8 @@ def build_status(
             "cutover_at": _time(cutover_at),
         },
         "gate": gate,
-        "cutovers": [] if project is None else [
-            {"id": project.id, "name": project.name, "at": _time(cutover_at), "gate": gate},
-        ],
+        "cutovers": cutovers,
+        "next_cutover_id": upcoming[0]["id"] if upcoming else None,
         "ports": {
             "numbers": _by_state(store.number_state_counts(), PortState),
             "orders": _by_state(order_counts, _ORDER_STATES),
@@ -153,11 +178,17 @@ def status_text(status: dict[str, Any]) -> Iterable[str]:
     yield (f"{project.get('name', '?')} for {project.get('customer', '?')} "
            f"({status['project_id']}), phase {project.get('phase', '?')}")
     for cutover in status["cutovers"]:
-        gate = cutover["gate"]
-        yield f"Cutover {cutover['at'] or 'not scheduled'}: {gate['verdict']}" + (
-            f", {len(gate['unmet'])} unmet" if gate["unmet"] else "")
-        for unmet in gate["unmet"]:
-            yield f"  - {unmet['name']}: {unmet['detail']}"
+        mark = "→ " if cutover["id"] == status["next_cutover_id"] else "  "
+        sites = ", ".join(cutover["sites"]) or "no sites"
+        line = (f"{mark}{cutover['name']}: {cutover['state'].replace('_', ' ')}, "
+                f"{cutover['starts_at'] or 'not scheduled'} ({sites})")
+        if cutover["gate_scope"] == "cutover":
+            line += f", gate {cutover['gate']['verdict']}"
+        yield line
+    gate = status["gate"]
+    yield f"Gate: {gate['verdict']}" + (f", {len(gate['unmet'])} unmet" if gate["unmet"] else "")
+    for unmet in gate["unmet"]:
+        yield f"  - {unmet['name']}: {unmet['detail']}"
     ports = status["ports"]
     yield (f"Numbers ({ports['numbers']['total']}): "
            f"{_counts(ports['numbers']['by_state'])}")
