@@ -14,9 +14,11 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 
 from golive_tui.server import admin
@@ -26,11 +28,13 @@ from golive_tui.server.delivery import (
     EVENT_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    prune,
     verify,
 )
 from golive_tui.server.embedded import EmbeddedServer
 from golive_tui.server.webhooks import Delivery
 from tests.conftest import ServerUnderTest, server_settings
+from tests.integration.test_server_observability import ServerProcess
 from tests.waiting import wait_for
 
 SECRET = "a-receivers-shared-secret-0123456789"
@@ -520,3 +524,75 @@ def list_hooks(sut: ServerUnderTest) -> list[Any]:
         return list(admin.list_webhooks(db, sut.project_id))
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_server_killed_while_pushes_land_loses_no_event_and_its_successor_sends_each_once(
+    request: pytest.FixtureRequest, backend: str, receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sut: ServerUnderTest = request.getfixturevalue(backend)
+    sut.server.stop()
+    hook = add_hook(sut, receiver.url, events="p1_opened")
+    receiver.stop()  # what is queued must outlive the server that queued it
+    for name, value in {**QUICK, "webhook_timeout_seconds": 1}.items():
+        monkeypatch.setenv(f"GOLIVE_SERVER_{name.upper()}", str(value))
+    process = ServerProcess("--db", sut.db_url)
+    url = process.url()
+    acknowledged: list[str] = []
+    tag = uuid.uuid4().hex[:8]
+
+    def push_until_it_dies() -> None:
+        with httpx.Client(base_url=url, headers=sut.headers("ipm"), timeout=10) as client:
+            for n in range(10_000):
+                op = new_p1(sut, f"Killed {tag} {n}")
+                try:
+                    answer = client.post(sut.project_path("ops"),
+                                         json={"client_id": op["client_id"], "ops": [op]})
+                except httpx.HTTPError:
+                    return
+                assert answer.status_code == 200, answer.text
+                acknowledged.append(op["entity_id"])
+
+    pusher = threading.Thread(target=push_until_it_dies, daemon=True)
+    pusher.start()
+    wait_for(lambda: len(acknowledged) >= 20, "pushes to land")
+    process.process.kill()
+    process.process.wait(timeout=30)
+    pusher.join(timeout=30)
+
+    with EmbeddedServer(server_settings(db_url=sut.db_url, **QUICK)) as successor:
+        sut.server = successor
+        receiver.start()
+        wait_for(lambda: all(d.status == "delivered" for d in deliveries(sut, hook)),
+                 lambda: f"deliveries; got {[d.status for d in deliveries(sut, hook)]}")
+        created = {i["id"] for i in sut.snapshot()["entities"]["issue"]
+                   if i["title"].startswith(f"Killed {tag} ")}
+    assert set(acknowledged) <= created
+    queued = deliveries(sut, hook)
+    got = [r.json["entity_id"] for r in receiver.requests()]
+    assert sorted(got) == sorted(created), "an event was lost or sent twice"
+    assert len(queued) == len(created)
+
+
+def test_ended_deliveries_are_forgotten_after_the_log_days_and_pending_ones_never(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    sent = add_hook(sut, receiver.url, events="p1_opened")
+    down = add_hook(sut, "http://127.0.0.1:9/down", events="p1_opened")
+    applied(sut, [new_p1(sut, "Hunt group skips an agent")])
+    wait_for(lambda: [d.status for d in deliveries(sut, sent)] == ["delivered"], "a delivery")
+    wait_for(lambda: len(deliveries(sut, down)[0].log) >= 1, "an attempt that fails")
+    db = admin.open_database(sut.db_url, migrate=False)
+    try:
+        (finished,) = deliveries(sut, sent)
+        assert finished.finished_at is not None
+        prune(db, finished.finished_at)  # not before it ended
+        assert [d.id for d in deliveries(sut, sent)] == [finished.id]
+        # (on PostgreSQL the database is shared with other tests, which may have more)
+        assert prune(db, finished.finished_at + timedelta(seconds=1)) >= 1
+    finally:
+        db.dispose()
+    assert deliveries(sut, sent) == []
+    assert [d.status for d in deliveries(sut, down)] == ["pending"]

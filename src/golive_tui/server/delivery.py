@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,7 @@ from typing import Any
 
 import anyio
 import httpx
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 import golive_tui
 from golive_tui.domain.types import utcnow
@@ -50,6 +51,8 @@ EVENT_HEADER = "X-Golive-Event"
 SIGNATURE_TOLERANCE_SECONDS = 300
 #: deliveries one worker takes at a time
 BATCH = 20
+#: how often a worker forgets deliveries older than ``webhook_log_days``
+PRUNE_EVERY_SECONDS = 3600.0
 _ERROR_CHARS = 500
 
 
@@ -187,7 +190,12 @@ class Answer:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def claim(db: Database, *, limit: int = BATCH, lease_seconds: float = 70.0) -> list[Claimed]:
+#: how long a taken delivery is held past its send timeout, for its answer to be recorded;
+#: a worker that dies holding one delays that delivery's next attempt by this much
+LEASE_MARGIN_SECONDS = 5.0
+
+
+def claim(db: Database, *, limit: int = BATCH, lease_seconds: float = 15.0) -> list[Claimed]:
     """Take the deliveries that are due (none that another worker holds)."""
     now = utcnow()
     due = (
@@ -256,8 +264,23 @@ def record(
             )
 
 
-async def send(client: httpx.AsyncClient, claimed: Claimed) -> Answer:
-    """One attempt: POST the signed body; the receiver's status, or why there was none."""
+def prune(db: Database, before: datetime) -> int:
+    """Forget deliveries that ended (delivered or failed) before ``before``, with their log."""
+    ended = select(webhook_delivery.c.id).where(
+        webhook_delivery.c.status != "pending", webhook_delivery.c.finished_at < before
+    )
+    with db.write() as conn:
+        conn.execute(delete(webhook_attempt).where(webhook_attempt.c.delivery_id.in_(ended)))
+        gone = conn.execute(delete(webhook_delivery).where(webhook_delivery.c.id.in_(ended)))
+    return int(gone.rowcount or 0)
+
+
+async def send(client: httpx.AsyncClient, claimed: Claimed, timeout: float) -> Answer:
+    """One attempt: POST the signed body; the receiver's status, or why there was none.
+
+    ``timeout`` bounds the whole attempt (a receiver that answers a byte at a time too), so
+    it always ends inside the delivery's lease.
+    """
     body = encode_body(render(claimed.format, claimed.payload))
     timestamp = str(int(time.time()))
     headers = {
@@ -272,12 +295,16 @@ async def send(client: httpx.AsyncClient, claimed: Claimed) -> Answer:
     status: int | None = None
     error = ""
     try:
-        response = await client.post(claimed.url, content=body, headers=headers)
+        response = await asyncio.wait_for(
+            client.post(claimed.url, content=body, headers=headers), timeout
+        )
         status = response.status_code
         if not 200 <= status < 300:
             error = f"HTTP {status}: {response.text[:200]}".strip()
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    except TimeoutError:
+        error = f"No answer within {timeout:g} s"
     return Answer(claimed, utcnow(), status, error,
                   int((time.monotonic() - started) * 1000))
 
@@ -289,6 +316,7 @@ class DeliveryWorker:
         self.db = db
         self.settings = settings
         self._wake = asyncio.Event()
+        self._pruned_at = -math.inf
 
     def wake(self) -> None:
         """Look at the outbox now (a push queued something); safe from the event loop."""
@@ -306,18 +334,35 @@ class DeliveryWorker:
                     sent = 0
                 if sent:
                     continue  # more may be due
+                await self.prune_now_and_then()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), s.webhook_poll_seconds)
 
+    async def prune_now_and_then(self) -> None:
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = time.monotonic()
+        before = utcnow() - timedelta(days=self.settings.webhook_log_days)
+        try:
+            gone = await anyio.to_thread.run_sync(prune, self.db, before)
+        except Exception:
+            log.warning("forgetting old webhook deliveries failed", exc_info=True)
+            return
+        if gone:
+            log.info("forgot %d webhook deliveries that ended before %s", gone, before)
+
     async def deliver_once(self, client: httpx.AsyncClient) -> int:
         s = self.settings
         taken = await anyio.to_thread.run_sync(
-            lambda: claim(self.db, lease_seconds=s.webhook_timeout_seconds + 60)
+            lambda: claim(self.db,
+                          lease_seconds=s.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
         )
         if not taken:
             return 0
-        answers = await asyncio.gather(*(send(client, c) for c in taken))
+        answers = await asyncio.gather(
+            *(send(client, c, s.webhook_timeout_seconds) for c in taken)
+        )
         for a in answers:
             if not a.ok:
                 log.info("webhook %s delivery %s attempt %d: %s", a.claimed.webhook_id,

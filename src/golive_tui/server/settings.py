@@ -78,6 +78,8 @@ class ServerSettings(BaseSettings):
     webhook_backoff_seconds: float = Field(default=10.0, gt=0)
     #: ... up to this (each wait is then a random half to all of it)
     webhook_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    #: delivered and failed deliveries are forgotten, with their log, after this many days
+    webhook_log_days: float = Field(default=30.0, gt=0)
     #: warn of an SLA clock this many minutes before it breaches (``sla_at_risk``)
     sla_warning_minutes: float = Field(default=30.0, gt=0)
     #: how often the SLA clocks of projects with such webhooks are looked at
