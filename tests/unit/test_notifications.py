@@ -67,6 +67,8 @@ def test_every_decision_is_told_with_its_override() -> None:
     assert event.kind is EventKind.DECISION_RECORDED
     assert event.summary.startswith("GO recorded by dana, overriding 1 unmet gate condition")
     assert event.data["unmet"] == go["unmet"] and event.data["at"] == "2026-11-26T15:00:00Z"
+    wave = events_of_change(EntityKind.DECISION, None, {**go, "cutover_id": "c-1"})[0]
+    assert wave.data["cutover_id"] == "c-1" and event.data["cutover_id"] is None
     rollback = {**go, "decision": "rollback", "override": False, "unmet": []}
     assert "ROLLBACK" in events_of_change(EntityKind.DECISION, None, rollback)[0].summary
 

@@ -161,6 +161,7 @@ def _decision_event(after: Mapping[str, Any]) -> Event:
             "reason": after.get("reason", ""),
             "override": bool(after.get("override")),
             "unmet": unmet,
+            "cutover_id": after.get("cutover_id"),
         },
     )
 
@@ -180,6 +181,7 @@ def _order_events(before: Mapping[str, Any] | None, after: Mapping[str, Any]) ->
         "confirmed_foc": foc,
         "previous_confirmed_foc": old_foc,
         "requested_foc": _text(after, "requested_foc"),
+        "cutover_id": after.get("cutover_id"),
     }
     confirmed = status is OrderState.FOC_CONFIRMED and was is not OrderState.FOC_CONFIRMED
     moved = before is not None and foc != old_foc and foc is not None
