@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from golive_tui.domain.time_text import ago, local_time, span
+import pytest
+
+from golive_tui.domain.time_text import (
+    ago,
+    local_time,
+    parse_typed_time,
+    span,
+    typed_time_text,
+)
 
 DENVER = ZoneInfo("America/Denver")
 #: Thursday 26 November 2026, 10:00 in Denver
@@ -51,3 +59,18 @@ def test_spans_round_down_and_ago_reads_back() -> None:
     assert ago(NOW - timedelta(seconds=12), NOW) == "12s ago"
     assert ago(NOW - timedelta(minutes=5, seconds=20), NOW) == "5m ago"
     assert ago(NOW - timedelta(hours=2, minutes=5), NOW) == "2h 05m ago"
+
+
+def test_a_typed_date_is_read_in_the_zone_and_a_date_alone_is_the_end_of_the_day() -> None:
+    assert parse_typed_time("2026-12-09 9:05", DENVER) == datetime(2026, 12, 9, 16, 5,
+                                                                    tzinfo=UTC)
+    assert parse_typed_time("2026-12-09", DENVER) == datetime(2026, 12, 10, 0, 0, tzinfo=UTC)
+    assert parse_typed_time("  ", DENVER) is None
+    when = datetime(2026, 12, 9, 16, 5, tzinfo=UTC)
+    assert parse_typed_time(typed_time_text(when, DENVER), DENVER) == when
+
+
+@pytest.mark.parametrize("typed", ["next Friday", "2026-13-01", "2026-12-09 25:00", "9/12"])
+def test_a_date_that_cannot_be_read_says_how_to_type_it(typed: str) -> None:
+    with pytest.raises(ValueError, match="type it as 2026-12-09, or with a time"):
+        parse_typed_time(typed, DENVER)

@@ -6,7 +6,8 @@ these, so that "3h 05m" or "Mon 14 Dec 17:00" means the same wherever it is read
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+import re
+from datetime import datetime, time, tzinfo
 
 #: up to this many days either side of today, a time is named by its weekday: within
 #: that window no weekday stands for two dates (last Monday or next Monday)
@@ -54,3 +55,34 @@ def local_time(when: datetime, zone: tzinfo, now: datetime, *, compact: bool = F
     if compact:
         return f"{here:%d %b}{year}"
     return f"{here:%a %d %b}{year} {here:%H:%M}"
+
+
+#: a date, or a date and a clock time, as typed into a form: ``2026-12-09`` or
+#: ``2026-12-09 14:30``
+_TYPED_TIME = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2}))?\s*$")
+#: the hour a date typed without a time stands for: the end of a working day
+END_OF_DAY = time(17, 0)
+
+
+def typed_time_text(when: datetime | None, zone: tzinfo) -> str:
+    """A time as a form shows it for editing, in ``zone``: ``2026-12-09 14:30``."""
+    return "" if when is None else f"{when.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def parse_typed_time(text: str, zone: tzinfo) -> datetime | None:
+    """What a person typed as a time, in ``zone``; empty is no time. A date alone is
+    17:00 that day. Raises ``ValueError`` saying what to type instead."""
+    if not text.strip():
+        return None
+    found = _TYPED_TIME.match(text)
+    problem = (f"{text.strip()!r} is not a date: type it as 2026-12-09, or with a time, "
+               "2026-12-09 14:30")
+    if found is None:
+        raise ValueError(problem)
+    day, hour, minute = found.groups()
+    try:
+        date = datetime.strptime(day, "%Y-%m-%d").date()
+        clock = END_OF_DAY if hour is None else time(int(hour), int(minute))
+    except ValueError:
+        raise ValueError(problem) from None
+    return datetime.combine(date, clock, tzinfo=zone)

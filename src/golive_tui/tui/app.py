@@ -93,6 +93,7 @@ MODE_TITLES: dict[str, str] = {
     "porting": "Porting",
     "verification": "Verification",
     "issues": "Issues",
+    "lifecycle": "Lifecycle",
 }
 
 
@@ -124,6 +125,7 @@ class GoLiveApp(App[None]):
             "golive_tui.tui.screens.verification", "VerificationLogScreen"
         ),
         "issues": _lazy_screen("golive_tui.tui.screens.issues", "IssueQueueScreen"),
+        "lifecycle": _lazy_screen("golive_tui.tui.screens.lifecycle", "LifecycleScreen"),
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -132,6 +134,7 @@ class GoLiveApp(App[None]):
         Binding("3", "switch_mode('porting')", "Port", id="mode.porting"),
         Binding("4", "switch_mode('verification')", "Verify", id="mode.verification"),
         Binding("5", "switch_mode('issues')", "Issues", id="mode.issues"),
+        Binding("6", "switch_mode('lifecycle')", "Life", id="mode.lifecycle"),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
         Binding("exclamation_mark", "problems", "Conflicts", id="app.problems",
                 key_display="!", show=False),

@@ -11,7 +11,8 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 
-from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.enums import EntityKind, LifecyclePhase
+from golive_tui.domain.lifecycle import phase_text
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.textual_adapter import breakpoint_classes, share_app_styles
 from golive_tui.tui.widgets.footer import KeyBar
@@ -29,11 +30,15 @@ class ScreenTitle(Static):
         super().__init__(id="screen-title")
         self.title_text = title
         self.project_text = ""
+        #: the project's current phase, "Phase 5/7 Go-live"
+        self.phase_text = ""
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" golive ", style="bold reverse")
         text.append(f" {self.title_text} ", style="bold")
+        if self.phase_text:
+            text.append(f" {self.phase_text} ", style="reverse")
         if self.project_text:
             text.append(f" {self.project_text}", style="dim")
         return text
@@ -164,9 +169,11 @@ class GoLiveScreen(Screen[None]):
             return
         self._shown_generation = generation
         title = self.query_one(ScreenTitle)
-        if project is not None and title.project_text != project.name:
-            title.project_text = project.name
-            title.refresh()
+        if project is not None:
+            phase = phase_text(LifecyclePhase(project.phase))
+            if (title.project_text, title.phase_text) != (project.name, phase):
+                title.project_text, title.phase_text = project.name, phase
+                title.refresh()
         self.show(data)
 
     def load(self, store: LocalStore) -> Any:

@@ -1,4 +1,5 @@
-"""Small modal forms the screens share: pick one of a list, give a reason, open an issue.
+"""Small modal forms the screens share: pick one of a list, give a reason, open an issue,
+add or edit a record.
 
 Each one fits an 80x24 terminal, works from the keyboard alone (Enter accepts, Esc
 cancels) and returns its answer through ``dismiss``; ``None`` always means "cancelled".
@@ -8,17 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
 from textual.widgets.option_list import Option
 
 from golive_tui.domain.enums import IssueCategory, Priority
+from golive_tui.domain.time_text import parse_typed_time, typed_time_text
 from golive_tui.tui.widgets.text_entry import TextBox, TextField
 
 V = TypeVar("V")
@@ -436,3 +449,191 @@ class NewIssueForm(ModalScreen[IssueDraft | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a :class:`RecordForm`: what it edits, how it is entered, its start value.
+
+    ``kind`` is ``text`` (a line), ``long`` (a few lines), ``choice`` (one of ``choices``;
+    with ``blank`` set, none may be chosen, which gives ""), ``time`` (a date and time
+    typed in the form's zone; empty gives None) or ``people`` (any of ``choices``).
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    value: Any = None
+    choices: Sequence[tuple[Any, str]] = ()
+    required: bool = False
+    placeholder: str = ""
+    blank: str = ""
+
+
+class RecordForm(ModalScreen[dict[str, Any] | None]):
+    """Add or edit a record: one row per field, ctrl+s (or Enter in a line) saves, Esc
+    cancels. A value that cannot be read (a date typed wrong, a required field left empty),
+    or that ``check`` (the domain's word on the values) refuses, is said in place and the
+    form stays open with everything typed."""
+
+    DEFAULT_CSS = """
+    RecordForm {
+        align: center middle;
+    }
+    RecordForm > #record-form {
+        width: 84;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        border-title-style: bold;
+        background: $surface;
+        padding: 0 1;
+    }
+    RecordForm #record-fields {
+        height: auto;
+        max-height: 17;
+    }
+    RecordForm Label {
+        width: 13;
+        color: $text-muted;
+    }
+    RecordForm .form-row {
+        height: 1;
+    }
+    RecordForm .form-row.-long {
+        height: 3;
+    }
+    RecordForm .form-row.-people {
+        height: 5;
+    }
+    RecordForm Input, RecordForm TextArea, RecordForm SelectionList {
+        width: 1fr;
+        background: $boost;
+    }
+    RecordForm Input:focus, RecordForm TextArea:focus, RecordForm SelectionList:focus {
+        background: $primary 25%;
+    }
+    RecordForm Select {
+        width: 1fr;
+    }
+    RecordForm Select > SelectCurrent {
+        background: $boost;
+    }
+    RecordForm #record-form-error {
+        color: $text-error;
+        height: auto;
+    }
+    RecordForm .form-hint {
+        color: $text-muted;
+        height: 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="record_form.cancel"),
+        Binding("ctrl+s", "submit", "Save", id="record_form.submit"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[FormField],
+        *,
+        zone: tzinfo,
+        check: Callable[[dict[str, Any]], str | None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = list(fields)
+        self.zone = zone
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="record-form") as box:
+            box.border_title = self.form_title
+            with VerticalScroll(id="record-fields"):
+                for spec in self.fields:
+                    row_class = {"long": "form-row -long", "people": "form-row -people"}
+                    with Horizontal(classes=row_class.get(spec.kind, "form-row")):
+                        yield Label(spec.label)
+                        yield self._input(spec)
+            yield Static("", id="record-form-error")
+            yield Static("ctrl+s or Enter saves · Tab next field · Esc cancels",
+                         classes="form-hint")
+
+    def _input(self, spec: FormField) -> Widget:
+        wid = f"field-{spec.name}"
+        if spec.kind == "long":
+            return TextBox(str(spec.value or ""), id=wid, compact=True)
+        if spec.kind == "choice":
+            options = [(label, value) for value, label in spec.choices]
+            known = {value for value, _label in spec.choices}
+            if spec.blank:
+                return Select(options, value=spec.value if spec.value in known else Select.NULL,
+                              prompt=spec.blank, id=wid, compact=True)
+            start = spec.value if spec.value in known else spec.choices[0][0]
+            return Select(options, value=start, allow_blank=False, id=wid, compact=True)
+        if spec.kind == "people":
+            chosen = set(spec.value or ())
+            return SelectionList[Any](
+                *[(label, value, value in chosen) for value, label in spec.choices],
+                id=wid, compact=True,
+            )
+        text = typed_time_text(spec.value, self.zone) if spec.kind == "time" else str(
+            spec.value if spec.value is not None else "")
+        placeholder = spec.placeholder or ("2026-12-09 14:30, or empty" if spec.kind == "time"
+                                           else "")
+        return TextField(text, placeholder=placeholder, id=wid, compact=True)
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].name}").focus()
+
+    def values(self) -> dict[str, Any] | None:
+        """What the form holds, read; None (with the reason shown) when a field cannot be."""
+        values: dict[str, Any] = {}
+        for spec in self.fields:
+            widget = self.query_one(f"#field-{spec.name}")
+            value: Any
+            if isinstance(widget, Select):
+                value = "" if widget.value is Select.NULL else widget.value
+            elif isinstance(widget, SelectionList):
+                value = list(widget.selected)
+            elif isinstance(widget, TextArea):
+                value = widget.text.strip()
+            else:
+                assert isinstance(widget, Input)
+                value = widget.value.strip()
+                if spec.kind == "time":
+                    try:
+                        value = parse_typed_time(value, self.zone)
+                    except ValueError as exc:
+                        return self._refuse(f"{spec.label}: {exc}.", widget)
+            if spec.required and value in ("", None, []):
+                return self._refuse(f"{spec.label} is required.", widget)
+            values[spec.name] = value
+        problem = self.check(values) if self.check is not None else None
+        if problem:
+            return self._refuse(problem, None)
+        return values
+
+    def _refuse(self, problem: str, widget: Widget | None) -> dict[str, Any] | None:
+        """Say ``problem`` in place (and go to the field at fault); the form stays open."""
+        self.query_one("#record-form-error", Static).update(problem)
+        if widget is not None:
+            widget.focus()
+        return None
+
+    def action_submit(self) -> None:
+        values = self.values()
+        if values is not None:
+            self.dismiss(values)
+
+    @on(Input.Submitted)
+    def _entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,112 @@
+"""What the lifecycle screen shows, read from the cache in one go (in a worker thread)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from golive_tui.domain import lifecycle
+from golive_tui.domain.enums import LifecyclePhase, PhaseAction, Role
+from golive_tui.domain.lifecycle import Criterion
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+    from golive_tui.store.tables import (
+        ActionItemRow,
+        ChangeRequestRow,
+        KickoffRow,
+        MilestoneRow,
+        PhaseEventRow,
+        RaidItemRow,
+        StakeholderRow,
+    )
+
+
+@dataclass(frozen=True)
+class PhaseView:
+    """One phase: where it stands, its milestones, its exit criteria and its last event."""
+
+    phase: LifecyclePhase
+    current: bool
+    closed: bool
+    #: the latest close or reopen of this phase, if any
+    event: PhaseEventRow | None
+    milestones: tuple[MilestoneRow, ...]
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def unmet(self) -> list[Criterion]:
+        return [c for c in self.criteria if not c.met]
+
+    def late(self, now: datetime) -> list[MilestoneRow]:
+        return [m for m in self.milestones if lifecycle.is_late(m.model_dump(), now)]
+
+
+@dataclass(frozen=True)
+class LifecycleData:
+    zone: str
+    role: Role
+    phase: LifecyclePhase
+    project_id: str
+    phases: tuple[PhaseView, ...]
+    events: tuple[PhaseEventRow, ...]
+    stakeholders: tuple[StakeholderRow, ...]
+    kickoff: KickoffRow | None
+    actions: tuple[ActionItemRow, ...]
+    raid: tuple[RaidItemRow, ...]
+    changes: tuple[ChangeRequestRow, ...]
+
+    def name(self, stakeholder_id: str) -> str:
+        """A stakeholder's name ("" for nobody; the id when it is not known here)."""
+        if not stakeholder_id:
+            return ""
+        for person in self.stakeholders:
+            if person.id == stakeholder_id:
+                return person.name
+        return stakeholder_id[:8]
+
+    def person(self, stakeholder_id: str) -> StakeholderRow | None:
+        return next((p for p in self.stakeholders if p.id == stakeholder_id), None)
+
+    def people(self) -> list[tuple[str, str]]:
+        """Every stakeholder as a picker's (id, label): name and role."""
+        return [(p.id, f"{p.name} · {p.role.label}") for p in self.stakeholders]
+
+
+def load_lifecycle(store: LocalStore) -> LifecycleData:
+    project = store.project()
+    assert project is not None
+    events = store.phase_events()
+    event_dicts = [e.model_dump() for e in events]
+    latest = lifecycle.latest_events(event_dicts)
+    by_id = {e.id: e for e in events}
+    milestones = store.milestones()
+    milestone_dicts = [m.model_dump() for m in milestones]
+    checklist = [c.model_dump() for c in store.checklist()]
+    current = LifecyclePhase(project.phase)
+    phases = []
+    for phase in lifecycle.PHASES:
+        last = latest.get(phase)
+        phases.append(PhaseView(
+            phase=phase,
+            current=phase is current,
+            closed=last is not None and PhaseAction(last["action"]) is PhaseAction.CLOSED,
+            event=by_id.get(last["id"]) if last is not None else None,
+            milestones=tuple(m for m in milestones if LifecyclePhase(m.phase) is phase),
+            criteria=tuple(lifecycle.exit_criteria(phase, milestone_dicts, checklist)),
+        ))
+    kickoffs = store.kickoffs()
+    return LifecycleData(
+        zone=project.time_zone,
+        role=store.role,
+        phase=current,
+        project_id=project.id,
+        phases=tuple(phases),
+        events=tuple(events),
+        stakeholders=tuple(store.stakeholders()),
+        kickoff=kickoffs[-1] if kickoffs else None,
+        actions=tuple(store.action_items()),
+        raid=tuple(store.raid_items()),
+        changes=tuple(store.change_requests()),
+    )
