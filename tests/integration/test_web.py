@@ -22,6 +22,7 @@ import pytest
 
 from golive_tui.app.cli import main
 from golive_tui.app.exit_codes import ExitCode
+from golive_tui.server import admin
 from tests.conftest import ServerUnderTest
 from tests.waiting import wait_for, wait_for_async
 from tests.web_process import WebProcess, running_web, tab_processes
@@ -127,6 +128,31 @@ def test_a_user_of_another_project_is_refused_for_the_servers_project(
         assert response.status_code == 403
         assert f"not a member of project {sqlite_server.project_id}" in response.text
         assert "set-cookie" not in response.headers
+
+
+def test_someone_in_several_projects_picks_one(
+    web: WebProcess, sqlite_server: ServerUnderTest
+) -> None:
+    db = admin.open_database(sqlite_server.db_url)
+    try:
+        admin.grant(db, "viewer", sqlite_server.other_project_id, "viewer")
+    finally:
+        db.dispose()
+    with _browser(web) as client:
+        response = _sign_in(client, sqlite_server.tokens["viewer"])
+        assert response.headers["location"] == "/project"
+        assert client.get("/").headers["location"] == "/project"
+        page = client.get("/project")
+        assert "Ridgeline" in page.text and "Elsewhere Inc." in page.text
+        origin = {"Origin": web.url}
+        # a project the user is not in: asked again
+        wrong = client.post("/project", data={"project": "not-a-project"}, headers=origin)
+        assert wrong.headers["location"] == "/project"
+        chosen = client.post(
+            "/project", data={"project": sqlite_server.other_project_id}, headers=origin
+        )
+        assert chosen.headers["location"] == "/"
+        assert "Elsewhere Inc." in client.get("/").text
 
 
 async def test_each_tab_runs_golive_with_the_token_in_a_private_file(

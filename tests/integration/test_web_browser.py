@@ -12,6 +12,7 @@ import base64
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,8 +42,8 @@ window.WebSocket = class extends PageSocket {
 };
 """
 
-#: the screen's text so far, its escape codes taken out
-SCREEN_TEXT = r"""() => window.__golive_screen.join("")
+#: the text the app drew since its message number ``since``, its escape codes taken out
+SCREEN_TEXT = r"""(since) => window.__golive_screen.slice(since).join("")
   .replace(/\x1b\][^\x07]*\x07/g, "").replace(/\x1b\[[0-9;?<>=$]*[ -\/]*[@-~]/g, "")"""
 
 #: how a PNG looks, measured by the browser: its colours and the share of pixels that are
@@ -85,6 +86,15 @@ def _playwright():  # type: ignore[no-untyped-def]
     return sync_playwright
 
 
+def _wait_for_screen(page: Any, pattern: str, since: int = 0) -> None:
+    """Until the app has drawn text matching ``pattern`` (a regular expression) since its
+    message number ``since``."""
+    page.wait_for_function(
+        f"([since, pattern]) => new RegExp(pattern).test(({SCREEN_TEXT})(since))",
+        arg=[since, pattern],
+    )
+
+
 def test_the_ipm_signs_in_and_sees_the_dashboard(tmp_path: Path) -> None:
     sync_playwright = _playwright()
     home = tmp_path / "home"
@@ -114,9 +124,18 @@ def test_the_ipm_signs_in_and_sees_the_dashboard(tmp_path: Path) -> None:
                 assert token not in page.url and token not in page.content()
 
                 for text in ("Dashboard", "Go / no-go", "Ridgeline Veterinary Partners"):
-                    page.wait_for_function(f"() => ({SCREEN_TEXT})().includes({text!r})")
-                screen = page.evaluate(f"({SCREEN_TEXT})()")
+                    _wait_for_screen(page, text)
+                screen = page.evaluate(f"({SCREEN_TEXT})(0)")
                 assert "NO-GO" in screen, screen[-2000:]
+
+                # keys reach the app: 2 opens the checklist, 1 the dashboard again
+                page.focus(".xterm-helper-textarea")
+                drawn = page.evaluate("window.__golive_screen.length")
+                page.keyboard.press("2")
+                _wait_for_screen(page, r"waiting\s+\d+ items", since=drawn)
+                drawn = page.evaluate("window.__golive_screen.length")
+                page.keyboard.press("1")
+                _wait_for_screen(page, "Go / no-go", since=drawn)
 
                 shot = tmp_path / "dashboard.png"
                 measure = browser.new_page()

@@ -33,6 +33,17 @@ def test_a_sign_in_lapses_when_unused() -> None:
     assert sessions.get(first.key) is None
 
 
+def test_lapsed_sign_ins_are_forgotten_at_the_next_one() -> None:
+    clock = Clock()
+    sessions = BrowserSessions(idle_seconds=60, clock=clock)
+    me = Me(user="dana", display_name="Dana", projects=[])
+    old = sessions.open("token-a", me, None)
+    clock.now += 61
+    new = sessions.open("token-b", me, None)
+    assert [s.key for s in sessions.all()] == [new.key]
+    assert old.token not in {s.token for s in sessions.all()}
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.8.0.1", "::1", "[::1]", "localhost"])
 def test_loopback_needs_no_tls(host: str) -> None:
     assert bind_refusal(host, tls=False, insecure_bind=False) is None

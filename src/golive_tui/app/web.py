@@ -137,6 +137,7 @@ class BrowserSessions:
         self._clock = clock
 
     def open(self, token: str, me: Me, project: ProjectRole | None) -> BrowserSession:
+        self._forget_lapsed()  # sign-ins nobody came back to
         session = BrowserSession(secrets.token_urlsafe(32), token, me, project, self._clock())
         self._by_key[session.key] = session
         return session
@@ -145,12 +146,18 @@ class BrowserSessions:
         session = self._by_key.get(key or "")
         if session is None:
             return None
-        now = self._clock()
-        if now - session.last_seen > self._idle and not session.sockets:
+        if self._lapsed(session):
             del self._by_key[session.key]
             return None
-        session.last_seen = now
+        session.last_seen = self._clock()
         return session
+
+    def _lapsed(self, session: BrowserSession) -> bool:
+        return self._clock() - session.last_seen > self._idle and not session.sockets
+
+    def _forget_lapsed(self) -> None:
+        for session in [s for s in self._by_key.values() if self._lapsed(s)]:
+            del self._by_key[session.key]
 
     def close(self, key: str) -> BrowserSession | None:
         return self._by_key.pop(key, None)
