@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from golive_tui.server.embedded import EmbeddedServer
 from tests.conftest import server_settings
 from tests.integration.test_server_backup import note
+from tests.integration.test_webhooks import QUICK, Receiver, add_hook, applied, deliveries, new_p1
 from tests.waiting import wait_for
 
 # --------------------------------------------------------------------------- logs
@@ -248,3 +249,36 @@ def test_the_metrics_token_comes_from_a_file_never_the_command_line(
     )
     assert refused.returncode == 2
     assert f"The metrics token file {empty} is empty." in refused.stderr
+
+
+def test_metrics_count_webhook_attempts_by_outcome_and_show_the_outbox(
+    sqlite_server: Any,
+) -> None:
+    sqlite_server.server.stop()
+    receiver = Receiver(status=500).start()
+    settings = server_settings(db_url=sqlite_server.db_url, **{**QUICK, "webhook_max_attempts": 3})
+    try:
+        with EmbeddedServer(settings) as server:
+            sqlite_server.server = server
+            hook = add_hook(sqlite_server, receiver.url, events="p1_opened")
+            # refused twice, then given up at the third and last attempt
+            applied(sqlite_server, [new_p1(sqlite_server, "Voicemail lost")])
+            wait_for(lambda: [d.status for d in deliveries(sqlite_server, hook)] == ["failed"],
+                     "the delivery to be given up")
+            # answered at the first attempt
+            receiver.status = 200
+            applied(sqlite_server, [new_p1(sqlite_server, "Paging down")])
+            wait_for(lambda: sorted(d.status for d in deliveries(sqlite_server, hook))
+                     == ["delivered", "failed"], "the second delivery")
+            # a receiver that is down: the delivery waits in the outbox
+            receiver.stop()
+            applied(sqlite_server, [new_p1(sqlite_server, "Fax line dead")])
+            waiting = wait_for(lambda: scraped_when(
+                server.url, lambda s: s.get(("golive_webhook_outbox_pending", ())) == 1
+                and s.get(("golive_webhook_attempts_total", (("outcome", "retrying"),)), 0) >= 3
+            ), "the third delivery to wait in the outbox")
+    finally:
+        receiver.close()
+    assert waiting[("golive_webhook_attempts_total", (("outcome", "failed"),))] == 1
+    assert waiting[("golive_webhook_attempts_total", (("outcome", "delivered"),))] == 1
+    assert waiting[("golive_webhook_outbox_oldest_seconds", ())] > 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import anyio
@@ -23,7 +23,7 @@ import golive_tui
 from golive_tui.server.apply import UnknownProject
 from golive_tui.server.backup import serving_lock
 from golive_tui.server.db import Database
-from golive_tui.server.delivery import DeliveryWorker, check_sla_forever
+from golive_tui.server.delivery import Answer, DeliveryWorker, check_sla_forever
 from golive_tui.server.errors import (
     BodySizeLimit,
     http_error,
@@ -70,8 +70,8 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
             state.tasks.append(asyncio.create_task(state.listener.run(), name="golive-listen"))
         if settings.change_retention > 0 or settings.change_retention_days > 0:
             state.tasks.append(asyncio.create_task(_compact_forever(), name="golive-compact"))
-        state.tasks.append(asyncio.create_task(DeliveryWorker(database, settings).run(),
-                                               name="golive-webhooks"))
+        worker = DeliveryWorker(database, settings, on_answers=_count_webhook_attempts)
+        state.tasks.append(asyncio.create_task(worker.run(), name="golive-webhooks"))
         state.tasks.append(asyncio.create_task(check_sla_forever(database, settings),
                                                name="golive-sla-warnings"))
         try:
@@ -84,6 +84,13 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
             if db is None:
                 database.dispose()
             serving.close()
+
+    def _count_webhook_attempts(answers: Sequence[Answer]) -> None:
+        for answer in answers:
+            state.metrics.webhook_attempt(
+                delivered=answer.ok,
+                last=answer.claimed.attempt >= settings.webhook_max_attempts,
+            )
 
     async def _compact_forever() -> None:
         while True:

@@ -312,9 +312,14 @@ async def send(client: httpx.AsyncClient, claimed: Claimed, timeout: float) -> A
 class DeliveryWorker:
     """Sends the outbox, and warns of SLA clocks about to breach, until cancelled."""
 
-    def __init__(self, db: Database, settings: ServerSettings) -> None:
+    def __init__(
+        self, db: Database, settings: ServerSettings,
+        on_answers: Callable[[Sequence[Answer]], None] | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
+        #: told of every batch of attempts once it is recorded (the metrics)
+        self.on_answers = on_answers
         self._wake = asyncio.Event()
         self._pruned_at = -math.inf
 
@@ -371,6 +376,8 @@ class DeliveryWorker:
             lambda: record(self.db, answers, max_attempts=s.webhook_max_attempts,
                            base=s.webhook_backoff_seconds, cap=s.webhook_backoff_cap_seconds)
         )
+        if self.on_answers is not None:
+            self.on_answers(answers)
         return len(taken)
 
 

@@ -25,11 +25,12 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult
 from golive_tui.server.db import Database
-from golive_tui.server.tables import project_counter
+from golive_tui.server.tables import project_counter, webhook_delivery
 
 if TYPE_CHECKING:
     from golive_tui.server.live import Broadcaster
@@ -66,6 +67,12 @@ class Metrics:
             "golive_feed_compacted_changes", "Changes deleted by the periodic compaction",
             registry=self.registry,
         )
+        self.webhook_attempts = Counter(
+            "golive_webhook_attempts", "Webhook delivery attempts made by this replica, by "
+            "outcome: delivered (answered 2xx), retrying (no 2xx; tried again later), "
+            "failed (no 2xx at the last attempt: given up)",
+            ["outcome"], registry=self.registry,
+        )
         #: (project, token id) -> the cursor the client last asked the change feed after
         self.cursors: dict[tuple[str, str], int] = {}
         self._live = _LiveCollector()
@@ -84,13 +91,17 @@ class Metrics:
         for outcome, count in counts.items():
             self.push_ops.labels(outcome).inc(count)
 
+    def webhook_attempt(self, *, delivered: bool, last: bool) -> None:
+        outcome = "delivered" if delivered else "failed" if last else "retrying"
+        self.webhook_attempts.labels(outcome).inc()
+
     def read_feed(self, project_id: str, token_id: str, after: int) -> None:
         self.cursors[(project_id, token_id)] = after
 
     async def exposition(self) -> bytes:
         """The text exposition of every metric. On the event loop, which owns the live
         streams; the database is read in a worker thread."""
-        heads = await anyio.to_thread.run_sync(_heads, self.db)
+        heads, outbox = await anyio.to_thread.run_sync(_read, self.db)
         streams = self.broadcaster.streams()
         live = {(pid, token) for pid, token in streams if token is not None}
         cursors = self.cursors.copy()  # one step under the GIL, whatever threads add
@@ -98,23 +109,35 @@ class Metrics:
             # the client has no stream here any more: its cursor is not news
             self.cursors.pop(key, None)
         # no await from here on: the collector's data is this scrape's alone
-        self._live.data = (heads, streams, {k: v for k, v in cursors.items() if k in live})
+        self._live.data = (heads, streams, {k: v for k, v in cursors.items() if k in live},
+                           outbox)
         return generate_latest(self.registry)
 
 
-def _heads(db: Database) -> dict[str, tuple[int, int]]:
+#: webhook deliveries waiting to be sent, and the age in seconds of the oldest of them
+_Outbox = tuple[int, float]
+
+
+def _read(db: Database) -> tuple[dict[str, tuple[int, int]], _Outbox]:
     with db.read() as conn:
-        return {
+        heads = {
             str(r.project_id): (int(r.seq), int(r.compacted_through))
             for r in conn.execute(select(
                 project_counter.c.project_id, project_counter.c.seq,
                 project_counter.c.compacted_through,
             ))
         }
+        pending, oldest = conn.execute(
+            select(func.count(), func.min(webhook_delivery.c.created_at))
+            .where(webhook_delivery.c.status == "pending")
+        ).one()
+    age = 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
+    return heads, (int(pending), age)
 
 
 _Data = tuple[
-    dict[str, tuple[int, int]], list[tuple[str, str | None]], dict[tuple[str, str], int]
+    dict[str, tuple[int, int]], list[tuple[str, str | None]], dict[tuple[str, str], int],
+    _Outbox,
 ]
 
 
@@ -122,13 +145,13 @@ class _LiveCollector(Collector):
     """Gauges of one scrape: project heads, live clients and their lag."""
 
     def __init__(self) -> None:
-        self.data: _Data = ({}, [], {})
+        self.data: _Data = ({}, [], {}, (0, 0.0))
 
     def describe(self) -> Iterable[Metric]:
         return []  # known at scrape time only
 
     def collect(self) -> Iterator[Metric]:
-        heads, streams, cursors = self.data
+        heads, streams, cursors, (pending, oldest) = self.data
         head = GaugeMetricFamily("golive_feed_head_seq", "The newest change of each project",
                                  labels=["project"])
         kept = GaugeMetricFamily("golive_feed_compacted_through_seq",
@@ -151,4 +174,10 @@ class _LiveCollector(Collector):
             seen = [after for (p, _t), after in cursors.items() if p == pid]
             if seen and pid in heads:
                 lag.add_metric([pid], max(0, heads[pid][0] - min(seen)))
-        yield from (head, kept, live, lag)
+        waiting = GaugeMetricFamily("golive_webhook_outbox_pending",
+                                    "Webhook deliveries waiting to be sent (all replicas)")
+        waiting.add_metric([], pending)
+        age = GaugeMetricFamily("golive_webhook_outbox_oldest_seconds",
+                                "Age of the oldest webhook delivery still waiting (0: none)")
+        age.add_metric([], oldest)
+        yield from (head, kept, live, lag, waiting, age)
