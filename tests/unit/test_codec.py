@@ -99,6 +99,12 @@ def test_a_time_is_utc_with_z_and_reads_back_as_the_same_instant(value: datetime
     assert encode_time(decode_time(text)) == text
 
 
+@given(times)
+def test_a_time_is_written_as_isoformat_writes_it_in_utc(value: datetime) -> None:
+    assert encode_time(value) == value.astimezone(UTC).isoformat()[:-6] + "Z"
+    assert encode_time(value) == encode_time(value)  # the remembered last one as well
+
+
 def test_microseconds_are_written_only_when_there_are_some() -> None:
     assert encode_time(datetime(2026, 11, 26, 11, 30, tzinfo=ZONES[1])) == "2026-11-26T16:30:00Z"
     assert encode_value(datetime(2026, 11, 26, 16, 30, 0, 5, tzinfo=UTC)) == (

@@ -29,11 +29,26 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 def encode_time(value: datetime) -> str:
     """``value`` as UTC ISO 8601 with ``Z``; a time without a zone is refused."""
-    if value.tzinfo is not UTC:
-        if value.tzinfo is None:
+    last = _last_time[0]
+    if value is last[0]:  # a change stamps one time in several fields of its record
+        return last[1]
+    when = value
+    if when.tzinfo is not UTC:
+        if when.tzinfo is None:
             raise ValueError("naive datetime refused: every time in golive carries a time zone")
-        value = value.astimezone(UTC)
-    return value.isoformat()[:-6] + "Z"
+        when = when.astimezone(UTC)
+    # what isoformat() gives, without its general formatter (a third of the time)
+    fields = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    micro = when.microsecond
+    text = _MICRO % (*fields, micro) if micro else _WHOLE % fields
+    _last_time[0] = (value, text)  # one tuple: a reader on another thread sees a pair
+    return text
+
+
+_WHOLE = "%04d-%02d-%02dT%02d:%02d:%02dZ"
+_MICRO = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
+#: the last time :func:`encode_time` wrote, and its text
+_last_time: list[tuple[datetime | None, str]] = [(None, "")]
 
 
 def decode_time(text: str) -> datetime:
@@ -52,7 +67,7 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return encode_time(value)
     if isinstance(value, Enum):
-        return value.value
+        return value._value_  # what .value returns, without its descriptor
     if isinstance(value, (list, tuple)):
         return [encode_value(item) for item in value]
     if isinstance(value, dict):
@@ -69,10 +84,11 @@ def encode_record(record: Mapping[str, Any], omit: str | None = None) -> dict[st
     out: dict[str, Any] = {}
     plain = _PLAIN
     for key, value in record.items():
-        if type(value) in plain:
+        kind = type(value)
+        if kind in plain:
             out[key] = value
         elif key != omit:
-            out[key] = encode_value(value)
+            out[key] = encode_time(value) if kind is datetime else encode_value(value)
     if omit is not None:
         out.pop(omit, None)
     return out

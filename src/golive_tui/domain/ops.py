@@ -195,11 +195,20 @@ def _probe(kind: EntityKind) -> EntityBase:
     return probe
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
 def fields_beyond_bounds(fields: Mapping[str, Any]) -> str | None:
     """Why these fields are too deep or too large for a change, or None when they are not.
 
     Walks without recursion, so that no nesting, however deep, can exhaust the stack.
     """
+    if len(fields) <= MAX_FIELDS_VALUES:
+        for value in fields.values():
+            if isinstance(value, _CONTAINERS):
+                break
+        else:
+            return None  # flat, as almost every change: nothing to walk
     count = 0
     stack: list[tuple[Any, int]] = [(value, 1) for value in fields.values()]
     while stack:

@@ -32,13 +32,29 @@ def sqlite_time(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime refused: every time in golive carries a time zone")
     utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-    text = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+    # isoformat(" ", "microseconds") of the naive time, without its general formatter
+    text = _SQLITE_TIME % (
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond,
+    )
     _last_time[0] = (value, text)  # one tuple: a reader on another thread sees a pair
     return text
 
 
+_SQLITE_TIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 #: the last time :func:`sqlite_time` encoded, and its text
 _last_time: list[tuple[datetime | None, str]] = [(None, "")]
+
+
+class JsonText(str):
+    """A JSON column's value already written as JSON text, which the codec sends as it is."""
+
+    __slots__ = ()
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -49,7 +65,11 @@ def _encoder(column_type: Any, sqlite: bool) -> Convert | None:
     """How a Python value becomes what the driver takes (None: as it is)."""
     if isinstance(column_type, UTCDateTime):
         if sqlite:
-            return lambda v: None if v is None else sqlite_time(_as_datetime(v))
+            return lambda v: (
+                None
+                if v is None
+                else sqlite_time(datetime.fromisoformat(v) if isinstance(v, str) else v)
+            )
 
         def aware(v: Any) -> Any:
             if v is None:
@@ -62,10 +82,19 @@ def _encoder(column_type: Any, sqlite: bool) -> Convert | None:
         return aware
     if isinstance(column_type, StrEnumType):
         enum_cls = column_type.enum_cls
-        return lambda v: None if v is None else enum_cls(v).value
+        # a member and its value are equal keys: both find the plain value
+        values: dict[Any, str] = {member.value: member.value for member in enum_cls}
+
+        def enum_value(v: Any) -> str | None:
+            if v is None:
+                return None
+            found = values.get(v)
+            return found if found is not None else enum_cls(v).value  # refuses the unknown
+
+        return enum_value
     if isinstance(column_type, JSON):
         # psycopg takes the text for a json column as well
-        return lambda v: None if v is None else to_json(v).decode()
+        return lambda v: None if v is None else v if type(v) is JsonText else to_json(v).decode()
     return None
 
 
@@ -105,15 +134,14 @@ class TableCodec:
         self.marker = "?" if self.sqlite else "%s"
         self.names = [c.name for c in table.columns]
         self.defaults = [_default(c) for c in table.columns]
-        self._with_defaults = tuple(zip(self.names, self.defaults, strict=True))
         self.encoders = [_encoder(c.type, self.sqlite) for c in table.columns]
-        self._encode_at = [(i, f) for i, f in enumerate(self.encoders) if f is not None]
         self._decode_at = [
             (i, f)
             for i, f in enumerate(_decoder(c.type, self.sqlite) for c in table.columns)
             if f is not None
         ]
         self._encoder_by_name = dict(zip(self.names, self.encoders, strict=True))
+        self._encode_row = self._row_encoder()
         self.name = quote(table.name)
         self.columns = ", ".join(quote(n) for n in self.names)
         self.insert_sql = (
@@ -128,11 +156,26 @@ class TableCodec:
 
     def encode_row(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """The driver's parameters for :attr:`insert_sql`; missing columns get their default."""
-        get = row.get
-        out = [get(name, default) for name, default in self._with_defaults]
-        for index, convert in self._encode_at:
-            out[index] = convert(out[index])
-        return tuple(out)
+        return self._encode_row(row)
+
+    def _row_encoder(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """:meth:`encode_row` for this table as one expression: a push encodes three rows
+        an op, and a loop over the columns cost several times the values' own conversion."""
+        scope: dict[str, Any] = {}
+        items = []
+        for index, (name, default, convert) in enumerate(
+            zip(self.names, self.defaults, self.encoders, strict=True)
+        ):
+            scope[f"d{index}"] = default
+            value = f"get({name!r}, d{index})"
+            if convert is not None:
+                scope[f"c{index}"] = convert
+                value = f"c{index}({value})"
+            items.append(value)
+        source = f"def encode_row(row):\n    get = row.get\n    return ({', '.join(items)},)\n"
+        exec(compile(source, f"<row encoder of {self.table.name}>", "exec"), scope)
+        encode: Callable[[Mapping[str, Any]], tuple[Any, ...]] = scope["encode_row"]
+        return encode
 
     def encode(self, name: str, value: Any) -> Any:
         convert = self._encoder_by_name[name]

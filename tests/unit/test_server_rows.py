@@ -1,0 +1,54 @@
+"""The server's driver-level codec writes what SQLAlchemy's column types write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
+
+from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.types import StrEnumType, UTCDateTime
+from golive_tui.server import rows
+from golive_tui.server.tables import op_log
+
+ZONES = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
+times = st.datetimes(
+    min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31), timezones=st.sampled_from(ZONES)
+)
+
+
+@given(times)
+def test_a_time_is_stored_on_sqlite_as_the_column_type_stores_it(value: datetime) -> None:
+    column_type = UTCDateTime()
+    expected = sqlite.DATETIME().bind_processor(sqlite.dialect())(  # type: ignore[misc]
+        column_type.process_bind_param(value, sqlite.dialect())
+    )
+    assert rows.sqlite_time(value) == expected
+    assert rows.sqlite_time(value) == expected  # the remembered last one as well
+
+
+def test_a_naive_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        rows.sqlite_time(datetime(2026, 12, 7, 4, 30))
+
+
+def test_an_enum_column_takes_a_member_or_its_value_and_refuses_anything_else() -> None:
+    encode = rows._encoder(StrEnumType(EntityKind), sqlite=True)
+    assert encode is not None
+    assert encode(EntityKind.SITE) == "site" and type(encode(EntityKind.SITE)) is str
+    assert encode("site") == "site" and encode(None) is None
+    with pytest.raises(ValueError):
+        encode("nothing")
+
+
+def test_json_text_already_written_is_stored_as_it_is() -> None:
+    codec = rows.TableCodec(op_log, sqlite.dialect())
+    at = codec.names.index("result")
+    stored = codec.encode_row(
+        {"result": rows.JsonText('{"b":1,"a":2}'), "at": datetime(2026, 1, 1, tzinfo=UTC)}
+    )[at]
+    assert stored == '{"b":1,"a":2}'
+    assert codec.encode_row({"result": {"a": "x"}})[at] == '{"a":"x"}'
