@@ -103,6 +103,9 @@ async def test_closing_a_phase_over_unmet_criteria_takes_a_reason_and_moves_the_
     app = make_app()
     notices = Notices()
     async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("3")  # the porting tracker, seen before the phase moves
+        await settle(pilot)
         screen = await open_lifecycle(pilot)
         await put_cursor(pilot, screen.query_one("#phases-table", DataTable),
                          PHASE_ROW + "go_live")
@@ -131,6 +134,12 @@ async def test_closing_a_phase_over_unmet_criteria_takes_a_reason_and_moves_the_
                     "the title to show the new phase")
         timeline = text_of(screen.query_one("#lifecycle-timeline", Static))
         assert "✓5 Go-live" in timeline and "▶6 Hypercare" in timeline
+        # a screen shown before the move says the new phase when it is shown again
+        await pilot.press("3")
+        await until(pilot, lambda: "Phase 6/7 Hypercare" in title_of(app),
+                    "the porting tracker's title to show the new phase")
+        await pilot.press("6")
+        await settle(pilot)
 
         # and reopened: the IPM takes the project back, with a reason
         await put_cursor(pilot, screen.query_one("#phases-table", DataTable),

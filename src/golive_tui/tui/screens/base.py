@@ -126,6 +126,9 @@ class GoLiveScreen(Screen[None]):
         return (
             self.DATA_ONLY and bool(self.WATCHES)
             and self._shown_generation == self.golive.generation(*self.WATCHES)
+            # the title line says the project's phase, which may have moved meanwhile
+            and (self._project is None
+                 or self._project[0] == self.golive.generation(EntityKind.PROJECT))
         )
 
     @on(StoreReady)

@@ -103,7 +103,7 @@ class LifecycleScreen(GoLiveScreen):
         Binding("c", "close_phase", "Close phase", id="lifecycle.close_phase"),
         Binding("o", "reopen_phase", "Reopen", id="lifecycle.reopen_phase"),
         Binding("a", "add", "Add", id="lifecycle.add"),
-        Binding("e,enter", "edit", "Edit", id="lifecycle.edit", key_display="e"),
+        Binding("e", "edit", "Edit", id="lifecycle.edit"),
         Binding("x", "toggle_action", "Action done", id="lifecycle.action_done"),
         Binding("k", "edit_kickoff", "Kickoff record", id="lifecycle.edit_kickoff"),
         Binding("y", "decide('approved')", "Approve", id="lifecycle.approve"),
@@ -617,6 +617,13 @@ class LifecycleScreen(GoLiveScreen):
         if self.data is not None:
             self._show_detail()
             self.refresh_bindings()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row edits it, as e does (on a phase's own row it does nothing)."""
+        key = event.row_key.value
+        if key is not None and not str(key).startswith(PHASE_ROW):
+            self.action_edit()
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
