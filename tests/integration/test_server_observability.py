@@ -22,7 +22,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from golive_tui.server.embedded import EmbeddedServer
 from tests.conftest import server_settings
 from tests.integration.test_server_backup import note
-from tests.integration.test_webhooks import QUICK, Receiver, add_hook, applied, deliveries, new_p1
 from tests.waiting import wait_for
 
 # --------------------------------------------------------------------------- logs
@@ -254,6 +253,16 @@ def test_the_metrics_token_comes_from_a_file_never_the_command_line(
 def test_metrics_count_webhook_attempts_by_outcome_and_show_the_outbox(
     sqlite_server: Any,
 ) -> None:
+    # here, not at the top: the webhook tests import this module's ServerProcess
+    from tests.integration.test_webhooks import (
+        QUICK,
+        Receiver,
+        add_hook,
+        applied,
+        deliveries,
+        new_p1,
+    )
+
     sqlite_server.server.stop()
     receiver = Receiver(status=500).start()
     settings = server_settings(db_url=sqlite_server.db_url, **{**QUICK, "webhook_max_attempts": 3})
