@@ -128,6 +128,14 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory, built_wheel: Path)
 
 
 @pytest.fixture(scope="module")
+def installed_with_web(
+    tmp_path_factory: pytest.TempPathFactory, built_wheel: Path
+) -> InstalledWheel:
+    """``pip install golive[web]``, without the server extra."""
+    return _install(tmp_path_factory.mktemp("packaging-web"), built_wheel, "[web]")
+
+
+@pytest.fixture(scope="module")
 def installed_with_server(
     tmp_path_factory: pytest.TempPathFactory, built_wheel: Path
 ) -> InstalledWheel:
@@ -252,3 +260,17 @@ def test_web_says_what_to_install(
     assert result.returncode == 4, (result.returncode, result.stdout, result.stderr)
     assert f"pip install 'golive[{extras}]'" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_web_extra_serves_without_the_server_stack(installed_with_web: InstalledWheel) -> None:
+    installed = installed_with_web
+    installed.run("python", "-c", "import golive_tui.app.web")
+    # past the check of its extra, golive web goes on to its own checks
+    result = installed.status(
+        "golive", "web", "--host", "0.0.0.0", "--server", "http://127.0.0.1:9"
+    )
+    assert result.returncode == 5, (result.returncode, result.stdout, result.stderr)
+    assert "refusing to serve on 0.0.0.0 over plain HTTP" in result.stderr, result.stderr
+    # the demo needs the server too
+    demo = installed.status("golive", "web", "--demo")
+    assert demo.returncode == 4 and "pip install 'golive[server]'" in demo.stderr, demo.stderr
