@@ -1,0 +1,87 @@
+"""Closing a phase through sync: made in one cache, applied by the real server (SQLite and
+PostgreSQL), seen by every other cache; two laptops that close the same phase offline end
+with one close, the second refused with its reason and undone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive_tui.domain.enums import LifecyclePhase, Role
+from golive_tui.store.local import LocalStore
+from golive_tui.sync.client import SyncClient
+from golive_tui.sync.engine import SyncEngine
+
+BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
+REASON = "New York ported; open items carried into hypercare with the MPOC"
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue(request.param)
+
+
+async def sync(store: LocalStore, server: Any, user: str) -> None:
+    async with SyncClient(server.url, server.tokens[user]) as client:
+        await SyncEngine(store, client, server.project_id, live=False).sync_once()
+
+
+def cache(tmp_path: Path, server: Any, name: str, role: Role) -> LocalStore:
+    return LocalStore(tmp_path / f"{name}.sqlite", actor=name, role=role,
+                      project_id=server.project_id)
+
+
+def phase_of(store: LocalStore) -> LifecyclePhase:
+    project = store.project()
+    assert project is not None
+    return LifecyclePhase(project.phase)
+
+
+async def test_a_phase_closed_in_one_cache_reaches_the_others(
+    server: Any, tmp_path: Path
+) -> None:
+    ipm = cache(tmp_path, server, "ipm", Role.IPM)
+    engineer = cache(tmp_path, server, "engineer", Role.ENGINEER)
+    await sync(ipm, server, "ipm")
+    await sync(engineer, server, "engineer")
+    assert phase_of(ipm) is phase_of(engineer) is LifecyclePhase.GO_LIVE
+
+    ipm.close_phase(LifecyclePhase.GO_LIVE, REASON)
+    assert phase_of(ipm) is LifecyclePhase.HYPERCARE  # at once, pending
+    assert ipm.outbox_count() == 2
+    await sync(ipm, server, "ipm")
+    assert ipm.outbox_count() == 0 and ipm.problems() == []
+
+    await sync(engineer, server, "engineer")
+    assert phase_of(engineer) is LifecyclePhase.HYPERCARE
+    event = engineer.phase_events()[-1]
+    assert (event.phase, event.action, event.by) == ("go_live", "closed", "ipm")
+    assert "Checklist GL-04: todo" in event.unmet
+    for store in (ipm, engineer):
+        store.close()
+
+
+async def test_two_laptops_closing_one_phase_offline_end_with_one_close(
+    server: Any, tmp_path: Path
+) -> None:
+    first = cache(tmp_path, server, "first", Role.IPM)
+    second = cache(tmp_path, server, "second", Role.IPM)
+    await sync(first, server, "ipm")
+    await sync(second, server, "ipm")
+
+    first.close_phase(LifecyclePhase.GO_LIVE, REASON)
+    second.close_phase(LifecyclePhase.GO_LIVE, "Closing from the site: every port is done")
+    await sync(first, server, "ipm")
+    await sync(second, server, "ipm")
+
+    # the server refused the second close (go-live was no longer the current phase) and
+    # the move that came with it; the second cache undid both and shows the server's log
+    reasons = " ".join(p.message for p in second.problems())
+    assert "already closed" in reasons
+    assert phase_of(second) is phase_of(first) is LifecyclePhase.HYPERCARE
+    assert [(e.phase, e.reason) for e in second.phase_events()][-1] == ("go_live", REASON)
+    assert len(second.phase_events()) == len(first.phase_events()) == 5
+    for store in (first, second):
+        store.close()
