@@ -226,3 +226,35 @@ async def test_a_change_request_is_rejected_with_its_reason(
             "the change request to be rejected")
         decided = app.store.get(type(proposed), proposed.id)
         assert decided is not None and decided.decision_reason.startswith("Out of scope")
+
+
+async def test_a_stakeholder_is_added_with_a_phone_checked_in_the_form_and_a_member_linked(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lifecycle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        form.query_one("#field-name", Input).value = "Lena Chen"
+        form.query_one("#field-role").value = "support"  # type: ignore[attr-defined]
+        form.query_one("#field-phone", Input).value = "303-555"
+        form.query_one("#field-user").value = "lena.chen"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # the domain's word on the number, said in place
+        assert "phone" in text_of(form.query_one("#record-form-error", Static))
+
+        form.query_one("#field-phone", Input).value = "(303) 555-0161"
+        await pilot.press("ctrl+s")
+        assert app.store is not None
+        await until(pilot, lambda: any(p.name == "Lena Chen"
+                                       for p in app.store.stakeholders()),  # type: ignore[union-attr]
+                    "the stakeholder to be stored")
+        lena = next(p for p in app.store.stakeholders() if p.name == "Lena Chen")
+        assert (lena.phone, lena.user, lena.role.value) == ("+13035550161", "lena.chen", "support")
+        assert screen.tab == "people"

@@ -56,6 +56,8 @@ class LifecycleData:
     actions: tuple[ActionItemRow, ...]
     raid: tuple[RaidItemRow, ...]
     changes: tuple[ChangeRequestRow, ...]
+    #: the project's members as (user, display name), for linking a stakeholder to one
+    members: tuple[tuple[str, str], ...] = ()
 
     def name(self, stakeholder_id: str) -> str:
         """A stakeholder's name ("" for nobody; the id when it is not known here)."""
@@ -109,4 +111,5 @@ def load_lifecycle(store: LocalStore) -> LifecycleData:
         actions=tuple(store.action_items()),
         raid=tuple(store.raid_items()),
         changes=tuple(store.change_requests()),
+        members=tuple((m.user, m.display_name or m.user) for m in store.members()),
     )

@@ -834,6 +834,10 @@ class LifecycleScreen(GoLiveScreen):
             FormField("escalation_level", "Escalation", "choice",
                       p.escalation_level if p else 0,
                       [(0, "not on the path"), *[(n, f"level {n}") for n in range(1, 10)]]),
+            FormField("user", "Signs in as", "choice", p.user if p else "",
+                      [(user, f"{name} ({user})") for user, name in
+                       (self.data.members if self.data is not None else ())],
+                      blank="Not a member of the project"),
         ]
 
     def _kickoff_fields(self) -> list[FormField]:
