@@ -20,7 +20,15 @@ from golive_tui.tui.widgets.forms import RecordForm
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 # tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, FROZEN_NOW, Notices, settle, until, wait_ready  # type: ignore[import-not-found]
+from .conftest import (  # type: ignore[import-not-found]
+    DEMO_DAY,
+    FROZEN_NOW,
+    Notices,
+    settle,
+    until,
+    wait_ready,
+    wait_still,
+)
 
 REASON = "New York ported; open items carried into hypercare with the MPOC"
 
@@ -258,3 +266,19 @@ async def test_a_stakeholder_is_added_with_a_phone_checked_in_the_form_and_a_mem
         lena = next(p for p in app.store.stakeholders() if p.name == "Lena Chen")
         assert (lena.phone, lena.user, lena.role.value) == ("+13035550161", "lena.chen", "support")
         assert screen.tab == "people"
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+async def _on_lifecycle(pilot: Pilot[Any]) -> None:
+    await open_lifecycle(pilot)
+    await wait_still(pilot)
+
+
+def test_snapshot_lifecycle_80x24(snap_compare: Any, make_app: Callable[..., GoLiveApp]) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_on_lifecycle)
+
+
+def test_snapshot_lifecycle_160x48(snap_compare: Any, make_app: Callable[..., GoLiveApp]) -> None:
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=_on_lifecycle)
