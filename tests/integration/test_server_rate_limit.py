@@ -61,6 +61,10 @@ def test_a_token_past_its_rate_gets_429_with_retry_after_and_other_tokens_do_not
     assert error["code"] == "too_many_requests"
     assert error["details"] == {"retry_after": int(wait)}
     assert f"wait {wait} s" in error["message"]
+    # the API document says so
+    with httpx.Client(base_url=limited.url) as anonymous:
+        push = anonymous.get("/openapi.json").json()["paths"]["/v1/projects/{pid}/ops"]["post"]
+    assert "Retry-After" in push["responses"]["429"]["headers"]
     # requests without a token are not counted against anyone
     with httpx.Client(base_url=limited.url) as anonymous:
         assert all(anonymous.get("/healthz").status_code == 200 for _ in range(10))

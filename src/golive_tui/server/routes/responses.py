@@ -18,6 +18,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such project, or not a member of it"},
     409: {"model": ErrorResponse, "description": "The client speaks another protocol version"},
     422: {"model": ErrorResponse, "description": "The request is not valid"},
+    429: {
+        "model": ErrorResponse,
+        "description": "Too many requests with this token (when the server sets a rate "
+                       "limit): send it again after Retry-After seconds",
+        "headers": {"Retry-After": {"description": "Seconds to wait",
+                                    "schema": {"type": "integer", "minimum": 1}}},
+    },
 }
 #: the change feed's answer, and the live stream's, to a cursor the feed cannot serve
 CURSOR_GONE: dict[str, Any] = {
