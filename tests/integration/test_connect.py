@@ -201,3 +201,15 @@ async def test_event_stream_raises_transient_when_the_server_closes_it() -> None
                 seen.append(seq)
     assert seen == [41]
     await asyncio.sleep(0)
+
+
+def test_the_app_will_not_send_its_saved_token_over_plain_http_to_another_machine(
+    config_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from golive_tui.app.launch import run_connected
+    from golive_tui.config import update_config
+
+    save_token(config_home / "secrets" / "token", "t0k.secret")
+    update_config({"server_url": "http://10.11.12.13:8765", "user": "ipm", "project_id": "P"})
+    assert run_connected() == ExitCode.REFUSED
+    assert "plain HTTP to another machine" in capsys.readouterr().err
