@@ -7,14 +7,20 @@ are not a golive database this release can serve.
 
 from __future__ import annotations
 
+import shlex
+import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from golive_tui.server import admin
 from golive_tui.server.cli import main
@@ -200,9 +206,57 @@ def test_postgresql_backups_are_pg_dump_and_the_command_says_how(
     code, out, err = run(capsys, "admin", "backup", str(tmp_path / "golive.dump"), "--db", url)
     assert code == 2 and out == ""
     assert "pg_dump --format=custom --file" in err
-    assert "s3cret" not in err and "golive:***@db.example.internal" in err
+    assert "s3cret" not in err and "'postgresql://golive@db.example.internal:5432/golive'" in err
+    assert "~/.pgpass or PGPASSWORD" in err
     code, _, err = run(capsys, "admin", "restore", str(tmp_path / "golive.dump"), "--db", url)
     assert code == 2
     assert "pg_restore --clean --if-exists" in err and "golive server migrate" in err
     assert "s3cret" not in err
     assert not (tmp_path / "golive.dump").exists()
+
+
+def _printed_commands(stderr: str) -> list[list[str]]:
+    """The commands a refusal told the administrator to run, as argument lists."""
+    return [shlex.split(line.strip()) for line in stderr.splitlines() if line.startswith("  ")]
+
+
+@pytest.mark.postgres
+def test_the_pg_dump_and_pg_restore_it_prints_back_up_and_restore_a_served_database(
+    pg_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.fail("pg_dump and pg_restore come with PostgreSQL; install its client tools")
+    assert pg_server.push([note(pg_server, i) for i in range(3)]).status_code == 200
+    head = pg_server.head()
+    dump = tmp_path / "golive.dump"
+    code, _, err = run(capsys, "admin", "backup", str(dump), "--db", pg_server.db_url)
+    assert code == 2
+    (pg_dump,) = _printed_commands(err)
+    assert pg_dump[0] == "pg_dump"
+    subprocess.run(pg_dump, check=True, capture_output=True, timeout=120)
+    assert dump.stat().st_size > 0
+
+    fresh = make_url(pg_server.db_url).set(database=f"golive_restore_{uuid.uuid4().hex[:8]}")
+    conninfo = make_url(pg_server.db_url).set(drivername="postgresql").render_as_string(
+        hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{fresh.database}"')
+    fresh_url = fresh.render_as_string(hide_password=False)
+    try:
+        code, _, err = run(capsys, "admin", "restore", str(dump), "--db", fresh_url)
+        assert code == 2
+        pg_restore, migrate = _printed_commands(err)
+        assert pg_restore[0] == "pg_restore" and migrate[:3] == ["golive", "server", "migrate"]
+        subprocess.run(pg_restore, check=True, capture_output=True, timeout=120)
+        subprocess.run([sys.executable, "-m", "golive_tui", *migrate[1:]], check=True,
+                       capture_output=True, timeout=120)
+        with (
+            EmbeddedServer(server_settings(db_url=fresh_url)) as server,
+            httpx.Client(base_url=server.url, headers=pg_server.headers("ipm")) as client,
+        ):
+            page = client.get(pg_server.project_path("changes"), params={"after": 0, "limit": 1})
+        assert page.status_code == 200, page.text
+        assert page.json()["server_seq"] == head
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)')

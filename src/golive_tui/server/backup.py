@@ -69,19 +69,25 @@ def sqlite_path(url: str) -> Path | None:
 
 def postgres_guidance(url: str, target: Path, *, restore: bool) -> str:
     """What to run instead for a PostgreSQL database (the password is never printed)."""
-    shown = normalise_url(url).set(drivername="postgresql").render_as_string(hide_password=True)
+    parsed = normalise_url(url).set(drivername="postgresql")
+    # URL.set(password=None) keeps it; a tuple replace drops it
+    shown = parsed._replace(password=None).render_as_string(hide_password=True)
+    secret = (
+        "\n(the password is left out: give it in ~/.pgpass or PGPASSWORD)"
+        if parsed.password else ""
+    )
     if not restore:
         return (
             "golive does not copy a PostgreSQL database itself; PostgreSQL's own tool makes a "
             "consistent dump while the servers run:\n"
             f"  pg_dump --format=custom --file {target} '{shown}'\n"
-            "(see docs/operations.md, 'Backup and restore')."
+            f"(see docs/operations.md, 'Backup and restore').{secret}"
         )
     return (
         "golive does not restore a PostgreSQL database itself. Stop every replica, then:\n"
         f"  pg_restore --clean --if-exists --no-owner --dbname '{shown}' {target}\n"
         f"  golive server migrate --db '{shown}'\n"
-        "and start the replicas again (see docs/operations.md, 'Backup and restore')."
+        f"and start the replicas again (see docs/operations.md, 'Backup and restore').{secret}"
     )
 
 
