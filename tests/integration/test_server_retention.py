@@ -15,6 +15,7 @@ import pytest
 
 from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.server import admin
+from golive_tui.server.cli import main
 from golive_tui.store.local import LocalStore
 from golive_tui.store.queries import NumberQuery
 from golive_tui.sync.client import SyncClient
@@ -121,3 +122,21 @@ def test_retention_by_days_keeps_recent_changes_and_by_count_the_newest(
     assert sqlite_server.changes(after=head + 1).status_code == 410
     page = sqlite_server.changes(after=head + 2)
     assert page.status_code == 200 and len(page.json()["changes"]) == 1
+
+
+def test_compact_by_hand_takes_days_and_refuses_a_negative_one(
+    sqlite_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = sqlite_server.head()
+    code = main(["admin", "compact", "--days", "1", "--db", sqlite_server.db_url])
+    _, err = capsys.readouterr()
+    assert code == 0 and "Deleted 0 old changes" in err
+    assert sqlite_server.changes(after=0).status_code == 200  # a day keeps all of today's
+    code = main(["admin", "compact", "--days", "-1", "--db", sqlite_server.db_url])
+    _, err = capsys.readouterr()
+    assert code == 2 and "--days must be 0 or more." in err
+    code = main(["admin", "compact", "--days", "0", "--keep", "1", "--project",
+                 sqlite_server.project_id, "--db", sqlite_server.db_url])
+    _, err = capsys.readouterr()
+    assert code == 0 and f"Deleted {head - 1:,} old changes" in err
+    assert sqlite_server.changes(after=head - 2).status_code == 410
