@@ -20,7 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from golive_tui.domain.enums import EntityKind
 from golive_tui.server import admin
 from golive_tui.server.cli import main
 from golive_tui.server.delivery import (
@@ -32,11 +34,13 @@ from golive_tui.server.delivery import (
     verify,
 )
 from golive_tui.server.embedded import EmbeddedServer
+from golive_tui.server.tables import table_of
 from golive_tui.server.webhooks import Delivery
 from tests.conftest import ServerUnderTest, server_settings
 from tests.integration.test_server_observability import ServerProcess
 from tests.waiting import wait_for
 
+issue_table = table_of(EntityKind.ISSUE)
 SECRET = "a-receivers-shared-secret-0123456789"
 #: quick retries, and a worker that never gives up while a test keeps its receiver down
 QUICK = {
@@ -251,10 +255,12 @@ def test_a_receiver_that_is_down_gets_everything_once_it_is_back_and_nothing_twi
 
     receiver.start()  # back, on the same port
     wait_for(lambda: all(d.status == "delivered" for d in deliveries(sut, hook)),
-             lambda: f"deliveries; got {[(d.status, d.attempts, d.log) for d in deliveries(sut, hook)]}")
+             lambda: f"deliveries; got {[(d.status, d.log) for d in deliveries(sut, hook)]}")
     # one more event after: the receiver has it, and still each earlier one only once
     applied(sut, [new_p1(sut, "After the outage")])
     wait_for(lambda: len(receiver.requests()) >= 4, "the event after the outage")
+    wait_for(lambda: [d.status for d in deliveries(sut, hook)] == ["delivered"] * 4,
+             "its answer recorded")
     got = [r.json["entity_id"] for r in receiver.requests()]
     assert sorted(got) == sorted([op["entity_id"] for op in ops] + [got[-1]])
     assert len({r.delivery for r in receiver.requests()}) == len(receiver.requests())
@@ -374,6 +380,8 @@ def test_an_sla_about_to_breach_is_warned_once_per_issue_and_target(
         second = new_p1(sut, "Fax line dead")
         applied(sut, [second])
         wait_for(lambda: len(mine(second)) >= 2, "the second issue's warnings")
+        wait_for(lambda: all(d.status == "delivered" for d in deliveries(sut, hook)),
+                 "every warning's answer recorded")
     assert sorted(r.json["data"]["clock"] for r in mine(first)) == ["resolve", "respond"]
     assert all(r.json["data"]["remaining_seconds"] > 0 for r in mine(first))
     assert len({r.delivery for r in receiver.requests()}) == len(receiver.requests())
@@ -596,3 +604,23 @@ def test_ended_deliveries_are_forgotten_after_the_log_days_and_pending_ones_neve
         db.dispose()
     assert deliveries(sut, sent) == []
     assert [d.status for d in deliveries(sut, down)] == ["pending"]
+
+
+def test_a_gate_that_moves_without_a_change_through_the_api_is_told_by_the_periodic_check(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    pid = sut.other_project_id
+    issue = new_p1(sut, "Lobby phone cannot dial out")
+    applied(sut, [issue], user="outsider", project_id=pid)
+    add_hook(sut, receiver.url, project_id=pid, events="gate_changed")  # baseline: shut
+    db = admin.open_database(sut.db_url, migrate=False)
+    try:
+        with db.write() as conn:  # as a restore or a repair by hand would
+            conn.execute(update(issue_table).where(issue_table.c.id == issue["entity_id"])
+                         .values(state="cancelled"))
+    finally:
+        db.dispose()
+    wait_for(lambda: len(receiver.requests()) >= 1, "the gate opening")
+    (opened,) = receiver.requests()
+    assert opened.json["data"]["ready"] is True and opened.json["project"]["id"] == pid

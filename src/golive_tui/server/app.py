@@ -23,7 +23,7 @@ import golive_tui
 from golive_tui.server.apply import UnknownProject
 from golive_tui.server.backup import serving_lock
 from golive_tui.server.db import Database
-from golive_tui.server.delivery import Answer, DeliveryWorker, check_sla_forever
+from golive_tui.server.delivery import Answer, DeliveryWorker, check_clocks_forever
 from golive_tui.server.errors import (
     BodySizeLimit,
     http_error,
@@ -72,8 +72,8 @@ def create_app(settings: ServerSettings | None = None, *, db: Database | None = 
             state.tasks.append(asyncio.create_task(_compact_forever(), name="golive-compact"))
         worker = DeliveryWorker(database, settings, on_answers=_count_webhook_attempts)
         state.tasks.append(asyncio.create_task(worker.run(), name="golive-webhooks"))
-        state.tasks.append(asyncio.create_task(check_sla_forever(database, settings),
-                                               name="golive-sla-warnings"))
+        state.tasks.append(asyncio.create_task(check_clocks_forever(database, settings),
+                                               name="golive-webhook-clocks"))
         try:
             yield
         finally:

@@ -39,7 +39,7 @@ from golive_tui.domain.types import utcnow
 from golive_tui.server.db import Database
 from golive_tui.server.settings import ServerSettings
 from golive_tui.server.tables import webhook, webhook_attempt, webhook_delivery
-from golive_tui.server.webhooks import check_sla
+from golive_tui.server.webhooks import check_gates, check_sla
 
 log = logging.getLogger(__name__)
 
@@ -381,8 +381,9 @@ class DeliveryWorker:
         return len(taken)
 
 
-async def check_sla_forever(db: Database, settings: ServerSettings) -> None:
-    """Every ``sla_check_seconds``: warn of SLA clocks due within ``sla_warning_minutes``."""
+async def check_clocks_forever(db: Database, settings: ServerSettings) -> None:
+    """Every ``sla_check_seconds``: warn of SLA clocks due within ``sla_warning_minutes``,
+    and tell of gates that moved with time rather than with a change."""
     while True:
         try:
             queued = await anyio.to_thread.run_sync(
@@ -390,6 +391,7 @@ async def check_sla_forever(db: Database, settings: ServerSettings) -> None:
             )
             if queued:
                 log.info("queued %d SLA warnings", queued)
+            await anyio.to_thread.run_sync(check_gates, db)
         except Exception:
-            log.warning("the SLA check failed; trying again", exc_info=True)
+            log.warning("the periodic webhook checks failed; trying again", exc_info=True)
         await asyncio.sleep(settings.sla_check_seconds)

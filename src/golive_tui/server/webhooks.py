@@ -42,6 +42,7 @@ from golive_tui.server.tables import (
     entity_columns,
     notification_state,
     project,
+    project_counter,
     table_of,
     webhook,
     webhook_attempt,
@@ -473,10 +474,29 @@ class Notices:
 # --------------------------------------------------------------------------- SLA warnings
 
 
-def _sla_projects(db: Database) -> list[str]:
+def _subscribed(db: Database, kind: EventKind) -> list[str]:
+    """The projects with a webhook that subscribes to ``kind``."""
     with db.read() as conn:
         found = conn.execute(select(webhook.c.project_id, webhook.c.events)).all()
-    return sorted({str(p) for p, events in found if EventKind.SLA_AT_RISK.value in (events or [])})
+    return sorted({str(p) for p, events in found if kind.value in (events or [])})
+
+
+def check_gates(db: Database) -> None:
+    """Look at the gates of projects with ``gate_changed`` webhooks, changes or none.
+
+    A gate can move with time alone (a change freeze that begins), or through a change made
+    outside the push path; this tells of that too. The project's counter row is locked as a
+    push locks it, so a push and this never both tell of one move.
+    """
+    for project_id in _subscribed(db, EventKind.GATE_CHANGED):
+        with db.write() as conn:
+            if db.is_postgresql:
+                conn.execute(
+                    select(project_counter.c.seq)
+                    .where(project_counter.c.project_id == project_id)
+                    .with_for_update()
+                )
+            Notices(conn).check_gates(project_id)
 
 
 def check_sla(db: Database, lead_seconds: float, now: datetime | None = None) -> int:
@@ -490,7 +510,7 @@ def check_sla(db: Database, lead_seconds: float, now: datetime | None = None) ->
     queued = 0
     issue = table_of(EntityKind.ISSUE)
     names = entity_columns(EntityKind.ISSUE)
-    for project_id in _sla_projects(db):
+    for project_id in _subscribed(db, EventKind.SLA_AT_RISK):
         at = now or utcnow()
         with db.write() as conn:
             policy = project_policy(conn, project_id)
