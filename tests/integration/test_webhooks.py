@@ -20,11 +20,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.ops import Op
+from golive_tui.domain.wire import OpStatus
 from golive_tui.server import admin
+from golive_tui.server.apply import Actor, PushJob, apply_group
 from golive_tui.server.cli import main
+from golive_tui.server.db import Database
 from golive_tui.server.delivery import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -624,3 +628,41 @@ def test_a_gate_that_moves_without_a_change_through_the_api_is_told_by_the_perio
     wait_for(lambda: len(receiver.requests()) >= 1, "the gate opening")
     (opened,) = receiver.requests()
     assert opened.json["data"]["ready"] is True and opened.json["project"]["id"] == pid
+
+
+def test_a_push_reads_the_projects_webhooks_once_and_queues_one_row_per_matching_change(
+    sqlite_server: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = sqlite_server
+    sut.server.stop()  # the push is applied here, on a database whose statements are seen
+    statements: list[str] = []
+    db = Database(sut.db_url)
+
+    @event.listens_for(db.write_engine, "connect")
+    def _trace(dbapi: Any, _record: Any) -> None:
+        dbapi.set_trace_callback(statements.append)
+
+    def push(titles: list[str], priority: str) -> None:
+        ops = [Op.model_validate(sut.op("issue", str(uuid.uuid4()), "create",
+                                        {"title": t, "priority": priority})) for t in titles]
+        job = PushJob(sut.project_id, ops, ops[0].client_id, lambda _conn: Actor.admin())
+        (outcome,) = apply_group(db, [job])
+        assert not isinstance(outcome, Exception)
+        assert {r.status for r in outcome.results} == {OpStatus.APPLIED}
+
+    def reads_of_webhooks() -> int:
+        return sum(1 for s in statements if "FROM webhook WHERE" in s)
+
+    try:
+        push([f"Quiet {n}" for n in range(100)], "P1")  # no webhook: no event, no row
+        assert reads_of_webhooks() == 1
+        assert not any("webhook_delivery" in s for s in statements)
+        hook = add_hook(sut, receiver.url, events="p1_opened")
+        statements.clear()
+        push([f"Loud {n}" for n in range(100)], "P1")
+        push([f"Minor {n}" for n in range(40)], "P3")
+        assert reads_of_webhooks() == 2  # once per push's transaction
+        queued = deliveries(sut, hook)
+        assert len(queued) == 100 and {d.event for d in queued} == {"p1_opened"}
+    finally:
+        db.dispose()
