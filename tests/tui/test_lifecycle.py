@@ -98,6 +98,8 @@ async def test_the_screen_shows_the_phase_and_what_is_late(
         assert keys[table.cursor_row] == PHASE_ROW + "go_live"
         detail = text_of(screen.query_one("#phases-detail", Static))
         assert "Exit criteria unmet" in detail and "Checklist GL-04: todo" in detail
+        # and what of it is late: its checklist items past due and still open
+        assert "Late: POR-04 overdue" in detail
 
         # every screen carries the phase on its title line
         await pilot.press("3")

@@ -73,6 +73,17 @@ def test_exit_criteria_are_the_phases_milestones_done_and_its_items_closed() -> 
     assert len(lifecycle.exit_criteria(P.GO_LIVE, milestones, checklist)) == 5
 
 
+def test_a_phases_overdue_items_are_its_open_ones_past_due() -> None:
+    checklist = [
+        {"key": "GL-01", "phase": "go_live", "status": "todo", "due_at": NOW - timedelta(hours=1)},
+        {"key": "GL-02", "phase": "go_live", "status": "done", "due_at": NOW - timedelta(days=1)},
+        {"key": "GL-03", "phase": "go_live", "status": "blocked", "due_at": NOW + timedelta(hours=1)},
+        {"key": "GL-04", "phase": "go_live", "status": "in_progress", "due_at": None},
+        {"key": "HC-01", "phase": "hypercare", "status": "todo", "due_at": NOW - timedelta(days=1)},
+    ]
+    assert [i["key"] for i in lifecycle.overdue_items(P.GO_LIVE, checklist, NOW)] == ["GL-01"]
+
+
 def test_the_log_says_where_the_project_is() -> None:
     events = [
         {"id": "1", "phase": "ipm_assigned", "action": "closed", "at": NOW},

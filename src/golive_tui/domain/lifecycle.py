@@ -103,6 +103,18 @@ def exit_criteria(
     return criteria
 
 
+def overdue_items(
+    phase: LifecyclePhase, checklist: Iterable[Record], now: datetime
+) -> list[Record]:
+    """The phase's checklist items whose due time has passed while still open."""
+    return [
+        item for item in checklist
+        if LifecyclePhase(item["phase"]) is phase
+        and ChecklistStatus(item["status"]) not in _CLOSED_ITEMS
+        and (due := as_time(item.get("due_at"))) is not None and due < now
+    ]
+
+
 def unmet_criteria(
     phase: LifecyclePhase, milestones: Iterable[Record], checklist: Iterable[Record]
 ) -> list[Criterion]:

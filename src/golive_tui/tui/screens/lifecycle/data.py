@@ -34,6 +34,8 @@ class PhaseView:
     event: PhaseEventRow | None
     milestones: tuple[MilestoneRow, ...]
     criteria: tuple[Criterion, ...]
+    #: its checklist items, as records, for what is overdue at the moment it is shown
+    checklist: tuple[dict[str, object], ...] = ()
 
     @property
     def unmet(self) -> list[Criterion]:
@@ -41,6 +43,10 @@ class PhaseView:
 
     def late(self, now: datetime) -> list[MilestoneRow]:
         return [m for m in self.milestones if lifecycle.is_late(m.model_dump(), now)]
+
+    def overdue(self, now: datetime) -> list[str]:
+        """The keys of its checklist items past due and still open."""
+        return [str(i["key"]) for i in lifecycle.overdue_items(self.phase, self.checklist, now)]
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ def load_lifecycle(store: LocalStore) -> LifecycleData:
             event=by_id.get(last["id"]) if last is not None else None,
             milestones=tuple(m for m in milestones if LifecyclePhase(m.phase) is phase),
             criteria=tuple(lifecycle.exit_criteria(phase, milestone_dicts, checklist)),
+            checklist=tuple(c for c in checklist if LifecyclePhase(c["phase"]) is phase),
         ))
     kickoffs = store.kickoffs()
     return LifecycleData(

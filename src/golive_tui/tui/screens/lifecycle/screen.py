@@ -295,6 +295,9 @@ class LifecycleScreen(GoLiveScreen):
             unmet = len(view.unmet)
             if unmet and not view.closed:
                 head.append(f"  {unmet} unmet", style="yellow")
+            late = len(view.late(now)) + len(view.overdue(now))
+            if late and not view.closed:
+                head.append(f" {late} late", style="bold red")
             closed_at = view.event.at if view.closed and view.event is not None else None
             rows.append((f"{PHASE_ROW}{view.phase.value}",
                          [head, "", "", "", self._when(closed_at, done=True), status]))
@@ -328,6 +331,13 @@ class LifecycleScreen(GoLiveScreen):
                        else "bold $error"), str(criterion), "\n"]
         if not view.criteria:
             parts += [("none: the IPM closes it when ready", "$text-muted"), "\n"]
+        now = self.golive.now()
+        late = [f"Milestone {m.name}" for m in view.late(now)] + [
+            f"Checklist {key}" for key in view.overdue(now)]
+        if late and not view.closed:
+            parts += ["\n", ("Late", "bold $error"), "\n"]
+            for name in late:
+                parts += [("! ", "bold $error"), name, "\n"]
         parts += ["\n", ("Phase log", "bold"), "\n"]
         for event in reversed(data.events):
             when = event.at.astimezone(self.zone).strftime("%d %b %H:%M") if event.at else "?"
@@ -382,9 +392,10 @@ class LifecycleScreen(GoLiveScreen):
             return Content.assemble(*parts)
         if view.event is not None:
             parts.append((f" · reopened by {view.event.by}: {view.event.reason}", "$warning"))
-        late = view.late(now)
+        late = [m.name for m in view.late(now)] + [
+            f"{key} overdue" for key in view.overdue(now)]
         if late:
-            parts += ["\n", ("Late: " + "; ".join(m.name for m in late), "bold $error")]
+            parts += ["\n", ("Late: " + "; ".join(late), "bold $error")]
         if unmet:
             parts += ["\n", (f"Exit criteria unmet ({len(unmet)} of {len(view.criteria)}): "
                              + "; ".join(str(c) for c in unmet), "$warning")]
