@@ -157,3 +157,13 @@ def test_chat_bodies_carry_the_summary_where_slack_and_teams_show_it() -> None:
     assert card["body"][2]["facts"] == [{"title": "Ref", "value": "INC-1"},
                                         {"title": "Unmet", "value": "a, b"}]
     assert render("json", payload) == payload
+
+
+def test_a_title_reaches_slack_as_text_never_as_a_mention_or_a_link() -> None:
+    payload = {"label": "P1 issue opened", "summary": "P1 INC-2 opened: <!channel> & <http://x|y>",
+               "project": {"name": "A&B"}, "data": {"title": "<@U123>"}}
+    slack = render("slack", payload)
+    assert "<" not in slack["text"] and "&lt;!channel&gt; &amp; &lt;http://x|y&gt;" in slack["text"]
+    assert slack["blocks"][2]["fields"][0]["text"] == "*Title*\n&lt;@U123&gt;"
+    assert slack["blocks"][0]["text"]["text"] == "P1 issue opened · A&B"  # plain text as it is
+

@@ -111,16 +111,23 @@ def _facts(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
     return shown[:10]
 
 
+def _slack_text(text: str) -> str:
+    """Text as Slack shows it literally: a title never becomes a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_message(payload: Mapping[str, Any]) -> dict[str, Any]:
     """A Slack incoming-webhook message: ``text`` (what notifications show) and blocks."""
-    fields = [{"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in _facts(payload)]
+    summary = _slack_text(str(payload.get("summary", "")))
+    fields = [{"type": "mrkdwn", "text": f"*{name}*\n{_slack_text(value)}"}
+              for name, value in _facts(payload)]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _title(payload)[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": str(payload.get("summary", ""))}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": summary}},
     ]
     if fields:
         blocks.append({"type": "section", "fields": fields})
-    return {"text": f"{_title(payload)}: {payload.get('summary', '')}", "blocks": blocks}
+    return {"text": f"{_slack_text(_title(payload))}: {summary}", "blocks": blocks}
 
 
 def teams_message(payload: Mapping[str, Any]) -> dict[str, Any]:
