@@ -666,3 +666,24 @@ def test_a_push_reads_the_projects_webhooks_once_and_queues_one_row_per_matching
         assert len(queued) == 100 and {d.event for d in queued} == {"p1_opened"}
     finally:
         db.dispose()
+
+
+def test_a_gate_webhook_added_again_is_told_against_the_gate_as_it_is_then(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    sut = hooked
+    pid = sut.other_project_id
+    first = add_hook(sut, receiver.url, project_id=pid, events="gate_changed")  # baseline: open
+    db = admin.open_database(sut.db_url, migrate=False)
+    try:
+        admin.remove_webhook(db, first)
+    finally:
+        db.dispose()
+    issue = new_p1(sut, "Overhead paging silent")
+    applied(sut, [issue], user="outsider", project_id=pid)  # shut, with nobody told
+    add_hook(sut, receiver.url, project_id=pid, events="gate_changed")
+    applied(sut, [sut.op("issue", issue["entity_id"], "transition",
+                         {"to": "cancelled", "reason": "Duplicate of another issue"})],
+            user="outsider", project_id=pid)
+    wait_for(lambda: len(receiver.requests()) >= 1, "the gate opening")
+    assert [r.json["data"]["ready"] for r in receiver.requests()] == [True]

@@ -191,14 +191,22 @@ def add_webhook(
         found = conn.execute(select(project.c.id).where(project.c.id == project_id)).first()
         if found is None:
             raise WebhookError(f"There is no project {project_id} on this server.")
+        notices = Notices(conn)
+        if EventKind.GATE_CHANGED in kinds:
+            # the gate as it is now is the baseline its first change is told against; one
+            # kept since an earlier webhook was removed is out of date
+            watched = any(EventKind.GATE_CHANGED.value in sub.events
+                          for sub in notices.subscribers(project_id))
+            if not watched:
+                conn.execute(delete(notification_state).where(
+                    notification_state.c.project_id == project_id,
+                    notification_state.c.key.like("gate:%"),
+                ))
+            notices.check_gates(project_id, baseline_only=True)
         conn.execute(insert(webhook).values(
             id=hook.id, project_id=project_id, url=checked, secret=key,
             events=[k.value for k in kinds], format=shape, created_at=now, created_by=by,
         ))
-        if EventKind.GATE_CHANGED in kinds:
-            # the gate as it is now is the baseline its first change is told against
-            notices = Notices(conn)
-            notices.check_gates(project_id, baseline_only=True)
     return NewWebhook(hook, key)
 
 
