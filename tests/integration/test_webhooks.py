@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -203,16 +203,19 @@ def test_each_event_arrives_signed_with_its_facts(
     sut = hooked
     add_hook(sut, receiver.url)
     order_id = str(uuid.uuid4())
+    foc_day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     issue = new_p1(sut, "Inbound calls to the main number fail")
     applied(sut, [
         issue,
         sut.op("issue", str(uuid.uuid4()), "create", {"title": "A P3 is no event"}),
         sut.op("decision", str(uuid.uuid4()), "append",
                {"decision": "no_go", "reason": "Carrier has not confirmed the FOC"}),
-        sut.op("port_order", order_id, "create", {"pon": "PON-WH-1", "carrier": "Lumen"}),
+        sut.op("port_order", order_id, "create", {
+            "pon": "PON-WH-1", "carrier": "Lumen", "loa_signed_by": "Dana Whitfield",
+            "loa_signed_at": "2026-11-20T15:00:00Z"}),
         sut.op("port_order", order_id, "transition", {"to": "submitted"}),
-        sut.op("port_order", order_id, "transition",
-               {"to": "foc_confirmed", "confirmed_foc": "2026-12-01T14:00:00Z"}),
+        sut.op("port_order", order_id, "transition", {"to": "foc_confirmed",
+                                                      "confirmed_foc": f"{foc_day}T16:30:00Z"}),
         sut.op("port_order", order_id, "transition", {"to": "activated"}),
     ])
     wanted = {"p1_opened", "decision_recorded", "foc_changed", "port_activated"}
@@ -233,7 +236,7 @@ def test_each_event_arrives_signed_with_its_facts(
     assert decision["data"]["decision"] == "no_go" and "NO-GO" in decision["summary"]
     foc = receiver.requests("foc_changed")[0].json
     assert foc["data"]["pon"] == "PON-WH-1"
-    assert foc["data"]["confirmed_foc"].startswith("2026-12-01T14:00")
+    assert foc["data"]["confirmed_foc"].startswith(f"{foc_day}T16:30")
     assert [r.json["data"]["status"] for r in receiver.requests("port_activated")] == ["activated"]
     # a body changed in transit no longer verifies
     first = receiver.requests()[0]

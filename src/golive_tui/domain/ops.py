@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from golive_tui.domain import rules
+from golive_tui.domain import port_orders, rules
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
 from golive_tui.domain.enums import (
@@ -276,6 +276,8 @@ def apply_op(
             verb = "append" if base.append_only else "create"
             raise ValidationFailed(f"Use '{verb}' to add a {op.entity.value}.")
         record = _defaults_on_create(op.entity, fields, op.entity_id, actor, now)
+        if op.entity is EntityKind.PORT_ORDER:
+            port_orders.check_order(None, record, now)
         if facts is not None:
             _check_create(op.entity, record, facts)
         record.update(id=op.entity_id, project_id=project_id)
@@ -300,6 +302,8 @@ def apply_op(
                 details={"field": base.state_field},
             )
         _check_update(op.entity, current, fields, facts)
+        if op.entity is EntityKind.PORT_ORDER:
+            port_orders.check_order(current, fields, now)
         merged = {**current, **fields}
         record = revalidate(op.entity, current, merged)
         return _stamp(record, actor, now, int(current["version"]) + 1)
@@ -425,6 +429,8 @@ def _transition(
         current = PortState(record["porting_state"])
         target = _parse_state(PORTING, PortState, raw)
         PORTING.check(current, target)
+        if facts is not None:
+            port_orders.check_number_move(record, target, facts)
         _rejection(record, fields, target.value)
         record["porting_state"] = target
     elif kind is EntityKind.PORT_ORDER:
@@ -432,17 +438,10 @@ def _transition(
         # a client older than the order states still names activation "ported"
         legacy = LEGACY_ORDER_STATES.get(raw)
         target_o = legacy if legacy is not None else _parse_state(ORDER, OrderState, raw)
-        ORDER.check(current_o, target_o)
+        if not port_orders.move_in_place(current_o, target_o):
+            ORDER.check(current_o, target_o)
         _rejection(record, fields, target_o.value)
-        if target_o is OrderState.FOC_CONFIRMED:
-            foc = fields.pop("confirmed_foc", None) or record.get("confirmed_foc")
-            if foc is None:
-                raise IllegalTransition(
-                    "FOC confirmation needs the date and time the carrier committed to "
-                    "(confirmed_foc).",
-                    details={"missing": "confirmed_foc"},
-                )
-            record["confirmed_foc"] = foc
+        port_orders.move_order(record, current_o, target_o, fields, actor, now)
         record["status"] = target_o
     elif kind is EntityKind.CUTOVER:
         current_w = CutoverState(record["state"])

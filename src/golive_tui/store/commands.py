@@ -28,7 +28,8 @@ from golive_tui.domain.enums import (
 from golive_tui.domain.errors import NotFound
 from golive_tui.domain.lifecycle import phase_after_close
 from golive_tui.domain.ops import Record, new_id
-from golive_tui.domain.transitions import NEXT_PORT_STATE
+from golive_tui.domain.port_orders import numbers_following
+from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.store.bulk import CHUNK, table_of
 from golive_tui.store.outbox import BulkOutcome, Change, Refusal
 from golive_tui.store.rebase import Rebase
@@ -64,6 +65,35 @@ class Commands(Rebase):
     def transition_order(self, order_id: str, to: OrderState, **extra: Any) -> Record | None:
         return self.submit(Change(EntityKind.PORT_ORDER, order_id, OpAction.TRANSITION,
                                   {"to": to.value, **extra}))
+
+    def move_order(self, order_id: str, to: OrderState, **extra: Any) -> BulkOutcome:
+        """Move a port order and its numbers with it, in one transaction (one push).
+
+        The order's op comes first, so its numbers are weighed (on the server too) against
+        the order as it is after the move. A number that cannot follow (not portable,
+        verified already) stays where it is, and the order shows the divergence. Refused
+        as a whole when the order's own move is refused.
+        """
+        target = numbers_following(to)
+        t = table_of(EntityKind.NUMBER)
+        with self.read_engine.connect() as conn:
+            numbers = conn.execute(
+                select(t.c.id, t.c.porting_state)
+                .where(t.c.project_id == self.project_id, t.c.order_id == order_id)
+            ).all()
+        follow = [
+            str(nid) for nid, state in numbers
+            if _follows(PortState(state), target)
+        ]
+        changes = [Change(EntityKind.PORT_ORDER, order_id, OpAction.TRANSITION,
+                          {"to": to.value, **extra})]
+        extra_number = (
+            {"rejection_code": extra["rejection_code"]} if target is PortState.REJECTED else {}
+        )
+        changes += [Change(EntityKind.NUMBER, nid, OpAction.TRANSITION,
+                           {"to": target.value, **extra_number}) for nid in follow]
+        with _gc_paused():
+            return self.submit_many(changes, atomic=True)
 
     def set_checklist_status(
         self, item_id: str, to: ChecklistStatus, comment: str | None = None
@@ -261,6 +291,13 @@ class Commands(Rebase):
             outcome.applied.extend(part.applied)
             outcome.refused.extend(part.refused)
         return outcome
+
+
+def _follows(state: PortState, target: PortState) -> bool:
+    """Whether a number in ``state`` moves when its order's numbers go to ``target``."""
+    if state is target or (target is PortState.PORTED and state is PortState.VERIFIED):
+        return False
+    return PORTING.is_legal(state, target)
 
 
 @contextmanager

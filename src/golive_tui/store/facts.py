@@ -31,6 +31,12 @@ class CacheFacts:
         self._conn = conn
         self._project_id = project_id
         self._role = role
+        #: records changed earlier in this batch and not written yet, by kind and id
+        self._batch: dict[EntityKind, dict[str, Record]] = {}
+
+    def note(self, kind: EntityKind, record: Record) -> None:
+        """A record this batch changed: later changes of the batch see it as it is now."""
+        self._batch.setdefault(kind, {})[record["id"]] = record
 
     @property
     def role(self) -> Role | None:
@@ -44,6 +50,9 @@ class CacheFacts:
             stmt = self._select(kind).where(t.c.id.in_(wanted[start : start + _CHUNK]))
             for row in self._conn.execute(stmt).mappings():
                 found[row["id"]] = dict(row)
+        batch = self._batch.get(kind)
+        if batch:
+            found.update({i: dict(batch[i]) for i in wanted if i in batch})
         return found
 
     def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:

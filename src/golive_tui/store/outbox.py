@@ -148,6 +148,7 @@ class Outbox(CacheReads):
                     target = updates if current is not None else inserts
                     target.setdefault(change.entity, []).append(new)
                     currents[change.entity_id] = dict(new)
+                    facts.note(change.entity, new)
                 records.append(new)
                 outcome.applied.append(change.entity_id)
                 outbox.append(
