@@ -260,3 +260,13 @@ def test_the_pg_dump_and_pg_restore_it_prints_back_up_and_restore_a_served_datab
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)')
+
+
+def test_a_backup_of_a_database_that_is_not_there_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere" / "server.db"
+    code, _, err = run(capsys, "admin", "backup", str(tmp_path / "b.db"),
+                       "--db", f"sqlite:///{missing}")
+    assert code == 2 and f"There is no database {missing} to back up." in err
+    assert not missing.exists() and not (tmp_path / "b.db").exists()
