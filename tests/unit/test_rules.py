@@ -25,6 +25,7 @@ from golive_tui.domain.ops import Op, Record, apply_op, merge_update
 from golive_tui.domain.rules import (
     MIN_OVERRIDE_REASON_CHARS,
     RecordFacts,
+    check_text,
     control_character,
     override_reason_problem,
 )
@@ -347,6 +348,17 @@ def test_a_control_character_in_a_title_is_refused_naming_the_field(char: str) -
     with pytest.raises(ValidationFailed, match=r"title: text with a (NUL|control) char") as no:
         stored(RecordFacts(), K.ISSUE, "is-1", title=f"Phone {char}rings")
     assert no.value.details["errors"][0].startswith("title:")
+
+
+def test_every_field_with_a_control_character_is_named_flat_or_nested() -> None:
+    flat = {"title": "ok", "descr\x07iption": "fine", "site_id": None, "owner": "a\x1bb"}
+    with pytest.raises(ValidationFailed) as refused:
+        check_text(K.ISSUE, flat)
+    assert [e.split(":")[0] for e in refused.value.details["errors"]] == [
+        "descr\x07iption", "owner"]
+    with pytest.raises(ValidationFailed, match="tags: text with a NUL"):
+        check_text(K.ISSUE, {"title": "ok", "tags": ["x", "y\x00"]})
+    check_text(K.ISSUE, {"title": "Fax\tfails", "n": 3, "at": None, "tags": ["a\tb"]})
 
 
 def test_tabs_and_line_breaks_are_text() -> None:

@@ -92,6 +92,16 @@ def control_character(value: Any) -> str | None:
 
 def check_text(kind: EntityKind, fields: Mapping[str, Any]) -> None:
     """Refuse a change whose fields hold a control character, naming each such field."""
+    texts = []
+    for name, value in fields.items():
+        texts.append(name)
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict | list | tuple):
+            break
+    else:  # flat, as almost every change: one search over all its text (a tab is text)
+        if _CONTROL.search("\t".join(texts)) is None:
+            return
     problems = []
     for name, value in fields.items():
         char = control_character(name) or control_character(value)

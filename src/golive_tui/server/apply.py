@@ -256,8 +256,7 @@ def payload_hash(op: Op, project_id: str, user: str) -> str:
     whole op's JSON.
     """
     fields = op.fields
-    if all(type(value) in _PLAIN_FIELD and value == value and value not in _INFINITE
-           for value in fields.values()):
+    if _plain(fields):
         base = op.base_version
         text = (
             f'{{"op":{{"action":{_text(op.action)},'
@@ -283,7 +282,16 @@ def payload_hash(op: Op, project_id: str, user: str) -> str:
 #: types whose JSON form is themselves (a float only when finite: pydantic writes the
 #: others as null, and the canonical encoder as Infinity or NaN)
 _PLAIN_FIELD = frozenset({str, int, float, bool, type(None)})
-_INFINITE = (math.inf, -math.inf)
+
+
+def _plain(fields: Mapping[str, Any]) -> bool:
+    """Whether every value of these fields is its own JSON (no container, no time)."""
+    for value in fields.values():
+        kind = type(value)
+        if kind not in _PLAIN_FIELD or (kind is float and not math.isfinite(value)):
+            return False
+    return True
+
 #: the canonical encoder without its set-up per call, for fields of plain values only
 #: (no containers: nothing to check for cycles)
 _flat_json = make_encoder(
