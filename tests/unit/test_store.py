@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Column, MetaData, Table, insert, text
+from sqlalchemy import Column, MetaData, Table, event, insert, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from golive_tui.domain.codec import encode_record
@@ -686,3 +686,40 @@ def test_advance_numbers_moves_each_one_step_and_refuses_the_last_with_the_reaso
     states = {n["id"]: n["porting_state"] for n in store.iter_records(EntityKind.NUMBER)}
     assert states[picked[0]] == PortState.LOA_PENDING.value
     assert states[picked[1]] == PortState.PORTED.value
+
+
+def test_a_bulk_move_reads_each_order_once_and_sees_an_order_moved_earlier_in_it(
+    store: LocalStore,
+) -> None:
+    def by_order(state: PortState) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for nid in ids_in(store, state):
+            found.setdefault(str(number(store, nid).order_id), []).append(nid)
+        return found
+
+    (held, confirmed), *_ = by_order(P.FOC_CONFIRMED).items()
+    submitted = [nid for ids in by_order(P.SUBMITTED).values() for nid in ids]
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("SELECT") and "FROM port_order" in statement:
+            reads.append(statement)
+
+    event.listen(store.write_engine, "before_cursor_execute", count)
+    try:
+        outcome = store.submit_many(
+            [Change(K.PORT_ORDER, held, OpAction.TRANSITION,
+                    {"to": "submitted", "reason": "The carrier asked for a new LOA"})]
+            + [Change(K.NUMBER, nid, OpAction.TRANSITION, {"to": "ported"}) for nid in confirmed]
+            + [Change(K.NUMBER, nid, OpAction.TRANSITION, {"to": "foc_confirmed"})
+               for nid in submitted]
+        )
+    finally:
+        event.remove(store.write_engine, "before_cursor_execute", count)
+
+    # the numbers of the order sent back to the carrier wait for its FOC again
+    assert outcome.applied == [held, *submitted]
+    assert {r.entity_id for r in outcome.refused} == set(confirmed)
+    assert all("has no confirmed FOC" in r.reason for r in outcome.refused)
+    # the orders are read once for the whole batch, not once per number
+    assert len(confirmed) + len(submitted) > 10 and len(reads) <= 2

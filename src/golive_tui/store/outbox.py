@@ -14,6 +14,7 @@ from golive_tui.domain.enums import EntityKind, OpAction
 from golive_tui.domain.errors import DomainError
 from golive_tui.domain.ops import Op, Record, apply_op
 from golive_tui.domain.permissions import check_permission
+from golive_tui.domain.rules import REFERENCES
 from golive_tui.domain.types import utcnow
 from golive_tui.store.bulk import CHUNK, bulk_insert, table_of
 from golive_tui.store.facts import CacheFacts
@@ -99,6 +100,7 @@ class Outbox(CacheReads):
             deletes: dict[EntityKind, list[str]] = {}
             outbox: list[dict[str, Any]] = []
             facts = CacheFacts(conn, self.project_id, self.role)
+            _read_named_records(facts, by_kind, currents)
             for change in changes:
                 current = currents.get(change.entity_id)
                 op = Op(
@@ -208,3 +210,27 @@ class Outbox(CacheReads):
             for row in conn.execute(select(t).where(t.c.id.in_(chunk))).mappings():
                 found[row["id"]] = dict(row)
         return found
+
+
+def _read_named_records(
+    facts: CacheFacts,
+    by_kind: Mapping[EntityKind, Sequence[Change]],
+    currents: Mapping[str, Record],
+) -> None:
+    """Read the records that a batch's records name (a number's order and site), a few
+    queries for the whole batch, so that the rules asking for them one change at a time
+    find them already read."""
+    named: dict[EntityKind, set[str]] = {}
+    for kind, group in by_kind.items():
+        for name, target in REFERENCES.get(kind, {}).items():
+            ids = named.setdefault(target, set())
+            for change in group:
+                for record in (currents.get(change.entity_id), change.fields):
+                    value = record.get(name) if record else None
+                    if isinstance(value, list | tuple):
+                        ids.update(str(v) for v in value if v)
+                    elif value:
+                        ids.add(str(value))
+    for target, ids in named.items():
+        if ids:
+            facts.records(target, ids)
