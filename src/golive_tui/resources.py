@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["DEMO_FIXTURE", "demo_fixture_path", "fixtures_dir", "styles_dir"]
+__all__ = [
+    "DEMO_FIXTURE",
+    "demo_fixture_path",
+    "fixtures_dir",
+    "project_template_path",
+    "project_templates",
+    "styles_dir",
+]
 
 #: file name of the demo go-live inside the fixtures folder
 DEMO_FIXTURE = "demo-go-live.json"
@@ -50,3 +57,18 @@ def fixtures_dir() -> Path:
 def demo_fixture_path() -> Path:
     """The demo go-live the ``golive demo`` command loads."""
     return fixtures_dir() / DEMO_FIXTURE
+
+
+def templates_dir() -> Path:
+    """The folder of the project templates (``<name>.json``, shaped like the demo)."""
+    return _resource_dir("templates")
+
+
+def project_templates() -> list[str]:
+    """The names of the project templates that ship with golive (``standard``...)."""
+    return sorted(path.stem for path in templates_dir().glob("*.json"))
+
+
+def project_template_path(name: str) -> Path:
+    """The file of the project template ``name``."""
+    return templates_dir() / f"{name}.json"

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from golive_tui import resources
 from golive_tui.server import admin
 from golive_tui.server.cli import main
-from golive_tui.server.tables import api_token
+from golive_tui.server.tables import api_token, metadata, project
 
 
 @pytest.fixture
@@ -52,9 +54,53 @@ def test_a_project_a_user_a_grant_and_a_token_from_the_command_line(
     assert code == 0 and "Revoked" in err
 
 
+checklist_item = metadata.tables["checklist_item"]
+milestone = metadata.tables["milestone"]
+
+
+def test_a_project_from_the_standard_template_gets_a_rollouts_checklist_and_milestones(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "admin", "create-project", "--db", db_url, "--template",
+                         "standard", "--name", "Acme rollout", "--customer", "Acme Dental",
+                         "--time-zone", "America/Chicago", "--country", "ca",
+                         "--go-live", "2027-01-18")
+    assert code == 0, err
+    project_id = out.strip()
+    db = admin.open_database(db_url)
+    try:
+        with db.read() as conn:
+            row = conn.execute(select(project.c.name, project.c.customer, project.c.time_zone,
+                                      project.c.country, project.c.cutover_at)
+                               .where(project.c.id == project_id)).one()
+            items = conn.execute(select(checklist_item.c.key, checklist_item.c.status,
+                                        checklist_item.c.assignee, checklist_item.c.due_at)
+                                 .where(checklist_item.c.project_id == project_id)).all()
+            milestones = conn.execute(select(milestone.c.name, milestone.c.done_at)
+                                      .where(milestone.c.project_id == project_id)).all()
+    finally:
+        db.dispose()
+    assert tuple(row[:4]) == ("Acme rollout", "Acme Dental", "America/Chicago", "CA")
+    assert row[4].date() == date(2027, 1, 18)
+    assert len(items) >= 50 and {"PRJ-01", "POR-02", "E911-03", "GL-01"} <= {i[0] for i in items}
+    assert {i[1] for i in items} == {"todo"} and {i[2] for i in items} == {""}
+    assert max(i[3] for i in items).date() > date(2027, 1, 18)  # hypercare and acceptance
+    assert len(milestones) == 7 and all(m[1] is None for m in milestones)
+    text = resources.project_template_path("standard").read_text(encoding="utf-8")
+    assert "Ridgeline" not in text and "Marisol" not in text  # nothing of the demo's customer
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
+        (("admin", "create-project", "--template", "fancy", "--name", "A", "--customer", "B"),
+         "no project template 'fancy'; the templates are: standard"),
+        (("admin", "create-project", "--template", "standard", "--name", "A", "--customer", "B",
+          "--country", "XX"), "'XX' is not a country code"),
+        (("admin", "create-project", "--template", "standard", "--name", "A", "--customer", "B",
+          "--time-zone", "Mars/Base"), "'Mars/Base' is not a time zone"),
+        (("admin", "create-project", "--name", "A", "--customer", "B", "--country", "CA"),
+         "go with --template"),
         (("admin", "grant", "nobody", "P", "ipm"), "No user nobody"),
         (("admin", "grant", "ana", "no-such-project", "ipm"), "No project no-such-project"),
         (("admin", "grant", "ana", "P", "boss"), "Unknown role 'boss'; use one of: ipm, engineer"),

@@ -17,14 +17,20 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive_tui.domain.phone import InvalidPhoneNumber, expand_range, normalise_number
+from golive_tui.domain.phone import (
+    InvalidPhoneNumber,
+    expand_range,
+    is_toll_free,
+    normalise_number,
+    region_of,
+)
 
 __all__ = [
     "MAX_IMPORT_BYTES",
@@ -39,6 +45,8 @@ __all__ = [
     "build_import",
     "check_import_size",
     "guess_mapping",
+    "import_summary",
+    "site_key",
     "sniff",
 ]
 
@@ -80,6 +88,14 @@ class ParsedTable:
     has_header: bool = True
     header_line: int | None = None
     encoding: str = "utf-8"
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the person importing should know about how the file was read."""
+        if self.encoding in ("cp1252", "latin-1"):
+            return (f"the file is not UTF-8; it was read as Windows-1252 ({self.encoding}): "
+                    "check accented names in the preview",)
+        return ()
 
     def column_label(self, index: int) -> str:
         """The header of column ``index`` for messages (``Column 3`` if it has none)."""
@@ -177,6 +193,9 @@ class ImportPreview:
     duplicates: tuple[RowDuplicate, ...] = ()
     already_present: tuple[AlreadyPresent, ...] = ()
     blank_lines: tuple[int, ...] = ()
+    review: tuple[RowError, ...] = ()
+    """Numbers of another country than the project's: held back for a person to look at,
+    not imported."""
 
     @property
     def valid_count(self) -> int:
@@ -204,26 +223,52 @@ class ImportPreview:
     def error_lines(self) -> tuple[int, ...]:
         return tuple(error.line for error in self.errors)
 
+    @property
+    def toll_free(self) -> tuple[ImportRow, ...]:
+        """Ready numbers that are NANP toll-free: they port on an order of their own (a
+        separate LOA, and the RespOrg that controls them)."""
+        return tuple(row for row in self.rows if is_toll_free(row.e164))
+
     def summary(self, max_lines: int = 10) -> str:
         """One sentence for people, e.g.
         ``1,012 numbers ready; 3 rows with errors (lines 7, 19, 44); 5 duplicates skipped``.
         """
-        parts = [_count(self.valid_count, "number", "numbers") + " ready"]
-        if self.errors:
-            lines = [str(n) for n in self.error_lines[:max_lines]]
-            more = len(self.errors) - len(lines)
-            listed = ", ".join(lines) + (f", … and {more:,} more" if more else "")
-            word = "line" if len(self.errors) == 1 else "lines"
-            parts.append(f"{_count(self.error_count, 'row', 'rows')} with errors ({word} {listed})")
-        if self.duplicates:
-            parts.append(_count(self.duplicate_count, "duplicate", "duplicates") + " skipped")
-        if self.already_present:
-            parts.append(
-                _count(self.already_present_count, "number", "numbers") + " already present"
-            )
-        if self.blank_lines:
-            parts.append(_count(self.blank_count, "blank row", "blank rows"))
-        return "; ".join(parts)
+        text = import_summary(
+            self.valid_count, ("number", "numbers"), self.error_lines, self.duplicate_count,
+            self.already_present_count, self.blank_count, max_lines=max_lines,
+        )
+        if self.review:
+            lines = ", ".join(str(r.line) for r in self.review[:max_lines])
+            text += (f"; {_count(len(self.review), 'number', 'numbers')} outside the project's "
+                     f"country held for review (line{'s' if len(self.review) > 1 else ''} "
+                     f"{lines}{', …' if len(self.review) > max_lines else ''})")
+        toll_free = self.toll_free
+        if toll_free:
+            text += (f"; {_count(len(toll_free), 'toll-free number', 'toll-free numbers')}: "
+                     "they need an order of their own (separate LOA, RespOrg)")
+        return text
+
+
+def import_summary(
+    valid: int, nouns: tuple[str, str], error_lines: Sequence[int], duplicates: int,
+    present: int, blank: int, *, max_lines: int = 10,
+) -> str:
+    """The sentence every import's preview says: what is ready, which lines have errors,
+    how many duplicates, records already present and blank rows."""
+    parts = [_count(valid, *nouns) + " ready"]
+    if error_lines:
+        lines = [str(n) for n in error_lines[:max_lines]]
+        more = len(error_lines) - len(lines)
+        listed = ", ".join(lines) + (f", … and {more:,} more" if more else "")
+        word = "line" if len(error_lines) == 1 else "lines"
+        parts.append(f"{_count(len(error_lines), 'row', 'rows')} with errors ({word} {listed})")
+    if duplicates:
+        parts.append(_count(duplicates, "duplicate", "duplicates") + " skipped")
+    if present:
+        parts.append(_count(present, *nouns) + " already present")
+    if blank:
+        parts.append(_count(blank, "blank row", "blank rows"))
+    return "; ".join(parts)
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -265,6 +310,13 @@ def _looks_binary(data: bytes, sample: int = 8192) -> bool:
     return control > len(head) // 20
 
 
+#: a character of two to four bytes in UTF-8: seen in a file that is not all UTF-8, it
+#: means lines were saved in different encodings
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
 def _decode(data: bytes | str) -> tuple[str, str]:
     if isinstance(data, str):
         return data.removeprefix("\ufeff"), "utf-8"
@@ -277,12 +329,23 @@ def _decode(data: bytes | str) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             pass
-    for encoding in ("utf-8-sig", "cp1252"):
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as exc:
+        bad_line = data.count(b"\n", 0, exc.start) + 1
+    good = _UTF8_MULTIBYTE.search(data)
+    if good is not None:
+        good_line = data.count(b"\n", 0, good.start()) + 1
+        raise NumberImportError(
+            f"the file mixes encodings: line {bad_line} is not UTF-8 while line {good_line} "
+            "is; save the file again as CSV UTF-8 and import that"
+        )
+    for encoding in ("cp1252", "latin-1"):
         try:
-            return data.decode(encoding), encoding.removesuffix("-sig")
+            return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    return data.decode("latin-1"), "latin-1"
+    return data.decode("latin-1"), "latin-1"  # pragma: no cover - latin-1 decodes all
 
 
 def _is_blank(cells: Sequence[str]) -> bool:
@@ -522,6 +585,9 @@ def build_import(
     orders: AbstractSet[str] | None = None,
     default_region: str = "US",
     max_numbers: int = 200_000,
+    site_map: Mapping[str, str] | None = None,
+    country: str | None = None,
+    toll_free_orders: AbstractSet[str] | None = None,
 ) -> ImportPreview:
     """Normalise every record of ``table`` and sort each line into one outcome.
 
@@ -533,6 +599,13 @@ def build_import(
     * given the project's ``sites`` (codes and names) and port ``orders`` (PONs), casefolded,
       a line naming another site or order → ``errors``: the import would refuse it.
 
+    * given ``site_map`` (a site cell's :func:`site_key`
+      → site code, as confirmed in the mapping step), the site cell is replaced by its
+      code; a value the map does not hold → ``errors``;
+    * given the project's ``country``, a number of another country → ``review``;
+    * given the PONs of the toll-free orders (casefolded), a toll-free number on another
+      order, or a toll-free order given an ordinary number → ``errors``.
+
     Raises :class:`NumberImportError` if no column is mapped to the number.
     """
     if mapping.number is None:
@@ -542,6 +615,7 @@ def build_import(
     errors: list[RowError] = []
     duplicates: list[RowDuplicate] = []
     present: list[AlreadyPresent] = []
+    review: list[RowError] = []
     blank: list[int] = []
     first_seen: dict[str, int] = {}
 
@@ -584,7 +658,15 @@ def build_import(
 
         site = _cell(cells, mapping.site) or None
         order = _cell(cells, mapping.order) or None
-        unknown = _unknown_reference(site, order, sites, orders)
+        if site and site_map is not None:
+            mapped = site_map.get(site_key(site))
+            if mapped is None:
+                errors.append(RowError(line, raw_number, f"site '{site}' is not mapped to "
+                                                         "one of the project's sites"))
+                continue
+            site = mapped
+        unknown = _unknown_reference(site, order, sites, orders) or _toll_free_mismatch(
+            numbers, order, toll_free_orders)
         if unknown:
             errors.append(RowError(line, raw_number, unknown))
             continue
@@ -598,6 +680,9 @@ def build_import(
             first_seen[e164] = line
             if e164 in existing:
                 present.append(AlreadyPresent(line, e164))
+            elif country and (region := region_of(e164)) not in (None, country.upper()):
+                review.append(RowError(line, e164, f"a number of {region}, not of the "
+                                                   f"project's country {country.upper()}"))
             else:
                 rows.append(
                     ImportRow(
@@ -618,4 +703,26 @@ def build_import(
         duplicates=tuple(duplicates),
         already_present=tuple(present),
         blank_lines=tuple(blank),
+        review=tuple(review),
     )
+
+
+def site_key(value: str) -> str:
+    """A site name or header as compared: case, spaces and punctuation ignored."""
+    return _normalise_header(value)
+
+
+def _toll_free_mismatch(
+    numbers: Sequence[str], order: str | None, toll_free_orders: AbstractSet[str] | None
+) -> str:
+    """Why a line's numbers do not belong on its order by toll-free-ness, or ""."""
+    if not order or toll_free_orders is None:
+        return ""
+    on_toll_free = order.strip().casefold() in toll_free_orders
+    toll_free = [n for n in numbers if is_toll_free(n)]
+    if toll_free and not on_toll_free:
+        return (f"toll-free {toll_free[0]} on order '{order}', which is not a toll-free "
+                "order: toll-free numbers port on their own order (separate LOA, RespOrg)")
+    if on_toll_free and len(toll_free) < len(numbers):
+        return f"order '{order}' is a toll-free order; this number is not toll-free"
+    return ""

@@ -26,9 +26,11 @@ __all__ = [
     "digits_for_search",
     "expand_range",
     "format_number",
+    "is_region",
     "is_toll_free",
     "looks_like_range",
     "normalise_number",
+    "region_of",
 ]
 
 #: NANP toll-free area codes (800 and the 8XX codes in service).
@@ -73,6 +75,11 @@ _MULTI_SPLIT = re.compile(r"[,;\n/|&]|\s{3,}|\band\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 
 
+#: ``tel:`` URIs (RFC 3966), optionally in angle brackets; parameters (``;ext=``,
+#: ``;phone-context=``) are not part of the number
+_TEL_URI = re.compile(r"(?i)^<?tel:([^;>]*)(?:;[^>]*)?>?$")
+
+
 def _clean(raw: str) -> str:
     """Undo the damage spreadsheets and word processors do to a number cell."""
     text = unicodedata.normalize("NFKC", raw).translate(_DASHES)
@@ -88,6 +95,10 @@ def _clean(raw: str) -> str:
             text = text[1:-1].strip()
         if text == before:
             break
+    # an RFC 3966 URI, as phone systems and CRMs export numbers: tel:+1-303-555-0100
+    uri = _TEL_URI.match(text)
+    if uri:
+        text = uri.group(1).strip()
     match = _EXCEL_FLOAT.match(text)
     if match:
         text = match.group(1)
@@ -332,6 +343,21 @@ def is_toll_free(e164: str) -> bool:
     if len(digits) != 11 or not e164.strip().startswith("+1"):
         return False
     return digits[1:4] in TOLL_FREE_AREA_CODES
+
+
+def is_region(code: str) -> bool:
+    """Whether ``code`` is a country (ISO 3166 two letters) libphonenumber knows numbers of."""
+    return code.strip().upper() in phonenumbers.SUPPORTED_REGIONS
+
+
+def region_of(e164: str) -> str | None:
+    """The country an E.164 number belongs to (``US``, ``CA``, ``GB``...), or None."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return None
+    region: str | None = phonenumbers.region_code_for_number(number)
+    return region if region and region != "ZZ" else None
 
 
 # --------------------------------------------------------------------------- ranges

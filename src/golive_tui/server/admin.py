@@ -8,13 +8,17 @@ Refusals raise :class:`AdminError` with one line for the person at the terminal.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from golive_tui import resources
 from golive_tui.domain.enums import EntityKind, Role
+from golive_tui.domain.phone import is_region
 from golive_tui.domain.project_doc import DemoDayError, ProjectDocument
 from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult
@@ -72,6 +76,9 @@ def _load_document(
     customer: str | None,
     project_id: str | None,
     demo_day: date | None,
+    template: str | None = None,
+    time_zone: str | None = None,
+    country: str | None = None,
 ) -> ProjectDocument | list[tuple[EntityKind, dict[str, object]]]:
     if demo:
         try:
@@ -97,11 +104,46 @@ def _load_document(
             raise AdminError(f"{fixture}: {exc}") from None
     if not name or not customer:
         raise AdminError("Say what to create: --demo, --fixture PATH, or --name N --customer C.")
+    if template is not None:
+        return _from_template(template, name=name, customer=customer, project_id=project_id,
+                              go_live=demo_day, time_zone=time_zone, country=country)
     try:
         record = projects.new_project_record(name, customer, project_id)
     except ValueError as exc:
         raise AdminError(str(exc)) from None
     return [(EntityKind.PROJECT, record)]
+
+
+def _from_template(
+    template: str, *, name: str, customer: str, project_id: str | None, go_live: date | None,
+    time_zone: str | None, country: str | None,
+) -> ProjectDocument:
+    """The project template ``template`` made this customer's project."""
+    known = resources.project_templates()
+    if template not in known:
+        raise AdminError(f"There is no project template {template!r}; the templates are: "
+                         f"{', '.join(known) or 'none'}.")
+    path = resources.project_template_path(template)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise AdminError(f"The project template {path} cannot be read: {exc}.") from None
+    zone = time_zone or str(data["project"].get("time_zone", "America/New_York"))
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise AdminError(f"--time-zone {zone!r} is not a time zone; give an IANA name such "
+                         "as America/Chicago or Europe/London.") from None
+    region = (country or str(data["project"].get("country", "US"))).strip().upper()
+    if not is_region(region):
+        raise AdminError(f"--country {country!r} is not a country code; give the two "
+                         "letters of ISO 3166, such as US, CA or GB.")
+    data["project"] = {**data["project"], "name": name, "customer": customer,
+                       "time_zone": zone, "country": region}
+    try:
+        return load_demo(data, demo_day=go_live, project_id=project_id or str(uuid.uuid4()))
+    except ValueError as exc:
+        raise AdminError(f"The project template {template!r} could not be used: {exc}") from None
 
 
 def create_project(
@@ -113,11 +155,19 @@ def create_project(
     customer: str | None = None,
     project_id: str | None = None,
     demo_day: date | None = None,
+    template: str | None = None,
+    time_zone: str | None = None,
+    country: str | None = None,
 ) -> tuple[str, int]:
-    """Create a project (the demo, a fixture file or an empty one); (id, records)."""
+    """Create a project (the demo, a fixture file, a template or an empty one); (id, records).
+
+    With ``template`` the project gets the template's checklist and milestones, due
+    relative to ``demo_day`` (its go-live day), and ``name``, ``customer``, ``time_zone``
+    and ``country`` of its own.
+    """
     doc = _load_document(
         demo=demo, fixture=fixture, name=name, customer=customer, project_id=project_id,
-        demo_day=demo_day,
+        demo_day=demo_day, template=template, time_zone=time_zone, country=country,
     )
     try:
         return projects.import_project(db, doc)

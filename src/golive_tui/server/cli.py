@@ -165,15 +165,19 @@ def _with_db(args: argparse.Namespace) -> Database:
 def cmd_create_project(args: argparse.Namespace) -> int:
     """Create a project from the demo, a fixture file, or a name and a customer."""
     if not (args.demo or args.fixture or (args.name and args.customer)):
-        raise AdminError("Say what to create: --demo, --fixture PATH, or --name N --customer C.")
+        raise AdminError("Say what to create: --demo, --fixture PATH, or --name N --customer C "
+                         "(with --template standard for a rollout's checklist and milestones).")
     if (args.name is None) != (args.customer is None):
-        raise AdminError("An empty project needs both --name and --customer.")
+        raise AdminError("A new project needs both --name and --customer.")
+    if args.template is None and (args.time_zone or args.country or args.go_live):
+        raise AdminError("--time-zone, --country and --go-live go with --template.")
     demo_day = None
-    if args.demo_day:
-        try:
-            demo_day = date.fromisoformat(args.demo_day)
-        except ValueError:
-            raise AdminError(f"--demo-day {args.demo_day!r} is not a date like 2026-11-26.") from None
+    for option, value in (("--demo-day", args.demo_day), ("--go-live", args.go_live)):
+        if value:
+            try:
+                demo_day = date.fromisoformat(value)
+            except ValueError:
+                raise AdminError(f"{option} {value!r} is not a date like 2026-11-26.") from None
     db = _with_db(args)
     try:
         project_id, count = admin.create_project(
@@ -184,6 +188,9 @@ def cmd_create_project(args: argparse.Namespace) -> int:
             customer=args.customer,
             project_id=args.id,
             demo_day=demo_day,
+            template=args.template,
+            time_zone=args.time_zone,
+            country=args.country,
         )
     finally:
         db.dispose()
@@ -496,12 +503,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         return parser
 
     create = command("create-project", cmd_create_project,
-                     "create a project: the demo, a fixture file, or an empty one")
+                     "create a project: the demo, a fixture file, a template or an empty one")
     what = create.add_mutually_exclusive_group()
     what.add_argument("--demo", action="store_true", help="the demo go-live")
     what.add_argument("--fixture", metavar="PATH", help="a fixture file shaped like the demo")
-    create.add_argument("--name", help="name of an empty project")
-    create.add_argument("--customer", help="customer of an empty project")
+    what.add_argument("--template", metavar="NAME",
+                      help="a project template's checklist and milestones (standard: a "
+                           "typical Zoom Phone rollout); sites, orders and numbers then come "
+                           "in with golive import")
+    create.add_argument("--name", help="the new project's name")
+    create.add_argument("--customer", help="the new project's customer")
+    create.add_argument("--time-zone", metavar="ZONE",
+                        help="with --template: the project's IANA time zone "
+                             "(default America/New_York)")
+    create.add_argument("--country", metavar="CC",
+                        help="with --template: the country of its numbers (default US)")
+    create.add_argument("--go-live", metavar="YYYY-MM-DD",
+                        help="with --template: the go-live day its due dates count from "
+                             "(default: today if a weekday, else the next Monday)")
     create.add_argument("--id", metavar="PROJECT_ID", help="the project's id (default: derived)")
     create.add_argument("--demo-day", metavar="YYYY-MM-DD",
                         help="the day the demo's relative times are anchored to")
