@@ -278,6 +278,14 @@ def test_warnings_where_a_real_cutover_goes_wrong() -> None:
                     now=FOC - timedelta(days=2))
     assert codes(changed, now=FOC - timedelta(days=2))["freeze_change"] == (
         "Changed inside its change freeze: CSR name")
+    # a first confirmation inside the freeze is no change; moving the FOC there is
+    late = move(signed(OrderState.SUBMITTED), "foc_confirmed", now=FOC - timedelta(days=2),
+                confirmed_foc=FOC.isoformat())
+    assert "freeze_change" not in codes(late, now=FOC - timedelta(days=2))
+    moved = move(late, "foc_confirmed", now=FOC - timedelta(days=1),
+                 confirmed_foc=(FOC + timedelta(days=1)).isoformat(), reason="Carrier backlog")
+    assert codes(moved, now=FOC - timedelta(days=1))["freeze_change"] == (
+        "FOC moved inside its change freeze: Carrier backlog")
 
 
 def test_the_countdown_runs_to_the_foc_and_then_says_activating() -> None:

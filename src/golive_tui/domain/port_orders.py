@@ -417,16 +417,30 @@ def order_warnings(
             found.append(OrderWarning("activation_time", problem))
     confirmed = as_time(order.get("confirmed_foc"))
     updated = as_time(order.get("updated_at"))
-    reason = str(order.get("change_reason") or "")
-    if (confirmed is not None and updated is not None and status in _COMMITTED
-            and freeze_starts(confirmed, holidays) <= updated <= confirmed):
+    reason = str(order.get("change_reason") or "").strip()
+    moved = [entry for entry in order.get("foc_history") or ()
+             if _moved_in_freeze(entry, holidays)]
+    if moved:
+        last = moved[-1]
         found.append(OrderWarning(
-            "freeze_change",
-            "Changed inside its change freeze" + (f": {reason}" if reason else "")))
+            "freeze_change", f"FOC moved inside its change freeze: {last.get('reason')}"))
+    elif (reason and confirmed is not None and updated is not None and status in _COMMITTED
+            and freeze_starts(confirmed, holidays) <= updated <= confirmed):
+        found.append(OrderWarning("freeze_change",
+                                  f"Changed inside its change freeze: {reason}"))
     elif in_freeze(order, now, holidays):
         found.append(OrderWarning(
             "in_freeze", "In its change freeze until the FOC: edits need a reason"))
     return found
+
+
+def _moved_in_freeze(entry: Mapping[str, Any], holidays: Holidays) -> bool:
+    """Whether an FOC history entry moved a confirmed FOC inside that FOC's freeze."""
+    try:
+        old, at = as_time(entry.get("old")), as_time(entry.get("at"))
+    except ValueError:
+        return False
+    return old is not None and at is not None and freeze_starts(old, holidays) <= at <= old
 
 
 def foc_countdown(foc: datetime, now: datetime) -> str:

@@ -468,6 +468,8 @@ class FormField:
     required: bool = False
     placeholder: str = ""
     blank: str = ""
+    #: a line typed unseen (a PIN): shown as dots
+    secret: bool = False
 
 
 class RecordForm(ModalScreen[dict[str, Any] | None]):
@@ -584,7 +586,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
             spec.value if spec.value is not None else "")
         placeholder = spec.placeholder or ("2026-12-09 14:30, or empty" if spec.kind == "time"
                                            else "")
-        return TextField(text, placeholder=placeholder, id=wid, compact=True)
+        return TextField(text, placeholder=placeholder, id=wid, compact=True,
+                         password=spec.secret)
 
     def on_mount(self) -> None:
         if self.fields:

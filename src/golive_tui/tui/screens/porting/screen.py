@@ -16,12 +16,24 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import Input, Select
 
-from golive_tui.domain.enums import EntityKind, PortState, RejectionCode
+from golive_tui.domain.enums import EntityKind, OrderState, PortState, RejectionCode
+from golive_tui.domain.port_orders import EASTERN
+from golive_tui.domain.time_text import parse_typed_time
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.resources import styles_dir
+from golive_tui.tui.screens.porting.orders import (
+    changed_fields,
+    foc_fields,
+    foc_problem,
+    form_fields,
+    form_problem,
+    move_choices,
+    outcome_text,
+    rejection_choices,
+)
 from golive_tui.tui.screens.porting.table import CONFIRM_ABOVE, Page, PagedTable, national
 from golive_tui.tui.screens.porting.view import PortingView
-from golive_tui.tui.widgets.forms import PickerModal
+from golive_tui.tui.widgets.forms import PickerModal, RecordForm
 
 if TYPE_CHECKING:
     from golive_tui.store.local import BulkOutcome, LocalStore
@@ -50,7 +62,162 @@ class PortingScreen(PortingView):
         Binding("c", "copy", "Copy number", id="porting.copy", show=False),
         Binding("i", "import_numbers", "Import CSV", id="porting.import", show=False),
         Binding("e", "export_numbers", "Export CSV", id="porting.export", show=False),
+        # the orders view's own keys (check_action: only while it shows)
+        Binding("f", "order_foc", "FOC", id="porting.order_foc"),
+        Binding("x", "order_reject", "Reject", id="porting.order_reject"),
+        Binding("t", "order_move", "Move to…", id="porting.order_move"),
+        Binding("v", "order_activate", "Activated", id="porting.order_activate"),
+        Binding("b", "order_snapback", "Snapback", id="porting.order_snapback"),
+        Binding("e", "order_edit", "Edit", id="porting.order_edit"),
+        Binding("n", "order_new", "New order", id="porting.order_new"),
     ]
+
+    #: the actions of the numbers (hidden in the orders view) and of the orders
+    NUMBER_ACTIONS = frozenset({
+        "focus_search", "toggle_select", "advance", "transition", "select_filter", "clear",
+        "filter_rejected", "copy", "import_numbers", "export_numbers",
+    })
+    ORDER_ACTIONS = frozenset({
+        "order_foc", "order_reject", "order_move", "order_activate", "order_snapback",
+        "order_edit", "order_new",
+    })
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.ORDER_ACTIONS:
+            return self.orders_view
+        if action in self.NUMBER_ACTIONS:
+            return not self.orders_view
+        return True
+
+    def action_toggle_orders(self) -> None:
+        super().action_toggle_orders()
+        self.refresh_bindings()
+
+    # -- port orders -------------------------------------------------------------------
+
+    def action_order_new(self) -> None:
+        self._order_form(None)
+
+    def action_order_edit(self) -> None:
+        order = self.current_order()
+        if order is not None:
+            self._order_form(order)
+
+    def _order_form(self, order: Any | None) -> None:
+        current = None if order is None else order.model_dump(exclude={"pending"})
+        cutovers = self.page.cutovers if self.page is not None else []
+
+        def saved(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            changed = changed_fields(current, values)
+            if not changed:
+                return
+
+            def change(store: LocalStore) -> Any:
+                if current is None:
+                    return store.create_record(EntityKind.PORT_ORDER, **changed)
+                return store.update_record(EntityKind.PORT_ORDER, str(current["id"]),
+                                           **changed)
+
+            pon = values.get("pon") or "Port order"
+            self.golive.run_change(change, kinds=frozenset({EntityKind.PORT_ORDER}),
+                                   success=f"{pon} saved")
+
+        title = "New port order" if order is None else f"Edit {order.pon}"
+        self.app.push_screen(
+            RecordForm(title, form_fields(order, cutovers), zone=EASTERN,
+                       check=lambda values: form_problem(current, values)),
+            saved,
+        )
+
+    def _move_order(self, order: Any, to: OrderState, **extra: Any) -> None:
+        pon = order.pon
+
+        def done(outcome: BulkOutcome) -> None:
+            self.notify(outcome_text(pon, to, outcome), title="Port order", timeout=6)
+
+        self.golive.run_change(
+            lambda store: store.move_order(order.id, to, **extra),
+            kinds=frozenset({EntityKind.PORT_ORDER, EntityKind.NUMBER}), done=done,
+        )
+
+    def action_order_foc(self) -> None:
+        order = self.current_order()
+        if order is None:
+            return
+        current = order.model_dump(exclude={"pending"})
+        changing = order.confirmed_foc is not None and OrderState(order.status) in (
+            OrderState.FOC_CONFIRMED, OrderState.FOC_MISSED, OrderState.ACTIVATION_FAILED)
+
+        def confirmed(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            foc = parse_typed_time(str(values["foc"]), EASTERN)
+            assert foc is not None
+            extra: dict[str, Any] = {"confirmed_foc": foc.isoformat()}
+            if values.get("reason"):
+                extra["reason"] = values["reason"]
+            self._move_order(order, OrderState.FOC_CONFIRMED, **extra)
+
+        title = f"Change the FOC of {order.pon}" if changing else f"Confirm the FOC of {order.pon}"
+        self.app.push_screen(
+            RecordForm(title, foc_fields(order), zone=EASTERN,
+                       check=lambda values: foc_problem(current, values)),
+            confirmed,
+        )
+
+    def action_order_reject(self) -> None:
+        order = self.current_order()
+        if order is None:
+            return
+
+        def coded(code: str | None) -> None:
+            if code:
+                self._move_order(order, OrderState.REJECTED, rejection_code=code)
+
+        self.app.push_screen(PickerModal(f"{order.pon}: the carrier's rejection code",
+                                         rejection_choices()), coded)
+
+    def action_order_activate(self) -> None:
+        order = self.current_order()
+        if order is not None:
+            self._move_order(order, OrderState.ACTIVATED)
+
+    def action_order_snapback(self) -> None:
+        order = self.current_order()
+        if order is None:
+            return
+        if OrderState(order.status) is not OrderState.SNAPBACK_REQUESTED:
+            self._move_order(order, OrderState.SNAPBACK_REQUESTED)
+            return
+
+        def answered(to: OrderState | None) -> None:
+            if to is not None:
+                self._move_order(order, to)
+
+        self.app.push_screen(PickerModal(f"{order.pon}: the carrier's answer to the snapback", [
+            (OrderState.SNAPPED_BACK, "snapped back: the numbers went back"),
+            (OrderState.ACTIVATED, "refused: the numbers stay on Zoom"),
+        ]), answered)
+
+    def action_order_move(self) -> None:
+        order = self.current_order()
+        if order is None:
+            return
+
+        def picked(to: OrderState | None) -> None:
+            if to is None:
+                return
+            if to is OrderState.FOC_CONFIRMED:
+                self.action_order_foc()
+            elif to is OrderState.REJECTED:
+                self.action_order_reject()
+            else:
+                self._move_order(order, to)
+
+        self.app.push_screen(PickerModal(f"Move {order.pon} to…",
+                                         move_choices(OrderState(order.status))), picked)
 
     def action_toggle_select(self) -> None:
         number_id = self._current_id()

@@ -4,9 +4,7 @@ refers to, and how states, numbers and times are written in it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -96,13 +94,6 @@ class PagedTable(FastTable):
         self.post_message(self.Edge(10**9))
 
 
-ORDER_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("PON", "pon"), ("Carrier", "carrier"), ("BTN", "btn"), ("LOA", "loa"),
-    ("Requested FOC", "req"), ("Confirmed FOC", "foc"), ("Status", "status"),
-    ("Code", "code"), ("Numbers", "numbers"), ("By state", "states"),
-)
-
-
 def cell_width(cell: Any) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
 
@@ -118,15 +109,11 @@ class Page:
     counts: dict[PortState, int] = field(default_factory=dict)
     #: per order, numbers by state: loaded only while the orders view shows
     orders_counts: dict[str, dict[PortState, int]] = field(default_factory=dict)
+    #: the project's cutover waves (id, name), for the order form
+    cutovers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def assigned_width(width: int) -> int:
     """The names' column: what 80 columns leave beside the rest up to the code (the
     columns before it take 53 cells, the code 15), 16 on a wide terminal."""
     return 16 if width >= 100 else max(6, min(16, width - 70))
-
-
-def local_when(value: datetime | None, tz: ZoneInfo) -> str:
-    if value is None:
-        return "—"
-    return value.astimezone(tz).strftime("%a %d %b %H:%M ET")

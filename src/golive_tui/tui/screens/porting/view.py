@@ -4,7 +4,6 @@ orders beside it."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -16,14 +15,18 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.screens.porting.orders import (
+    NARROW_CARRIER,
+    order_cells,
+    order_columns,
+    order_detail,
+)
 from golive_tui.tui.screens.porting.table import (
-    ORDER_COLUMNS,
     STATE_STYLE,
     Page,
     PagedTable,
     assigned_width,
     cell_width,
-    local_when,
     national,
     state_text,
 )
@@ -68,6 +71,9 @@ class PortingView(GoLiveScreen):
         orders = FastTable(id="orders", cursor_type="row", zebra_stripes=True)
         orders.display = False
         yield orders
+        detail = Static(id="order-detail")
+        detail.display = False
+        yield detail
         yield Static(id="porting-info")
 
     def _add_number_columns(self, table: DataTable[Any], width: int) -> None:
@@ -143,6 +149,9 @@ class PortingView(GoLiveScreen):
         page.sites, page.orders, page.counts = self._refs[1], self._refs[2], self._counts[1]
         if self.orders_view:
             page.orders_counts = store.counts_by_order()
+            page.cutovers = sorted(
+                ((str(c["id"]), str(c["name"])) for c in store.iter_records(EntityKind.CUTOVER)),
+                key=lambda c: c[1])
         return page
 
     _focus_pending: str | None = None
@@ -219,35 +228,58 @@ class PortingView(GoLiveScreen):
     def _show_orders(self, page: Page) -> None:
         table = self.query_one("#orders", DataTable)
         counts = page.orders_counts
-        tz = ZoneInfo("America/New_York")
-        rows: list[tuple[str, tuple[Any, ...]]] = []
-        for order in page.orders.values():
-            by_state = counts.get(order.id, {})
-            summary = Text()
-            for state, n in sorted(by_state.items(), key=lambda kv: list(PortState).index(kv[0])):
-                summary.append(f"{state.value.replace('_', ' ')} {n}  ",
-                               style=STATE_STYLE.get(state, ""))
-            rows.append((order.id, (
-                order.pon, order.carrier, national(order.btn) if order.btn else "",
-                order.loa_id or "—", local_when(order.requested_foc, tz), local_when(order.confirmed_foc, tz),
-                state_text(order.status), Text(order.rejection_code or "", style="red"),
-                str(sum(by_state.values())), summary,
-            )))
+        now = self.golive.now()
+        wide = self.size.width >= 140
+        columns = order_columns(wide)
+        rows: list[tuple[str, tuple[Any, ...]]] = [
+            (order.id, order_cells(order, counts.get(order.id, {}), now, wide=wide))
+            for order in page.orders.values()
+        ]
         # Columns as wide as their widest cell, set here rather than measured by the table
         # when it is next idle: a table hidden until now could show before measuring.
         widths = [
             max([cell_len(label), *(cell_width(cells[index]) for _key, cells in rows)])
-            for index, (label, _key) in enumerate(ORDER_COLUMNS)
+            for index, (label, _key) in enumerate(columns)
         ]
+        if not wide:  # a short carrier; the warnings' text is in the panel below
+            widths[1] = min(widths[1], NARROW_CARRIER)
+        cursor = table.cursor_row
         if widths != self._order_widths:
             table.clear(columns=True)
-            for (label, key), width in zip(ORDER_COLUMNS, widths, strict=True):
+            for (label, key), width in zip(columns, widths, strict=True):
                 table.add_column(label, key=key, width=width)
             self._order_widths = widths
         else:
             table.clear()
         for key, cells in rows:
             table.add_row(*cells, key=key)
+        if rows:
+            table.move_cursor(row=max(0, min(cursor, len(rows) - 1)), scroll=False)
+        self._show_order_detail()
+
+    def current_order(self) -> Any | None:
+        """The order under the cursor of the orders view."""
+        page = self.page
+        table = self.query_one("#orders", DataTable)
+        if page is None or not self.orders_view or not table.row_count:
+            return None
+        keys = list(page.orders)
+        row = table.cursor_row
+        return page.orders[keys[row]] if 0 <= row < len(keys) else None
+
+    def _show_order_detail(self) -> None:
+        detail = self.query_one("#order-detail", Static)
+        order = self.current_order()
+        if order is None or self.page is None:
+            detail.update("")
+            return
+        lines = 2 if self.size.height < 40 else 8
+        detail.update(order_detail(order, self.page.orders_counts.get(order.id, {}),
+                                   self.golive.now(), lines))
+
+    @on(DataTable.RowHighlighted, "#orders")
+    def _order_highlighted(self) -> None:
+        self._show_order_detail()
 
     def _show_info(self) -> None:
         page = self.page
@@ -259,7 +291,8 @@ class PortingView(GoLiveScreen):
         if self.orders_view:
             text.append(f"{len(page.orders):,} port orders · {sum(page.counts.values()):,} "
                         "numbers", style="bold")
-            text.append("  Enter shows an order's numbers · o back to numbers", style="dim")
+            text.append("  Enter its numbers · f FOC · x reject · t move · e edit · n new · "
+                        "o numbers", style="dim")
             info.update(text)
             return
         if page.total:
@@ -355,6 +388,7 @@ class PortingView(GoLiveScreen):
         self.orders_view = not self.orders_view
         self.query_one("#orders").display = self.orders_view
         self.query_one("#numbers").display = not self.orders_view
+        self.query_one("#order-detail").display = self.orders_view
         self.query_one("#orders" if self.orders_view else "#numbers").focus()
         self.reload()
 
