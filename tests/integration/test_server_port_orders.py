@@ -162,3 +162,26 @@ def test_an_order_and_its_numbers_move_in_one_push_order_first(server: Any) -> N
         datetime.fromisoformat(foc).isoformat()]
     assert {n["porting_state"] for n in after["entities"]["number"]
             if n["order_id"] == order["id"]} == {"foc_confirmed"}
+
+
+def test_numbers_pushed_after_their_order_went_back_to_the_carrier_wait_for_its_foc(
+    server: Any,
+) -> None:
+    # the push's records are read ahead for its rules; the order's own move in the same
+    # push is what its numbers are weighed against
+    snap, _feed = read_state(server)
+    order = by_key(snap, "port_order", "pon", "RVP-PO-1002")
+    numbers = [n for n in snap["entities"]["number"]
+               if n["order_id"] == order["id"] and n["porting_state"] == "foc_confirmed"]
+    assert len(numbers) > 1
+    ported = [server.op("number", n["id"], "transition", {"to": "ported"}) for n in numbers]
+    back = server.op("port_order", order["id"], "transition",
+                     {"to": "submitted", "reason": "The carrier asked for a new LOA"})
+    results = post_ops(server, "ipm", [ported[0], back, *ported[1:]]).json()["results"]
+    assert [r["status"] for r in results] == (
+        ["applied", "applied"] + ["rejected"] * (len(ported) - 1)), results
+    assert all("has no confirmed FOC" in r["reason"] for r in results[2:])
+    after, _ = read_state(server)
+    assert {n["id"]: n["porting_state"] for n in after["entities"]["number"]
+            if n["order_id"] == order["id"] and n["id"] in {m["id"] for m in numbers}} == {
+        n["id"]: "ported" if n is numbers[0] else "foc_confirmed" for n in numbers}

@@ -57,6 +57,7 @@ from golive_tui.domain.enums import EntityKind, OpAction, Role
 from golive_tui.domain.errors import DomainError, ValidationFailed
 from golive_tui.domain.ops import Op, Record, apply_op, check_fields_bounds, merge_update
 from golive_tui.domain.permissions import check_permission
+from golive_tui.domain.rules import REFERENCES
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult, OpStatus
@@ -197,6 +198,35 @@ class _Writes:
             self._known[key] = None if raw is None else codec.decode_row(raw)
         found = self._known[key]
         return None if found is None else dict(found)
+
+    def rows(
+        self, kind: EntityKind, ids: Sequence[str]
+    ) -> dict[str, Mapping[str, Any] | None]:
+        """Records of ``kind`` by id as this transaction sees them (for the rules' facts)."""
+        codec = rows.codec(self.conn, table_of(kind))
+        self.prefetch(codec, ids)
+        return {row_id: self.row(codec, row_id) for row_id in ids}
+
+    def prefetch_named(self, ops: Sequence[Op]) -> None:
+        """Read the records that these ops' records name (a number's order and site) in a
+        few queries, so that the rules asking for them op by op find them read."""
+        named: dict[EntityKind, dict[str, None]] = {}
+        for op in ops:
+            references = REFERENCES.get(op.entity)
+            if not references:
+                continue
+            known = self._known.get((rows.codec(self.conn, table_of(op.entity)).name, op.entity_id))
+            for name, target in references.items():
+                ids = named.setdefault(target, {})
+                for record in (known, op.fields):
+                    value = record.get(name) if record else None
+                    if isinstance(value, list | tuple):
+                        ids.update((str(v), None) for v in value if v)
+                    elif value:
+                        ids[str(value)] = None
+        for target, ids in named.items():
+            if ids:
+                self.prefetch(rows.codec(self.conn, table_of(target)), list(ids))
 
     def policy(self, project_id: str) -> SlaPolicy:
         found = self._policies.get(project_id)
@@ -473,6 +503,7 @@ def _push_locked(
         by_kind.setdefault(op.entity, []).append(op.entity_id)
     for kind, ids in by_kind.items():
         writes.prefetch(rows.codec(conn, table_of(kind)), ids)
+    writes.prefetch_named(job.ops)
     results: list[OpResult] = []
     last_seq: int | None = None
     for op in job.ops:
@@ -763,7 +794,7 @@ def _apply_rules(
     current = None if row is None else _domain_record(kind, row)
     field_versions: dict[str, list[Any]] = {} if row is None else dict(row["field_versions"] or {})
     policy = writes.policy(project_id) if kind is EntityKind.ISSUE else None
-    facts = ServerFacts(conn, project_id, actor.role)
+    facts = ServerFacts(conn, project_id, actor.role, writes.rows)
 
     effective = op
     conflicts: Record = {}

@@ -8,7 +8,7 @@ against a client's view of it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -20,13 +20,26 @@ from golive_tui.server.tables import entity_columns, table_of
 _CHUNK = 500
 
 
-class ServerFacts:
-    """The records of one project on the server, for the rules of one op."""
+#: reads records by id as the write transaction sees them: {id: the row, None if absent}
+RowReader = Callable[[EntityKind, Sequence[str]], Mapping[str, Mapping[str, Any] | None]]
 
-    def __init__(self, conn: Connection, project_id: str, role: Role | None) -> None:
+
+class ServerFacts:
+    """The records of one project on the server, for the rules of one op.
+
+    ``rows``, when given, reads records by id for :meth:`records`: the writer's reader,
+    which answers from what its push already read and sends its held writes first when
+    one of them is asked for (``server/apply.py``), so a push of 10,000 numbers does not
+    query their orders one number at a time.
+    """
+
+    def __init__(
+        self, conn: Connection, project_id: str, role: Role | None, rows: RowReader | None = None
+    ) -> None:
         self._conn = conn
         self._project_id = project_id
         self._role = role
+        self._rows = rows
 
     @property
     def role(self) -> Role | None:
@@ -37,6 +50,11 @@ class ServerFacts:
         names = entity_columns(kind)
         wanted = list(dict.fromkeys(ids))
         found: dict[str, Record] = {}
+        if self._rows is not None:
+            for row_id, held in self._rows(kind, wanted).items():
+                if held is not None and held["project_id"] == self._project_id:
+                    found[row_id] = {name: held[name] for name in names}
+            return found
         for start in range(0, len(wanted), _CHUNK):
             stmt = select(*(t.c[n] for n in names)).where(
                 t.c.project_id == self._project_id, t.c.id.in_(wanted[start : start + _CHUNK])
