@@ -1,0 +1,93 @@
+"""Port orders through sync: an order and its numbers moved in one cache are applied by
+the real server (SQLite and PostgreSQL) and seen by another; an order created and edited
+in another comes back; and an FOC both laptops confirm offline ends with one confirmation, the
+later one refused as a change without a reason and undone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive_tui.domain.enums import EntityKind, OrderState, PortState, Role
+from golive_tui.store.local import LocalStore
+from tests.integration.test_lifecycle_sync import BACKENDS, cache, sync
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue(request.param)
+
+
+def order(store: LocalStore, pon: str) -> Any:
+    return next(o for o in store.orders() if o.pon == pon)
+
+
+def foc(days: int) -> datetime:
+    return (datetime.now(UTC) + timedelta(days=days)).replace(
+        hour=16, minute=30, second=0, microsecond=0)
+
+
+async def test_an_order_moved_in_one_cache_reaches_the_other_with_its_numbers(
+    server: Any, tmp_path: Path
+) -> None:
+    ipm = cache(tmp_path, server, "ipm", Role.IPM)
+    engineer = cache(tmp_path, server, "engineer", Role.ENGINEER)
+    await sync(ipm, server, "ipm")
+    await sync(engineer, server, "engineer")
+    order_id = order(ipm, "RVP-PO-1008").id
+
+    outcome = ipm.move_order(order_id, OrderState.FOC_CONFIRMED,
+                             confirmed_foc=foc(20).isoformat())
+    assert len(outcome.applied) == 11 and ipm.outbox_count() == 11
+    await sync(ipm, server, "ipm")
+    assert ipm.outbox_count() == 0 and ipm.problems() == []
+
+    await sync(engineer, server, "engineer")
+    seen = order(engineer, "RVP-PO-1008")
+    assert seen.status is OrderState.FOC_CONFIRMED and seen.confirmed_foc == foc(20)
+    assert [(h["by"], h["new"]) for h in seen.foc_history] == [("ipm", foc(20).isoformat())]
+    assert engineer.counts_by_order()[order_id] == {PortState.FOC_CONFIRMED: 10}
+
+    # and back: the IPM's tablet creates an order, the laptop sees and edits it
+    tablet = cache(tmp_path, server, "tablet", Role.IPM)
+    await sync(tablet, server, "ipm")
+    created = tablet.create_record(EntityKind.PORT_ORDER, pon="RVP-PO-1009",
+                                   carrier="AT&T", btn="303-555-0150", pin="1204")
+    await sync(tablet, server, "ipm")
+    await sync(ipm, server, "ipm")
+    assert order(ipm, "RVP-PO-1009").btn == "+13035550150"
+    ipm.update_record(EntityKind.PORT_ORDER, created["id"], authorised_name="Dana Whitfield")
+    await sync(ipm, server, "ipm")
+    await sync(tablet, server, "ipm")
+    assert order(tablet, "RVP-PO-1009").authorised_name == "Dana Whitfield"
+    for store in (ipm, engineer, tablet):
+        store.close()
+
+
+async def test_two_laptops_confirming_one_foc_offline_end_with_one_confirmation(
+    server: Any, tmp_path: Path
+) -> None:
+    first = cache(tmp_path, server, "first", Role.IPM)
+    second = cache(tmp_path, server, "second", Role.IPM)
+    await sync(first, server, "ipm")
+    await sync(second, server, "ipm")
+    order_id = order(first, "RVP-PO-1008").id
+
+    first.move_order(order_id, OrderState.FOC_CONFIRMED, confirmed_foc=foc(20).isoformat())
+    second.move_order(order_id, OrderState.FOC_CONFIRMED, confirmed_foc=foc(21).isoformat())
+    await sync(first, server, "ipm")
+    await sync(second, server, "ipm")
+
+    # on the server the second confirmation moves a confirmed FOC without a reason: refused,
+    # and the second cache shows the server's FOC and keeps the refusal as a problem
+    await sync(second, server, "ipm")
+    for store in (first, second):
+        seen = order(store, "RVP-PO-1008")
+        assert seen.confirmed_foc == foc(20)
+        assert len(seen.foc_history) == 1
+    assert any("needs the reason the carrier gave" in p.message for p in second.problems())
+    for store in (first, second):
+        store.close()
