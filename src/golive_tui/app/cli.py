@@ -17,6 +17,7 @@ HEAVY_COMMANDS = {
     "connect": "connect to a golive server with a token",
     "status": "the project, its gate, ports and open issues (for people and scripts)",
     "export": "numbers, orders, issues, checklist or verifications as CSV or JSON",
+    "import": "numbers, sites or port orders from a CSV file, previewed line by line",
     "server": "run the shared backend",
     "admin": "manage projects, users and tokens of the shared backend",
 }
@@ -66,6 +67,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         from golive_tui.app.scripting import register_scripting
 
         register_scripting(sub, HEAVY_COMMANDS)
+    elif command == "import":
+        from golive_tui.app.importing import register_import
+
+        register_import(sub, HEAVY_COMMANDS)
     elif command in ("server", "admin"):
         from golive_tui.server.cli import register
 

@@ -25,9 +25,10 @@ from golive_tui.domain.enums import (
     Priority,
     VerificationResult,
 )
-from golive_tui.domain.errors import NotFound
+from golive_tui.domain.errors import NotFound, ValidationFailed
 from golive_tui.domain.lifecycle import phase_after_close
 from golive_tui.domain.ops import Record, new_id
+from golive_tui.domain.phone import is_toll_free
 from golive_tui.domain.port_orders import numbers_following
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.store.bulk import CHUNK, table_of
@@ -219,7 +220,14 @@ class Commands(Rebase):
                    for row in rows]
         return self.submit_many(changes)
 
-    def import_numbers(self, rows: Sequence[Any]) -> BulkOutcome:
+    def import_records(self, kind: EntityKind, rows: Sequence[Any], *,
+                       atomic: bool = False) -> BulkOutcome:
+        """Create sites or port orders from accepted import rows
+        (``domain.record_import.RecordRow``); with ``atomic`` one refusal writes nothing."""
+        changes = [Change(kind, new_id(), OpAction.CREATE, dict(row.fields)) for row in rows]
+        return self.submit_many(changes, atomic=atomic)
+
+    def import_numbers(self, rows: Sequence[Any], *, atomic: bool = False) -> BulkOutcome:
         """Create numbers from accepted import rows (``domain.number_import.ImportRow``).
 
         Site and order cells are matched to the project's sites (code or name) and port
@@ -256,8 +264,12 @@ class Commands(Rebase):
                 key = row.number_type.strip().casefold().replace("-", " ")
                 fields["number_type"] = types.get(key.replace(" ", "_"), types.get(key,
                                                   NumberType.DID)).value
+            elif is_toll_free(row.e164):
+                fields["number_type"] = NumberType.TOLL_FREE.value
             changes.append(Change(EntityKind.NUMBER, new_id(), OpAction.CREATE, fields))
-        outcome = self.submit_many(changes)
+        if atomic and refused:
+            raise ValidationFailed(refused[0].reason)
+        outcome = self.submit_many(changes, atomic=atomic)
         outcome.refused[:0] = refused
         return outcome
 
