@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -280,3 +283,28 @@ def test_a_stopped_writer_refuses_new_pushes_with_a_clear_error(sqlite_server) -
             asyncio.run(attempt())
     finally:
         db.dispose()
+
+
+_FREEZE_PROBE = """
+import gc, sys
+from golive_tui.server.embedded import EmbeddedServer
+from golive_tui.server.settings import ServerSettings
+before = gc.get_freeze_count()
+server = EmbeddedServer(ServerSettings(db_url=sys.argv[1], log_level="warning")).start()
+try:
+    print(before, gc.get_freeze_count())
+finally:
+    server.stop()
+"""
+
+
+def test_a_started_server_leaves_what_it_holds_for_life_out_of_garbage_collections(
+    tmp_path: Path,
+) -> None:
+    # a process of its own: the test process may have frozen its objects already
+    probe = subprocess.run(
+        [sys.executable, "-c", _FREEZE_PROBE, f"sqlite:///{tmp_path / 'server.db'}"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    before, after = map(int, probe.stdout.split())
+    assert before == 0 and after > 10_000, probe.stdout
