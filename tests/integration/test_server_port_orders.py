@@ -91,6 +91,10 @@ FORBIDDEN: dict[str, Forbidden] = {
     "an activation time still to come": Forbidden(
         "ipm", _order_op("RVP-PO-1002", "transition", to="activated",
                          activated_at=_future(2)), "illegal_transition", "still to come"),
+    "a project holiday that is no date": Forbidden(
+        "ipm", lambda server, snap: server.op("project", server.project_id, "update",
+                                              {"holidays": {"24 Dec": "Christmas Eve"}}),
+        "validation", "'24 Dec' is not a date"),
     "a number FOC-confirmed while its order has none": Forbidden(
         "engineer", _number_of("RVP-PO-1008", "foc_confirmed"), "illegal_transition",
         "while its order RVP-PO-1008 has no confirmed FOC"),

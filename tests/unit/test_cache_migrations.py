@@ -57,7 +57,7 @@ ADDED_AFTER_0_1_0 = {
     "problem": {"made_at"},
     "issue": {"priority_reason"},
     "milestone": {"owner", "forecast_at"},
-    "project": {"network_thresholds", "country"},
+    "project": {"network_thresholds", "country", "holidays"},
     "checklist_item": {"cutover_id", "evidence"},
     "decision": {"cutover_id"},
     "verification": {"emergency_location_id", "jitter_ms"},

@@ -12,11 +12,13 @@ from golive_tui.domain.enums import EntityKind, OpAction, OrderState, PortState
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
 from golive_tui.domain.ops import Op, Record, apply_op
 from golive_tui.domain.port_orders import (
+    FEDERAL,
     Holidays,
     divergence,
     foc_countdown,
     freeze_starts,
     order_warnings,
+    project_holidays,
     us_federal_holidays,
 )
 from golive_tui.domain.rules import RecordFacts
@@ -293,3 +295,31 @@ def test_the_countdown_runs_to_the_foc_and_then_says_activating() -> None:
     assert foc_countdown(FOC, FOC - timedelta(minutes=90)) == "in 1h 30m"
     assert foc_countdown(FOC, FOC + timedelta(minutes=1)) == "activating"
     assert foc_countdown(FOC, FOC + timedelta(hours=4)) == "past"
+
+
+def test_a_project_lists_its_own_holidays_and_the_freeze_skips_them() -> None:
+    project = {"id": "p-1", "holidays": {"2026-12-16": "Plant shutdown"}}
+    holidays = project_holidays(project)
+    assert holidays.name(date(2026, 12, 16)) == "Plant shutdown"
+    assert holidays.name(date(2026, 12, 25)) is None  # the list replaces the federal one
+    assert project_holidays({"holidays": {}}) is FEDERAL
+    # FOC Thu 17 Dec: Wed 16 Dec is no business day, so the freeze starts Wed 9 Dec
+    assert freeze_starts(FOC, holidays).date() == date(2026, 12, 9)
+    record = confirmed()
+    wednesday = datetime(2026, 12, 9, 15, 0, tzinfo=UTC)
+    facts = RecordFacts(records={K.PROJECT: [project]})
+    with pytest.raises(ValidationFailed, match=r"^change_reason: "):
+        apply(record, OpAction.UPDATE, {"spid": "6530"}, now=wednesday, facts=facts)
+    # with the federal holidays the 9th is before the freeze
+    apply(record, OpAction.UPDATE, {"spid": "6530"}, now=wednesday)
+
+
+def test_a_holiday_list_holds_dates() -> None:
+    project = apply(None, OpAction.CREATE, {"name": "Rollout", "customer": "Ridgeline"},
+                    kind=K.PROJECT, entity_id="p-1")
+    with pytest.raises(ValidationFailed, match=r"^holidays: '24 Dec' is not a date"):
+        apply(project, OpAction.UPDATE, {"holidays": {"24 Dec": "Christmas Eve"}},
+              kind=K.PROJECT, entity_id="p-1")
+    listed = apply(project, OpAction.UPDATE, {"holidays": {"2026-12-24": "Christmas Eve"}},
+                   kind=K.PROJECT, entity_id="p-1")
+    assert listed["holidays"] == {"2026-12-24": "Christmas Eve"}

@@ -103,6 +103,9 @@ class ProjectBase(EntityBase):
     network_thresholds: dict[str, Any] = _added({})
     #: the ISO 3166 country whose numbers the project ports (others are flagged on import)
     country: str = _added("US", min_length=2, max_length=2)
+    #: days no port activates, {"2026-12-24": "Christmas Eve"}; empty: US federal holidays
+    #: (checked by domain.port_orders.check_holidays)
+    holidays: dict[str, Any] = _added({})
 
 
 class SiteBase(EntityBase):

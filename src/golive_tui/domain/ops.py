@@ -278,6 +278,8 @@ def apply_op(
         record = _defaults_on_create(op.entity, fields, op.entity_id, actor, now)
         if op.entity is EntityKind.PORT_ORDER:
             port_orders.check_order(None, record, now)
+        elif op.entity is EntityKind.PROJECT:
+            port_orders.check_holidays(record)
         if facts is not None:
             _check_create(op.entity, record, facts)
         record.update(id=op.entity_id, project_id=project_id)
@@ -303,7 +305,9 @@ def apply_op(
             )
         _check_update(op.entity, current, fields, facts)
         if op.entity is EntityKind.PORT_ORDER:
-            port_orders.check_order(current, fields, now)
+            port_orders.check_order(current, fields, now, port_orders.holidays_of(facts))
+        elif op.entity is EntityKind.PROJECT:
+            port_orders.check_holidays(fields)
         merged = {**current, **fields}
         record = revalidate(op.entity, current, merged)
         return _stamp(record, actor, now, int(current["version"]) + 1)

@@ -123,6 +123,46 @@ class Holidays:
 FEDERAL = Holidays()
 
 
+def project_holidays(project: Mapping[str, Any] | None) -> Holidays:
+    """A project's holiday list (``project.holidays``), or the US federal holidays when it
+    lists none."""
+    listed = (project or {}).get("holidays") or {}
+    if not listed:
+        return FEDERAL
+    days: dict[date, str] = {}
+    for day, name in listed.items():
+        try:
+            days[date.fromisoformat(str(day))] = str(name or "a listed holiday")
+        except ValueError:
+            continue  # refused when set (check_holidays); an old record's slip is skipped
+    return Holidays(days)
+
+
+def check_holidays(fields: Mapping[str, Any]) -> None:
+    """A project's holiday list names each day by its date, and the day by its name."""
+    listed = fields.get("holidays")
+    if not isinstance(listed, Mapping):
+        return  # validation names a list that is no mapping
+    for day, name in listed.items():
+        try:
+            date.fromisoformat(str(day))
+        except ValueError:
+            raise ValidationFailed(
+                f"holidays: {day!r} is not a date; write it as 2026-12-24.",
+                details={"field": "holidays"}) from None
+        if not isinstance(name, str):
+            raise ValidationFailed(f"holidays: the holiday of {day} is named by text.",
+                                   details={"field": "holidays"})
+
+
+def holidays_of(facts: Facts | None) -> Holidays:
+    """The holidays of the project the facts are of."""
+    if facts is None:
+        return FEDERAL
+    found = facts.find(EntityKind.PROJECT)
+    return project_holidays(found[0] if found else None)
+
+
 def business_days_before(day: date, count: int, holidays: Holidays = FEDERAL) -> date:
     """The business day ``count`` business days before ``day``."""
     remaining = count

@@ -389,10 +389,13 @@ _V6_CUTOVERS = (
         AND json_extract(data, '$.status') IN ('ported', 'verified')""",
 )
 
+#: a project's own holiday list (empty: the US federal holidays)
+_V7_PROJECT_HOLIDAYS = ("ALTER TABLE project ADD COLUMN holidays JSON NOT NULL DEFAULT '{}'",)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
 STEPS: tuple[Sequence[str], ...] = (
     _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON, _V5_LIFECYCLE,
-    _V6_CUTOVERS,
+    _V6_CUTOVERS, _V7_PROJECT_HOLIDAYS,
 )
 LATEST = len(STEPS)
 

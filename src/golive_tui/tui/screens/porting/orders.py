@@ -19,7 +19,9 @@ from golive_tui.domain.errors import DomainError
 from golive_tui.domain.ops import revalidate
 from golive_tui.domain.port_orders import (
     EASTERN,
+    FEDERAL,
     FOC_STANDS,
+    Holidays,
     check_order,
     divergence,
     foc_countdown,
@@ -52,7 +54,7 @@ def when_text(value: datetime | None) -> str:
 
 
 def order_cells(order: Any, counts: dict[PortState, int], now: datetime, *,
-                wide: bool) -> tuple[Any, ...]:
+                wide: bool, holidays: Holidays = FEDERAL) -> tuple[Any, ...]:
     """One row of the orders table (the columns of :func:`order_columns`)."""
     status = OrderState(order.status)
     total = sum(counts.values())
@@ -73,7 +75,7 @@ def order_cells(order: Any, counts: dict[PortState, int], now: datetime, *,
         when = Text(f"req {order.requested_foc.astimezone(EASTERN):%d %b}", style="dim")
     else:
         when = Text("—", style="dim")
-    warnings = order_warnings(_as_record(order), total, now)
+    warnings = order_warnings(_as_record(order), total, now, holidays)
     warn = Text()
     if warnings:
         warn = Text(f"⚠ {len(warnings)}", style="bold yellow")
@@ -110,7 +112,7 @@ def _as_record(order: Any) -> dict[str, Any]:
 
 
 def order_detail(order: Any, counts: dict[PortState, int], now: datetime,
-                 history_lines: int) -> Text:
+                 history_lines: int, holidays: Holidays = FEDERAL) -> Text:
     """What the panel under the orders says about one: who and what the carrier holds,
     the warnings in full, and its FOC history (newest first)."""
     status = OrderState(order.status)
@@ -132,7 +134,7 @@ def order_detail(order: Any, counts: dict[PortState, int], now: datetime,
     diverged = divergence(status, counts)
     if diverged:
         text.append(f" · numbers diverge: {diverged}", style="bold yellow")
-    for warning in order_warnings(_as_record(order), sum(counts.values()), now):
+    for warning in order_warnings(_as_record(order), sum(counts.values()), now, holidays):
         text.append(f"\n⚠ {warning.text}", style="yellow")
     history = list(order.foc_history or [])
     if history:
@@ -198,7 +200,8 @@ def changed_fields(current: dict[str, Any] | None, values: dict[str, Any]) -> di
             if (k == "change_reason" and v) or (k != "change_reason" and current.get(k) != v)}
 
 
-def form_problem(current: dict[str, Any] | None, values: dict[str, Any]) -> str | None:
+def form_problem(current: dict[str, Any] | None, values: dict[str, Any],
+                 holidays: Holidays = FEDERAL) -> str | None:
     """The domain's word on an order form's values, before anything is saved."""
     changed = changed_fields(current, values)
     base = current or {name: info.get_default(call_default_factory=True)
@@ -206,7 +209,7 @@ def form_problem(current: dict[str, Any] | None, values: dict[str, Any]) -> str 
                        if not info.is_required()}
     try:
         revalidate(K.PORT_ORDER, base, {**base, **changed})
-        check_order(current, dict(changed), utcnow())
+        check_order(current, dict(changed), utcnow(), holidays)
     except DomainError as exc:
         return exc.message
     return None

@@ -17,7 +17,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import Input, Select
 
 from golive_tui.domain.enums import EntityKind, OrderState, PortState, RejectionCode
-from golive_tui.domain.port_orders import EASTERN
+from golive_tui.domain.port_orders import EASTERN, FEDERAL
 from golive_tui.domain.time_text import parse_typed_time
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.resources import styles_dir
@@ -106,6 +106,7 @@ class PortingScreen(PortingView):
     def _order_form(self, order: Any | None) -> None:
         current = None if order is None else order.model_dump(exclude={"pending"})
         cutovers = self.page.cutovers if self.page is not None else []
+        holidays = self.page.holidays if self.page is not None else FEDERAL
 
         def saved(values: dict[str, Any] | None) -> None:
             if values is None:
@@ -127,7 +128,7 @@ class PortingScreen(PortingView):
         title = "New port order" if order is None else f"Edit {order.pon}"
         self.app.push_screen(
             RecordForm(title, form_fields(order, cutovers), zone=EASTERN,
-                       check=lambda values: form_problem(current, values)),
+                       check=lambda values: form_problem(current, values, holidays)),
             saved,
         )
 

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.message import Message
 
 from golive_tui.domain.enums import OrderState, PortState
+from golive_tui.domain.port_orders import FEDERAL, Holidays
 from golive_tui.tui.widgets.fast_table import FastTable
 
 if TYPE_CHECKING:
@@ -111,6 +112,8 @@ class Page:
     orders_counts: dict[str, dict[PortState, int]] = field(default_factory=dict)
     #: the project's cutover waves (id, name), for the order form
     cutovers: list[tuple[str, str]] = field(default_factory=list)
+    #: the days no port activates (the project's list, or the US federal holidays)
+    holidays: Holidays = FEDERAL
 
 
 def assigned_width(width: int) -> int:

@@ -14,6 +14,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Select, Static
 
 from golive_tui.domain.enums import EntityKind, PortState
+from golive_tui.domain.port_orders import project_holidays
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.porting.orders import (
     NARROW_CARRIER,
@@ -152,6 +153,9 @@ class PortingView(GoLiveScreen):
             page.cutovers = sorted(
                 ((str(c["id"]), str(c["name"])) for c in store.iter_records(EntityKind.CUTOVER)),
                 key=lambda c: c[1])
+            project = store.project()
+            page.holidays = project_holidays(
+                None if project is None else project.model_dump(include={"holidays"}))
         return page
 
     _focus_pending: str | None = None
@@ -232,7 +236,8 @@ class PortingView(GoLiveScreen):
         wide = self.size.width >= 140
         columns = order_columns(wide)
         rows: list[tuple[str, tuple[Any, ...]]] = [
-            (order.id, order_cells(order, counts.get(order.id, {}), now, wide=wide))
+            (order.id, order_cells(order, counts.get(order.id, {}), now, wide=wide,
+                                   holidays=page.holidays))
             for order in page.orders.values()
         ]
         # Columns as wide as their widest cell, set here rather than measured by the table
@@ -275,7 +280,7 @@ class PortingView(GoLiveScreen):
             return
         lines = 2 if self.size.height < 40 else 8
         detail.update(order_detail(order, self.page.orders_counts.get(order.id, {}),
-                                   self.golive.now(), lines))
+                                   self.golive.now(), lines, self.page.holidays))
 
     @on(DataTable.RowHighlighted, "#orders")
     def _order_highlighted(self) -> None:
