@@ -23,7 +23,7 @@ import anyio
 import psycopg
 
 from golive_tui.server.accounts import live_access
-from golive_tui.server.apply import NOTIFY_CHANNEL
+from golive_tui.server.apply_rules import NOTIFY_CHANNEL
 from golive_tui.server.db import Database, libpq_conninfo
 from golive_tui.server.feed import head_seqs
 

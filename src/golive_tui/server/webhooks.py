@@ -344,7 +344,7 @@ class Notices:
     """The events of one write transaction, queued into the outbox beside its changes.
 
     ``add`` queues a row with the transaction's other held writes (the push path,
-    :class:`golive_tui.server.apply._Writes`); without it rows are written at once.
+    :class:`golive_tui.server.writes.Writes`); without it rows are written at once.
     """
 
     def __init__(self, conn: Connection, add: Add | None = None) -> None:
@@ -513,7 +513,7 @@ def check_sla(db: Database, lead_seconds: float, now: datetime | None = None) ->
     Several replicas may run this at once: the warning's key is inserted first, and only
     the replica whose insert wins queues the deliveries, in the same transaction.
     """
-    from golive_tui.server.apply import project_policy  # the push path imports this module
+    from golive_tui.server.writes import project_policy  # the push path imports this module
 
     queued = 0
     issue = table_of(EntityKind.ISSUE)

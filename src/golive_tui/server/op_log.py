@@ -1,0 +1,228 @@
+"""The op log, which makes every op apply at most once: the digest of what an op asks for,
+the earlier answer to a replay, and each answer recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from _json import make_encoder
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from golive_tui.domain.ops import Op
+from golive_tui.domain.types import utcnow
+from golive_tui.domain.wire import OpResult, OpStatus
+from golive_tui.server import rows
+from golive_tui.server.db import Database
+from golive_tui.server.tables import op_log
+from golive_tui.server.writes import LOOKUP_CHUNK, SQL, Writes
+
+#: the canonical text of what an op asks for; its digest is stored, so it never changes
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def payload_hash(op: Op, project_id: str, user: str) -> str:
+    """A digest of what the op asks for, where and by whom: a replay must match it.
+
+    The digest is of the canonical JSON of ``{"op": the op as JSON, "project_id": …,
+    "user": …}`` (keys sorted, no spaces, text unescaped). Digests are stored, so that text
+    never changes: an op whose fields are all plain values (almost every op) has it written
+    here piece by piece, the same text at a fraction of the cost; any other goes through the
+    whole op's JSON.
+    """
+    fields = op.fields
+    if _plain(fields):
+        base = op.base_version
+        text = (
+            f'{{"op":{{"action":{_text(op.action)},'
+            f'"base_version":{"null" if base is None else int.__repr__(base)},'
+            f'"client_id":{_text(op.client_id)},"client_seq":{int.__repr__(op.client_seq)},'
+            f'"client_time":{_text(_time_json(op.client_time))},'
+            f'"entity":{_text(op.entity)},"entity_id":{_text(op.entity_id)},'
+            f'"fields":{"".join(_flat_json(fields, 0))},"op_id":{_text(op.op_id)}}},'
+            f'"project_id":{_text(project_id)},"user":{_text(user)}}}'
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:
+        dumped = op.model_dump(mode="json")
+    except ValueError:
+        # fields nested deeper than the serializer follows (the rules refuse such an op,
+        # and its refusal is logged under this digest)
+        dumped = {**op.model_dump(mode="json", exclude={"fields"}),
+                  "fields": _digest_of(op.fields)}
+    body = {"project_id": project_id, "user": user, "op": dumped}
+    return hashlib.sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()
+
+
+#: types whose JSON form is themselves (a float only when finite: pydantic writes the
+#: others as null, and the canonical encoder as Infinity or NaN)
+_PLAIN_FIELD = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(fields: Mapping[str, Any]) -> bool:
+    """Whether every value of these fields is its own JSON (no container, no time)."""
+    for value in fields.values():
+        kind = type(value)
+        if kind not in _PLAIN_FIELD or (kind is float and not math.isfinite(value)):
+            return False
+    return True
+
+
+#: the canonical encoder without its set-up per call, for fields of plain values only
+#: (no containers: nothing to check for cycles)
+_flat_json = make_encoder(
+    None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False, True
+)
+#: a text as JSON (a StrEnum's text is its value)
+_text = json.encoder.encode_basestring
+_DATETIME = TypeAdapter(datetime)
+_last_time: list[tuple[datetime | None, str]] = [(None, "")]
+
+
+def _time_json(value: datetime) -> str:
+    """A time as the op's JSON writes it (pydantic's format), the last one remembered."""
+    last = _last_time[0]
+    if value is last[0]:
+        return last[1]
+    text: str = _DATETIME.serializer.to_python(value, mode="json")
+    _last_time[0] = (value, text)  # one tuple: a reader on another thread sees a pair
+    return text
+
+
+def _digest_of(value: Any) -> str:
+    """A sha256 of a JSON value, however deep, walked without recursion."""
+    digest = hashlib.sha256()
+    stack: list[tuple[bool, Any]] = [(False, value)]  # (is it text to hash, what)
+    while stack:
+        is_text, item = stack.pop()
+        if is_text:
+            digest.update(item)
+        elif isinstance(item, dict):
+            digest.update(b"{")
+            stack.append((True, b"}"))
+            for key in sorted(item, reverse=True):
+                stack += [(False, item[key]), (True, json.dumps(key).encode() + b":")]
+        elif isinstance(item, list | tuple):
+            digest.update(b"[")
+            stack.append((True, b"]"))
+            stack += [(False, entry) for entry in reversed(item)]
+        else:
+            digest.update(json.dumps(item, default=str).encode() + b",")
+    return digest.hexdigest()
+
+
+def logged_in(cur: Any, marker: str, project_id: str, ops: Sequence[Op]) -> set[str]:
+    """``project_id``'s op_log rows that may answer these ops, by op_id and by
+    "client_id#client_seq".
+
+    Read once per push, with the driver. :func:`apply_push` reads before the ops'
+    transactions: an op_log row never changes once written, and an op logged by someone
+    else after this read makes our own insert fail on its unique keys, after which
+    :func:`apply_one` looks again inside the transaction. The group path reads inside its
+    own transaction, where nobody else can log an op first.
+    """
+    found: set[str] = set()
+    for start in range(0, len(ops), LOOKUP_CHUNK):
+        part = ops[start : start + LOOKUP_CHUNK]
+        by_client: dict[str, list[int]] = {}
+        for op in part:
+            by_client.setdefault(op.client_id, []).append(op.client_seq)
+        # one search per unique key, each on its index (joined by OR, SQLite reads every
+        # op_log row of the project instead)
+        select_sql = f"SELECT op_id, client_id, client_seq FROM op_log WHERE project_id = {marker}"
+        searches = [f"{select_sql} AND op_id IN ({', '.join(marker for _ in part)})"]
+        params: list[Any] = [project_id, *(op.op_id for op in part)]
+        for client, seqs in by_client.items():
+            searches.append(
+                f"{select_sql} AND client_id = {marker} "
+                f"AND client_seq IN ({', '.join(marker for _ in seqs)})"
+            )
+            params += [project_id, client, *seqs]
+        cur.execute(" UNION ALL ".join(searches), params)
+        for op_id, client, seq in cur.fetchall():
+            found.add(str(op_id))
+            found.add(f"{client}#{seq}")
+    return found
+
+
+def answered_before(conn: Connection, project_id: str, op: Op, digest: str) -> OpResult | None:
+    logged = conn.execute(
+        SQL.answered,
+        {"b_project_id": project_id, "b_op_id": op.op_id, "b_client_id": op.client_id, "b_client_seq": op.client_seq},
+    ).all()
+    for row in logged:
+        if row.op_id == op.op_id and row.payload_hash == digest:
+            first = OpResult.model_validate(row.result)
+            return first.model_copy(
+                update={"status": OpStatus.DUPLICATE, "first_status": first.status}
+            )
+    for row in logged:
+        if row.op_id == op.op_id:
+            return rejected(
+                op,
+                "op_id_reused",
+                f"Op id {op.op_id} was already used for a different change; "
+                "every change needs a new op id.",
+            )
+        return rejected(
+            op,
+            "client_seq_reused",
+            f"Client {op.client_id} already sent op number {op.client_seq} with another op id; "
+            "the client's outbox is out of step with the server. Reset the local cache.",
+        )
+    return None
+
+
+def rejected(op: Op, code: str, reason: str) -> OpResult:
+    return OpResult(
+        op_id=op.op_id, client_seq=op.client_seq, status=OpStatus.REJECTED, code=code,
+        reason=reason,
+    )
+
+
+def log_refusal(
+    db: Database, conn: Connection, project_id: str, op: Op, digest: str, result: OpResult
+) -> OpResult:
+    """Record a refusal in its own transaction, so that a replay gets the same answer."""
+    try:
+        with db.transaction(conn):
+            earlier = answered_before(conn, project_id, op, digest)
+            if earlier is not None:
+                return earlier
+            writes = Writes(conn, rows.cursor(conn))
+            log_answer(writes, project_id, op, digest, result, utcnow())
+            writes.flush()
+    except (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError):
+        with db.transaction(conn):
+            earlier = answered_before(conn, project_id, op, digest)
+        if earlier is None:
+            raise
+        return earlier
+    return result
+
+
+def log_answer(
+    writes: Writes, project_id: str, op: Op, digest: str, result: OpResult, now: datetime
+) -> None:
+    c = rows.codec(writes.conn, op_log)
+    writes.add(
+        c,
+        c.insert_sql,
+        c.encode_row(
+            {
+                "op_id": op.op_id,
+                "project_id": project_id,
+                "client_id": op.client_id,
+                "client_seq": op.client_seq,
+                "payload_hash": digest,
+                "result": rows.JsonText(result.model_dump_json(exclude_none=True)),
+                "at": now,
+            }
+        ),
+    )

@@ -1,0 +1,194 @@
+"""A write transaction's writes, held and sent to the driver one ``executemany`` per run of
+one statement, with the records it reads and the SLA policy of each project it touches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, event, select, union_all
+
+from golive_tui.domain import sla
+from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.ops import Op
+from golive_tui.domain.rules import REFERENCES
+from golive_tui.domain.sla import SlaPolicy
+from golive_tui.server import rows
+from golive_tui.server.tables import op_log, project, table_of
+from golive_tui.server.webhooks import Notices
+
+LOOKUP_CHUNK = 400
+
+
+def project_policy(conn: Connection, project_id: str) -> SlaPolicy:
+    row = conn.execute(
+        select(project.c.sla_policy, project.c.time_zone).where(project.c.id == project_id)
+    ).first()
+    if row is None:
+        return SlaPolicy.default()
+    return sla.project_policy(row.sla_policy, row.time_zone)
+
+
+class Statements:
+    """Statements of the rarer paths, built once: SQLAlchemy then only binds values.
+
+    The hot path of an op (read the record, bump the counter, write the record, the
+    change and the answer) goes to the driver through :mod:`golive_tui.server.rows`.
+    """
+
+    def __init__(self) -> None:
+        # two searches, one per unique key: joined by OR, SQLite reads every op_log row
+        # of the project instead
+        columns = (op_log.c.op_id, op_log.c.payload_hash, op_log.c.result)
+        in_project = op_log.c.project_id == bindparam("b_project_id")
+        self.answered = union_all(
+            select(*columns).where(in_project, op_log.c.op_id == bindparam("b_op_id")),
+            select(*columns).where(
+                in_project,
+                op_log.c.client_id == bindparam("b_client_id"),
+                op_log.c.client_seq == bindparam("b_client_seq"),
+            ),
+        )
+
+
+SQL = Statements()
+
+
+def counter_sql(conn: Connection) -> tuple[str, str]:
+    """(read and lock the counter row, bump it and return the new seq) in the driver's dialect.
+
+    SQLite has no row locks (``BEGIN IMMEDIATE`` already holds the database's write lock),
+    so there the first statement only reads.
+    """
+    m = rows.marker(conn)
+    lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
+    return (
+        f"SELECT seq FROM project_counter WHERE project_id = {m}{lock}",
+        f"UPDATE project_counter SET seq = seq + 1 WHERE project_id = {m} RETURNING seq",
+    )
+
+
+class Writes:
+    """The writes of a transaction, held and sent to the driver one statement per run.
+
+    An op's record, its change and its answer are queued here as encoded rows; :meth:`flush`
+    sends each table's statements in the order they were queued, consecutive ones with the
+    same SQL as one ``executemany``. Tables have no keys between them, so only the order
+    within a table matters. Nothing reads a held write: a record written in this
+    transaction is read again after a flush (:meth:`row`), and a statement through
+    SQLAlchemy sends the held writes first (:meth:`sent_before_reads`).
+    """
+
+    def __init__(self, conn: Connection, cur: Any) -> None:
+        self.conn = conn
+        self.cur = cur
+        self._runs: dict[str, list[tuple[str, list[Sequence[Any]]]]] = {}
+        #: records read from the database, by (table, id); None: no such record
+        self._known: dict[tuple[str, str], dict[str, Any] | None] = {}
+        #: records with a held write
+        self._dirty: set[tuple[str, str]] = set()
+        self._policies: dict[str, SlaPolicy] = {}
+        #: ops answered in this transaction, by op_id and by "client_id#client_seq"
+        self.answered: set[str] = set()
+        #: the webhook events of this transaction, queued with its other writes
+        self.notices = Notices(conn, self.add)
+
+    def add(self, codec: rows.TableCodec, sql: str, params: Sequence[Any],
+            row_id: str | None = None) -> None:
+        runs = self._runs.setdefault(codec.name, [])
+        if runs and runs[-1][0] == sql:
+            runs[-1][1].append(params)
+        else:
+            runs.append((sql, [params]))
+        if row_id is not None:
+            key = (codec.name, row_id)
+            self._known.pop(key, None)
+            self._dirty.add(key)
+            if codec.table is project:
+                self._policies.pop(row_id, None)
+
+    def flush(self) -> None:
+        runs, self._runs = self._runs, {}
+        self._dirty.clear()
+        for table_runs in runs.values():
+            for sql, params in table_runs:
+                if len(params) == 1:
+                    self.cur.execute(sql, params[0])
+                else:
+                    self.cur.executemany(sql, params)
+
+    def prefetch(self, codec: rows.TableCodec, ids: Sequence[str]) -> None:
+        """Read these records in a few queries, so that :meth:`row` has them."""
+        wanted = [
+            row_id for row_id in dict.fromkeys(ids)
+            if (codec.name, row_id) not in self._known and (codec.name, row_id) not in self._dirty
+        ]
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            part = wanted[start : start + LOOKUP_CHUNK]
+            self.cur.execute(codec.select_by_ids_sql(len(part)), part)
+            found = {row["id"]: row for row in map(codec.decode_row, self.cur.fetchall())}
+            for row_id in part:
+                self._known[(codec.name, row_id)] = found.get(row_id)
+
+    def row(self, codec: rows.TableCodec, row_id: str) -> dict[str, Any] | None:
+        """The record as this transaction sees it (a copy the caller may change)."""
+        key = (codec.name, row_id)
+        if key in self._dirty:
+            self.flush()
+        if key not in self._known:
+            self.cur.execute(codec.select_by_id, (row_id,))
+            raw = self.cur.fetchone()
+            self._known[key] = None if raw is None else codec.decode_row(raw)
+        found = self._known[key]
+        return None if found is None else dict(found)
+
+    def rows(
+        self, kind: EntityKind, ids: Sequence[str]
+    ) -> dict[str, Mapping[str, Any] | None]:
+        """Records of ``kind`` by id as this transaction sees them (for the rules' facts)."""
+        codec = rows.codec(self.conn, table_of(kind))
+        self.prefetch(codec, ids)
+        return {row_id: self.row(codec, row_id) for row_id in ids}
+
+    def prefetch_named(self, ops: Sequence[Op]) -> None:
+        """Read the records that these ops' records name (a number's order and site) in a
+        few queries, so that the rules asking for them op by op find them read."""
+        named: dict[EntityKind, dict[str, None]] = {}
+        for op in ops:
+            references = REFERENCES.get(op.entity)
+            if not references:
+                continue
+            known = self._known.get((rows.codec(self.conn, table_of(op.entity)).name, op.entity_id))
+            for name, target in references.items():
+                ids = named.setdefault(target, {})
+                for record in (known, op.fields):
+                    value = record.get(name) if record else None
+                    if isinstance(value, list | tuple):
+                        ids.update((str(v), None) for v in value if v)
+                    elif value:
+                        ids[str(value)] = None
+        for target, ids in named.items():
+            if ids:
+                self.prefetch(rows.codec(self.conn, table_of(target)), list(ids))
+
+    def policy(self, project_id: str) -> SlaPolicy:
+        found = self._policies.get(project_id)
+        if found is None:
+            found = self._policies[project_id] = project_policy(self.conn, project_id)
+        return found
+
+    @contextmanager
+    def sent_before_reads(self) -> Iterator[None]:
+        """While inside, a statement through SQLAlchemy on this connection (a rule looking
+        something up, the caller's membership) first sends the held writes, so it sees
+        them."""
+
+        def send(*_: Any) -> None:
+            self.flush()
+
+        event.listen(self.conn, "before_cursor_execute", send)
+        try:
+            yield
+        finally:
+            event.remove(self.conn, "before_cursor_execute", send)
