@@ -212,3 +212,40 @@ async def test_at_160_columns_the_orders_show_btn_loa_and_numbers_by_state(
         assert "LOA signed by" in labels and "By state" in labels
         row = row_of(screen, "RVP-PO-1004")
         assert "ADDR_MISMATCH" in row and "rejected 200" in row[-1]
+
+
+async def test_activation_records_the_time_typed_and_a_snapback_is_asked_for(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await press_on(pilot, "RVP-PO-1002", "v")  # FOC confirmed in the demo
+        assert isinstance(form, RecordForm)
+        later = (datetime.now(UTC) + timedelta(hours=2)).astimezone(EASTERN)
+        form.query_one("#field-activated_at", Input).value = f"{later:%Y-%m-%d %H:%M}"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # a time still to come is refused in place
+        assert "still to come" in text_of(form.query_one("#record-form-error", Static))
+        went_live = (datetime.now(UTC) - timedelta(minutes=30)).astimezone(EASTERN)
+        form.query_one("#field-activated_at", Input).value = f"{went_live:%Y-%m-%d %H:%M}"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: order(app, "RVP-PO-1002").status is OrderState.ACTIVATED,
+                    "the order to be activated")
+        activated = order(app, "RVP-PO-1002")
+        assert activated.activated_at == went_live.replace(second=0, microsecond=0)
+        assert app.store is not None
+        assert app.store.counts_by_order()[activated.id] == {PortState.PORTED: 400}
+
+        await pilot.press("b")
+        await until(pilot, lambda: order(app, "RVP-PO-1002").status is (
+            OrderState.SNAPBACK_REQUESTED), "the snapback to be asked for")
+        await pilot.press("b")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        picker.query_one("OptionList").highlighted = picker.values.index(OrderState.ACTIVATED)
+        await pilot.press("enter")
+        await until(pilot, lambda: order(app, "RVP-PO-1002").status is OrderState.ACTIVATED,
+                    "the refused snapback to leave the order active")
+        assert order(app, "RVP-PO-1002").activated_at == activated.activated_at

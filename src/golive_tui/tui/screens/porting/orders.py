@@ -235,6 +235,25 @@ def foc_problem(order: dict[str, Any], values: dict[str, Any]) -> str | None:
     return None
 
 
+def activation_problem(order: dict[str, Any], values: dict[str, Any]) -> str | None:
+    """Why this activation time cannot be recorded, in the domain's words; None when it can."""
+    typed = str(values.get("activated_at") or "")
+    if not _CLOCK.fullmatch(typed.strip()):
+        return "Activated: give the date and the time the numbers went live, such as " \
+               "2026-12-14 12:20."
+    try:
+        at = parse_typed_time(typed, EASTERN)
+    except ValueError as exc:
+        return f"Activated: {exc}."
+    assert at is not None
+    try:
+        move_order(dict(order), OrderState(order["status"]), OrderState.ACTIVATED,
+                   {"activated_at": at.isoformat()}, "", utcnow())
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
 def foc_fields(order: Any) -> list[FormField]:
     changing = OrderState(order.status) in (
         OrderState.FOC_CONFIRMED, OrderState.FOC_MISSED, OrderState.ACTIVATION_FAILED)

@@ -18,10 +18,12 @@ from textual.widgets import Input, Select
 
 from golive_tui.domain.enums import EntityKind, OrderState, PortState, RejectionCode
 from golive_tui.domain.port_orders import EASTERN, FEDERAL
-from golive_tui.domain.time_text import parse_typed_time
+from golive_tui.domain.time_text import parse_typed_time, typed_time_text
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
+from golive_tui.domain.types import utcnow
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.porting.orders import (
+    activation_problem,
     changed_fields,
     foc_fields,
     foc_problem,
@@ -33,7 +35,7 @@ from golive_tui.tui.screens.porting.orders import (
 )
 from golive_tui.tui.screens.porting.table import CONFIRM_ABOVE, Page, PagedTable, national
 from golive_tui.tui.screens.porting.view import PortingView
-from golive_tui.tui.widgets.forms import PickerModal, RecordForm
+from golive_tui.tui.widgets.forms import FormField, PickerModal, RecordForm
 
 if TYPE_CHECKING:
     from golive_tui.store.local import BulkOutcome, LocalStore
@@ -182,8 +184,25 @@ class PortingScreen(PortingView):
 
     def action_order_activate(self) -> None:
         order = self.current_order()
-        if order is not None:
-            self._move_order(order, OrderState.ACTIVATED)
+        if order is None:
+            return
+        current = order.model_dump(exclude={"pending"})
+
+        def recorded(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            at = parse_typed_time(str(values["activated_at"]), EASTERN)
+            assert at is not None
+            self._move_order(order, OrderState.ACTIVATED, activated_at=at.isoformat())
+
+        self.app.push_screen(
+            RecordForm(f"{order.pon} went live", [FormField(
+                "activated_at", "Activated (ET)", "text",
+                typed_time_text(utcnow(), EASTERN), required=True,
+                placeholder="when the numbers went live: 2026-12-14 12:20")],
+                zone=EASTERN, check=lambda values: activation_problem(current, values)),
+            recorded,
+        )
 
     def action_order_snapback(self) -> None:
         order = self.current_order()
