@@ -250,8 +250,10 @@ def test_an_e911_p1_is_resolved_only_after_a_passing_933_retest(server: Any) -> 
     assert any(v["test_case"] == "E911-01" and v["site_id"] == site["id"]
                and v["result"] == "pass" for v in snap["entities"]["verification"])
 
+    floor = next(e for e in snap["entities"]["emergency_location"] if e["site_id"] == site["id"])
     retest = server.op("verification", str(uuid.uuid4()), "append", {
-        "test_case": "E911-01", "target": "DEN", "site_id": site["id"], "result": "pass"})
+        "test_case": "E911-01", "target": "DEN", "site_id": site["id"], "result": "pass",
+        "emergency_location_id": floor["id"]})
     assert post_ops(server, "engineer", [retest]).json()["results"][0]["status"] == "applied"
     assert resolve()["status"] == "applied"
 

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input
 from golive_tui.domain.enums import IssueCategory, Priority, VerificationResult
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_test_case
+from golive_tui.tui.widgets.forms import PickerModal, ReasonPrompt, RecordForm
 
 from .conftest import FROZEN_NOW, Notices, settle, steady_cursors, until, wait_ready, wait_still
 
@@ -68,6 +69,7 @@ def test_test_cases_resolve_from_what_people_type() -> None:
     assert code("E911-02") == "E911-02"
     assert code("e91102") == "E911-02"
     assert code("933") == "E911-01"
+    assert code("911") is None, "a 911 call is not a 933 test"
     assert code("did") == "DID"
     assert code("zz") is None
     assert code("") is None
@@ -92,6 +94,11 @@ async def test_failed_933_test_at_lax_opens_a_linked_p1_issue_in_one_key(
         await pilot.pause()
         assert app.focused is screen.query_one("#ver-matrix")
         await pilot.press("f")
+        # a 933 test names the floor it was dialled from: LAX has one
+        await until(pilot, lambda: isinstance(app.screen, PickerModal))
+        assert "933 test at LAX" in app.screen.picker_title
+        assert len(app.store.verifications()) == before, "nothing logged before the floor"
+        await pilot.press("enter")
         await settle(pilot)
 
         entries = app.store.verifications()
@@ -99,6 +106,8 @@ async def test_failed_933_test_at_lax_opens_a_linked_p1_issue_in_one_key(
         entry = newest(app)
         assert (entry.test_case, entry.target, entry.result) == (
             "E911-01", "LAX", VerificationResult.FAIL)
+        floor = next(e for e in app.store.emergency_locations() if e.site_id == entry.site_id)
+        assert entry.emergency_location_id == floor.id
         assert entry.note == "933 callback address wrong"
         assert entry.site_id == site_id(app, "LAX")
         assert entry.tester == "demo"
@@ -168,10 +177,14 @@ async def test_a_retest_appends_and_the_matrix_shows_the_latest(
         await type_text(pilot, "E911-01")
         await pilot.press("enter", "enter")
         await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, PickerModal))
+        await pilot.press("enter")  # from LAX's one floor
         await settle(pilot)
         assert matrix_cell(screen, "E911-01", lax).startswith("✗")
 
         await pilot.press("p")  # same cell: the retest passes
+        await until(pilot, lambda: isinstance(app.screen, PickerModal))
+        await pilot.press("enter")
         await settle(pilot)
 
         lax_933 = [v for v in app.store.verifications()
@@ -402,3 +415,46 @@ async def test_the_log_dates_an_entry_older_than_two_days(
         log = screen.query_one("#ver-log", DataTable)
         when = str(log.get_row(old[0].id)[0]).replace(" ⇡", "")
         assert re.fullmatch(r"\d\d (Nov|Dec)", when), when
+
+
+async def test_net_02_asks_for_its_measures_and_a_test_is_marked_not_applicable_with_a_reason(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        before = len(app.store.verifications())
+        await fill_form(pilot, "NYC", "NET-02", "")
+        await pilot.press("alt+p")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        await type_text(pilot, "4.3")
+        await pilot.press("tab")
+        await type_text(pilot, "nine")
+        await pilot.press("tab")
+        await type_text(pilot, "0.2")
+        await pilot.press("enter")  # refused in place: the form stays with what was typed
+        await settle(pilot)
+        assert isinstance(app.screen, RecordForm)
+        assert len(app.store.verifications()) == before
+        jitter = app.screen.query_one("#field-jitter_ms", Input)
+        jitter.value = "9"
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app.store.verifications()) == before + 1)
+        entry = newest(app)
+        assert (entry.test_case, entry.result) == ("NET-02", VerificationResult.PASS)
+        assert (entry.mos, entry.jitter_ms, entry.loss_pct) == (4.3, 9.0, 0.2)
+
+        field(screen, "target").value = "NYC"
+        field(screen, "test").value = "FAX-01"
+        field(screen, "note").focus()
+        screen.action_record("not_applicable")  # what a on the FAX-01 × NYC cell does
+        await until(pilot, lambda: isinstance(app.screen, ReasonPrompt))
+        await type_text(pilot, "No fax line at this site")
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app.store.verifications()) == before + 2)
+        marked = newest(app)
+        assert (marked.test_case, marked.result) == ("FAX-01", VerificationResult.NOT_APPLICABLE)
+        assert marked.note == "No fax line at this site"
+        await until(pilot, lambda: matrix_cell(screen, "FAX-01", site_id(app, "NYC"))
+                    .startswith("n/a"))

@@ -147,7 +147,7 @@ def test_new_issue_cannot_start_beyond_new() -> None:
 
 
 def test_verification_is_stamped_with_tester_and_time() -> None:
-    record = create(K.VERIFICATION, "v-1", test_case="E911-01", target="DEN",
+    record = create(K.VERIFICATION, "v-1", test_case="NET-01", target="DEN",
                     result=VerificationResult.PASS)
     assert record["tested_at"] == NOW
     assert record["tester"] == ACTOR

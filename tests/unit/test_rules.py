@@ -236,9 +236,15 @@ def test_a_new_priority_needs_a_reason_which_is_kept() -> None:
     assert apply(issue, op(K.ISSUE, A.UPDATE, "is-1", assignee="ravi"), facts)
 
 
+def floor(facts: RecordFacts, site_id: str) -> Record:
+    """An emergency location of this site, for 933 tests to name."""
+    return stored(facts, K.EMERGENCY_LOCATION, f"el-{site_id}", site_id=site_id,
+                  name="Floor 2", address="2150 Larimer St, Floor 2, Denver, CO 80205")
+
+
 def e911_p1(facts: RecordFacts, **fields: Any) -> Record:
-    stored(facts, K.SITE, "site-den", code="DEN", name="Denver")
-    stored(facts, K.SITE, "site-nyc", code="NYC", name="New York")
+    floor(facts, stored(facts, K.SITE, "site-den", code="DEN", name="Denver")["id"])
+    floor(facts, stored(facts, K.SITE, "site-nyc", code="NYC", name="New York")["id"])
     values: dict[str, Any] = {"title": "933 reads the wrong floor", "priority": "P1",
                               "category": "e911_address", "site_id": "site-den"}
     values.update(fields)
@@ -254,8 +260,9 @@ def resolve(facts: RecordFacts, issue: Record) -> Record:
 
 def retest(facts: RecordFacts, result: str, *, site: str = "site-den", code: str = "E911-01",
            at: datetime = NOW + timedelta(hours=1)) -> None:
+    where = {"emergency_location_id": f"el-{site}"} if code == "E911-01" else {}
     stored(facts, K.VERIFICATION, f"v-{next(_seq)}", test_case=code, target="DEN",
-           site_id=site, result=result, tested_at=at.isoformat())
+           site_id=site, result=result, tested_at=at.isoformat(), **where)
 
 
 def test_an_e911_p1_is_not_resolved_without_a_passing_933_retest() -> None:
@@ -303,8 +310,9 @@ def test_other_issues_resolve_without_a_retest(priority: str, category: str) -> 
 
 
 def failed_test(facts: RecordFacts, result: str = "fail") -> Record:
+    site = stored(facts, K.SITE, "site-den", code="DEN", name="Denver")
     return stored(facts, K.VERIFICATION, "v-1", test_case="E911-01", target="DEN",
-                  result=result)
+                  result=result, emergency_location_id=floor(facts, site["id"])["id"])
 
 
 def test_an_issue_links_a_failed_test_of_the_project_once() -> None:

@@ -29,6 +29,8 @@ class Entry:
     result: VerificationResult
     tested_at: datetime
     note: str = ""
+    #: when it was recorded (None: recorded together with the others)
+    updated_at: datetime | None = None
 
 
 def test_plan_holds_every_test_of_the_domain_and_nothing_else() -> None:
@@ -123,6 +125,17 @@ def test_a_retest_logged_in_the_same_instant_wins_because_the_log_appends() -> N
     fail = Entry("CAP-01", "DEN lobby", FAIL, T0)
     retest = Entry("CAP-01", "DEN lobby", PASS, T0)
     assert plan.latest_results([fail, retest])[("CAP-01", "DEN lobby")] is retest
+
+
+def test_the_most_recently_recorded_entry_wins_over_one_with_a_later_clock_time() -> None:
+    # a retest logged at 10:20, then a call made at 10:05 logged late at 10:30 (its tester
+    # gave the time of the call): the log's newest word is the one recorded last
+    retest = Entry("NET-02", "NYC", PASS, T0 + timedelta(minutes=20),
+                   updated_at=T0 + timedelta(minutes=20))
+    late = Entry("NET-02", "NYC", FAIL, T0 + timedelta(minutes=5),
+                 updated_at=T0 + timedelta(minutes=30))
+    assert plan.latest_results([retest, late])[("NET-02", "NYC")] is late
+    assert plan.latest_results([late, retest])[("NET-02", "NYC")] is late
 
 
 def test_no_entries_no_results() -> None:

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from golive_tui.domain import port_orders, rules
+from golive_tui.domain import port_orders, rules, sites
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
 from golive_tui.domain.enums import (
@@ -280,6 +280,7 @@ def apply_op(
             port_orders.check_order(None, record, now)
         elif op.entity is EntityKind.PROJECT:
             port_orders.check_holidays(record)
+        sites.prepare(op.entity, record, None, facts, now)
         if facts is not None:
             _check_create(op.entity, record, facts)
         record.update(id=op.entity_id, project_id=project_id)
@@ -303,6 +304,7 @@ def apply_op(
                 f"{base.state_field} changes through a transition, not an update.",
                 details={"field": base.state_field},
             )
+        sites.prepare(op.entity, fields, current, facts, now)
         _check_update(op.entity, current, fields, facts)
         if op.entity is EntityKind.PORT_ORDER:
             port_orders.check_order(current, fields, now, port_orders.holidays_of(facts))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, Protocol, TypeVar
 
 from golive_tui.domain.enums import IssueCategory, NumberType, Priority, VerificationResult
@@ -85,25 +85,40 @@ class _Entry(Protocol):
     def result(self) -> VerificationResult: ...
     @property
     def tested_at(self) -> datetime | None: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
 
 
 E = TypeVar("E", bound=_Entry)
 
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def recorded_order(entry: _Entry) -> tuple[datetime, datetime]:
+    """Where an entry stands in the log: when it was recorded, then when it was tested.
+
+    A test logged late (``tested_at`` set back to when the call was made) is still the
+    newest word on its cell once recorded: the log's order is the order of recording.
+    """
+    return (_aware(entry.updated_at), _aware(entry.tested_at))
+
+
+def _aware(value: datetime | None) -> datetime:
+    if value is None:
+        return _NEVER
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
 
 def latest_results(entries: Iterable[E]) -> dict[tuple[str, str], E]:
-    """The current result per (test case, target): the latest entry wins (the log appends)."""
+    """The current result per (test case, target): the most recently recorded entry wins
+    (the log appends); of entries recorded together, the later in ``entries``."""
     latest: dict[tuple[str, str], E] = {}
     for entry in entries:
         key = (entry.test_case, entry.target)
         seen = latest.get(key)
-        if seen is None or _when(entry) >= _when(seen):
+        if seen is None or recorded_order(entry) >= recorded_order(seen):
             latest[key] = entry
     return latest
-
-
-def _when(entry: _Entry) -> datetime:
-    assert entry.tested_at is not None, "a verification entry always has tested_at"
-    return entry.tested_at
 
 
 #: the longest issue title (IssueBase.title)

@@ -115,11 +115,14 @@ class Commands(Rebase):
         note: str = "",
         mos: float | None = None,
         loss_pct: float | None = None,
+        jitter_ms: float | None = None,
+        emergency_location_id: str | None = None,
     ) -> Record:
         fields = {
             "test_case": test_case, "target": target, "result": result.value,
             "site_id": site_id, "number_id": number_id, "note": note,
-            "mos": mos, "loss_pct": loss_pct,
+            "mos": mos, "loss_pct": loss_pct, "jitter_ms": jitter_ms,
+            "emergency_location_id": emergency_location_id,
         }
         record = self.submit(Change(EntityKind.VERIFICATION, new_id(), OpAction.APPEND, fields))
         assert record is not None

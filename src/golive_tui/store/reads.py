@@ -23,6 +23,7 @@ from golive_tui.store.tables import (
     ChangeRequestRow,
     ChecklistItemRow,
     DecisionRow,
+    EmergencyLocationRow,
     IssueNoteRow,
     IssueRow,
     KickoffRow,
@@ -82,6 +83,10 @@ class CacheReads(CacheFile):
     def checklist(self) -> list[ChecklistItemRow]:
         return self._all(ChecklistItemRow, col(ChecklistItemRow.sort_order),
                          col(ChecklistItemRow.key))
+
+    def emergency_locations(self) -> list[EmergencyLocationRow]:
+        return self._all(EmergencyLocationRow, col(EmergencyLocationRow.site_id),
+                         col(EmergencyLocationRow.name))
 
     def verifications(self) -> list[VerificationRow]:
         return self._all(VerificationRow, col(VerificationRow.tested_at))

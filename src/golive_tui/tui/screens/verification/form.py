@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -11,7 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from golive_tui.domain.enums import VerificationResult
 from golive_tui.domain.phone import InvalidPhoneNumber, format_number, normalise_number
-from golive_tui.domain.test_plan import TEST_CASES
+from golive_tui.domain.test_plan import TEST_CASES, recorded_order
 from golive_tui.tui.screens.verification.log import VerificationLog
 from golive_tui.tui.screens.verification.plan import (
     NUMBER_TYPES,
@@ -156,7 +155,7 @@ class VerificationForm(VerificationLog):
         if not entries:
             text.append("not tested yet", style="dim")
         else:
-            newest = max(entries, key=lambda e: e.tested_at or datetime.min)
+            newest = max(entries, key=recorded_order)
             text.append_text(self._entry_summary(newest))
             fails = [e for e in entries if e.result is VerificationResult.FAIL]
             if case.scope == "number":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -10,6 +9,7 @@ from textual.coordinate import Coordinate
 from textual.widgets.data_table import CellDoesNotExist
 
 from golive_tui.domain.enums import VerificationResult
+from golive_tui.domain.test_plan import recorded_order
 from golive_tui.tui.screens.verification.matrix import VerificationMatrix
 from golive_tui.tui.screens.verification.plan import (
     LOG_LIMIT,
@@ -33,6 +33,8 @@ class VerificationLog(VerificationMatrix):
             result = Text("✗ fail", style=f"bold {colours['fail']}")
         elif entry.result is VerificationResult.PASS:
             result = Text("✓ pass", style=colours["pass"])
+        elif entry.result is VerificationResult.NOT_APPLICABLE:
+            result = Text("– n/a", style="dim")
         else:
             result = Text("· n/t", style="dim")
         link = data.linked.get(entry.id)
@@ -118,6 +120,6 @@ class VerificationLog(VerificationMatrix):
                 return None
             fails = [e for e in entries if e.result is VerificationResult.FAIL]
             pool = fails or entries
-            return max(pool, key=lambda e: e.tested_at or datetime.min)
+            return max(pool, key=recorded_order)
         key = self._selected_log_key()
         return self._entries_by_id.get(key) if key else None

@@ -14,7 +14,8 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, Row
 
 from golive_tui.domain.enums import VerificationResult
 from golive_tui.domain.phone import format_number
-from golive_tui.domain.test_plan import PLAN, TEST_CASES, TestCase
+from golive_tui.domain.sites import TEST_933
+from golive_tui.domain.test_plan import PLAN, TEST_CASES, TestCase, recorded_order
 from golive_tui.domain.time_text import local_time
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.verification.plan import (
@@ -73,9 +74,10 @@ class VerificationMatrix(GoLiveScreen):
 
     def _site_entries(self, case: TestCase, site: SiteRow) -> list[VerificationRow]:
         """The current result(s) of one cell: one entry per site, or one per number."""
-        if case.scope == "site":
+        if case.scope == "site" and case.code != TEST_933:
             entry = self._latest.get((case.code, site.code))
             return [entry] if entry is not None else []
+        # a number's test, or a 933 test: one current result per number or location
         return [
             entry for (code, _target), entry in self._latest.items()
             if code == case.code and entry.site_id == site.id
@@ -88,14 +90,16 @@ class VerificationMatrix(GoLiveScreen):
             return Text("·", style="dim", justify="center")
         fails = [e for e in entries if e.result is VerificationResult.FAIL]
         passes = [e for e in entries if e.result is VerificationResult.PASS]
-        newest = max(entries, key=lambda e: e.tested_at or datetime.min)
+        newest = max(entries, key=recorded_order)
         if fails:
             symbol, style = "✗", f"bold {colours['fail']}"
         elif passes:
             symbol, style = "✓", colours["pass"]
+        elif any(e.result is VerificationResult.NOT_APPLICABLE for e in entries):
+            symbol, style = "n/a", "dim"
         else:
             symbol, style = "·", "dim"
-        if case.scope == "number":
+        if case.scope == "number" or (case.code == TEST_933 and len(entries) > 1):
             tested = len(passes) + len(fails)
             symbol += f"{len(fails)}/{tested}" if fails else str(tested)
         if wide:
@@ -125,6 +129,8 @@ class VerificationMatrix(GoLiveScreen):
                     failed += 1
                 elif any(e.result is VerificationResult.PASS for e in entries):
                     passed += 1
+                elif any(e.result is VerificationResult.NOT_APPLICABLE for e in entries):
+                    continue  # not applicable here: not planned at this site
                 else:
                     untested += 1
             table.add_row(
@@ -133,7 +139,7 @@ class VerificationMatrix(GoLiveScreen):
             )
         failures = sorted(
             (e for e in self._latest.values() if e.result is VerificationResult.FAIL),
-            key=lambda e: e.tested_at or datetime.min, reverse=True,
+            key=recorded_order, reverse=True,
         )
         lines = Text(no_wrap=True, overflow="ellipsis")
         lines.append(f"\nFailing now ({len(failures)})\n" if failures else "\nNo failures.",

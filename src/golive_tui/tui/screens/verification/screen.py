@@ -17,7 +17,10 @@ The form keeps its text when a target is refused; only the note clears, once it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on
@@ -29,19 +32,25 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Label, Static
 
 from golive_tui.domain.enums import EntityKind, VerificationResult
+from golive_tui.domain.network import CALL_QUALITY_TEST
 from golive_tui.domain.phone import format_number
+from golive_tui.domain.sites import TEST_933
 from golive_tui.domain.test_plan import PLAN, TEST_CASES, failure_issue, latest_results
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.verification.form import VerificationForm
 from golive_tui.tui.screens.verification.plan import (
+    E911_WORDS,
+    MEASURE_FIELDS,
     TALL,
     WIDE,
     FormError,
     LogRequest,
     VerificationData,
+    measures_problem,
     resolve_test_case,
 )
 from golive_tui.tui.widgets.fast_table import FastTable
+from golive_tui.tui.widgets.forms import FormField, PickerModal, ReasonPrompt, RecordForm
 from golive_tui.tui.widgets.text_entry import TextField
 
 if TYPE_CHECKING:
@@ -56,7 +65,7 @@ class VerificationLogScreen(VerificationForm):
     CSS_PATH = str(styles_dir() / "verification.tcss")
     WATCHES = frozenset({
         EntityKind.VERIFICATION, EntityKind.ISSUE, EntityKind.SITE, EntityKind.MEMBER,
-        EntityKind.PROJECT, EntityKind.NUMBER,
+        EntityKind.PROJECT, EntityKind.NUMBER, EntityKind.EMERGENCY_LOCATION,
     })
     HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"), (WIDE, "-wide"),
@@ -73,6 +82,7 @@ class VerificationLogScreen(VerificationForm):
                 priority=True),
         Binding("alt+x,alt+f", "record('fail')", "Fail", id="verification.fail_from_field",
                 priority=True),
+        Binding("a", "record('not_applicable')", "N/A", id="verification.not_applicable"),
         Binding("o", "open_issue", "Open issue", id="verification.open_issue"),
         Binding("escape", "focus_matrix", "Matrix", id="verification.matrix"),
         Binding("slash", "focus_target", "Target", id="verification.target", key_display="/",
@@ -137,6 +147,7 @@ class VerificationLogScreen(VerificationForm):
             linked=linked,
             names={m.user: m.display_name or m.user for m in store.members()},
             time_zone=project.time_zone if project is not None else "America/New_York",
+            locations=store.emergency_locations(),
         )
 
     def show(self, data: VerificationData) -> None:
@@ -280,6 +291,80 @@ class VerificationLogScreen(VerificationForm):
         except FormError as exc:
             self._show_error(str(exc))
             return
+        self._ask_details(request, lambda ready: self._submit(ready, expect_site, from_input))
+
+    def _ask_details(self, request: LogRequest, then: Callable[[LogRequest], None]) -> None:
+        """Ask what this result needs besides the form: why a test does not apply, the
+        emergency location a 933 test was dialled from, a call's measured values."""
+        code, site = request.case.code, request.site
+        if request.result is VerificationResult.NOT_APPLICABLE:
+            if site is None:
+                self._show_error(f"{code} is marked not applicable for a site: type its code.")
+                return
+            if request.note:
+                then(request)
+                return
+
+            def reason(text: str | None) -> None:
+                if text:
+                    then(replace(request, note=text))
+
+            self.app.push_screen(ReasonPrompt(
+                f"{code} not applicable at {site.code}",
+                f"Why does {code} not apply at {site.code}? It then does not count as "
+                "planned there.", placeholder="e.g. no fax line at this site",
+                required="Say why the test does not apply here."), reason)
+            return
+        if code == TEST_933:
+            self._ask_location(request, then)
+            return
+        if code == CALL_QUALITY_TEST and request.result is VerificationResult.PASS:
+            self._ask_measures(request, then)
+            return
+        then(request)
+
+    def _ask_location(self, request: LogRequest, then: Callable[[LogRequest], None]) -> None:
+        site = request.site
+        if site is None:
+            self._show_error("A 933 test is logged against the site code and a floor of it; "
+                             "type the site code in Target.")
+            return
+        data = self._ver_data
+        floors = [loc for loc in (data.locations if data else []) if loc.site_id == site.id]
+        if not floors:
+            self._show_error(f"{site.code} has no emergency locations yet: add its floors "
+                             "with their dispatchable addresses, then log the 933 test from one.")
+            return
+
+        def picked(location_id: str | None) -> None:
+            if location_id is not None:
+                then(replace(request, extra={"emergency_location_id": location_id}))
+
+        options = [(loc.id, f"{loc.name} · {E911_WORDS.get(str(loc.status), str(loc.status))}"
+                            f" · {loc.address}") for loc in floors]
+        self.app.push_screen(PickerModal(
+            f"933 test at {site.code}: dialled from", options,
+            hint="↑↓ the emergency location · Enter log · Esc cancel"), picked)
+
+    def _ask_measures(self, request: LogRequest, then: Callable[[LogRequest], None]) -> None:
+        where = request.site.code if request.site else "this site"
+
+        def check(values: dict[str, Any]) -> str | None:
+            return measures_problem(values)
+
+        def entered(values: dict[str, Any] | None) -> None:
+            if values is not None:
+                then(replace(request, extra={k: float(v) for k, v in values.items()}))
+
+        fields = [FormField(name, label, required=True, placeholder=hint)
+                  for name, label, hint in MEASURE_FIELDS]
+        self.app.push_screen(RecordForm(
+            f"{CALL_QUALITY_TEST} at {where}: what was measured", fields,
+            zone=ZoneInfo(self._ver_data.time_zone if self._ver_data else "UTC"),
+            check=check), entered)
+
+    def _submit(self, request: LogRequest, expect_site: str | None, from_input: bool) -> None:
+        outcome = request.result
         sites_by_id = dict(self._sites_by_id)
 
         def change(store: LocalStore) -> VerificationRow | dict[str, Any]:
@@ -316,7 +401,7 @@ class VerificationLogScreen(VerificationForm):
                     target = site.code
             return store.log_verification(
                 request.case.code, target, outcome, site_id=site_id, number_id=number_id,
-                note=request.note,
+                note=request.note, **request.extra,
             )
 
         def done(record: Any) -> None:
