@@ -15,8 +15,8 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from golive_tui.domain.demo_time import default_demo_day
 from golive_tui.server import admin
 from golive_tui.server.embedded import EmbeddedServer
 from golive_tui.server.settings import ServerSettings
@@ -63,6 +64,31 @@ class ServerUnderTest:
 
     def headers(self, user: str | None = "ipm") -> dict[str, str]:
         return {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def grant(self, user: str, role: str) -> None:
+        """A member of the demo project with this role, and a token for them."""
+        db = admin.open_database(self.db_url)
+        try:
+            admin.ensure_user(db, user)
+            admin.grant(db, user, self.project_id, role)
+            self.tokens[user] = admin.issue_token(db, user).token
+        finally:
+            db.dispose()
+
+    def with_demo_ahead(self, days: int = 7) -> ServerUnderTest:
+        """The same server, on a second demo project whose demo day is ``days`` ahead (the
+        next weekday from there): its FOCs are still to come, as the order rules ask of an
+        FOC being confirmed. The test users have their roles in it."""
+        day = default_demo_day(datetime.now(UTC).date() + timedelta(days=days))
+        db = admin.open_database(self.db_url)
+        try:
+            pid, _ = admin.create_project(db, demo=True, project_id=str(uuid.uuid4()),
+                                          demo_day=day)
+            for user, role in MEMBERS.items():
+                admin.grant(db, user, pid, role)
+        finally:
+            db.dispose()
+        return replace(self, project_id=pid, tokens=dict(self.tokens))
 
     def client(
         self, user: str | None = "ipm", *, headers: dict[str, str] | None = None,

@@ -178,11 +178,14 @@ async def test_rejected_ops_are_shown_and_do_not_wedge_the_queue(
     token = sqlite_server.tokens["engineer"]
     await bootstrap(store, sqlite_server.url, token, pid)
     notices: list[SyncNotice] = []
-    refused = [store.record_decision(DecisionKind.NO_GO, f"attempt {i}")["id"] for i in range(3)]
+    wave = store.current_cutover()
+    assert wave is not None
+    refused = [store.record_decision(DecisionKind.NO_GO, f"attempt {i}", cutover_id=wave.id)["id"]
+               for i in range(3)]
     store.submit_many(verifications(20))
-    overridden = [str(c) for c in store.gate().unmet]  # a GO over them names them
+    overridden = [str(c) for c in store.gate(wave.id).unmet]  # a GO over them names them
     refused.append(store.record_decision(DecisionKind.GO, "Last word: the rest is in hand",
-                                         unmet=overridden)["id"])
+                                         unmet=overridden, cutover_id=wave.id)["id"])
     store.submit_many(verifications(5))
     async with SyncClient(sqlite_server.url, token) as client:
         engine = SyncEngine(store, client, pid, live=False, on_changes=notices.append)

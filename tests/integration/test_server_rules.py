@@ -11,12 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from golive_tui.server import admin
+from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.gate import GateResult, gate_from_records
 
 BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
 REASON = "MPOC accepts the risk: the carrier confirmed the port by phone"
@@ -58,17 +60,23 @@ def by_key(snap: Snapshot, kind: str, field: str, value: Any) -> dict[str, Any]:
     return next(e for e in snap["entities"][kind] if e[field] == value)
 
 
+def records_of(snap: Snapshot) -> dict[EntityKind, list[dict[str, Any]]]:
+    return {EntityKind(kind): rows for kind, rows in snap["entities"].items()}
+
+
+def todays_wave(snap: Snapshot) -> dict[str, Any]:
+    """The demo's wave of the demo day (New York)."""
+    return by_key(snap, "cutover", "name", "Wave 3 – New York")
+
+
+def wave_gate(snap: Snapshot, wave: dict[str, Any] | None = None) -> GateResult:
+    """A wave's gate as a client shows it, computed from the snapshot by the domain."""
+    return gate_from_records(cutover=wave or todays_wave(snap), records=records_of(snap))
+
+
 def unmet_names(snap: Snapshot) -> list[str]:
-    """What a client shows as the gate's unmet conditions, computed from the snapshot."""
-    names = [f"Gate item {i['key']}" for i in snap["entities"]["checklist_item"]
-             if i["gate"] and i["status"] not in ("done", "skipped")]
-    names += [f"Port order {o['pon']}" for o in snap["entities"]["port_order"]
-              if o["status"] not in ("foc_confirmed", "activated", "cancelled", "not_portable")]
-    names += [f"Site {s['code']}" for s in snap["entities"]["site"]
-              if s["e911_status"] != "verified"]
-    names += [f"P1 {i['ref']}" for i in snap["entities"]["issue"]
-              if i["priority"] == "P1" and i["state"] in ("new", "in_progress", "on_hold")]
-    return names
+    """What a client shows as today's gate's unmet conditions."""
+    return [c.name for c in wave_gate(snap).unmet]
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,8 @@ class Forbidden:
 
 def _decision(reason: str, unmet: list[str] | None = None) -> Callable[[Any, Snapshot], Op]:
     def make(server: Any, snap: Snapshot) -> Op:
-        fields: dict[str, Any] = {"decision": "go", "reason": reason, "override": False}
+        fields: dict[str, Any] = {"decision": "go", "reason": reason, "override": False,
+                                  "cutover_id": todays_wave(snap)["id"]}
         if unmet is not None:
             fields["unmet"] = unmet
         return server.op("decision", str(uuid.uuid4()), "append", fields)
@@ -148,7 +157,34 @@ def _raid(**fields: Any) -> Callable[[Any, Snapshot], Op]:
     return make
 
 
+def _sign(kind: str, wave: bool = True) -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        fields: dict[str, Any] = {"signoff_kind": kind, "role": "customer", "note": "ok"}
+        if wave:
+            fields["cutover_id"] = todays_wave(snap)["id"]
+        return server.op("signoff", str(uuid.uuid4()), "append", fields)
+    return make
+
+
+def _decision_without_wave(server: Any, snap: Snapshot) -> Op:
+    return server.op("decision", str(uuid.uuid4()), "append",
+                     {"decision": "no_go", "reason": "Waiting for the FOC in writing"})
+
+
 FORBIDDEN: dict[str, Forbidden] = {
+    "a call that names no wave in a project with waves": Forbidden(
+        "ipm", _decision_without_wave, "validation", "names the wave it is for"),
+    "the customer's go-live co-sign given by an engineer": Forbidden(
+        "engineer", _sign("go_live_cosign"), "permission", "may not append a signoff"),
+    "the customer's go-live co-sign given by the IPM": Forbidden(
+        "ipm", _sign("go_live_cosign"), "permission",
+        "Only a member with the customer role co-signs a wave's go-live"),
+    "the customer's acceptance signed by the IPM": Forbidden(
+        "ipm", _sign("acceptance", wave=False), "permission",
+        "Only a member with the customer role signs the acceptance"),
+    "the hand-off acknowledged by the IPM": Forbidden(
+        "ipm", _sign("handoff_ack", wave=False), "permission",
+        "Only a member with the support role acknowledges the hand-off"),
     "GO over unmet conditions with a one-character reason": Forbidden(
         "ipm", _decision("x", unmet=[]), "validation", "at least 20 characters"),
     "GO over unmet conditions that it does not name": Forbidden(
@@ -264,7 +300,7 @@ def test_the_server_records_an_override_from_its_own_gate(server: Any) -> None:
     decision_id = str(uuid.uuid4())
     op = server.op("decision", decision_id, "append", {
         "decision": "go", "reason": REASON, "unmet": names, "override": False,
-        "by": "somebody.else",
+        "by": "somebody.else", "cutover_id": todays_wave(snap)["id"],
     })
     result = post_ops(server, "ipm", [op]).json()["results"][0]
     assert result["status"] == "applied", result
@@ -276,13 +312,7 @@ def test_the_server_records_an_override_from_its_own_gate(server: Any) -> None:
 
 
 def test_the_customer_signs_off_its_own_item(server: Any) -> None:
-    db = admin.open_database(server.db_url)
-    try:
-        admin.ensure_user(db, "mpoc")
-        admin.grant(db, "mpoc", server.project_id, "customer")
-        server.tokens["mpoc"] = admin.issue_token(db, "mpoc").token
-    finally:
-        db.dispose()
+    server.grant("mpoc", "customer")
     snap, _feed = read_state(server)
     # the sign-off waits for the hand-off: the customer's own tick is refused until then
     sign_off = _tick("ACC-04")(server, snap)
@@ -329,3 +359,75 @@ def test_the_ipm_closes_go_live_with_a_reason_and_the_project_moves_on(server: A
     log = sorted(final["entities"]["phase_event"], key=lambda e: e["at"])
     assert [(e["phase"], e["action"]) for e in log][-2:] == [
         ("go_live", "closed"), ("go_live", "reopened")]
+
+
+def _minutes_ago(minutes: int) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()
+
+
+def _applied(server: Any, user: str, op: Op) -> dict[str, Any]:
+    result: dict[str, Any] = post_ops(server, user, [op]).json()["results"][0]
+    assert result["status"] == "applied", result
+    return result
+
+
+def _rejected(server: Any, user: str, op: Op, code: str, says: str) -> None:
+    """Refused with this code and reason, and nothing changed on the server."""
+    before = read_state(server)
+    result = post_ops(server, user, [op]).json()["results"][0]
+    assert (result["status"], result["code"]) == ("rejected", code), result
+    assert says in result["reason"], result["reason"]
+    assert read_state(server) == before
+
+
+def test_todays_wave_goes_from_no_go_to_go_on_evidence_alone(server: Any) -> None:
+    """Clearing today's blockers opens today's gate, whatever next week's wave holds; the
+    GO needs the customer's co-sign, which only the customer gives."""
+    server = server.with_demo_ahead()  # its FOCs are still to come
+    server.grant("mpoc", "customer")
+    snap, _ = read_state(server)
+    wave = todays_wave(snap)
+    assert unmet_names(snap) == [
+        "Port order RVP-PO-1008", "Location NYC Floor 2", "933 NYC Floor 2", "Customer co-sign"]
+    order = by_key(snap, "port_order", "pon", "RVP-PO-1008")
+    location = next(loc for loc in snap["entities"]["emergency_location"]
+                    if loc["name"] == "Floor 2" and loc["site_id"] in wave["site_ids"])
+    _applied(server, "ipm", server.op("port_order", order["id"], "transition", {
+        "to": "foc_confirmed", "confirmed_foc": wave["starts_at"]}))
+    # the engineer corrects the dispatchable address, then Zoom validates it
+    _applied(server, "engineer", server.op("emergency_location", location["id"], "update", {
+        "address": "412 W 23rd St, Floor 2, Suite 2R, New York, NY 10011",
+        "address_changed_at": _minutes_ago(5), "status": "verified",
+        "validated_at": _minutes_ago(1)}))
+    _applied(server, "engineer", server.op("verification", str(uuid.uuid4()), "append", {
+        "test_case": "E911-01", "target": "NYC", "site_id": location["site_id"],
+        "emergency_location_id": location["id"], "result": "pass",
+        "note": "933 reads back 412 W 23rd St, Floor 2, Suite 2R"}))
+    snap, _ = read_state(server)
+    assert unmet_names(snap) == ["Customer co-sign"]
+    # next week's wave is still shut, and does not hold today's
+    chicago = wave_gate(snap, by_key(snap, "cutover", "name", "Wave 4 – Chicago"))
+    assert len(chicago.unmet) >= 4
+
+    go = {"decision": "go", "reason": "", "cutover_id": wave["id"]}
+    _rejected(server, "ipm", server.op("decision", str(uuid.uuid4()), "append", go),
+              "validation", "needs a reason of at least 20 characters")
+    _rejected(server, "engineer", _sign("go_live_cosign")(server, snap),
+              "permission", "may not append a signoff")
+    _rejected(server, "ipm", _sign("go_live_cosign")(server, snap),
+              "permission", "Only a member with the customer role")
+    _rejected(server, "mpoc", _sign("go_live_cosign", wave=False)(server, snap),
+              "validation", "names the wave it is for")
+
+    cosign = _sign("go_live_cosign")(server, snap)
+    _applied(server, "mpoc", cosign)
+    snap, _ = read_state(server)
+    signed = by_key(snap, "signoff", "id", cosign["entity_id"])
+    assert (signed["by"], signed["role"]) == ("mpoc", "customer")
+    assert wave_gate(snap).ready
+
+    decision_id = str(uuid.uuid4())
+    _applied(server, "ipm", server.op("decision", decision_id, "append", go))
+    snap, _ = read_state(server)
+    record = by_key(snap, "decision", "id", decision_id)
+    assert (record["override"], record["unmet"], record["cutover_id"]) == (False, [], wave["id"])

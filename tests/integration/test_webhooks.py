@@ -193,6 +193,18 @@ def applied(sut: ServerUnderTest, ops: list[dict[str, Any]], user: str = "ipm",
     assert statuses == ["applied"] * len(ops), response.text
 
 
+def snapshot(sut: ServerUnderTest) -> dict[str, Any]:
+    with sut.client("ipm") as client:
+        response = client.get(sut.project_path("snapshot"))
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def todays_wave(snap: dict[str, Any]) -> dict[str, Any]:
+    """The demo's wave of the demo day (New York)."""
+    return dict(next(w for w in snap["entities"]["cutover"] if w["name"] == "Wave 3 – New York"))
+
+
 def new_p1(sut: ServerUnderTest, title: str, **kw: Any) -> dict[str, Any]:
     return sut.op("issue", str(uuid.uuid4()), "create", {"title": title, "priority": "P1"}, **kw)
 
@@ -209,7 +221,8 @@ def test_each_event_arrives_signed_with_its_facts(
         issue,
         sut.op("issue", str(uuid.uuid4()), "create", {"title": "A P3 is no event"}),
         sut.op("decision", str(uuid.uuid4()), "append",
-               {"decision": "no_go", "reason": "Carrier has not confirmed the FOC"}),
+               {"decision": "no_go", "reason": "Carrier has not confirmed the FOC",
+                "cutover_id": todays_wave(snapshot(sut))["id"]}),
         sut.op("port_order", order_id, "create", {
             "pon": "PON-WH-1", "carrier": "Lumen", "loa_signed_by": "Dana Whitfield",
             "loa_signed_at": "2026-11-20T15:00:00Z"}),
@@ -305,24 +318,53 @@ def test_slack_and_teams_webhooks_get_bodies_those_services_accept(
                       r.headers[SIGNATURE_HEADER.lower()])
 
 
-def test_the_gate_closing_and_opening_is_told_once_each(
+def open_todays_gate(sut: ServerUnderTest) -> str:
+    """Clear every blocker of the demo's wave of the day (the order's FOC, the floor's
+    validation and its 933 test, the customer's co-sign): its gate opens. The site's id."""
+    sut.grant("mpoc", "customer")
+    snap = snapshot(sut)
+    wave = todays_wave(snap)
+    order = next(o for o in snap["entities"]["port_order"] if o["pon"] == "RVP-PO-1008")
+    location = next(loc for loc in snap["entities"]["emergency_location"]
+                    if loc["name"] == "Floor 2" and loc["site_id"] in wave["site_ids"])
+    applied(sut, [
+        sut.op("port_order", order["id"], "transition",
+               {"to": "foc_confirmed", "confirmed_foc": wave["starts_at"]}),
+        sut.op("emergency_location", location["id"], "update", {
+            "address_changed_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+            "status": "verified"}),
+        sut.op("verification", str(uuid.uuid4()), "append", {
+            "test_case": "E911-01", "target": "NYC", "site_id": location["site_id"],
+            "emergency_location_id": location["id"], "result": "pass"}),
+    ])
+    applied(sut, [sut.op("signoff", str(uuid.uuid4()), "append", {
+        "signoff_kind": "go_live_cosign", "cutover_id": wave["id"]}, client_id="mpoc-laptop")],
+        user="mpoc")
+    return str(location["site_id"])
+
+
+def p1_at(sut: ServerUnderTest, site_id: str, title: str) -> dict[str, Any]:
+    return sut.op("issue", str(uuid.uuid4()), "create",
+                  {"title": title, "priority": "P1", "site_id": site_id})
+
+
+def test_the_gate_opening_and_closing_is_told_once_each(
     hooked: ServerUnderTest, receiver: Receiver
 ) -> None:
-    sut = hooked
-    # the other project is empty: its gate holds, so a P1 closes it
-    pid = sut.other_project_id
-    hook = add_hook(sut, receiver.url, project_id=pid, events="gate_changed")
-    issue = new_p1(sut, "Calls drop after 30 s")
-    applied(sut, [issue], user="outsider", project_id=pid)
-    wait_for(lambda: len(receiver.requests()) >= 1, "the gate closing")
-    applied(sut, [sut.op("issue", issue["entity_id"], "transition",
-                         {"to": "cancelled", "reason": "Raised on the wrong project"})],
-            user="outsider", project_id=pid)
-    wait_for(lambda: len(receiver.requests()) >= 2, "the gate opening")
-    closed, opened = (r.json for r in receiver.requests())
-    assert closed["data"]["ready"] is False and closed["data"]["unmet"]
-    assert "P1" in closed["summary"]
+    """Today's wave opens when its last blocker clears (the customer's co-sign), and closes
+    again on a P1 at its site; each is told once, naming the wave. The other waves, shut
+    all along, tell nothing."""
+    sut = hooked.with_demo_ahead()  # its FOCs are still to come
+    hook = add_hook(sut, receiver.url, events="gate_changed")
+    site_id = open_todays_gate(sut)
+    wait_for(lambda: len(receiver.requests()) >= 1, "the gate opening")
+    applied(sut, [p1_at(sut, site_id, "Calls drop after 30 s")])
+    wait_for(lambda: len(receiver.requests()) >= 2, "the gate closing")
+    opened, closed = (r.json for r in receiver.requests())
     assert opened["data"]["ready"] is True and opened["data"]["unmet"] == []
+    assert opened["data"]["scope"] == "Wave 3 – New York"
+    assert "Wave 3 – New York is open" in opened["summary"]
+    assert closed["data"]["ready"] is False and "P1" in closed["summary"]
     assert [d.event for d in deliveries(sut, hook)] == ["gate_changed", "gate_changed"]
 
 
@@ -616,10 +658,10 @@ def test_ended_deliveries_are_forgotten_after_the_log_days_and_pending_ones_neve
 def test_a_gate_that_moves_without_a_change_through_the_api_is_told_by_the_periodic_check(
     hooked: ServerUnderTest, receiver: Receiver
 ) -> None:
-    sut = hooked
-    pid = sut.other_project_id
-    issue = new_p1(sut, "Lobby phone cannot dial out")
-    applied(sut, [issue], user="outsider", project_id=pid)
+    sut = hooked.with_demo_ahead()
+    pid = sut.project_id
+    issue = p1_at(sut, open_todays_gate(sut), "Lobby phone cannot dial out")
+    applied(sut, [issue])
     add_hook(sut, receiver.url, project_id=pid, events="gate_changed")  # baseline: shut
     db = admin.open_database(sut.db_url, migrate=False)
     try:
@@ -674,19 +716,19 @@ def test_a_push_reads_the_projects_webhooks_once_and_queues_one_row_per_matching
 def test_a_gate_webhook_added_again_is_told_against_the_gate_as_it_is_then(
     hooked: ServerUnderTest, receiver: Receiver
 ) -> None:
-    sut = hooked
-    pid = sut.other_project_id
+    sut = hooked.with_demo_ahead()
+    pid = sut.project_id
+    site_id = open_todays_gate(sut)
     first = add_hook(sut, receiver.url, project_id=pid, events="gate_changed")  # baseline: open
     db = admin.open_database(sut.db_url, migrate=False)
     try:
         admin.remove_webhook(db, first)
     finally:
         db.dispose()
-    issue = new_p1(sut, "Overhead paging silent")
-    applied(sut, [issue], user="outsider", project_id=pid)  # shut, with nobody told
+    issue = p1_at(sut, site_id, "Overhead paging silent")
+    applied(sut, [issue])  # shut, with nobody told
     add_hook(sut, receiver.url, project_id=pid, events="gate_changed")
     applied(sut, [sut.op("issue", issue["entity_id"], "transition",
-                         {"to": "cancelled", "reason": "Duplicate of another issue"})],
-            user="outsider", project_id=pid)
+                         {"to": "cancelled", "reason": "Duplicate of another issue"})])
     wait_for(lambda: len(receiver.requests()) >= 1, "the gate opening")
     assert [r.json["data"]["ready"] for r in receiver.requests()] == [True]

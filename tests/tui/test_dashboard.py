@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from golive_tui.domain.enums import ChecklistStatus, DecisionKind, EntityKind, Role
-from golive_tui.domain.gate import GateRule
+from golive_tui.domain.gate import GateResult, GateRule
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import ChecklistScreen
 from golive_tui.tui.screens.dashboard import DashboardScreen, activation_window
@@ -47,9 +47,19 @@ def text_of(widget: Static) -> str:
 
 
 
-def unmet_names(app: GoLiveApp) -> list[str]:
+def gate(app: GoLiveApp) -> GateResult:
+    """The gate the dashboard shows: the current wave's, by the app's clock."""
     assert app.store is not None
-    return [c.name for c in app.store.gate().unmet]
+    return app.store.gate(now=app.now())
+
+
+def unmet_names(app: GoLiveApp) -> list[str]:
+    return [c.name for c in gate(app).unmet]
+
+
+#: what holds the demo's wave of the day (New York) shut, each clearable in the app
+TODAYS_BLOCKERS = ["Port order RVP-PO-1008", "Location NYC Floor 2", "933 NYC Floor 2",
+                   "Customer co-sign"]
 
 
 async def test_dashboard_shows_no_go_and_names_every_unmet_condition(
@@ -59,21 +69,24 @@ async def test_dashboard_shows_no_go_and_names_every_unmet_condition(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
         assert app.store is not None
-        gate = app.store.gate()
-        # the demo holds the gate shut with every kind of evidence
-        assert {c.rule for c in gate.unmet} == set(GateRule)
+        shown = gate(app)
+        # today's wave (New York) is held by its own blockers, not by later waves'
+        assert shown.cutover_name == "Wave 3 – New York"
+        assert [c.name for c in shown.unmet] == TODAYS_BLOCKERS
+        assert app.screen.query_one("#dash-gate-col").border_title == (
+            "Go / no-go · Wave 3 – New York")
 
         badge = text_of(app.screen.query_one("#dash-gate-badge", Static))
         assert "NO-GO" in badge
-        assert f"{len(gate.unmet)} unmet conditions" in badge
+        assert f"{len(shown.unmet)} unmet conditions" in badge
 
         listed = app.screen.query_one("#dash-unmet", OptionList)
         prompts = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
-        assert len(prompts) == len(gate.unmet)
-        for cond, prompt in zip(gate.unmet, prompts, strict=True):
+        assert len(prompts) == len(shown.unmet)
+        for cond, prompt in zip(shown.unmet, prompts, strict=True):
             assert cond.name in prompt
             assert cond.detail in prompt
-        assert any("Site CHI" in p for p in prompts)
+        assert not any("CHI" in p for p in prompts)
 
 
 async def test_enter_on_an_unmet_gate_item_opens_the_checklist_on_that_item(
@@ -83,11 +96,18 @@ async def test_enter_on_an_unmet_gate_item_opens_the_checklist_on_that_item(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
         assert app.store is not None
-        gate_items = [c for c in app.store.gate().unmet if c.rule is GateRule.GATE_ITEMS]
+        # two gate items of every wave reopened: today's gate shows them
+        items = {i.key: i for i in app.store.checklist()}
+        for key in ("E911-01", "GL-01"):
+            app.run_change(lambda s, key=key: s.set_checklist_status(
+                items[key].id, ChecklistStatus.TODO), kinds=frozenset({EntityKind.CHECKLIST_ITEM}))
+        await settle(pilot)
+        gate_items = [c for c in gate(app).unmet if c.rule is GateRule.GATE_ITEMS]
+        assert [c.name for c in gate_items] == ["Gate item E911-01", "Gate item GL-01"]
         target = gate_items[-1]  # not the first: the cursor must really move to it
         listed = app.screen.query_one("#dash-unmet", OptionList)
         listed.focus()
-        listed.highlighted = [c.ref_id for c in app.store.gate().unmet].index(target.ref_id)
+        listed.highlighted = [c.ref_id for c in gate(app).unmet].index(target.ref_id)
         await pilot.press("enter")
         await settle(pilot)
 
@@ -109,7 +129,7 @@ async def test_go_with_unmet_conditions_needs_a_reason_and_is_recorded_as_an_ove
     async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         await wait_ready(pilot)
         assert app.store is not None
-        unmet = [str(c) for c in app.store.gate().unmet]
+        unmet = [str(c) for c in gate(app).unmet]
 
         await pilot.press("g")
         await pilot.pause()
@@ -131,6 +151,7 @@ async def test_go_with_unmet_conditions_needs_a_reason_and_is_recorded_as_an_ove
         assert decision.decision is DecisionKind.GO
         assert decision.override is True
         assert decision.unmet == unmet
+        assert decision.cutover_id == gate(app).cutover_id
         assert decision.reason == "MPOC accepts the risk: CHI and LAX stay on Comcast"
         assert decision.by == "demo"
 
@@ -199,7 +220,7 @@ async def test_no_go_needs_a_reason_and_is_not_an_override(
         assert "NO-GO" in text_of(app.screen.query_one("#dash-decision", Static))
 
 
-async def test_a_site_without_verified_e911_opens_its_detail_in_a_notice(
+async def test_a_location_not_validated_opens_its_detail_in_a_notice(
     make_app: Callable[..., GoLiveApp],
 ) -> None:
     app = make_app()
@@ -207,19 +228,19 @@ async def test_a_site_without_verified_e911_opens_its_detail_in_a_notice(
     async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         await wait_ready(pilot)
         assert app.store is not None
-        unmet = app.store.gate().unmet
-        site = next(c for c in unmet if c.rule is GateRule.E911)
+        unmet = gate(app).unmet
+        location = next(c for c in unmet if c.rule is GateRule.E911)
         listed = app.screen.query_one("#dash-unmet", OptionList)
         listed.focus()
-        listed.highlighted = [c.ref_id for c in unmet].index(site.ref_id)
+        listed.highlighted = [c.ref_id for c in unmet].index(location.ref_id)
         await pilot.press("enter")
         await settle(pilot)
         assert app.current_mode == "dashboard"
-        shown = notices.about("E911 · site CHI")
-        assert shown and "Emergency address: " in shown[0] and "pending" in shown[0]
+        shown = notices.about("Location NYC Floor 2: dispatchable address is pending")
+        assert shown and "dial 933 from that floor" in shown[0]
 
 
-async def test_finishing_a_gate_item_elsewhere_drops_it_from_the_dashboard(
+async def test_evidence_recorded_elsewhere_drops_its_condition_from_the_dashboard(
     make_app: Callable[..., GoLiveApp],
 ) -> None:
     app = make_app()
@@ -227,13 +248,14 @@ async def test_finishing_a_gate_item_elsewhere_drops_it_from_the_dashboard(
         await wait_ready(pilot)
         assert app.store is not None
         before = unmet_names(app)
-        item = next(c for c in app.store.gate().unmet if c.rule is GateRule.GATE_ITEMS)
-        app.run_change(lambda s: s.set_checklist_status(item.ref_id, ChecklistStatus.DONE),
-                       kinds=frozenset({EntityKind.CHECKLIST_ITEM}))
+        location = next(c for c in gate(app).unmet if c.rule is GateRule.E911)
+        app.run_change(lambda s: s.update_record(EntityKind.EMERGENCY_LOCATION,
+                                                 location.ref_id, status="verified"),
+                       kinds=frozenset({EntityKind.EMERGENCY_LOCATION}))
         await settle(pilot)
         listed = app.screen.query_one("#dash-unmet", OptionList)
         assert listed.option_count == len(before) - 1
-        assert item.name not in unmet_names(app)
+        assert location.name not in unmet_names(app)
 
 
 def test_countdown_counts_to_the_next_weekday_activation_window() -> None:

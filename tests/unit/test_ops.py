@@ -164,7 +164,8 @@ def test_verification_keeps_an_explicit_time_for_a_test_logged_late() -> None:
 def test_issue_note_and_decision_are_stamped_with_author_and_time() -> None:
     note = create(K.ISSUE_NOTE, "n-1", issue_id=ISSUE_ID, body="Customer confirmed.")
     assert (note["author"], note["at"]) == (ACTOR, NOW)
-    decision = create(K.DECISION, "d-1", decision="go", reason="All evidence in.")
+    # an empty project's gate is shut (nothing in scope): a no-go is the call to make
+    decision = create(K.DECISION, "d-1", decision="no_go", reason="Nothing to port yet.")
     assert (decision["by"], decision["at"]) == (ACTOR, NOW)
 
 

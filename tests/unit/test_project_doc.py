@@ -33,7 +33,7 @@ from golive_tui.domain.enums import (
     Priority,
     VerificationResult,
 )
-from golive_tui.domain.gate import GateRule, evaluate_gate
+from golive_tui.domain.gate import GateRule, evaluate_gate, gate_from_records
 from golive_tui.domain.ops import issue_ref, validate_record
 from golive_tui.domain.phone import is_toll_free
 from golive_tui.domain.project_doc import (
@@ -361,24 +361,34 @@ def test_sla_clocks_show_running_and_breached_issues(demo: ProjectDocument) -> N
     assert breached >= 1 and running >= 2
 
 
-def test_the_gate_is_not_ready_and_names_what_is_missing(demo: ProjectDocument) -> None:
-    result = evaluate_gate(
-        checklist=models(demo, K.CHECKLIST_ITEM),
-        orders=models(demo, K.PORT_ORDER),
-        sites=models(demo, K.SITE),
-        issues=models(demo, K.ISSUE),
-    )
-    assert not result.ready
-    for rule in GateRule:
-        assert not result.rule_met(rule), rule
-    text = "\n".join(str(c) for c in result.unmet)
-    assert "Site CHI" in text
-    assert "ADDR_MISMATCH" in text
-    assert "Port order RVP-PO-1005" in text
-    assert "Main number rings busy at LAX" in text
-    assert "Gate item E911-03" in text
-    assert "Port order RVP-PO-1002" not in text  # FOC-confirmed: meets the gate
+def test_todays_wave_is_held_by_exactly_the_blockers_the_app_can_clear(
+    demo: ProjectDocument,
+) -> None:
+    waves = {w["name"]: w for w in demo.records[K.CUTOVER]}
+    assert [w["state"] for w in demo.records[K.CUTOVER]] == [
+        "completed", "live", "rehearsed", "planned"]
+    today = waves["Wave 3 – New York"]
+    assert today["starts_at"] == datetime(2025, 3, 12, 11, 30, tzinfo=NY)
+    gate = gate_from_records(cutover=today, records=demo.records)
+    assert [str(c) for c in gate.unmet] == [
+        "Port order RVP-PO-1008: Spectrum Business order is submitted, not FOC-confirmed",
+        "Location NYC Floor 2: dispatchable address is pending, not validated",
+        "933 NYC Floor 2: no 933 test recorded",
+        "Customer co-sign: the customer's main contact has not co-signed Wave 3 – New York",
+    ]
 
+
+def test_other_waves_hold_their_own_blockers(demo: ProjectDocument) -> None:
+    waves = {w["name"]: w for w in demo.records[K.CUTOVER]}
+    pilot = gate_from_records(cutover=waves["Wave 1 – Denver pilot"], records=demo.records)
+    assert pilot.ready, pilot.unmet
+    chicago = gate_from_records(cutover=waves["Wave 4 – Chicago"], records=demo.records)
+    text = "\n".join(str(c) for c in chicago.unmet)
+    assert "ADDR_MISMATCH" in text and "Location CHI Floor 2" in text
+    assert "Gate item BLD-03" in text and "Customer co-sign" in text
+    la = gate_from_records(cutover=waves["Wave 2 – Los Angeles"], records=demo.records)
+    assert [c.name for c in la.unmet_for(GateRule.NO_OPEN_P1)] == [
+        next(f"P1 {i['ref']}" for i in demo.records[K.ISSUE] if i["priority"] == "P1")]
 
 def test_ids_are_deterministic_and_a_project_id_makes_a_separate_project() -> None:
     first = load_demo(demo_day=DEMO_DAY, now=NOW)

@@ -14,13 +14,11 @@ from golive_tui.domain.enums import (
     IssueState,
     NumberType,
     OpAction,
-    PortState,
     Priority,
     Role,
     VerificationResult,
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
-from golive_tui.domain.gate import evaluate_gate, gate_from_records
 from golive_tui.domain.ops import Op, Record, apply_op, merge_update
 from golive_tui.domain.rules import (
     MIN_OVERRIDE_REASON_CHARS,
@@ -31,11 +29,13 @@ from golive_tui.domain.rules import (
 )
 from golive_tui.domain.sla import SlaPolicy, issue_clocks, project_policy
 from golive_tui.domain.test_plan import failure_issue
+from tests.gate_world import world
 
 K = EntityKind
 A = OpAction
 PROJECT = "6b0c1f4e-2d8a-4c3b-9e71-0a5f3d2c1b00"
 NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+
 REASON = "The bridge is staffed and the carrier confirmed by phone"
 _seq = iter(range(1, 1_000_000))
 
@@ -66,53 +66,82 @@ def stored(facts: RecordFacts, kind: EntityKind, entity_id: str, **fields: Any) 
 
 
 def closed_gate() -> RecordFacts:
-    """A project whose gate holds one unmet condition: the DEN site's E911 address."""
-    facts = RecordFacts()
-    stored(facts, K.SITE, "site-den", code="DEN", name="Denver", e911_status="pending")
-    stored(facts, K.SITE, "site-nyc", code="NYC", name="New York", e911_status="verified")
-    return facts
+    """A project with two waves; today's gate holds one unmet condition: no co-sign."""
+    records = world()
+    records[K.SIGNOFF] = []
+    return RecordFacts(Role.IPM, records)
+
+
+COSIGN = "Customer co-sign"
 
 
 def decide(facts: RecordFacts, decision: str, **fields: Any) -> Record:
+    fields.setdefault("cutover_id", "wave-1")
     return apply(None, op(K.DECISION, A.APPEND, "d-1", decision=decision, **fields), facts)
 
 
 def test_a_go_over_an_unmet_condition_with_a_one_character_reason_is_refused() -> None:
     with pytest.raises(ValidationFailed, match=f"at least {MIN_OVERRIDE_REASON_CHARS} char"):
-        decide(closed_gate(), "go", reason="x", unmet=["Site DEN"])
+        decide(closed_gate(), "go", reason="x", unmet=[COSIGN])
 
 
 def test_a_go_over_unmet_conditions_must_name_each_of_them() -> None:
-    with pytest.raises(ValidationFailed, match=r"does not name 1 of them: Site DEN") as refused:
+    with pytest.raises(ValidationFailed,
+                       match=r"does not name 1 of them: Customer co-sign") as refused:
         decide(closed_gate(), "go", reason=REASON, unmet=[])
-    assert refused.value.details["missing"] == ["Site DEN"]
+    assert refused.value.details["missing"] == [COSIGN]
 
 
 def test_a_go_over_named_conditions_is_an_override_that_records_them_from_the_gate() -> None:
     # what the op says about the gate is not taken: the rules evaluate it themselves
     record = decide(closed_gate(), "go", reason=REASON, override=False,
-                    unmet=["Site DEN: E911 address of Denver is pending", "Site XYZ: made up"])
+                    unmet=[f"{COSIGN}: not yet"])
     assert record["override"] is True
-    assert record["unmet"] == ["Site DEN: E911 address of Denver is pending"]
-    assert record["reason"] == REASON
+    assert record["unmet"] == [
+        "Customer co-sign: the customer's main contact has not co-signed Wave 1 – Denver"]
+    assert record["reason"] == REASON and record["cutover_id"] == "wave-1"
+
+
+def test_an_override_lists_exactly_the_unmet_conditions() -> None:
+    with pytest.raises(ValidationFailed, match=r"also names Site XYZ, which holds now"):
+        decide(closed_gate(), "go", reason=REASON, unmet=[COSIGN, "Site XYZ: made up"])
 
 
 def test_a_go_on_a_ready_gate_is_no_override_whatever_the_op_says() -> None:
-    record = decide(RecordFacts(), "go", override=True, unmet=["Site DEN: pending"])
+    record = decide(RecordFacts(Role.IPM, world()), "go", override=True,
+                    unmet=["Site DEN: pending"])
     assert record["override"] is False and record["unmet"] == []
+
+
+def test_a_later_waves_blockers_do_not_hold_todays_go() -> None:
+    facts = RecordFacts(Role.IPM, world())
+    assert decide(facts, "go")["override"] is False
+    with pytest.raises(ValidationFailed, match="does not name 7 of them"):
+        decide(facts, "go", reason=REASON, cutover_id="wave-2")
+
+
+def test_a_call_in_a_project_with_waves_names_its_wave() -> None:
+    with pytest.raises(ValidationFailed, match=r"goes live in waves \(Wave 1 – Denver, Wave 2"):
+        decide(RecordFacts(Role.IPM, world()), "go", cutover_id=None)
+
+
+def test_a_call_for_a_wave_of_no_project_is_refused() -> None:
+    with pytest.raises(ValidationFailed, match="cutover_id names no cutover of this project"):
+        decide(RecordFacts(Role.IPM, world()), "go", cutover_id="wave-9")
 
 
 @pytest.mark.parametrize("decision", ["no_go", "rollback"])
 def test_no_go_and_rollback_need_a_reason_and_record_the_gate(decision: str) -> None:
     with pytest.raises(ValidationFailed, match="needs a reason"):
         decide(closed_gate(), decision, reason="  ")
-    record = decide(closed_gate(), decision, reason="E911 at Denver")
+    record = decide(closed_gate(), decision, reason="No co-sign from Ridgeline yet")
     assert record["override"] is False and len(record["unmet"]) == 1
 
 
 def test_who_made_the_call_is_the_actor_not_what_the_op_says() -> None:
-    record = apply(None, op(K.DECISION, A.APPEND, "d-1", decision="go", by="someone.else"),
-                   RecordFacts(), actor="avery.brooks")
+    record = apply(None, op(K.DECISION, A.APPEND, "d-1", decision="go", by="someone.else",
+                            cutover_id="wave-1"),
+                   RecordFacts(Role.IPM, world()), actor="avery.brooks")
     assert record["by"] == "avery.brooks"
 
 
@@ -125,22 +154,38 @@ def test_an_override_reason_is_substantive(reason: str, ok: bool) -> None:
     assert (override_reason_problem(reason) is None) is ok
 
 
-def test_the_gate_of_records_is_the_gate_of_the_same_evidence() -> None:
-    facts = closed_gate()
-    stored(facts, K.PORT_ORDER, "o-1", pon="PO-1", carrier="Lumen")
-    sites = facts.find(K.SITE)
-    orders = facts.find(K.PORT_ORDER)
-    from_records = gate_from_records(checklist=[], orders=orders, sites=sites, issues=[])
-    assert [c.name for c in from_records.unmet] == ["Port order PO-1", "Site DEN"]
+# ----------------------------------------------------------------------------- sign-offs
 
-    class Row:
-        def __init__(self, record: Record) -> None:
-            self.__dict__.update(record)
 
-    direct = evaluate_gate(checklist=[], orders=[Row(o) for o in orders],  # type: ignore[misc]
-                           sites=[Row(s) for s in sites], issues=[])  # type: ignore[misc]
-    assert from_records == direct
-    assert orders[0]["status"] == PortState.DRAFT
+def sign(role: Role, kind: str, **fields: Any) -> Record:
+    facts = RecordFacts(role, world())
+    return apply(None, op(K.SIGNOFF, A.APPEND, "s-1", signoff_kind=kind, role="customer",
+                          by="someone.else", **fields), facts, actor="dana.whitfield")
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [(Role.CUSTOMER, "go_live_cosign"), (Role.CUSTOMER, "acceptance"),
+     (Role.SUPPORT, "handoff_ack")],
+)
+def test_each_signoff_is_given_by_its_role_and_records_it(role: Role, kind: str) -> None:
+    record = sign(role, kind, cutover_id="wave-1")
+    assert record["role"] is role and record["by"] == "dana.whitfield"
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [(Role.IPM, "go_live_cosign"), (Role.ENGINEER, "go_live_cosign"),
+     (Role.SUPPORT, "acceptance"), (Role.IPM, "acceptance"), (Role.CUSTOMER, "handoff_ack")],
+)
+def test_no_other_role_signs_for_them(role: Role, kind: str) -> None:
+    with pytest.raises(PermissionDenied, match="Only a member with the"):
+        sign(role, kind, cutover_id="wave-1")
+
+
+def test_a_cosign_names_its_wave_when_the_project_has_waves() -> None:
+    with pytest.raises(ValidationFailed, match="names the wave it is for"):
+        sign(Role.CUSTOMER, "go_live_cosign")
 
 
 # ----------------------------------------------------------------------------- checklist

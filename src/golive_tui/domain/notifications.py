@@ -16,8 +16,10 @@ from typing import Any
 
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.enums import (
+    CLOSED_CUTOVER_STATES,
     LEGACY_ORDER_STATES,
     OPEN_ISSUE_STATES,
+    CutoverState,
     DecisionKind,
     EntityKind,
     IssueState,
@@ -26,7 +28,7 @@ from golive_tui.domain.enums import (
     Priority,
 )
 from golive_tui.domain.gate import GateResult
-from golive_tui.domain.rules import Facts, gate_of
+from golive_tui.domain.rules import Facts, cutovers_of, gate_of
 from golive_tui.domain.sla import SlaClock, SlaPolicy, issue_clocks
 from golive_tui.domain.time_text import span
 
@@ -60,7 +62,9 @@ EVENT_KINDS = frozenset(
 #: the entity kinds the gate weighs (domain.rules.gate_of): a change to one may open or
 #: close the gate
 GATE_KINDS = frozenset(
-    {EntityKind.CHECKLIST_ITEM, EntityKind.PORT_ORDER, EntityKind.SITE, EntityKind.ISSUE}
+    {EntityKind.CHECKLIST_ITEM, EntityKind.PORT_ORDER, EntityKind.SITE, EntityKind.ISSUE,
+     EntityKind.CUTOVER, EntityKind.EMERGENCY_LOCATION, EntityKind.VERIFICATION,
+     EntityKind.SIGNOFF, EntityKind.PROJECT}
 )
 
 _ACTIVATED = frozenset({PortState.PORTED, PortState.VERIFIED})
@@ -225,14 +229,20 @@ def _number_events(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -
 # --------------------------------------------------------------------------- the gate
 
 
-#: the gate of the whole project: today's only scope. A gate per cutover names its
-#: cutover here instead, and :func:`gate_scopes` returns one entry per cutover.
+#: the gate of a project without cutover waves: everything in one scope
 PROJECT_SCOPE = "project"
 
 
 def gate_scopes(facts: Facts) -> dict[str, GateResult]:
-    """Every gate of the project as the facts hold it now, by scope."""
-    return {PROJECT_SCOPE: gate_of(facts)}
+    """Every gate of the project as the facts hold it now, by scope: one per wave that is
+    not over (by the wave's name), or the project's own when it has no waves."""
+    waves = cutovers_of(facts)
+    if not waves:
+        return {PROJECT_SCOPE: gate_of(facts)}
+    return {
+        str(wave["name"]): gate_of(facts, str(wave["id"]))
+        for wave in waves if CutoverState(wave["state"]) not in CLOSED_CUTOVER_STATES
+    }
 
 
 def gate_event(scope: str, gate: GateResult, was_ready: bool | None) -> Event | None:

@@ -374,6 +374,8 @@ def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
     rules.check_references(kind, record, facts)
     if kind is EntityKind.DECISION:
         rules.decide(record, facts)
+    elif kind is EntityKind.SIGNOFF:
+        rules.check_signoff(record, facts)
     elif kind is EntityKind.ISSUE:
         rules.check_linked_issue(record, facts)
     elif kind is EntityKind.PHASE_EVENT:

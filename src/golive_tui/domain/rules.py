@@ -23,10 +23,12 @@ from golive_tui.domain.enums import (
     PhaseAction,
     Priority,
     Role,
+    SignoffKind,
     VerificationResult,
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
-from golive_tui.domain.gate import GateResult, gate_from_records
+from golive_tui.domain.gate import TEST_933, GateResult, gate_from_records
+from golive_tui.domain.network import CALL_QUALITY_TEST, NetworkThresholds
 from golive_tui.domain.types import as_time
 
 Record = dict[str, Any]
@@ -118,14 +120,59 @@ def check_text(kind: EntityKind, fields: Mapping[str, Any]) -> None:
 # ----------------------------------------------------------------------------- decisions
 
 
-def gate_of(facts: Facts) -> GateResult:
-    """The gate as the facts' owner holds it now."""
+def cutovers_of(facts: Facts) -> Sequence[Record]:
+    """The project's cutover waves, as the facts' owner holds them."""
+    return facts.find(EntityKind.CUTOVER)
+
+
+def gate_of(facts: Facts, cutover_id: str | None = None) -> GateResult:
+    """One wave's gate as the facts' owner holds it now; with no ``cutover_id``, the gate
+    of a project without waves (everything in one scope)."""
+    cutover = None
+    if cutover_id is not None:
+        cutover = facts.records(EntityKind.CUTOVER, [cutover_id]).get(cutover_id)
+        if cutover is None:
+            raise ValidationFailed(
+                f"No cutover with id {cutover_id} in this project.",
+                details={"field": "cutover_id", "missing": [cutover_id]},
+            )
+    projects = facts.find(EntityKind.PROJECT)
+    stored = projects[0].get("network_thresholds") if projects else None
+    orders = (facts.find(EntityKind.PORT_ORDER) if cutover is None
+              else facts.find(EntityKind.PORT_ORDER, cutover_id=cutover_id))
+    records: dict[EntityKind, Sequence[Record]] = {
+        EntityKind.SITE: facts.find(EntityKind.SITE),
+        EntityKind.PORT_ORDER: orders,
+        EntityKind.CHECKLIST_ITEM: facts.find(EntityKind.CHECKLIST_ITEM, gate=True),
+        EntityKind.EMERGENCY_LOCATION: facts.find(EntityKind.EMERGENCY_LOCATION),
+        EntityKind.VERIFICATION: [
+            *facts.find(EntityKind.VERIFICATION, test_case=TEST_933),
+            *facts.find(EntityKind.VERIFICATION, test_case=CALL_QUALITY_TEST),
+        ],
+        EntityKind.ISSUE: facts.find(EntityKind.ISSUE, priority=Priority.P1.value),
+        EntityKind.SIGNOFF: facts.find(
+            EntityKind.SIGNOFF, signoff_kind=SignoffKind.GO_LIVE_COSIGN.value),
+    }
     return gate_from_records(
-        checklist=facts.find(EntityKind.CHECKLIST_ITEM, gate=True),
-        orders=facts.find(EntityKind.PORT_ORDER),
-        sites=facts.find(EntityKind.SITE),
-        issues=facts.find(EntityKind.ISSUE, priority=Priority.P1.value),
+        cutover=cutover, records=records,
+        thresholds=NetworkThresholds.from_stored(stored if isinstance(stored, dict) else None),
     )
+
+
+def _decision_cutover(fields: Record, facts: Facts) -> str | None:
+    """The wave a call is for: named when the project has waves, none when it has none."""
+    cutover_id = fields.get("cutover_id")
+    if cutover_id:
+        return str(cutover_id)  # check_references found it in this project
+    waves = cutovers_of(facts)
+    if waves:
+        names = ", ".join(sorted(str(w.get("name")) for w in waves))
+        raise ValidationFailed(
+            f"This project goes live in waves ({names}): a go / no-go call names the wave "
+            "it is for (cutover_id).",
+            details={"field": "cutover_id"},
+        )
+    return None
 
 
 def reason_is_thin(reason: str) -> bool:
@@ -159,7 +206,7 @@ def decide(fields: Record, facts: Facts) -> None:
         return  # validation names the bad value
     reason = fields.get("reason")
     reason = reason.strip() if isinstance(reason, str) else ""
-    gate = gate_of(facts)
+    gate = gate_of(facts, _decision_cutover(fields, facts))
     unmet = [str(condition) for condition in gate.unmet]
     override = decision is DecisionKind.GO and not gate.ready
     if override:
@@ -174,6 +221,14 @@ def decide(fields: Record, facts: Facts) -> None:
             for entry in (named if isinstance(named, list) else [])
         }
         missed = [c for c in gate.unmet if c.name not in listed]
+        holding = sorted(listed - {c.name for c in gate.unmet})
+        if holding and not missed:
+            raise ValidationFailed(
+                f"This GO overrides {what} but also names {', '.join(holding)}, which "
+                f"{'holds' if len(holding) == 1 else 'hold'} now. Look at the gate again and "
+                "list exactly the conditions you override.",
+                details={"field": "unmet", "holding": holding},
+            )
         if missed:
             names = "; ".join(str(c) for c in missed)
             raise ValidationFailed(
@@ -299,6 +354,48 @@ def check_phase_move(record: Mapping[str, Any], target: LifecyclePhase, facts: F
             f"Reopen {target.label} first (with a reason); the project goes back only to a "
             "reopened phase.",
             details={"phase": target.value},
+        )
+
+
+# ----------------------------------------------------------------------------- sign-offs
+
+#: who signs each kind of sign-off: the customer's main contact co-signs a wave's go-live
+#: and accepts the project; the service desk acknowledges the hand-off
+SIGNERS: dict[SignoffKind, Role] = {
+    SignoffKind.GO_LIVE_COSIGN: Role.CUSTOMER,
+    SignoffKind.ACCEPTANCE: Role.CUSTOMER,
+    SignoffKind.HANDOFF_ACK: Role.SUPPORT,
+}
+_SIGNOFF_WORDS = {
+    SignoffKind.GO_LIVE_COSIGN: "co-signs a wave's go-live",
+    SignoffKind.ACCEPTANCE: "signs the acceptance",
+    SignoffKind.HANDOFF_ACK: "acknowledges the hand-off",
+}
+
+
+def check_signoff(record: Record, facts: Facts) -> None:
+    """A sign-off is given by the role that gives it, and records that role (never the op's
+    word for it); a go-live co-sign names its wave when the project has waves."""
+    try:
+        kind = SignoffKind(str(record.get("signoff_kind")))
+    except ValueError:
+        return  # validation names the bad value
+    role = facts.role
+    signer = SIGNERS[kind]
+    if role is not None:
+        if role is not signer:
+            raise PermissionDenied(
+                f"Only a member with the {signer.value} role {_SIGNOFF_WORDS[kind]}; "
+                f"{'an' if role.value[0] in 'aeiou' else 'a'} {role.value} cannot sign it "
+                "for them.",
+                details={"signoff_kind": kind.value, "role": role.value,
+                         "needs": signer.value},
+            )
+        record["role"] = role
+    if kind is SignoffKind.GO_LIVE_COSIGN and not record.get("cutover_id") and cutovers_of(facts):
+        raise ValidationFailed(
+            "A go-live co-sign names the wave it is for (cutover_id).",
+            details={"field": "cutover_id"},
         )
 
 

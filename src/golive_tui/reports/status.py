@@ -19,7 +19,7 @@ from golive_tui.domain.enums import (
     PortState,
     Priority,
 )
-from golive_tui.domain.gate import ORDER_STATES_OK, GateResult, GateRule, evaluate_gate
+from golive_tui.domain.gate import ORDER_STATES_OK, GateResult, GateRule, gate_for_cutover
 from golive_tui.domain.sla import issue_clocks, sla_urgency
 
 if TYPE_CHECKING:
@@ -71,12 +71,15 @@ def build_status(
 ) -> dict[str, Any]:
     """The status of the cache's project as JSON values (see docs/scripting.md)."""
     project = store.project()
-    checklist = store.checklist()
     orders = store.orders()
     sites = store.sites()
     issues = store.issues()
-    gate = gate_json(evaluate_gate(checklist=checklist, orders=orders, sites=sites,
-                                   issues=issues))
+    # every wave's gate from one read of the evidence; the project's gate is its current
+    # wave's (or, in a project without waves, the one gate over everything)
+    evidence = store.gate_evidence()
+    current = store.current_cutover(now)
+    gate = gate_json(gate_for_cutover(current, evidence))
+    wave_rows = {wave.id: wave for wave in store.cutovers()}
     policy = store.policy()
 
     open_lines: list[tuple[int, float, dict[str, Any]]] = []
@@ -123,9 +126,8 @@ def build_status(
             "starts_at": _time(wave["starts_at"]),
             "ends_at": _time(wave["ends_at"]),
             "sites": [codes.get(site_id, site_id) for site_id in wave["site_ids"]],
-            # the gate is the project's until a wave's own gate is worked out apart
-            "gate_scope": "project",
-            "gate": gate,
+            "gate_scope": "cutover",
+            "gate": gate_json(gate_for_cutover(wave_rows[wave["id"]], evidence)),
         }
         for wave in waves
     ]

@@ -23,6 +23,7 @@ from golive_tui.domain.enums import (
     PhaseAction,
     PortState,
     Priority,
+    SignoffKind,
     VerificationResult,
 )
 from golive_tui.domain.errors import NotFound, ValidationFailed
@@ -166,16 +167,36 @@ class Commands(Rebase):
         return record
 
     def record_decision(
-        self, decision: DecisionKind, reason: str, *, unmet: Sequence[str] = ()
+        self, decision: DecisionKind, reason: str, *, unmet: Sequence[str] = (),
+        cutover_id: str | None = None,
     ) -> Record:
-        """Record a go / no-go / rollback call; ``unmet`` names the conditions it overrides.
+        """Record a go / no-go / rollback call for a wave (``cutover_id``; none in a project
+        without waves); ``unmet`` names the conditions it overrides.
 
-        The rules weigh it against the gate as the cache holds it (and the server against
-        its own): whether it is an override, and what it overrides, is theirs to record.
+        The rules weigh it against the wave's gate as the cache holds it (and the server
+        against its own): whether it is an override, and what it overrides, is theirs to
+        record.
         """
-        record = self.submit(Change(EntityKind.DECISION, new_id(), OpAction.APPEND, {
+        fields: dict[str, Any] = {
             "decision": decision.value, "reason": reason, "unmet": list(unmet),
-        }))
+        }
+        if cutover_id is not None:
+            fields["cutover_id"] = cutover_id
+        record = self.submit(Change(EntityKind.DECISION, new_id(), OpAction.APPEND, fields))
+        assert record is not None
+        return record
+
+    def sign(
+        self, kind: SignoffKind, *, cutover_id: str | None = None, note: str = "",
+        exceptions: Sequence[str] = (),
+    ) -> Record:
+        """Record the member's sign-off (the customer's co-sign of a wave's go-live, the
+        acceptance, the hand-off acknowledgement); who may sign what is the rules'."""
+        fields: dict[str, Any] = {"signoff_kind": kind.value, "note": note,
+                                  "exceptions": list(exceptions)}
+        if cutover_id is not None:
+            fields["cutover_id"] = cutover_id
+        record = self.submit(Change(EntityKind.SIGNOFF, new_id(), OpAction.APPEND, fields))
         assert record is not None
         return record
 

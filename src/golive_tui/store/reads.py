@@ -4,16 +4,20 @@ queries, counts, the gate, the outbox and the problems."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Row, and_, func, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
 from golive_tui.domain.enums import EntityKind, PortState
-from golive_tui.domain.gate import GateResult, evaluate_gate
+from golive_tui.domain.gate import GateEvidence, GateResult, current_cutover, gate_for_cutover
+from golive_tui.domain.network import NetworkThresholds
 from golive_tui.domain.ops import Op, Record
 from golive_tui.domain.sla import SlaPolicy, project_policy
+from golive_tui.domain.types import utcnow
 from golive_tui.store.bulk import table_of
 from golive_tui.store.cache import CacheFile
 from golive_tui.store.outbox_rows import op_from_outbox
@@ -22,6 +26,7 @@ from golive_tui.store.tables import (
     ActionItemRow,
     ChangeRequestRow,
     ChecklistItemRow,
+    CutoverRow,
     DecisionRow,
     EmergencyLocationRow,
     IssueNoteRow,
@@ -36,12 +41,20 @@ from golive_tui.store.tables import (
     ProblemRow,
     ProjectRow,
     RaidItemRow,
+    SignoffRow,
     SiteRow,
     StakeholderRow,
     VerificationRow,
 )
 
 T = TypeVar("T", bound=SQLModel)
+
+
+def _zone(name: str | None) -> tzinfo:
+    try:
+        return ZoneInfo(name or "America/New_York")
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 class CacheReads(CacheFile):
@@ -121,6 +134,17 @@ class CacheReads(CacheFile):
     def change_requests(self) -> list[ChangeRequestRow]:
         return self._all(ChangeRequestRow, col(ChangeRequestRow.updated_at))
 
+    def cutovers(self) -> list[CutoverRow]:
+        """The waves, in the order they go live."""
+        return self._all(CutoverRow, col(CutoverRow.starts_at), col(CutoverRow.name))
+
+    def emergency_locations(self) -> list[EmergencyLocationRow]:
+        return self._all(EmergencyLocationRow, col(EmergencyLocationRow.site_id),
+                         col(EmergencyLocationRow.name))
+
+    def signoffs(self) -> list[SignoffRow]:
+        return self._all(SignoffRow, col(SignoffRow.at))
+
     def number_by_e164(self, e164: str) -> NumberRow | None:
         with self.session() as s:
             stmt = sm_select(NumberRow).where(
@@ -184,11 +208,30 @@ class CacheReads(CacheFile):
     def carriers(self) -> list[str]:
         return sorted({order.carrier for order in self.orders()})
 
-    def gate(self) -> GateResult:
-        return evaluate_gate(
-            checklist=self.checklist(), orders=self.orders(), sites=self.sites(),
-            issues=self.issues(),
+    def gate_evidence(self) -> GateEvidence:
+        """Every record the gates weigh, read once for all the waves."""
+        project = self.project()
+        return GateEvidence(
+            sites=self.sites(), orders=self.orders(),
+            checklist=[item for item in self.checklist() if item.gate],
+            locations=self.emergency_locations(), verifications=self.verifications(),
+            issues=self.issues(), signoffs=self.signoffs(),
+            thresholds=NetworkThresholds.from_stored(
+                project.network_thresholds if project is not None else None),
         )
+
+    def current_cutover(self, now: datetime | None = None) -> CutoverRow | None:
+        """The wave the team is on now (domain.gate.current_cutover), None without waves."""
+        project = self.project()
+        zone = _zone(project.time_zone if project is not None else None)
+        return current_cutover(self.cutovers(), now or utcnow(), zone)
+
+    def gate(self, cutover_id: str | None = None, now: datetime | None = None) -> GateResult:
+        """A wave's gate: by default the current wave's (a project without waves has one
+        gate over everything)."""
+        cutover = (self.get(CutoverRow, cutover_id) if cutover_id is not None
+                   else self.current_cutover(now))
+        return gate_for_cutover(cutover, self.gate_evidence())
 
     def policy(self) -> SlaPolicy:
         project = self.project()

@@ -39,16 +39,33 @@ ACTIVATION_LENGTH = timedelta(hours=3)
 
 #: where the IPM goes to fix each kind of unmet condition
 RULE_TARGETS: dict[GateRule, tuple[str, str]] = {
+    GateRule.SCOPE: ("", "what the wave holds"),
     GateRule.GATE_ITEMS: ("checklist", "Checklist"),
     GateRule.PORT_ORDERS: ("porting", "Porting"),
+    GateRule.CHANGE_FREEZE: ("porting", "Porting"),
     GateRule.E911: ("", "site detail"),
+    GateRule.TEST_933: ("verification", "Verification"),
+    GateRule.NETWORK: ("verification", "Verification"),
     GateRule.NO_OPEN_P1: ("issues", "Issues"),
+    GateRule.CUSTOMER_COSIGN: ("", "who signs"),
+}
+#: what to do about a condition that no screen holds
+RULE_HELP: dict[GateRule, str] = {
+    GateRule.SCOPE: "A wave goes live with its sites and the port orders that serve them: "
+    "add them to the wave.",
+    GateRule.CUSTOMER_COSIGN: "The customer's main contact (a member with the customer role) "
+    "co-signs the wave's go-live; the IPM's call comes after it.",
 }
 RULE_TAGS: dict[GateRule, tuple[str, str]] = {
+    GateRule.SCOPE: ("∅", "scope"),
     GateRule.GATE_ITEMS: ("◆", "items"),
     GateRule.PORT_ORDERS: ("⇄", "ports"),
+    GateRule.CHANGE_FREEZE: ("❄", "freeze"),
     GateRule.E911: ("✚", "E911"),
+    GateRule.TEST_933: ("☎", "933"),
+    GateRule.NETWORK: ("≈", "net"),
     GateRule.NO_OPEN_P1: ("▲", "P1"),
+    GateRule.CUSTOMER_COSIGN: ("✎", "co-sign"),
 }
 
 #: numbers by porting state, in the order of the path, with their colour on the bar
@@ -128,7 +145,8 @@ class DashboardScreen(GoLiveScreen):
     SCREEN_TITLE = "Dashboard"
     WATCHES = frozenset({
         EntityKind.PROJECT, EntityKind.SITE, EntityKind.CHECKLIST_ITEM, EntityKind.PORT_ORDER, EntityKind.NUMBER, EntityKind.VERIFICATION,
-        EntityKind.ISSUE, EntityKind.DECISION, EntityKind.MEMBER,
+        EntityKind.ISSUE, EntityKind.DECISION, EntityKind.MEMBER, EntityKind.CUTOVER,
+        EntityKind.EMERGENCY_LOCATION, EntityKind.SIGNOFF,
     })
     # Screen declares these as instance variables, so no ClassVar here
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -230,6 +248,7 @@ class DashboardScreen(GoLiveScreen):
         if self.data is not None:
             self.call_after_refresh(self._show_issues, self.data)
             self.call_after_refresh(self._show_progress, self.data)
+            self.call_after_refresh(self._show_gate, self.data)
 
     def _countdowns(self) -> Content:
         now = self.golive.now()
@@ -275,6 +294,9 @@ class DashboardScreen(GoLiveScreen):
 
     def _show_gate(self, data: DashboardData) -> None:
         gate = data.gate
+        panel = self.query_one("#dash-gate-col")
+        panel.border_title = (f"Go / no-go · {gate.cutover_name}" if gate.cutover_name
+                              else "Go / no-go")
         if gate.ready:
             checks = sum(gate.checked.values())
             badge = Content.assemble((" GO ", "bold reverse $success"),
@@ -286,15 +308,24 @@ class DashboardScreen(GoLiveScreen):
                 (f" {n} unmet condition{'s' if n != 1 else ''}", "bold $error"),
             )
         rules: list[str | Content | tuple[str, str]] = ["\n"]
+        # wide: every rule by name; narrow: the failing ones, then how many hold
+        met = 0
         for rule in GateRule:
             _glyph, label = RULE_TAGS[rule]
             unmet = len(gate.unmet_for(rule))
+            if not unmet and not self.wide:
+                met += 1
+                continue
             if rules[-1] != "\n":
-                rules.append("  ")
+                rules.append("  " if self.wide else " ")
             if unmet:
                 rules.append((f"✗{unmet} {label}", "$error"))
             else:
                 rules.append((f"✓ {label}", "$success"))
+        if met:
+            if rules[-1] != "\n":
+                rules.append(" ")
+            rules.append((f"✓{met}" if met < len(GateRule) else "✓ every rule", "$success"))
         self.query_one("#dash-gate-badge", Static).update(Content.assemble(badge, *rules))
 
         options = self.query_one("#dash-unmet", UnmetList)
@@ -350,10 +381,14 @@ class DashboardScreen(GoLiveScreen):
 
     async def open_condition(self, cond: UnmetCondition) -> None:
         """Go to the screen that holds an unmet condition, on its record where possible."""
+        mode, _where = RULE_TARGETS[cond.rule]
         if cond.rule is GateRule.E911:
             self._notify_site(cond)
             return
-        mode, _where = RULE_TARGETS[cond.rule]
+        if not mode:
+            self.notify(f"{cond}.\n{RULE_HELP.get(cond.rule, '')}".rstrip(),
+                        title=cond.rule.label, severity="warning", timeout=15)
+            return
         await self.app.switch_mode(mode)
         focus = getattr(self.app.screen, "focus_record", None)
         if callable(focus):
@@ -363,7 +398,9 @@ class DashboardScreen(GoLiveScreen):
         site = next((s for s in self.data.sites if s.id == cond.ref_id), None) if self.data \
             else None
         if site is None:
-            self.notify(str(cond), title="E911", severity="warning")
+            self.notify(f"{cond}.\nValidate the dispatchable address in Zoom, then dial 933 "
+                        "from that floor (E911-01 on the Verification screen).",
+                        title="E911", severity="warning", timeout=15)
             return
         status = site.e911_status.value.replace("_", " ")
         self.notify(
@@ -440,12 +477,14 @@ class DashboardScreen(GoLiveScreen):
         # the conditions shown are the ones the call names: the rules refuse an override
         # of a condition that became unmet after it was shown
         shown = [str(cond) for cond in gate.unmet]
+        wave = gate.cutover_id  # the call is for the wave whose gate is shown
 
         def recorded(reason: str | None) -> None:
             if reason is None:
                 return
             self.golive.run_change(
-                lambda store: store.record_decision(decision, reason, unmet=shown),
+                lambda store: store.record_decision(decision, reason, unmet=shown,
+                                                    cutover_id=wave),
                 kinds=frozenset({EntityKind.DECISION}),
                 done=self._decision_recorded,
             )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from golive_tui.domain.enums import (
     OPEN_ISSUE_STATES,
@@ -21,7 +22,8 @@ from golive_tui.domain.enums import (
     Priority,
     VerificationResult,
 )
-from golive_tui.domain.gate import GateResult, evaluate_gate
+from golive_tui.domain.gate import GateEvidence, GateResult, current_cutover, gate_for_cutover
+from golive_tui.domain.network import NetworkThresholds
 from golive_tui.domain.test_plan import PLAN, latest_results
 
 if TYPE_CHECKING:
@@ -109,6 +111,13 @@ class DashboardData:
     orders: tuple[OrderLine, ...] = ()
 
 
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
 def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
     """Everything the dashboard shows, read from the cache (runs in a worker thread)."""
     from golive_tui.domain.sla import issue_clocks, sla_urgency
@@ -126,11 +135,19 @@ def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
     checklist = store.checklist()
     orders = store.orders()
     issues = store.issues()
-    # the gate from the records already read (store.gate() would read them all again)
-    gate = evaluate_gate(checklist=checklist, orders=orders, sites=site_rows, issues=issues)
+    verifications = store.verifications()
+    # the current wave's gate, from the records already read (store.gate() would read
+    # them all again)
+    wave = current_cutover(store.cutovers(), now, _zone(zone))
+    gate = gate_for_cutover(wave, GateEvidence(
+        sites=site_rows, orders=orders, checklist=[item for item in checklist if item.gate],
+        locations=store.emergency_locations(), verifications=verifications, issues=issues,
+        signoffs=store.signoffs(),
+        thresholds=NetworkThresholds.from_stored(
+            project.network_thresholds if project is not None else None),
+    ))
 
     # verification: the latest result per (test, target), per site, against the plan
-    verifications = store.verifications()
     site_cases = [case.code for case in PLAN if case.scope == "site"]
     per_site: dict[str, dict[tuple[str, str], VerificationResult]] = {
         s.id: {(code, s.code): VerificationResult.NOT_TESTED for code in site_cases}
@@ -170,9 +187,11 @@ def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
 
     by_order = store.counts_by_order()
     decisions = store.decisions()
+    # the last call made for this wave (a project without waves: the last call)
+    calls = [d for d in decisions if wave is None or d.cutover_id == wave.id]
     latest = None
-    if decisions:
-        d = decisions[-1]
+    if calls:
+        d = calls[-1]
         latest = LatestDecision(d.decision, names.get(d.by, d.by), d.at, d.reason, d.override,
                                 len(d.unmet))
 
@@ -180,7 +199,8 @@ def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
                  code_of)
     return DashboardData(
         zone=zone,
-        cutover_at=project.cutover_at if project is not None else None,
+        cutover_at=(wave.starts_at if wave is not None
+                    else project.cutover_at if project is not None else None),
         sites=sites,
         gate=gate,
         checklist_done=sum(
