@@ -427,6 +427,36 @@ def test_demo_day_defaults_to_today_in_the_project_time_zone() -> None:
     assert foc["confirmed_foc"] == datetime(2025, 3, 17, 11, 30, tzinfo=NY)
 
 
+#: record fields that say when something happened (not when it is planned or due)
+HAPPENED = frozenset({
+    "done_at", "tested_at", "validated_at", "activated_at", "at", "opened_at",
+    "responded_at", "resolved_at", "closed_at", "loa_signed_at", "csr_received_at",
+    "address_changed_at", "held_at", "decided_at", "updated_at", "on_hold_since",
+})
+
+
+@pytest.mark.parametrize("weekday", range(7), ids=[
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])
+@pytest.mark.parametrize("hour", [0, 6, 12, 18, 23])
+def test_nothing_the_demo_says_has_happened_lies_in_the_future_on_any_day(
+    weekday: int, hour: int,
+) -> None:
+    # the week of Monday 7 December 2026, at this hour in the project's zone (Denver)
+    now = datetime(2026, 12, 7 + weekday, hour, 5, tzinfo=DENVER)
+    doc = load_demo(now=now)
+    future = [
+        (kind.value, name, value.isoformat())
+        for kind, records in doc.records.items() for record in records
+        for name, value in record.items()
+        if name in HAPPENED and isinstance(value, datetime) and value > now
+    ]
+    assert future == []
+    # the story still goes live on a weekday: today's wave, or Monday's from a weekend
+    wave_day = max(o["confirmed_foc"] for o in doc.records[K.PORT_ORDER]
+                   if o["confirmed_foc"] is not None).astimezone(NY).date()
+    assert wave_day.weekday() < 5 and wave_day >= now.astimezone(NY).date() - timedelta(days=1)
+
+
 def test_a_weekend_demo_day_is_refused() -> None:
     with pytest.raises(ValueError, match="Saturday"):
         load_demo(demo_day=date(2025, 3, 15))

@@ -2,8 +2,10 @@
 
 - ``"D-5 09:00 America/Denver"``: calendar days from the demo day, at a local time;
 - ``"B-3 14:10 site"``: business days (Monday to Friday) from the demo day;
-- ``"N-40m"``, ``"N-2h"``, ``"N-1d2h30m"``: from now (when the demo day is not today, "now"
-  is 09:00 project time on the demo day, so the story reads the same any day).
+- ``"N-40m"``, ``"N-2h"``, ``"N-1d2h30m"``: from now (when a demo day other than today is
+  given, "now" is 09:00 project time on it, so the story reads the same any day; on a
+  weekend the default demo day is the coming Monday and "now" stays now, so nothing that
+  has happened lies in the future).
 
 The zone after the clock time is an IANA name, a site code (``DEN``), ``site`` (the record's
 own site) or nothing (the project's zone): the caller resolves it. ISO-8601 times with an
