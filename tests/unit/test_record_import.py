@@ -54,7 +54,7 @@ def test_a_site_map_turns_site_cells_into_codes_and_refuses_unmapped_ones() -> N
     preview = _numbers(text, site_map=site_map, sites={"den", "denver hq"})
     assert [row.site for row in preview.rows] == ["DEN", "DEN"]
     assert [(e.line, e.reason) for e in preview.errors] == [
-        (4, "site 'Boston' is not mapped to one of the project's sites")]
+        (4, "unknown site 'Boston'")]
 
 
 def test_numbers_outside_the_projects_country_are_held_for_review() -> None:

@@ -661,8 +661,7 @@ def build_import(
         if site and site_map is not None:
             mapped = site_map.get(site_key(site))
             if mapped is None:
-                errors.append(RowError(line, raw_number, f"site '{site}' is not mapped to "
-                                                         "one of the project's sites"))
+                errors.append(RowError(line, raw_number, f"unknown site '{site}'"))
                 continue
             site = mapped
         unknown = _unknown_reference(site, order, sites, orders) or _toll_free_mismatch(

@@ -25,6 +25,12 @@ class GoLiveCommands(Provider):
         ]
         commands.append(("Help: keys of this screen", "List every key binding",
                          app.action_help))
+        from golive_tui.tui.screens.record_import import start_record_import
+
+        commands.append(("Import sites from CSV", "Preview every line, then accept",
+                         partial(start_record_import, self.screen, "sites")))
+        commands.append(("Import port orders from CSV", "Preview every line, then accept",
+                         partial(start_record_import, self.screen, "orders")))
         for theme in ("golive-dark", "golive-light", "golive-high-contrast"):
             commands.append((f"Theme: {theme}", "Switch the colour theme",
                              partial(setattr, app, "theme", theme)))
