@@ -90,6 +90,13 @@ def test_a_script_gets_the_status_as_json_with_the_token_in_the_environment(
     assert by_name["Wave 3 – New York"]["checked"]["no_open_p1"] == 0
     upcoming = [w for w in waves if w["state"] not in ("completed", "rolled_back")]
     assert status["next_cutover_id"] == upcoming[0]["id"]
+    assert status["current_cutover_id"] == status["cutovers"][-1]["id"]
+    # every key a script may read is documented
+    documented = (Path(__file__).parents[2] / "docs" / "scripting.md").read_text()
+    nested = [*status, *status["project"], *status["ports"], *status["issues"],
+              *status["cutovers"][0], *gate, *gate["checked"],
+              *status["issues"]["open_issues"][0]]
+    assert [key for key in nested if f"{key}" not in documented] == []
     # the token is nowhere on disk: nothing was saved for a script
     assert not (Path(home["XDG_CONFIG_HOME"]) / "golive" / "token").exists()
 

@@ -152,6 +152,7 @@ def build_status(
         "gate": gate,
         "cutovers": cutovers,
         "next_cutover_id": upcoming[0]["id"] if upcoming else None,
+        "current_cutover_id": current.id if current is not None else None,
         "ports": {
             "numbers": _by_state(store.number_state_counts(), PortState),
             "orders": _by_state(order_counts, _ORDER_STATES),
@@ -180,7 +181,7 @@ def status_text(status: dict[str, Any]) -> Iterable[str]:
     yield (f"{project.get('name', '?')} for {project.get('customer', '?')} "
            f"({status['project_id']}), phase {project.get('phase', '?')}")
     for cutover in status["cutovers"]:
-        mark = "→ " if cutover["id"] == status["next_cutover_id"] else "  "
+        mark = "→ " if cutover["id"] == status.get("current_cutover_id") else "  "
         sites = ", ".join(cutover["sites"]) or "no sites"
         line = (f"{mark}{cutover['name']}: {cutover['state'].replace('_', ' ')}, "
                 f"{cutover['starts_at'] or 'not scheduled'} ({sites})")
@@ -188,7 +189,10 @@ def status_text(status: dict[str, Any]) -> Iterable[str]:
             line += f", gate {cutover['gate']['verdict']}"
         yield line
     gate = status["gate"]
-    yield f"Gate: {gate['verdict']}" + (f", {len(gate['unmet'])} unmet" if gate["unmet"] else "")
+    current = next((c["name"] for c in status["cutovers"]
+                    if c["id"] == status.get("current_cutover_id")), None)
+    yield ("Gate" + (f" of {current} (the current wave)" if current else "")
+           + f": {gate['verdict']}" + (f", {len(gate['unmet'])} unmet" if gate["unmet"] else ""))
     for unmet in gate["unmet"]:
         yield f"  - {unmet['name']}: {unmet['detail']}"
     ports = status["ports"]
