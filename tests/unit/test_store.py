@@ -154,10 +154,10 @@ def test_migrating_an_old_cache_keeps_its_data(tmp_path: Path, demo: ProjectDocu
         assert "outbox" not in tables  # version 1 predates sync
         # the project's columns of version 1 (later steps add the rest)
         full = table_of(K.PROJECT)
-        later = ("network_thresholds", "country")
+        had = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(project)")}
         old = Table("project", MetaData(),
-                    *(Column(c.name, c.type) for c in full.columns if c.name not in later))
-        conn.execute(insert(old), [{**{k: v for k, v in demo.project.items() if k not in later},
+                    *(Column(c.name, c.type) for c in full.columns if c.name in had))
+        conn.execute(insert(old), [{**{k: v for k, v in demo.project.items() if k in had},
                                     "pending": 0}])
         conn.execute(insert(table_of(K.SITE)), [{**s, "pending": 0} for s in demo.records[K.SITE]])
     engine.dispose()
