@@ -97,10 +97,6 @@ class CacheReads(CacheFile):
         return self._all(ChecklistItemRow, col(ChecklistItemRow.sort_order),
                          col(ChecklistItemRow.key))
 
-    def emergency_locations(self) -> list[EmergencyLocationRow]:
-        return self._all(EmergencyLocationRow, col(EmergencyLocationRow.site_id),
-                         col(EmergencyLocationRow.name))
-
     def verifications(self) -> list[VerificationRow]:
         return self._all(VerificationRow, col(VerificationRow.tested_at))
 
