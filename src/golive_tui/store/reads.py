@@ -134,6 +134,10 @@ class CacheReads(CacheFile):
         """The waves, in the order they go live."""
         return self._all(CutoverRow, col(CutoverRow.starts_at), col(CutoverRow.name))
 
+    def emergency_locations(self) -> list[EmergencyLocationRow]:
+        return self._all(EmergencyLocationRow, col(EmergencyLocationRow.site_id),
+                         col(EmergencyLocationRow.name))
+
     def signoffs(self) -> list[SignoffRow]:
         return self._all(SignoffRow, col(SignoffRow.at))
 
