@@ -81,12 +81,14 @@ async def test_orders_show_the_pin_masked_status_foc_numbers_and_warnings(
         assert row[:4] == ["RVP-PO-1002", "Verizon Business", "••••", "foc confirmed"]
         # the demo's clock is 10:00 ET on its day: 1 h 30 to the 11:30 window
         assert row[4] == "26 Nov 11:30 in 1h 30m"
-        assert row[5] == "400"
+        assert row[5] == "400 ⚠ 3"  # numbers, and the warnings counted beside them
         assert "7301" not in app.export_screenshot()  # the PIN itself is never on screen
         await cursor_on(pilot, screen, "RVP-PO-1002")
         detail = text_of(screen.query_one("#order-detail", Static))
         assert "over Zoom's 100-number web-port limit" in detail
         assert "In its change freeze" in detail
+        # the tests' demo day, 26 Nov 2026, is Thanksgiving: Zoom activates no port then
+        assert "FOC on Thu 26 Nov, Thanksgiving Day" in detail
         # the keys of the orders, not those of the numbers
         assert screen.check_action("order_foc", ()) and not screen.check_action("advance", ())
 

@@ -83,6 +83,10 @@ def order_cells(order: Any, counts: dict[PortState, int], now: datetime, *,
         Text(order.pon), Text(order.carrier, overflow="ellipsis", no_wrap=True),
         Text(PIN_MASK if order.pin else "—"), state_text(status), when, numbers, warn,
     ]
+    if not wide:  # 80 columns: the warnings' count beside the numbers, not a column of its own
+        cells.pop()
+        if warnings:
+            numbers.append(f" {warn.plain}", style="bold yellow")
     if wide:
         summary = Text()
         for state, n in sorted(counts.items(), key=lambda kv: list(PortState).index(kv[0])):
@@ -96,8 +100,9 @@ def order_cells(order: Any, counts: dict[PortState, int], now: datetime, *,
 
 def order_columns(wide: bool) -> list[tuple[str, str]]:
     columns = [("PON", "pon"), ("Carrier", "carrier"), ("PIN", "pin"), ("Status", "status"),
-               ("FOC (ET)", "foc"), ("Numbers", "numbers"), ("⚠", "warn")]
+               ("FOC (ET)", "foc"), ("Numbers", "numbers")]
     if wide:
+        columns += [("⚠", "warn")]
         columns[2:2] = [("BTN", "btn")]
         columns += [("LOA signed by", "loa"), ("Code", "code"), ("By state", "states")]
     return columns
