@@ -94,6 +94,7 @@ MODE_TITLES: dict[str, str] = {
     "verification": "Verification",
     "issues": "Issues",
     "lifecycle": "Lifecycle",
+    "sites": "Sites",
 }
 
 
@@ -126,6 +127,7 @@ class GoLiveApp(App[None]):
         ),
         "issues": _lazy_screen("golive_tui.tui.screens.issues", "IssueQueueScreen"),
         "lifecycle": _lazy_screen("golive_tui.tui.screens.lifecycle", "LifecycleScreen"),
+        "sites": _lazy_screen("golive_tui.tui.screens.sites", "SitesScreen"),
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -135,6 +137,7 @@ class GoLiveApp(App[None]):
         Binding("4", "switch_mode('verification')", "Verify", id="mode.verification"),
         Binding("5", "switch_mode('issues')", "Issues", id="mode.issues"),
         Binding("6", "switch_mode('lifecycle')", "Life", id="mode.lifecycle"),
+        Binding("7", "switch_mode('sites')", "Sites", id="mode.sites"),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
         Binding("exclamation_mark", "problems", "Conflicts", id="app.problems",
                 key_display="!", show=False),

@@ -30,7 +30,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from golive_tui.domain.enums import IssueCategory, Priority
+from golive_tui.domain.enums import EntityKind, IssueCategory, Priority
 from golive_tui.domain.time_text import parse_typed_time, typed_time_text
 from golive_tui.tui.widgets.text_entry import TextBox, TextField
 
@@ -640,3 +640,23 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def save_record(
+    golive: Any, kind: EntityKind, current: dict[str, Any] | None, values: dict[str, Any],
+    success: str,
+) -> None:
+    """Create the record a form describes, or update the fields it changed (nothing when
+    none did), through the app's ``run_change``: a refusal becomes a notice."""
+    changed = values if current is None else {
+        k: v for k, v in values.items() if current.get(k) != v}
+    if not changed:
+        return
+    record_id = None if current is None else str(current["id"])
+
+    def change(store: Any) -> Any:
+        if record_id is None:
+            return store.create_record(kind, **changed)
+        return store.update_record(kind, record_id, **changed)
+
+    golive.run_change(change, kinds=frozenset({kind}), success=success)

@@ -40,7 +40,7 @@ from golive_tui.domain.time_text import local_time
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.lifecycle.data import LifecycleData, PhaseView, load_lifecycle
-from golive_tui.tui.widgets.forms import FormField, RecordForm
+from golive_tui.tui.widgets.forms import FormField, RecordForm, save_record
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
@@ -805,20 +805,8 @@ class LifecycleScreen(GoLiveScreen):
               values: dict[str, Any] | None) -> None:
         if values is None:
             return
-        values = _record_values(kind, values)
-        changed = values if current is None else {
-            k: v for k, v in values.items() if current.get(k) != v}
-        if not changed:
-            return
-        record_id = None if current is None else str(current["id"])
-
-        def change(store: LocalStore) -> Any:
-            if record_id is None:
-                return store.create_record(kind, **changed)
-            return store.update_record(kind, record_id, **changed)
-
-        self.golive.run_change(change, kinds=frozenset({kind}),
-                               success=f"{_label(kind.value).capitalize()} saved")
+        save_record(self.golive, kind, current, _record_values(kind, values),
+                    f"{_label(kind.value).capitalize()} saved")
 
     def _people(self) -> list[tuple[str, str]]:
         return self.data.people() if self.data is not None else []
