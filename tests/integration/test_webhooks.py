@@ -368,6 +368,29 @@ def test_the_gate_opening_and_closing_is_told_once_each(
     assert [d.event for d in deliveries(sut, hook)] == ["gate_changed", "gate_changed"]
 
 
+def test_a_wave_is_told_apart_by_its_id_and_any_name_it_may_have(
+    hooked: ServerUnderTest, receiver: Receiver
+) -> None:
+    """A wave's gate is kept under its id: a name of the longest kind is no problem (it
+    once made every change that moved a gate fail on PostgreSQL), and a rename keeps it."""
+    sut = hooked.with_demo_ahead()
+    hook = add_hook(sut, receiver.url, events="gate_changed")
+    waves = snapshot(sut)["entities"]["cutover"]
+    today = todays_wave(snapshot(sut))
+    other = next(w for w in waves if w["name"] == "Wave 4 – Chicago")  # planned, not over
+    long_name = ("Wave 9 – the warehouse, the annex and the three satellite clinics " * 4)[:200]
+    applied(sut, [sut.op("cutover", other["id"], "update", {"name": long_name})])
+    site_id = open_todays_gate(sut)
+    wait_for(lambda: len(receiver.requests()) >= 1, "the gate opening")
+    applied(sut, [sut.op("cutover", today["id"], "update", {"name": "Wave 3 – NYC"})])
+    applied(sut, [p1_at(sut, site_id, "Calls drop after 30 s")])
+    wait_for(lambda: len(receiver.requests()) >= 2, "the gate closing")
+    opened, closed = (r.json["data"] for r in receiver.requests())
+    assert opened["cutover_id"] == closed["cutover_id"] == today["id"]
+    assert (opened["scope"], closed["scope"]) == ("Wave 3 – New York", "Wave 3 – NYC")
+    assert len(deliveries(sut, hook)) == 2
+
+
 def test_a_delivery_is_given_up_after_the_last_attempt_and_every_attempt_is_logged(
     hooked: ServerUnderTest, receiver: Receiver
 ) -> None:

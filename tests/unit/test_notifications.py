@@ -11,6 +11,7 @@ from golive_tui.domain.enums import EntityKind, IssueState, OrderState, PortStat
 from golive_tui.domain.gate import GateResult, GateRule, UnmetCondition
 from golive_tui.domain.notifications import (
     EventKind,
+    GateScope,
     events_of_change,
     gate_event,
     sla_warnings,
@@ -97,15 +98,21 @@ def test_foc_confirmed_moved_and_port_activated_are_told_from_orders_and_numbers
 
 
 def test_the_gate_is_told_only_when_it_opens_or_closes() -> None:
-    shut = GateResult((UnmetCondition(GateRule.NO_OPEN_P1, "i-1", "P1 INC-0042", "new"),))
-    open_ = GateResult(())
-    assert gate_event("project", shut, None) is None  # the first look is the baseline
-    assert gate_event("project", shut, False) is None
-    closed = gate_event("project", shut, True)
+    shut = GateScope("project", "project", None,
+                     GateResult((UnmetCondition(GateRule.NO_OPEN_P1, "i-1", "P1 INC-0042",
+                                                "new"),)))
+    open_ = GateScope("project", "project", None, GateResult(()))
+    assert gate_event(shut, None) is None  # the first look is the baseline
+    assert gate_event(shut, False) is None
+    closed = gate_event(shut, True)
     assert closed is not None and closed.data == {
-        "scope": "project", "ready": False, "unmet": ["P1 INC-0042: new"]}
-    opened = gate_event("project", open_, False)
+        "scope": "project", "cutover_id": None, "ready": False, "unmet": ["P1 INC-0042: new"]}
+    assert closed.summary.startswith("The gate closed: P1 INC-0042")
+    opened = gate_event(open_, False)
     assert opened is not None and opened.data["ready"] is True
+    wave = gate_event(GateScope("c-1", "Wave 3 – New York", "c-1", GateResult(())), False)
+    assert wave is not None and wave.data["cutover_id"] == "c-1"
+    assert wave.summary.startswith("The gate of Wave 3 – New York is open")
 
 
 def test_an_sla_warning_comes_within_the_lead_before_a_breach_and_never_after() -> None:

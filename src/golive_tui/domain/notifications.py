@@ -233,28 +233,42 @@ def _number_events(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -
 PROJECT_SCOPE = "project"
 
 
-def gate_scopes(facts: Facts) -> dict[str, GateResult]:
-    """Every gate of the project as the facts hold it now, by scope: one per wave that is
-    not over (by the wave's name), or the project's own when it has no waves."""
+@dataclass(frozen=True)
+class GateScope:
+    """One gate of a project: a wave's, or the project's own when it has no waves."""
+
+    #: what its last state is kept under: the wave's id (a rename keeps it), or "project"
+    key: str
+    #: what people read: the wave's name, or "project"
+    name: str
+    cutover_id: str | None
+    gate: GateResult
+
+
+def gate_scopes(facts: Facts) -> list[GateScope]:
+    """Every gate of the project as the facts hold it now: one per wave that is not over,
+    or the project's own when it has no waves."""
     waves = cutovers_of(facts)
     if not waves:
-        return {PROJECT_SCOPE: gate_of(facts)}
-    return {
-        str(wave["name"]): gate_of(facts, str(wave["id"]))
+        return [GateScope(PROJECT_SCOPE, PROJECT_SCOPE, None, gate_of(facts))]
+    return [
+        GateScope(str(wave["id"]), str(wave["name"]), str(wave["id"]),
+                  gate_of(facts, str(wave["id"])))
         for wave in waves if CutoverState(wave["state"]) not in CLOSED_CUTOVER_STATES
-    }
+    ]
 
 
-def gate_event(scope: str, gate: GateResult, was_ready: bool | None) -> Event | None:
+def gate_event(scope: GateScope, was_ready: bool | None) -> Event | None:
     """The event when a gate became GO-able or stopped being so (None: no change).
 
     ``was_ready`` is None the first time a gate is looked at: that is its baseline, not a
     change.
     """
+    gate = scope.gate
     if was_ready is None or was_ready == gate.ready:
         return None
     unmet = [str(condition) for condition in gate.unmet]
-    where = "" if scope == PROJECT_SCOPE else f" of {scope}"
+    where = "" if scope.cutover_id is None else f" of {scope.name}"
     if gate.ready:
         summary = f"The gate{where} is open: every condition holds, GO can be recorded"
     else:
@@ -263,7 +277,8 @@ def gate_event(scope: str, gate: GateResult, was_ready: bool | None) -> Event | 
         )
     return Event(
         EventKind.GATE_CHANGED, None, None, summary,
-        {"scope": scope, "ready": gate.ready, "unmet": unmet},
+        {"scope": scope.name, "cutover_id": scope.cutover_id, "ready": gate.ready,
+         "unmet": unmet},
     )
 
 

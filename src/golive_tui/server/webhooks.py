@@ -407,8 +407,9 @@ class Notices:
     def check_gates(self, project_id: str, *, baseline_only: bool = False) -> None:
         facts = ServerFacts(self._conn, project_id, None)
         now = utcnow()
-        for scope, gate in gate_scopes(facts).items():
-            key = f"gate:{scope}"
+        for scope in gate_scopes(facts):
+            gate = scope.gate
+            key = f"gate:{scope.key}"
             stored = self._conn.execute(
                 select(notification_state.c.value).where(
                     notification_state.c.project_id == project_id,
@@ -422,7 +423,7 @@ class Notices:
                 continue
             if baseline_only:
                 continue
-            event = gate_event(scope, gate, bool(stored.get("ready")))
+            event = gate_event(scope, bool(stored.get("ready")))
             if stored != value:
                 self._conn.execute(
                     notification_state.update()
