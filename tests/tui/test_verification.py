@@ -458,3 +458,24 @@ async def test_net_02_asks_for_its_measures_and_a_test_is_marked_not_applicable_
         assert marked.note == "No fax line at this site"
         await until(pilot, lambda: matrix_cell(screen, "FAX-01", site_id(app, "NYC"))
                     .startswith("n/a"))
+
+
+async def test_the_933_cell_counts_each_emergency_location_of_the_site(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        assert app.store is not None
+        nyc = site_id(app, "NYC")
+        # NYC has two floors; the demo has a passing 933 from floor 1 only
+        assert matrix_cell(screen, "E911-01", nyc).startswith("1/2")
+        await fill_form(pilot, "NYC", "E911-01", "")
+        await pilot.press("alt+p")
+        await until(pilot, lambda: isinstance(app.screen, PickerModal))
+        await pilot.press("down", "enter")  # floor 2
+        await until(pilot, lambda: matrix_cell(screen, "E911-01", nyc).startswith("✓"))
+        floor_2 = newest(app)
+        location = next(e for e in app.store.emergency_locations()
+                        if e.id == floor_2.emergency_location_id)
+        assert location.name == "Floor 2"

@@ -74,14 +74,29 @@ class VerificationMatrix(GoLiveScreen):
 
     def _site_entries(self, case: TestCase, site: SiteRow) -> list[VerificationRow]:
         """The current result(s) of one cell: one entry per site, or one per number."""
-        if case.scope == "site" and case.code != TEST_933:
+        if case.code == TEST_933:
+            return self._latest_933(site)
+        if case.scope == "site":
             entry = self._latest.get((case.code, site.code))
             return [entry] if entry is not None else []
-        # a number's test, or a 933 test: one current result per number or location
         return [
             entry for (code, _target), entry in self._latest.items()
             if code == case.code and entry.site_id == site.id
         ]
+
+    def _latest_933(self, site: SiteRow) -> list[VerificationRow]:
+        """A site's current 933 results: the one recorded last from each emergency location
+        (a 933 test is one per floor or suite, not one per site)."""
+        data = self._ver_data
+        latest: dict[str, VerificationRow] = {}
+        for entry in data.entries if data is not None else ():
+            if entry.test_case != TEST_933 or entry.site_id != site.id:
+                continue
+            where = entry.emergency_location_id or entry.target
+            seen = latest.get(where)
+            if seen is None or recorded_order(entry) >= recorded_order(seen):
+                latest[where] = entry
+        return list(latest.values())
 
     def _cell(self, case: TestCase, site: SiteRow, wide: bool) -> Text:
         colours = self._colours()
@@ -99,12 +114,20 @@ class VerificationMatrix(GoLiveScreen):
             symbol, style = "n/a", "dim"
         else:
             symbol, style = "·", "dim"
-        if case.scope == "number" or (case.code == TEST_933 and len(entries) > 1):
+        floors = self._floors(site) if case.code == TEST_933 else 0
+        if floors and not fails and symbol != "n/a" and len(passes) < floors:
+            # some floors not tested (or not passing) yet: not a tick for the site
+            symbol, style = f"{len(passes)}/{floors}", colours["warn"]
+        elif case.scope == "number" or (case.code == TEST_933 and len(entries) > 1):
             tested = len(passes) + len(fails)
             symbol += f"{len(fails)}/{tested}" if fails else str(tested)
         if wide:
             symbol += " " + self._short_when(newest.tested_at)
         return Text(symbol, style=style, justify="center")
+
+    def _floors(self, site: SiteRow) -> int:
+        data = self._ver_data
+        return sum(1 for loc in data.locations if loc.site_id == site.id) if data else 0
 
     def _short_when(self, at: datetime | None) -> str:
         """``14:05`` today, else the day alone (``Wed``, ``19 Nov``): fits a matrix cell."""
@@ -125,9 +148,12 @@ class VerificationMatrix(GoLiveScreen):
             passed = failed = untested = 0
             for case in PLAN:
                 entries = self._site_entries(case, site)
+                passing = sum(1 for e in entries if e.result is VerificationResult.PASS)
                 if any(e.result is VerificationResult.FAIL for e in entries):
                     failed += 1
-                elif any(e.result is VerificationResult.PASS for e in entries):
+                elif case.code == TEST_933 and passing and passing < self._floors(site):
+                    untested += 1  # a floor still to dial 933 from
+                elif passing:
                     passed += 1
                 elif any(e.result is VerificationResult.NOT_APPLICABLE for e in entries):
                     continue  # not applicable here: not planned at this site
