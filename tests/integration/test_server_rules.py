@@ -124,6 +124,13 @@ def _issue(**fields: Any) -> Callable[[Any, Snapshot], Op]:
     return make
 
 
+def _new_item_keyed(key: str) -> Callable[[Any, Snapshot], Op]:
+    def make(server: Any, snap: Snapshot) -> Op:
+        return server.op("checklist_item", str(uuid.uuid4()), "create",
+                         {"key": key, "title": "Second item with the same key"})
+    return make
+
+
 def _reprioritise(server: Any, snap: Snapshot) -> Op:
     issue = by_key(snap, "issue", "priority", "P4")
     return server.op("issue", issue["id"], "update", {"priority": "P2"})
@@ -199,6 +206,8 @@ FORBIDDEN: dict[str, Forbidden] = {
         "engineer", _tick("ACC-04", "skipped"), "permission", "Only the customer's"),
     "an engineer unchaining 'Project closed' from the sign-off": Forbidden(
         "engineer", _unchain("ACC-06"), "permission", "Only the IPM changes predecessors"),
+    "a new checklist item with a key the project has": Forbidden(
+        "ipm", _new_item_keyed("GL-01"), "validation", "GL-01 is already the key of"),
     "a BEL in an issue title": Forbidden(
         "engineer", _issue(title="Lobby phone \x07 rings"), "validation",
         "title: text with a control character"),

@@ -15,6 +15,7 @@ from golive_tui.tui.screens.site_map import SiteMapScreen
 from golive_tui.tui.widgets.forms import ReasonPrompt
 
 from .conftest import until, wait_ready
+from .test_command_palette import _listed
 from .test_porting import _import_path, open_porting
 
 
@@ -82,13 +83,6 @@ async def _palette_import(pilot, command: str, path: Path) -> None:  # type: ign
                 and "Reading" not in _summary(app), "the preview")
 
 
-def _listed(app: GoLiveApp) -> list[str]:
-    from textual.command import CommandList
-
-    options = app.screen.query_one(CommandList)
-    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-
-
 async def test_sites_from_the_palette_are_previewed_then_written_on_accept(
     make_app: Callable[..., GoLiveApp], tmp_path: Path
 ) -> None:
@@ -137,3 +131,43 @@ async def test_orders_with_a_pin_of_letters_or_a_past_foc_are_shown_and_not_writ
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, RecordImportScreen))
         assert len(store.orders()) == count
+
+
+async def test_a_checklist_item_is_added_from_a_form_and_a_key_in_use_is_said_in_place(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    from textual.widgets import Input, SelectionList, Static
+
+    from golive_tui.tui.screens.checklist import ChecklistScreen
+    from golive_tui.tui.widgets.forms import RecordForm
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await app.switch_mode("checklist")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen)
+                    and app.screen.data is not None, "the checklist")
+        store = app.store
+        assert store is not None
+        count = len(store.checklist())
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        form = app.screen
+        form.query_one("#field-key", Input).value = "GL-01"
+        form.query_one("#field-title", Input).value = "Paging zones tested at every site"
+        form.query_one("#field-due_at", Input).value = "2099-03-15 17:00"
+        waits = form.query_one("#field-predecessors", SelectionList)
+        gl01 = next(item for item in store.checklist() if item.key == "GL-01")
+        waits.select(gl01.id)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordForm)  # the form stays, with what was typed
+        error = str(form.query_one("#record-form-error", Static).render())
+        assert "GL-01 is already the key of" in error
+        form.query_one("#field-key", Input).value = "GL-20"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(store.checklist()) == count + 1, "the new item")
+        added = next(item for item in store.checklist() if item.key == "GL-20")
+        assert added.title == "Paging zones tested at every site"
+        assert added.status == "todo" and added.predecessors == [gl01.id]
+        assert added.due_at is not None and added.due_at.year == 2099

@@ -380,6 +380,8 @@ def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
         rules.check_linked_issue(record, facts)
     elif kind is EntityKind.PHASE_EVENT:
         rules.check_phase_event(record, facts)
+    elif kind is EntityKind.CHECKLIST_ITEM:
+        rules.check_checklist_key(record, facts)
 
 
 def _check_update(

@@ -444,6 +444,20 @@ def check_checklist_move(
         )
 
 
+def check_checklist_key(record: Mapping[str, Any], facts: Facts) -> None:
+    """A new checklist item's key is its own: predecessors, reports and people name items
+    by key, so two items with one key would be one name for two things."""
+    key = str(record.get("key") or "").strip()
+    same = [r for r in facts.find(EntityKind.CHECKLIST_ITEM, key=key) if r.get("id") !=
+            record.get("id")]
+    if key and same:
+        raise ValidationFailed(
+            f"key: {key} is already the key of '{same[0].get('title', '')}'; give the new "
+            "item a key of its own.",
+            details={"field": "key", "existing": same[0].get("id")},
+        )
+
+
 def check_checklist_update(
     current: Mapping[str, Any], fields: Mapping[str, Any], facts: Facts
 ) -> None:

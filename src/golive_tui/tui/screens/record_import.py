@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -39,6 +40,7 @@ class RecordImportScreen(ImportDialog):
     }
     RecordImportScreen #import-summary { height: auto; }
     RecordImportScreen #import-preview { height: 1fr; }
+    RecordImportScreen #import-detail { height: auto; max-height: 3; color: $text-muted; }
     RecordImportScreen .hint { color: $text-muted; height: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -50,17 +52,18 @@ class RecordImportScreen(ImportDialog):
         super().__init__(store, path)
         self.kind = kind
         self.preview: RecordPreview | None = None
+        self.details: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = f"Import {_TITLES[self.kind]}: {self.path.name}"
             yield Static("Reading the file…", id="import-summary")
             yield FastTable(id="import-preview", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="import-detail")
             yield Label("Ctrl+S import the valid rows · Esc cancel", classes="hint")
 
     def on_mount(self) -> None:
-        key = "Code" if self.kind == "sites" else "PON"
-        self.query_one("#import-preview", DataTable).add_columns("Line", "Outcome", key,
+        self.query_one("#import-preview", DataTable).add_columns("Line", "Outcome", "Value",
                                                                  "Detail")
         self._read()
 
@@ -76,8 +79,8 @@ class RecordImportScreen(ImportDialog):
         for warning in warnings:
             text.append(f"\nWarning: {warning}", style="yellow")
         if preview.valid_count:
-            text.append(f"\nCtrl+S imports the {preview.valid_count:,} valid "
-                        f"{_TITLES[self.kind]}.", style="green")
+            text.append(f"\nCtrl+S imports {preview.summary().split(';')[0].removesuffix(' ready')}.",
+                        style="green")
         self.query_one("#import-summary", Static).update(text)
         lines: list[tuple[int, Text, str, str]] = []
         lines += [(line, Text("error", style="bold red"), raw, reason)
@@ -90,8 +93,16 @@ class RecordImportScreen(ImportDialog):
                    str(row.fields.get("name") or row.fields.get("carrier") or ""))
                   for row in preview.rows]
         grid = self.query_one("#import-preview", DataTable)
+        self.details = {}
         for line, outcome, key, detail in sorted(lines, key=lambda item: item[0]):
-            grid.add_row(str(line), outcome, key, detail)
+            self.details[str(line)] = f"Line {line}: {detail}"
+            grid.add_row(str(line), outcome, key, detail, key=str(line))
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted line's whole reason: at 80 columns the table cuts it."""
+        detail = self.details.get(str(event.row_key.value), "")
+        self.query_one("#import-detail", Static).update(detail)
 
     def action_accept(self) -> None:
         preview = self.preview

@@ -57,12 +57,10 @@ class SiteMapScreen(ModalScreen[dict[str, str] | None]):
                     with Horizontal(classes="site-row"):
                         yield Label(match.value, classes="site-value")
                         yield Label(_HOW[match.how], classes="site-how")
-                        select = Select[str](options, prompt="(not imported)",
-                                             id=f"site-map-{index}", compact=True)
                         code = self.current.get(match.value)
-                        if code is not None:
-                            select.value = code
-                        yield select
+                        yield Select[str](options, prompt="(not imported)",
+                                          id=f"site-map-{index}", compact=True,
+                                          value=code if code is not None else Select.NULL)
             yield Label("Ctrl+S confirm · Esc back without changing", classes="hint")
 
     def action_confirm(self) -> None:

@@ -21,6 +21,11 @@ from golive_tui.tui.screens.checklist.data import (
     ItemView,
     load_checklist,
 )
+from golive_tui.tui.screens.checklist.new_item import (
+    new_item_fields,
+    new_item_problem,
+    new_item_record,
+)
 from golive_tui.tui.screens.checklist.table import ChecklistTable, ChecklistTableView
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
@@ -41,6 +46,7 @@ class ChecklistScreen(ChecklistTableView):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,x", "mark_done", "Done", id="checklist.done", key_display="x"),
         Binding("i", "start", "Start", id="checklist.start"),
+        Binding("a", "add_item", "Add item", id="checklist.add", show=False),
         Binding("b", "block", "Block", id="checklist.block", show=False),
         Binding("s", "skip", "Skip", id="checklist.skip"),
         Binding("t", "reopen", "Back to todo", id="checklist.reopen", show=False),
@@ -162,6 +168,34 @@ class ChecklistScreen(ChecklistTableView):
 
     def action_reopen(self) -> None:
         self._with_item(lambda item: self._change(item, ChecklistStatus.TODO))
+
+    def action_add_item(self) -> None:
+        """A new item of the plan: the form asks the domain before it closes."""
+        from zoneinfo import ZoneInfo
+
+        from golive_tui.tui.widgets.forms import RecordForm
+
+        store, data = self.store, self.data
+        if store is None or data is None:
+            return
+        project = store.project()
+        fields = new_item_fields(data, store.cutovers(),
+                                 project.phase if project is not None else None)
+        self.app.push_screen(
+            RecordForm("Add a checklist item", fields, zone=ZoneInfo(data.zone),
+                       check=lambda values: new_item_problem(data, values)),
+            self._add,
+        )
+
+    def _add(self, values: dict[str, Any] | None) -> None:
+        if values is None:
+            return
+        record = new_item_record(values)
+        self.golive.run_change(
+            lambda store: store.create_record(EntityKind.CHECKLIST_ITEM, **record),
+            kinds=frozenset({EntityKind.CHECKLIST_ITEM}),
+            success=f"{record['key']} added",
+        )
 
     def action_skip(self) -> None:
         def ask(item: ItemView) -> None:
