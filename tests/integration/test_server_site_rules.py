@@ -208,3 +208,15 @@ def test_a_new_site_and_location_and_a_933_test_from_it(server: Any) -> None:
     # the 933 test takes its site from the emergency location it names
     assert by_key(snap, "verification", "id", test_id)["site_id"] == site_id
     assert by_key(snap, "verification", "id", na_id)["result"] == "not_applicable"
+
+
+def test_two_sites_with_one_code_in_one_push_keep_only_the_first(server: Any) -> None:
+    ops = [server.op("site", str(uuid.uuid4()), "create", {
+        "code": "BOS", "name": name, "time_zone": "America/New_York"})
+        for name in ("Back Bay Clinic", "Boston Annex")]
+    results = post_ops(server, "ipm", ops).json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected"], results
+    assert "Site code BOS is already used by Back Bay Clinic" in results[1]["reason"]
+    snap, _ = read_state(server)
+    assert [s["name"] for s in snap["entities"]["site"] if s["code"] == "BOS"] == [
+        "Back Bay Clinic"]
