@@ -440,3 +440,106 @@ def test_todays_wave_goes_from_no_go_to_go_on_evidence_alone(server: Any) -> Non
     snap, _ = read_state(server)
     record = by_key(snap, "decision", "id", decision_id)
     assert (record["override"], record["unmet"], record["cutover_id"]) == (False, [], wave["id"])
+
+
+# ----------------------------------------------------------------------------- the runbook
+
+
+def _wave(snap: Snapshot, name: str) -> dict[str, Any]:
+    return next(c for c in snap["entities"]["cutover"] if c["name"].startswith(name))
+
+
+def _rb_step(snap: Snapshot, wave: str, title: str) -> dict[str, Any]:
+    cutover = _wave(snap, wave)
+    return next(s for s in snap["entities"]["runbook_step"]
+                if s["cutover_id"] == cutover["id"] and s["title"].startswith(title))
+
+
+def _rb_run(snap: Snapshot, wave: str, kind: str) -> dict[str, Any]:
+    cutover = _wave(snap, wave)
+    return next(r for r in snap["entities"]["runbook_run"]
+                if r["cutover_id"] == cutover["id"] and r["run_kind"] == kind)
+
+
+def _all_applied(server: Any, user: str, *ops: Op) -> None:
+    for op in ops:
+        _applied(server, user, op)
+
+
+def test_a_runbook_step_starts_only_after_its_dependencies(server: Any) -> None:
+    snap, _ = read_state(server)
+    live = _rb_run(snap, "Wave 3", "live")
+    gonogo = _rb_step(snap, "Wave 3", "Go / no-go")
+    timing_id = str(uuid.uuid4())
+    _all_applied(server, "engineer", server.op("runbook_step_run", timing_id, "create",
+                                           {"run_id": live["id"], "step_id": gonogo["id"]}))
+    start = server.op("runbook_step_run", timing_id, "transition", {"to": "in_progress"})
+    _rejected(server, "engineer", start, "illegal_transition", "waits for 'Customer co-sign")
+
+
+def test_the_checkpoint_completes_only_on_go_for_its_cutover(server: Any) -> None:
+    snap, _ = read_state(server)
+    live = _rb_run(snap, "Wave 3", "live")
+    cosign = next(t for t in snap["entities"]["runbook_step_run"]
+                  if t["run_id"] == live["id"] and t["state"] == "in_progress")
+    gonogo = _rb_step(snap, "Wave 3", "Go / no-go")
+    timing_id = str(uuid.uuid4())
+    _all_applied(
+        server, "engineer",
+        server.op("runbook_step_run", cosign["id"], "transition", {"to": "done"}),
+        server.op("runbook_step_run", timing_id, "create",
+                  {"run_id": live["id"], "step_id": gonogo["id"]}),
+        server.op("runbook_step_run", timing_id, "transition", {"to": "in_progress"}),
+    )
+    done = server.op("runbook_step_run", timing_id, "transition", {"to": "done"})
+    _rejected(server, "engineer", done, "illegal_transition", "gate is not GO")
+    # a GO over unmet conditions, for this cutover, lets the checkpoint complete
+    after, _ = read_state(server)
+    _all_applied(server, "ipm", server.op("decision", str(uuid.uuid4()), "append", {
+        "decision": "go", "reason": REASON, "unmet": unmet_names(after),
+        "cutover_id": _wave(after, "Wave 3")["id"]}))
+    _all_applied(server, "engineer", server.op("runbook_step_run", timing_id, "transition",
+                                           {"to": "done"}))
+
+
+def test_past_the_point_of_no_return_only_after_the_checkpoint(server: Any) -> None:
+    snap, _ = read_state(server)
+    wave = _wave(snap, "Wave 3")
+    step_id, timing_id, rehearsal_timing = (str(uuid.uuid4()) for _ in range(3))
+    _all_applied(
+        server, "ipm",
+        server.op("runbook_step", step_id, "create", {
+            "cutover_id": wave["id"], "offset_minutes": 45, "title": "Lobby phone swapped"}),
+        server.op("runbook_step_run", timing_id, "create",
+                  {"run_id": _rb_run(snap, "Wave 3", "live")["id"], "step_id": step_id}),
+        server.op("runbook_step_run", rehearsal_timing, "create",
+                  {"run_id": _rb_run(snap, "Wave 3", "rehearsal")["id"], "step_id": step_id}),
+        # a rehearsal is not held at the point of no return
+        server.op("runbook_step_run", rehearsal_timing, "transition", {"to": "in_progress"}),
+    )
+    start = server.op("runbook_step_run", timing_id, "transition", {"to": "in_progress"})
+    _rejected(server, "engineer", start, "illegal_transition", "point of no return")
+
+
+def test_a_cutover_goes_live_only_with_a_snapback_among_its_rollback_steps(server: Any) -> None:
+    wave_id = str(uuid.uuid4())
+    _all_applied(server, "ipm",
+             server.op("cutover", wave_id, "create", {"name": "Wave 5 – Boston"}),
+             server.op("cutover", wave_id, "transition", {"to": "ready"}))
+    live = server.op("cutover", wave_id, "transition", {"to": "live"})
+    _rejected(server, "ipm", live, "illegal_transition", "no rollback step")
+    _all_applied(server, "ipm", server.op("runbook_step", str(uuid.uuid4()), "create", {
+        "cutover_id": wave_id, "offset_minutes": 60, "title": "Rollback: forward to legacy",
+        "step_kind": "rollback"}))
+    _rejected(server, "ipm", server.op("cutover", wave_id, "transition", {"to": "live"}),
+             "illegal_transition", "no snapback request")
+
+
+def test_a_rehearsal_timing_never_moves_to_the_live_run(server: Any) -> None:
+    snap, _ = read_state(server)
+    rehearsal = _rb_run(snap, "Wave 3", "rehearsal")
+    timing = next(t for t in snap["entities"]["runbook_step_run"]
+                  if t["run_id"] == rehearsal["id"])
+    moved = server.op("runbook_step_run", timing["id"], "update",
+                      {"run_id": _rb_run(snap, "Wave 3", "live")["id"]})
+    _rejected(server, "ipm", moved, "validation", "run id is fixed")

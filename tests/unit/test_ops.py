@@ -712,6 +712,18 @@ def test_a_stored_record_with_a_nul_still_loads_and_takes_changes() -> None:
 # ------------------------------------------------------------------- transition payloads
 
 
+def step_timing() -> Record:
+    """A pending step of a rehearsal run."""
+    facts = RecordFacts(records={
+        K.RUNBOOK_RUN: [{"id": "run-1", "cutover_id": "wave-1", "run_kind": "rehearsal"}],
+        K.RUNBOOK_STEP: [{"id": "step-1", "cutover_id": "wave-1", "title": "Freeze MACDs"}],
+    })
+    made = apply(None, op(K.RUNBOOK_STEP_RUN, A.CREATE, run_id="run-1", step_id="step-1"),
+                 facts=facts)
+    assert made is not None
+    return made
+
+
 MOVES: list[tuple[EntityKind, Callable[[], Record], dict[str, Any]]] = [
     (K.NUMBER, lambda: number(PortState.SUBMITTED),
      {"to": "rejected", "rejection_code": "ADDR_MISMATCH", "comment": "carrier says no"}),
@@ -730,6 +742,8 @@ MOVES: list[tuple[EntityKind, Callable[[], Record], dict[str, Any]]] = [
     (K.ACTION_ITEM, lambda: create(K.ACTION_ITEM, title="Send CSRs"),
      {"to": "done", "comment": "received"}),
     (K.CUTOVER, lambda: create(K.CUTOVER, name="Wave 1"), {"to": "ready", "comment": "no dry run"}),
+    (K.RUNBOOK_STEP_RUN, lambda: step_timing(),
+     {"to": "skipped", "comment": "no paging at this site"}),
 ]
 
 

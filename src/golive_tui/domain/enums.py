@@ -28,6 +28,9 @@ class EntityKind(StrEnum):
     CUTOVER = "cutover"
     EMERGENCY_LOCATION = "emergency_location"
     SIGNOFF = "signoff"
+    RUNBOOK_STEP = "runbook_step"
+    RUNBOOK_RUN = "runbook_run"
+    RUNBOOK_STEP_RUN = "runbook_step_run"
 
 
 class LifecyclePhase(StrEnum):
@@ -376,6 +379,33 @@ class SignoffKind(StrEnum):
     GO_LIVE_COSIGN = "go_live_cosign"
     ACCEPTANCE = "acceptance"
     HANDOFF_ACK = "handoff_ack"
+
+
+class RunbookStepKind(StrEnum):
+    """What a runbook step is: work, the go / no-go checkpoint, the point of no return, or a
+    rollback step kept ready before it is needed."""
+
+    STEP = "step"
+    CHECKPOINT = "checkpoint"
+    POINT_OF_NO_RETURN = "point_of_no_return"
+    ROLLBACK = "rollback"
+
+
+class RunbookRunKind(StrEnum):
+    """A run of a cutover's runbook: a dress rehearsal or the live cutover."""
+
+    REHEARSAL = "rehearsal"
+    LIVE = "live"
+
+
+class StepRunState(StrEnum):
+    """Where one step stands in one run of the runbook."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 class OpAction(StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,7 +28,10 @@ from golive_tui.domain.enums import (
     PortState,
     RejectionCode,
     Role,
+    RunbookRunKind,
+    RunbookStepKind,
     SignoffKind,
+    StepRunState,
 )
 from golive_tui.domain.errors import DomainError
 from golive_tui.domain.fixture_values import (
@@ -646,6 +649,108 @@ class FixtureLoader(FixtureValues):
             if not decided and given:
                 raise self.fail(where, f"a proposed change request has no {given[0]} yet")
             self.finish(EntityKind.CHANGE_REQUEST, key, where, fields)
+
+    # ------------------------------------------------------------------ the runbook
+
+    def runbooks(self, section: Sequence[Mapping[str, Any]]) -> None:
+        """Each cutover's runbook: its steps (or another cutover's, by ``steps_from``) and
+        its runs, whose step timings are minutes from the run's T0 (``t0``; by default the
+        cutover's start)."""
+        steps_of: dict[str, list[Mapping[str, Any]]] = {}
+        for index, raw in enumerate(section):
+            fields = dict(raw)
+            key = self.natural(fields, "cutover", f"runbooks[{index}]")
+            where = f"runbooks[{index}] ({key})"
+            cutover = self.cutover(key, where)
+            if key in steps_of:
+                raise self.fail(where, f"cutover {key} has two runbooks")
+            source = fields.pop("steps_from", None)
+            if source is not None:
+                if source not in steps_of:
+                    raise self.fail(where, f"steps_from names no earlier runbook ({source})")
+                steps = steps_of[source]
+            else:
+                steps = fields.pop("steps", [])
+            if not isinstance(steps, list):
+                raise self.fail(where, "steps must be a list")
+            steps_of[key] = steps
+            ids = self._runbook_steps(key, cutover, steps, where)
+            for run_index, run in enumerate(fields.pop("runs", [])):
+                self._runbook_run(key, cutover, ids, run, f"{where}, runs[{run_index}]")
+            if fields:
+                raise self.fail(where, f"unknown field {sorted(fields)[0]}")
+
+    def _runbook_steps(
+        self, wave: str, cutover: Record, steps: Sequence[Any], where: str
+    ) -> dict[str, str]:
+        ids: dict[str, str] = {}
+        for index, raw in enumerate(steps):
+            if not isinstance(raw, Mapping):
+                raise self.fail(f"{where}, steps[{index}]", "must be an object")
+            fields = dict(raw)
+            key = self.natural(fields, "key", f"{where}, steps[{index}]")
+            at = f"{where}, steps[{index}] ({key})"
+            if key in ids:
+                raise self.fail(at, f"step {key} is given twice")
+            after = fields.pop("after", [])
+            unknown = [a for a in after if a not in ids]
+            if unknown:
+                raise self.fail(at, f"after names no earlier step ({', '.join(map(str, unknown))})")
+            kind = fields.pop("kind", RunbookStepKind.STEP.value)
+            if kind not in RunbookStepKind.__members__.values():
+                raise self.fail(at, f"kind {text_of(kind)} is not one of "
+                                f"{', '.join(RunbookStepKind)}")
+            fields.update(
+                cutover_id=cutover["id"], offset_minutes=fields.pop("at", 0),
+                duration_minutes=fields.pop("minutes", 15), step_kind=kind,
+                depends_on=[ids[a] for a in after], sort_order=index,
+            )
+            self.owners(EntityKind.RUNBOOK_STEP, fields, at)
+            ids[key] = self.finish(EntityKind.RUNBOOK_STEP, f"{wave}|{key}", at, fields)["id"]
+        return ids
+
+    def _runbook_run(
+        self, wave: str, cutover: Record, ids: Mapping[str, str], raw: Any, where: str
+    ) -> None:
+        if not isinstance(raw, Mapping):
+            raise self.fail(where, "must be an object")
+        fields = dict(raw)
+        key = self.natural(fields, "key", where)
+        kind = fields.pop("kind", None)
+        if kind not in RunbookRunKind.__members__.values():
+            raise self.fail(where, f"kind {text_of(kind)} is not one of {', '.join(RunbookRunKind)}")
+        t0 = self.when(fields.pop("t0"), f"{where}, t0") if "t0" in fields else cutover["starts_at"]
+        if t0 is None:
+            raise self.fail(where, "needs 't0' (its cutover has no start)")
+        timings = fields.pop("timings", {})
+        if not isinstance(timings, Mapping):
+            raise self.fail(where, "timings must be an object of step keys")
+        fields.update(cutover_id=cutover["id"], run_kind=kind)
+        self.times(EntityKind.RUNBOOK_RUN, fields, where)
+        self.people(EntityKind.RUNBOOK_RUN, fields, where)
+        run = self.finish(EntityKind.RUNBOOK_RUN, f"{wave}|{key}", where, fields)
+        for step_key, value in timings.items():
+            at = f"{where}, timings ({step_key})"
+            if step_key not in ids:
+                raise self.fail(at, "names no step of this runbook")
+            if not isinstance(value, Mapping):
+                raise self.fail(at, "must be an object with start, end, state, note")
+            timing = dict(value)
+            start, end = timing.pop("start", None), timing.pop("end", None)
+            default = StepRunState.DONE if end is not None else (
+                StepRunState.IN_PROGRESS if start is not None else StepRunState.PENDING)
+            state = timing.pop("state", default.value)
+            if state not in StepRunState.__members__.values():
+                raise self.fail(at, f"state {text_of(state)} is not one of "
+                                f"{', '.join(StepRunState)}")
+            timing.update(
+                run_id=run["id"], step_id=ids[step_key], state=state,
+                started_at=None if start is None else t0 + timedelta(minutes=int(start)),
+                finished_at=None if end is None else t0 + timedelta(minutes=int(end)),
+            )
+            timing.setdefault("by", run["by"])
+            self.people(EntityKind.RUNBOOK_STEP_RUN, timing, at)
+            self.finish(EntityKind.RUNBOOK_STEP_RUN, f"{wave}|{key}|{step_key}", at, timing)
 
 
 def _find_cycle(graph: Mapping[str, Sequence[str]]) -> list[str]:

@@ -51,6 +51,9 @@ RECORD_KINDS: tuple[EntityKind, ...] = (
     EntityKind.RAID_ITEM,
     EntityKind.CHANGE_REQUEST,
     EntityKind.SIGNOFF,
+    EntityKind.RUNBOOK_STEP,
+    EntityKind.RUNBOOK_RUN,
+    EntityKind.RUNBOOK_STEP_RUN,
 )
 
 #: ``updated_by`` of every record a fixture or the generator makes
@@ -70,6 +73,8 @@ _TIME_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.CUTOVER: ("starts_at", "ends_at"),
     EntityKind.EMERGENCY_LOCATION: ("address_changed_at", "validated_at"),
     EntityKind.SIGNOFF: ("at",),
+    EntityKind.RUNBOOK_RUN: ("started_at", "finished_at"),
+    EntityKind.RUNBOOK_STEP_RUN: ("started_at", "finished_at"),
     EntityKind.VERIFICATION: ("tested_at",),
     EntityKind.ISSUE: ("opened_at", "responded_at", "resolved_at", "closed_at", "on_hold_since"),
     EntityKind.ISSUE_NOTE: ("at",),
@@ -90,6 +95,8 @@ _PERSON_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.STAKEHOLDER: ("user",),
     EntityKind.CHANGE_REQUEST: ("decided_by",),
     EntityKind.SIGNOFF: ("by",),
+    EntityKind.RUNBOOK_RUN: ("by",),
+    EntityKind.RUNBOOK_STEP_RUN: ("by",),
 }
 #: fields that name a stakeholder, by the stakeholder's key in the fixture
 _STAKEHOLDER_FIELDS: dict[EntityKind, tuple[str, ...]] = {
@@ -97,6 +104,7 @@ _STAKEHOLDER_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.ACTION_ITEM: ("owner",),
     EntityKind.RAID_ITEM: ("owner",),
     EntityKind.CHANGE_REQUEST: ("owner",),
+    EntityKind.RUNBOOK_STEP: ("owner",),
 }
 
 def text_of(value: Any) -> str:

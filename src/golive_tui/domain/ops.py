@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from golive_tui.domain import port_orders, rules, sites
+from golive_tui.domain import port_orders, rules, runbook, sites
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
 from golive_tui.domain.enums import (
@@ -34,6 +34,7 @@ from golive_tui.domain.enums import (
     PortState,
     Priority,
     RejectionCode,
+    StepRunState,
 )
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
 from golive_tui.domain.records import OpFieldsSchema, decode_fields
@@ -47,6 +48,7 @@ from golive_tui.domain.transitions import (
     ISSUE,
     ORDER,
     PORTING,
+    STEP_RUN,
     StateMachine,
 )
 from golive_tui.domain.types import ensure_aware
@@ -54,7 +56,7 @@ from golive_tui.domain.types import ensure_aware
 Record = dict[str, Any]
 S = TypeVar(
     "S", PortState, OrderState, IssueState, ChecklistStatus, LifecyclePhase, ChangeRequestState,
-    ActionStatus, CutoverState,
+    ActionStatus, CutoverState, StepRunState,
 )
 
 #: the phases, for reading a project transition's target; which moves are legal is the
@@ -281,9 +283,9 @@ def apply_op(
         elif op.entity is EntityKind.PROJECT:
             port_orders.check_holidays(record)
         sites.prepare(op.entity, record, None, facts, now)
+        record.update(id=op.entity_id, project_id=project_id)
         if facts is not None:
             _check_create(op.entity, record, facts)
-        record.update(id=op.entity_id, project_id=project_id)
         return _stamp(validate_record(op.entity, record), actor, now, version=1)
 
     if current is None:
@@ -352,6 +354,10 @@ def _defaults_on_create(
         "state", CutoverState.PLANNED
     ) != CutoverState.PLANNED:
         raise ValidationFailed("A new cutover starts in state planned.")
+    elif kind is EntityKind.RUNBOOK_STEP_RUN:
+        if record.get("state", StepRunState.PENDING) != StepRunState.PENDING:
+            raise ValidationFailed("A runbook step's timing starts pending; start it afterwards.")
+        record.update(started_at=None, finished_at=None)
     elif kind is EntityKind.CHECKLIST_ITEM and record.get(
         "status", ChecklistStatus.TODO
     ) != ChecklistStatus.TODO:
@@ -382,13 +388,20 @@ def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
         rules.check_phase_event(record, facts)
     elif kind is EntityKind.CHECKLIST_ITEM:
         rules.check_checklist_key(record, facts)
+    elif kind is EntityKind.RUNBOOK_STEP:
+        runbook.check_step(record, facts)
+    elif kind is EntityKind.RUNBOOK_STEP_RUN:
+        runbook.check_step_run_created(record, facts)
 
 
 def _check_update(
     kind: EntityKind, current: Mapping[str, Any], fields: Record, facts: Facts | None
 ) -> None:
+    runbook.check_fixed(kind, current, fields)
     if facts is not None:
         rules.check_references(kind, fields, facts, current)
+        if kind is EntityKind.RUNBOOK_STEP and "depends_on" in fields:
+            runbook.check_step({**current, **fields}, facts)
     if kind is EntityKind.ISSUE:
         rules.check_reprioritised(current, fields)
         if facts is not None and fields.get("verification_id") not in (
@@ -457,7 +470,16 @@ def _transition(
         current_w = CutoverState(record["state"])
         target_w = _parse_state(CUTOVER, CutoverState, raw)
         CUTOVER.check(current_w, target_w)
+        if target_w is CutoverState.LIVE and facts is not None:
+            runbook.check_cutover_live(record, facts)
         record["state"] = target_w
+    elif kind is EntityKind.RUNBOOK_STEP_RUN:
+        current_s = StepRunState(record["state"])
+        target_s = _parse_state(STEP_RUN, StepRunState, raw)
+        STEP_RUN.check(current_s, target_s)
+        if facts is not None:
+            runbook.check_step_move(record, target_s, facts)
+        runbook.move_step_run(record, target_s, fields, actor, now)
     elif kind is EntityKind.ISSUE:
         _issue_transition(record, fields, raw, actor, now, policy, facts)
     elif kind is EntityKind.CHECKLIST_ITEM:

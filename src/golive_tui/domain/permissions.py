@@ -30,6 +30,10 @@ WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
         K.CHANGE_REQUEST: _WRITE,
         # on site: add a floor found during the walk-through, record its validation
         K.EMERGENCY_LOCATION: frozenset({A.CREATE, A.UPDATE}),
+        # the cutover team writes the runbook, runs its rehearsals and times its steps
+        K.RUNBOOK_STEP: _WRITE,
+        K.RUNBOOK_RUN: _WRITE,
+        K.RUNBOOK_STEP_RUN: _EDIT,
     },
     Role.SUPPORT: {
         K.CHECKLIST_ITEM: frozenset({A.UPDATE, A.TRANSITION}),

@@ -89,6 +89,7 @@ _SECTIONS = (
     "raid_items",
     "change_requests",
     "signoffs",
+    "runbooks",
 )
 FIXTURE_FORMAT = 1
 
@@ -150,6 +151,7 @@ def build_document(
         loader.raid_items(_section(data, "raid_items", source))
         loader.change_requests(_section(data, "change_requests", source))
         loader.signoffs(_section(data, "signoffs", source))
+        loader.runbooks(_section(data, "runbooks", source))
     except OverflowError:
         # the fixture's times are days before and after the demo day: near year 1 or
         # 9999 some fall off the calendar

@@ -49,6 +49,7 @@ from golive_tui.domain.enums import (
     OrderState,
     PortState,
     RejectionCode,
+    StepRunState,
 )
 
 
@@ -191,6 +192,13 @@ class CutoverTransition(_Transition):
     to: _wire_type(CutoverState)  # type: ignore[valid-type]
 
 
+class RunbookStepRunTransition(_Transition):
+    """A step of a runbook run starts, finishes, fails or is skipped (``transition`` on a
+    ``runbook_step_run``); skipping one needs a ``comment`` saying why."""
+
+    to: _wire_type(StepRunState)  # type: ignore[valid-type]
+
+
 #: what a ``transition`` op carries in its ``fields``, per entity kind with states
 TRANSITIONS: dict[EntityKind, type[_Transition]] = {
     EntityKind.NUMBER: NumberTransition,
@@ -201,6 +209,7 @@ TRANSITIONS: dict[EntityKind, type[_Transition]] = {
     EntityKind.CHANGE_REQUEST: ChangeRequestTransition,
     EntityKind.ACTION_ITEM: ActionItemTransition,
     EntityKind.CUTOVER: CutoverTransition,
+    EntityKind.RUNBOOK_STEP_RUN: RunbookStepRunTransition,
 }
 
 _OP_FIELDS: Any = one_of(*TRANSITIONS.values(), *FIELD_TYPES.values())

@@ -563,6 +563,16 @@ REFERENCES: dict[EntityKind, dict[str, EntityKind]] = {
     EntityKind.ACTION_ITEM: {"owner": EntityKind.STAKEHOLDER, "kickoff_id": EntityKind.KICKOFF},
     EntityKind.RAID_ITEM: {"owner": EntityKind.STAKEHOLDER},
     EntityKind.CHANGE_REQUEST: {"owner": EntityKind.STAKEHOLDER},
+    EntityKind.RUNBOOK_STEP: {
+        "cutover_id": EntityKind.CUTOVER,
+        "owner": EntityKind.STAKEHOLDER,
+        "depends_on": EntityKind.RUNBOOK_STEP,
+    },
+    EntityKind.RUNBOOK_RUN: {"cutover_id": EntityKind.CUTOVER},
+    EntityKind.RUNBOOK_STEP_RUN: {
+        "run_id": EntityKind.RUNBOOK_RUN,
+        "step_id": EntityKind.RUNBOOK_STEP,
+    },
 }
 
 

@@ -15,6 +15,7 @@ from golive_tui.domain.enums import (
     IssueState,
     OrderState,
     PortState,
+    StepRunState,
 )
 from golive_tui.domain.errors import IllegalTransition
 
@@ -217,6 +218,27 @@ CHANGE_REQUEST = StateMachine[ChangeRequestState](
 ACTION = StateMachine[ActionStatus](
     subject="An action",
     moves=_moves({ActionStatus.OPEN: {ActionStatus.DONE}, ActionStatus.DONE: {ActionStatus.OPEN}}),
+)
+
+SR = StepRunState
+STEP_RUN = StateMachine[StepRunState](
+    subject="A runbook step",
+    moves=_moves(
+        {
+            SR.PENDING: {SR.IN_PROGRESS, SR.SKIPPED},
+            # back to pending: started by mistake
+            SR.IN_PROGRESS: {SR.DONE, SR.FAILED, SR.PENDING},
+            SR.FAILED: {SR.IN_PROGRESS, SR.SKIPPED},
+            SR.SKIPPED: {SR.PENDING},
+            SR.DONE: set(),
+        }
+    ),
+    hints={
+        (SR.PENDING, SR.DONE): "Start it first, so its actual start is recorded.",
+        (SR.PENDING, SR.FAILED): "Start it first, so its actual start is recorded.",
+        (SR.DONE, SR.IN_PROGRESS): "A done step stays done in this run; record what went "
+        "wrong in a note or start a new run.",
+    },
 )
 
 #: the next state a user most often wants, for one-key "advance" actions

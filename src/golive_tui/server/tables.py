@@ -31,6 +31,9 @@ from golive_tui.domain.entities import (
     PortOrderBase,
     ProjectBase,
     RaidItemBase,
+    RunbookRunBase,
+    RunbookStepBase,
+    RunbookStepRunBase,
     SignoffBase,
     SiteBase,
     StakeholderBase,
@@ -139,6 +142,18 @@ class EmergencyLocationTable(EmergencyLocationBase, _FieldVersions, ServerModel,
     __tablename__ = "emergency_location"
 
 
+class RunbookStepTable(RunbookStepBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "runbook_step"
+
+
+class RunbookRunTable(RunbookRunBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "runbook_run"
+
+
+class RunbookStepRunTable(RunbookStepRunBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "runbook_step_run"
+
+
 class SignoffTable(SignoffBase, _FieldVersions, ServerModel, table=True):
     __tablename__ = "signoff"
 
@@ -164,6 +179,9 @@ ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
     EntityKind.CUTOVER: CutoverTable,
     EntityKind.EMERGENCY_LOCATION: EmergencyLocationTable,
     EntityKind.SIGNOFF: SignoffTable,
+    EntityKind.RUNBOOK_STEP: RunbookStepTable,
+    EntityKind.RUNBOOK_RUN: RunbookRunTable,
+    EntityKind.RUNBOOK_STEP_RUN: RunbookStepRunTable,
 }
 
 

@@ -392,10 +392,55 @@ _V6_CUTOVERS = (
 #: a project's own holiday list (empty: the US federal holidays)
 _V7_PROJECT_HOLIDAYS = ("ALTER TABLE project ADD COLUMN holidays JSON NOT NULL DEFAULT '{}'",)
 
+#: version 8: the cutover runbook (steps per cutover, its runs, each step's timing per run)
+_V8_RUNBOOK = (
+    f"""CREATE TABLE runbook_step (
+        {_RECORD}
+        cutover_id VARCHAR(36) NOT NULL,
+        offset_minutes INTEGER NOT NULL,
+        duration_minutes INTEGER NOT NULL,
+        title VARCHAR(200) NOT NULL,
+        owner VARCHAR(36) NOT NULL,
+        precondition VARCHAR(5000) NOT NULL,
+        depends_on JSON NOT NULL,
+        expected VARCHAR(5000) NOT NULL,
+        step_kind VARCHAR(40) NOT NULL,
+        snapback BOOLEAN NOT NULL,
+        sort_order INTEGER NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_runbook_step_project_id ON runbook_step (project_id)",
+    "CREATE INDEX ix_runbook_step_cutover_id ON runbook_step (cutover_id)",
+    f"""CREATE TABLE runbook_run (
+        {_RECORD}
+        cutover_id VARCHAR(36) NOT NULL,
+        run_kind VARCHAR(40) NOT NULL,
+        started_at DATETIME,
+        finished_at DATETIME,
+        "by" VARCHAR NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_runbook_run_project_id ON runbook_run (project_id)",
+    "CREATE INDEX ix_runbook_run_cutover_id ON runbook_run (cutover_id)",
+    f"""CREATE TABLE runbook_step_run (
+        {_RECORD}
+        run_id VARCHAR(36) NOT NULL,
+        step_id VARCHAR(36) NOT NULL,
+        state VARCHAR(40) NOT NULL,
+        started_at DATETIME,
+        finished_at DATETIME,
+        note VARCHAR(5000) NOT NULL,
+        "by" VARCHAR NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_runbook_step_run_project_id ON runbook_step_run (project_id)",
+    "CREATE INDEX ix_runbook_step_run_run_id ON runbook_step_run (run_id)",
+)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
 STEPS: tuple[Sequence[str], ...] = (
     _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON, _V5_LIFECYCLE,
-    _V6_CUTOVERS, _V7_PROJECT_HOLIDAYS,
+    _V6_CUTOVERS, _V7_PROJECT_HOLIDAYS, _V8_RUNBOOK,
 )
 LATEST = len(STEPS)
 

@@ -27,6 +27,9 @@ from golive_tui.domain.entities import (
     PortOrderBase,
     ProjectBase,
     RaidItemBase,
+    RunbookRunBase,
+    RunbookStepBase,
+    RunbookStepRunBase,
     SignoffBase,
     SiteBase,
     StakeholderBase,
@@ -126,6 +129,18 @@ class EmergencyLocationRow(EmergencyLocationBase, _Pending, CacheModel, table=Tr
     __tablename__ = "emergency_location"
 
 
+class RunbookStepRow(RunbookStepBase, _Pending, CacheModel, table=True):
+    __tablename__ = "runbook_step"
+
+
+class RunbookRunRow(RunbookRunBase, _Pending, CacheModel, table=True):
+    __tablename__ = "runbook_run"
+
+
+class RunbookStepRunRow(RunbookStepRunBase, _Pending, CacheModel, table=True):
+    __tablename__ = "runbook_step_run"
+
+
 class SignoffRow(SignoffBase, _Pending, CacheModel, table=True):
     __tablename__ = "signoff"
 
@@ -151,6 +166,9 @@ ROWS: dict[EntityKind, type[EntityBase]] = {
     EntityKind.CUTOVER: CutoverRow,
     EntityKind.EMERGENCY_LOCATION: EmergencyLocationRow,
     EntityKind.SIGNOFF: SignoffRow,
+    EntityKind.RUNBOOK_STEP: RunbookStepRow,
+    EntityKind.RUNBOOK_RUN: RunbookRunRow,
+    EntityKind.RUNBOOK_STEP_RUN: RunbookStepRunRow,
 }
 
 
