@@ -163,3 +163,16 @@ def test_offline_the_rows_are_queued_in_the_cache_and_the_command_says_so(
     report = json.loads(result.stdout)
     assert report["source"] == "cache" and report["queued"] and report["written"] == 1
     assert report["outcome"].startswith("queued in the local cache")
+
+
+@pytest.mark.parametrize("kind", ["numbers", "sites", "orders"])
+def test_every_kind_refuses_a_file_over_the_import_limit_before_reading_it(
+    sqlite_server: Any, home: dict[str, str], tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / f"{kind}.csv"
+    with path.open("wb") as fh:  # a sparse file: its size without writing 21 MB
+        fh.truncate(21 * 1024 * 1024)
+    result = golive(home, *_args(sqlite_server, kind, path),
+                    GOLIVE_TOKEN=sqlite_server.tokens["ipm"])
+    assert result.returncode == ExitCode.REFUSED
+    assert "this file is 21.0 MB; an import reads at most 20 MB" in result.stderr
