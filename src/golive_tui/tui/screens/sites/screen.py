@@ -104,6 +104,8 @@ class SitesScreen(GoLiveScreen):
     ]
 
     sites_data: SitesData | None = None
+    #: the code of a site just saved from the form, to select when it appears
+    _added_code: str | None = None
 
     def compose_body(self) -> ComposeResult:
         with Container(id="sites-body"):
@@ -140,6 +142,11 @@ class SitesScreen(GoLiveScreen):
         self.sites_data = data
         table = self._sites
         selected = self._selected_site_id()
+        if self._added_code is not None:
+            # a site just added is selected once it is shown, for its locations to follow
+            added = next((s.id for s in data.sites if s.code == self._added_code), None)
+            if added is not None:
+                selected, self._added_code = added, None
         table.clear()
         for site in data.sites:
             floors = data.of(site.id)
@@ -275,6 +282,8 @@ class SitesScreen(GoLiveScreen):
               values: dict[str, Any] | None, fixed: dict[str, Any]) -> None:
         if values is None:
             return
+        if kind is K.SITE and current is None:
+            self._added_code = str(values.get("code", "")).strip().upper()
         what = "Site" if kind is K.SITE else "Emergency location"
         save_record(self.golive, kind, current, {**values, **fixed}, f"{what} saved")
 
