@@ -12,7 +12,7 @@ from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.number_import import NumberImportScreen
 from golive_tui.tui.screens.record_import import RecordImportScreen
 from golive_tui.tui.screens.site_map import SiteMapScreen
-from golive_tui.tui.widgets.forms import ReasonPrompt
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 from .conftest import until, wait_ready
 from .test_command_palette import _listed
@@ -76,7 +76,7 @@ async def _palette_import(pilot, command: str, path: Path) -> None:  # type: ign
     await pilot.press(*command)
     await until(pilot, lambda: command.lower() in " ".join(_listed(app)).lower())
     await pilot.press("enter")
-    await until(pilot, lambda: isinstance(app.screen, ReasonPrompt))
+    await until(pilot, lambda: isinstance(app.screen, ReasonDialog))
     app.screen.query_one("#reason-input").value = str(path)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, RecordImportScreen)

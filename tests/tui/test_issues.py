@@ -20,7 +20,8 @@ from golive_tui.tui.screens.issues import (
     is_breached,
     issue_clocks,
 )
-from golive_tui.tui.widgets.forms import NewIssueForm, PickerModal, ReasonPrompt
+from golive_tui.tui.widgets.forms import NewIssueForm, PickerModal
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 from .conftest import FROZEN_NOW, Notices, settle, until, wait_ready, wait_still
 
@@ -173,7 +174,7 @@ async def test_hold_requires_a_reason(make_app: Callable[..., GoLiveApp]) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         screen, choppy = await start_move(pilot, "Choppy audio on New York")
         prompt = app.screen
-        assert isinstance(prompt, ReasonPrompt)
+        assert isinstance(prompt, ReasonDialog)
         await pilot.press("tab")  # from the quick reasons to the text
         await pilot.press("enter")
         await pilot.pause()
@@ -228,7 +229,7 @@ async def test_resolve_requires_a_resolution_and_esc_changes_nothing(
         await pilot.press("r")
         await pilot.pause()
         prompt = app.screen
-        assert isinstance(prompt, ReasonPrompt)
+        assert isinstance(prompt, ReasonDialog)
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is prompt
@@ -255,7 +256,7 @@ async def test_cancel_asks_why_then_cancels(make_app: Callable[..., GoLiveApp]) 
     async with app.run_test(size=(80, 24)) as pilot:
         screen, choppy = await start_move(pilot, "Choppy audio on New York", "x")
         prompt = app.screen
-        assert isinstance(prompt, ReasonPrompt)
+        assert isinstance(prompt, ReasonDialog)
         await pilot.press("tab")  # from the quick reasons to the text
         await pilot.press("enter")
         await pilot.pause()
@@ -298,7 +299,7 @@ async def test_priority_and_assignee_change_from_the_keyboard(
         await pilot.press("plus")
         await pilot.pause()
         prompt = app.screen
-        assert isinstance(prompt, ReasonPrompt), "a new priority asks why"
+        assert isinstance(prompt, ReasonDialog), "a new priority asks why"
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is prompt, "an empty reason is refused and the prompt stays"

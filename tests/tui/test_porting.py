@@ -14,7 +14,8 @@ from textual.widgets import DataTable, Input, Select, Static
 from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
-from golive_tui.tui.widgets.forms import PickerModal, ReasonPrompt
+from golive_tui.tui.widgets.forms import PickerModal
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 from golive_tui.tui.widgets.status import SyncStatusBar
 from tests.waiting import bound, wait_for_async
 
@@ -482,7 +483,7 @@ async def test_a_wrong_import_path_keeps_the_prompt_open_with_what_was_typed(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_porting(pilot)
         await _import_path(pilot, typed)
-        assert isinstance(app.screen, ReasonPrompt), "the prompt stays open"
+        assert isinstance(app.screen, ReasonDialog), "the prompt stays open"
         assert app.screen.query_one("#reason-input", Input).value == typed
         error = str(app.screen.query_one("#reason-error", Static).render())
         assert error.startswith(f"No file at {typed}")

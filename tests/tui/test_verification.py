@@ -15,7 +15,8 @@ from textual.widgets import DataTable, Input
 from golive_tui.domain.enums import IssueCategory, Priority, VerificationResult
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_test_case
-from golive_tui.tui.widgets.forms import PickerModal, ReasonPrompt, RecordForm
+from golive_tui.tui.widgets.forms import PickerModal, RecordForm
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 from .conftest import FROZEN_NOW, Notices, settle, steady_cursors, until, wait_ready, wait_still
 
@@ -449,7 +450,7 @@ async def test_net_02_asks_for_its_measures_and_a_test_is_marked_not_applicable_
         field(screen, "test").value = "FAX-01"
         field(screen, "note").focus()
         screen.action_record("not_applicable")  # what a on the FAX-01 × NYC cell does
-        await until(pilot, lambda: isinstance(app.screen, ReasonPrompt))
+        await until(pilot, lambda: isinstance(app.screen, ReasonDialog))
         await type_text(pilot, "No fax line at this site")
         await pilot.press("enter")
         await until(pilot, lambda: len(app.store.verifications()) == before + 2)

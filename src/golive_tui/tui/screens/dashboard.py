@@ -491,7 +491,7 @@ class DashboardScreen(GoLiveScreen):
 
         self.app.push_screen(
             ReasonDialog(f"Record {label}", body=Content.assemble(*body), lines=lines,
-                         placeholder=placeholder, required_message=required,
+                         placeholder=placeholder, required=required,
                          confirm=f"record {label}",
                          danger=decision is not DecisionKind.GO or not gate.ready,
                          check=check),

@@ -120,7 +120,7 @@ def start_record_import(screen: Any, kind: RecordKind) -> None:
     """Ask for the file, preview it, and write the accepted rows (from the palette)."""
     from golive_tui.domain.enums import EntityKind
     from golive_tui.tui.screens.porting.screen import _import_path_problem
-    from golive_tui.tui.widgets.forms import ReasonPrompt
+    from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
     app = screen.app
     store = app.store
@@ -145,8 +145,8 @@ def start_record_import(screen: Any, kind: RecordKind) -> None:
             app.push_screen(RecordImportScreen(store, Path(raw).expanduser(), kind), accepted)
 
     app.push_screen(
-        ReasonPrompt(f"Import {_TITLES[kind]}", "CSV file with a header row:",
+        ReasonDialog(f"Import {_TITLES[kind]}", "CSV file with a header row:",
                      placeholder=f"~/Downloads/{kind}.csv", required="Give a file path.",
-                     check=_import_path_problem),
+                     confirm="import", check=_import_path_problem),
         chosen,
     )

@@ -1,5 +1,5 @@
-"""Small modal forms the screens share: pick one of a list, give a reason, open an issue,
-add or edit a record.
+"""Small modal forms the screens share: pick one of a list, open an issue, add or edit a
+record (the reason for a change is asked by ``reason_dialog``).
 
 Each one fits an 80x24 terminal, works from the keyboard alone (Enter accepts, Esc
 cancels) and returns its answer through ``dismiss``; ``None`` always means "cancelled".
@@ -144,120 +144,6 @@ class PickerModal(ModalScreen[V | None], Generic[V]):
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(self.values[event.option_index])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ReasonPrompt(ModalScreen[str | None]):
-    """Ask for a required piece of text (a hold reason, a resolution note).
-
-    Optional ``choices`` fill the text in one key; the answer can still be edited.
-    An empty answer is refused in place, with ``required`` saying what is missing.
-    """
-
-    DEFAULT_CSS = """
-    ReasonPrompt {
-        align: center middle;
-    }
-    ReasonPrompt > #reason-box {
-        width: 72;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        border-title-style: bold;
-        background: $surface;
-        padding: 0 1;
-    }
-    ReasonPrompt #reason-choices, ReasonPrompt #reason-choices:focus {
-        height: auto;
-        max-height: 6;
-        border: none;
-        padding: 0;
-        margin-bottom: 1;
-        background: $surface;
-    }
-    ReasonPrompt #reason-error {
-        color: $text-error;
-        height: auto;
-    }
-    ReasonPrompt .form-hint {
-        color: $text-muted;
-    }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="reason.cancel"),
-    ]
-
-    def __init__(
-        self,
-        title: str,
-        prompt: str,
-        *,
-        placeholder: str = "",
-        choices: Sequence[str] = (),
-        required: str = "This is required.",
-        initial: str = "",
-        check: Callable[[str], str | None] | None = None,
-    ) -> None:
-        super().__init__()
-        self.check = check
-        self.prompt_title = title
-        self.prompt = prompt
-        self.placeholder = placeholder
-        self.choices = list(choices)
-        self.required = required
-        self.initial = initial
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="reason-box") as box:
-            box.border_title = self.prompt_title
-            yield Static(self.prompt, id="reason-prompt")
-            if self.choices:
-                yield OptionList(*self.choices, id="reason-choices")
-            # with reasons to pick, not selected on focus: a picked reason is edited, not
-            # typed over; without, a value given (a default path) is typed over at once
-            yield TextField(self.initial, placeholder=self.placeholder, id="reason-input",
-                        select_on_focus=not self.choices)
-            yield Static("", id="reason-error")
-            hint = "Enter save · Esc cancel"
-            if self.choices:
-                hint = "↑↓ Enter pick a reason, edit it · " + hint
-            yield Static(hint, classes="form-hint")
-
-    def on_mount(self) -> None:
-        if self.choices and not self.initial:
-            self.query_one("#reason-choices", OptionList).focus()
-        else:
-            self.query_one("#reason-input", Input).focus()
-
-    @on(OptionList.OptionSelected, "#reason-choices")
-    def _choice(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        entry = self.query_one("#reason-input", Input)
-        entry.value = self.choices[event.option_index]
-        entry.focus()
-        entry.action_end()
-
-    @on(Input.Submitted, "#reason-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        text = event.value.strip()
-        problem = self.required if not text else self.check(text) if self.check else None
-        if problem:
-            # refused in place: the prompt stays open with what was typed
-            self.query_one("#reason-error", Static).update(problem)
-            event.input.add_class("-invalid")
-            return
-        self.dismiss(text)
-
-    @on(Input.Changed, "#reason-input")
-    def _typing(self, event: Input.Changed) -> None:
-        if event.value.strip():
-            event.input.remove_class("-invalid")
-            self.query_one("#reason-error", Static).update("")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,4 +1,5 @@
-"""A modal that asks why: the reason for a go / no-go call, the comment on a skipped item."""
+"""The one modal that asks why: a hold reason, a resolution note, the reason for a go /
+no-go call, the comment on a skipped item, a file path."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.visual import VisualType
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
 from golive_tui.tui.widgets.text_entry import TextField
 
@@ -21,11 +22,13 @@ class ReasonDialog(ModalScreen[str | None]):
     """Ask for a line of text. Enter records it, Esc cancels (dismisses with None).
 
     ``body`` is wrapped; ``lines`` (a list of things the answer is about) are one line
-    each, cut to the width, at most ``max_lines`` of them.
+    each, cut to the width, at most ``max_lines`` of them. Optional ``choices`` fill the
+    text in one key; the answer can still be edited. ``initial`` is a value given (a
+    default path), typed over at once.
 
-    With ``required_message`` an empty answer is refused: the dialog stays open, says
-    why in place and in a notice, and nothing is recorded. ``check`` is the domain's word
-    on an answer (what is wrong with it, or None), refused the same way.
+    With ``required`` an empty answer is refused: the dialog stays open with what was
+    typed, says why in place and in a notice, and nothing is recorded. ``check`` is the
+    domain's word on an answer (what is wrong with it, or None), refused the same way.
     """
 
     DEFAULT_CSS = """
@@ -53,6 +56,14 @@ class ReasonDialog(ModalScreen[str | None]):
         height: auto;
         text-wrap: nowrap;
         text-overflow: ellipsis;
+    }
+    ReasonDialog #reason-choices, ReasonDialog #reason-choices:focus {
+        height: auto;
+        max-height: 6;
+        border: none;
+        padding: 0;
+        margin-top: 1;
+        background: $surface;
     }
     ReasonDialog #reason-input {
         margin-top: 1;
@@ -82,12 +93,14 @@ class ReasonDialog(ModalScreen[str | None]):
     def __init__(
         self,
         title: str,
-        *,
         body: VisualType = "",
+        *,
         lines: Sequence[Content | str] = (),
         max_lines: int = 8,
+        choices: Sequence[str] = (),
+        initial: str = "",
         placeholder: str = "Why?",
-        required_message: str | None = None,
+        required: str | None = None,
         confirm: str = "record",
         danger: bool = False,
         check: Callable[[str], str | None] | None = None,
@@ -97,8 +110,10 @@ class ReasonDialog(ModalScreen[str | None]):
         self.body = body
         self.lines = list(lines)
         self.max_lines = max_lines
+        self.choices = list(choices)
+        self.initial = initial
         self.placeholder = placeholder
-        self.required_message = required_message
+        self.required = required
         self.confirm = confirm
         self.check = check
 
@@ -114,28 +129,57 @@ class ReasonDialog(ModalScreen[str | None]):
                     shown = [*self.lines[: self.max_lines - 1],
                              Content.styled(f"… and {more} more", "$text-muted")]
                 yield Static(Content("\n").join(shown), classes="reason-lines")
-            yield TextField(placeholder=self.placeholder, id="reason-input")
-            yield Static("", classes="reason-error")
-            yield Static(
-                Content.assemble(("enter", "bold"), f" {self.confirm}  ", ("esc", "bold"),
-                                 " cancel"),
-                classes="reason-hint",
-            )
+            if self.choices:
+                yield OptionList(*self.choices, id="reason-choices")
+            # with reasons to pick, not selected on focus: a picked reason is edited, not
+            # typed over; without, a value given (a default path) is typed over at once
+            yield TextField(self.initial, placeholder=self.placeholder, id="reason-input",
+                            select_on_focus=not self.choices)
+            yield Static("", id="reason-error", classes="reason-error")
+            hint = Content.assemble(("enter", "bold"), f" {self.confirm}  ", ("esc", "bold"),
+                                    " cancel")
+            if self.choices:
+                hint = Content.assemble(("↑↓ enter", "bold"), " pick a reason, edit it  ", hint)
+            yield Static(hint, classes="reason-hint")
 
-    @on(Input.Submitted)
+    def on_mount(self) -> None:
+        if self.choices and not self.initial:
+            self.query_one("#reason-choices", OptionList).focus()
+        else:
+            self.query_one("#reason-input", Input).focus()
+
+    @on(OptionList.OptionSelected, "#reason-choices")
+    def _choice(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        entry = self.query_one("#reason-input", Input)
+        entry.value = self.choices[event.option_index]
+        entry.focus()
+        entry.action_end()
+
+    @on(Input.Submitted, "#reason-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         reason = event.value.strip()
-        problem = self.required_message if not reason else None
+        problem = self.required if not reason else None
         if reason and self.check is not None:
             problem = self.check(reason)
         if problem:
-            error = self.query_one(".reason-error", Static)
+            # refused in place: the dialog stays open with what was typed
+            error = self.query_one("#reason-error", Static)
             error.update(problem)
             error.add_class("-shown")
+            event.input.add_class("-invalid")
             self.app.notify(problem, title="Refused", severity="error", timeout=8)
             return
         self.dismiss(reason)
+
+    @on(Input.Changed, "#reason-input")
+    def _typing(self, event: Input.Changed) -> None:
+        if event.value.strip():
+            event.input.remove_class("-invalid")
+            error = self.query_one("#reason-error", Static)
+            error.update("")
+            error.remove_class("-shown")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -214,7 +214,7 @@ class ChecklistScreen(ChecklistTableView):
                                           ("A skipped item counts as finished for the gate.",
                                            "$text-muted")),
                     placeholder="Why is it skipped? (required)",
-                    required_message=SKIP_NEEDS_COMMENT,
+                    required=SKIP_NEEDS_COMMENT,
                     confirm="skip it",
                 ),
                 skipped,

@@ -17,7 +17,8 @@ from golive_tui.domain.sla import SlaClock
 from golive_tui.domain.time_text import local_time
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.issues.data import HOLD_CHOICES, PRIORITIES, STATE_LABELS, IssueContext
-from golive_tui.tui.widgets.forms import PRIORITY_MEANINGS, PickerModal, ReasonPrompt
+from golive_tui.tui.widgets.forms import PRIORITY_MEANINGS, PickerModal
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -97,7 +98,7 @@ class IssueTriageScreen(GoLiveScreen):
         self._change(change, f"{ref} is yours, in progress.")
 
     def _move_with_note(
-        self, to: IssueState, field: str, prompt: Callable[[str], ReasonPrompt],
+        self, to: IssueState, field: str, prompt: Callable[[str], ReasonDialog],
         done: Callable[[str, str], str],
     ) -> None:
         """Ask for the note that moving the selected issue ``to`` a state needs (``field`` of
@@ -120,12 +121,13 @@ class IssueTriageScreen(GoLiveScreen):
     def action_hold(self) -> None:
         self._move_with_note(
             IssueState.ON_HOLD, "reason",
-            lambda ref: ReasonPrompt(
+            lambda ref: ReasonDialog(
                 f"Put {ref} on hold",
                 "Who or what is it waiting for? The resolve clock pauses while on hold.",
                 choices=list(HOLD_CHOICES.values()),
                 placeholder="e.g. Awaiting customer: bill copy for the port",
                 required="A reason is required: say who or what the issue is waiting for.",
+                confirm="put on hold",
             ),
             lambda ref, reason: f"{ref} on hold: {reason}. Its resolve clock is paused.",
         )
@@ -133,11 +135,12 @@ class IssueTriageScreen(GoLiveScreen):
     def action_resolve(self) -> None:
         self._move_with_note(
             IssueState.RESOLVED, "resolution",
-            lambda ref: ReasonPrompt(
+            lambda ref: ReasonDialog(
                 f"Resolve {ref}",
                 "What fixed it? Support and the customer read this note.",
                 placeholder="e.g. Re-assigned (213) 555-0100 to LAX Main AR; inbound calls ring",
                 required="A resolution note is required: say what fixed it.",
+                confirm="resolve",
             ),
             lambda ref, _note: f"{ref} resolved.",
         )
@@ -145,11 +148,12 @@ class IssueTriageScreen(GoLiveScreen):
     def action_cancel_issue(self) -> None:
         self._move_with_note(
             IssueState.CANCELLED, "reason",
-            lambda ref: ReasonPrompt(
+            lambda ref: ReasonDialog(
                 f"Cancel {ref}",
                 "Why is it cancelled (duplicate, not an issue, raised in error)?",
                 choices=["Duplicate", "Not an issue", "Raised in error"],
                 required="A reason is required to cancel an issue.",
+                confirm="cancel the issue",
             ),
             lambda ref, _reason: f"{ref} cancelled.",
         )
@@ -206,11 +210,12 @@ class IssueTriageScreen(GoLiveScreen):
             )
 
         self.app.push_screen(
-            ReasonPrompt(
+            ReasonDialog(
                 f"{ref}: {issue.priority.value} → {priority.value}",
                 "Why does its priority change? Support and the customer read this.",
                 placeholder="e.g. Workaround in place: calls route to the LAX queue",
                 required="A reason is required to change an issue's priority.",
+                confirm="change it",
             ),
             got,
         )

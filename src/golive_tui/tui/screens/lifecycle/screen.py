@@ -711,7 +711,7 @@ class LifecycleScreen(GoLiveScreen):
                 f"Close {lifecycle.phase_text(phase)}",
                 body=body, lines=[str(c) for c in unmet], max_lines=6,
                 placeholder="Why it closes now" + (" (required)" if unmet else " (optional)"),
-                required_message=f"{what} needs a reason." if unmet else None,
+                required=f"{what} needs a reason." if unmet else None,
                 confirm="close the phase", danger=bool(unmet),
                 check=(lambda reason: phase_reason_problem(reason, what)) if unmet else None,
             ),
@@ -730,7 +730,7 @@ class LifecycleScreen(GoLiveScreen):
                 body=Content.styled("The project goes back to this phase; the reopening "
                                     "is kept in the phase log.", "$warning"),
                 placeholder="What is not finished (required)",
-                required_message=f"{what} needs a reason.", confirm="reopen it",
+                required=f"{what} needs a reason.", confirm="reopen it",
                 check=lambda reason: phase_reason_problem(reason, what),
             ),
             lambda reason: self._move_phase(phase, reason, close=False),
@@ -924,7 +924,7 @@ class LifecycleScreen(GoLiveScreen):
                 f"{verb} the change request", body=Content.assemble(
                     (change.title, "bold"), "\n", (change.impact, "$text-muted")),
                 placeholder="The reason for the decision (required)",
-                required_message=f"{verb.rstrip('e')}ing a change request needs the reason "
+                required=f"{verb.rstrip('e')}ing a change request needs the reason "
                 "for the decision.",
                 confirm=verb.lower(), danger=target is ChangeRequestState.REJECTED,
             ),

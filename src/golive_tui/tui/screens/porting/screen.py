@@ -405,7 +405,7 @@ class PortingScreen(PortingView):
         )
 
     def action_import_numbers(self) -> None:
-        from golive_tui.tui.widgets.forms import ReasonPrompt
+        from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
         def chosen(raw: str | None) -> None:
             if not raw or self.store is None:
@@ -416,9 +416,9 @@ class PortingScreen(PortingView):
                                  self._accepted)
 
         self.app.push_screen(
-            ReasonPrompt("Import numbers", "CSV file from the carrier or the customer:",
+            ReasonDialog("Import numbers", "CSV file from the carrier or the customer:",
                          placeholder="~/Downloads/numbers.csv", required="Give a file path.",
-                         check=_import_path_problem),
+                         confirm="import", check=_import_path_problem),
             chosen,
         )
 
@@ -438,7 +438,7 @@ class PortingScreen(PortingView):
                                kinds=frozenset({EntityKind.NUMBER}), done=done)
 
     def action_export_numbers(self) -> None:
-        from golive_tui.tui.widgets.forms import ReasonPrompt
+        from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
         query = self.query_state
         page = self.page
@@ -465,8 +465,9 @@ class PortingScreen(PortingView):
             )
 
         self.app.push_screen(
-            ReasonPrompt("Export numbers", f"Write the {page.total:,} numbers of this view to:",
-                         initial=str(_default_export_path()), required="Give a file path."),
+            ReasonDialog("Export numbers", f"Write the {page.total:,} numbers of this view to:",
+                         initial=str(_default_export_path()), placeholder="a file path",
+                         required="Give a file path.", confirm="export"),
             chosen,
         )
 

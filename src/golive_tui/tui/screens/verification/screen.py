@@ -50,7 +50,8 @@ from golive_tui.tui.screens.verification.plan import (
     resolve_test_case,
 )
 from golive_tui.tui.widgets.fast_table import FastTable
-from golive_tui.tui.widgets.forms import FormField, PickerModal, ReasonPrompt, RecordForm
+from golive_tui.tui.widgets.forms import FormField, PickerModal, RecordForm
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 from golive_tui.tui.widgets.text_entry import TextField
 
 if TYPE_CHECKING:
@@ -309,7 +310,7 @@ class VerificationLogScreen(VerificationForm):
                 if text:
                     then(replace(request, note=text))
 
-            self.app.push_screen(ReasonPrompt(
+            self.app.push_screen(ReasonDialog(
                 f"{code} not applicable at {site.code}",
                 f"Why does {code} not apply at {site.code}? It then does not count as "
                 "planned there.", placeholder="e.g. no fax line at this site",
