@@ -15,6 +15,7 @@ from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
 API_PATHS = {
     "/healthz",
     "/v1/me",
+    "/v1/portfolio",
     "/v1/projects/{pid}/snapshot",
     "/v1/projects/{pid}/ops",
     "/v1/projects/{pid}/changes",

@@ -12,6 +12,7 @@ from golive_tui.server.routes import (
     me,
     metrics,
     ops,
+    portfolio,
     snapshot,
     webhooks,
 )
@@ -20,6 +21,7 @@ from golive_tui.server.routes import (
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     me.router,
+    portfolio.router,
     snapshot.router,
     ops.router,
     changes.router,
