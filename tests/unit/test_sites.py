@@ -77,7 +77,7 @@ def test_a_net_02_pass_uses_the_project_s_own_thresholds() -> None:
     values = {"test_case": "NET-02", "target": "NYC", "site_id": "site-nyc", "result": "pass",
               "jitter_ms": 10, "loss_pct": 0.2}
     stored(facts, K.VERIFICATION, "v-1", mos=3.6, **values)  # within this project's
-    with pytest.raises(ValidationFailed, match="MOS 3.4 below 3.5"):
+    with pytest.raises(ValidationFailed, match=r"MOS 3\.4 below 3\.5"):
         stored(facts, K.VERIFICATION, "v-2", mos=3.4, **values)
     # a fail is recorded as measured, or without numbers
     stored(facts, K.VERIFICATION, "v-3", **{**values, "result": "fail"})
