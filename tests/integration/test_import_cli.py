@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from golive_tui.app.exit_codes import ExitCode
+from golive_tui.server.embedded import EmbeddedServer
+from tests.conftest import server_settings
 from tests.integration.test_scripting import golive, home
 
 __all__ = ["home"]
@@ -163,6 +165,32 @@ def test_offline_the_rows_are_queued_in_the_cache_and_the_command_says_so(
     report = json.loads(result.stdout)
     assert report["source"] == "cache" and report["queued"] and report["written"] == 1
     assert report["outcome"].startswith("queued in the local cache")
+    assert "+17205550260" not in {n["e164"] for n in _snapshot_numbers(sqlite_server)}
+
+    # the server comes back on its address: the same command sends what waited
+    port = int(sqlite_server.url.rsplit(":", 1)[1])
+    with EmbeddedServer(server_settings(), db_url=sqlite_server.db_url, port=port):
+        again = golive(home, *_args(sqlite_server, "numbers", path, "--json"),
+                       GOLIVE_TOKEN=token)
+        assert again.returncode == ExitCode.OK, again.stdout + again.stderr
+        report = json.loads(again.stdout)
+        assert report["ready"] == 0 and report["already_present"][0]["line"] == 2
+        assert report["sent"] >= 1 and not report["queued"]
+        assert "+17205550260" in {n["e164"] for n in _snapshot_numbers(sqlite_server)}
+
+
+def _snapshot_numbers(server: Any) -> list[dict[str, Any]]:
+    """The server's numbers, read from its database (the server may be down)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT e164 FROM number WHERE project_id = :p"),
+                                {"p": server.project_id}).all()
+    finally:
+        engine.dispose()
+    return [{"e164": row[0]} for row in rows]
 
 
 @pytest.mark.parametrize("kind", ["numbers", "sites", "orders"])

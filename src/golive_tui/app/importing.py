@@ -178,6 +178,8 @@ def _import(args: argparse.Namespace, conn: Connection, fresh: Fresh, table: Any
         report["outcome"] = "dry run: nothing was imported"
     elif not preview.rows:
         report["outcome"] = "nothing to import"
+        if fresh.source == "server" and fresh.store.outbox_count():
+            code = _send_queued(fresh, conn, report, "nothing new to import")
     else:
         code = _write(fresh, conn, preview, report)
     _print(report, args.json, out, err)
@@ -241,8 +243,15 @@ def _write(fresh: Fresh, conn: Connection, preview: ImportPreview | RecordPrevie
                              "for the server and are sent at the next sync (golive, or this "
                              "command again)")
         return ExitCode.OFFLINE
+    return _send_queued(fresh, conn, report, f"imported {len(outcome.applied):,}")
+
+
+def _send_queued(fresh: Fresh, conn: Connection, report: dict[str, Any], done: str) -> int:
+    """Send what the cache has queued (this import's rows, and any left by an earlier run
+    that could not reach the server) and say how it went."""
     from golive_tui.sync.client import SyncError, Transient
 
+    queued = fresh.store.outbox_count()
     try:
         problems = asyncio.run(_push(conn, fresh))
     except Transient as exc:
@@ -258,7 +267,8 @@ def _write(fresh: Fresh, conn: Connection, preview: ImportPreview | RecordPrevie
         report["outcome"] = (f"the server refused {len(problems):,} of them: "
                              f"{problems[0]}; open golive to review them")
         return ExitCode.REFUSED
-    report["outcome"] = f"imported {len(outcome.applied):,} to {conn.server}"
+    report["sent"] = queued
+    report["outcome"] = f"{done}; sent {queued:,} queued changes to {conn.server}"
     return ExitCode.OK
 
 
