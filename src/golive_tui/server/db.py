@@ -8,16 +8,16 @@ write transaction, which is what makes commit order equal ``seq`` order.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import QueuePool
+
+from golive_tui.sqlite_setup import sqlite_engine
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -56,39 +56,11 @@ def libpq_conninfo(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _configure_sqlite(dbapi_conn: sqlite3.Connection, synchronous: str) -> None:
-    # The sqlite3 module's own transaction handling is switched off so that BEGIN is ours.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute(f"PRAGMA synchronous = {synchronous}")
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA temp_store = MEMORY")
-    cur.execute("PRAGMA cache_size = -64000")
-    cur.close()
-
-
 def _sqlite_engine(url: URL, *, immediate: bool, synchronous: str) -> Engine:
     assert url.database
     Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url,
-        poolclass=QueuePool,
-        pool_size=4 if immediate else 8,
-        max_overflow=8,
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        _configure_sqlite(dbapi_conn, synchronous)
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
+    return sqlite_engine(url, immediate=immediate, synchronous=synchronous,
+                         busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=64_000, max_overflow=8)
 
 
 class Database:

@@ -6,10 +6,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.pool import QueuePool
+from sqlalchemy import Connection, Engine
+
+from golive_tui.sqlite_setup import sqlite_engine
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -18,43 +18,14 @@ class CorruptCacheError(RuntimeError):
     """The cache file is not a readable golive cache."""
 
 
-def _configure(dbapi_conn: sqlite3.Connection, immediate: bool) -> None:
-    # The sqlite3 module's own transaction handling is switched off so that BEGIN is ours.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA synchronous = FULL")
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA temp_store = MEMORY")
-    cur.execute("PRAGMA cache_size = -32000")
-    cur.close()
-
-
 def make_engine(path: Path | str, *, immediate: bool) -> Engine:
     """An engine on ``path``; ``immediate`` engines take the write lock when they begin.
 
-    Writers use ``BEGIN IMMEDIATE`` so that two writers queue on the busy timeout instead
-    of failing late with "database is locked" when one upgrades a read lock.
+    The cache is written with synchronous=FULL: an op in the outbox survives a power cut.
     """
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
-    engine = create_engine(
-        url,
-        poolclass=QueuePool,
-        pool_size=4 if immediate else 8,
-        max_overflow=4,
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        _configure(dbapi_conn, immediate)
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
+    return sqlite_engine(url, immediate=immediate, synchronous="FULL",
+                         busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=32_000, max_overflow=4)
 
 
 @contextmanager
