@@ -57,7 +57,10 @@ ADDED_AFTER_0_1_0 = {
     "problem": {"made_at"},
     "issue": {"priority_reason"},
     "milestone": {"owner", "forecast_at"},
-    "project": {"network_thresholds", "country", "holidays"},
+    "project": {
+        "network_thresholds", "country", "holidays", "closed_at", "closed_by", "close_reason",
+        "reopened_at", "reopened_by", "reopen_reason",
+    },
     "checklist_item": {"cutover_id", "evidence"},
     "decision": {"cutover_id"},
     "verification": {"emergency_location_id", "jitter_ms"},
@@ -72,6 +75,7 @@ TABLES_AFTER_0_1_0 = frozenset({
     "phase_event", "stakeholder", "kickoff", "action_item", "raid_item", "change_request",
     "cutover", "emergency_location", "signoff",
     "runbook_step", "runbook_run", "runbook_step_run",
+    "feedback", "handoff",
 })
 
 

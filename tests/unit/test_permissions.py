@@ -39,6 +39,7 @@ def test_viewer_cannot_write_anything(kind: EntityKind, action: OpAction) -> Non
 CUSTOMER_MAY = {
     (K.ISSUE, A.CREATE), (K.ISSUE_NOTE, A.APPEND), (K.CHECKLIST_ITEM, A.TRANSITION),
     (K.CHANGE_REQUEST, A.CREATE), (K.ACTION_ITEM, A.TRANSITION), (K.SIGNOFF, A.APPEND),
+    (K.FEEDBACK, A.APPEND),
 }
 
 

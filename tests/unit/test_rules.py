@@ -29,7 +29,7 @@ from golive_tui.domain.rules import (
 )
 from golive_tui.domain.sla import SlaPolicy, issue_clocks, project_policy
 from golive_tui.domain.test_plan import failure_issue
-from tests.gate_world import world
+from tests.gate_world import rec, world
 
 K = EntityKind
 A = OpAction
@@ -158,7 +158,9 @@ def test_an_override_reason_is_substantive(reason: str, ok: bool) -> None:
 
 
 def sign(role: Role, kind: str, **fields: Any) -> Record:
-    facts = RecordFacts(role, world())
+    records = world()
+    records[K.HANDOFF] = [rec(K.HANDOFF, "h-1", as_built="3 sites")]
+    facts = RecordFacts(role, records)
     return apply(None, op(K.SIGNOFF, A.APPEND, "s-1", signoff_kind=kind, role="customer",
                           by="someone.else", **fields), facts, actor="dana.whitfield")
 

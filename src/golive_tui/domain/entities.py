@@ -109,6 +109,15 @@ class ProjectBase(EntityBase):
     #: days no port activates, {"2026-12-24": "Christmas Eve"}; empty: US federal holidays
     #: (checked by domain.port_orders.check_holidays)
     holidays: dict[str, Any] = _added({})
+    #: a closed project is read-only for everyone (domain.closure); only the server's
+    #: administrator reopens it, with a reason
+    closed_at: datetime | None = _dt()
+    closed_by: str = _added("")
+    #: why the IPM closed it without all of acceptance, feedback and an acknowledged hand-off
+    close_reason: str = _added("", max_length=5_000)
+    reopened_at: datetime | None = _dt()
+    reopened_by: str = _added("")
+    reopen_reason: str = _added("", max_length=5_000)
 
 
 class SiteBase(EntityBase):
@@ -515,6 +524,36 @@ class RunbookStepRunBase(EntityBase):
     by: str = ""
 
 
+class FeedbackBase(EntityBase):
+    """The customer's feedback on the project: a score from 1 to 5 and comments."""
+
+    kind: ClassVar[EntityKind] = EntityKind.FEEDBACK
+    append_only: ClassVar[bool] = True
+
+    score: int = Field(ge=1, le=5)
+    comments: str = Field(default="", max_length=10_000)
+    by: str = ""
+    at: datetime | None = _dt()
+
+
+class HandoffBase(EntityBase):
+    """The package handed to Service & Support: open issues with their owners, the
+    accepted exceptions, contacts and an as-built summary. Support acknowledges it with a
+    ``handoff_ack`` sign-off; from then on support owns the open issues it lists."""
+
+    kind: ClassVar[EntityKind] = EntityKind.HANDOFF
+    append_only: ClassVar[bool] = True
+
+    #: [{"issue_id": ..., "ref": "GL-…", "title": ..., "owner": ...}]
+    open_issues: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    exceptions: list[str] = Field(default_factory=list, sa_type=JSON)
+    #: [{"name": ..., "role": ..., "email": ..., "phone": ...}]
+    contacts: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    as_built: str = Field(default="", max_length=20_000)
+    by: str = ""
+    at: datetime | None = _dt()
+
+
 ENTITY_BASES: dict[EntityKind, type[EntityBase]] = {
     cls.kind: cls
     for cls in (
@@ -541,6 +580,8 @@ ENTITY_BASES: dict[EntityKind, type[EntityBase]] = {
         RunbookStepBase,
         RunbookRunBase,
         RunbookStepRunBase,
+        FeedbackBase,
+        HandoffBase,
     )
 }
 

@@ -31,6 +31,8 @@ class EntityKind(StrEnum):
     RUNBOOK_STEP = "runbook_step"
     RUNBOOK_RUN = "runbook_run"
     RUNBOOK_STEP_RUN = "runbook_step_run"
+    FEEDBACK = "feedback"
+    HANDOFF = "handoff"
 
 
 class LifecyclePhase(StrEnum):

@@ -54,6 +54,8 @@ RECORD_KINDS: tuple[EntityKind, ...] = (
     EntityKind.RUNBOOK_STEP,
     EntityKind.RUNBOOK_RUN,
     EntityKind.RUNBOOK_STEP_RUN,
+    EntityKind.HANDOFF,
+    EntityKind.FEEDBACK,
 )
 
 #: ``updated_by`` of every record a fixture or the generator makes
@@ -64,7 +66,7 @@ ID_NAMESPACE = uuid.UUID("6f1c3b2e-9a0d-5d4e-8b7a-2c1f0e9d8a70")
 
 
 _TIME_FIELDS: dict[EntityKind, tuple[str, ...]] = {
-    EntityKind.PROJECT: ("cutover_at",),
+    EntityKind.PROJECT: ("cutover_at", "closed_at", "reopened_at"),
     EntityKind.MILESTONE: ("due_at", "done_at", "forecast_at"),
     EntityKind.CHECKLIST_ITEM: ("due_at", "done_at"),
     EntityKind.PORT_ORDER: (
@@ -75,6 +77,8 @@ _TIME_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.SIGNOFF: ("at",),
     EntityKind.RUNBOOK_RUN: ("started_at", "finished_at"),
     EntityKind.RUNBOOK_STEP_RUN: ("started_at", "finished_at"),
+    EntityKind.FEEDBACK: ("at",),
+    EntityKind.HANDOFF: ("at",),
     EntityKind.VERIFICATION: ("tested_at",),
     EntityKind.ISSUE: ("opened_at", "responded_at", "resolved_at", "closed_at", "on_hold_since"),
     EntityKind.ISSUE_NOTE: ("at",),
@@ -97,6 +101,8 @@ _PERSON_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.SIGNOFF: ("by",),
     EntityKind.RUNBOOK_RUN: ("by",),
     EntityKind.RUNBOOK_STEP_RUN: ("by",),
+    EntityKind.FEEDBACK: ("by",),
+    EntityKind.HANDOFF: ("by",),
 }
 #: fields that name a stakeholder, by the stakeholder's key in the fixture
 _STAKEHOLDER_FIELDS: dict[EntityKind, tuple[str, ...]] = {

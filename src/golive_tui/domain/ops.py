@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from golive_tui.domain import port_orders, rules, runbook, sites
+from golive_tui.domain import closure, port_orders, rules, runbook, sites
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
 from golive_tui.domain.enums import (
@@ -34,6 +34,7 @@ from golive_tui.domain.enums import (
     PortState,
     Priority,
     RejectionCode,
+    SignoffKind,
     StepRunState,
 )
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
@@ -268,6 +269,9 @@ def apply_op(
     # What a change asks for, not what is stored: a record an older server kept with one
     # must still load and rebase. PostgreSQL cannot store a NUL in text or JSON.
     check_text(op.entity, fields)
+    if facts is not None:
+        project = facts.records(EntityKind.PROJECT, [project_id]).get(project_id)
+        closure.check_project_open(project, op.entity, op.action, fields, facts.role)
     if op.action in (OpAction.CREATE, OpAction.APPEND):
         if current is not None:
             raise ValidationFailed(
@@ -312,6 +316,7 @@ def apply_op(
             port_orders.check_order(current, fields, now, port_orders.holidays_of(facts))
         elif op.entity is EntityKind.PROJECT:
             port_orders.check_holidays(fields)
+            closure.prepare_project_update(current, fields, facts, actor, now)
         merged = {**current, **fields}
         record = revalidate(op.entity, current, merged)
         return _stamp(record, actor, now, int(current["version"]) + 1)
@@ -347,7 +352,7 @@ def _defaults_on_create(
     elif kind is EntityKind.DECISION:
         record.setdefault("at", now)
         record["by"] = actor  # who made the call is the audit log's: never the op's to say
-    elif kind is EntityKind.SIGNOFF:
+    elif kind in (EntityKind.SIGNOFF, EntityKind.FEEDBACK, EntityKind.HANDOFF):
         record.setdefault("at", now)
         record["by"] = actor  # who signed is the audit log's: never the op's to say
     elif kind is EntityKind.CUTOVER and record.get(
@@ -382,6 +387,12 @@ def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
         rules.decide(record, facts)
     elif kind is EntityKind.SIGNOFF:
         rules.check_signoff(record, facts)
+        if record.get("signoff_kind") == SignoffKind.HANDOFF_ACK.value:
+            closure.check_handoff_ack(facts)
+    elif kind is EntityKind.FEEDBACK:
+        closure.check_feedback(record, facts)
+    elif kind is EntityKind.HANDOFF:
+        closure.check_handoff(record, facts)
     elif kind is EntityKind.ISSUE:
         rules.check_linked_issue(record, facts)
     elif kind is EntityKind.PHASE_EVENT:

@@ -55,6 +55,8 @@ WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
         K.ACTION_ITEM: frozenset({A.TRANSITION}),
         # the go-live co-sign and acceptance (which kinds a role signs: domain.rules)
         K.SIGNOFF: frozenset({A.APPEND}),
+        # the customer's feedback on the project (domain.closure)
+        K.FEEDBACK: frozenset({A.APPEND}),
     },
     Role.VIEWER: {},
 }

@@ -212,6 +212,14 @@ def grant(db: Database, user: str, project_id: str, role: str | Role) -> OpResul
         raise AdminError(str(exc)) from None
 
 
+def reopen_project(db: Database, project_id: str, reason: str) -> OpResult:
+    """Reopen a closed project with the reason recorded on it."""
+    try:
+        return projects.reopen(db, project_id, reason)
+    except ProjectError as exc:
+        raise AdminError(str(exc)) from None
+
+
 def issue_token(db: Database, user: str) -> IssuedToken:
     try:
         with db.write() as conn:

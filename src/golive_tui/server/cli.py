@@ -227,6 +227,18 @@ def cmd_grant(args: argparse.Namespace) -> int:
 
 
 @_guarded
+def cmd_reopen_project(args: argparse.Namespace) -> int:
+    """Reopen a closed project (read-only until then), recording why."""
+    db = _with_db(args)
+    try:
+        result = admin.reopen_project(db, args.project, args.reason)
+    finally:
+        db.dispose()
+    print(f"Project {args.project} is open again (change {result.seq}).", file=sys.stderr)
+    return 0
+
+
+@_guarded
 def cmd_issue_token(args: argparse.Namespace) -> int:
     """Issue a token for a user and print it, once."""
     db = _with_db(args)
@@ -533,6 +545,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     grant.add_argument("user", metavar="USER")
     grant.add_argument("project", metavar="PROJECT")
     grant.add_argument("role", metavar="ROLE", help=f"one of: {admin.ROLES}")
+
+    reopen = command("reopen-project", cmd_reopen_project,
+                     "reopen a closed project (closed projects are read-only), with a reason")
+    reopen.add_argument("project", metavar="PROJECT")
+    reopen.add_argument("--reason", required=True, help="why it is reopened (recorded)")
 
     issue = command("issue-token", cmd_issue_token, "issue a token for a user (printed once)")
     issue.add_argument("user", metavar="USER")

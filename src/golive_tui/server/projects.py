@@ -201,6 +201,29 @@ def grant(db: Database, user: str, project_id: str, role: Role, *, by: str = "ad
     return result
 
 
+def reopen(db: Database, project_id: str, reason: str, *, by: str = "admin") -> OpResult:
+    """Reopen a closed project, recording why, through the op path (the rules of
+    domain.closure: only the server's administrator reopens, and only with a reason)."""
+    with db.read() as conn:
+        row = conn.execute(
+            select(project.c.version, project.c.closed_at).where(project.c.id == project_id)
+        ).first()
+    if row is None:
+        raise ProjectError(f"No project {project_id}; see: golive admin list-projects")
+    client_id = f"admin-{uuid.uuid4()}"
+    op = Op(
+        client_id=client_id, client_seq=1, entity=EntityKind.PROJECT, entity_id=project_id,
+        action=OpAction.UPDATE, fields={"closed_at": None, "reopen_reason": reason},
+        base_version=int(row.version), client_time=utcnow(),
+    )
+    with db.connect_for_writes() as conn:
+        result = apply_one(db, conn, project_id, Actor.admin(by), op, client_id=client_id)
+    if result.status not in (OpStatus.APPLIED, OpStatus.DUPLICATE):
+        raise ProjectError(f"Could not reopen project {project_id}: "
+                           f"{result.reason or result.status}")
+    return result
+
+
 def compact(
     db: Database, keep: int | None, project_id: str | None = None, *,
     before: datetime | None = None,

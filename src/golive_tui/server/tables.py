@@ -21,6 +21,8 @@ from golive_tui.domain.entities import (
     DecisionBase,
     EmergencyLocationBase,
     EntityBase,
+    FeedbackBase,
+    HandoffBase,
     IssueBase,
     IssueNoteBase,
     KickoffBase,
@@ -158,6 +160,14 @@ class SignoffTable(SignoffBase, _FieldVersions, ServerModel, table=True):
     __tablename__ = "signoff"
 
 
+class FeedbackTable(FeedbackBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "feedback"
+
+
+class HandoffTable(HandoffBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "handoff"
+
+
 ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
     EntityKind.PROJECT: ProjectTable,
     EntityKind.SITE: SiteTable,
@@ -182,6 +192,8 @@ ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
     EntityKind.RUNBOOK_STEP: RunbookStepTable,
     EntityKind.RUNBOOK_RUN: RunbookRunTable,
     EntityKind.RUNBOOK_STEP_RUN: RunbookStepRunTable,
+    EntityKind.FEEDBACK: FeedbackTable,
+    EntityKind.HANDOFF: HandoffTable,
 }
 
 

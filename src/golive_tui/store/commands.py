@@ -32,6 +32,7 @@ from golive_tui.domain.ops import Record, new_id
 from golive_tui.domain.phone import is_toll_free
 from golive_tui.domain.port_orders import numbers_following
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
+from golive_tui.domain.types import utcnow
 from golive_tui.store.bulk import CHUNK, table_of
 from golive_tui.store.outbox import BulkOutcome, Change, Refusal
 from golive_tui.store.rebase import Rebase
@@ -199,6 +200,32 @@ class Commands(Rebase):
         record = self.submit(Change(EntityKind.SIGNOFF, new_id(), OpAction.APPEND, fields))
         assert record is not None
         return record
+
+    def give_feedback(self, score: int, comments: str = "") -> Record:
+        """Record the customer's feedback (a score from 1 to 5)."""
+        record = self.submit(Change(EntityKind.FEEDBACK, new_id(), OpAction.APPEND,
+                                    {"score": score, "comments": comments}))
+        assert record is not None
+        return record
+
+    def hand_off(
+        self, *, open_issues: Sequence[Mapping[str, Any]], exceptions: Sequence[str] = (),
+        contacts: Sequence[Mapping[str, Any]] = (), as_built: str = "",
+    ) -> Record:
+        """Record the hand-off package to support (support then acknowledges it)."""
+        record = self.submit(Change(EntityKind.HANDOFF, new_id(), OpAction.APPEND, {
+            "open_issues": [dict(e) for e in open_issues], "exceptions": list(exceptions),
+            "contacts": [dict(c) for c in contacts], "as_built": as_built,
+        }))
+        assert record is not None
+        return record
+
+    def close_project(self, reason: str = "") -> Record | None:
+        """Close the project (read-only from then on); the rules say what it needs."""
+        project = self.project()
+        assert project is not None
+        return self.submit(Change(EntityKind.PROJECT, project.id, OpAction.UPDATE,
+                                  {"closed_at": utcnow(), "close_reason": reason}))
 
     def update_record(self, kind: EntityKind, entity_id: str, **fields: Any) -> Record | None:
         return self.submit(Change(kind, entity_id, OpAction.UPDATE, fields))

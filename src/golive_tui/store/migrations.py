@@ -437,10 +437,41 @@ _V8_RUNBOOK = (
     "CREATE INDEX ix_runbook_step_run_run_id ON runbook_step_run (run_id)",
 )
 
+#: version 9: acceptance and closure: the customer's feedback, the hand-off to support, and
+#: a project's closing and reopening
+_V9_CLOSURE = (
+    f"""CREATE TABLE feedback (
+        {_RECORD}
+        score INTEGER NOT NULL,
+        comments VARCHAR(10000) NOT NULL,
+        "by" VARCHAR NOT NULL,
+        at DATETIME,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_feedback_project_id ON feedback (project_id)",
+    f"""CREATE TABLE handoff (
+        {_RECORD}
+        open_issues JSON NOT NULL,
+        exceptions JSON NOT NULL,
+        contacts JSON NOT NULL,
+        as_built VARCHAR(20000) NOT NULL,
+        "by" VARCHAR NOT NULL,
+        at DATETIME,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_handoff_project_id ON handoff (project_id)",
+    "ALTER TABLE project ADD COLUMN closed_at DATETIME",
+    "ALTER TABLE project ADD COLUMN closed_by VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE project ADD COLUMN close_reason VARCHAR(5000) NOT NULL DEFAULT ''",
+    "ALTER TABLE project ADD COLUMN reopened_at DATETIME",
+    "ALTER TABLE project ADD COLUMN reopened_by VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE project ADD COLUMN reopen_reason VARCHAR(5000) NOT NULL DEFAULT ''",
+)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
 STEPS: tuple[Sequence[str], ...] = (
     _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON, _V5_LIFECYCLE,
-    _V6_CUTOVERS, _V7_PROJECT_HOLIDAYS, _V8_RUNBOOK,
+    _V6_CUTOVERS, _V7_PROJECT_HOLIDAYS, _V8_RUNBOOK, _V9_CLOSURE,
 )
 LATEST = len(STEPS)
 

@@ -29,6 +29,8 @@ from golive_tui.store.tables import (
     CutoverRow,
     DecisionRow,
     EmergencyLocationRow,
+    FeedbackRow,
+    HandoffRow,
     IssueNoteRow,
     IssueRow,
     KickoffRow,
@@ -140,6 +142,12 @@ class CacheReads(CacheFile):
 
     def signoffs(self) -> list[SignoffRow]:
         return self._all(SignoffRow, col(SignoffRow.at))
+
+    def feedback(self) -> list[FeedbackRow]:
+        return self._all(FeedbackRow, col(FeedbackRow.at))
+
+    def handoffs(self) -> list[HandoffRow]:
+        return self._all(HandoffRow, col(HandoffRow.at))
 
     def number_by_e164(self, e164: str) -> NumberRow | None:
         with self.session() as s:

@@ -17,6 +17,8 @@ from golive_tui.domain.entities import (
     DecisionBase,
     EmergencyLocationBase,
     EntityBase,
+    FeedbackBase,
+    HandoffBase,
     IssueBase,
     IssueNoteBase,
     KickoffBase,
@@ -145,6 +147,14 @@ class SignoffRow(SignoffBase, _Pending, CacheModel, table=True):
     __tablename__ = "signoff"
 
 
+class FeedbackRow(FeedbackBase, _Pending, CacheModel, table=True):
+    __tablename__ = "feedback"
+
+
+class HandoffRow(HandoffBase, _Pending, CacheModel, table=True):
+    __tablename__ = "handoff"
+
+
 ROWS: dict[EntityKind, type[EntityBase]] = {
     EntityKind.PROJECT: ProjectRow,
     EntityKind.SITE: SiteRow,
@@ -169,6 +179,8 @@ ROWS: dict[EntityKind, type[EntityBase]] = {
     EntityKind.RUNBOOK_STEP: RunbookStepRow,
     EntityKind.RUNBOOK_RUN: RunbookRunRow,
     EntityKind.RUNBOOK_STEP_RUN: RunbookStepRunRow,
+    EntityKind.FEEDBACK: FeedbackRow,
+    EntityKind.HANDOFF: HandoffRow,
 }
 
 

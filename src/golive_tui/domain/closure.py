@@ -1,0 +1,192 @@
+"""Acceptance, hand-off and closure: what closing a project needs, and that a closed
+project takes no change.
+
+:func:`golive_tui.domain.ops.apply_op` runs these with the :class:`~golive_tui.domain.rules.Facts`
+of whoever applies the op, so the server refuses a write to a closed project from any
+client, and a close without acceptance, feedback and an acknowledged hand-off (or the
+IPM's reason for going without them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from golive_tui.domain.enums import EntityKind, OpAction, Role, SignoffKind
+from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from golive_tui.domain.rules import Facts, reason_is_thin
+from golive_tui.domain.types import as_time
+
+Record = dict[str, Any]
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+#: the fields of a project that closing and reopening set; no other op writes them
+CLOSURE_FIELDS = ("closed_at", "closed_by", "close_reason", "reopened_at", "reopened_by",
+                  "reopen_reason")
+
+
+def is_closed(project: Mapping[str, Any] | None) -> bool:
+    return project is not None and project.get("closed_at") is not None
+
+
+def check_project_open(
+    project: Mapping[str, Any] | None, kind: EntityKind, action: OpAction,
+    fields: Mapping[str, Any], role: Role | None,
+) -> None:
+    """A closed project is read-only for everyone: only the server's administrator
+    reopens it (a project update clearing ``closed_at``, with a reason)."""
+    if not is_closed(project):
+        return
+    assert project is not None
+    reopening = (kind is EntityKind.PROJECT and action is OpAction.UPDATE
+                 and "closed_at" in fields and fields["closed_at"] is None)
+    if reopening and role is None:
+        return
+    closed_at = as_time(project.get("closed_at"))
+    when = f" on {closed_at:%Y-%m-%d}" if closed_at is not None else ""
+    raise PermissionDenied(
+        f"The project was closed{when} by {project.get('closed_by') or 'its IPM'} and is "
+        "read-only; nothing in it changes. The server's administrator can reopen it with: "
+        "golive admin reopen-project PROJECT_ID --reason TEXT",
+        details={"closed": True, "closed_at": str(project.get("closed_at"))},
+    )
+
+
+def closure_gaps(
+    signoffs: Sequence[Mapping[str, Any]], feedback: Sequence[Mapping[str, Any]],
+    handoffs: Sequence[Mapping[str, Any]],
+) -> list[str]:
+    """What closing the project still waits for, in words; empty when it may close."""
+    kinds = {str(s.get("signoff_kind")) for s in signoffs}
+    gaps = []
+    if SignoffKind.ACCEPTANCE.value not in kinds:
+        gaps.append("the customer's acceptance sign-off")
+    if not feedback:
+        gaps.append("the customer's feedback")
+    if not handoffs:
+        gaps.append("the hand-off to support")
+    elif SignoffKind.HANDOFF_ACK.value not in kinds:
+        gaps.append("support's acknowledgement of the hand-off")
+    return gaps
+
+
+def gaps_of(facts: Facts) -> list[str]:
+    return closure_gaps(
+        facts.find(EntityKind.SIGNOFF), facts.find(EntityKind.FEEDBACK),
+        facts.find(EntityKind.HANDOFF),
+    )
+
+
+def prepare_project_update(
+    current: Mapping[str, Any], fields: Record, facts: Facts | None, actor: str, now: datetime,
+) -> None:
+    """Closing (``closed_at`` set) and reopening (``closed_at`` cleared): who does it, what
+    it needs, and the record of it; the op never says when or by whom."""
+    touched = [name for name in CLOSURE_FIELDS if name in fields]
+    if not touched:
+        return
+    closing = fields.get("closed_at") is not None
+    reopening = "closed_at" in fields and fields["closed_at"] is None
+    role = facts.role if facts is not None else None
+    if closing:
+        if current.get("closed_at") is not None:
+            raise IllegalTransition("The project is closed already.")
+        if facts is not None and role not in (None, Role.IPM):
+            raise PermissionDenied("Only the IPM closes the project.",
+                                   details={"role": role.value if role else None})
+        reason = str(fields.get("close_reason") or "").strip()
+        if facts is not None:
+            gaps = gaps_of(facts)
+            if gaps and reason_is_thin(reason):
+                raise IllegalTransition(
+                    "The project closes after " + _join(gaps) + "; without "
+                    f"{'it' if len(gaps) == 1 else 'them'} the IPM closes it only with a "
+                    "reason of at least four words saying why.",
+                    details={"missing": gaps},
+                )
+        for name in ("reopened_at", "reopened_by", "reopen_reason"):
+            fields.pop(name, None)
+        fields.update(closed_at=now, closed_by=actor, close_reason=reason)
+        return
+    if reopening:
+        if current.get("closed_at") is None:
+            raise IllegalTransition("The project is open; there is nothing to reopen.")
+        reason = str(fields.get("reopen_reason") or "").strip()
+        if not reason:
+            raise ValidationFailed("Reopening a closed project needs a reason.",
+                                   details={"missing": "reopen_reason"})
+        fields.update(closed_at=None, closed_by="", reopened_at=now, reopened_by=actor,
+                      reopen_reason=reason)
+        fields.pop("close_reason", None)
+        return
+    raise ValidationFailed(
+        f"{', '.join(touched)} {'is' if len(touched) == 1 else 'are'} set by closing or "
+        "reopening the project (closed_at), not on their own.",
+        details={"fields": touched},
+    )
+
+
+def _join(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def check_feedback(record: Record, facts: Facts) -> None:
+    """Feedback is the customer's (or the IPM's, entering what the customer said)."""
+    role = facts.role
+    if role is not None and role not in (Role.CUSTOMER, Role.IPM):
+        raise PermissionDenied(
+            "Only the customer gives feedback (or the IPM records what the customer said).",
+            details={"role": role.value},
+        )
+
+
+def check_handoff(record: Record, facts: Facts) -> None:
+    """Each open issue in the package names an issue of this project and its owner."""
+    entries = record.get("open_issues") or []
+    ids = [str(e.get("issue_id") or "") for e in entries if isinstance(e, Mapping)]
+    if len(ids) != len(entries):
+        raise ValidationFailed("Each open issue of a hand-off is an object with issue_id.",
+                               details={"field": "open_issues"})
+    found = facts.records(EntityKind.ISSUE, [i for i in ids if i])
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationFailed(
+            f"The hand-off lists issues this project does not have: {', '.join(missing)}.",
+            details={"field": "open_issues", "missing": missing},
+        )
+    unowned = [str(found[e["issue_id"]].get("ref") or e["issue_id"])
+               for e in entries if not str(e.get("owner") or "").strip()]
+    if unowned:
+        raise ValidationFailed(
+            f"Each open issue handed to support has an owner; {', '.join(unowned)} "
+            f"{'has' if len(unowned) == 1 else 'have'} none.",
+            details={"field": "open_issues", "unowned": unowned},
+        )
+
+
+def check_handoff_ack(facts: Facts) -> None:
+    """Support acknowledges a hand-off that exists."""
+    if not facts.find(EntityKind.HANDOFF):
+        raise IllegalTransition(
+            "There is no hand-off to acknowledge yet: the IPM prepares the hand-off package "
+            "first.",
+            details={"missing": "handoff"},
+        )
+
+
+def issue_owners(
+    handoffs: Sequence[Mapping[str, Any]], signoffs: Sequence[Mapping[str, Any]],
+) -> dict[str, str]:
+    """Who owns each open issue handed off: the owner named in the package until support
+    acknowledges it, the acknowledging support member after (by issue id)."""
+    if not handoffs:
+        return {}
+    latest = max(handoffs, key=lambda h: as_time(h.get("at")) or _EARLIEST)
+    acks = [s for s in signoffs if str(s.get("signoff_kind")) == SignoffKind.HANDOFF_ACK.value]
+    ack = max(acks, key=lambda s: as_time(s.get("at")) or _EARLIEST) if acks else None
+    owners: dict[str, str] = {}
+    for entry in latest.get("open_issues") or []:
+        owner = str(entry.get("owner") or "")
+        owners[str(entry.get("issue_id"))] = str(ack.get("by") or "support") if ack else owner
+    return owners

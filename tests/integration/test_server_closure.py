@@ -1,0 +1,163 @@
+"""Acceptance, feedback, the hand-off and closing, sent straight to a running server with
+a plain HTTP client (SQLite and PostgreSQL): each forbidden op is refused with its reason
+and changes nothing; a closed project refuses every write until the administrator reopens
+it with a reason."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from golive_tui.server import admin
+from tests.integration.test_server_rules import BACKENDS, Op, post_ops, read_state
+
+REASON = "The customer's sponsor left; acceptance is tracked by their successor"
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request: pytest.FixtureRequest) -> Any:
+    server = request.getfixturevalue(request.param)
+    server.grant("mpoc", "customer")
+    server.grant("desk", "support")
+    return server
+
+
+def _result(server: Any, user: str, op: Op) -> dict[str, Any]:
+    result: dict[str, Any] = post_ops(server, user, [op]).json()["results"][0]
+    return result
+
+
+def _applied(server: Any, user: str, op: Op) -> dict[str, Any]:
+    result = _result(server, user, op)
+    assert result["status"] == "applied", result
+    return result
+
+
+def _rejected(server: Any, user: str, op: Op, code: str, says: str) -> None:
+    before = read_state(server)
+    result = _result(server, user, op)
+    assert (result["status"], result["code"]) == ("rejected", code), result
+    assert says in result["reason"], result["reason"]
+    assert read_state(server) == before
+
+
+def _sign(server: Any, kind: str, exceptions: list[str] | None = None) -> Op:
+    return server.op("signoff", str(uuid.uuid4()), "append",
+                     {"signoff_kind": kind, "note": "ok", "exceptions": exceptions or []},
+                     client_id=f"c-{uuid.uuid4()}")
+
+
+def _feedback(server: Any, score: Any = 5) -> Op:
+    return server.op("feedback", str(uuid.uuid4()), "append",
+                     {"score": score, "comments": "Smooth cut-over"},
+                     client_id=f"c-{uuid.uuid4()}")
+
+
+def _handoff(server: Any, open_issues: list[dict[str, Any]]) -> Op:
+    return server.op("handoff", str(uuid.uuid4()), "append", {
+        "open_issues": open_issues, "exceptions": ["Fax line at DEN"],
+        "contacts": [{"name": "Service desk", "role": "support"}],
+        "as_built": "3 sites, 2 auto receptionists",
+    }, client_id=f"c-{uuid.uuid4()}")
+
+
+def _close(server: Any, reason: str = "") -> Op:
+    snap, _ = read_state(server)
+    project = snap["entities"]["project"][0]
+    return server.op("project", server.project_id, "update",
+                     {"closed_at": "2026-12-07T10:00:00Z", "close_reason": reason},
+                     base_version=project["version"], client_id=f"c-{uuid.uuid4()}")
+
+
+def _open_issue(server: Any) -> dict[str, Any]:
+    snap, _ = read_state(server)
+    issue = next(i for i in snap["entities"]["issue"] if i["state"] not in ("closed", "cancelled"))
+    return {"issue_id": issue["id"], "ref": issue["ref"], "title": issue["title"],
+            "owner": "engineer"}
+
+
+def test_acceptance_feedback_and_ack_are_each_given_by_their_own_role(server: Any) -> None:
+    _rejected(server, "ipm", _sign(server, "acceptance"), "permission",
+              "Only a member with the customer role signs the acceptance")
+    _rejected(server, "engineer", _feedback(server), "permission", "may not append a feedback")
+    _rejected(server, "mpoc", _feedback(server, 6), "validation", "score")
+    _rejected(server, "desk", _sign(server, "handoff_ack"), "illegal_transition",
+              "no hand-off to acknowledge")
+    _rejected(server, "ipm", _handoff(server, [{**_open_issue(server), "owner": ""}]),
+              "validation", "has none")
+    _rejected(server, "ipm", _handoff(server, [{"issue_id": "nope", "owner": "x"}]),
+              "validation", "does not have")
+    accepted = _applied(server, "mpoc", _sign(server, "acceptance", ["Fax line at DEN"]))
+    assert accepted["status"] == "applied"
+    snap, _ = read_state(server)
+    (acceptance,) = [s for s in snap["entities"]["signoff"] if s["signoff_kind"] == "acceptance"]
+    assert (acceptance["by"], acceptance["role"], acceptance["exceptions"]) == (
+        "mpoc", "customer", ["Fax line at DEN"])
+
+
+def test_closing_waits_for_acceptance_feedback_and_the_acknowledged_handoff(
+    server: Any,
+) -> None:
+    _rejected(server, "ipm", _close(server), "illegal_transition",
+              "the customer's acceptance sign-off, the customer's feedback and the hand-off")
+    _rejected(server, "ipm", _close(server, "fine"), "illegal_transition", "four words")
+    _applied(server, "mpoc", _sign(server, "acceptance"))
+    _applied(server, "mpoc", _feedback(server, 4))
+    _applied(server, "ipm", _handoff(server, [_open_issue(server)]))
+    _rejected(server, "ipm", _close(server), "illegal_transition",
+              "support's acknowledgement of the hand-off")
+    _applied(server, "desk", _sign(server, "handoff_ack"))
+    _rejected(server, "engineer", _close(server), "permission", "may not update a project")
+    _applied(server, "ipm", _close(server))
+    snap, _ = read_state(server)
+    project = snap["entities"]["project"][0]
+    assert project["closed_at"] is not None and project["closed_by"] == "ipm"
+
+
+def test_the_ipm_closes_over_gaps_with_a_reason(server: Any) -> None:
+    _applied(server, "ipm", _close(server, REASON))
+    snap, _ = read_state(server)
+    assert snap["entities"]["project"][0]["close_reason"] == REASON
+
+
+def test_a_closed_project_refuses_every_write_until_the_admin_reopens_it(server: Any) -> None:
+    _applied(server, "ipm", _close(server, REASON))
+    for user, op in (
+        ("ipm", _open_issue_note(server)),
+        ("mpoc", _feedback(server)),
+        ("engineer", server.op("issue", str(uuid.uuid4()), "create",
+                               {"title": "Lobby phone dead", "category": "other"},
+                               client_id=f"c-{uuid.uuid4()}")),
+        ("ipm", _reopen_by_op(server)),
+    ):
+        _rejected(server, user, op, "permission", "is read-only")
+    db = admin.open_database(server.db_url)
+    try:
+        with pytest.raises(admin.AdminError, match="needs a reason"):
+            admin.reopen_project(db, server.project_id, " ")
+        admin.reopen_project(db, server.project_id, "Porting of the fax line resumed")
+    finally:
+        db.dispose()
+    snap, _ = read_state(server)
+    project = snap["entities"]["project"][0]
+    assert project["closed_at"] is None
+    assert (project["reopened_by"], project["reopen_reason"]) == (
+        "admin", "Porting of the fax line resumed")
+    _applied(server, "mpoc", _feedback(server))
+
+
+def _open_issue_note(server: Any) -> Op:
+    issue = _open_issue(server)
+    return server.op("issue_note", str(uuid.uuid4()), "append",
+                     {"issue_id": issue["issue_id"], "body": "still open"},
+                     client_id=f"c-{uuid.uuid4()}")
+
+
+def _reopen_by_op(server: Any) -> Op:
+    snap, _ = read_state(server)
+    return server.op("project", server.project_id, "update",
+                     {"closed_at": None, "reopen_reason": "we want it back"},
+                     base_version=snap["entities"]["project"][0]["version"],
+                     client_id=f"c-{uuid.uuid4()}")
