@@ -179,6 +179,9 @@ def _decision_without_wave(server: Any, snap: Snapshot) -> Op:
 
 
 FORBIDDEN: dict[str, Forbidden] = {
+    "a derived gate item ticked by the IPM": Forbidden(
+        "ipm", _tick("E911-03"), "illegal_transition",
+        "E911-03 is derived from the records (Every emergency location"),
     "a call that names no wave in a project with waves": Forbidden(
         "ipm", _decision_without_wave, "validation", "names the wave it is for"),
     "the customer's go-live co-sign given by an engineer": Forbidden(

@@ -240,16 +240,22 @@ async def test_a_refused_change_says_why(make_app: Callable[..., GoLiveApp]) -> 
         assert by_key(app, blocked.key).status is ChecklistStatus.BLOCKED
 
 
+async def focus_item(pilot: Pilot[Any], app: GoLiveApp, key: str) -> tuple[ChecklistScreen, Any]:
+    """The checklist open with its cursor on the item of this key; the screen and the item."""
+    screen = await open_checklist(pilot)
+    item = by_key(app, key)
+    screen.focus_record(item.id)
+    await pilot.pause()
+    return screen, item
+
+
 async def test_an_item_is_not_done_before_what_it_waits_on_and_says_so(
     make_app: Callable[..., GoLiveApp],
 ) -> None:
     app = make_app()
     notices = Notices()
     async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
-        screen = await open_checklist(pilot)
-        closed = by_key(app, "ACC-06")  # "Project closed", after the sign-off and survey
-        screen.focus_record(closed.id)
-        await pilot.pause()
+        await focus_item(pilot, app, "ACC-06")  # "Project closed", after sign-off and survey
         await pilot.press("x")
         await settle(pilot)
         assert any("ACC-06 cannot be done while ACC-04 (todo), ACC-05 (todo) are open" in m
@@ -263,15 +269,30 @@ async def test_the_customers_sign_off_is_not_the_ipms_to_tick(
     app = make_app()
     notices = Notices()
     async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
-        screen = await open_checklist(pilot)
-        sign_off = by_key(app, "ACC-04")
-        screen.focus_record(sign_off.id)
-        await pilot.pause()
+        await focus_item(pilot, app, "ACC-04")
         await pilot.press("x")
         await settle(pilot)
         assert any("Only the customer's main contact" in m and "ACC-04" in m
                    for m in notices.messages), notices.messages
         assert by_key(app, "ACC-04").status is ChecklistStatus.TODO
+
+
+async def test_a_derived_gate_item_is_shown_as_derived_and_not_ticked(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        # "Emergency address verified for every site"
+        screen, derived = await focus_item(pilot, app, "E911-03")
+        detail = str(screen.query_one("#checklist-detail", Static).render())
+        assert "derived from the records: Every emergency location" in detail
+        assert "nobody ticks it" in detail
+        await pilot.press("x")
+        await settle(pilot)
+        assert any("E911-03 is derived from the records" in m for m in notices.messages), (
+            notices.messages)
+        assert by_key(app, "E911-03").status is derived.status
 
 
 # --------------------------------------------------------------------------- snapshots

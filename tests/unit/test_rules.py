@@ -154,6 +154,14 @@ def test_an_override_reason_is_substantive(reason: str, ok: bool) -> None:
     assert (override_reason_problem(reason) is None) is ok
 
 
+def test_a_derived_gate_item_is_the_gates_and_nobody_ticks_it() -> None:
+    facts = RecordFacts(Role.IPM, world())
+    item = next(i for i in facts.find(K.CHECKLIST_ITEM) if i["evidence"])
+    with pytest.raises(IllegalTransition, match=r"POR-04 is derived from the records \(Every "
+                       r"port order has a signed LOA"):
+        apply(item, op(K.CHECKLIST_ITEM, A.TRANSITION, item["id"], to="done"), facts)
+
+
 # ----------------------------------------------------------------------------- sign-offs
 
 

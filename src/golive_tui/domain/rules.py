@@ -27,7 +27,7 @@ from golive_tui.domain.enums import (
     VerificationResult,
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
-from golive_tui.domain.gate import TEST_933, GateResult, gate_from_records
+from golive_tui.domain.gate import TEST_933, GateResult, GateRule, gate_from_records
 from golive_tui.domain.network import CALL_QUALITY_TEST, NetworkThresholds
 from golive_tui.domain.types import as_time
 
@@ -408,6 +408,15 @@ def check_checklist_move(
     """Who may close this item, and whether what it waits for is closed."""
     key = record.get("key") or "This item"
     role = facts.role
+    evidence = str(record.get("evidence") or "")
+    if evidence and role is not None:
+        what = (GateRule(evidence).label if evidence in {r.value for r in GateRule}
+                else evidence)
+        raise IllegalTransition(
+            f"{key} is derived from the records ({what}): the gate works it out for each "
+            "wave, so nobody ticks it. Record the evidence instead.",
+            details={"evidence": evidence},
+        )
     owner = Role(record.get("owner_role") or Role.IPM)
     if role is Role.CUSTOMER and owner is not Role.CUSTOMER:
         raise PermissionDenied(

@@ -387,7 +387,7 @@ class DashboardScreen(GoLiveScreen):
             return
         if not mode:
             self.notify(f"{cond}.\n{RULE_HELP.get(cond.rule, '')}".rstrip(),
-                        title=cond.rule.label, severity="warning", timeout=15)
+                        title=cond.name, severity="warning", timeout=15)
             return
         await self.app.switch_mode(mode)
         focus = getattr(self.app.screen, "focus_record", None)

@@ -17,6 +17,8 @@ FINISHED = frozenset({ChecklistStatus.DONE, ChecklistStatus.SKIPPED})
 OPEN = frozenset({ChecklistStatus.TODO, ChecklistStatus.IN_PROGRESS, ChecklistStatus.BLOCKED})
 GATE_MARK = "◆"
 WAIT_MARK = "◷"
+#: an item the gate derives from records (shown, not ticked)
+DERIVED_MARK = "⚙"
 
 
 #: the quick filters: key, name on the bar, what it keeps
@@ -62,6 +64,8 @@ class ItemView:
     done_at: datetime | None
     done_by: str
     pending: bool
+    #: the gate rule that derives it (domain.gate.GateRule value); "" for a ticked item
+    evidence: str = ""
 
     @property
     def finished(self) -> bool:
@@ -104,6 +108,7 @@ def load_checklist(store: LocalStore) -> ChecklistData:
             waits_on=tuple(p.key for p in preds if p.status not in FINISHED),
             skip_comment=row.skip_comment, done_at=row.done_at,
             done_by=names.get(row.done_by, row.done_by), pending=bool(row.pending),
+            evidence=row.evidence,
         ))
     return ChecklistData(
         zone=project.time_zone if project is not None else "America/New_York",

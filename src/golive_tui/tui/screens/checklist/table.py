@@ -14,10 +14,12 @@ from textual.content import Content
 from textual.widgets import Static
 
 from golive_tui.domain.enums import ChecklistStatus, LifecyclePhase
+from golive_tui.domain.gate import GateRule
 from golive_tui.domain.time_text import local_time, span
 from golive_tui.domain.transitions import CHECKLIST
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.checklist.data import (
+    DERIVED_MARK,
     FILTERS,
     GATE_MARK,
     PHASE_ROW,
@@ -204,6 +206,8 @@ class ChecklistTableView(GoLiveScreen):
                 return Text(due, style=f"bold {self._colour('error')}")
             return Text(due, style="dim" if item.finished else "")
         if key == "status":
+            if item.evidence:  # the gate works it out: shown, never ticked
+                return Text(f"{DERIVED_MARK} derived", style=self._colour("accent"))
             if item.waiting and not wide:
                 return Text(f"{WAIT_MARK} waits {item.waits_on[0]}"
                             + (f"+{len(item.waits_on) - 1}" if len(item.waits_on) > 1 else ""),
@@ -320,6 +324,14 @@ class ChecklistTableView(GoLiveScreen):
                 late = span((now - item.due_at).total_seconds())
                 parts.append((f" · overdue by {late}", "bold $error"))
         parts.append("\n")
+        if item.evidence:
+            rule = (GateRule(item.evidence).label
+                    if item.evidence in {r.value for r in GateRule} else item.evidence)
+            parts.append((f"{DERIVED_MARK} derived from the records: {rule}. The gate works it "
+                          "out for each wave (see the dashboard); nobody ticks it.",
+                          "$accent"))
+            detail.update(Content.assemble(*parts))
+            return
         if item.waiting:
             parts.append((f"{WAIT_MARK} waits on {', '.join(item.waits_on)}", "bold $warning"))
             parts.append(" · ")
