@@ -4,7 +4,7 @@ queries, counts, the gate, the outbox and the problems."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,8 +12,10 @@ from sqlalchemy import Row, and_, func, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
+from golive_tui.domain.closure import closure_gaps
 from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.domain.gate import GateEvidence, GateResult, current_cutover, gate_for_cutover
+from golive_tui.domain.hypercare import HypercareDay, hypercare_day
 from golive_tui.domain.network import NetworkThresholds
 from golive_tui.domain.ops import Op, Record
 from golive_tui.domain.sla import SlaPolicy, project_policy
@@ -236,6 +238,19 @@ class CacheReads(CacheFile):
         cutover = (self.get(CutoverRow, cutover_id) if cutover_id is not None
                    else self.current_cutover(now))
         return gate_for_cutover(cutover, self.gate_evidence())
+
+    def hypercare_day(self, day: date, now: datetime) -> HypercareDay:
+        """The daily hypercare summary of ``day`` in the project's zone."""
+        project = self.project()
+        zone = project.time_zone if project is not None else "America/New_York"
+        return hypercare_day(day, zone, issues=self.issues(), orders=self.orders(),
+                             actions=self.action_items(), policy=self.policy(), now=now)
+
+    def closure_gaps(self) -> list[str]:
+        """What closing the project still waits for (empty: it may close)."""
+        return closure_gaps([s.model_dump() for s in self.signoffs()],
+                            [f.model_dump() for f in self.feedback()],
+                            [h.model_dump() for h in self.handoffs()])
 
     def policy(self) -> SlaPolicy:
         project = self.project()
