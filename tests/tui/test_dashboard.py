@@ -18,6 +18,7 @@ from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import ChecklistScreen
 from golive_tui.tui.screens.dashboard import DashboardScreen, activation_window
 from golive_tui.tui.widgets.footer import KeyBar
+from golive_tui.tui.widgets.forms import PickerModal
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 from golive_tui.tui.widgets.row_lines import RowLines
 
@@ -82,11 +83,26 @@ async def test_dashboard_shows_no_go_and_names_every_unmet_condition(
 
         listed = app.screen.query_one("#dash-unmet", OptionList)
         prompts = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
-        assert len(prompts) == len(shown.unmet)
-        for cond, prompt in zip(shown.unmet, prompts, strict=True):
+        # the unmet conditions first, each naming its record ...
+        for cond, prompt in zip(shown.unmet, prompts, strict=False):
             assert cond.name in prompt
             assert cond.detail in prompt
+        # ... then every condition that holds, with what it weighed, then the checklist
+        # items the gate derives: shown, never ticked
+        rest = prompts[len(shown.unmet):]
+        met = [rule for rule in GateRule if shown.rule_met(rule)]
+        assert [p.startswith("✓") for p in rest[:len(met)]] == [True] * len(met)
+        for rule, prompt in zip(met, rest, strict=False):
+            assert rule.label in prompt
+        derived = rest[len(met):]
+        assert derived and all("derived, not ticked" in p for p in derived)
+        assert any("E911-03" in p for p in derived)
         assert not any("CHI" in p for p in prompts)
+        # the wave: its sites and orders under the gate, its window and state on top
+        assert app.screen.query_one("#dash-gate-col").border_subtitle == (
+            "NYC · 2 orders · w waves")
+        top = text_of(app.screen.query_one("#dash-countdown", Static))
+        assert top.startswith("Wave 3 – New York rehearsed Thu 26 Nov 09:30–12:30 MST (11:30 ET)")
 
 
 async def test_enter_on_an_unmet_gate_item_opens_the_checklist_on_that_item(
@@ -220,12 +236,11 @@ async def test_no_go_needs_a_reason_and_is_not_an_override(
         assert "NO-GO" in text_of(app.screen.query_one("#dash-decision", Static))
 
 
-async def test_a_location_not_validated_opens_its_detail_in_a_notice(
+async def test_enter_on_a_location_not_validated_records_what_zoom_says_of_its_address(
     make_app: Callable[..., GoLiveApp],
 ) -> None:
     app = make_app()
-    notices = Notices()
-    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
         assert app.store is not None
         unmet = gate(app).unmet
@@ -236,8 +251,22 @@ async def test_a_location_not_validated_opens_its_detail_in_a_notice(
         await pilot.press("enter")
         await settle(pilot)
         assert app.current_mode == "dashboard"
-        shown = notices.about("Location NYC Floor 2: dispatchable address is pending")
-        assert shown and "dial 933 from that floor" in shown[0]
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        assert picker.picker_title == "Location NYC Floor 2: its address in Zoom"
+        await pilot.press("escape")  # nothing recorded
+        await settle(pilot)
+        assert location.name in unmet_names(app)
+
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # the first choice: validated
+        await settle(pilot)
+        stored = next(e for e in app.store.emergency_locations() if e.id == location.ref_id)
+        assert stored.status == "verified" and stored.validated_at is not None
+        assert location.name not in unmet_names(app)
+        shown = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+        assert not any(location.name in p for p in shown)
 
 
 async def test_evidence_recorded_elsewhere_drops_its_condition_from_the_dashboard(
@@ -254,7 +283,10 @@ async def test_evidence_recorded_elsewhere_drops_its_condition_from_the_dashboar
                        kinds=frozenset({EntityKind.EMERGENCY_LOCATION}))
         await settle(pilot)
         listed = app.screen.query_one("#dash-unmet", OptionList)
-        assert listed.option_count == len(before) - 1
+        prompts = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+        assert not any(location.name in p for p in prompts)
+        assert [p for p in prompts if not p.startswith(("✓", "≡"))] == [
+            p for p in prompts[:len(before) - 1]]
         assert location.name not in unmet_names(app)
 
 
@@ -279,10 +311,11 @@ async def test_the_countdown_strip_shows_cutover_window_and_site_times(
         strip = app.screen.query_one("#dash-countdown", Static).render()
         assert isinstance(strip, Content)
         text = strip.plain
-        assert "Cutover Thu 26 Nov 09:30 MST (11:30 ET)" in text
+        assert "Wave 3 – New York rehearsed Thu 26 Nov 09:30–12:30 MST (11:30 ET)" in text
         assert "in 1h 30m" in text
         assert "FOC window 11:30 ET" in text
-        assert "NYC 11:30" in text and "DEN 09:30" in text and "LAX 08:30" in text
+        # the wave's own sites, in their local time
+        assert "NYC 11:30" in text and "DEN" not in text and "LAX" not in text
 
 
 # --------------------------------------------------------------------------- snapshots

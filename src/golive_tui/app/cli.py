@@ -51,6 +51,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true",
                       help="start the demo over: delete its data first, queued changes too")
     demo.add_argument("--theme", help="golive-dark, golive-light or golive-high-contrast")
+    demo.add_argument("--as", dest="as_role", choices=("ipm", "customer"), default="ipm",
+                      help="sign in as the demo's IPM (the default) or as its customer main "
+                           "contact, who co-signs a wave's go-live")
 
     _add_web_parser(sub)
 
@@ -195,7 +198,9 @@ def _demo(args: argparse.Namespace) -> int:
     if args.reset:
         _reset_demo(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    return run_demo(workdir, offline=args.offline, theme=args.theme)
+    from golive_tui.domain.enums import Role
+
+    return run_demo(workdir, offline=args.offline, theme=args.theme, role=Role(args.as_role))
 
 
 def _demo_folder(*, offline: bool) -> Path:
@@ -210,10 +215,11 @@ def _demo_folder(*, offline: bool) -> Path:
 def _reset_demo(workdir: Path) -> None:
     """Delete the demo's databases and token (not its log), and nothing else: ``--dir``
     may name any folder."""
-    for name in ("server.db", "cache.db"):
+    for name in ("server.db", "cache.db", "cache-customer.db"):
         for suffix in ("", "-wal", "-shm", "-journal"):
             (workdir / f"{name}{suffix}").unlink(missing_ok=True)
-    (workdir / "token").unlink(missing_ok=True)
+    for token in ("token", "token-customer"):
+        (workdir / token).unlink(missing_ok=True)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from golive_tui.tui.app import GoLiveApp
 
 DEMO_USER = "demo"
+#: who the demo signs in as, by the role asked for with ``golive demo --as``: the IPM, or
+#: the demo project's customer main contact (she co-signs a wave's go-live)
+DEMO_MEMBERS: dict[Role, tuple[str, str]] = {
+    Role.IPM: (DEMO_USER, "Demo IPM"),
+    Role.CUSTOMER: ("dana.whitfield", "Dana Whitfield"),
+}
 #: the client's log, beside its cache
 LOG_NAME = "golive.log"
 
@@ -73,9 +79,17 @@ class DemoServer:
     token: str
 
 
-def prepare_demo(workdir: Path) -> DemoServer:
+def demo_files(role: Role) -> tuple[str, str]:
+    """The token file and the cache file of the demo member with ``role``."""
+    if role is Role.IPM:
+        return "token", "cache.db"
+    return f"token-{role.value}", f"cache-{role.value}.db"
+
+
+def prepare_demo(workdir: Path, role: Role = Role.IPM) -> DemoServer:
     """The demo's server database, made with the demo project and user at the first start
-    and kept after: a restart continues where the last one stopped."""
+    and kept after: a restart continues where the last one stopped. ``role`` picks the
+    member signed in (its own token and cache)."""
     from golive_tui.config import load_token, save_token
     from golive_tui.server.admin import (
         create_project,
@@ -87,15 +101,16 @@ def prepare_demo(workdir: Path) -> DemoServer:
     )
 
     db_url = f"sqlite:///{workdir / 'server.db'}"
-    token_file = workdir / "token"
+    user, display = DEMO_MEMBERS[role]
+    token_file = workdir / demo_files(role)[0]
     db = open_database(db_url)
     projects = list_projects(db)
     token = load_token(token_file)
     if not projects or token is None:
         project_id = projects[0].id if projects else create_project(db, demo=True)[0]
-        ensure_user(db, DEMO_USER, "Demo IPM")
-        grant(db, DEMO_USER, project_id, Role.IPM)
-        token = issue_token(db, DEMO_USER).token
+        ensure_user(db, user, display)
+        grant(db, user, project_id, role)
+        token = issue_token(db, user).token
         save_token(token_file, token)
     else:
         project_id = projects[0].id
@@ -103,7 +118,9 @@ def prepare_demo(workdir: Path) -> DemoServer:
     return DemoServer(db_url=db_url, project_id=project_id, token=token)
 
 
-def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
+def run_embedded_demo(
+    workdir: Path, *, theme: str | None = None, role: Role = Role.IPM
+) -> int:
     """``golive demo``: a server on a free loopback port, the demo project, and the app."""
     from golive_tui.config import load_settings
     from golive_tui.server.embedded import EmbeddedServer
@@ -112,15 +129,16 @@ def run_embedded_demo(workdir: Path, *, theme: str | None = None) -> int:
     from golive_tui.tui.factory import create_app
 
     ui = load_settings().ui
-    demo = prepare_demo(workdir)
+    demo = prepare_demo(workdir, role)
     project_id, token = demo.project_id, demo.token
+    user = DEMO_MEMBERS[role][0]
+    cache = workdir / demo_files(role)[1]
     with EmbeddedServer(db_url=demo.db_url) as server:
         print(f"golive demo: server at {server.url}, data in {workdir}", file=sys.stderr)
         log.info("demo server at %s, data in %s", server.url, workdir)
         app = create_app(
-            lambda: LocalStore(workdir / "cache.db", actor=DEMO_USER, role=Role.IPM,
-                               project_id=project_id),
-            start_sync=sync_starter(server.url, token, project_id, user=DEMO_USER),
+            lambda: LocalStore(cache, actor=user, role=role, project_id=project_id),
+            start_sync=sync_starter(server.url, token, project_id, user=user),
             theme=theme or ui.theme,
             keymap=ui.keymap,
         )

@@ -71,6 +71,11 @@ def may_decide(role: Role) -> bool:
     return can(role, K.DECISION, A.APPEND)
 
 
+def may_move_cutovers(role: Role) -> bool:
+    """Whether this role moves a cutover wave through its states (the IPM)."""
+    return can(role, K.CUTOVER, A.TRANSITION)
+
+
 def may_move_phases(role: Role) -> bool:
     """Whether this role closes and reopens phases (the IPM)."""
     return can(role, K.PHASE_EVENT, A.APPEND)

@@ -366,6 +366,13 @@ SIGNERS: dict[SignoffKind, Role] = {
     SignoffKind.ACCEPTANCE: Role.CUSTOMER,
     SignoffKind.HANDOFF_ACK: Role.SUPPORT,
 }
+
+
+def may_sign(role: Role, kind: SignoffKind) -> bool:
+    """Whether a member with ``role`` gives this kind of sign-off."""
+    return SIGNERS[kind] is role
+
+
 _SIGNOFF_WORDS = {
     SignoffKind.GO_LIVE_COSIGN: "co-signs a wave's go-live",
     SignoffKind.ACCEPTANCE: "signs the acceptance",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, insert, select, update
 
 from golive_tui.domain.enums import EntityKind, Role
+from golive_tui.domain.types import utcnow
 from golive_tui.store.bulk import table_of
 from golive_tui.store.db import check_sqlite_file, make_engine
 from golive_tui.store.migrations import migrate
@@ -28,8 +31,11 @@ class CacheFile:
         actor: str = "local",
         role: Role = Role.IPM,
         project_id: str | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.path = Path(path)
+        #: the time a change is made at, as the rules weigh it (the app's clock)
+        self.clock = clock or utcnow
         self.path.parent.mkdir(parents=True, exist_ok=True)
         check_sqlite_file(self.path)
         self.write_engine = make_engine(self.path, immediate=True)

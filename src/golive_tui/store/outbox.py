@@ -15,7 +15,6 @@ from golive_tui.domain.errors import DomainError
 from golive_tui.domain.ops import Op, Record, apply_op
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.rules import REFERENCES
-from golive_tui.domain.types import utcnow
 from golive_tui.store.bulk import CHUNK, bulk_insert, table_of
 from golive_tui.store.facts import CacheFacts
 from golive_tui.store.outbox_rows import label_of, shadow_of
@@ -81,7 +80,7 @@ class Outbox(CacheReads):
     ) -> tuple[BulkOutcome, list[Record | None]]:
         outcome = BulkOutcome()
         records: list[Record | None] = []
-        now = utcnow()
+        now = self.clock()
         policy = self.policy() if any(c.entity is EntityKind.ISSUE for c in changes) else None
         for change in changes:
             check_permission(self.role, change.entity, change.action)

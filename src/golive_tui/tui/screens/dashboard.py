@@ -14,13 +14,23 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from golive_tui.domain.enums import DecisionKind, EntityKind, OrderState, PortState, Priority
+from golive_tui.domain.enums import (
+    CutoverState,
+    DecisionKind,
+    E911Status,
+    EntityKind,
+    OrderState,
+    PortState,
+    Priority,
+    SignoffKind,
+)
 from golive_tui.domain.gate import GateRule
-from golive_tui.domain.permissions import may_decide
-from golive_tui.domain.rules import override_reason_problem
+from golive_tui.domain.permissions import may_decide, may_move_cutovers
+from golive_tui.domain.rules import may_sign, override_reason_problem
 from golive_tui.domain.time_text import local_time, span
-from golive_tui.domain.transitions import ORDER_DONE_STATES, PORT_DONE_STATES
+from golive_tui.domain.transitions import CUTOVER, ORDER_DONE_STATES, PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.widgets.forms import PickerModal
 from golive_tui.tui.widgets.meter import Meter, MeterPart
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 from golive_tui.tui.widgets.row_lines import RowLines
@@ -28,7 +38,7 @@ from golive_tui.tui.widgets.row_lines import RowLines
 if TYPE_CHECKING:
     from golive_tui.domain.gate import UnmetCondition
     from golive_tui.store.local import LocalStore
-    from golive_tui.tui.screens.dashboard_data import DashboardData
+    from golive_tui.tui.screens.dashboard_data import DashboardData, WaveInfo
 
 # Zoom's US port activation window: 11:30 a.m. Eastern, weekdays, lasting up to 3 hours
 # (DOMAIN.md §3, Zoom KB0061279). It belongs with the domain's facts; kept here until the
@@ -43,7 +53,7 @@ RULE_TARGETS: dict[GateRule, tuple[str, str]] = {
     GateRule.GATE_ITEMS: ("checklist", "Checklist"),
     GateRule.PORT_ORDERS: ("porting", "Porting"),
     GateRule.CHANGE_FREEZE: ("porting", "Porting"),
-    GateRule.E911: ("", "site detail"),
+    GateRule.E911: ("", "record its validation"),
     GateRule.TEST_933: ("verification", "Verification"),
     GateRule.NETWORK: ("verification", "Verification"),
     GateRule.NO_OPEN_P1: ("issues", "Issues"),
@@ -85,6 +95,23 @@ PRIORITY_STYLES: dict[Priority, str] = {
     Priority.P2: "bold $warning",
     Priority.P3: "$primary",
     Priority.P4: "$text-muted",
+}
+
+#: what Zoom can say of an emergency location's dispatchable address, validated first
+E911_CHOICES: dict[E911Status, str] = {
+    E911Status.VERIFIED: "validated (Zoom: address status 4, Verified)",
+    E911Status.PENDING: "pending (submitted, not yet validated)",
+    E911Status.INVALID: "invalid (Zoom could not validate it)",
+}
+
+#: how each cutover state reads, and its colour
+WAVE_STATE_STYLES: dict[CutoverState, str] = {
+    CutoverState.PLANNED: "$text-muted",
+    CutoverState.REHEARSED: "$secondary",
+    CutoverState.READY: "$primary",
+    CutoverState.LIVE: "bold $accent",
+    CutoverState.COMPLETED: "$success",
+    CutoverState.ROLLED_BACK: "$warning",
 }
 
 DECISION_LABELS: dict[DecisionKind, tuple[str, str]] = {
@@ -157,6 +184,9 @@ class DashboardScreen(GoLiveScreen):
         Binding("g", "decide('go')", "Go", id="dashboard.go"),
         Binding("n", "decide('no_go')", "No-go", id="dashboard.no_go"),
         Binding("r", "decide('rollback')", "Rollback", id="dashboard.rollback", show=False),
+        Binding("c", "cosign", "Co-sign", id="dashboard.cosign"),
+        Binding("w", "pick_wave", "Waves", id="dashboard.waves"),
+        Binding("t", "move_wave", "Wave state", id="dashboard.wave_state", show=False),
         Binding("f", "toggle_feed", "Activity feed", id="dashboard.feed", show=False),
     ]
 
@@ -166,6 +196,8 @@ class DashboardScreen(GoLiveScreen):
     def __init__(self) -> None:
         super().__init__()
         self.data: DashboardData | None = None
+        #: the wave picked with w (None: the current or next one)
+        self.wave_id: str | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="dash-countdown")
@@ -214,7 +246,7 @@ class DashboardScreen(GoLiveScreen):
         # what it reads and how, imported with the first load rather than at start-up
         from golive_tui.tui.screens.dashboard_data import load_dashboard
 
-        return load_dashboard(store, self.golive.now())
+        return load_dashboard(store, self.golive.now(), self.wave_id)
 
     def show(self, data: Any) -> None:
         from golive_tui.tui.screens.dashboard_data import DashboardData
@@ -254,12 +286,19 @@ class DashboardScreen(GoLiveScreen):
         now = self.golive.now()
         data = self.data
         zone = ZoneInfo(data.zone) if data else ACTIVATION_ZONE
-        parts: list[str | Content | tuple[str, str]] = [("Cutover ", "bold")]
+        wave = data.wave if data else None
+        parts: list[str | Content | tuple[str, str]] = [
+            (f"{wave.name} " if wave else "Cutover ", "bold")]
+        if wave is not None:
+            parts += [(wave.state.value.replace("_", " "), WAVE_STATE_STYLES[wave.state]), " "]
         cutover = data.cutover_at if data else None
         if cutover is None:
             parts.append(("not scheduled", "$text-muted"))
         else:
-            parts.append(cutover.astimezone(zone).strftime("%a %d %b %H:%M %Z"))
+            parts.append(cutover.astimezone(zone).strftime("%a %d %b %H:%M"))
+            if wave is not None and wave.ends_at is not None:
+                parts.append(wave.ends_at.astimezone(zone).strftime("–%H:%M"))
+            parts.append(cutover.astimezone(zone).strftime(" %Z"))
             if zone.key != ACTIVATION_ZONE.key:
                 parts.append((cutover.astimezone(ACTIVATION_ZONE).strftime(" (%H:%M ET)"),
                               "$text-muted"))
@@ -283,7 +322,9 @@ class DashboardScreen(GoLiveScreen):
                       (f"in {span(left, with_seconds=left < 3600)}", "bold $accent")]
         if data and data.sites:
             parts.append((" │ ", "$text-muted"))
-            for index, site in enumerate(data.sites):
+            codes = set(data.wave.site_codes) if data.wave else None
+            shown = [s for s in data.sites if codes is None or s.code in codes] or data.sites
+            for index, site in enumerate(shown):
                 local = start.astimezone(ZoneInfo(site.time_zone))
                 if index:
                     parts.append(" ")
@@ -297,6 +338,10 @@ class DashboardScreen(GoLiveScreen):
         panel = self.query_one("#dash-gate-col")
         panel.border_title = (f"Go / no-go · {gate.cutover_name}" if gate.cutover_name
                               else "Go / no-go")
+        wave = data.wave
+        panel.border_subtitle = (
+            f"{', '.join(wave.site_codes) or 'no sites'} · {wave.orders} order"
+            f"{'' if wave.orders == 1 else 's'} · w waves" if wave is not None else "")
         if gate.ready:
             checks = sum(gate.checked.values())
             badge = Content.assemble((" GO ", "bold reverse $success"),
@@ -330,14 +375,37 @@ class DashboardScreen(GoLiveScreen):
 
         options = self.query_one("#dash-unmet", UnmetList)
         keep = options.highlighted_option.id if options.highlighted_option else None
-        options.set_options(
-            Option(self._condition_prompt(cond), id=f"{cond.rule.value}:{cond.ref_id}")
-            for cond in gate.unmet
-        )
+        options.set_options([
+            *(Option(self._condition_prompt(cond), id=f"{cond.rule.value}:{cond.ref_id}")
+              for cond in gate.unmet),
+            *self._met_options(data),
+        ])
         if gate.unmet:
             ids = [f"{c.rule.value}:{c.ref_id}" for c in gate.unmet]
             options.highlighted = ids.index(keep) if keep in ids else 0
         self._show_condition_detail()
+
+    @staticmethod
+    def _met_options(data: DashboardData) -> list[Option]:
+        """The conditions that hold, with how many records each weighed, then the
+        checklist items the gate derives (shown, never ticked)."""
+        gate = data.gate
+        options = [
+            Option(Content.assemble((f"✓ {RULE_TAGS[rule][0]} ", "$success"), rule.label,
+                                    (f"  {gate.checked.get(rule, 0)} checked", "$text-muted")),
+                   id=f"met:{rule.value}")
+            for rule in GateRule if gate.rule_met(rule)
+        ]
+        for item in data.derived:
+            try:
+                held = gate.rule_met(GateRule(item.evidence))
+            except ValueError:
+                continue  # evidence this version does not derive
+            options.append(Option(Content.assemble(
+                ("≡ ", "$success" if held else "$error"), (item.key, "bold"), " ",
+                (item.title, "$text-muted"), (" derived, not ticked", "italic $text-muted"),
+            ), id=f"derived:{item.key}"))
+        return options
 
     @staticmethod
     def _condition_prompt(cond: UnmetCondition) -> Content:
@@ -361,7 +429,12 @@ class DashboardScreen(GoLiveScreen):
         detail = self.query_one("#dash-unmet-detail", Static)
         cond = self._highlighted_condition()
         if cond is None:
-            detail.update("")
+            option = self.query_one("#dash-unmet", UnmetList).highlighted_option
+            met = (option.id or "") if option is not None else ""
+            detail.update(
+                Content.styled("Holds. ", "$success") + "A derived item follows its "
+                "condition; it is not ticked by hand." if met.startswith("derived:")
+                else Content.styled("Holds.", "$success") if met else "")
             return
         _mode, where = RULE_TARGETS[cond.rule]
         detail.update(Content.assemble(
@@ -383,7 +456,10 @@ class DashboardScreen(GoLiveScreen):
         """Go to the screen that holds an unmet condition, on its record where possible."""
         mode, _where = RULE_TARGETS[cond.rule]
         if cond.rule is GateRule.E911:
-            self._notify_site(cond)
+            if self.data is not None and any(s.id == cond.ref_id for s in self.data.sites):
+                self._notify_site(cond)
+            else:
+                self._validate_location(cond)
             return
         if not mode:
             self.notify(f"{cond}.\n{RULE_HELP.get(cond.rule, '')}".rstrip(),
@@ -393,6 +469,26 @@ class DashboardScreen(GoLiveScreen):
         focus = getattr(self.app.screen, "focus_record", None)
         if callable(focus):
             focus(cond.ref_id)
+
+    def _validate_location(self, cond: UnmetCondition) -> None:
+        """Record what Zoom says of an emergency location's dispatchable address: the
+        rules stamp a validation and say who may record one."""
+
+        def picked(status: E911Status | None) -> None:
+            if status is None:
+                return
+            self.golive.run_change(
+                lambda store: store.update_record(EntityKind.EMERGENCY_LOCATION, cond.ref_id,
+                                                  status=status.value),
+                kinds=frozenset({EntityKind.EMERGENCY_LOCATION}),
+                done=lambda _record: self.notify(
+                    f"{cond.name.removeprefix('Location ')}: address "
+                    f"{E911_CHOICES[status].split(' (')[0]}.", title="E911"),
+            )
+
+        self.app.push_screen(PickerModal(
+            f"{cond.name}: its address in Zoom", list(E911_CHOICES.items()),
+            hint="↑↓ what Zoom says · Enter record · Esc cancel"), picked)
 
     def _notify_site(self, cond: UnmetCondition) -> None:
         site = next((s for s in self.data.sites if s.id == cond.ref_id), None) if self.data \
@@ -438,9 +534,101 @@ class DashboardScreen(GoLiveScreen):
         widget.update(Content.assemble(*parts))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "decide" and self.store is not None and not may_decide(self.store.role):
+        role = self.store.role if self.store is not None else None
+        if action == "decide" and role is not None and not may_decide(role):
             return None  # shown dimmed: this role makes no go / no-go call
+        if action == "cosign" and (role is None or not may_sign(role,
+                                                                SignoffKind.GO_LIVE_COSIGN)):
+            return None  # shown dimmed: only the customer co-signs (the rules refuse others)
+        if action == "move_wave" and role is not None and not may_move_cutovers(role):
+            return None
         return True
+
+    # -- waves ----------------------------------------------------------------------------
+
+    @staticmethod
+    def wave_label(wave: WaveInfo) -> str:
+        when = f"{wave.starts_at:%a %d %b}" if wave.starts_at is not None else "no date"
+        gate = "GO" if wave.ready else f"NO-GO ({wave.unmet} unmet)"
+        mark = "▶ " if wave.current else "  "  # the wave the team is on now
+        return f"{mark}{wave.name} · {when} · {wave.state.value.replace('_', ' ')} · {gate}"
+
+    def action_pick_wave(self) -> None:
+        """Every wave with its own gate; the one picked is shown (a later wave's gate is
+        its own and never blocks today's)."""
+        if self.data is None or not self.data.waves:
+            self.notify("This project has no cutover waves: its gate covers everything.",
+                        title="Waves")
+            return
+        shown = self.data.wave.id if self.data.wave else None
+
+        def picked(wave_id: str | None) -> None:
+            if wave_id is None:
+                return
+            current = next((w for w in self.data.waves if w.current), None) if self.data \
+                else None
+            self.wave_id = None if current is not None and current.id == wave_id else wave_id
+            self.reload()
+
+        self.app.push_screen(
+            PickerModal("Cutover waves", [(w.id, self.wave_label(w)) for w in self.data.waves],
+                        current=shown),
+            picked,
+        )
+
+    def action_move_wave(self) -> None:
+        """Move the shown wave on: planned → rehearsed → ready → live → completed, or
+        rolled back (what the rules allow from where it is)."""
+        wave = self.data.wave if self.data is not None else None
+        if wave is None:
+            self.notify("This project has no cutover waves to move.", title="Wave state")
+            return
+        moves = sorted(CUTOVER.allowed(wave.state), key=list(CutoverState).index)
+        if not moves:
+            self.notify(f"{wave.name} is {wave.state.value}: it moves no further.",
+                        title="Wave state")
+            return
+
+        def picked(target: CutoverState | None) -> None:
+            if target is None:
+                return
+            self.golive.run_change(
+                lambda store: store.transition_record(EntityKind.CUTOVER, wave.id,
+                                                      target.value),
+                kinds=frozenset({EntityKind.CUTOVER}),
+                done=lambda _record: self.notify(
+                    f"{wave.name} is {target.value.replace('_', ' ')}.", title="Wave state"),
+            )
+
+        self.app.push_screen(PickerModal(
+            f"{wave.name}: {wave.state.value.replace('_', ' ')} →",
+            [(state, state.value.replace("_", " ")) for state in moves]), picked)
+
+    def action_cosign(self) -> None:
+        """The customer's main contact co-signs the shown wave's go-live."""
+        if self.data is None or self.store is None:
+            self.notify("The cache is still opening; try again in a moment.")
+            return
+        wave = self.data.wave
+        name = wave.name if wave is not None else "the go-live"
+
+        def signed(note: str | None) -> None:
+            if note is None:
+                return
+            self.golive.run_change(
+                lambda store: store.sign(SignoffKind.GO_LIVE_COSIGN,
+                                         cutover_id=wave.id if wave else None, note=note),
+                kinds=frozenset({EntityKind.SIGNOFF}),
+                done=lambda _record: self.notify(f"Co-signed {name}.", title="Co-sign"),
+            )
+
+        self.app.push_screen(
+            ReasonDialog(f"Co-sign {name}",
+                         body=Content("Your co-sign says the customer is ready for this "
+                                      "wave to go live; the IPM makes the call after it."),
+                         placeholder="Note (optional)", confirm="co-sign"),
+            signed,
+        )
 
     def action_decide(self, kind: str) -> None:
         if self.data is None or self.store is None:

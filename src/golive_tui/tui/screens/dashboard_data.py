@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from golive_tui.domain.enums import (
     OPEN_ISSUE_STATES,
     ChecklistStatus,
+    CutoverState,
     DecisionKind,
     E911Status,
     OrderState,
@@ -22,7 +23,13 @@ from golive_tui.domain.enums import (
     Priority,
     VerificationResult,
 )
-from golive_tui.domain.gate import GateEvidence, GateResult, current_cutover, gate_for_cutover
+from golive_tui.domain.gate import (
+    GateEvidence,
+    GateResult,
+    current_cutover,
+    gate_for_cutover,
+    gates_by_cutover,
+)
 from golive_tui.domain.network import NetworkThresholds
 from golive_tui.domain.test_plan import PLAN, latest_results
 
@@ -93,6 +100,32 @@ class LatestDecision:
     unmet: int
 
 
+@dataclass(frozen=True, slots=True)
+class WaveInfo:
+    """One cutover wave as the dashboard and its picker show it, with its own gate."""
+
+    id: str
+    name: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    state: CutoverState
+    site_codes: tuple[str, ...]
+    orders: int
+    ready: bool
+    unmet: int
+    #: the wave the team is on now (what the dashboard opens on)
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedItem:
+    """A gate checklist item the gate derives from records: shown, never ticked."""
+
+    key: str
+    title: str
+    evidence: str
+
+
 @dataclass(slots=True)
 class DashboardData:
     zone: str
@@ -109,6 +142,10 @@ class DashboardData:
     decision: LatestDecision | None
     feed: tuple[FeedEvent, ...]
     orders: tuple[OrderLine, ...] = ()
+    #: the wave shown (None: a project without waves), and every wave with its gate
+    wave: WaveInfo | None = None
+    waves: tuple[WaveInfo, ...] = ()
+    derived: tuple[DerivedItem, ...] = ()
 
 
 def _zone(name: str) -> tzinfo:
@@ -118,8 +155,11 @@ def _zone(name: str) -> tzinfo:
         return UTC
 
 
-def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
-    """Everything the dashboard shows, read from the cache (runs in a worker thread)."""
+def load_dashboard(
+    store: LocalStore, now: datetime, cutover_id: str | None = None
+) -> DashboardData:
+    """Everything the dashboard shows, read from the cache (runs in a worker thread): for
+    the wave ``cutover_id`` when it names one, else the current or next wave."""
     from golive_tui.domain.sla import issue_clocks, sla_urgency
 
     project = store.project()
@@ -136,16 +176,37 @@ def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
     orders = store.orders()
     issues = store.issues()
     verifications = store.verifications()
-    # the current wave's gate, from the records already read (store.gate() would read
-    # them all again)
-    wave = current_cutover(store.cutovers(), now, _zone(zone))
-    gate = gate_for_cutover(wave, GateEvidence(
+    # every wave's gate, from the records already read (store.gate() would read them all
+    # again); the one shown is the wave asked for, else the current one
+    cutovers = store.cutovers()
+    current = current_cutover(cutovers, now, _zone(zone))
+    wave = next((c for c in cutovers if c.id == cutover_id), current)
+    evidence = GateEvidence(
         sites=site_rows, orders=orders, checklist=[item for item in checklist if item.gate],
         locations=store.emergency_locations(), verifications=verifications, issues=issues,
         signoffs=store.signoffs(),
         thresholds=NetworkThresholds.from_stored(
             project.network_thresholds if project is not None else None),
-    ))
+    )
+    gates = gates_by_cutover(cutovers, evidence)
+    gate = gates[wave.id] if wave is not None else gate_for_cutover(None, evidence)
+    order_count: dict[str | None, int] = {}
+    for order in orders:
+        order_count[order.cutover_id] = order_count.get(order.cutover_id, 0) + 1
+    waves = tuple(
+        WaveInfo(c.id, c.name, c.starts_at, c.ends_at, CutoverState(c.state),
+                 tuple(code_of[s] for s in c.site_ids or () if s in code_of),
+                 order_count.get(c.id, 0), gates[c.id].ready, len(gates[c.id].unmet),
+                 current is not None and c.id == current.id)
+        for c in cutovers
+    )
+    shown = next((w for w in waves if wave is not None and w.id == wave.id), None)
+    mine = None if wave is None else wave.id
+    derived = tuple(
+        DerivedItem(item.key, item.title, item.evidence)
+        for item in checklist
+        if item.gate and item.evidence and item.cutover_id in (None, mine)
+    )
 
     # verification: the latest result per (test, target), per site, against the plan
     site_cases = [case.code for case in PLAN if case.scope == "site"]
@@ -218,7 +279,11 @@ def load_dashboard(store: LocalStore, now: datetime) -> DashboardData:
                       o.confirmed_foc or o.requested_foc, o.confirmed_foc is not None,
                       sum(by_order.get(o.id, {}).values()))
             for o in orders
+            if wave is None or o.cutover_id == wave.id
         ),
+        wave=shown,
+        waves=waves,
+        derived=derived,
     )
 
 

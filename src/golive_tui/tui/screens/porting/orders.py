@@ -220,7 +220,8 @@ def form_problem(current: dict[str, Any] | None, values: dict[str, Any],
     return None
 
 
-def foc_problem(order: dict[str, Any], values: dict[str, Any]) -> str | None:
+def foc_problem(order: dict[str, Any], values: dict[str, Any],
+                now: datetime | None = None) -> str | None:
     """Why this FOC cannot be confirmed, in the domain's words; None when it can."""
     typed = str(values.get("foc") or "")
     if not _CLOCK.fullmatch(typed.strip()):
@@ -234,7 +235,7 @@ def foc_problem(order: dict[str, Any], values: dict[str, Any]) -> str | None:
     fields = {"confirmed_foc": foc.isoformat(), "reason": values.get("reason") or ""}
     try:
         move_order(dict(order), OrderState(order["status"]), OrderState.FOC_CONFIRMED, fields,
-                   "", utcnow())
+                   "", now or utcnow())
     except DomainError as exc:
         return exc.message
     return None

@@ -166,7 +166,7 @@ class PortingScreen(PortingView):
         title = f"Change the FOC of {order.pon}" if changing else f"Confirm the FOC of {order.pon}"
         self.app.push_screen(
             RecordForm(title, foc_fields(order), zone=EASTERN,
-                       check=lambda values: foc_problem(current, values)),
+                       check=lambda values: foc_problem(current, values, self.golive.now())),
             confirmed,
         )
 
