@@ -353,3 +353,79 @@ async def test_at_80_columns_the_activity_feed_wraps_what_happened_instead_of_cu
         for text in long:
             assert " ".join(text.split()) in shown
         assert "…" not in shown
+
+
+async def test_w_lists_every_wave_with_its_gate_and_shows_the_one_picked(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        await pilot.press("w")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        labels = [str(label) for label in picker.labels]
+        assert [label[2:].split(" · ")[0] for label in labels] == [
+            "Wave 1 – Denver pilot", "Wave 2 – Los Angeles", "Wave 3 – New York",
+            "Wave 4 – Chicago"]
+        # today's wave is marked and highlighted; each wave says its own gate
+        assert labels[2].startswith("▶ ") and labels[2].endswith("NO-GO (4 unmet)")
+        assert labels[0].endswith("completed · GO")
+        assert picker.query_one(OptionList).highlighted == 2
+        await pilot.press("down", "enter")  # next week's Chicago
+        await settle(pilot)
+        assert app.screen is screen
+        chicago = screen.query_one("#dash-gate-col").border_title
+        assert chicago == "Go / no-go · Wave 4 – Chicago"
+        assert "Wave 4 – Chicago planned" in text_of(screen.query_one("#dash-countdown", Static))
+        assert screen.data is not None and screen.data.wave is not None
+        assert screen.data.wave.site_codes == ("CHI",)
+        assert [o.pon for o in screen.data.orders] == ["RVP-PO-1004"]
+        # Chicago's blockers are its own; today's gate is unchanged by them
+        assert len(screen.data.gate.unmet) == 7
+        assert len(gate(app).unmet) == 4
+
+        # back on today's wave, the dashboard follows the clock again
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("up", "enter")
+        await settle(pilot)
+        assert screen.wave_id is None
+        assert screen.query_one("#dash-gate-col").border_title == "Go / no-go · Wave 3 – New York"
+
+
+async def test_t_moves_the_wave_on_through_the_moves_its_state_allows(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        await pilot.press("t")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        assert picker.picker_title == "Wave 3 – New York: rehearsed →"
+        assert [str(label) for label in picker.labels] == ["planned", "ready"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        wave = next(c for c in app.store.cutovers() if c.name == "Wave 3 – New York")
+        assert wave.state == "ready"
+        assert "Wave 3 – New York ready" in text_of(
+            app.screen.query_one("#dash-countdown", Static))
+
+
+async def test_the_co_sign_key_is_the_customers_alone(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    for role, shown in ((Role.IPM, None), (Role.ENGINEER, None), (Role.CUSTOMER, True)):
+        app = make_app(role=role)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_ready(pilot)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            assert screen.check_action("cosign", ()) is shown, role
+            assert (screen.check_action("move_wave", ()) is True) is (role is Role.IPM), role
