@@ -10,7 +10,8 @@ op's transaction, the client from its cache, so neither trusts the other's view.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from golive_tui.domain import lifecycle
@@ -63,6 +64,46 @@ class Facts(Protocol):
     def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
         """The records of these ids that exist, by id."""
 
+    def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
+        """The records of a kind whose fields equal these values."""
+
+
+#: how many ids one read of stored rows asks for at once
+ID_CHUNK = 500
+
+
+def id_chunks(ids: Collection[str]) -> Iterator[list[str]]:
+    """The ids, each once and in order, in parts of at most :data:`ID_CHUNK`."""
+    wanted = list(dict.fromkeys(ids))
+    for start in range(0, len(wanted), ID_CHUNK):
+        yield wanted[start : start + ID_CHUNK]
+
+
+class StoredFacts(ABC):
+    """:class:`Facts` over one project's stored rows: the cache's tables or the server's.
+
+    The role and the look-up by id (in parts of :data:`ID_CHUNK`) are the same for both;
+    only the reading of rows differs: :meth:`read` (records of these ids) and :meth:`find`.
+    """
+
+    def __init__(self, role: Role | None) -> None:
+        self._role = role
+
+    @property
+    def role(self) -> Role | None:
+        return self._role
+
+    def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
+        found: dict[str, Record] = {}
+        for part in id_chunks(ids):
+            found.update(self.read(kind, part))
+        return found
+
+    @abstractmethod
+    def read(self, kind: EntityKind, ids: Sequence[str]) -> Mapping[str, Record]:
+        """The stored records of these ids (at most :data:`ID_CHUNK`) that exist, by id."""
+
+    @abstractmethod
     def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
         """The records of a kind whose fields equal these values."""
 

@@ -15,16 +15,14 @@ from sqlalchemy import Connection, select
 
 from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.domain.ops import Record
+from golive_tui.domain.rules import StoredFacts
 from golive_tui.server.tables import entity_columns, table_of
-
-_CHUNK = 500
-
 
 #: reads records by id as the write transaction sees them: {id: the row, None if absent}
 RowReader = Callable[[EntityKind, Sequence[str]], Mapping[str, Mapping[str, Any] | None]]
 
 
-class ServerFacts:
+class ServerFacts(StoredFacts):
     """The records of one project on the server, for the rules of one op.
 
     ``rows``, when given, reads records by id for :meth:`records`: the writer's reader,
@@ -36,32 +34,27 @@ class ServerFacts:
     def __init__(
         self, conn: Connection, project_id: str, role: Role | None, rows: RowReader | None = None
     ) -> None:
+        super().__init__(role)
         self._conn = conn
         self._project_id = project_id
-        self._role = role
         self._rows = rows
 
-    @property
-    def role(self) -> Role | None:
-        return self._role
-
     def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
-        t = table_of(kind)
+        if self._rows is None:
+            return super().records(kind, ids)
         names = entity_columns(kind)
-        wanted = list(dict.fromkeys(ids))
         found: dict[str, Record] = {}
-        if self._rows is not None:
-            for row_id, held in self._rows(kind, wanted).items():
-                if held is not None and held["project_id"] == self._project_id:
-                    found[row_id] = {name: held[name] for name in names}
-            return found
-        for start in range(0, len(wanted), _CHUNK):
-            stmt = select(*(t.c[n] for n in names)).where(
-                t.c.project_id == self._project_id, t.c.id.in_(wanted[start : start + _CHUNK])
-            )
-            for row in self._conn.execute(stmt).mappings():
-                found[row["id"]] = dict(row)
+        for row_id, held in self._rows(kind, list(dict.fromkeys(ids))).items():
+            if held is not None and held["project_id"] == self._project_id:
+                found[row_id] = {name: held[name] for name in names}
         return found
+
+    def read(self, kind: EntityKind, ids: Sequence[str]) -> Mapping[str, Record]:
+        t = table_of(kind)
+        stmt = select(*(t.c[n] for n in entity_columns(kind))).where(
+            t.c.project_id == self._project_id, t.c.id.in_(ids)
+        )
+        return {row["id"]: dict(row) for row in self._conn.execute(stmt).mappings()}
 
     def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
         t = table_of(kind)

@@ -15,58 +15,52 @@ from sqlalchemy import Connection, Table, select
 from golive_tui.domain.entities import ENTITY_BASES
 from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.domain.ops import Record
+from golive_tui.domain.rules import StoredFacts, id_chunks
 from golive_tui.store.tables import ROWS
-
-_CHUNK = 500
 
 
 def _table(kind: EntityKind) -> Table:
     return ROWS[kind].__table__  # type: ignore[attr-defined, no-any-return]
 
 
-class CacheFacts:
+class CacheFacts(StoredFacts):
     """The records of one project in the cache, for the rules of one change."""
 
     def __init__(self, conn: Connection, project_id: str, role: Role | None) -> None:
+        super().__init__(role)
         self._conn = conn
         self._project_id = project_id
-        self._role = role
         #: records changed earlier in this batch and not written yet, by kind and id
         self._batch: dict[EntityKind, dict[str, Record]] = {}
         #: records read from the cache, by kind and id (None: not there). A batch writes
         #: nothing until it ends and notes what it changes, so a read stays true for it:
         #: 10,000 numbers moved at once ask for their ~1,000 orders once, not 10,000 times.
-        self._read: dict[EntityKind, dict[str, Record | None]] = {}
+        self._known: dict[EntityKind, dict[str, Record | None]] = {}
 
     def note(self, kind: EntityKind, record: Record) -> None:
         """A record this batch changed: later changes of the batch see it as it is now."""
         self._batch.setdefault(kind, {})[record["id"]] = record
 
-    @property
-    def role(self) -> Role | None:
-        return self._role
-
     def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
-        t = _table(kind)
         wanted = list(dict.fromkeys(ids))
-        read = self._read.setdefault(kind, {})
-        missing = [i for i in wanted if i not in read]
-        for start in range(0, len(missing), _CHUNK):
-            part = missing[start : start + _CHUNK]
-            stmt = self._select(kind).where(t.c.id.in_(part))
-            for row in self._conn.execute(stmt).mappings():
-                read[row["id"]] = dict(row)
+        known = self._known.setdefault(kind, {})
+        for part in id_chunks([i for i in wanted if i not in known]):
+            known.update(self.read(kind, part))
             for i in part:
-                read.setdefault(i, None)
+                known.setdefault(i, None)
         found: dict[str, Record] = {}
         for i in wanted:
-            record = read[i]
+            record = known[i]
             if record is not None:
                 found[i] = dict(record)
         batch = self._batch.get(kind)
         if batch:
             found.update({i: dict(batch[i]) for i in wanted if i in batch})
         return found
+
+    def read(self, kind: EntityKind, ids: Sequence[str]) -> Mapping[str, Record]:
+        stmt = self._select(kind).where(_table(kind).c.id.in_(ids))
+        return {row["id"]: dict(row) for row in self._conn.execute(stmt).mappings()}
 
     def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
         t = _table(kind)
