@@ -4,6 +4,7 @@ combined queue is in SLA order, a non-member sees nothing, no token is a 401."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,8 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
+from golive_tui.app.exit_codes import ExitCode
 from golive_tui.server import admin
 from tests.conftest import ServerUnderTest
+from tests.integration.test_scripting import golive, home
+
+__all__ = ["home"]
 
 BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
 
@@ -136,3 +141,32 @@ def test_a_non_member_sees_nothing_and_no_token_is_refused(
     assert refused.status_code == 401, refused.text
     assert refused.json()["error"]["code"] == "unauthorized"
     assert _portfolio(server, "not-a-token").status_code == 401
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_golive_portfolio_prints_the_same_projects_for_a_script_and_a_person(
+    request: pytest.FixtureRequest, backend: str, home: dict[str, str]
+) -> None:
+    server: ServerUnderTest = request.getfixturevalue(backend)
+    beacon = _new_project(server, "Beacon Dental go-live", "Beacon Dental")
+    _new_project(server, "Cobalt Freight go-live", "Cobalt Freight")
+    _, token = _user_in(server, {server.project_id: "viewer", beacon: "engineer"})
+
+    result = golive(home, "portfolio", "--json", "--server", server.url, GOLIVE_TOKEN=token)
+    assert result.returncode == ExitCode.OK, result.stderr
+    body = json.loads(result.stdout)
+    assert {p["project_id"] for p in body["projects"]} == {server.project_id, beacon}
+    served = _portfolio(server, token).json()
+    assert (body["projects"], body["collisions"]) == (served["projects"], served["collisions"])
+    assert {q["issue_id"] for q in body["queue"]} == {q["issue_id"] for q in served["queue"]}
+
+    text = golive(home, "portfolio", "--server", server.url, GOLIVE_TOKEN=token)
+    assert text.returncode == ExitCode.OK, text.stderr
+    assert "Beacon Dental go-live for Beacon Dental" in text.stdout
+    assert "Cobalt" not in text.stdout
+
+    refused = golive(home, "portfolio", "--server", server.url, GOLIVE_TOKEN="not-a-token")
+    assert refused.returncode == ExitCode.AUTH, refused.stderr
+    assert "golive portfolio:" in refused.stderr and not refused.stdout
+    no_token = golive(home, "portfolio", "--server", server.url)
+    assert no_token.returncode == ExitCode.AUTH, no_token.stderr

@@ -16,6 +16,7 @@ from golive_tui.app.exit_codes import ExitCode
 HEAVY_COMMANDS = {
     "connect": "connect to a golive server with a token",
     "status": "the project, its gate, ports and open issues (for people and scripts)",
+    "portfolio": "every project you are a member of: gates, P1/P2, SLA breaches, collisions",
     "export": "numbers, orders, issues, checklist or verifications as CSV or JSON",
     "import": "numbers, sites or port orders from a CSV file, previewed line by line",
     "server": "run the shared backend",
@@ -66,7 +67,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         connect = sub.add_parser("connect", help=HEAVY_COMMANDS["connect"])
         add_connect_arguments(connect)
         connect.set_defaults(handler=connect_command)
-    elif command in ("status", "export"):
+    elif command in ("status", "export", "portfolio"):
         from golive_tui.app.scripting import register_scripting
 
         register_scripting(sub, HEAVY_COMMANDS)

@@ -75,8 +75,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def resolve_connection(args: argparse.Namespace) -> Connection:
-    """The connection ``args`` and the profile name; raises :class:`CommandError`."""
+def resolve_connection(args: argparse.Namespace, *, needs_project: bool = True) -> Connection:
+    """The connection ``args`` and the profile name; raises :class:`CommandError`.
+
+    ``needs_project=False`` for a command over all of the user's projects (its
+    ``project_id`` is then ``""`` unless one was named)."""
     try:
         settings = load_settings()
     except ValueError as exc:
@@ -95,8 +98,8 @@ def resolve_connection(args: argparse.Namespace) -> Connection:
     )
     if refusal is not None:
         raise CommandError(refusal, ExitCode.REFUSED)
-    project_id = args.project or settings.project_id
-    if not project_id:
+    project_id = getattr(args, "project", None) or settings.project_id or ""
+    if not project_id and needs_project:
         raise CommandError(
             "no project: say --project ID (your projects are listed by `golive connect URL`).",
             ExitCode.USAGE,

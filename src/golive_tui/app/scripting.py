@@ -33,6 +33,7 @@ from golive_tui.domain.codec import encode_time
 from golive_tui.domain.enums import Role
 
 if TYPE_CHECKING:
+    from golive_tui.domain.portfolio import Portfolio
     from golive_tui.store.local import LocalStore
 
 __all__ = ["EXPORT_SCHEMA_VERSION", "register_scripting"]
@@ -49,6 +50,19 @@ def register_scripting(sub: Any, helps: Mapping[str, str]) -> None:
                         help="print JSON (its keys are listed in docs/scripting.md)")
     _common(status)
     status.set_defaults(handler=status_command)
+
+    portfolio = sub.add_parser("portfolio", help=helps["portfolio"],
+                               description=helps["portfolio"])
+    portfolio.add_argument("--json", action="store_true",
+                           help="print the server's JSON (its keys are listed in "
+                                "docs/scripting.md)")
+    portfolio.add_argument("--server", metavar="URL", default=None,
+                           help="the golive server (default: the one `golive connect` saved)")
+    portfolio.add_argument("--insecure", action="store_true",
+                           help="allow sending the token over plain HTTP to another machine")
+    portfolio.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
+                           help="use this profile's connection and token")
+    portfolio.set_defaults(handler=portfolio_command)
 
     export = sub.add_parser("export", help=helps["export"], description=helps["export"])
     export.add_argument("kind", choices=EXPORT_KINDS, help="what to export")
@@ -221,6 +235,45 @@ def status_command(
         return ExitCode.OK
 
     return _run(args, body, err)
+
+
+# -- golive portfolio ------------------------------------------------------------------------
+
+
+def portfolio_command(
+    args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Every project of the user from the server (there is no cache of them all)."""
+    from golive_tui.reports.portfolio import portfolio_text
+    from golive_tui.sync.client import SyncClient, SyncError
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+
+    async def fetch(conn: Connection) -> Portfolio:
+        async with SyncClient(conn.server, conn.token) as client:
+            return await client.portfolio()
+
+    try:
+        conn = resolve_connection(args, needs_project=False)
+        portfolio = asyncio.run(fetch(conn))
+    except CommandError as exc:
+        print(f"golive portfolio: {exc.message}", file=err)
+        return exc.code
+    except SyncError as exc:
+        print(f"golive portfolio: {exc.message}", file=err)
+        return exit_code_for(exc)
+    try:
+        if args.json:
+            out.write(portfolio.model_dump_json(indent=2))
+            out.write("\n")
+        else:
+            for line in portfolio_text(portfolio):
+                print(line, file=out)
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return ExitCode.OK
 
 
 # -- golive export ---------------------------------------------------------------------------

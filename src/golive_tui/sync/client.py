@@ -21,6 +21,7 @@ from httpx_sse import EventSource, ServerSentEvent, SSEError
 from pydantic import BaseModel, ValidationError
 
 from golive_tui.domain.ops import Op
+from golive_tui.domain.portfolio import Portfolio
 from golive_tui.domain.wire import (
     DEFAULT_CHANGES_LIMIT,
     MAX_BODY_BYTES,
@@ -336,6 +337,11 @@ class SyncClient:
     async def me(self) -> Me:
         response = await self._request("GET", "/v1/me", "checking the token")
         return _parse(Me, response, "/v1/me")
+
+    async def portfolio(self) -> Portfolio:
+        """``GET /v1/portfolio``: every project of the user, their collisions and queue."""
+        response = await self._request("GET", "/v1/portfolio", "loading the portfolio")
+        return _parse(Portfolio, response, "/v1/portfolio")
 
     async def snapshot(self, project_id: str) -> Snapshot:
         """The whole project, read as a stream and parsed once by pydantic-core (Rust)."""
