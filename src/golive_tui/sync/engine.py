@@ -14,6 +14,7 @@ import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
+from golive_tui.domain.portfolio import Portfolio
 from golive_tui.sync.client import Gone, Refused, SyncError, Transient
 from golive_tui.sync.core import log
 from golive_tui.sync.push import PushingEngine
@@ -116,6 +117,10 @@ class SyncEngine(PushingEngine):
         await self._drain_inflight()
         with contextlib.suppress(Exception):
             await self._save_last_sync()
+
+    async def portfolio(self) -> Portfolio:
+        """Every project of this user on the server (``GET /v1/portfolio``)."""
+        return await self.client.portfolio()
 
     async def refresh_status(self) -> SyncStatus:
         """Re-read the queue and problem counts (after a local change or a dismissed problem)."""

@@ -51,6 +51,10 @@ class SyncDriver(Protocol):
         """Count the queue and the problems again, and report the status."""
         ...
 
+    async def portfolio(self) -> Any:
+        """Every project of this user on the server (a domain.portfolio.Portfolio)."""
+        ...
+
 
 #: what the app calls once its cache is open, to start syncing it
 StartSync = Callable[["GoLiveApp", "LocalStore"], SyncDriver]
@@ -375,6 +379,12 @@ class GoLiveApp(App[None]):
 
         if not isinstance(self.screen, ProblemsScreen):
             self.push_screen(ProblemsScreen())
+
+    def action_portfolio(self) -> None:
+        from golive_tui.tui.screens.portfolio import PortfolioScreen
+
+        if not isinstance(self.screen, PortfolioScreen):
+            self.push_screen(PortfolioScreen())
 
     def action_help(self) -> None:
         from golive_tui.tui.screens.help import HelpScreen

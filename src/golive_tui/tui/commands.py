@@ -25,6 +25,9 @@ class GoLiveCommands(Provider):
         ]
         commands.append(("Help: keys of this screen", "List every key binding",
                          app.action_help))
+        commands.append(("Portfolio: all my projects", "Each project's gate, P1/P2 and SLA "
+                         "breaches, overlapping cutovers, one support queue",
+                         app.action_portfolio))
         from golive_tui.tui.screens.record_import import start_record_import
 
         commands.append(("Import sites from CSV", "Preview every line, then accept",
