@@ -4,6 +4,7 @@ assign, priority and cancel, each asked and moved one way."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,41 @@ from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
     from golive_tui.store.tables import IssueRow
+
+@dataclass(frozen=True)
+class NoteAsk:
+    """What moving an issue to a state that needs a note asks, and says once it moved.
+
+    ``title`` names the issue as ``{ref}``; ``done`` names it and the note (``{note}``).
+    """
+
+    field: str  # the transition's field the note fills
+    title: str
+    prompt: str
+    required: str
+    confirm: str
+    done: str
+    placeholder: str = "Why?"
+    choices: tuple[str, ...] = ()
+
+
+NOTE_ASKS: dict[IssueState, NoteAsk] = {
+    IssueState.ON_HOLD: NoteAsk(
+        "reason", "Put {ref} on hold",
+        "Who or what is it waiting for? The resolve clock pauses while on hold.",
+        "A reason is required: say who or what the issue is waiting for.", "put on hold",
+        "{ref} on hold: {note}. Its resolve clock is paused.",
+        placeholder="e.g. Awaiting customer: bill copy for the port",
+        choices=tuple(HOLD_CHOICES.values())),
+    IssueState.RESOLVED: NoteAsk(
+        "resolution", "Resolve {ref}", "What fixed it? Support and the customer read this note.",
+        "A resolution note is required: say what fixed it.", "resolve", "{ref} resolved.",
+        placeholder="e.g. Re-assigned (213) 555-0100 to LAX Main AR; inbound calls ring"),
+    IssueState.CANCELLED: NoteAsk(
+        "reason", "Cancel {ref}", "Why is it cancelled (duplicate, not an issue, raised in error)?",
+        "A reason is required to cancel an issue.", "cancel the issue", "{ref} cancelled.",
+        choices=("Duplicate", "Not an issue", "Raised in error")),
+}
 
 TRIAGE_BINDINGS: list[BindingType] = [
     Binding("t", "take", "Take", id="issues.take"),
@@ -97,66 +133,38 @@ class IssueTriageScreen(GoLiveScreen):
 
         self._change(change, f"{ref} is yours, in progress.")
 
-    def _move_with_note(
-        self, to: IssueState, field: str, prompt: Callable[[str], ReasonDialog],
-        done: Callable[[str, str], str],
-    ) -> None:
-        """Ask for the note that moving the selected issue ``to`` a state needs (``field`` of
-        the transition), then move it; ``done`` says what happened, from the ref and note."""
+    def _move_with_note(self, to: IssueState) -> None:
+        """Ask for the note that moving the selected issue ``to`` a state needs, then move
+        it (what is asked and said: :data:`NOTE_ASKS`)."""
         issue = self._issue_or_warn()
         if issue is None:
             return
         issue_id, ref = issue.id, issue.ref
+        ask = NOTE_ASKS[to]
 
         def got(note: str | None) -> None:
             if note is None:
                 return
             self._change(
-                lambda store: store.transition_issue(issue_id, to, **{field: note}),
-                done(ref, note),
+                lambda store: store.transition_issue(issue_id, to, **{ask.field: note}),
+                ask.done.format(ref=ref, note=note),
             )
 
-        self.app.push_screen(prompt(ref), got)
+        self.app.push_screen(
+            ReasonDialog(ask.title.format(ref=ref), ask.prompt, choices=ask.choices,
+                         placeholder=ask.placeholder, required=ask.required,
+                         confirm=ask.confirm),
+            got,
+        )
 
     def action_hold(self) -> None:
-        self._move_with_note(
-            IssueState.ON_HOLD, "reason",
-            lambda ref: ReasonDialog(
-                f"Put {ref} on hold",
-                "Who or what is it waiting for? The resolve clock pauses while on hold.",
-                choices=list(HOLD_CHOICES.values()),
-                placeholder="e.g. Awaiting customer: bill copy for the port",
-                required="A reason is required: say who or what the issue is waiting for.",
-                confirm="put on hold",
-            ),
-            lambda ref, reason: f"{ref} on hold: {reason}. Its resolve clock is paused.",
-        )
+        self._move_with_note(IssueState.ON_HOLD)
 
     def action_resolve(self) -> None:
-        self._move_with_note(
-            IssueState.RESOLVED, "resolution",
-            lambda ref: ReasonDialog(
-                f"Resolve {ref}",
-                "What fixed it? Support and the customer read this note.",
-                placeholder="e.g. Re-assigned (213) 555-0100 to LAX Main AR; inbound calls ring",
-                required="A resolution note is required: say what fixed it.",
-                confirm="resolve",
-            ),
-            lambda ref, _note: f"{ref} resolved.",
-        )
+        self._move_with_note(IssueState.RESOLVED)
 
     def action_cancel_issue(self) -> None:
-        self._move_with_note(
-            IssueState.CANCELLED, "reason",
-            lambda ref: ReasonDialog(
-                f"Cancel {ref}",
-                "Why is it cancelled (duplicate, not an issue, raised in error)?",
-                choices=["Duplicate", "Not an issue", "Raised in error"],
-                required="A reason is required to cancel an issue.",
-                confirm="cancel the issue",
-            ),
-            lambda ref, _reason: f"{ref} cancelled.",
-        )
+        self._move_with_note(IssueState.CANCELLED)
 
     def action_close(self) -> None:
         issue = self._issue_or_warn()
