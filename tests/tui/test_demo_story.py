@@ -173,6 +173,10 @@ async def test_an_ipm_takes_todays_wave_from_no_go_to_go_by_clearing_its_blocker
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
         assert "every condition holds" in badge(app) and "NO-GO" not in badge(app)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen) and screen.data is not None
+        assert any(e.who == "Dana Whitfield" and e.text == "co-signed Wave 3 – New York: "
+                   "NYC staff briefed; go" for e in screen.data.feed)
         await pilot.press("g")
         await settle(pilot)
         dialog = app.screen

@@ -21,6 +21,7 @@ from golive_tui.domain.enums import (
     OrderState,
     PortState,
     Priority,
+    SignoffKind,
     VerificationResult,
 )
 from golive_tui.domain.gate import (
@@ -181,10 +182,11 @@ def load_dashboard(
     cutovers = store.cutovers()
     current = current_cutover(cutovers, now, _zone(zone))
     wave = next((c for c in cutovers if c.id == cutover_id), current)
+    signoffs = store.signoffs()
     evidence = GateEvidence(
         sites=site_rows, orders=orders, checklist=[item for item in checklist if item.gate],
         locations=store.emergency_locations(), verifications=verifications, issues=issues,
-        signoffs=store.signoffs(),
+        signoffs=signoffs,
         thresholds=NetworkThresholds.from_stored(
             project.network_thresholds if project is not None else None),
     )
@@ -257,7 +259,7 @@ def load_dashboard(
                                 len(d.unmet))
 
     feed = _feed(store, now, names, checklist, orders, issues, verifications, decisions,
-                 code_of)
+                 code_of, _signoff_events(signoffs, {c.id: c.name for c in cutovers}))
     return DashboardData(
         zone=zone,
         cutover_at=(wave.starts_at if wave is not None
@@ -287,6 +289,20 @@ def load_dashboard(
     )
 
 
+def _signoff_events(
+    signoffs: Iterable[Any], waves: dict[str, str]
+) -> list[tuple[datetime | None, str, str]]:
+    """Each sign-off as the feed tells it: when, who, and what was signed."""
+    events = []
+    for signoff in signoffs:
+        what = str(signoff.signoff_kind).replace("_", " ")
+        if signoff.signoff_kind == SignoffKind.GO_LIVE_COSIGN:
+            what = f"co-signed {waves.get(signoff.cutover_id or '', 'the go-live')}"
+        note = f": {signoff.note}" if signoff.note else ""
+        events.append((signoff.at, signoff.by, f"{what}{note}"))
+    return events
+
+
 def _feed(
     store: LocalStore,
     now: datetime,
@@ -297,6 +313,7 @@ def _feed(
     verifications: Iterable[Any],
     decisions: Iterable[Any],
     code_of: dict[str, str],
+    signed: Iterable[tuple[datetime | None, str, str]] = (),
 ) -> tuple[FeedEvent, ...]:
     """Recent changes, newest first: who did what, when.
 
@@ -351,6 +368,8 @@ def _feed(
         extra = " (override)" if decision.override else ""
         add(decision.at, decision.by, f"called {label}{extra}: {decision.reason}",
             f"bold {style}")
+    for at, who, text in signed:
+        add(at, who, text, "$success")
     for who, state, count, at in number_changes(
         store.read_engine, store.project_id, since, FIXTURE_ACTOR
     ):
