@@ -30,6 +30,8 @@ __all__ = [
     "QueueIssue",
     "WaveGate",
     "build_portfolio",
+    "collisions",
+    "queue_key",
 ]
 
 #: the kinds of record a portfolio summary reads (the gate's evidence, the waves, issues)
@@ -228,12 +230,12 @@ def build_portfolio(sources: Iterable[ProjectRecords], now: datetime) -> Portfol
         windows.extend((summary, w) for w in waves)
         queue.extend(issues)
     projects.sort(key=lambda p: (p.name.casefold(), p.project_id))
-    queue.sort(key=_queue_key)
+    queue.sort(key=queue_key)
     return Portfolio(generated_at=now, projects=projects, collisions=collisions(windows),
                      queue=queue)
 
 
-def _queue_key(item: QueueIssue) -> tuple[bool, float, int, str]:
+def queue_key(item: QueueIssue) -> tuple[bool, float, int, str]:
     """Breached first, then by time to the nearest breach (the longest-breached leading);
     issues whose clocks are all paused or stopped last, by priority."""
     rank = list(Priority).index(item.priority)
