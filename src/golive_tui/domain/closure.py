@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from golive_tui.domain.enums import EntityKind, OpAction, Role, SignoffKind
+from golive_tui.domain.enums import EntityKind, IssueState, OpAction, Role, SignoffKind
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from golive_tui.domain.rules import Facts, reason_is_thin
 from golive_tui.domain.types import as_time
@@ -190,3 +190,36 @@ def issue_owners(
         owner = str(entry.get("owner") or "")
         owners[str(entry.get("issue_id"))] = str(ack.get("by") or "support") if ack else owner
     return owners
+
+
+#: issue states that are still open at hand-off
+_OPEN_ISSUE_STATES = frozenset(
+    s.value for s in IssueState if s not in (IssueState.CLOSED, IssueState.CANCELLED))
+
+
+def handoff_package(
+    issues: Sequence[Mapping[str, Any]], signoffs: Sequence[Mapping[str, Any]],
+    stakeholders: Sequence[Mapping[str, Any]], *, as_built: str, default_owner: str,
+) -> Record:
+    """The fields of a hand-off: every issue not closed or cancelled with its owner (its
+    assignee, else ``default_owner``), the exceptions the customer accepted, and the
+    people on the escalation path (and the rest) as contacts."""
+    open_issues = [
+        {"issue_id": str(i["id"]), "ref": str(i.get("ref") or ""),
+         "title": str(i.get("title") or ""), "priority": str(i.get("priority") or ""),
+         "owner": str(i.get("assignee") or default_owner)}
+        for i in issues if str(i.get("state")) in _OPEN_ISSUE_STATES
+    ]
+    open_issues.sort(key=lambda e: (e["priority"], e["ref"]))
+    exceptions: list[str] = []
+    for s in signoffs:
+        if str(s.get("signoff_kind")) == SignoffKind.ACCEPTANCE.value:
+            exceptions.extend(str(x) for x in s.get("exceptions") or () if str(x) not in exceptions)
+    people = sorted(stakeholders, key=lambda p: (int(p.get("escalation_level") or 0) == 0,
+                                                 int(p.get("escalation_level") or 0),
+                                                 str(p.get("name"))))
+    contacts = [{"name": str(p.get("name")), "role": str(p.get("role")),
+                 "email": str(p.get("email") or ""), "phone": str(p.get("phone") or "")}
+                for p in people]
+    return {"open_issues": open_issues, "exceptions": exceptions, "contacts": contacts,
+            "as_built": as_built}

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from golive_tui.domain.closure import handoff_package
 from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
@@ -219,6 +220,16 @@ class Commands(Rebase):
         }))
         assert record is not None
         return record
+
+    def prepare_handoff(self, as_built: str) -> Record:
+        """Hand off to support the package the domain assembles from the open issues, the
+        accepted exceptions and the stakeholders."""
+        fields = handoff_package(
+            [i.model_dump() for i in self.issues()], [s.model_dump() for s in self.signoffs()],
+            [p.model_dump() for p in self.stakeholders()], as_built=as_built,
+            default_owner=self.actor or "ipm",
+        )
+        return self.hand_off(**fields)
 
     def close_project(self, reason: str = "") -> Record | None:
         """Close the project (read-only from then on); the rules say what it needs."""

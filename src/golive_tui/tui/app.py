@@ -99,6 +99,7 @@ MODE_TITLES: dict[str, str] = {
     "issues": "Issues",
     "lifecycle": "Lifecycle",
     "sites": "Sites",
+    "closure": "Hypercare & closure",
 }
 
 
@@ -132,6 +133,7 @@ class GoLiveApp(App[None]):
         "issues": _lazy_screen("golive_tui.tui.screens.issues", "IssueQueueScreen"),
         "lifecycle": _lazy_screen("golive_tui.tui.screens.lifecycle", "LifecycleScreen"),
         "sites": _lazy_screen("golive_tui.tui.screens.sites", "SitesScreen"),
+        "closure": _lazy_screen("golive_tui.tui.screens.closure", "ClosureScreen"),
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -142,6 +144,7 @@ class GoLiveApp(App[None]):
         Binding("5", "switch_mode('issues')", "Issues", id="mode.issues"),
         Binding("6", "switch_mode('lifecycle')", "Life", id="mode.lifecycle"),
         Binding("7", "switch_mode('sites')", "Sites", id="mode.sites"),
+        Binding("9", "switch_mode('closure')", "Close", id="mode.closure"),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
         Binding("exclamation_mark", "problems", "Conflicts", id="app.problems",
                 key_display="!", show=False),

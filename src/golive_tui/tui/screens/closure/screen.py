@@ -1,0 +1,291 @@
+"""Hypercare and closure on one screen.
+
+The top panel says where acceptance and closure stand (the customer's acceptance and its
+exceptions, the feedback, the hand-off and support's acknowledgement, whether the project
+is closed and what closing still waits for); the table is the daily hypercare summary of
+one day in the project's zone (``[`` and ``]`` move a day). Keys: ``s`` signs the
+acceptance (the customer), ``f`` records feedback, ``h`` hands off to support (the IPM),
+``k`` acknowledges the hand-off (support), ``c`` closes the project (the IPM). Who may do
+what is the domain's: the cache and the server refuse the rest, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import DataTable, Static
+
+from golive_tui.domain.enums import EntityKind, OpAction, Role, SignoffKind
+from golive_tui.domain.hypercare import HypercareDay
+from golive_tui.domain.permissions import can
+from golive_tui.domain.rules import SIGNERS, reason_is_thin
+from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.widgets.fast_table import FastTable
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
+    from golive_tui.store.tables import FeedbackRow, HandoffRow, ProjectRow, SignoffRow
+
+K = EntityKind
+
+
+@dataclass(frozen=True)
+class ClosureData:
+    project: ProjectRow | None
+    role: Role | None
+    day: HypercareDay
+    signoffs: list[SignoffRow]
+    feedback: list[FeedbackRow]
+    handoffs: list[HandoffRow]
+    gaps: list[str]
+
+    def signed(self, kind: SignoffKind) -> SignoffRow | None:
+        found = [s for s in self.signoffs if str(s.signoff_kind) == kind.value]
+        return found[-1] if found else None
+
+
+def parse_feedback(text: str) -> tuple[int, str] | None:
+    """"4 Smooth cut-over" → (4, "Smooth cut-over"); None when it does not start with a
+    score (the domain says whether the score is in range)."""
+    head, _, rest = text.strip().partition(" ")
+    return (int(head), rest.strip()) if head.isdigit() else None
+
+
+class ClosureScreen(GoLiveScreen):
+    """Hypercare's daily summary and the acceptance, hand-off and closing of the project."""
+
+    SCREEN_TITLE = "Hypercare & closure"
+    WATCHES = frozenset({K.PROJECT, K.SIGNOFF, K.FEEDBACK, K.HANDOFF, K.ISSUE, K.PORT_ORDER,
+                         K.ACTION_ITEM})
+    DEFAULT_CSS = """
+    ClosureScreen #closure-status {
+        height: auto;
+        max-height: 8;
+        border: round $primary 50%;
+        border-title-style: bold;
+        padding: 0 1;
+    }
+    ClosureScreen #hypercare-table {
+        height: 1fr;
+        border: round $primary 50%;
+        border-title-style: bold;
+    }
+    ClosureScreen #hypercare-table:focus {
+        border: round $primary;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "accept", "Accept", id="closure.accept"),
+        Binding("f", "feedback", "Feedback", id="closure.feedback"),
+        Binding("h", "hand_off", "Hand off", id="closure.hand_off"),
+        Binding("k", "acknowledge", "Ack hand-off", id="closure.acknowledge"),
+        Binding("c", "close_project", "Close project", id="closure.close"),
+        Binding("left_square_bracket", "move_day(-1)", "Day -1", id="closure.previous_day"),
+        Binding("right_square_bracket", "move_day(1)", "Day +1", id="closure.next_day"),
+    ]
+
+    data: ClosureData | None = None
+    #: the day the summary shows; None: today in the project's zone
+    day: date | None = None
+
+    def compose_body(self) -> ComposeResult:
+        status = Static(id="closure-status")
+        status.border_title = "Acceptance and closure"
+        yield status
+        table: DataTable[Any] = FastTable(id="hypercare-table", cursor_type="row")
+        yield table
+
+    @property
+    def _table(self) -> DataTable[Any]:
+        return self.query_one("#hypercare-table", DataTable)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._table.add_columns("What", "Ref", "Detail")
+        self._table.focus()
+
+    def load(self, store: LocalStore) -> ClosureData:
+        project = store.project()
+        now = self.golive.now()
+        zone = ZoneInfo(project.time_zone if project is not None else "America/New_York")
+        day = self.day or now.astimezone(zone).date()
+        return ClosureData(
+            project=project, role=store.role, day=store.hypercare_day(day, now),
+            signoffs=store.signoffs(), feedback=store.feedback(), handoffs=store.handoffs(),
+            gaps=store.closure_gaps(),
+        )
+
+    def show(self, data: ClosureData) -> None:
+        self.data = data
+        self.query_one("#closure-status", Static).update(self._status_text(data))
+        day = data.day
+        table = self._table
+        table.border_title = (
+            f"Hypercare {day.day:%a %d %b %Y} · {len(day.new_issues)} new · "
+            f"{len(day.resolved_issues)} resolved · {len(day.breached_issues)} SLA breached · "
+            f"{len(day.ports_completed)} ports · {len(day.open_actions)} open actions")
+        table.clear()
+        for label, style, issues in (("new", "", day.new_issues),
+                                     ("resolved", "green", day.resolved_issues),
+                                     ("SLA breached", "bold red", day.breached_issues)):
+            for issue in issues:
+                table.add_row(Text(label, style=style), issue.ref,
+                              f"{issue.priority} {issue.title}")
+        for order in day.ports_completed:
+            table.add_row(Text("port done", style="green"), order.pon, order.carrier)
+        for action in day.open_actions:
+            due = f"due {action.due_at:%d %b} " if action.due_at is not None else ""
+            table.add_row(Text("open action", style="yellow"), "", f"{due}{action.title}")
+        if not table.row_count:
+            table.add_row(Text("nothing that day", style="dim"), "", "")
+        self.refresh_bindings()
+
+    def _status_text(self, data: ClosureData) -> Text:
+        text = Text()
+        project = data.project
+        if project is not None and project.closed_at is not None:
+            text.append(f"CLOSED {project.closed_at:%Y-%m-%d} by {project.closed_by}",
+                        style="bold reverse")
+            text.append(" · read-only\n")
+        accepted = data.signed(SignoffKind.ACCEPTANCE)
+        text.append("Acceptance  ", style="bold")
+        if accepted is not None:
+            exc = f" · exceptions: {'; '.join(accepted.exceptions)}" if accepted.exceptions else ""
+            text.append(f"✓ {accepted.by}{exc}\n", style="green")
+        else:
+            text.append("not signed (the customer's main contact signs)\n", style="yellow")
+        text.append("Feedback    ", style="bold")
+        if data.feedback:
+            last = data.feedback[-1]
+            text.append(f"{'★' * last.score}{'☆' * (5 - last.score)} {last.comments}\n")
+        else:
+            text.append("none yet\n", style="yellow")
+        text.append("Hand-off    ", style="bold")
+        ack = data.signed(SignoffKind.HANDOFF_ACK)
+        if data.handoffs:
+            package = data.handoffs[-1]
+            text.append(f"{len(package.open_issues)} open issues handed over by {package.by}")
+            text.append(f" · acknowledged by {ack.by}\n" if ack else " · awaiting support\n",
+                        style="green" if ack else "yellow")
+        else:
+            text.append("not prepared\n", style="yellow")
+        if data.gaps and (project is None or project.closed_at is None):
+            text.append("Closing waits for: " + "; ".join(data.gaps), style="dim")
+        elif project is None or project.closed_at is None:
+            text.append("Ready to close", style="bold green")
+        return text
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_move_day(self, step: int) -> None:
+        if self.data is not None:
+            self.day = self.data.day.day + timedelta(days=step)
+            self.reload()
+
+    def _change(self, change: Any, success: str, *kinds: EntityKind) -> None:
+        self.golive.run_change(change, kinds=frozenset(kinds), success=success)
+
+    def action_accept(self) -> None:
+        def signed(answer: str | None) -> None:
+            if answer is None:
+                return
+            exceptions = [e.strip() for e in answer.split(";") if e.strip()]
+            if [e.lower() for e in exceptions] == ["none"]:
+                exceptions = []
+            self._change(lambda store: store.sign(SignoffKind.ACCEPTANCE,
+                                                  exceptions=exceptions),
+                         "Acceptance signed", K.SIGNOFF)
+        self.app.push_screen(ReasonDialog(
+            "Sign the acceptance",
+            body="The customer's main contact accepts the project. List any exceptions "
+                 "accepted as outstanding, separated by ';', or none.",
+            placeholder="Exceptions accepted, separated by ';' (or: none)",
+            required="The acceptance lists its exceptions, or says none.",
+            confirm="sign the acceptance"), signed)
+
+    def action_feedback(self) -> None:
+        def given(answer: str | None) -> None:
+            parsed = parse_feedback(answer or "")
+            if parsed is None:
+                return
+            score, comments = parsed
+            self._change(lambda store: store.give_feedback(score, comments),
+                         "Feedback recorded", K.FEEDBACK)
+        self.app.push_screen(ReasonDialog(
+            "Customer feedback",
+            body="A score from 1 (poor) to 5 (excellent), then comments.",
+            placeholder="Score and comments: 5 Smooth cut-over, staff trained",
+            required="Feedback starts with a score from 1 to 5.",
+            check=lambda text: None if parse_feedback(text) else
+            "Feedback starts with a score from 1 to 5, e.g. 4 Good support.",
+            confirm="record the feedback"), given)
+
+    def action_hand_off(self) -> None:
+        def handed(answer: str | None) -> None:
+            if answer is None:
+                return
+            self._change(lambda store: store.prepare_handoff(answer),
+                         "Hand-off recorded; support acknowledges it", K.HANDOFF)
+        self.app.push_screen(ReasonDialog(
+            "Hand off to Service & Support",
+            body="The package lists every open issue with its owner, the accepted "
+                 "exceptions and the project's contacts. Add the as-built summary.",
+            placeholder="As built: sites, auto receptionists, call queues, devices",
+            required="The hand-off needs an as-built summary.",
+            confirm="hand off"), handed)
+
+    def action_acknowledge(self) -> None:
+        self._change(lambda store: store.sign(SignoffKind.HANDOFF_ACK, note="received"),
+                     "Hand-off acknowledged: support owns the open issues", K.SIGNOFF)
+
+    def action_close_project(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        gaps = data.gaps
+
+        def closed(answer: str | None) -> None:
+            if answer is None:
+                return
+            self._change(lambda store: store.close_project(answer), "Project closed",
+                         K.PROJECT)
+        body: Content = (
+            Content.assemble(("Closing now goes without these; ", "bold $warning"),
+                             "a reason of at least four words says why.")
+            if gaps else Content.styled(
+                "Acceptance, feedback and an acknowledged hand-off are recorded. The project "
+                "becomes read-only for everyone.", "$success"))
+        self.app.push_screen(ReasonDialog(
+            "Close the project", body=body, lines=gaps,
+            placeholder="Why it closes now" + (" (required)" if gaps else " (optional)"),
+            required="Closing without all of them needs a reason." if gaps else None,
+            check=(lambda reason: "A reason of at least four words is needed."
+                   if reason_is_thin(reason) else None) if gaps else None,
+            confirm="close the project", danger=bool(gaps)), closed)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        data = self.data
+        if data is None or not self.is_mounted or action == "move_day":
+            return True
+        closed = data.project is not None and data.project.closed_at is not None
+        if closed:
+            return None
+        role = data.role
+        if role is None:
+            return True
+        allowed = {
+            "accept": SIGNERS[SignoffKind.ACCEPTANCE] is role,
+            "feedback": can(role, K.FEEDBACK, OpAction.APPEND),
+            "hand_off": can(role, K.HANDOFF, OpAction.APPEND),
+            "acknowledge": SIGNERS[SignoffKind.HANDOFF_ACK] is role and bool(data.handoffs),
+            "close_project": can(role, K.PROJECT, OpAction.UPDATE),
+        }.get(action, True)
+        return True if allowed else None
