@@ -193,9 +193,14 @@ def test_clients_converge_under_network_chaos(tmp_path: Path, chaos_tools: dict[
 
         @rule(c=st.integers(0, 4))
         def record_decision(self, c: int) -> None:
-            self.change(self.pick(c), lambda s: s.record_decision(
-                DecisionKind.GO, "Ready: every open item is in hand",
-                unmet=[str(c) for c in s.gate().unmet]))
+            def decide(s: LocalStore) -> None:
+                wave = s.current_cutover()  # a call names the wave whose gate it weighs
+                s.record_decision(
+                    DecisionKind.GO, "Ready: every open item is in hand",
+                    unmet=[str(c) for c in s.gate(wave.id if wave else None).unmet],
+                    cutover_id=wave.id if wave else None)
+
+            self.change(self.pick(c), decide)
 
         # -- the network, restarts and clocks ---------------------------------------------
 
