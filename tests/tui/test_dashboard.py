@@ -429,3 +429,35 @@ async def test_the_co_sign_key_is_the_customers_alone(
             assert isinstance(screen, DashboardScreen)
             assert screen.check_action("cosign", ()) is shown, role
             assert (screen.check_action("move_wave", ()) is True) is (role is Role.IPM), role
+
+
+async def test_a_wave_with_nothing_in_scope_is_no_go_and_says_what_is_missing(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.store is not None
+        app.run_change(lambda s: s.create_record(EntityKind.CUTOVER, name="Wave 5 – Boston"),
+                       kinds=frozenset({EntityKind.CUTOVER}))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        await pilot.press("w")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        boston = next(i for i, label in enumerate(picker.labels) if "Boston" in str(label))
+        assert "no date" in str(picker.labels[boston]) and "NO-GO" in str(picker.labels[boston])
+        picker.query_one(OptionList).highlighted = boston
+        await pilot.press("enter")
+        await settle(pilot)
+        badge = text_of(screen.query_one("#dash-gate-badge", Static))
+        assert "NO-GO" in badge and "every condition holds" not in badge
+        listed = screen.query_one("#dash-unmet", OptionList)
+        prompts = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+        assert any("Scope: sites" in p and "no sites in Wave 5 – Boston" in p for p in prompts), (
+            prompts, badge)
+        assert any("Scope: port orders" in p for p in prompts)
+        assert "Wave 5 – Boston planned not scheduled" in text_of(
+            screen.query_one("#dash-countdown", Static))

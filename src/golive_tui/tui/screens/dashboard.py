@@ -135,6 +135,12 @@ def activation_window(now: datetime) -> tuple[datetime, datetime]:
         day += timedelta(days=1)
 
 
+def condition_id(cond: UnmetCondition) -> str:
+    """An unmet condition's id in the list: one record may hold two conditions of a rule
+    (a wave without sites and without orders), so the name is part of it."""
+    return f"{cond.rule.value}:{cond.ref_id}:{cond.name}"
+
+
 def wrap_items(items: list[Content], width: int, gap: int = 2) -> Content:
     """Items side by side, wrapped between items (never inside one) to fit ``width``."""
     lines: list[Content] = []
@@ -376,12 +382,12 @@ class DashboardScreen(GoLiveScreen):
         options = self.query_one("#dash-unmet", UnmetList)
         keep = options.highlighted_option.id if options.highlighted_option else None
         options.set_options([
-            *(Option(self._condition_prompt(cond), id=f"{cond.rule.value}:{cond.ref_id}")
+            *(Option(self._condition_prompt(cond), id=condition_id(cond))
               for cond in gate.unmet),
             *self._met_options(data),
         ])
         if gate.unmet:
-            ids = [f"{c.rule.value}:{c.ref_id}" for c in gate.unmet]
+            ids = [condition_id(c) for c in gate.unmet]
             options.highlighted = ids.index(keep) if keep in ids else 0
         self._show_condition_detail()
 
@@ -421,7 +427,7 @@ class DashboardScreen(GoLiveScreen):
         if option is None:
             return None
         for cond in self.data.gate.unmet:
-            if f"{cond.rule.value}:{cond.ref_id}" == option.id:
+            if condition_id(cond) == option.id:
                 return cond
         return None
 
