@@ -253,6 +253,21 @@ class Commands(Rebase):
     ) -> Record | None:
         return self.submit(Change(kind, entity_id, OpAction.TRANSITION, {"to": to, **extra}))
 
+    def move_runbook_step(
+        self, run_id: str, step_id: str, to: str, timing_id: str | None, **extra: Any
+    ) -> Record | None:
+        """Move one step of a runbook run; its timing is made (pending) on its first move,
+        in the same transaction, so a refused move leaves no timing behind."""
+        changes = []
+        if timing_id is None:
+            timing_id = new_id()
+            changes.append(Change(EntityKind.RUNBOOK_STEP_RUN, timing_id, OpAction.CREATE,
+                                  {"run_id": run_id, "step_id": step_id}))
+        changes.append(Change(EntityKind.RUNBOOK_STEP_RUN, timing_id, OpAction.TRANSITION,
+                              {"to": to, **extra}))
+        _outcome, records = self._submit(changes, atomic=True)
+        return records[-1]
+
     def close_phase(self, phase: LifecyclePhase, reason: str = "") -> Record:
         """Close ``phase`` (the current one) and move the project on: the phase log's entry,
         then the project's move that entry justifies. The rules check each."""

@@ -45,6 +45,9 @@ from golive_tui.store.tables import (
     ProblemRow,
     ProjectRow,
     RaidItemRow,
+    RunbookRunRow,
+    RunbookStepRow,
+    RunbookStepRunRow,
     SignoffRow,
     SiteRow,
     StakeholderRow,
@@ -150,6 +153,24 @@ class CacheReads(CacheFile):
 
     def handoffs(self) -> list[HandoffRow]:
         return self._all(HandoffRow, col(HandoffRow.at))
+
+    def runbook_steps(self, cutover_id: str) -> list[RunbookStepRow]:
+        """A cutover's runbook, in T-minus order."""
+        return self._all(RunbookStepRow, col(RunbookStepRow.offset_minutes),
+                         col(RunbookStepRow.sort_order), cutover_id=cutover_id)
+
+    def runbook_runs(self, cutover_id: str) -> list[RunbookRunRow]:
+        """A cutover's runs, oldest first."""
+        return self._all(RunbookRunRow, col(RunbookRunRow.started_at), cutover_id=cutover_id)
+
+    def runbook_timings(self, run_ids: list[str]) -> list[RunbookStepRunRow]:
+        """The step timings of these runs."""
+        with self.session() as s:
+            stmt = sm_select(RunbookStepRunRow).where(
+                col(RunbookStepRunRow.project_id) == self.project_id,
+                col(RunbookStepRunRow.run_id).in_(run_ids),
+            )
+            return list(s.exec(stmt).all())
 
     def number_by_e164(self, e164: str) -> NumberRow | None:
         with self.session() as s:

@@ -99,6 +99,7 @@ MODE_TITLES: dict[str, str] = {
     "issues": "Issues",
     "lifecycle": "Lifecycle",
     "sites": "Sites",
+    "runbook": "Runbook",
     "closure": "Hypercare & closure",
 }
 
@@ -133,6 +134,7 @@ class GoLiveApp(App[None]):
         "issues": _lazy_screen("golive_tui.tui.screens.issues", "IssueQueueScreen"),
         "lifecycle": _lazy_screen("golive_tui.tui.screens.lifecycle", "LifecycleScreen"),
         "sites": _lazy_screen("golive_tui.tui.screens.sites", "SitesScreen"),
+        "runbook": _lazy_screen("golive_tui.tui.screens.runbook", "RunbookScreen"),
         "closure": _lazy_screen("golive_tui.tui.screens.closure", "ClosureScreen"),
     }
     DEFAULT_MODE = "dashboard"
@@ -144,6 +146,7 @@ class GoLiveApp(App[None]):
         Binding("5", "switch_mode('issues')", "Issues", id="mode.issues"),
         Binding("6", "switch_mode('lifecycle')", "Life", id="mode.lifecycle"),
         Binding("7", "switch_mode('sites')", "Sites", id="mode.sites"),
+        Binding("8", "switch_mode('runbook')", "Runbook", id="mode.runbook"),
         Binding("9", "switch_mode('closure')", "Close", id="mode.closure"),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
         Binding("exclamation_mark", "problems", "Conflicts", id="app.problems",

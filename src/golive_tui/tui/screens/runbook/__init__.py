@@ -1,0 +1,5 @@
+"""The cutover runbook screen."""
+
+from golive_tui.tui.screens.runbook.screen import RunbookScreen
+
+__all__ = ["RunbookScreen"]

@@ -1,0 +1,130 @@
+"""The Runbook screen: today's wave's live run, steps started and finished with keys, the
+rules' refusals said, the rehearsal and the comparison with plan, and another wave."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from golive_tui.domain.enums import RunbookRunKind, StepRunState
+from golive_tui.tui.app import GoLiveApp
+from golive_tui.tui.screens.runbook import RunbookScreen
+from golive_tui.tui.widgets.reason_dialog import ReasonDialog
+
+from .conftest import settle, until, wait_ready
+
+
+async def open_runbook(pilot: Pilot[Any]) -> RunbookScreen:
+    await wait_ready(pilot)
+    await pilot.press("8")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, RunbookScreen)
+    await until(pilot, lambda: table(screen).row_count > 0)
+    return screen
+
+
+def table(screen: RunbookScreen) -> DataTable[Any]:
+    return screen.query_one("#rb-table", DataTable)
+
+
+def head(screen: RunbookScreen) -> str:
+    return str(screen.query_one("#rb-head", Static).render())
+
+
+def row_text(screen: RunbookScreen, title: str) -> str:
+    t = table(screen)
+    for key in t.rows:
+        cells = " ".join(str(c) for c in t.get_row(key))
+        if title in cells:
+            return cells
+    raise AssertionError(f"no row with {title!r}")
+
+
+def select(screen: RunbookScreen, title: str) -> None:
+    step = next(v for v in screen.views if str(v.step["title"]).startswith(title))
+    t = table(screen)
+    t.move_cursor(row=t.get_row_index(str(step.step["id"])))
+
+
+def state_of(app: GoLiveApp, screen: RunbookScreen, title: str) -> StepRunState:
+    assert app.store is not None and screen.data is not None
+    step = next(s for s in screen.data.steps if s.title.startswith(title))
+    run = screen.data.latest(RunbookRunKind.LIVE)
+    assert run is not None
+    found = [t for t in app.store.runbook_timings([run.id]) if t.step_id == step.id]
+    return StepRunState(found[0].state) if found else StepRunState.PENDING
+
+
+def notices(app: GoLiveApp) -> list[str]:
+    return [f"{n.title} {n.message}" for n in app._notifications]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_live_run_is_driven_with_keys_and_the_rules_refuse_with_their_reason(
+    make_app: Callable[..., GoLiveApp], size: tuple[int, int],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=size, notifications=True) as pilot:
+        screen = await open_runbook(pilot)
+        assert "Wave 3 – New York" in head(screen)
+        assert "Live run" in head(screen)
+        assert "Next: now: Customer co-sign" in head(screen)
+        assert "blocked" in row_text(screen, "Go / no-go")
+        assert "done" in row_text(screen, "Change freeze")
+
+        # a blocked step: refused with what it waits for, nothing recorded
+        select(screen, "Go / no-go")
+        await pilot.press("s")
+        await until(pilot, lambda: any("waits for" in n for n in notices(app)))
+        assert state_of(app, screen, "Go / no-go") is StepRunState.PENDING
+
+        select(screen, "Customer co-sign")
+        await pilot.press("f")
+        await until(pilot, lambda: state_of(app, screen, "Customer co-sign")
+                    is StepRunState.DONE)
+        await until(pilot, lambda: "done" in row_text(screen, "Customer co-sign"))
+        select(screen, "Go / no-go")
+        await pilot.press("s")
+        await until(pilot, lambda: state_of(app, screen, "Go / no-go")
+                    is StepRunState.IN_PROGRESS)
+        # the checkpoint waits for the wave's GO
+        await pilot.press("f")
+        await until(pilot, lambda: any("gate is not GO" in n for n in notices(app)))
+        assert state_of(app, screen, "Go / no-go") is StepRunState.IN_PROGRESS
+
+        # a skip asks why
+        await until(pilot, lambda: "running" in row_text(screen, "Go / no-go"))
+        select(screen, "Rollback: tell staff")
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        app.screen.query_one(Input).value = "Staff were told at the huddle"
+        await pilot.press("enter")
+        await until(pilot, lambda: state_of(app, screen, "Rollback: tell staff")
+                    is StepRunState.SKIPPED)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_rehearsal_against_plan_and_another_wave(
+    make_app: Callable[..., GoLiveApp], size: tuple[int, int],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_runbook(pilot)
+        await pilot.press("r")
+        await until(pilot, lambda: "Rehearsal run" in head(screen))
+        assert "skipped" in row_text(screen, "Rollback: request a snap")
+        await pilot.press("c")
+        await until(pilot, lambda: "Reh" in [str(c.label) for c in table(screen).columns.values()])
+        # planned 45 minutes, 80 in the rehearsal, 60 live
+        assert "45 80 60 +35" in row_text(screen, "Desk phones")
+        assert screen.size.width <= size[0]
+        await pilot.press("w")
+        await until(pilot, lambda: "Wave 4 – Chicago" in head(screen))
+        assert "No rehearsal run yet" in head(screen)
+        await pilot.press("n")
+        await until(pilot, lambda: "Rehearsal run started" in head(screen))
