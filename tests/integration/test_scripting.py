@@ -296,3 +296,27 @@ def test_exports_neutralise_formulas_and_never_overwrite_a_file(
         result = golive(env, "export", kind, "--json", *where)
         assert result.returncode == ExitCode.OK, result.stderr
         assert json.loads(result.stdout)["rows"], kind
+
+
+def test_a_report_is_written_as_html_markdown_and_csv_from_the_server(
+    sqlite_server: Any, home: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**home, "GOLIVE_TOKEN": sqlite_server.tokens["ipm"]}
+    where = ("--server", sqlite_server.url, "--project", sqlite_server.project_id)
+    page = tmp_path / "handoff.html"
+    done = golive(env, "report", "handoff", "--out", str(page), "--csv", str(tmp_path / "csv"),
+                  *where)
+    assert done.returncode == ExitCode.OK, done.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "<h1>Hand-off package" in text and "@media print" in text
+    with (tmp_path / "csv" / "handoff-open_issues.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and set(rows[0]) == {"Ref", "Priority", "Title", "Owner"}
+    again = golive(env, "report", "handoff", "--out", str(page), *where)
+    assert again.returncode == ExitCode.REFUSED and "already exists" in again.stderr
+    markdown = golive(env, "report", "hypercare", "--format", "md", "--day", "2026-12-08",
+                      *where)
+    assert markdown.returncode == ExitCode.OK, markdown.stderr
+    assert markdown.stdout.startswith("# Daily hypercare report")
+    bad = golive(env, "report", "hypercare", "--day", "8 Dec", *where)
+    assert bad.returncode == ExitCode.USAGE and "is not a date" in bad.stderr

@@ -18,6 +18,7 @@ HEAVY_COMMANDS = {
     "status": "the project, its gate, ports and open issues (for people and scripts)",
     "portfolio": "every project you are a member of: gates, P1/P2, SLA breaches, collisions",
     "export": "numbers, orders, issues, checklist or verifications as CSV or JSON",
+    "report": "the go-live, hypercare, hand-off or closure report as HTML or Markdown",
     "import": "numbers, sites or port orders from a CSV file, previewed line by line",
     "server": "run the shared backend",
     "admin": "manage projects, users and tokens of the shared backend",
@@ -67,7 +68,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         connect = sub.add_parser("connect", help=HEAVY_COMMANDS["connect"])
         add_connect_arguments(connect)
         connect.set_defaults(handler=connect_command)
-    elif command in ("status", "export", "portfolio"):
+    elif command in ("status", "export", "portfolio", "report"):
         from golive_tui.app.scripting import register_scripting
 
         register_scripting(sub, HEAVY_COMMANDS)

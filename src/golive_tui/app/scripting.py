@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -74,6 +75,23 @@ def register_scripting(sub: Any, helps: Mapping[str, str]) -> None:
                              "asked on a terminal)")
     _common(export)
     export.set_defaults(handler=export_command)
+
+    from golive_tui.reports.documents import REPORT_KINDS
+
+    report = sub.add_parser("report", help=helps["report"], description=helps["report"])
+    report.add_argument("kind", choices=REPORT_KINDS, help="which report")
+    report.add_argument("--format", choices=("html", "md"), default="html",
+                        help="self-contained HTML that prints well (default), or Markdown")
+    report.add_argument("--out", type=Path, metavar="FILE",
+                        help="write to this file (default: standard output)")
+    report.add_argument("--csv", type=Path, metavar="DIR",
+                        help="also write each of its tables as DIR/KIND-TABLE.csv")
+    report.add_argument("--day", metavar="YYYY-MM-DD",
+                        help="the hypercare report's day in the project's zone (default today)")
+    report.add_argument("--force", action="store_true",
+                        help="replace files that are there (otherwise refused)")
+    _common(report)
+    report.set_defaults(handler=report_command)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -329,6 +347,54 @@ def export_command(
         return ExitCode.OK
 
     return _run(args, body, err)
+
+
+def report_command(
+    args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None,
+) -> int:
+    """Write one report from the project's cache, brought up to date first."""
+    from datetime import date
+
+    from golive_tui.reports.csv_export import write_new_file
+    from golive_tui.reports.documents import build_report, to_csv, to_html, to_markdown
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        day = date.fromisoformat(args.day) if args.day else None
+    except ValueError:
+        print(f"golive report: --day {args.day!r} is not a date such as 2026-12-08",
+              file=err)
+        return ExitCode.USAGE
+
+    def body(conn: Connection, fresh: Fresh) -> int:
+        report = build_report(args.kind, fresh.store, now=datetime.now(UTC), day=day)
+        text = to_html(report) if args.format == "html" else to_markdown(report)
+        files: list[tuple[Path, str]] = []
+        if args.out is not None:
+            files.append((args.out, text))
+        else:
+            out.write(text)
+        if args.csv is not None:
+            args.csv.mkdir(parents=True, exist_ok=True)
+            files += [(args.csv / f"{args.kind}-{t.name}.csv", to_csv(t)) for t in report.tables]
+        for path, content in files:
+            try:
+                write_new_file(path, partial(_write_text, content), overwrite=bool(args.force))
+            except FileExistsError as exc:
+                raise CommandError(f"{exc} (or say --force to replace it).",
+                                   ExitCode.REFUSED) from exc
+            except OSError as exc:
+                raise CommandError(f"cannot write {path}: {exc.strerror or exc}",
+                                   ExitCode.REFUSED) from exc
+            print(f"Wrote {path}", file=err)
+        return ExitCode.OK
+
+    return _run(args, body, err)
+
+
+def _write_text(content: str, fh: TextIO) -> int:
+    return fh.write(content)
 
 
 def _may_replace(path: Path, stdin: TextIO, err: TextIO) -> bool:

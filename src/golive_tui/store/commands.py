@@ -33,7 +33,6 @@ from golive_tui.domain.ops import Record, new_id
 from golive_tui.domain.phone import is_toll_free
 from golive_tui.domain.port_orders import numbers_following
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
-from golive_tui.domain.types import utcnow
 from golive_tui.store.bulk import CHUNK, table_of
 from golive_tui.store.outbox import BulkOutcome, Change, Refusal
 from golive_tui.store.rebase import Rebase
@@ -236,7 +235,7 @@ class Commands(Rebase):
         project = self.project()
         assert project is not None
         return self.submit(Change(EntityKind.PROJECT, project.id, OpAction.UPDATE,
-                                  {"closed_at": utcnow(), "close_reason": reason}))
+                                  {"closed_at": self.clock(), "close_reason": reason}))
 
     def update_record(self, kind: EntityKind, entity_id: str, **fields: Any) -> Record | None:
         return self.submit(Change(kind, entity_id, OpAction.UPDATE, fields))
