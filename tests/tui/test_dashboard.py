@@ -379,8 +379,9 @@ async def test_w_lists_every_wave_with_its_gate_and_shows_the_one_picked(
         await settle(pilot)
         assert app.screen is screen
         chicago = screen.query_one("#dash-gate-col").border_title
-        assert chicago == "Go / no-go · Wave 4 – Chicago"
-        assert "Wave 4 – Chicago planned" in text_of(screen.query_one("#dash-countdown", Static))
+        assert chicago == "Go / no-go · Wave 4 – Chicago (picked: w)"
+        assert "Wave 4 – Chicago planned Thu 03 Dec" in text_of(
+            screen.query_one("#dash-countdown", Static))
         assert screen.data is not None and screen.data.wave is not None
         assert screen.data.wave.site_codes == ("CHI",)
         assert [o.pon for o in screen.data.orders] == ["RVP-PO-1004"]

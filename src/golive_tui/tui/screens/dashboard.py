@@ -344,6 +344,8 @@ class DashboardScreen(GoLiveScreen):
         panel = self.query_one("#dash-gate-col")
         panel.border_title = (f"Go / no-go · {gate.cutover_name}" if gate.cutover_name
                               else "Go / no-go")
+        if data.wave is not None and not data.wave.current:
+            panel.border_title += " (picked: w)"  # not today's wave: w goes back to it
         wave = data.wave
         panel.border_subtitle = (
             f"{', '.join(wave.site_codes) or 'no sites'} · {wave.orders} order"
