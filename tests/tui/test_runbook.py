@@ -3,7 +3,10 @@ rules' refusals said, the rehearsal and the comparison with plan, and another wa
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +15,11 @@ from textual.widgets import DataTable, Input, Static
 
 from golive_tui.domain.enums import RunbookRunKind, StepRunState
 from golive_tui.tui.app import GoLiveApp
+from golive_tui.tui.factory import create_demo_app
 from golive_tui.tui.screens.runbook import RunbookScreen
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
-from .conftest import settle, until, wait_ready
+from .conftest import DEMO_DAY, FROZEN_NOW, settle, until, wait_ready
 
 
 async def open_runbook(pilot: Pilot[Any]) -> RunbookScreen:
@@ -128,3 +132,18 @@ async def test_rehearsal_against_plan_and_another_wave(
         assert "No rehearsal run yet" in head(screen)
         await pilot.press("n")
         await until(pilot, lambda: "Rehearsal run started" in head(screen))
+
+
+async def test_a_step_past_its_planned_start_stands_out_as_late(
+    tmp_path: Path, demo_cache_template: Path,
+) -> None:
+    """At 11:10 ET the go / no-go call (planned 11:00 ET) has not started: it is late."""
+    shutil.copyfile(demo_cache_template, tmp_path / "cache.db")
+    app = create_demo_app(tmp_path / "cache.db", demo_day=DEMO_DAY,
+                          clock=lambda: FROZEN_NOW + timedelta(minutes=70))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_runbook(pilot)
+        assert "late" in row_text(screen, "Go / no-go")
+        assert "1 late" in head(screen)
+        assert "late" not in row_text(screen, "Release the orders")
+        assert "running" in row_text(screen, "Customer co-sign")
