@@ -161,3 +161,32 @@ def _reopen_by_op(server: Any) -> Op:
                      {"closed_at": None, "reopen_reason": "we want it back"},
                      base_version=snap["entities"]["project"][0]["version"],
                      client_id=f"c-{uuid.uuid4()}")
+
+
+def test_adoption_gaps_are_kept_with_an_owner_of_the_project_and_the_final_call_recorded(
+    server: Any,
+) -> None:
+    snap, _ = read_state(server)
+    owner = snap["entities"]["stakeholder"][0]["id"]
+    def gap() -> Op:
+        return server.op("adoption_gap", str(uuid.uuid4()), "create", {
+            "where": "DEN", "topic": "Night shift never trained on call park", "owner": owner,
+            "follow_up": "Second session on Thursday 19:00"}, client_id=f"c-{uuid.uuid4()}")
+
+    def call() -> Op:
+        return server.op("final_call", str(uuid.uuid4()), "create", {
+            "held_at": "2026-12-18T16:00:00Z", "attendees": ["IPM", "MPOC", "Service desk"],
+            "tuning": "Raised the LAX queue overflow to 90 s", "open_items": "Fax line at DEN",
+            "adoption_review": "DEN night shift retrained"}, client_id=f"c-{uuid.uuid4()}")
+
+    _rejected(server, "mpoc", gap(), "permission", "may not create an adoption gap")
+    _rejected(server, "ipm", server.op("adoption_gap", str(uuid.uuid4()), "create", {
+        "where": "DEN", "topic": "Call park", "owner": str(uuid.uuid4())},
+        client_id=f"c-{uuid.uuid4()}"), "validation", "owner names no stakeholder")
+    _applied(server, "desk", gap())
+    _rejected(server, "engineer", call(), "permission", "may not create a final call")
+    _applied(server, "ipm", call())
+    snap, _ = read_state(server)
+    assert [g["topic"] for g in snap["entities"]["adoption_gap"]] == [
+        "Night shift never trained on call park"]
+    assert snap["entities"]["final_call"][0]["attendees"] == ["IPM", "MPOC", "Service desk"]

@@ -75,7 +75,7 @@ TABLES_AFTER_0_1_0 = frozenset({
     "phase_event", "stakeholder", "kickoff", "action_item", "raid_item", "change_request",
     "cutover", "emergency_location", "signoff",
     "runbook_step", "runbook_run", "runbook_step_run",
-    "feedback", "handoff",
+    "feedback", "handoff", "adoption_gap", "final_call",
 })
 
 

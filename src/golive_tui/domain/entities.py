@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 from golive_tui.domain.enums import (
     ActionSource,
     ActionStatus,
+    AdoptionGapStatus,
     ChangeRequestState,
     ChecklistStatus,
     ChecklistStream,
@@ -554,6 +555,35 @@ class HandoffBase(EntityBase):
     at: datetime | None = _dt()
 
 
+class AdoptionGapBase(EntityBase):
+    """An adoption or training gap found in hypercare, at a site or in a group of users,
+    and its follow-up."""
+
+    kind: ClassVar[EntityKind] = EntityKind.ADOPTION_GAP
+
+    #: the site (code or name) or group of users it concerns
+    where: str = Field(min_length=1, max_length=200)
+    topic: str = Field(min_length=1, max_length=300)
+    #: the stakeholder who follows it up (an id)
+    owner: str = Field(default="", max_length=36)
+    follow_up: str = Field(default="", max_length=5_000)
+    due_at: datetime | None = _dt()
+    status: AdoptionGapStatus = _enum(AdoptionGapStatus, AdoptionGapStatus.OPEN)
+
+
+class FinalCallBase(EntityBase):
+    """The final call of the project: performance and access tuning, open items, and the
+    review of training and adoption."""
+
+    kind: ClassVar[EntityKind] = EntityKind.FINAL_CALL
+
+    held_at: datetime | None = _dt()
+    attendees: list[str] = Field(default_factory=list, sa_type=JSON)
+    tuning: str = Field(default="", max_length=10_000)
+    open_items: str = Field(default="", max_length=10_000)
+    adoption_review: str = Field(default="", max_length=10_000)
+
+
 ENTITY_BASES: dict[EntityKind, type[EntityBase]] = {
     cls.kind: cls
     for cls in (
@@ -582,6 +612,8 @@ ENTITY_BASES: dict[EntityKind, type[EntityBase]] = {
         RunbookStepRunBase,
         FeedbackBase,
         HandoffBase,
+        AdoptionGapBase,
+        FinalCallBase,
     )
 }
 

@@ -33,6 +33,8 @@ class EntityKind(StrEnum):
     RUNBOOK_STEP_RUN = "runbook_step_run"
     FEEDBACK = "feedback"
     HANDOFF = "handoff"
+    ADOPTION_GAP = "adoption_gap"
+    FINAL_CALL = "final_call"
 
 
 class LifecyclePhase(StrEnum):
@@ -416,3 +418,11 @@ class OpAction(StrEnum):
     TRANSITION = "transition"
     DELETE = "delete"
     APPEND = "append"
+
+
+class AdoptionGapStatus(StrEnum):
+    """Where an adoption or training gap found in hypercare stands."""
+
+    OPEN = "open"
+    FOLLOWING_UP = "following_up"
+    CLOSED = "closed"

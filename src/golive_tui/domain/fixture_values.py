@@ -56,6 +56,8 @@ RECORD_KINDS: tuple[EntityKind, ...] = (
     EntityKind.RUNBOOK_STEP_RUN,
     EntityKind.HANDOFF,
     EntityKind.FEEDBACK,
+    EntityKind.ADOPTION_GAP,
+    EntityKind.FINAL_CALL,
 )
 
 #: ``updated_by`` of every record a fixture or the generator makes
@@ -79,6 +81,8 @@ _TIME_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.RUNBOOK_STEP_RUN: ("started_at", "finished_at"),
     EntityKind.FEEDBACK: ("at",),
     EntityKind.HANDOFF: ("at",),
+    EntityKind.ADOPTION_GAP: ("due_at",),
+    EntityKind.FINAL_CALL: ("held_at",),
     EntityKind.VERIFICATION: ("tested_at",),
     EntityKind.ISSUE: ("opened_at", "responded_at", "resolved_at", "closed_at", "on_hold_since"),
     EntityKind.ISSUE_NOTE: ("at",),
@@ -111,6 +115,7 @@ _STAKEHOLDER_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.RAID_ITEM: ("owner",),
     EntityKind.CHANGE_REQUEST: ("owner",),
     EntityKind.RUNBOOK_STEP: ("owner",),
+    EntityKind.ADOPTION_GAP: ("owner",),
 }
 
 def text_of(value: Any) -> str:

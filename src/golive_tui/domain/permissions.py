@@ -44,6 +44,7 @@ WRITE_RULES: dict[Role, dict[EntityKind, frozenset[OpAction]]] = {
         K.RAID_ITEM: _WRITE,
         # the hand-off acknowledgement (which kinds a role signs: domain.rules)
         K.SIGNOFF: frozenset({A.APPEND}),
+        K.ADOPTION_GAP: _WRITE,
     },
     Role.CUSTOMER: {
         # the customer's own items (acceptance sign-off): domain.rules.check_checklist_move

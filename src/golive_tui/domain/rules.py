@@ -619,6 +619,7 @@ REFERENCES: dict[EntityKind, dict[str, EntityKind]] = {
     EntityKind.KICKOFF: {"attendees": EntityKind.STAKEHOLDER},
     EntityKind.ACTION_ITEM: {"owner": EntityKind.STAKEHOLDER, "kickoff_id": EntityKind.KICKOFF},
     EntityKind.RAID_ITEM: {"owner": EntityKind.STAKEHOLDER},
+    EntityKind.ADOPTION_GAP: {"owner": EntityKind.STAKEHOLDER},
     EntityKind.CHANGE_REQUEST: {"owner": EntityKind.STAKEHOLDER},
     EntityKind.RUNBOOK_STEP: {
         "cutover_id": EntityKind.CUTOVER,

@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from golive_tui.domain.entities import (
     ActionItemBase,
+    AdoptionGapBase,
     ChangeRequestBase,
     ChecklistItemBase,
     CutoverBase,
@@ -22,6 +23,7 @@ from golive_tui.domain.entities import (
     EmergencyLocationBase,
     EntityBase,
     FeedbackBase,
+    FinalCallBase,
     HandoffBase,
     IssueBase,
     IssueNoteBase,
@@ -168,6 +170,14 @@ class HandoffTable(HandoffBase, _FieldVersions, ServerModel, table=True):
     __tablename__ = "handoff"
 
 
+class AdoptionGapTable(AdoptionGapBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "adoption_gap"
+
+
+class FinalCallTable(FinalCallBase, _FieldVersions, ServerModel, table=True):
+    __tablename__ = "final_call"
+
+
 ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
     EntityKind.PROJECT: ProjectTable,
     EntityKind.SITE: SiteTable,
@@ -194,6 +204,8 @@ ENTITY_TABLES: dict[EntityKind, type[EntityBase]] = {
     EntityKind.RUNBOOK_STEP_RUN: RunbookStepRunTable,
     EntityKind.FEEDBACK: FeedbackTable,
     EntityKind.HANDOFF: HandoffTable,
+    EntityKind.ADOPTION_GAP: AdoptionGapTable,
+    EntityKind.FINAL_CALL: FinalCallTable,
 }
 
 

@@ -468,10 +468,36 @@ _V9_CLOSURE = (
     "ALTER TABLE project ADD COLUMN reopen_reason VARCHAR(5000) NOT NULL DEFAULT ''",
 )
 
+#: version 10: hypercare's adoption and training gaps, and the final call's record
+_V10_HYPERCARE = (
+    f"""CREATE TABLE adoption_gap (
+        {_RECORD}
+        "where" VARCHAR(200) NOT NULL,
+        topic VARCHAR(300) NOT NULL,
+        owner VARCHAR(36) NOT NULL,
+        follow_up VARCHAR(5000) NOT NULL,
+        due_at DATETIME,
+        status VARCHAR(40) NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_adoption_gap_project_id ON adoption_gap (project_id)",
+    f"""CREATE TABLE final_call (
+        {_RECORD}
+        held_at DATETIME,
+        attendees JSON NOT NULL,
+        tuning VARCHAR(10000) NOT NULL,
+        open_items VARCHAR(10000) NOT NULL,
+        adoption_review VARCHAR(10000) NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_final_call_project_id ON final_call (project_id)",
+)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
 STEPS: tuple[Sequence[str], ...] = (
     _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON, _V5_LIFECYCLE,
     _V6_CUTOVERS, _V7_PROJECT_HOLIDAYS, _V8_RUNBOOK, _V9_CLOSURE,
+    _V10_HYPERCARE,
 )
 LATEST = len(STEPS)
 

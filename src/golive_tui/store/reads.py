@@ -26,12 +26,14 @@ from golive_tui.store.outbox_rows import op_from_outbox
 from golive_tui.store.queries import NumberQuery
 from golive_tui.store.tables import (
     ActionItemRow,
+    AdoptionGapRow,
     ChangeRequestRow,
     ChecklistItemRow,
     CutoverRow,
     DecisionRow,
     EmergencyLocationRow,
     FeedbackRow,
+    FinalCallRow,
     HandoffRow,
     IssueNoteRow,
     IssueRow,
@@ -153,6 +155,12 @@ class CacheReads(CacheFile):
 
     def handoffs(self) -> list[HandoffRow]:
         return self._all(HandoffRow, col(HandoffRow.at))
+
+    def adoption_gaps(self) -> list[AdoptionGapRow]:
+        return self._all(AdoptionGapRow, col(AdoptionGapRow.due_at), col(AdoptionGapRow.topic))
+
+    def final_calls(self) -> list[FinalCallRow]:
+        return self._all(FinalCallRow, col(FinalCallRow.held_at))
 
     def runbook_steps(self, cutover_id: str) -> list[RunbookStepRow]:
         """A cutover's runbook, in T-minus order."""

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from golive_tui.domain.entities import (
     ActionItemBase,
+    AdoptionGapBase,
     ChangeRequestBase,
     ChecklistItemBase,
     CutoverBase,
@@ -18,6 +19,7 @@ from golive_tui.domain.entities import (
     EmergencyLocationBase,
     EntityBase,
     FeedbackBase,
+    FinalCallBase,
     HandoffBase,
     IssueBase,
     IssueNoteBase,
@@ -155,6 +157,14 @@ class HandoffRow(HandoffBase, _Pending, CacheModel, table=True):
     __tablename__ = "handoff"
 
 
+class AdoptionGapRow(AdoptionGapBase, _Pending, CacheModel, table=True):
+    __tablename__ = "adoption_gap"
+
+
+class FinalCallRow(FinalCallBase, _Pending, CacheModel, table=True):
+    __tablename__ = "final_call"
+
+
 ROWS: dict[EntityKind, type[EntityBase]] = {
     EntityKind.PROJECT: ProjectRow,
     EntityKind.SITE: SiteRow,
@@ -181,6 +191,8 @@ ROWS: dict[EntityKind, type[EntityBase]] = {
     EntityKind.RUNBOOK_STEP_RUN: RunbookStepRunRow,
     EntityKind.FEEDBACK: FeedbackRow,
     EntityKind.HANDOFF: HandoffRow,
+    EntityKind.ADOPTION_GAP: AdoptionGapRow,
+    EntityKind.FINAL_CALL: FinalCallRow,
 }
 
 
