@@ -170,7 +170,7 @@ def test_adoption_gaps_are_kept_with_an_owner_of_the_project_and_the_final_call_
     owner = snap["entities"]["stakeholder"][0]["id"]
     def gap() -> Op:
         return server.op("adoption_gap", str(uuid.uuid4()), "create", {
-            "where": "DEN", "topic": "Night shift never trained on call park", "owner": owner,
+            "site_or_group": "DEN", "topic": "Night shift never trained on call park", "owner": owner,
             "follow_up": "Second session on Thursday 19:00"}, client_id=f"c-{uuid.uuid4()}")
 
     def call() -> Op:
@@ -181,7 +181,7 @@ def test_adoption_gaps_are_kept_with_an_owner_of_the_project_and_the_final_call_
 
     _rejected(server, "mpoc", gap(), "permission", "may not create an adoption gap")
     _rejected(server, "ipm", server.op("adoption_gap", str(uuid.uuid4()), "create", {
-        "where": "DEN", "topic": "Call park", "owner": str(uuid.uuid4())},
+        "site_or_group": "DEN", "topic": "Call park", "owner": str(uuid.uuid4())},
         client_id=f"c-{uuid.uuid4()}"), "validation", "owner names no stakeholder")
     _applied(server, "desk", gap())
     _rejected(server, "engineer", call(), "permission", "may not create a final call")

@@ -104,3 +104,18 @@ async def test_the_customer_signs_the_acceptance_with_its_exceptions(
         await answer(pilot, "f", "4 Smooth cut-over")
         await until(pilot, lambda: "★★★★☆" in status(screen))
         assert [f.score for f in app.store.feedback()] == [4]
+
+
+async def test_the_reports_are_written_from_the_screen_into_a_folder(
+    make_app: Callable[..., GoLiveApp], tmp_path: Any,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_closure(pilot)
+        folder = tmp_path / "reports"
+        await answer(pilot, "p", str(folder))
+        await until(pilot, lambda: (folder / "closure.html").exists())
+        await settle(pilot)
+        names = {p.name for p in folder.iterdir()}
+        assert {"go-live.html", "hypercare.md", "handoff.html", "closure.md"} <= names
+        assert "@media print" in (folder / "go-live.html").read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from golive_tui.domain.enums import Role, SignoffKind
+from golive_tui.domain.enums import EntityKind, Role, SignoffKind
 from golive_tui.reports.documents import REPORT_KINDS, build_report, to_csv, to_html, to_markdown
 from golive_tui.seed import load_demo
 from golive_tui.store.local import LocalStore
@@ -33,6 +33,11 @@ def generated(tmp_path: Path) -> Iterator[tuple[str, str]]:
     path = tmp_path / "cache.db"
     store = LocalStore(path, actor="avery.brooks", clock=lambda: NOW)
     store.write_document(load_demo(demo_day=DEMO_DAY, now=NOW))
+    owner = store.stakeholders()[0].id
+    store.create_record(EntityKind.ADOPTION_GAP, site_or_group="DEN night shift",
+                        topic="Call park and pickup never shown to the night shift",
+                        owner=owner, follow_up="Second session on Thursday at 19:00",
+                        due_at=NOW + timedelta(days=3))
     yield from _written(store, ("go-live", "hypercare"), NOW)
     store.close()
     customer = LocalStore(path, actor="dana.whitfield", role=Role.CUSTOMER, clock=lambda: LATER)
@@ -46,6 +51,11 @@ def generated(tmp_path: Path) -> Iterator[tuple[str, str]]:
     desk.sign(SignoffKind.HANDOFF_ACK, note="received")
     desk.close()
     ipm = LocalStore(path, actor="avery.brooks", clock=lambda: LATER)
+    ipm.create_record(EntityKind.FINAL_CALL, held_at=LATER - timedelta(hours=2),
+                      attendees=["Marisol Rivera (IPM)", "Dana Whitfield", "Service desk"],
+                      tuning="LAX queue overflow raised to 90 s; reception gets call park",
+                      open_items="Fax line at the Denver clinic",
+                      adoption_review="DEN night shift retrained; usage up in every hospital")
     ipm.close_project()
     yield from _written(ipm, ("handoff", "closure"), LATER)
     ipm.close()

@@ -562,7 +562,7 @@ class AdoptionGapBase(EntityBase):
     kind: ClassVar[EntityKind] = EntityKind.ADOPTION_GAP
 
     #: the site (code or name) or group of users it concerns
-    where: str = Field(min_length=1, max_length=200)
+    site_or_group: str = Field(min_length=1, max_length=200)
     topic: str = Field(min_length=1, max_length=300)
     #: the stakeholder who follows it up (an id)
     owner: str = Field(default="", max_length=36)

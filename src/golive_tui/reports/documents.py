@@ -15,12 +15,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from golive_tui.domain.closure import handoff_package, issue_owners
 from golive_tui.domain.enums import LifecyclePhase, SignoffKind
-from golive_tui.reports.csv_export import write_csv_to
+from golive_tui.reports.csv_export import write_csv_to, write_new_file
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -142,6 +144,11 @@ def _hypercare(store: LocalStore, zone: ZoneInfo, now: datetime, day: date | Non
     sections.append(Section("Open actions", table=_table(
         "open_actions", ("Due", "Action"),
         [(_when(a.due_at, zone), a.title) for a in summary.open_actions])))
+    people = {p.id: p.name for p in store.stakeholders()}
+    sections.append(Section("Adoption and training gaps", table=_table(
+        "adoption_gaps", ("Site or group", "Topic", "Owner", "Follow-up", "Due", "Status"),
+        [(g.site_or_group, g.topic, people.get(g.owner, g.owner), g.follow_up, _when(g.due_at, zone),
+          str(g.status)) for g in store.adoption_gaps()])))
     return "Daily hypercare report", sections
 
 
@@ -198,8 +205,16 @@ def _closure(store: LocalStore, zone: ZoneInfo, now: datetime, day: date | None
     if project.reopened_at is not None:
         lines.append(f"Reopened on {_when(project.reopened_at, zone)} by "
                      f"{project.reopened_by}: {project.reopen_reason}")
+    calls = store.final_calls()
+    final = (Section("Final call", lines=[
+        f"Held {_when(calls[-1].held_at, zone)} with {', '.join(calls[-1].attendees)}",
+        f"Performance and access tuning: {calls[-1].tuning or 'none'}",
+        f"Open items: {calls[-1].open_items or 'none'}",
+        f"Training and adoption review: {calls[-1].adoption_review or 'none'}",
+    ]) if calls else Section("Final call", lines=["Not held yet."]))
     return "Closure report", [
         Section("Project", lines=lines),
+        final,
         Section("Acceptance", table=_table(
             "acceptance", ("By", "When", "Exceptions accepted"),
             [(s.by, _when(s.at, zone), "; ".join(s.exceptions)) for s in accepted])),
@@ -237,6 +252,27 @@ tr:nth-child(even) td { background: #f8fafc; }
   th, tr:nth-child(even) td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
+
+
+def write_reports(store: LocalStore, directory: Path, *, now: datetime,
+                  day: date | None = None) -> list[Path]:
+    """Every report as HTML and Markdown, and its tables as CSV, into ``directory``
+    (what the app's print key writes); files already there are replaced."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in REPORT_KINDS:
+        report = build_report(kind, store, now=now, day=day)
+        files = [(f"{kind}.html", to_html(report)), (f"{kind}.md", to_markdown(report))]
+        files += [(f"{kind}-{t.name}.csv", to_csv(t)) for t in report.tables]
+        for name, content in files:
+            path = directory / name
+            write_new_file(path, partial(_write, content), overwrite=True)
+            written.append(path)
+    return written
+
+
+def _write(content: str, fh: TextIO) -> int:
+    return fh.write(content)
 
 
 def to_html(report: Report) -> str:

@@ -493,11 +493,16 @@ _V10_HYPERCARE = (
     "CREATE INDEX ix_final_call_project_id ON final_call (project_id)",
 )
 
+#: version 11: an adoption gap's site or group in a column whose name is no SQL keyword
+_V11_ADOPTION_GAP_SITE = (
+    'ALTER TABLE adoption_gap RENAME COLUMN "where" TO site_or_group',
+)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
 STEPS: tuple[Sequence[str], ...] = (
     _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON, _V5_LIFECYCLE,
     _V6_CUTOVERS, _V7_PROJECT_HOLIDAYS, _V8_RUNBOOK, _V9_CLOSURE,
-    _V10_HYPERCARE,
+    _V10_HYPERCARE, _V11_ADOPTION_GAP_SITE,
 )
 LATEST = len(STEPS)
 

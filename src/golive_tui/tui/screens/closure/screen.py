@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -26,6 +28,7 @@ from golive_tui.domain.enums import EntityKind, OpAction, Role, SignoffKind
 from golive_tui.domain.hypercare import HypercareDay
 from golive_tui.domain.permissions import can
 from golive_tui.domain.rules import SIGNERS, reason_is_thin
+from golive_tui.reports.documents import write_reports
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
@@ -88,6 +91,7 @@ class ClosureScreen(GoLiveScreen):
         Binding("h", "hand_off", "Hand off", id="closure.hand_off"),
         Binding("k", "acknowledge", "Ack hand-off", id="closure.acknowledge"),
         Binding("c", "close_project", "Close project", id="closure.close"),
+        Binding("p", "write_reports", "Reports", id="closure.reports"),
         Binding("left_square_bracket", "move_day(-1)", "Day -1", id="closure.previous_day"),
         Binding("right_square_bracket", "move_day(1)", "Day +1", id="closure.next_day"),
     ]
@@ -271,9 +275,37 @@ class ClosureScreen(GoLiveScreen):
                    if reason_is_thin(reason) else None) if gaps else None,
             confirm="close the project", danger=bool(gaps)), closed)
 
+    def action_write_reports(self) -> None:
+        day = self.data.day.day if self.data is not None else None
+
+        def chosen(answer: str | None) -> None:
+            if answer:
+                self._write_reports(Path(answer).expanduser(), day)
+        self.app.push_screen(ReasonDialog(
+            "Write the reports",
+            body="The go-live, hypercare (of the day shown), hand-off and closure reports, "
+                 "as HTML that prints well and Markdown, their tables as CSV, into a folder.",
+            initial="golive-reports", placeholder="Folder", required="Name a folder.",
+            confirm="write the reports"), chosen)
+
+    @work(thread=True, exclusive=True, group="reports", exit_on_error=False)
+    def _write_reports(self, directory: Path, day: date | None) -> None:
+        store = self.store
+        if store is None:
+            return
+        try:
+            written = write_reports(store, directory, now=self.golive.now(), day=day)
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Cannot write to {directory}: "
+                                      f"{exc.strerror or exc}", title="Refused",
+                                      severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Wrote {len(written)} files to {directory}",
+                                  title="Reports")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         data = self.data
-        if data is None or not self.is_mounted or action == "move_day":
+        if data is None or not self.is_mounted or action in ("move_day", "write_reports"):
             return True
         closed = data.project is not None and data.project.closed_at is not None
         if closed:
