@@ -30,7 +30,8 @@ async def test_each_screen_shows_its_own_keys_then_the_apps(
         shown = [key.description for key in _bar(app).shown]
         assert shown[:3] == ["Open", "Go", "No-go"]
         assert shown[-2:] == ["Help", "palette"]
-        assert _line(app).startswith(" ⏎ Open  g Go  n No-go  1 Dash ")
+        assert _line(app).startswith(" ⏎ Open  g Go  n No-go  c Co-sign  w Waves  1 Dash ")
+        assert " 9 Close  ? Help " in _line(app)
         assert _line(app).rstrip().endswith("▏^p palette")
         assert len(_line(app)) == 160
 
@@ -47,11 +48,13 @@ async def test_at_80_columns_the_keys_close_up_and_help_stays(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
-        # the dashboard's keys and all six modes fit once closed up; the palette's key is
-        # the first to go (ctrl+p still opens it)
-        assert _line(app).startswith("⏎ Open g Go n No-go 1 Dash 2 Check ")
-        assert _line(app).rstrip().endswith(" 5 Issues 6 Life ? Help")
+        # the dashboard's own keys stay, closed up; the palette's key is the first to go
+        # (ctrl+p still opens it), then the modes from the right; help stays
+        assert _line(app).startswith("⏎ Open g Go n No-go c Co-sign w Waves 1 Dash 2 Check ")
+        assert _line(app).rstrip().endswith(" ? Help")
         assert "palette" not in _line(app)
+        assert "9 Close" not in _line(app)
+        assert len(_line(app).rstrip()) <= 80
 
         await pilot.press("3")
         await wait_ready(pilot)
