@@ -420,8 +420,12 @@ def test_default_demo_day_is_today_on_a_weekday_else_next_monday() -> None:
 def test_demo_day_defaults_to_today_in_the_project_time_zone() -> None:
     friday_evening_denver = datetime(2025, 3, 14, 20, 0, tzinfo=DENVER)  # Saturday in UTC
     doc = load_demo(now=friday_evening_denver)
+    # the demo day is Friday (Denver), not Saturday (UTC): yesterday's wave ported Thursday
+    la = next(c for c in doc.records[K.CUTOVER] if c["name"] == "Wave 2 – Los Angeles")
+    assert la["starts_at"] == datetime(2025, 3, 13, 11, 30, tzinfo=NY)
+    # Friday's 11:30 ET is behind the clock: today's wave ports on the next business day
     foc = next(o for o in doc.records[K.PORT_ORDER] if o["status"] is OrderState.FOC_CONFIRMED)
-    assert foc["confirmed_foc"] == datetime(2025, 3, 14, 11, 30, tzinfo=NY)
+    assert foc["confirmed_foc"] == datetime(2025, 3, 17, 11, 30, tzinfo=NY)
     doc = load_demo(now=datetime(2025, 3, 15, 12, 0, tzinfo=DENVER))
     foc = next(o for o in doc.records[K.PORT_ORDER] if o["status"] is OrderState.FOC_CONFIRMED)
     assert foc["confirmed_foc"] == datetime(2025, 3, 17, 11, 30, tzinfo=NY)

@@ -14,7 +14,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from golive_tui.domain.demo_time import default_demo_day
+from golive_tui.domain.demo_time import default_demo_day, wave_day
 from golive_tui.domain.enums import (
     LEGACY_ORDER_STATES,
     NUMBER_STATE_OF_ORDER,
@@ -104,7 +104,10 @@ class FixtureLoader(FixtureValues):
         anchor = now if day == today or demo_day is None else datetime.combine(
             day, time(9, 0), tzinfo=zone)
         pid = project_id or str(uuid.uuid5(ID_NAMESPACE, f"{key.strip()}\x1fproject"))
-        loader = cls(source, key.strip(), pid, zone, day, now, anchor.astimezone(UTC))
+        # today's wave ports at the next 11:30 ET still far enough ahead to walk the story;
+        # a demo day given is the wave's day
+        wave = wave_day(day, now) if demo_day is None else day
+        loader = cls(source, key.strip(), pid, zone, day, now, anchor.astimezone(UTC), wave)
         loader.project(fields)
         return loader
     # ------------------------------------------------------------------ sections

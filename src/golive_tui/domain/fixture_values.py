@@ -134,6 +134,7 @@ class FixtureValues:
         demo_day: date,
         now: datetime,
         anchor: datetime,
+        wave_day: date | None = None,
     ) -> None:
         self.source = source
         self.project_key = project_key
@@ -142,6 +143,8 @@ class FixtureValues:
         self.demo_day = demo_day
         self.now = now
         self.anchor = anchor
+        #: the day of the demo's today-wave (``W`` times): the demo day unless told otherwise
+        self.wave_day = wave_day or demo_day
         self.project_record: Record = {}
         self.records: dict[EntityKind, list[Record]] = {kind: [] for kind in RECORD_KINDS}
         self.site_by_code: dict[str, Record] = {}
@@ -229,6 +232,7 @@ class FixtureValues:
                 value,
                 anchor=self.anchor,
                 demo_day=self.demo_day,
+                wave=self.wave_day,
                 zone_for=lambda token: self.zone_for(token, site_zone, where),
                 shown=text_of,
             )
