@@ -85,3 +85,24 @@ async def test_two_laptops_closing_one_phase_offline_end_with_one_close(
     assert len(second.phase_events()) == len(first.phase_events()) == 5
     for store in (first, second):
         store.close()
+
+
+async def test_closing_the_project_closes_its_lifecycle_on_the_server(
+    server: Any, tmp_path: Path
+) -> None:
+    ipm = cache(tmp_path, server, "ipm", Role.IPM)
+    await sync(ipm, server, "ipm")
+    ipm.close_project(REASON)  # over the closure gaps, with the reason
+    assert ipm.outbox_count() == 6  # three phase closes, two moves, the close
+    await sync(ipm, server, "ipm")
+    assert ipm.outbox_count() == 0 and ipm.problems() == []
+
+    engineer = cache(tmp_path, server, "engineer", Role.ENGINEER)
+    await sync(engineer, server, "engineer")
+    project = engineer.project()
+    assert project is not None and project.closed_at is not None
+    assert LifecyclePhase(project.phase) is LifecyclePhase.ACCEPTANCE
+    closed = {e.phase for e in engineer.phase_events() if e.action == "closed"}
+    assert {"go_live", "hypercare", "acceptance"} <= closed
+    for store in (ipm, engineer):
+        store.close()

@@ -71,6 +71,26 @@ def _close(server: Any, reason: str = "") -> Op:
                      base_version=project["version"], client_id=f"c-{uuid.uuid4()}")
 
 
+PHASE_REASON = "Carried to closure: the remaining criteria go to support with the hand-off"
+
+
+def _finish_lifecycle(server: Any) -> None:
+    """Close the phases from go-live to Acceptance & closure, one op at a time, as the
+    closure screen does in one push."""
+    for phase, target in (("go_live", "hypercare"), ("hypercare", "acceptance"),
+                          ("acceptance", None)):
+        _applied(server, "ipm", server.op(
+            "phase_event", str(uuid.uuid4()), "append",
+            {"phase": phase, "action": "closed", "reason": PHASE_REASON},
+            client_id=f"c-{uuid.uuid4()}"))
+        if target is not None:
+            snap, _ = read_state(server)
+            project = snap["entities"]["project"][0]
+            _applied(server, "ipm", server.op(
+                "project", server.project_id, "transition", {"to": target},
+                base_version=project["version"], client_id=f"c-{uuid.uuid4()}"))
+
+
 def _open_issue(server: Any) -> dict[str, Any]:
     snap, _ = read_state(server)
     issue = next(i for i in snap["entities"]["issue"] if i["state"] not in ("closed", "cancelled"))
@@ -110,6 +130,9 @@ def test_closing_waits_for_acceptance_feedback_and_the_acknowledged_handoff(
               "support's acknowledgement of the hand-off")
     _applied(server, "desk", _sign(server, "handoff_ack"))
     _rejected(server, "engineer", _close(server), "permission", "may not update a project")
+    _rejected(server, "ipm", _close(server), "illegal_transition",
+              "closes once Phase 7/7 Acceptance & closure is closed")
+    _finish_lifecycle(server)
     _applied(server, "ipm", _close(server))
     snap, _ = read_state(server)
     project = snap["entities"]["project"][0]
@@ -117,12 +140,14 @@ def test_closing_waits_for_acceptance_feedback_and_the_acknowledged_handoff(
 
 
 def test_the_ipm_closes_over_gaps_with_a_reason(server: Any) -> None:
+    _finish_lifecycle(server)
     _applied(server, "ipm", _close(server, REASON))
     snap, _ = read_state(server)
     assert snap["entities"]["project"][0]["close_reason"] == REASON
 
 
 def test_a_closed_project_refuses_every_write_until_the_admin_reopens_it(server: Any) -> None:
+    _finish_lifecycle(server)
     _applied(server, "ipm", _close(server, REASON))
     for user, op in (
         ("ipm", _open_issue_note(server)),
@@ -146,6 +171,16 @@ def test_a_closed_project_refuses_every_write_until_the_admin_reopens_it(server:
     assert (project["reopened_by"], project["reopen_reason"]) == (
         "admin", "Porting of the fax line resumed")
     _applied(server, "mpoc", _feedback(server))
+
+
+def test_the_project_closes_only_with_its_lifecycle_finished(server: Any) -> None:
+    _rejected(server, "ipm", _close(server, REASON), "illegal_transition",
+              "it is in Phase 5/7 Go-live")
+    _finish_lifecycle(server)
+    snap, _ = read_state(server)
+    project = snap["entities"]["project"][0]
+    assert (project["phase"], project["closed_at"]) == ("acceptance", None)
+    _applied(server, "ipm", _close(server, REASON))
 
 
 def _open_issue_note(server: Any) -> Op:

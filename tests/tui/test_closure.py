@@ -71,6 +71,9 @@ async def test_the_ipm_hands_off_and_closes_with_a_reason_and_the_project_turns_
         await until(pilot, lambda: "CLOSED" in status(screen))
         project = app.store.project()
         assert project is not None and project.closed_by == "demo"
+        assert project.phase == "acceptance", "the lifecycle closes with the project"
+        assert {e.phase for e in app.store.phase_events() if e.action == "closed"} >= {
+            "go_live", "hypercare", "acceptance"}
 
         before = len(app.store.feedback())
         app.run_change(lambda store: store.give_feedback(5, "late"))

@@ -13,7 +13,15 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from golive_tui.domain.enums import EntityKind, IssueState, OpAction, Role, SignoffKind
+from golive_tui.domain import lifecycle
+from golive_tui.domain.enums import (
+    EntityKind,
+    IssueState,
+    LifecyclePhase,
+    OpAction,
+    Role,
+    SignoffKind,
+)
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from golive_tui.domain.rules import Facts, reason_is_thin
 from golive_tui.domain.types import as_time
@@ -24,6 +32,11 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 #: the fields of a project that closing and reopening set; no other op writes them
 CLOSURE_FIELDS = ("closed_at", "closed_by", "close_reason", "reopened_at", "reopened_by",
                   "reopen_reason")
+
+#: why a phase closes with the project when the IPM gives no reason of their own: closing
+#: the project needs the customer's acceptance, feedback and an acknowledged hand-off
+CLOSED_WITH_PROJECT = ("Closed with the project: the customer accepted, gave feedback and "
+                       "support acknowledged the hand-off")
 
 
 def is_closed(project: Mapping[str, Any] | None) -> bool:
@@ -105,6 +118,7 @@ def prepare_project_update(
                     "reason of at least four words saying why.",
                     details={"missing": gaps},
                 )
+            check_lifecycle_finished(current, facts)
         for name in ("reopened_at", "reopened_by", "reopen_reason"):
             fields.pop(name, None)
         fields.update(closed_at=now, closed_by=actor, close_reason=reason)
@@ -124,6 +138,21 @@ def prepare_project_update(
         f"{', '.join(touched)} {'is' if len(touched) == 1 else 'are'} set by closing or "
         "reopening the project (closed_at), not on their own.",
         details={"fields": touched},
+    )
+
+
+def check_lifecycle_finished(project: Mapping[str, Any], facts: Facts) -> None:
+    """A project closes from its last phase, once Acceptance & closure is closed by the
+    lifecycle's own rules (a ``phase_event`` sent before the close, in the same push)."""
+    last = lifecycle.PHASES[-1]
+    if (LifecyclePhase(str(project.get("phase"))) is last
+            and lifecycle.is_closed(last, facts.find(EntityKind.PHASE_EVENT))):
+        return
+    raise IllegalTransition(
+        f"The project closes once {lifecycle.phase_text(last)} is closed; it is in "
+        f"{lifecycle.phase_text(LifecyclePhase(str(project.get('phase'))))}. Close the "
+        "phases up to it first (closing the project from the closure screen does both).",
+        details={"phase": str(project.get("phase")), "needs": last.value},
     )
 
 

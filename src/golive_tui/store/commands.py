@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from golive_tui.domain.closure import handoff_package
+from golive_tui.domain.closure import CLOSED_WITH_PROJECT, handoff_package
 from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
@@ -28,10 +28,12 @@ from golive_tui.domain.enums import (
     VerificationResult,
 )
 from golive_tui.domain.errors import NotFound, ValidationFailed
+from golive_tui.domain.lifecycle import is_closed as lifecycle_closed
 from golive_tui.domain.lifecycle import phase_after_close
 from golive_tui.domain.ops import Record, new_id
 from golive_tui.domain.phone import is_toll_free
 from golive_tui.domain.port_orders import numbers_following
+from golive_tui.domain.rules import reason_is_thin
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.store.bulk import CHUNK, table_of
 from golive_tui.store.outbox import BulkOutcome, Change, Refusal
@@ -231,11 +233,33 @@ class Commands(Rebase):
         return self.hand_off(**fields)
 
     def close_project(self, reason: str = "") -> Record | None:
-        """Close the project (read-only from then on); the rules say what it needs."""
+        """Close the project (read-only from then on) and finish its lifecycle, in one
+        push: each phase from the current one to Acceptance & closure closes (a
+        ``phase_event``, then the project's move), and then the project itself. The rules
+        check each op; one refusal writes nothing."""
         project = self.project()
         assert project is not None
-        return self.submit(Change(EntityKind.PROJECT, project.id, OpAction.UPDATE,
-                                  {"closed_at": self.clock(), "close_reason": reason}))
+        events: list[Mapping[str, Any]] = [row.model_dump() for row in self.phase_events()]
+        phase_reason = reason.strip() if not reason_is_thin(reason) else CLOSED_WITH_PROJECT
+        changes: list[Change] = []
+        phase = LifecyclePhase(project.phase)
+        while True:
+            if not lifecycle_closed(phase, events):
+                changes.append(Change(EntityKind.PHASE_EVENT, new_id(), OpAction.APPEND, {
+                    "phase": phase.value, "action": PhaseAction.CLOSED.value,
+                    "reason": phase_reason}))
+                events.append({"phase": phase.value, "action": PhaseAction.CLOSED.value,
+                               "at": self.clock(), "id": "~"})
+            target = phase_after_close(phase, events)
+            if target is phase:
+                break
+            changes.append(Change(EntityKind.PROJECT, project.id, OpAction.TRANSITION,
+                                  {"to": target.value}))
+            phase = target
+        changes.append(Change(EntityKind.PROJECT, project.id, OpAction.UPDATE,
+                              {"closed_at": self.clock(), "close_reason": reason}))
+        _outcome, records = self._submit(changes, atomic=True)
+        return records[-1]
 
     def update_record(self, kind: EntityKind, entity_id: str, **fields: Any) -> Record | None:
         return self.submit(Change(kind, entity_id, OpAction.UPDATE, fields))

@@ -65,7 +65,13 @@ class CacheFacts(StoredFacts):
     def find(self, kind: EntityKind, **equal: Any) -> Sequence[Record]:
         t = _table(kind)
         stmt = self._select(kind).where(*(t.c[k] == v for k, v in equal.items()))
-        return [dict(row) for row in self._conn.execute(stmt).mappings()]
+        found = {row["id"]: dict(row) for row in self._conn.execute(stmt).mappings()}
+        for entity_id, record in self._batch.get(kind, {}).items():
+            # a record changed earlier in this batch is found as it is now
+            found.pop(entity_id, None)
+            if all(str(record.get(k)) == str(v) for k, v in equal.items()):
+                found[entity_id] = dict(record)
+        return list(found.values())
 
     def _select(self, kind: EntityKind) -> Any:
         t = _table(kind)

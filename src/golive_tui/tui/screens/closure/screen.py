@@ -259,8 +259,8 @@ class ClosureScreen(GoLiveScreen):
         def closed(answer: str | None) -> None:
             if answer is None:
                 return
-            self._change(lambda store: store.close_project(answer), "Project closed",
-                         K.PROJECT)
+            self._change(lambda store: store.close_project(answer),
+                         "Project closed, and its lifecycle with it", K.PROJECT, K.PHASE_EVENT)
         body: Content = (
             Content.assemble(("Closing now goes without these; ", "bold $warning"),
                              "a reason of at least four words says why.")
