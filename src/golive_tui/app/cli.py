@@ -220,8 +220,8 @@ def _reset_demo(workdir: Path) -> None:
     for name in ("server.db", "cache.db", "cache-customer.db"):
         for suffix in ("", "-wal", "-shm", "-journal"):
             (workdir / f"{name}{suffix}").unlink(missing_ok=True)
-    for token in ("token", "token-customer"):
-        (workdir / token).unlink(missing_ok=True)
+    for name in ("token", "token-customer", "project"):
+        (workdir / name).unlink(missing_ok=True)
 
 
 def _run(args: argparse.Namespace) -> int:

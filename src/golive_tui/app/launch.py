@@ -25,6 +25,8 @@ DEMO_MEMBERS: dict[Role, tuple[str, str]] = {
 }
 #: the client's log, beside its cache
 LOG_NAME = "golive.log"
+#: the demo project's id, in the demo's folder
+DEMO_PROJECT_FILE = "project"
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +106,22 @@ def prepare_demo(workdir: Path, role: Role = Role.IPM) -> DemoServer:
     user, display = DEMO_MEMBERS[role]
     token_file = workdir / demo_files(role)[0]
     db = open_database(db_url)
-    projects = list_projects(db)
+    ids = [p.id for p in list_projects(db)]
     token = load_token(token_file)
-    if not projects or token is None:
-        project_id = projects[0].id if projects else create_project(db, demo=True)[0]
+    # the demo's own project, kept by id: projects added to the demo server beside it (to
+    # try the portfolio) must not take its place at the next start
+    project_file = workdir / DEMO_PROJECT_FILE
+    known = project_file.read_text().strip() if project_file.exists() else ""
+    project_id = known if known in ids else (ids[0] if ids else "")
+    if not project_id or token is None:
+        project_id = project_id or create_project(db, demo=True)[0]
         ensure_user(db, user, display)
         grant(db, user, project_id, role)
         token = issue_token(db, user).token
         save_token(token_file, token)
-    else:
-        project_id = projects[0].id
     db.dispose()
+    if known != project_id:
+        project_file.write_text(project_id)
     return DemoServer(db_url=db_url, project_id=project_id, token=token)
 
 
@@ -124,21 +131,26 @@ def run_embedded_demo(
     """``golive demo``: a server on a free loopback port, the demo project, and the app."""
     from golive_tui.config import load_settings
     from golive_tui.server.embedded import EmbeddedServer
-    from golive_tui.store.local import LocalStore
-    from golive_tui.tui.connected import sync_starter
+    from golive_tui.tui.connected import Connection
     from golive_tui.tui.factory import create_app
 
     ui = load_settings().ui
     demo = prepare_demo(workdir, role)
-    project_id, token = demo.project_id, demo.token
-    user = DEMO_MEMBERS[role][0]
+    project_id = demo.project_id
     cache = workdir / demo_files(role)[1]
+
+    def cache_for(project: str) -> Path:
+        return cache if project == project_id else cache.with_stem(f"{cache.stem}-{project}")
+
     with EmbeddedServer(db_url=demo.db_url) as server:
         print(f"golive demo: server at {server.url}, data in {workdir}", file=sys.stderr)
         log.info("demo server at %s, data in %s", server.url, workdir)
+        connection = Connection(server.url, demo.token, DEMO_MEMBERS[role][0], cache_for)
+        open_store, start_sync = connection.project(project_id, role)
         app = create_app(
-            lambda: LocalStore(cache, actor=user, role=role, project_id=project_id),
-            start_sync=sync_starter(server.url, token, project_id, user=user),
+            open_store,
+            start_sync=start_sync,
+            open_project=connection.project,
             theme=theme or ui.theme,
             keymap=ui.keymap,
         )
@@ -151,9 +163,8 @@ def run_connected(cache: Path | None = None) -> int:
     """``golive``: open the app on the server saved by ``golive connect``."""
     from golive_tui.app.exit_codes import ExitCode
     from golive_tui.config import load_settings, load_token
-    from golive_tui.store.local import LocalStore
     from golive_tui.sync.client import plain_http_refusal
-    from golive_tui.tui.connected import sync_starter
+    from golive_tui.tui.connected import Connection
     from golive_tui.tui.factory import create_app
 
     settings = load_settings()
@@ -178,11 +189,18 @@ def run_connected(cache: Path | None = None) -> int:
         return ExitCode.USAGE
     role = _role(settings.server_url, token, settings.project_id)
     path = cache or settings.cache_path()
+    project_id = settings.project_id
+
+    def cache_for(project: str) -> Path:
+        # the app's cache holds the project it was connected to; every other its own
+        return path if project == project_id else settings.cache_path(project_id=project)
+
+    connection = Connection(settings.server_url, token, settings.user, cache_for)
+    open_store, start_sync = connection.project(project_id, role)
     app = create_app(
-        lambda: LocalStore(path, actor=settings.user or "", role=role,
-                           project_id=settings.project_id),
-        start_sync=sync_starter(settings.server_url, token, settings.project_id,
-                                user=settings.user),
+        open_store,
+        start_sync=start_sync,
+        open_project=connection.project,
         keymap=settings.ui.keymap,
         theme=settings.ui.theme,
     )

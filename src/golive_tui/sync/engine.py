@@ -118,6 +118,12 @@ class SyncEngine(PushingEngine):
         with contextlib.suppress(Exception):
             await self._save_last_sync()
 
+    async def close(self) -> None:
+        """Stop syncing for good and let go of the connection to the server (the outbox
+        stays in the cache, sent when the project is opened again)."""
+        await self.stop()
+        await self.client.aclose()
+
     async def portfolio(self) -> Portfolio:
         """Every project of this user on the server (``GET /v1/portfolio``)."""
         return await self.client.portfolio()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -18,7 +19,7 @@ from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.resources import styles_dir
 from golive_tui.tui.collector import IdleCollector
 from golive_tui.tui.commands import GoLiveCommands
@@ -55,9 +56,20 @@ class SyncDriver(Protocol):
         """Every project of this user on the server (a domain.portfolio.Portfolio)."""
         ...
 
+    async def close(self) -> None:
+        """Stop syncing for good (what is queued stays in the cache's outbox)."""
+        ...
+
 
 #: what the app calls once its cache is open, to start syncing it
 StartSync = Callable[["GoLiveApp", "LocalStore"], SyncDriver]
+#: how the app opens another project of the user (its id, the user's role in it): the
+#: project's cache and how to sync it (:class:`golive_tui.tui.connected.Connection`)
+OpenProject = Callable[[str, Role], tuple[Callable[[], "LocalStore"], StartSync]]
+#: the blank mode shown for the moment a switch of project makes every screen anew
+SWITCHING_MODE = "switching"
+#: the workers that use the open cache: a switch of project waits for them to end
+CACHE_WORKERS = frozenset({"open", "change", "status", "load", "recount"})
 
 
 def _lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -162,6 +174,7 @@ class GoLiveApp(App[None]):
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
         clock: Callable[[], datetime] | None = None,
+        open_project: OpenProject | None = None,
     ) -> None:
         _freeze_imports()
         self._collector = IdleCollector(
@@ -172,6 +185,7 @@ class GoLiveApp(App[None]):
         self._clock = clock
         self._open_store = open_store
         self._start_sync = start_sync
+        self._open_project = open_project
         self._start_keymap = keymap or {}
         self.store: LocalStore | None = None
         self.engine: SyncDriver | None = None
@@ -391,6 +405,57 @@ class GoLiveApp(App[None]):
 
         if not isinstance(self.screen, PortfolioScreen):
             self.push_screen(PortfolioScreen())
+
+    def switch_project(self, project_id: str, role: Role) -> None:
+        """Leave the open project for another of the user's, without a restart: its sync
+        engine stops (its outbox stays in its own cache), the other project's cache opens
+        (loaded from the server the first time) and syncs, and its dashboard shows."""
+        if self._open_project is None:
+            self.notify("Only an app connected to a golive server can switch project.",
+                        title="Switch project", severity="warning")
+            return
+        if self.store is not None and self.store.project_id == project_id:
+            self.run_worker(self._back_to_dashboard(reset=False), group="switch")
+            return
+        self._switch_project(project_id, role)
+
+    @work(exclusive=True, group="switch", exit_on_error=False)
+    async def _switch_project(self, project_id: str, role: Role) -> None:
+        assert self._open_project is not None
+        open_store, start_sync = self._open_project(project_id, role)
+        engine, store = self.engine, self.store
+        self.engine, self.store = None, None
+        self.store_ready.clear()
+        if engine is not None:
+            await engine.close()
+        for worker in list(self.workers):
+            if worker.group in CACHE_WORKERS and worker.is_running:
+                with suppress(Exception):
+                    await worker.wait()
+        if store is not None:
+            await asyncio.to_thread(store.close)
+        self._open_store, self._start_sync = open_store, start_sync
+        # what every screen read came from the other project: all of it is stale
+        self._any_generation += 1
+        self.set_sync_status(LocalStatus(state="syncing"))
+        await self._back_to_dashboard(reset=True)
+        self._open()
+
+    async def _back_to_dashboard(self, *, reset: bool) -> None:
+        """The dashboard; with ``reset``, every mode's screens are made anew (they showed
+        another project), the dashboard's at once and the others' when next shown."""
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        if reset:
+            # a mode cannot be removed while it shows: a blank one shows meanwhile
+            self.add_mode(SWITCHING_MODE, Screen)
+            await self.switch_mode(SWITCHING_MODE)
+            for mode in MODE_TITLES:
+                await self.remove_mode(mode)
+                self.add_mode(mode, self.MODES[mode])
+        await self.switch_mode("dashboard")
+        if reset:
+            await self.remove_mode(SWITCHING_MODE)
 
     def action_help(self) -> None:
         from golive_tui.tui.screens.help import HelpScreen

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.enums import EntityKind, Role
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
     from golive_tui.sync.engine import SyncEngine, SyncNotice, SyncStatus
-    from golive_tui.tui.app import GoLiveApp
+    from golive_tui.tui.app import GoLiveApp, StartSync
 
 
 def important_notice(change: Mapping[str, Any], me: str) -> tuple[str, str] | None:
@@ -74,3 +76,30 @@ def sync_starter(
         return engine
 
     return start
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One user on one server: how the app opens any of the user's projects there, at
+    start-up and when the user switches project from the portfolio."""
+
+    server_url: str
+    token: str
+    user: str
+    #: the cache file of a project (each project keeps its own, with its own outbox)
+    cache_for: Callable[[str], Path]
+
+    def project(
+        self, project_id: str, role: Role
+    ) -> tuple[Callable[[], LocalStore], StartSync]:
+        """How to open the project's cache (made empty the first time: the sync engine
+        loads the project from the server) and how to start syncing it."""
+        path = self.cache_for(project_id)
+        user = self.user
+
+        def open_store() -> LocalStore:
+            from golive_tui.store.local import LocalStore
+
+            return LocalStore(path, actor=user, role=role, project_id=project_id)
+
+        return open_store, sync_starter(self.server_url, self.token, project_id, user=user)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from golive_tui.domain.enums import Role
-from golive_tui.tui.app import GoLiveApp, StartSync
+from golive_tui.tui.app import GoLiveApp, OpenProject, StartSync
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -36,8 +36,10 @@ def create_app(
     keymap: dict[str, str] | None = None,
     theme: str | None = None,
     clock: Callable[[], datetime] | None = None,
+    open_project: OpenProject | None = None,
 ) -> GoLiveApp:
-    return GoLiveApp(open_store, start_sync=start_sync, keymap=keymap, theme=theme, clock=clock)
+    return GoLiveApp(open_store, start_sync=start_sync, keymap=keymap, theme=theme, clock=clock,
+                     open_project=open_project)
 
 
 def create_demo_app(

@@ -1,18 +1,20 @@
-"""The portfolio: every project the signed-in user is a member of on the server, read-only
-(each project's phase, wave and gate, open P1/P2, SLA breaches, last change; the cutover
-windows that overlap; one support queue across them). Opened from the command palette."""
+"""The portfolio: every project the signed-in user is a member of on the server (each
+project's phase, wave and gate, open P1/P2, SLA breaches, last change; the cutover windows
+that overlap; one support queue across them). Opened from the command palette; Enter on a
+project switches the app to it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from golive_tui.domain.enums import Role
 from golive_tui.domain.time_text import ago
 from golive_tui.reports.portfolio import sla_text
 from golive_tui.tui.widgets.fast_table import FastTable
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class PortfolioScreen(ModalScreen[None]):
-    """Every project of the user at a glance; nothing here changes anything."""
+    """Every project of the user at a glance; Enter on one opens it in place of this one."""
 
     DEFAULT_CSS = """
     PortfolioScreen { align: center middle; }
@@ -81,11 +83,26 @@ class PortfolioScreen(ModalScreen[None]):
             return
         self._show(portfolio)
 
+    @on(DataTable.RowSelected, "#portfolio-projects")
+    def _project_selected(self, event: DataTable.RowSelected) -> None:
+        portfolio = self._portfolio
+        if portfolio is None:
+            return
+        key = event.row_key.value
+        project = next((p for p in portfolio.projects if p.project_id == key), None)
+        if project is None:
+            return
+        self.notify(f"Opening {project.name}…", title="Switch project", timeout=3)
+        self.golive.switch_project(project.project_id, Role(project.role))
+
+    _portfolio: Portfolio | None = None
+
     def _show(self, portfolio: Portfolio) -> None:
+        self._portfolio = portfolio
         now = portfolio.generated_at
         count = len(portfolio.projects)
         self.query_one("#portfolio-state", Static).update(
-            f"{count} project{'s' if count != 1 else ''} on the server"
+            f"{count} project{'s' if count != 1 else ''} on the server · Enter on one opens it"
             if count else "You are not a member of any project on this server.")
         projects = self.query_one("#portfolio-projects", DataTable)
         projects.clear()
