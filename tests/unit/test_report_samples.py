@@ -33,11 +33,7 @@ def generated(tmp_path: Path) -> Iterator[tuple[str, str]]:
     path = tmp_path / "cache.db"
     store = LocalStore(path, actor="avery.brooks", clock=lambda: NOW)
     store.write_document(load_demo(demo_day=DEMO_DAY, now=NOW))
-    owner = store.stakeholders()[0].id
-    store.create_record(EntityKind.ADOPTION_GAP, site_or_group="DEN night shift",
-                        topic="Call park and pickup never shown to the night shift",
-                        owner=owner, follow_up="Second session on Thursday at 19:00",
-                        due_at=NOW + timedelta(days=3))
+    assert store.adoption_gaps(), "the demo carries its own adoption gaps into hypercare"
     yield from _written(store, ("go-live", "hypercare"), NOW)
     store.close()
     customer = LocalStore(path, actor="dana.whitfield", role=Role.CUSTOMER, clock=lambda: LATER)

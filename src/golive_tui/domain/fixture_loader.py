@@ -636,6 +636,10 @@ class FixtureLoader(FixtureValues):
                 raise self.fail(where, "an action is done exactly when it has a done_at")
             self.finish(EntityKind.ACTION_ITEM, key, where, fields)
 
+    def adoption_gaps(self, section: Sequence[Mapping[str, Any]]) -> None:
+        for key, where, fields in self._keyed(EntityKind.ADOPTION_GAP, section, "adoption_gaps"):
+            self.finish(EntityKind.ADOPTION_GAP, key, where, fields)
+
     def raid_items(self, section: Sequence[Mapping[str, Any]]) -> None:
         for key, where, fields in self._keyed(EntityKind.RAID_ITEM, section, "raid_items"):
             self.finish(EntityKind.RAID_ITEM, key, where, fields)

@@ -88,6 +88,7 @@ _SECTIONS = (
     "action_items",
     "raid_items",
     "change_requests",
+    "adoption_gaps",
     "signoffs",
     "runbooks",
 )
@@ -150,6 +151,7 @@ def build_document(
         loader.action_items(_section(data, "action_items", source))
         loader.raid_items(_section(data, "raid_items", source))
         loader.change_requests(_section(data, "change_requests", source))
+        loader.adoption_gaps(_section(data, "adoption_gaps", source))
         loader.signoffs(_section(data, "signoffs", source))
         loader.runbooks(_section(data, "runbooks", source))
     except OverflowError:
