@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
 
 from golive_tui.domain.enums import Role
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.closure import ClosureScreen
+from golive_tui.tui.widgets.forms import RecordForm
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 from .conftest import settle, until, wait_ready
@@ -122,3 +123,93 @@ async def test_the_reports_are_written_from_the_screen_into_a_folder(
         names = {p.name for p in folder.iterdir()}
         assert {"go-live.html", "hypercare.md", "handoff.html", "closure.md"} <= names
         assert "@media print" in (folder / "go-live.html").read_text(encoding="utf-8")
+
+
+def _form(pilot: Pilot[Any]) -> RecordForm:
+    form = pilot.app.screen
+    assert isinstance(form, RecordForm)
+    return form
+
+
+async def test_an_adoption_gap_is_added_and_edited_from_the_screen_at_80x24(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_closure(pilot)
+        assert app.store is not None
+        before = len(app.store.adoption_gaps())
+        assert before > 0, "the demo carries gaps into hypercare"
+        omar = next(p for p in app.store.stakeholders() if p.name == "Omar Haddad")
+
+        await pilot.press("g")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        form = _form(pilot)
+        form.query_one("#field-site_or_group", Input).value = "CHI front desk"
+        form.query_one("#field-due_at", Input).value = "next Friday"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # the topic is required and the date cannot be read: said in place, nothing lost
+        assert app.screen is form
+        assert "required" in str(form.query_one("#record-form-error", Static).render())
+        form.query_one("#field-topic", Input).value = "Hunt group members never log in"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "Due" in str(form.query_one("#record-form-error", Static).render())
+        assert form.query_one("#field-site_or_group", Input).value == "CHI front desk"
+        form.query_one("#field-due_at", Input).value = "2026-12-10 09:00"
+        form.query_one("#field-owner").value = omar.id  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(app.store.adoption_gaps()) == before + 1)
+        gap = next(g for g in app.store.adoption_gaps() if g.site_or_group == "CHI front desk")
+        assert (gap.topic, gap.owner, gap.status) == (
+            "Hunt group members never log in", omar.id, "open")
+
+        table = screen.query_one("#hypercare-table", DataTable)
+        await until(pilot, lambda: gap.id in [r.value for r in table.rows])
+        table.move_cursor(row=table.get_row_index(gap.id))
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        form = _form(pilot)
+        assert form.query_one("#field-topic", Input).value == gap.topic
+        form.query_one("#field-status").value = "following_up"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: next(
+            g for g in app.store.adoption_gaps() if g.id == gap.id).status == "following_up")
+        assert len(app.store.adoption_gaps()) == before + 1
+
+
+async def test_the_final_call_is_recorded_and_edited_from_the_screen_at_80x24(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_closure(pilot)
+        assert app.store is not None and app.store.final_calls() == []
+        assert "not held yet" in status(screen)
+
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        form = _form(pilot)
+        form.query_one("#field-held_at", Input).value = "2026-12-18 10:00"
+        attendees = form.query_one("#field-attendees", SelectionList)
+        attendees.select_all()
+        form.query_one("#field-tuning", TextArea).text = "LAX queue overflow raised to 90 s"
+        form.query_one("#field-open_items", TextArea).text = "Fax line at the Denver clinic"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(app.store.final_calls()) == 1)
+        call = app.store.final_calls()[0]
+        assert call.tuning == "LAX queue overflow raised to 90 s"
+        assert len(call.attendees) == len(app.store.stakeholders())
+        await until(pilot, lambda: "Fax line at the Denver clinic" in status(screen))
+
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        form = _form(pilot)
+        assert form.query_one("#field-tuning", TextArea).text == call.tuning
+        form.query_one("#field-adoption_review", TextArea).text = "DEN night shift retrained"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.store.final_calls()[0].adoption_review
+                    == "DEN night shift retrained")
+        assert len(app.store.final_calls()) == 1

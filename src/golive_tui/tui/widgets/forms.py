@@ -30,7 +30,10 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from golive_tui.domain.entities import ENTITY_BASES
 from golive_tui.domain.enums import EntityKind, IssueCategory, Priority
+from golive_tui.domain.errors import DomainError
+from golive_tui.domain.ops import revalidate
 from golive_tui.domain.time_text import parse_typed_time, typed_time_text
 from golive_tui.tui.widgets.text_entry import TextBox, TextField
 
@@ -546,3 +549,18 @@ def save_record(
         return store.update_record(kind, record_id, **changed)
 
     golive.run_change(change, kinds=frozenset({kind}), success=success)
+
+
+def record_problem(
+    kind: EntityKind, current: dict[str, Any] | None, values: dict[str, Any]
+) -> str | None:
+    """The domain's word on a form's values, before anything is saved: each field
+    validated as the record's (an e-mail, a phone number, a length)."""
+    base = current or {name: info.get_default(call_default_factory=True)
+                       for name, info in ENTITY_BASES[kind].model_fields.items()
+                       if not info.is_required()}
+    try:
+        revalidate(kind, base, {**base, **values})
+    except DomainError as exc:
+        return exc.message
+    return None

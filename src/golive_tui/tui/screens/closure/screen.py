@@ -5,8 +5,10 @@ exceptions, the feedback, the hand-off and support's acknowledgement, whether th
 is closed and what closing still waits for); the table is the daily hypercare summary of
 one day in the project's zone (``[`` and ``]`` move a day). Keys: ``s`` signs the
 acceptance (the customer), ``f`` records feedback, ``h`` hands off to support (the IPM),
-``k`` acknowledges the hand-off (support), ``c`` closes the project (the IPM). Who may do
-what is the domain's: the cache and the server refuse the rest, with the reason.
+``k`` acknowledges the hand-off (support), ``c`` closes the project (the IPM), ``g`` adds
+an adoption or training gap (the table lists them), ``e`` edits the gap under the cursor
+and ``l`` records the final call. Who may do what is the domain's: the cache and the
+server refuse the rest, with the reason.
 """
 
 from __future__ import annotations
@@ -24,18 +26,26 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from golive_tui.domain.enums import EntityKind, OpAction, Role, SignoffKind
+from golive_tui.domain.enums import AdoptionGapStatus, EntityKind, OpAction, Role, SignoffKind
 from golive_tui.domain.hypercare import HypercareDay
 from golive_tui.domain.permissions import can
 from golive_tui.domain.rules import SIGNERS, reason_is_thin
 from golive_tui.reports.documents import write_reports
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
+from golive_tui.tui.widgets.forms import FormField, RecordForm, record_problem, save_record
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
-    from golive_tui.store.tables import FeedbackRow, HandoffRow, ProjectRow, SignoffRow
+    from golive_tui.store.tables import (
+        AdoptionGapRow,
+        FeedbackRow,
+        FinalCallRow,
+        HandoffRow,
+        ProjectRow,
+        SignoffRow,
+    )
 
 K = EntityKind
 
@@ -49,6 +59,10 @@ class ClosureData:
     feedback: list[FeedbackRow]
     handoffs: list[HandoffRow]
     gaps: list[str]
+    adoption_gaps: list[AdoptionGapRow]
+    final_calls: list[FinalCallRow]
+    #: every stakeholder as (id, name), for an owner or the attendees
+    people: list[tuple[str, str]]
 
     def signed(self, kind: SignoffKind) -> SignoffRow | None:
         found = [s for s in self.signoffs if str(s.signoff_kind) == kind.value]
@@ -67,7 +81,7 @@ class ClosureScreen(GoLiveScreen):
 
     SCREEN_TITLE = "Hypercare & closure"
     WATCHES = frozenset({K.PROJECT, K.SIGNOFF, K.FEEDBACK, K.HANDOFF, K.ISSUE, K.PORT_ORDER,
-                         K.ACTION_ITEM})
+                         K.ACTION_ITEM, K.ADOPTION_GAP, K.FINAL_CALL, K.STAKEHOLDER})
     DEFAULT_CSS = """
     ClosureScreen #closure-status {
         height: auto;
@@ -91,6 +105,9 @@ class ClosureScreen(GoLiveScreen):
         Binding("h", "hand_off", "Hand off", id="closure.hand_off"),
         Binding("k", "acknowledge", "Ack hand-off", id="closure.acknowledge"),
         Binding("c", "close_project", "Close project", id="closure.close"),
+        Binding("g", "add_gap", "Adoption gap", id="closure.add_gap"),
+        Binding("e", "edit_gap", "Edit gap", id="closure.edit_gap"),
+        Binding("l", "final_call", "Final call", id="closure.final_call"),
         Binding("p", "write_reports", "Reports", id="closure.reports"),
         Binding("left_square_bracket", "move_day(-1)", "Day -1", id="closure.previous_day"),
         Binding("right_square_bracket", "move_day(1)", "Day +1", id="closure.next_day"),
@@ -124,7 +141,9 @@ class ClosureScreen(GoLiveScreen):
         return ClosureData(
             project=project, role=store.role, day=store.hypercare_day(day, now),
             signoffs=store.signoffs(), feedback=store.feedback(), handoffs=store.handoffs(),
-            gaps=store.closure_gaps(),
+            gaps=store.closure_gaps(), adoption_gaps=store.adoption_gaps(),
+            final_calls=store.final_calls(),
+            people=[(p.id, p.name) for p in store.stakeholders()],
         )
 
     def show(self, data: ClosureData) -> None:
@@ -148,6 +167,12 @@ class ClosureScreen(GoLiveScreen):
         for action in day.open_actions:
             due = f"due {action.due_at:%d %b} " if action.due_at is not None else ""
             table.add_row(Text("open action", style="yellow"), "", f"{due}{action.title}")
+        names = dict(data.people)
+        for gap in data.adoption_gaps:
+            owner = f" · {names.get(gap.owner, gap.owner)}" if gap.owner else ""
+            table.add_row(Text("adoption gap", style="dim" if gap.status == "closed" else "cyan"),
+                          gap.site_or_group,
+                          f"{gap.status.replace('_', ' ')}{owner} · {gap.topic}", key=gap.id)
         if not table.row_count:
             table.add_row(Text("nothing that day", style="dim"), "", "")
         self.refresh_bindings()
@@ -181,6 +206,14 @@ class ClosureScreen(GoLiveScreen):
                         style="green" if ack else "yellow")
         else:
             text.append("not prepared\n", style="yellow")
+        text.append("Final call  ", style="bold")
+        if data.final_calls:
+            call = data.final_calls[-1]
+            held = f"held {call.held_at:%Y-%m-%d}" if call.held_at is not None else "recorded"
+            text.append(f"{held} · {len(call.attendees)} attendees · "
+                        f"{call.open_items or 'no open items'}\n")
+        else:
+            text.append("not held yet\n", style="yellow")
         if data.gaps and (project is None or project.closed_at is None):
             text.append("Closing waits for: " + "; ".join(data.gaps), style="dim")
         elif project is None or project.closed_at is None:
@@ -196,6 +229,80 @@ class ClosureScreen(GoLiveScreen):
 
     def _change(self, change: Any, success: str, *kinds: EntityKind) -> None:
         self.golive.run_change(change, kinds=frozenset(kinds), success=success)
+
+    @property
+    def _zone(self) -> ZoneInfo:
+        project = self.data.project if self.data is not None else None
+        return ZoneInfo(project.time_zone if project is not None else "America/New_York")
+
+    def _open_form(self, kind: EntityKind, record: Any, fields: list[FormField],
+                   title: str, success: str) -> None:
+        current = record.model_dump(exclude={"pending"}) if record is not None else None
+
+        def saved(values: dict[str, Any] | None) -> None:
+            if values is not None:
+                save_record(self.golive, kind, current, values, success)
+        self.app.push_screen(
+            RecordForm(title, fields, zone=self._zone,
+                       check=lambda values: record_problem(kind, current, values)),
+            saved)
+
+    def _gap_under_cursor(self) -> AdoptionGapRow | None:
+        data = self.data
+        table = self._table
+        if data is None or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((g for g in data.adoption_gaps if g.id == key), None)
+
+    def _gap_fields(self, gap: AdoptionGapRow | None) -> list[FormField]:
+        people = self.data.people if self.data is not None else []
+        return [
+            FormField("site_or_group", "Site / group", "text",
+                      gap.site_or_group if gap else "", required=True,
+                      placeholder="a site code or a group of users"),
+            FormField("topic", "Topic", "text", gap.topic if gap else "", required=True),
+            FormField("owner", "Owner", "choice", gap.owner if gap else "", people,
+                      blank="Nobody"),
+            FormField("follow_up", "Follow-up", "long", gap.follow_up if gap else ""),
+            FormField("due_at", "Due", "time", gap.due_at if gap else None),
+            FormField("status", "Status", "choice",
+                      gap.status if gap else AdoptionGapStatus.OPEN,
+                      [(s, s.value.replace("_", " ")) for s in AdoptionGapStatus]),
+        ]
+
+    def action_add_gap(self) -> None:
+        if self.data is not None:
+            self._open_form(K.ADOPTION_GAP, None, self._gap_fields(None),
+                            "Add an adoption or training gap", "Adoption gap saved")
+
+    def action_edit_gap(self) -> None:
+        gap = self._gap_under_cursor()
+        if gap is None:
+            self.notify("Put the cursor on an adoption gap to edit it (g adds one).",
+                        title="Edit gap", severity="warning")
+            return
+        self._open_form(K.ADOPTION_GAP, gap, self._gap_fields(gap),
+                        f"Edit the gap at {gap.site_or_group}", "Adoption gap saved")
+
+    def action_final_call(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        call = data.final_calls[-1] if data.final_calls else None
+        attendees = list(call.attendees) if call else []
+        choices = [(name, name) for _id, name in data.people]
+        choices += [(a, a) for a in attendees if a not in dict(choices)]
+        self._open_form(K.FINAL_CALL, call, [
+            FormField("held_at", "Held at", "time", call.held_at if call else None),
+            FormField("attendees", "Attendees", "people", attendees, choices),
+            FormField("tuning", "Tuning", "long", call.tuning if call else "",
+                      placeholder="performance and access tuning agreed"),
+            FormField("open_items", "Open items", "long", call.open_items if call else ""),
+            FormField("adoption_review", "Adoption", "long",
+                      call.adoption_review if call else "",
+                      placeholder="training and adoption review"),
+        ], "Edit the final call" if call else "Record the final call", "Final call saved")
 
     def action_accept(self) -> None:
         def signed(answer: str | None) -> None:
@@ -319,5 +426,8 @@ class ClosureScreen(GoLiveScreen):
             "hand_off": can(role, K.HANDOFF, OpAction.APPEND),
             "acknowledge": SIGNERS[SignoffKind.HANDOFF_ACK] is role and bool(data.handoffs),
             "close_project": can(role, K.PROJECT, OpAction.UPDATE),
+            "add_gap": can(role, K.ADOPTION_GAP, OpAction.CREATE),
+            "edit_gap": can(role, K.ADOPTION_GAP, OpAction.UPDATE),
+            "final_call": can(role, K.FINAL_CALL, OpAction.CREATE),
         }.get(action, True)
         return True if allowed else None

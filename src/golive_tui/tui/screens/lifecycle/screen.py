@@ -19,7 +19,6 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from golive_tui.domain import lifecycle
-from golive_tui.domain.entities import ENTITY_BASES
 from golive_tui.domain.enums import (
     ActionSource,
     ActionStatus,
@@ -31,8 +30,6 @@ from golive_tui.domain.enums import (
     RaidType,
     StakeholderRole,
 )
-from golive_tui.domain.errors import DomainError
-from golive_tui.domain.ops import revalidate
 from golive_tui.domain.permissions import may_decide_changes, may_move_phases
 from golive_tui.domain.phone import format_number
 from golive_tui.domain.rules import phase_reason_problem
@@ -40,7 +37,7 @@ from golive_tui.domain.time_text import local_time
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.lifecycle.data import LifecycleData, PhaseView, load_lifecycle
-from golive_tui.tui.widgets.forms import FormField, RecordForm, save_record
+from golive_tui.tui.widgets.forms import FormField, RecordForm, record_problem, save_record
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
@@ -950,14 +947,4 @@ def _record_values(kind: EntityKind, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _problem(kind: EntityKind, current: dict[str, Any] | None, values: dict[str, Any]) -> str | None:
-    """The domain's word on a form's values, before anything is saved: each field
-    validated as the record's (an e-mail, a phone number, a length)."""
-    values = _record_values(kind, values)
-    base = current or {name: info.get_default(call_default_factory=True)
-                       for name, info in ENTITY_BASES[kind].model_fields.items()
-                       if not info.is_required()}
-    try:
-        revalidate(kind, base, {**base, **values})
-    except DomainError as exc:
-        return exc.message
-    return None
+    return record_problem(kind, current, _record_values(kind, values))
