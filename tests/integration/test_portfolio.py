@@ -170,3 +170,51 @@ def test_golive_portfolio_prints_the_same_projects_for_a_script_and_a_person(
     assert "golive portfolio:" in refused.stderr and not refused.stdout
     no_token = golive(home, "portfolio", "--server", server.url)
     assert no_token.returncode == ExitCode.AUTH, no_token.stderr
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_same_engineer_due_in_two_overlapping_cutovers_is_flagged(
+    request: pytest.FixtureRequest, backend: str, home: dict[str, str]
+) -> None:
+    """A stakeholder who signs in as the same member in two projects owns runbook steps in
+    two windows that overlap: the portfolio's collision names them; a colleague with steps
+    in one of the windows only is not named; the CLI says it too."""
+    server: ServerUnderTest = request.getfixturevalue(backend)
+    beacon = _new_project(server, "Beacon Dental go-live", "Beacon Dental")
+    _, token = _user_in(server, {server.project_id: "ipm", beacon: "ipm"})
+    demo = server.snapshot()["entities"]
+    demo_wave = next(w for w in demo["cutover"] if w["starts_at"] and w["ends_at"])
+    start = _time(demo_wave["starts_at"]) + timedelta(minutes=30)
+    clash = str(uuid.uuid4())
+    sam_demo, sam_beacon, kim = (str(uuid.uuid4()) for _ in range(3))
+    _push(server, token, server.project_id, [
+        server.op("stakeholder", sam_demo, "create", {
+            "name": "Sam Ortiz", "role": "engineer", "user": "sam.ortiz"}, client_id="demo"),
+        server.op("runbook_step", str(uuid.uuid4()), "create", {
+            "cutover_id": demo_wave["id"], "title": "Port the New York main number",
+            "owner": sam_demo}, client_id="demo"),
+    ])
+    _push(server, token, beacon, [
+        server.op("cutover", clash, "create", {
+            "name": "Beacon wave 1", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=3)).isoformat()}, client_id="beacon"),
+        server.op("stakeholder", sam_beacon, "create", {
+            "name": "Sam Ortiz", "role": "engineer", "user": "sam.ortiz"}, client_id="beacon"),
+        server.op("stakeholder", kim, "create", {"name": "Kim Diaz"}, client_id="beacon"),
+        server.op("runbook_step", str(uuid.uuid4()), "create", {
+            "cutover_id": clash, "title": "Move the Beacon front desk", "owner": sam_beacon},
+            client_id="beacon"),
+        server.op("runbook_step", str(uuid.uuid4()), "create", {
+            "cutover_id": clash, "title": "Test 933 at Beacon", "owner": kim},
+            client_id="beacon"),
+    ])
+
+    response = _portfolio(server, token)
+    assert response.status_code == 200, response.text
+    hit = next(c for c in response.json()["collisions"]
+               if {c["first_cutover_id"], c["second_cutover_id"]} == {clash, demo_wave["id"]})
+    assert hit["people"] == ["Sam Ortiz"]
+
+    result = golive(home, "portfolio", "--server", server.url, GOLIVE_TOKEN=token)
+    assert result.returncode == ExitCode.OK, result.stderr
+    assert "in both: Sam Ortiz" in result.stdout

@@ -1,18 +1,19 @@
 """Which cutover windows collide: an overlap in time, never touching ends or a window
-without both ends; and the combined queue's order."""
+without both ends; who is due in two of them at once; and the combined queue's order."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from golive_tui.domain.entities import CutoverBase
-from golive_tui.domain.enums import LifecyclePhase, Priority
+from golive_tui.domain.enums import EntityKind, LifecyclePhase, Priority
 from golive_tui.domain.portfolio import (
     PortfolioProject,
     QueueIssue,
     WaveGate,
     collisions,
     queue_key,
+    step_owners,
 )
 
 T0 = datetime(2026, 12, 12, 23, 0, tzinfo=UTC)
@@ -46,6 +47,45 @@ def test_only_windows_that_share_time_collide() -> None:
     assert pairs == [("a1", "b1"), ("b2", "a2")]
     assert found[0].overlap_starts_at == T0 + timedelta(hours=3)
     assert found[0].overlap_ends_at == T0 + timedelta(hours=4)
+
+
+def _owners(
+    pid: str, people: list[tuple[str, str, str, str]], steps: list[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, str]]:
+    """Who owns steps in each window of project ``pid``: stakeholders (id, name, member,
+    e-mail) and runbook steps (window, owner)."""
+    found = step_owners(pid, {
+        EntityKind.STAKEHOLDER: [{"id": i, "name": n, "user": u, "email": e}
+                                 for i, n, u, e in people],
+        EntityKind.RUNBOOK_STEP: [{"id": f"{pid}-{k}", "cutover_id": w, "owner": o}
+                                  for k, (w, o) in enumerate(steps)],
+    })
+    return {(pid, window): owners for window, owners in found.items()}
+
+
+def test_the_same_engineer_owning_steps_in_two_overlapping_windows_is_flagged() -> None:
+    """One engineer is a stakeholder of both projects (signing in as the same member, or
+    with the same e-mail) and owns runbook steps in two windows that overlap: the collision
+    names them. Someone with steps in one window only, or with the same name but no member
+    or e-mail in common, is not named."""
+    a, b = _project("alpha"), _project("beta")
+    owners = _owners("alpha", [
+        ("s1", "Sam Ortiz", "sam", ""), ("s2", "Lee Park", "", "Lee@Example.com"),
+        ("s3", "Kim Diaz", "", ""), ("s4", "Ana Ruiz", "ana", ""),
+    ], [("a1", "s1"), ("a1", "s2"), ("a1", "s3"), ("a1", "s1"), ("a1", ""),
+        ("a9", "s4")])  # Ana: in another wave
+    owners |= _owners("beta", [
+        ("t1", "Samuel Ortiz", "sam", ""), ("t2", "Lee Park", "", "lee@example.com"),
+        ("t3", "Kim Diaz", "", ""), ("t4", "Ana Ruiz", "ana", ""),
+    ], [("b1", "t1"), ("b1", "t2"), ("b1", "t3"), ("b1", "t4")])
+    (found,) = collisions([
+        (a, _wave("a1", T0, 4)),
+        (b, _wave("b1", T0 + timedelta(hours=3), 4)),
+    ], owners)
+    assert found.people == ["Lee Park", "Sam Ortiz"]
+    # the same people in windows that do not overlap collide with nothing
+    assert collisions([(a, _wave("a1", T0, 2)), (b, _wave("b1", T0 + timedelta(hours=3), 4))],
+                      owners) == []
 
 
 def _issue(ref: str, *, breached: bool, due: float | None, priority: str = "P3") -> QueueIssue:

@@ -8,7 +8,7 @@ Pure functions of each project's records; the server reads the records and answe
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ __all__ = [
     "build_portfolio",
     "collisions",
     "queue_key",
+    "step_owners",
 ]
 
 #: the kinds of record a portfolio summary reads (the gate's evidence, the waves, issues)
@@ -44,6 +45,8 @@ PORTFOLIO_KINDS: tuple[EntityKind, ...] = (
     EntityKind.VERIFICATION,
     EntityKind.ISSUE,
     EntityKind.SIGNOFF,
+    EntityKind.RUNBOOK_STEP,
+    EntityKind.STAKEHOLDER,
 )
 
 
@@ -87,6 +90,11 @@ class Collision(BaseModel):
     second_cutover: str
     overlap_starts_at: datetime
     overlap_ends_at: datetime
+    people: list[str] = Field(
+        default_factory=list,
+        description="Who owns runbook steps in both windows: one person in two cutovers at "
+                    "once (a stakeholder, matched across projects by the member they sign in "
+                    "as, else by e-mail)")
 
 
 class QueueIssue(BaseModel):
@@ -193,11 +201,41 @@ def _summary(
     return summary, waves, [item for _u, item in sorted(queue, key=lambda q: q[0])]
 
 
+#: who owns runbook steps in one cutover window: {a person's key: their name}
+Owners = Mapping[str, str]
+
+
+def step_owners(project_id: str, records: Mapping[EntityKind, Sequence[Mapping[str, Any]]]
+                ) -> dict[str, dict[str, str]]:
+    """Who owns runbook steps in each cutover of a project: {cutover id: owners}.
+
+    A person is keyed by the member they sign in as, else by e-mail, so that the same
+    engineer is one person across projects; a stakeholder with neither is only ever
+    themself (their id within the project).
+    """
+    people: dict[str, tuple[str, str]] = {}
+    for record in records.get(EntityKind.STAKEHOLDER, ()):
+        user = str(record.get("user") or "").strip()
+        email = str(record.get("email") or "").strip().casefold()
+        key = (f"user:{user}" if user else f"email:{email}" if email
+               else f"stakeholder:{project_id}:{record['id']}")
+        people[str(record["id"])] = (key, str(record.get("name") or user or email))
+    found: dict[str, dict[str, str]] = {}
+    for step in records.get(EntityKind.RUNBOOK_STEP, ()):
+        person = people.get(str(step.get("owner") or ""))
+        if person is not None:
+            found.setdefault(str(step["cutover_id"]), {}).setdefault(*person)
+    return found
+
+
 def collisions(
     windows: Sequence[tuple[PortfolioProject, CutoverBase]],
+    owners: Mapping[tuple[str, str], Owners] | None = None,
 ) -> list[Collision]:
     """Every pair of cutover windows that overlap in time (a window needs its start and
-    end; touching ends do not overlap), earliest overlap first."""
+    end; touching ends do not overlap), earliest overlap first, each with the people who
+    own runbook steps in both (``owners``: {(project id, cutover id): owners})."""
+    owners = owners or {}
     timed = [
         (p, w, s, e) for p, w in windows
         if (s := _aware(w.starts_at)) is not None and (e := _aware(w.ends_at)) is not None
@@ -208,12 +246,15 @@ def collisions(
         for p2, w2, s2, e2 in timed[i + 1:]:
             start, end = max(s1, s2), min(e1, e2)
             if start < end:
+                first = owners.get((p1.project_id, w1.id), {})
+                second = owners.get((p2.project_id, w2.id), {})
                 found.append(Collision(
                     first_project_id=p1.project_id, first_project=p1.name,
                     first_cutover_id=w1.id, first_cutover=w1.name,
                     second_project_id=p2.project_id, second_project=p2.name,
                     second_cutover_id=w2.id, second_cutover=w2.name,
                     overlap_starts_at=start, overlap_ends_at=end,
+                    people=sorted(first[key] for key in first.keys() & second.keys()),
                 ))
     found.sort(key=lambda c: (c.overlap_starts_at, c.first_project, c.first_cutover))
     return found
@@ -223,16 +264,19 @@ def build_portfolio(sources: Iterable[ProjectRecords], now: datetime) -> Portfol
     """The portfolio of the projects in ``sources`` at ``now``."""
     projects: list[PortfolioProject] = []
     windows: list[tuple[PortfolioProject, CutoverBase]] = []
+    owners: dict[tuple[str, str], Owners] = {}
     queue: list[QueueIssue] = []
     for source in sources:
         summary, waves, issues = _summary(source, now)
         projects.append(summary)
         windows.extend((summary, w) for w in waves)
         queue.extend(issues)
+        for cutover_id, people in step_owners(summary.project_id, source.records).items():
+            owners[summary.project_id, cutover_id] = people
     projects.sort(key=lambda p: (p.name.casefold(), p.project_id))
     queue.sort(key=queue_key)
-    return Portfolio(generated_at=now, projects=projects, collisions=collisions(windows),
-                     queue=queue)
+    return Portfolio(generated_at=now, projects=projects,
+                     collisions=collisions(windows, owners), queue=queue)
 
 
 def queue_key(item: QueueIssue) -> tuple[bool, float, int, str]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from golive_tui.domain.codec import encode_time
-from golive_tui.domain.portfolio import Portfolio, PortfolioProject, QueueIssue
+from golive_tui.domain.portfolio import Collision, Portfolio, PortfolioProject, QueueIssue
 from golive_tui.domain.time_text import ago, span
 
 __all__ = ["portfolio_text", "project_line", "queue_line", "sla_text"]
@@ -54,7 +54,14 @@ def portfolio_text(portfolio: Portfolio) -> Iterable[str]:
     for c in portfolio.collisions:
         yield (f"  {c.first_project} / {c.first_cutover} and {c.second_project} / "
                f"{c.second_cutover}: {encode_time(c.overlap_starts_at)} to "
-               f"{encode_time(c.overlap_ends_at)}")
+               f"{encode_time(c.overlap_ends_at)}{people_text(c)}")
     yield f"Open issues, most urgent first ({len(portfolio.queue)}):"
     for item in portfolio.queue:
         yield f"  {queue_line(item)}"
+
+
+def people_text(collision: Collision) -> str:
+    """Who is due in both windows at once, said after the collision ('' for no one)."""
+    if not collision.people:
+        return ""
+    return f"; in both: {', '.join(collision.people)}"

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Label, Static
 
 from golive_tui.domain.enums import Role
 from golive_tui.domain.time_text import ago
-from golive_tui.reports.portfolio import sla_text
+from golive_tui.reports.portfolio import people_text, sla_text
 from golive_tui.tui.widgets.fast_table import FastTable
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class PortfolioScreen(ModalScreen[None]):
             )
         clashes = [
             f"Overlap: {c.first_project} / {c.first_cutover} and {c.second_project} / "
-            f"{c.second_cutover}" for c in portfolio.collisions
+            f"{c.second_cutover}{people_text(c)}" for c in portfolio.collisions
         ]
         self.query_one("#portfolio-collisions", Static).update(
             "\n".join(clashes) or "No cutover windows overlap.")
