@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, SelectionList, Static
 
 from golive_tui.domain.enums import RunbookRunKind, StepRunState
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.factory import create_demo_app
 from golive_tui.tui.screens.runbook import RunbookScreen
+from golive_tui.tui.widgets.forms import RecordForm
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 from .conftest import DEMO_DAY, FROZEN_NOW, settle, until, wait_ready
@@ -147,3 +148,50 @@ async def test_a_step_past_its_planned_start_stands_out_as_late(
         assert "1 late" in head(screen)
         assert "late" not in row_text(screen, "Release the orders")
         assert "running" in row_text(screen, "Customer co-sign")
+
+
+async def test_a_step_is_added_and_edited_in_a_form_at_80x24(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_runbook(pilot)
+        assert app.store is not None and screen.data is not None
+        cutover = screen.data.cutover
+        assert cutover is not None
+        before = len(screen.data.steps)
+        freeze = next(s for s in screen.data.steps if s.title.startswith("Change freeze"))
+
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        form.query_one("#field-title", Input).value = "Paging zones re-tested at reception"
+        form.query_one("#field-offset_minutes", Input).value = "T-1:30"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # minutes it cannot read are said in place; the form keeps what was typed
+        assert app.screen is form
+        assert "whole minutes" in str(form.query_one("#record-form-error", Static).render())
+        form.query_one("#field-offset_minutes", Input).value = "-90"
+        form.query_one("#field-depends_on", SelectionList).select(freeze.id)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(app.store.runbook_steps(cutover.id)) == before + 1)
+        added = next(s for s in app.store.runbook_steps(cutover.id)
+                     if s.title == "Paging zones re-tested at reception")
+        assert (added.offset_minutes, added.duration_minutes, added.depends_on) == (
+            -90, 15, [freeze.id])
+        await until(pilot, lambda: "T-1:30" in row_text(screen, "Paging zones"))
+
+        select(screen, "Paging zones")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        assert form.query_one("#field-offset_minutes", Input).value == "-90"
+        form.query_one("#field-duration_minutes", Input).value = "25"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: next(
+            s for s in app.store.runbook_steps(cutover.id) if s.id == added.id
+        ).duration_minutes == 25)
+        assert len(app.store.runbook_steps(cutover.id)) == before + 1

@@ -4,7 +4,8 @@ next, late and blocked, and rehearsal against plan and live.
 Keys: ``s`` starts the selected step, ``f`` finishes it, ``x`` marks it failed, ``k`` skips
 it (with a reason); ``r`` shows the other kind of run (live or rehearsal), ``n`` starts a
 new run of the kind shown, ``w`` / ``W`` go to the next or previous wave, ``c`` shows the
-durations of plan, rehearsal and live side by side. What is allowed is the domain's
+durations of plan, rehearsal and live side by side; ``a`` adds a step to the wave's
+runbook and ``e`` edits the selected one. What is allowed is the domain's
 (:mod:`golive_tui.domain.runbook`): the cache and the server refuse the rest with the reason.
 """
 
@@ -26,6 +27,7 @@ from golive_tui.domain.runbook import StepView, minutes_between, step_views, wha
 from golive_tui.domain.time_text import local_time
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
+from golive_tui.tui.widgets.forms import FormField, RecordForm, record_problem, save_record
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
@@ -115,6 +117,8 @@ class RunbookScreen(GoLiveScreen):
         Binding("w", "wave(1)", "Wave", id="runbook.next_wave"),
         Binding("W", "wave(-1)", "Prev wave", id="runbook.prev_wave", show=False),
         Binding("c", "compare", "Compare", id="runbook.compare"),
+        Binding("a", "add_step", "Add step", id="runbook.add_step"),
+        Binding("e", "edit_step", "Edit step", id="runbook.edit_step"),
     ]
 
     data: RunbookData | None = None
@@ -364,6 +368,63 @@ class RunbookScreen(GoLiveScreen):
         self.golive.run_change(change, kinds=frozenset({K.RUNBOOK_RUN}),
                                success=f"{kind.value.capitalize()} run of {cutover.name} started")
 
+    def _step_form(self, step: RunbookStepRow | None) -> None:
+        data = self.data
+        cutover = data.cutover if data is not None else None
+        if data is None or cutover is None:
+            self.notify("This project has no cutover wave to plan.", severity="warning")
+            return
+        current = step.model_dump(exclude={"pending"}) if step is not None else None
+        others = [(s.id, f"{t_minus(s.offset_minutes)} {s.title}")
+                  for s in data.steps if step is None or s.id != step.id]
+        fixed = {} if step is not None else {
+            "cutover_id": cutover.id,
+            "sort_order": max((s.sort_order for s in data.steps), default=0) + 1}
+        fields = [
+            FormField("title", "Title", "text", step.title if step else "", required=True),
+            FormField("offset_minutes", "Start", "text", step.offset_minutes if step else 0,
+                      placeholder="minutes from the wave's start: -240 is T-4:00"),
+            FormField("duration_minutes", "Duration", "text",
+                      step.duration_minutes if step else 15, placeholder="minutes"),
+            FormField("owner", "Owner", "choice", step.owner if step else "",
+                      list(data.owners.items()), blank="Nobody"),
+            FormField("step_kind", "Kind", "choice",
+                      step.step_kind if step else RunbookStepKind.STEP,
+                      [(k, k.value.replace("_", " ")) for k in RunbookStepKind]),
+            FormField("snapback", "Snapback", "choice", step.snapback if step else False,
+                      [(False, "no"), (True, "yes: asks the losing carrier to snap back")]),
+            FormField("precondition", "Precondition", "text", step.precondition if step else ""),
+            FormField("expected", "Expected", "text", step.expected if step else ""),
+            FormField("depends_on", "Depends on", "people",
+                      list(step.depends_on) if step else [], others),
+        ]
+
+        def check(values: dict[str, Any]) -> str | None:
+            record = _step_values(values)
+            if isinstance(record, str):
+                return record
+            return record_problem(K.RUNBOOK_STEP, current, {**fixed, **record})
+
+        def saved(values: dict[str, Any] | None) -> None:
+            record = _step_values(values) if values is not None else None
+            if isinstance(record, dict):
+                save_record(self.golive, K.RUNBOOK_STEP, current, {**fixed, **record},
+                            "Runbook step saved")
+
+        title = f"Edit step {step.title}" if step else f"Add a step to {cutover.name}"
+        self.app.push_screen(RecordForm(title, fields, zone=self._zone(), check=check), saved)
+
+    def action_add_step(self) -> None:
+        self._step_form(None)
+
+    def action_edit_step(self) -> None:
+        step_id = self._selected_step_id()
+        step = next((s for s in self.data.steps if s.id == step_id), None) if self.data else None
+        if step is None:
+            self.notify("Select a step to edit (a adds one).", severity="warning")
+            return
+        self._step_form(step)
+
     def action_move(self, to: str, note: str | None = None) -> None:
         view, run = self._view(), self.run
         if view is None:
@@ -409,3 +470,15 @@ def _minutes(timing: dict[str, Any] | None) -> int | None:
 
 def _num(value: int | None) -> str:
     return "" if value is None else str(value)
+
+
+def _step_values(values: dict[str, Any]) -> dict[str, Any] | str:
+    """A step form's values as the record's fields; what cannot be read, in words."""
+    values = dict(values)
+    for name, label in (("offset_minutes", "Start"), ("duration_minutes", "Duration")):
+        text = str(values.get(name) or "0").strip()
+        try:
+            values[name] = int(text)
+        except ValueError:
+            return f"{label} is whole minutes ({text!r} is not), e.g. -240 for T-4:00."
+    return values
