@@ -114,8 +114,8 @@ def test_clients_converge_under_network_chaos(tmp_path: Path, chaos_tools: dict[
 
         def change(self, client: Client, make: Callable[[LocalStore], Any]) -> None:
             """One local change, at the client's (maybe skewed) clock; refusals are fine."""
-            skewed = mock.patch("golive_tui.store.outbox.utcnow",
-                                lambda: real_utcnow() + client.skew)
+            skewed = mock.patch.object(client.store, "clock",
+                                       lambda: real_utcnow() + client.skew)
             with skewed, contextlib.suppress(DomainError):
                 make(client.store)
             client.recorded.update(op.op_id for op in client.store.outbox_batch(1_000_000))

@@ -129,8 +129,8 @@ async def test_a_day_offline_with_ten_thousand_queued_ops_drains_completely_on_r
                              "the status to say why it is offline")
         assert engine.status.state == "offline"
         for hour in range(9):  # a thousand results an hour through the morning
-            with mock.patch("golive_tui.store.outbox.utcnow",
-                            lambda hour=hour: day_start + timedelta(hours=hour)):
+            with mock.patch.object(store, "clock",
+                                   lambda hour=hour: day_start + timedelta(hours=hour)):
                 outcome = await asyncio.to_thread(store.submit_many, verifications(1_000))
             assert len(outcome.applied) == 1_000
         drafts = await asyncio.to_thread(
