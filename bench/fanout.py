@@ -29,8 +29,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.ops import new_id
-from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
 from load import RawClient
 from loopback import loopback_server, percentile, report

@@ -24,8 +24,8 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.ops import new_id
-from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION, OpStatus
 from loopback import loopback_server, percentile, report
 

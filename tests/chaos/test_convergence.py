@@ -29,6 +29,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
@@ -39,7 +40,6 @@ from golive_tui.domain.enums import (
     VerificationResult,
 )
 from golive_tui.domain.errors import DomainError
-from golive_tui.domain.types import utcnow
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient, SyncError
 from golive_tui.sync.engine import Backoff, SyncEngine

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.enums import (
     DecisionKind,
     EntityKind,
@@ -25,7 +26,6 @@ from golive_tui.domain.enums import (
     VerificationResult,
 )
 from golive_tui.domain.ops import new_id
-from golive_tui.domain.types import utcnow
 from golive_tui.server import admin
 from golive_tui.server.embedded import EmbeddedServer
 from golive_tui.store.local import Change, LocalStore

@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from golive_tui.domain.enums import ChecklistStatus, DecisionKind, EntityKind, Role
-from golive_tui.domain.gate import GateResult, GateRule
+from golive_tui.domain.enums import ChecklistStatus, DecisionKind, EntityKind, GateRule, Role
+from golive_tui.domain.gate import GateResult
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import ChecklistScreen
 from golive_tui.tui.screens.dashboard import DashboardScreen, activation_window

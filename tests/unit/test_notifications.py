@@ -7,8 +7,15 @@ from typing import Any
 
 import pytest
 
-from golive_tui.domain.enums import EntityKind, IssueState, OrderState, PortState, Priority
-from golive_tui.domain.gate import GateResult, GateRule, UnmetCondition
+from golive_tui.domain.enums import (
+    EntityKind,
+    GateRule,
+    IssueState,
+    OrderState,
+    PortState,
+    Priority,
+)
+from golive_tui.domain.gate import GateResult, UnmetCondition
 from golive_tui.domain.notifications import (
     EventKind,
     GateScope,

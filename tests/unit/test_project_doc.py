@@ -25,6 +25,7 @@ from golive_tui.domain.enums import (
     ChecklistStream,
     E911Status,
     EntityKind,
+    GateRule,
     IssueState,
     LifecyclePhase,
     NumberType,
@@ -33,7 +34,7 @@ from golive_tui.domain.enums import (
     Priority,
     VerificationResult,
 )
-from golive_tui.domain.gate import GateRule, evaluate_gate, gate_from_records
+from golive_tui.domain.gate import evaluate_gate, gate_from_records
 from golive_tui.domain.ops import issue_ref, validate_record
 from golive_tui.domain.phone import is_toll_free
 from golive_tui.domain.project_doc import (

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from golive_tui.domain import lifecycle
+from golive_tui.domain.clock import as_time
 from golive_tui.domain.enums import (
     EntityKind,
     IssueState,
@@ -24,7 +25,6 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from golive_tui.domain.rules import Facts, reason_is_thin
-from golive_tui.domain.types import as_time
 
 Record = dict[str, Any]
 _EARLIEST = datetime.min.replace(tzinfo=UTC)

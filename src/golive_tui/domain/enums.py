@@ -426,3 +426,36 @@ class AdoptionGapStatus(StrEnum):
     OPEN = "open"
     FOLLOWING_UP = "following_up"
     CLOSED = "closed"
+
+
+class GateRule(StrEnum):
+    """The kinds of evidence the gate weighs (DOMAIN.md §4 and §8), in reading order."""
+
+    SCOPE = "scope"
+    GATE_ITEMS = "gate_items"
+    PORT_ORDERS = "port_orders"
+    CHANGE_FREEZE = "change_freeze"
+    E911 = "e911"
+    TEST_933 = "test_933"
+    NETWORK = "network"
+    NO_OPEN_P1 = "no_open_p1"
+    CUSTOMER_COSIGN = "customer_cosign"
+
+    @property
+    def label(self) -> str:
+        return _RULE_LABELS[self]
+
+
+_RULE_LABELS = {
+    GateRule.SCOPE: "The wave has sites and port orders",
+    GateRule.GATE_ITEMS: "Gate checklist items done",
+    GateRule.PORT_ORDERS: "Every port order has a signed LOA and its FOC for the wave, or is "
+    "activated",
+    GateRule.CHANGE_FREEZE: "No order changed inside its change freeze without a reason",
+    GateRule.E911: "Every emergency location of the wave's sites validated",
+    GateRule.TEST_933: "A passing 933 test from every emergency location since its address "
+    "last changed",
+    GateRule.NETWORK: "Call quality measured within the thresholds at every site",
+    GateRule.NO_OPEN_P1: "No open P1 issue at the wave's sites",
+    GateRule.CUSTOMER_COSIGN: "The customer's main contact co-signed the wave",
+}

@@ -15,20 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from golive_tui.domain.entities import (
-    ChecklistItemBase,
-    CutoverBase,
-    EmergencyLocationBase,
-    EntityBase,
-    IssueBase,
-    PortOrderBase,
-    SignoffBase,
-    SiteBase,
-    VerificationBase,
-)
 from golive_tui.domain.enums import (
     CLOSED_CUTOVER_STATES,
     LEGACY_ORDER_STATES,
@@ -37,6 +26,7 @@ from golive_tui.domain.enums import (
     CutoverState,
     E911Status,
     EntityKind,
+    GateRule,
     IssueState,
     OrderState,
     Priority,
@@ -47,43 +37,25 @@ from golive_tui.domain.enums import (
 from golive_tui.domain.network import CALL_QUALITY_TEST, NetworkThresholds
 from golive_tui.domain.port_orders import FREEZE_BUSINESS_DAYS, freeze_starts
 
+if TYPE_CHECKING:
+    # the entity classes bring sqlmodel and SQLAlchemy, which the first paint does without
+    from golive_tui.domain.entities import (
+        ChecklistItemBase,
+        CutoverBase,
+        EmergencyLocationBase,
+        EntityBase,
+        IssueBase,
+        PortOrderBase,
+        SignoffBase,
+        SiteBase,
+        VerificationBase,
+    )
+
 #: Zoom's activation window is set in Eastern time: an FOC's day is its day there
 ACTIVATION_ZONE = ZoneInfo("America/New_York")
 #: the test case a 933 call is logged as
 TEST_933 = "E911-01"
 
-
-class GateRule(StrEnum):
-    """The kinds of evidence the gate weighs (DOMAIN.md §4 and §8), in reading order."""
-
-    SCOPE = "scope"
-    GATE_ITEMS = "gate_items"
-    PORT_ORDERS = "port_orders"
-    CHANGE_FREEZE = "change_freeze"
-    E911 = "e911"
-    TEST_933 = "test_933"
-    NETWORK = "network"
-    NO_OPEN_P1 = "no_open_p1"
-    CUSTOMER_COSIGN = "customer_cosign"
-
-    @property
-    def label(self) -> str:
-        return _RULE_LABELS[self]
-
-
-_RULE_LABELS = {
-    GateRule.SCOPE: "The wave has sites and port orders",
-    GateRule.GATE_ITEMS: "Gate checklist items done",
-    GateRule.PORT_ORDERS: "Every port order has a signed LOA and its FOC for the wave, or is "
-    "activated",
-    GateRule.CHANGE_FREEZE: "No order changed inside its change freeze without a reason",
-    GateRule.E911: "Every emergency location of the wave's sites validated",
-    GateRule.TEST_933: "A passing 933 test from every emergency location since its address "
-    "last changed",
-    GateRule.NETWORK: "Call quality measured within the thresholds at every site",
-    GateRule.NO_OPEN_P1: "No open P1 issue at the wave's sites",
-    GateRule.CUSTOMER_COSIGN: "The customer's main contact co-signed the wave",
-}
 
 #: order states that meet the gate: a carrier commitment, or done; cancelled and
 #: not-portable orders no longer hold it
@@ -157,6 +129,15 @@ class GateEvidence:
         thresholds: NetworkThresholds | None = None,
     ) -> GateEvidence:
         """The evidence from plain records (dicts), as ``apply_op``'s facts hold them."""
+        from golive_tui.domain.entities import (
+            ChecklistItemBase,
+            EmergencyLocationBase,
+            IssueBase,
+            PortOrderBase,
+            SignoffBase,
+            SiteBase,
+            VerificationBase,
+        )
 
         def of(kind: EntityKind, base: type[_E]) -> tuple[_E, ...]:
             return tuple(_view(base, r) for r in records.get(kind, ()))
@@ -173,8 +154,8 @@ class GateEvidence:
         )
 
 
-_E = TypeVar("_E", bound=EntityBase)
-_C = TypeVar("_C", bound=CutoverBase)
+_E = TypeVar("_E", bound="EntityBase")
+_C = TypeVar("_C", bound="CutoverBase")
 
 
 def _view(base: type[_E], record: Mapping[str, Any]) -> _E:
@@ -507,5 +488,7 @@ def gate_from_records(
     thresholds: NetworkThresholds | None = None,
 ) -> GateResult:
     """:func:`gate_for_cutover` over plain records (dicts), as ``apply_op`` sees them."""
+    from golive_tui.domain.entities import CutoverBase
+
     wave = None if cutover is None else _view(CutoverBase, cutover)
     return gate_for_cutover(wave, GateEvidence.from_records(records, thresholds))

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from golive_tui.domain.clock import as_time
 from golive_tui.domain.entities import ActionItemBase, IssueBase, PortOrderBase
 from golive_tui.domain.enums import ActionStatus
 from golive_tui.domain.sla import SlaPolicy, issue_clocks
-from golive_tui.domain.types import as_time
 
 
 @dataclass(frozen=True)

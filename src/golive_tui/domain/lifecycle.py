@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from golive_tui.domain.clock import as_time
 from golive_tui.domain.enums import (
     ChecklistStatus,
     LifecyclePhase,
     MilestoneStatus,
     PhaseAction,
 )
-from golive_tui.domain.types import as_time
 
 Record = Mapping[str, Any]
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from golive_tui.domain import closure, port_orders, rules, runbook, sites
+from golive_tui.domain.clock import ensure_aware
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS, EntityBase
 from golive_tui.domain.enums import (
@@ -52,7 +53,6 @@ from golive_tui.domain.transitions import (
     STEP_RUN,
     StateMachine,
 )
-from golive_tui.domain.types import ensure_aware
 
 Record = dict[str, Any]
 S = TypeVar(

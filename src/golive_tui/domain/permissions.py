@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from golive_tui.domain.enums import EntityKind, OpAction, Role
+from golive_tui.domain.enums import EntityKind, OpAction, Role, SignoffKind
 from golive_tui.domain.errors import PermissionDenied
 
 A = OpAction
@@ -99,3 +99,17 @@ def check_permission(role: Role, kind: EntityKind, action: OpAction) -> None:
 
 def _a(noun: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+#: who signs each kind of sign-off: the customer's main contact co-signs a wave's go-live
+#: and accepts the project; the service desk acknowledges the hand-off
+SIGNERS: dict[SignoffKind, Role] = {
+    SignoffKind.GO_LIVE_COSIGN: Role.CUSTOMER,
+    SignoffKind.ACCEPTANCE: Role.CUSTOMER,
+    SignoffKind.HANDOFF_ACK: Role.SUPPORT,
+}
+
+
+def may_sign(role: Role, kind: SignoffKind) -> bool:
+    """Whether a member with ``role`` gives this kind of sign-off."""
+    return SIGNERS[kind] is role

@@ -17,10 +17,9 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from golive_tui.domain.clock import as_time
 from golive_tui.domain.enums import NUMBER_STATE_OF_ORDER, EntityKind, OrderState, PortState
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
-from golive_tui.domain.phone import InvalidPhoneNumber, normalise_number
-from golive_tui.domain.types import as_time
 
 if TYPE_CHECKING:
     from golive_tui.domain.rules import Facts
@@ -239,6 +238,9 @@ def check_order(current: Mapping[str, Any] | None, fields: Record, now: datetime
         fields["carrier"] = carrier.strip()
     btn = fields.get("btn")
     if isinstance(btn, str) and btn.strip():
+        # libphonenumber's tables are read only when a number is: not before the first paint
+        from golive_tui.domain.phone import InvalidPhoneNumber, normalise_number
+
         try:
             fields["btn"] = normalise_number(btn)
         except InvalidPhoneNumber as exc:

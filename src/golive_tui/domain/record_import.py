@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from golive_tui.domain.clock import as_time
 from golive_tui.domain.errors import DomainError
 from golive_tui.domain.number_import import (
     NumberImportError,
@@ -30,7 +31,6 @@ from golive_tui.domain.number_import import (
 )
 from golive_tui.domain.phone import InvalidPhoneNumber, normalise_number
 from golive_tui.domain.port_orders import check_order
-from golive_tui.domain.types import as_time
 
 __all__ = [
     "ORDER_COLUMNS",

@@ -15,10 +15,12 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from golive_tui.domain import lifecycle
+from golive_tui.domain.clock import as_time
 from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
     EntityKind,
+    GateRule,
     IssueCategory,
     LifecyclePhase,
     PhaseAction,
@@ -28,9 +30,9 @@ from golive_tui.domain.enums import (
     VerificationResult,
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
-from golive_tui.domain.gate import TEST_933, GateResult, GateRule, gate_from_records
+from golive_tui.domain.gate import TEST_933, GateResult, gate_from_records
 from golive_tui.domain.network import CALL_QUALITY_TEST, NetworkThresholds
-from golive_tui.domain.types import as_time
+from golive_tui.domain.permissions import SIGNERS
 
 Record = dict[str, Any]
 
@@ -399,20 +401,6 @@ def check_phase_move(record: Mapping[str, Any], target: LifecyclePhase, facts: F
 
 
 # ----------------------------------------------------------------------------- sign-offs
-
-#: who signs each kind of sign-off: the customer's main contact co-signs a wave's go-live
-#: and accepts the project; the service desk acknowledges the hand-off
-SIGNERS: dict[SignoffKind, Role] = {
-    SignoffKind.GO_LIVE_COSIGN: Role.CUSTOMER,
-    SignoffKind.ACCEPTANCE: Role.CUSTOMER,
-    SignoffKind.HANDOFF_ACK: Role.SUPPORT,
-}
-
-
-def may_sign(role: Role, kind: SignoffKind) -> bool:
-    """Whether a member with ``role`` gives this kind of sign-off."""
-    return SIGNERS[kind] is role
-
 
 _SIGNOFF_WORDS = {
     SignoffKind.GO_LIVE_COSIGN: "co-signs a wave's go-live",

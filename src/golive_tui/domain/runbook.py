@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from golive_tui.domain.clock import as_time
 from golive_tui.domain.enums import (
     DecisionKind,
     EntityKind,
@@ -22,7 +23,6 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
 from golive_tui.domain.rules import Facts, gate_of
-from golive_tui.domain.types import as_time
 
 Record = dict[str, Any]
 _NEVER = datetime.min.replace(tzinfo=UTC)

@@ -44,26 +44,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_time(value: Any) -> datetime | None:
-    """A record's time as an aware datetime (stored text is read; a naive one is UTC), or
-    None when it holds none."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def ensure_aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime refused: give a time zone")
-    return value.astimezone(UTC)
-
-
 class StrEnumType(TypeDecorator[Any]):
     """A StrEnum stored as its value (readable in plain SQL), read back as the enum."""
 

@@ -16,10 +16,11 @@ from golive_tui.domain.enums import (
     CLOSED_CUTOVER_STATES,
     OPEN_ISSUE_STATES,
     EntityKind,
+    GateRule,
     PortState,
     Priority,
 )
-from golive_tui.domain.gate import ORDER_STATES_OK, GateResult, GateRule, gate_for_cutover
+from golive_tui.domain.gate import ORDER_STATES_OK, GateResult, gate_for_cutover
 from golive_tui.domain.sla import issue_clocks, sla_urgency
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
-from golive_tui.domain.types import utcnow
+from golive_tui.domain.clock import utcnow
 from golive_tui.server import rows
 from golive_tui.server.tables import api_token, member, user_account
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from golive_tui import resources
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.domain.phone import is_region
 from golive_tui.domain.project_doc import DemoDayError, ProjectDocument
-from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult
 from golive_tui.seed import load_demo
 from golive_tui.server import accounts, projects, webhooks

@@ -43,10 +43,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.errors import DomainError
 from golive_tui.domain.ops import Op
-from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
 from golive_tui.server.apply_rules import Actor, UnknownProject, apply_rules, notify_change

@@ -35,7 +35,7 @@ import httpx
 from sqlalchemy import delete, insert, select, update
 
 import golive_tui
-from golive_tui.domain.types import utcnow
+from golive_tui.domain.clock import utcnow
 from golive_tui.server.db import Database
 from golive_tui.server.settings import ServerSettings
 from golive_tui.server.tables import webhook, webhook_attempt, webhook_delivery

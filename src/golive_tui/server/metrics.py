@@ -27,7 +27,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from golive_tui.domain.types import utcnow
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.wire import OpResult
 from golive_tui.server.db import Database
 from golive_tui.server.tables import project_counter, webhook_delivery

@@ -15,8 +15,8 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.ops import Op
-from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
 from golive_tui.server.db import Database

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind, OpAction, Role
 from golive_tui.domain.ops import Op, Record, validate_record
-from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server.accounts import AccountError, display_name_of, user_exists
 from golive_tui.server.apply import Actor, apply_one

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, delete, insert, select
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.codec import encode_time
 from golive_tui.domain.enums import OPEN_ISSUE_STATES, EntityKind
 from golive_tui.domain.notifications import (
@@ -34,7 +35,6 @@ from golive_tui.domain.notifications import (
     gate_scopes,
     sla_warnings,
 )
-from golive_tui.domain.types import utcnow
 from golive_tui.server import rows
 from golive_tui.server.db import Database
 from golive_tui.server.facts import ServerFacts

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert, select, update
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.enums import EntityKind, Role
-from golive_tui.domain.types import utcnow
 from golive_tui.store.bulk import table_of
 from golive_tui.store.db import check_sqlite_file, make_engine
 from golive_tui.store.migrations import migrate

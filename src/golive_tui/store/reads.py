@@ -12,6 +12,7 @@ from sqlalchemy import Row, and_, func, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.closure import closure_gaps
 from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.domain.gate import GateEvidence, GateResult, current_cutover, gate_for_cutover
@@ -19,7 +20,6 @@ from golive_tui.domain.hypercare import HypercareDay, hypercare_day
 from golive_tui.domain.network import NetworkThresholds
 from golive_tui.domain.ops import Op, Record
 from golive_tui.domain.sla import SlaPolicy, project_policy
-from golive_tui.domain.types import utcnow
 from golive_tui.store.bulk import table_of
 from golive_tui.store.cache import CacheFile
 from golive_tui.store.outbox_rows import op_from_outbox

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, bindparam, delete, insert, select, type_coerce, update
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.codec import encode_value
 from golive_tui.domain.enums import EntityKind, OpAction
 from golive_tui.domain.errors import DomainError, NotFound
 from golive_tui.domain.ops import Op, Record, apply_op, validate_record
 from golive_tui.domain.sla import SlaPolicy
-from golive_tui.domain.types import utcnow
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.store.bulk import CHUNK, bulk_insert, table_of
 from golive_tui.store.outbox import Change, Outbox

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.portfolio import Portfolio, build_portfolio
-from golive_tui.domain.types import utcnow
 from golive_tui.server.access import current_user
 from golive_tui.server.portfolio import portfolio_records
 from golive_tui.server.routes.responses import ERRORS, V1

@@ -19,18 +19,16 @@ from golive_tui.domain.enums import (
     DecisionKind,
     E911Status,
     EntityKind,
+    GateRule,
     OrderState,
     PortState,
     Priority,
     SignoffKind,
 )
-from golive_tui.domain.gate import GateRule
-from golive_tui.domain.permissions import may_decide, may_move_cutovers
-from golive_tui.domain.rules import may_sign, override_reason_problem
+from golive_tui.domain.permissions import may_decide, may_move_cutovers, may_sign
 from golive_tui.domain.time_text import local_time, span
 from golive_tui.domain.transitions import CUTOVER, ORDER_DONE_STATES, PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
-from golive_tui.tui.widgets.forms import PickerModal
 from golive_tui.tui.widgets.meter import Meter, MeterPart
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 from golive_tui.tui.widgets.row_lines import RowLines
@@ -481,6 +479,7 @@ class DashboardScreen(GoLiveScreen):
     def _validate_location(self, cond: UnmetCondition) -> None:
         """Record what Zoom says of an emergency location's dispatchable address: the
         rules stamp a validation and say who may record one."""
+        from golive_tui.tui.widgets.forms import PickerModal  # read when first picked
 
         def picked(status: E911Status | None) -> None:
             if status is None:
@@ -564,6 +563,8 @@ class DashboardScreen(GoLiveScreen):
     def action_pick_wave(self) -> None:
         """Every wave with its own gate; the one picked is shown (a later wave's gate is
         its own and never blocks today's)."""
+        from golive_tui.tui.widgets.forms import PickerModal  # read when first picked
+
         if self.data is None or not self.data.waves:
             self.notify("This project has no cutover waves: its gate covers everything.",
                         title="Waves")
@@ -587,6 +588,8 @@ class DashboardScreen(GoLiveScreen):
     def action_move_wave(self) -> None:
         """Move the shown wave on: planned → rehearsed → ready → live → completed, or
         rolled back (what the rules allow from where it is)."""
+        from golive_tui.tui.widgets.forms import PickerModal  # read when first picked
+
         wave = self.data.wave if self.data is not None else None
         if wave is None:
             self.notify("This project has no cutover waves to move.", title="Wave state")
@@ -656,6 +659,9 @@ class DashboardScreen(GoLiveScreen):
             required = ("Going ahead with unmet conditions needs a reason: say why it is "
                         "safe to go, or press Esc.")
             placeholder = "Why is it safe to go anyway? (required)"
+            # the rules module is read on the first call, not before the first paint
+            from golive_tui.domain.rules import override_reason_problem
+
             check = override_reason_problem
         elif decision is DecisionKind.GO:
             body.append(("Every gate condition holds.", "$success"))

@@ -30,10 +30,8 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from golive_tui.domain.entities import ENTITY_BASES
 from golive_tui.domain.enums import EntityKind, IssueCategory, Priority
 from golive_tui.domain.errors import DomainError
-from golive_tui.domain.ops import revalidate
 from golive_tui.domain.time_text import parse_typed_time, typed_time_text
 from golive_tui.tui.widgets.text_entry import TextBox, TextField
 
@@ -556,6 +554,10 @@ def record_problem(
 ) -> str | None:
     """The domain's word on a form's values, before anything is saved: each field
     validated as the record's (an e-mail, a phone number, a length)."""
+    # the entity classes bring sqlmodel, which the first paint does without
+    from golive_tui.domain.entities import ENTITY_BASES
+    from golive_tui.domain.ops import revalidate
+
     base = current or {name: info.get_default(call_default_factory=True)
                        for name, info in ENTITY_BASES[kind].model_fields.items()
                        if not info.is_required()}

@@ -13,8 +13,7 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
-from golive_tui.domain.enums import ChecklistStatus, LifecyclePhase
-from golive_tui.domain.gate import GateRule
+from golive_tui.domain.enums import ChecklistStatus, GateRule, LifecyclePhase
 from golive_tui.domain.time_text import local_time, span
 from golive_tui.domain.transitions import CHECKLIST
 from golive_tui.tui.screens.base import GoLiveScreen

@@ -28,8 +28,8 @@ from textual.widgets import DataTable, Static
 
 from golive_tui.domain.enums import AdoptionGapStatus, EntityKind, OpAction, Role, SignoffKind
 from golive_tui.domain.hypercare import HypercareDay
-from golive_tui.domain.permissions import can
-from golive_tui.domain.rules import SIGNERS, reason_is_thin
+from golive_tui.domain.permissions import SIGNERS, can
+from golive_tui.domain.rules import reason_is_thin
 from golive_tui.reports.documents import write_reports
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.entities import ENTITY_BASES
 from golive_tui.domain.enums import EntityKind, OrderState, PortState, RejectionCode
 from golive_tui.domain.errors import DomainError
@@ -30,7 +31,6 @@ from golive_tui.domain.port_orders import (
 )
 from golive_tui.domain.time_text import parse_typed_time, typed_time_text
 from golive_tui.domain.transitions import ORDER
-from golive_tui.domain.types import utcnow
 from golive_tui.tui.screens.porting.table import STATE_STYLE, national, state_text
 from golive_tui.tui.widgets.forms import FormField
 

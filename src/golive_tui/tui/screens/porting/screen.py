@@ -16,11 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import Input, Select
 
+from golive_tui.domain.clock import utcnow
 from golive_tui.domain.enums import EntityKind, OrderState, PortState, RejectionCode
 from golive_tui.domain.port_orders import EASTERN, FEDERAL
 from golive_tui.domain.time_text import parse_typed_time, typed_time_text
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
-from golive_tui.domain.types import utcnow
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.porting.orders import (
     activation_problem,
