@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -31,8 +31,12 @@ from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import DataTable, Input
 from textual.widgets.data_table import RowKey
+
+if TYPE_CHECKING:
+    # the text area (and its document and themes) is read when a text box is first made
+    from textual.widgets import TextArea
 
 
 @dataclass(frozen=True)
@@ -47,59 +51,69 @@ class PrivateName:
     use: str
 
 
-PRIVATE_API: tuple[PrivateName, ...] = (
-    PrivateName(App, "_css_update_count", None,
-                "share_app_styles: a screen styled by the app's sheets is not stale"),
-    PrivateName(Screen, "_css_update_count", None,
-                "share_app_styles: a screen styled by the app's sheets is not stale"),
-    PrivateName(Screen, "_get_breakpoint_classes", ("dimension", "breakpoints"),
-                "breakpoint_classes: a screen's size classes before it is styled"),
-    PrivateName(App, "_refresh_truecolor_filter", ("theme",),
-                "start_colour_filter: the theme's colours without a restyle at start-up"),
-    PrivateName(DOMNode, "_bindings", None, "own_bindings: the keys the help lists"),
-    PrivateName(DataTable, "_render_cell",
-                ("row_index", "column_index", "base_style", "width", "cursor", "hover"),
-                "QuickCellTable._render_cell: one-line text cells drawn directly"),
-    PrivateName(DataTable, "_update_dimensions", ("new_rows",),
-                "QuickCellTable._update_dimensions: redrawn when columns widen"),
-    PrivateName(DataTable, "_get_row_renderables", ("row_index",),
-                "QuickCellTable._render_cell: the cell's renderable, as DataTable formats it"),
-    PrivateName(DataTable, "_get_styles_to_render_cell",
-                ("is_header_cell", "is_row_label_cell", "is_fixed_style_cell", "hover",
-                 "cursor", "show_cursor", "show_hover_cursor", "has_css_foreground_priority",
-                 "has_css_background_priority"),
-                "QuickCellTable._render_cell: the cell's styles, as DataTable works them out"),
-    PrivateName(DataTable, "_row_locations", None, "QuickCellTable._render_cell: row keys"),
-    PrivateName(DataTable, "_column_locations", None,
-                "QuickCellTable._render_cell: column keys"),
-    PrivateName(DataTable, "_cell_render_cache", None,
-                "QuickCellTable._render_cell: the cache DataTable draws cells from"),
-    PrivateName(DataTable, "_show_hover_cursor", None,
-                "QuickCellTable._render_cell: part of a cell's cache key"),
-    PrivateName(DataTable, "_update_count", None,
-                "QuickCellTable: part of a cell's cache key; raised to draw again"),
-    PrivateName(DataTable, "_pseudo_class_state", None,
-                "QuickCellTable._render_cell: part of a cell's cache key"),
-    PrivateName(DataTable, "_require_update_dimensions", None,
-                "measuring: rows not yet measured"),
-    PrivateName(DataTable, "_updated_cells", None, "measuring: cells not yet measured"),
-    PrivateName(LinuxDriver, "_file", None,
-                "driver_output, replace_driver_output: what the output thread writes to"),
-    PrivateName(Driver, "_app", None, "driver_app: the app a driver posts to"),
-    PrivateName(Driver, "_debug", None, "input_parser: the parser as the driver makes it"),
-    PrivateName(XTermParser, "__init__", ("debug",),
-                "input_parser: textual._xterm_parser, a private module"),
-    PrivateName(Input, "_position_to_cell", ("position",),
-                "InputCells: a plain value measured by its length"),
-    PrivateName(Input, "_suggestion", None, "input_look: drawn by Input when one is shown"),
-    PrivateName(Input, "_cursor_visible", None, "input_look: the cursor's blink phase"),
-    PrivateName(Input, "_restart_blink", (), "restart_blink: a held key shows the cursor"),
-    PrivateName(TextArea, "_restart_blink", (), "restart_blink: a held key shows the cursor"),
-    PrivateName(TextArea, "_replace_via_keyboard", ("insert", "start", "end"),
-                "type_into: a run of typed keys inserted as typing inserts one"),
-    PrivateName(Screen, "_binding_chain", None,
-                "own_key_bindings: a field's own bindings, keymap applied"),
-)
+def _private_api() -> tuple[PrivateName, ...]:
+    from textual.widgets import TextArea
+
+    return (
+        PrivateName(App, "_css_update_count", None,
+                    "share_app_styles: a screen styled by the app's sheets is not stale"),
+        PrivateName(Screen, "_css_update_count", None,
+                    "share_app_styles: a screen styled by the app's sheets is not stale"),
+        PrivateName(Screen, "_get_breakpoint_classes", ("dimension", "breakpoints"),
+                    "breakpoint_classes: a screen's size classes before it is styled"),
+        PrivateName(App, "_refresh_truecolor_filter", ("theme",),
+                    "start_colour_filter: the theme's colours without a restyle at start-up"),
+        PrivateName(DOMNode, "_bindings", None, "own_bindings: the keys the help lists"),
+        PrivateName(DataTable, "_render_cell",
+                    ("row_index", "column_index", "base_style", "width", "cursor", "hover"),
+                    "QuickCellTable._render_cell: one-line text cells drawn directly"),
+        PrivateName(DataTable, "_update_dimensions", ("new_rows",),
+                    "QuickCellTable._update_dimensions: redrawn when columns widen"),
+        PrivateName(DataTable, "_get_row_renderables", ("row_index",),
+                    "QuickCellTable._render_cell: the cell's renderable, as DataTable formats it"),
+        PrivateName(DataTable, "_get_styles_to_render_cell",
+                    ("is_header_cell", "is_row_label_cell", "is_fixed_style_cell", "hover",
+                     "cursor", "show_cursor", "show_hover_cursor", "has_css_foreground_priority",
+                     "has_css_background_priority"),
+                    "QuickCellTable._render_cell: the cell's styles, as DataTable works them out"),
+        PrivateName(DataTable, "_row_locations", None, "QuickCellTable._render_cell: row keys"),
+        PrivateName(DataTable, "_column_locations", None,
+                    "QuickCellTable._render_cell: column keys"),
+        PrivateName(DataTable, "_cell_render_cache", None,
+                    "QuickCellTable._render_cell: the cache DataTable draws cells from"),
+        PrivateName(DataTable, "_show_hover_cursor", None,
+                    "QuickCellTable._render_cell: part of a cell's cache key"),
+        PrivateName(DataTable, "_update_count", None,
+                    "QuickCellTable: part of a cell's cache key; raised to draw again"),
+        PrivateName(DataTable, "_pseudo_class_state", None,
+                    "QuickCellTable._render_cell: part of a cell's cache key"),
+        PrivateName(DataTable, "_require_update_dimensions", None,
+                    "measuring: rows not yet measured"),
+        PrivateName(DataTable, "_updated_cells", None, "measuring: cells not yet measured"),
+        PrivateName(LinuxDriver, "_file", None,
+                    "driver_output, replace_driver_output: what the output thread writes to"),
+        PrivateName(Driver, "_app", None, "driver_app: the app a driver posts to"),
+        PrivateName(Driver, "_debug", None, "input_parser: the parser as the driver makes it"),
+        PrivateName(XTermParser, "__init__", ("debug",),
+                    "input_parser: textual._xterm_parser, a private module"),
+        PrivateName(Input, "_position_to_cell", ("position",),
+                    "InputCells: a plain value measured by its length"),
+        PrivateName(Input, "_suggestion", None, "input_look: drawn by Input when one is shown"),
+        PrivateName(Input, "_cursor_visible", None, "input_look: the cursor's blink phase"),
+        PrivateName(Input, "_restart_blink", (), "restart_blink: a held key shows the cursor"),
+        PrivateName(TextArea, "_restart_blink", (), "restart_blink: a held key shows the cursor"),
+        PrivateName(TextArea, "_replace_via_keyboard", ("insert", "start", "end"),
+                    "type_into: a run of typed keys inserted as typing inserts one"),
+        PrivateName(Screen, "_binding_chain", None,
+                    "own_key_bindings: a field's own bindings, keymap applied"),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # PRIVATE_API is built when it is first read (by its test), not at start-up
+    if name == "PRIVATE_API":
+        return _private_api()
+    raise AttributeError(name)
 
 #: Textual's input loop, which ``TerminalDriver.run_input_thread`` is a copy of (told to
 #: stop when the terminal goes); the test compares this with the installed source

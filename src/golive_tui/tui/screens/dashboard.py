@@ -30,7 +30,6 @@ from golive_tui.domain.time_text import local_time, span
 from golive_tui.domain.transitions import CUTOVER, ORDER_DONE_STATES, PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.meter import Meter, MeterPart
-from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 from golive_tui.tui.widgets.row_lines import RowLines
 
 if TYPE_CHECKING:
@@ -617,6 +616,8 @@ class DashboardScreen(GoLiveScreen):
 
     def action_cosign(self) -> None:
         """The customer's main contact co-signs the shown wave's go-live."""
+        from golive_tui.tui.widgets.reason_dialog import ReasonDialog  # read when first asked
+
         if self.data is None or self.store is None:
             self.notify("The cache is still opening; try again in a moment.")
             return
@@ -642,6 +643,8 @@ class DashboardScreen(GoLiveScreen):
         )
 
     def action_decide(self, kind: str) -> None:
+        from golive_tui.tui.widgets.reason_dialog import ReasonDialog  # read when first asked
+
         if self.data is None or self.store is None:
             self.notify("The cache is still opening; try again in a moment.")
             return
