@@ -14,9 +14,10 @@ from textual.widgets import Input, OptionList, Static
 
 from golive_tui.domain.enums import ChecklistStatus, DecisionKind, EntityKind, GateRule, Role
 from golive_tui.domain.gate import GateResult
+from golive_tui.domain.port_orders import next_activation_window
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import ChecklistScreen
-from golive_tui.tui.screens.dashboard import DashboardScreen, activation_window
+from golive_tui.tui.screens.dashboard import DashboardScreen
 from golive_tui.tui.widgets.footer import KeyBar
 from golive_tui.tui.widgets.forms import PickerModal
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
@@ -294,11 +295,11 @@ def test_countdown_counts_to_the_next_weekday_activation_window() -> None:
     from datetime import UTC, datetime
 
     # Thursday 10:00 ET: today's window at 11:30 ET
-    start, end = activation_window(FROZEN_NOW)
+    start, end = next_activation_window(FROZEN_NOW)
     assert start == datetime(2026, 11, 26, 16, 30, tzinfo=UTC)
     assert end == datetime(2026, 11, 26, 19, 30, tzinfo=UTC)
     # Friday 15:00 ET, after the window closed: Monday's
-    start, _end = activation_window(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
+    start, _end = next_activation_window(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
     assert start == datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
 
 

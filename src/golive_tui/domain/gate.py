@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar, cast
-from zoneinfo import ZoneInfo
 
 from golive_tui.domain.enums import (
     CLOSED_CUTOVER_STATES,
@@ -35,7 +34,7 @@ from golive_tui.domain.enums import (
     VerificationResult,
 )
 from golive_tui.domain.network import CALL_QUALITY_TEST, NetworkThresholds
-from golive_tui.domain.port_orders import FREEZE_BUSINESS_DAYS, freeze_starts
+from golive_tui.domain.port_orders import EASTERN, FREEZE_BUSINESS_DAYS, freeze_starts
 
 if TYPE_CHECKING:
     # the entity classes bring sqlmodel and SQLAlchemy, which the first paint does without
@@ -51,8 +50,6 @@ if TYPE_CHECKING:
         VerificationBase,
     )
 
-#: Zoom's activation window is set in Eastern time: an FOC's day is its day there
-ACTIVATION_ZONE = ZoneInfo("America/New_York")
 #: the test case a 933 call is logged as
 TEST_933 = "E911-01"
 
@@ -306,7 +303,7 @@ class _Judge:
     def port_orders(self) -> None:
         day = None
         if self.cutover is not None and _aware(self.cutover.starts_at) is not None:
-            day = _start(self.cutover).astimezone(ACTIVATION_ZONE).date()
+            day = _start(self.cutover).astimezone(EASTERN).date()
         for order in self.orders:
             self.checked[GateRule.PORT_ORDERS] += 1
             status = _order_state(order.status)
@@ -323,9 +320,9 @@ class _Judge:
                 problems.append(f"{order.carrier} order is {why}, not FOC-confirmed")
             elif foc is None:
                 problems.append("FOC-confirmed without the committed date and time")
-            elif day is not None and foc.astimezone(ACTIVATION_ZONE).date() != day:
+            elif day is not None and foc.astimezone(EASTERN).date() != day:
                 problems.append(
-                    f"FOC {foc.astimezone(ACTIVATION_ZONE):%a %d %b %H:%M} ET is not the "
+                    f"FOC {foc.astimezone(EASTERN):%a %d %b %H:%M} ET is not the "
                     f"wave's day ({day:%a %d %b})"
                 )
             if problems:
@@ -350,7 +347,7 @@ class _Judge:
             reason = str(entry.get("reason") or "").strip()
             if not first and at is not None and opens <= at <= foc and not reason:
                 self.fail(GateRule.CHANGE_FREEZE, order.id, f"Change freeze {order.pon}",
-                          f"changed {at.astimezone(ACTIVATION_ZONE):%a %d %b %H:%M} ET, inside "
+                          f"changed {at.astimezone(EASTERN):%a %d %b %H:%M} ET, inside "
                           f"the {FREEZE_BUSINESS_DAYS} business days before its FOC, with no "
                           "reason recorded")
                 return

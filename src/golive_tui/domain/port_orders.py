@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -190,6 +190,18 @@ def in_freeze(order: Mapping[str, Any], now: datetime, holidays: Holidays = FEDE
 def activation_window(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, ACTIVATION_START, EASTERN)
     return start, start + timedelta(hours=ACTIVATION_HOURS)
+
+
+def next_activation_window(now: datetime) -> tuple[datetime, datetime]:
+    """The activation window open at ``now``, else the next one on a weekday: (start, end)
+    in UTC."""
+    day = now.astimezone(EASTERN).date()
+    while True:
+        if day.weekday() < 5:
+            start, end = activation_window(day)
+            if now < end:
+                return start.astimezone(UTC), end.astimezone(UTC)
+        day += timedelta(days=1)
 
 
 # ----------------------------------------------------------------------------- edits

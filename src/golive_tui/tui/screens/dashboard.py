@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -26,6 +25,7 @@ from golive_tui.domain.enums import (
     SignoffKind,
 )
 from golive_tui.domain.permissions import may_decide, may_move_cutovers, may_sign
+from golive_tui.domain.port_orders import EASTERN, next_activation_window
 from golive_tui.domain.time_text import local_time, span
 from golive_tui.domain.transitions import CUTOVER, ORDER_DONE_STATES, PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -36,13 +36,6 @@ if TYPE_CHECKING:
     from golive_tui.domain.gate import UnmetCondition
     from golive_tui.store.local import LocalStore
     from golive_tui.tui.screens.dashboard_data import DashboardData, WaveInfo
-
-# Zoom's US port activation window: 11:30 a.m. Eastern, weekdays, lasting up to 3 hours
-# (DOMAIN.md §3, Zoom KB0061279). It belongs with the domain's facts; kept here until the
-# domain names it.
-ACTIVATION_ZONE = ZoneInfo("America/New_York")
-ACTIVATION_START = time(11, 30)
-ACTIVATION_LENGTH = timedelta(hours=3)
 
 #: where the IPM goes to fix each kind of unmet condition
 RULE_TARGETS: dict[GateRule, tuple[str, str]] = {
@@ -116,20 +109,6 @@ DECISION_LABELS: dict[DecisionKind, tuple[str, str]] = {
     DecisionKind.NO_GO: ("NO-GO", "$error"),
     DecisionKind.ROLLBACK: ("ROLLBACK", "$warning"),
 }
-
-
-# --------------------------------------------------------------------------- time
-
-
-def activation_window(now: datetime) -> tuple[datetime, datetime]:
-    """The port activation window open at ``now``, else the next one: (start, end) in UTC."""
-    day = now.astimezone(ACTIVATION_ZONE).date()
-    while True:
-        if day.weekday() < 5:
-            start = datetime.combine(day, ACTIVATION_START, tzinfo=ACTIVATION_ZONE)
-            if now < start + ACTIVATION_LENGTH:
-                return start.astimezone(UTC), (start + ACTIVATION_LENGTH).astimezone(UTC)
-        day += timedelta(days=1)
 
 
 def condition_id(cond: UnmetCondition) -> str:
@@ -288,7 +267,7 @@ class DashboardScreen(GoLiveScreen):
     def _countdowns(self) -> Content:
         now = self.golive.now()
         data = self.data
-        zone = ZoneInfo(data.zone) if data else ACTIVATION_ZONE
+        zone = ZoneInfo(data.zone) if data else EASTERN
         wave = data.wave if data else None
         parts: list[str | Content | tuple[str, str]] = [
             (f"{wave.name} " if wave else "Cutover ", "bold")]
@@ -302,8 +281,8 @@ class DashboardScreen(GoLiveScreen):
             if wave is not None and wave.ends_at is not None:
                 parts.append(wave.ends_at.astimezone(zone).strftime("–%H:%M"))
             parts.append(cutover.astimezone(zone).strftime(" %Z"))
-            if zone.key != ACTIVATION_ZONE.key:
-                parts.append((cutover.astimezone(ACTIVATION_ZONE).strftime(" (%H:%M ET)"),
+            if zone.key != EASTERN.key:
+                parts.append((cutover.astimezone(EASTERN).strftime(" (%H:%M ET)"),
                               "$text-muted"))
             left = (cutover - now).total_seconds()
             if left > 0:
@@ -312,16 +291,16 @@ class DashboardScreen(GoLiveScreen):
             else:
                 parts += ["  ", (f"{span(-left)} ago", "$text-muted")]
         parts.append("\n")
-        start, end = activation_window(now)
+        start, end = next_activation_window(now)
         parts.append(("FOC window ", "bold"))
         if start <= now:
             parts += [("OPEN", "bold reverse $success"),
-                      f" since {start.astimezone(ACTIVATION_ZONE):%H:%M} ET, closes by "
-                      f"{end.astimezone(ACTIVATION_ZONE):%H:%M} ET ",
+                      f" since {start.astimezone(EASTERN):%H:%M} ET, closes by "
+                      f"{end.astimezone(EASTERN):%H:%M} ET ",
                       (f"in {span((end - now).total_seconds())}", "bold $accent")]
         else:
             left = (start - now).total_seconds()
-            parts += [f"{local_time(start, ACTIVATION_ZONE, now)} ET  ",
+            parts += [f"{local_time(start, EASTERN, now)} ET  ",
                       (f"in {span(left, with_seconds=left < 3600)}", "bold $accent")]
         if data and data.sites:
             parts.append((" │ ", "$text-muted"))
@@ -801,7 +780,7 @@ class DashboardScreen(GoLiveScreen):
             )
             right: Content | str = ""
             if order.foc is not None:
-                label = local_time(order.foc, ACTIVATION_ZONE, now, compact=True)
+                label = local_time(order.foc, EASTERN, now, compact=True)
                 if ":" in label:
                     label += " ET"
                 tag = "FOC" if order.foc_confirmed else "asked"
