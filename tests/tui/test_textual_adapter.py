@@ -3,7 +3,7 @@ still there, in the shape golive expects, in the installed Textual.
 
 When one of these fails after an upgrade of Textual, the message names the member and
 what uses it: re-check that use against the new Textual (its source), then update the
-adapter and ``PRIVATE_API``; the snapshots and the benchmarks say whether it still works.
+adapter and ``private_api()``; the snapshots and the benchmarks say whether it still works.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from golive_tui.tui import textual_adapter
-from golive_tui.tui.textual_adapter import COPIED_INPUT_LOOP, PRIVATE_API, PrivateName
+from golive_tui.tui.textual_adapter import COPIED_INPUT_LOOP, PrivateName, private_api
 
 SRC = Path(textual_adapter.__file__).resolve().parents[1]
 ADAPTER = Path(textual_adapter.__file__).resolve()
@@ -54,7 +54,7 @@ async def _instances() -> dict[type[Any], Any]:
                 LinuxDriver: driver, Driver: driver, App: app}
 
 
-@pytest.mark.parametrize("entry", PRIVATE_API, ids=lambda e: f"{e.owner.__name__}.{e.name}")
+@pytest.mark.parametrize("entry", private_api(), ids=lambda e: f"{e.owner.__name__}.{e.name}")
 async def test_each_private_member_relied_on_is_there_in_its_shape(entry: PrivateName) -> None:
     member = inspect.getattr_static(entry.owner, entry.name, None)
     if entry.parameters is not None:
@@ -98,7 +98,7 @@ def _private_uses(path: Path, names: set[str]) -> list[str]:
 
 
 def test_no_module_but_the_adapter_touches_textual_s_private_members() -> None:
-    names = {entry.name for entry in PRIVATE_API if entry.name.startswith("_")}
+    names = {entry.name for entry in private_api() if entry.name.startswith("_")}
     names.discard("__init__")
     found = [
         use
@@ -108,10 +108,10 @@ def test_no_module_but_the_adapter_touches_textual_s_private_members() -> None:
     ]
     assert found == [], (
         "Textual's private members are used outside golive_tui/tui/textual_adapter.py; "
-        "move each use there, listed in PRIVATE_API:\n" + "\n".join(found)
+        "move each use there, listed in private_api():\n" + "\n".join(found)
     )
 
 
 def test_the_scan_sees_a_private_use() -> None:
-    names = {entry.name for entry in PRIVATE_API}
+    names = {entry.name for entry in private_api()}
     assert any("._render_cell" in use for use in _private_uses(ADAPTER, names))

@@ -6,7 +6,7 @@ get before it is first styled, a table cell drawn without the layers DataTable w
 (the porting tracker's page-down budget), a screen's own bindings for the help, and the
 Linux driver's output file and input parser (the terminal's loss, ``tui/terminal.py``).
 Those reach into Textual's private members, which may change in any release; they do so
-here alone. ``PRIVATE_API`` lists each private name relied on, with the shape expected, and
+here alone. ``private_api()`` lists each private name relied on, with the shape expected, and
 ``tests/tui/test_textual_adapter.py`` checks them against the installed Textual, so that
 an upgrade that moves one fails with the name and what to re-check, not with a wrong
 picture. Nothing else in golive touches a private Textual name (that test checks it too).
@@ -51,7 +51,9 @@ class PrivateName:
     use: str
 
 
-def _private_api() -> tuple[PrivateName, ...]:
+def private_api() -> tuple[PrivateName, ...]:
+    """Every private name golive relies on (built when asked: the text area it names is
+    read only when a text box is first made)."""
     from textual.widgets import TextArea
 
     return (
@@ -107,13 +109,6 @@ def _private_api() -> tuple[PrivateName, ...]:
         PrivateName(Screen, "_binding_chain", None,
                     "own_key_bindings: a field's own bindings, keymap applied"),
     )
-
-
-def __getattr__(name: str) -> Any:
-    # PRIVATE_API is built when it is first read (by its test), not at start-up
-    if name == "PRIVATE_API":
-        return _private_api()
-    raise AttributeError(name)
 
 #: Textual's input loop, which ``TerminalDriver.run_input_thread`` is a copy of (told to
 #: stop when the terminal goes); the test compares this with the installed source
