@@ -5,6 +5,7 @@ server restarted under live event streams. Nothing is lost and nothing is applie
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import random
 import signal
@@ -150,7 +151,7 @@ async def test_server_restart_mid_live_stream_clients_reconnect_and_catch_up(
             stores[name], clients[name], world.project_id,
             # the timer alone would take a minute: only the live stream can make this quick
             poll_interval=60.0, backoff=Backoff(base=0.05, cap=0.5),
-            on_status=lambda status, name=name: statuses.__setitem__(name, status),
+            on_status=functools.partial(statuses.__setitem__, name),
         )
         for name in stores
     }

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
+from sqlmodel import SQLModel
 
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.wire import OpResult, OpStatus
@@ -77,6 +78,12 @@ TABLES_AFTER_0_1_0 = frozenset({
     "runbook_step", "runbook_run", "runbook_step_run",
     "feedback", "handoff", "adoption_gap", "final_call",
 })
+
+
+def _table_of(model: type[SQLModel]) -> str:
+    name = model.__tablename__
+    assert isinstance(name, str), f"{model.__name__} names its table by a function"
+    return name
 
 
 def rows_of(path: Path, table: str) -> list[tuple[Any, ...]]:
@@ -185,7 +192,7 @@ def test_the_0_1_0_cache_is_at_version_2_with_six_changes_unsent() -> None:
 
 
 def test_opening_the_0_1_0_cache_keeps_every_row(old_cache: Path) -> None:
-    tables = [model.__tablename__ for model in ROWS.values()]  # type: ignore[attr-defined]
+    tables = [_table_of(model) for model in ROWS.values()]
     tables = [table for table in tables if table not in TABLES_AFTER_0_1_0]
     tables += ["outbox", "problem", "sync_state", "shadow"]
     before = {table: rows_of(old_cache, table) for table in tables}

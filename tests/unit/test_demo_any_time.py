@@ -48,6 +48,7 @@ def test_the_demo_reaches_go_without_override_whenever_it_is_built(
     ipm = open_demo_cache(tmp_path / "cache.db", now=built, clock=clock)
     wave = ipm.current_cutover(clock())
     assert wave is not None and wave.name == "Wave 3 – New York"
+    assert wave.starts_at is not None
     assert wave.starts_at >= built + timedelta(hours=1), "the wave is still to come"
     assert wave.starts_at.astimezone(NY).date() == (
         day

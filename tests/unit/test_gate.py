@@ -20,9 +20,9 @@ from golive_tui.domain.entities import (
     VerificationBase,
 )
 from golive_tui.domain.enums import EntityKind as K
+from golive_tui.domain.enums import GateRule
 from golive_tui.domain.gate import (
     GateEvidence,
-    GateRule,
     current_cutover,
     evaluate_gate,
     gate_for_cutover,

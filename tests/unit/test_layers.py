@@ -64,6 +64,7 @@ def _io_in(path: Path) -> list[str]:
             modules = []
         for module in modules:
             if module.startswith(ENGINE_MODULES):
+                assert isinstance(node, ast.Import | ast.ImportFrom)
                 found.append(f"line {node.lineno}: imports {module}")
         if isinstance(node, ast.Call):
             func = node.func

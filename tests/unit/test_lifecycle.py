@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_exit_criteria_are_the_phases_milestones_done_and_its_items_closed() -> 
 
 
 def test_a_phases_overdue_items_are_its_open_ones_past_due() -> None:
-    checklist = [
+    checklist: list[dict[str, Any]] = [
         {"key": "GL-01", "phase": "go_live", "status": "todo", "due_at": NOW - timedelta(hours=1)},
         {"key": "GL-02", "phase": "go_live", "status": "done", "due_at": NOW - timedelta(days=1)},
         {"key": "GL-03", "phase": "go_live", "status": "blocked", "due_at": NOW + timedelta(hours=1)},

@@ -47,8 +47,8 @@ class Project:
             self.facts.add(kind, new)
         else:
             stored = self.facts.records(kind, [entity_id])[entity_id]
-            stored.clear()  # type: ignore[attr-defined]
-            stored.update(new)  # type: ignore[attr-defined]
+            stored.clear()
+            stored.update(new)
         return new
 
     def wave(self, name: str) -> Record:

@@ -112,7 +112,7 @@ def server_copy(
     (record,) = [r for r in demo.records[kind] if r["id"] == entity_id]
     data = encode_record(copy.deepcopy(record))
     data.update(changes)
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def pragma(engine: Any, name: str) -> Any:
