@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from golive_tui.domain import lifecycle
 from golive_tui.domain.enums import LifecyclePhase, PhaseAction, Role
 from golive_tui.domain.lifecycle import Criterion
+from golive_tui.tui.widgets.people import People
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
         RaidItemRow,
         StakeholderRow,
     )
+
+
+#: a phase's own row in the phases table is keyed by this and the phase
+PHASE_ROW = "phase:"
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class LifecycleData:
     changes: tuple[ChangeRequestRow, ...]
     #: the project's members as (user, display name), for linking a stakeholder to one
     members: tuple[tuple[str, str], ...] = ()
+    #: the stakeholders as every person picker offers them
+    people: People = field(default_factory=People)
 
     def name(self, stakeholder_id: str) -> str:
         """A stakeholder's name ("" for nobody; the id when it is not known here)."""
@@ -77,9 +84,11 @@ class LifecycleData:
     def person(self, stakeholder_id: str) -> StakeholderRow | None:
         return next((p for p in self.stakeholders if p.id == stakeholder_id), None)
 
-    def people(self) -> list[tuple[str, str]]:
-        """Every stakeholder as a picker's (id, label): name and role."""
-        return [(p.id, f"{p.name} · {p.role.label}") for p in self.stakeholders]
+    def phase_of(self, key: str) -> PhaseView | None:
+        """The phase of a row of the phases table: its own row, or one of its milestones."""
+        if key.startswith(PHASE_ROW):
+            return next(v for v in self.phases if v.phase.value == key[len(PHASE_ROW):])
+        return next((v for v in self.phases if any(m.id == key for m in v.milestones)), None)
 
 
 def load_lifecycle(store: LocalStore) -> LifecycleData:
@@ -106,6 +115,8 @@ def load_lifecycle(store: LocalStore) -> LifecycleData:
             checklist=tuple(c for c in checklist if LifecyclePhase(c["phase"]) is phase),
         ))
     kickoffs = store.kickoffs()
+    stakeholders = store.stakeholders()
+    members = store.members()
     return LifecycleData(
         zone=project.time_zone,
         role=store.role,
@@ -113,10 +124,11 @@ def load_lifecycle(store: LocalStore) -> LifecycleData:
         project_id=project.id,
         phases=tuple(phases),
         events=tuple(events),
-        stakeholders=tuple(store.stakeholders()),
+        stakeholders=tuple(stakeholders),
         kickoff=kickoffs[-1] if kickoffs else None,
         actions=tuple(store.action_items()),
         raid=tuple(store.raid_items()),
         changes=tuple(store.change_requests()),
-        members=tuple((m.user, m.display_name or m.user) for m in store.members()),
+        members=tuple((m.user, m.display_name or m.user) for m in members),
+        people=People.of(stakeholders, members),
     )
