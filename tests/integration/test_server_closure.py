@@ -203,14 +203,16 @@ def test_adoption_gaps_are_kept_with_an_owner_of_the_project_and_the_final_call_
 ) -> None:
     snap, _ = read_state(server)
     owner = snap["entities"]["stakeholder"][0]["id"]
+    present = [p["id"] for p in snap["entities"]["stakeholder"][:3]]
+
     def gap() -> Op:
         return server.op("adoption_gap", str(uuid.uuid4()), "create", {
             "site_or_group": "DEN", "topic": "Night shift never trained on call park", "owner": owner,
             "follow_up": "Second session on Thursday 19:00"}, client_id=f"c-{uuid.uuid4()}")
 
-    def call() -> Op:
+    def call(attendees: list[str] = present) -> Op:
         return server.op("final_call", str(uuid.uuid4()), "create", {
-            "held_at": "2026-12-18T16:00:00Z", "attendees": ["IPM", "MPOC", "Service desk"],
+            "held_at": "2026-12-18T16:00:00Z", "attendees": attendees,
             "tuning": "Raised the LAX queue overflow to 90 s", "open_items": "Fax line at DEN",
             "adoption_review": "DEN night shift retrained"}, client_id=f"c-{uuid.uuid4()}")
 
@@ -221,9 +223,11 @@ def test_adoption_gaps_are_kept_with_an_owner_of_the_project_and_the_final_call_
         client_id=f"c-{uuid.uuid4()}"), "validation", "owner names no stakeholder")
     _applied(server, "desk", gap())
     _rejected(server, "engineer", call(), "permission", "may not create a final call")
+    _rejected(server, "ipm", call(["Service desk"]), "validation",
+              "attendees names no stakeholder")
     _applied(server, "ipm", call())
     snap, _ = read_state(server)
     topics = [g["topic"] for g in snap["entities"]["adoption_gap"]]
     assert topics.count("Night shift never trained on call park") == 1
     assert len(topics) == demo_gaps + 1, "only the gap the support desk added is new"
-    assert snap["entities"]["final_call"][0]["attendees"] == ["IPM", "MPOC", "Service desk"]
+    assert snap["entities"]["final_call"][0]["attendees"] == present

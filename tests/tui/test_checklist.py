@@ -277,6 +277,29 @@ async def test_the_customers_sign_off_is_not_the_ipms_to_tick(
         assert by_key(app, "ACC-04").status is ChecklistStatus.TODO
 
 
+async def test_an_item_is_assigned_to_a_stakeholder_picked_with_their_role(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    from textual.widgets import OptionList
+
+    from golive_tui.tui.widgets.forms import PickerModal
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_item(pilot, app, "ACC-04")
+        await pilot.press("p")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        assert "Dana Whitfield · MPOC" in picker.labels
+        assert not any(label.startswith("Omar Haddad") for label in picker.labels), (
+            "a stakeholder who does not sign in is no assignee")
+        picker.query_one(OptionList).highlighted = picker.labels.index("Dana Whitfield · MPOC")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert by_key(app, "ACC-04").assignee == "dana.whitfield"
+
+
 async def test_a_derived_gate_item_is_shown_as_derived_and_not_ticked(
     make_app: Callable[..., GoLiveApp],
 ) -> None:

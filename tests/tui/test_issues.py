@@ -322,7 +322,9 @@ async def test_priority_and_assignee_change_from_the_keyboard(
         picker = app.screen
         assert isinstance(picker, PickerModal)
         labels = picker.labels
-        index = next(n for n, label in enumerate(labels) if label.startswith("Sanjay Patel"))
+        assert "Sanjay Patel · Support" in labels, "the stakeholders, with the part they play"
+        assert "Dana Whitfield · MPOC" in labels
+        index = labels.index("Sanjay Patel · Support")
         await pilot.press(*["down"] * index, "enter")
         await settle(pilot)
         assert fresh(app, portal.id).assignee == "sanjay.patel"

@@ -578,6 +578,7 @@ class FinalCallBase(EntityBase):
     kind: ClassVar[EntityKind] = EntityKind.FINAL_CALL
 
     held_at: datetime | None = _dt()
+    #: the stakeholders who attended (ids)
     attendees: list[str] = Field(default_factory=list, sa_type=JSON)
     tuning: str = Field(default="", max_length=10_000)
     open_items: str = Field(default="", max_length=10_000)

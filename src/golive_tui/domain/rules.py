@@ -605,6 +605,7 @@ REFERENCES: dict[EntityKind, dict[str, EntityKind]] = {
     EntityKind.ISSUE_NOTE: {"issue_id": EntityKind.ISSUE},
     EntityKind.MILESTONE: {"owner": EntityKind.STAKEHOLDER},
     EntityKind.KICKOFF: {"attendees": EntityKind.STAKEHOLDER},
+    EntityKind.FINAL_CALL: {"attendees": EntityKind.STAKEHOLDER},
     EntityKind.ACTION_ITEM: {"owner": EntityKind.STAKEHOLDER, "kickoff_id": EntityKind.KICKOFF},
     EntityKind.RAID_ITEM: {"owner": EntityKind.STAKEHOLDER},
     EntityKind.ADOPTION_GAP: {"owner": EntityKind.STAKEHOLDER},

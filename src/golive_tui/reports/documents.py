@@ -206,8 +206,11 @@ def _closure(store: LocalStore, zone: ZoneInfo, now: datetime, day: date | None
         lines.append(f"Reopened on {_when(project.reopened_at, zone)} by "
                      f"{project.reopened_by}: {project.reopen_reason}")
     calls = store.final_calls()
+    # attendees are stakeholders (a name typed before they were is kept as it was)
+    names = {p.id: p.name for p in store.stakeholders()}
     final = (Section("Final call", lines=[
-        f"Held {_when(calls[-1].held_at, zone)} with {', '.join(calls[-1].attendees)}",
+        f"Held {_when(calls[-1].held_at, zone)} with "
+        f"{', '.join(names.get(a, a) for a in calls[-1].attendees)}",
         f"Performance and access tuning: {calls[-1].tuning or 'none'}",
         f"Open items: {calls[-1].open_items or 'none'}",
         f"Training and adoption review: {calls[-1].adoption_review or 'none'}",

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from golive_tui.domain.enums import Role, StakeholderRole
-from golive_tui.tui.widgets.forms import FormField
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
+    from golive_tui.tui.widgets.forms import FormField
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,16 @@ class People:
 def owner_field(value: str, people: People, *, name: str = "owner",
                 label: str = "Owner") -> FormField:
     """One stakeholder, or nobody: every owner of a record is picked with this."""
+    from golive_tui.tui.widgets.forms import FormField  # the forms are read when first used
+
     return FormField(name, label, "choice", value, people.by_id(keep=[value]), blank="Nobody")
 
 
 def attendees_field(values: Sequence[str], people: People, *, name: str = "attendees",
                     label: str = "Attendees") -> FormField:
     """Any number of stakeholders: who attended a call."""
+    from golive_tui.tui.widgets.forms import FormField
+
     return FormField(name, label, "people", list(values), people.by_id(keep=values))
 
 

@@ -3,11 +3,12 @@ the filters, and the columns."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from golive_tui.domain.enums import ChecklistStatus, ChecklistStream, LifecyclePhase, Role
+from golive_tui.tui.widgets.people import People
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -84,12 +85,15 @@ class ChecklistData:
     zone: str
     actor: str
     items: tuple[ItemView, ...]
+    #: who an item is assigned to: the stakeholders who sign in
+    people: People = field(default_factory=People)
 
 
 def load_checklist(store: LocalStore) -> ChecklistData:
     """The items in reading order: by phase, then stream, then the plan's own order."""
     project = store.project()
-    names = {m.user: m.display_name or m.user for m in store.members()}
+    people = People.of(store.stakeholders(), store.members())
+    names = {user: people.name_of_user(user) for user, _name, _role in people.members}
     rows = store.checklist()
     by_id = {row.id: row for row in rows}
     phases = list(LifecyclePhase)
@@ -114,6 +118,7 @@ def load_checklist(store: LocalStore) -> ChecklistData:
         zone=project.time_zone if project is not None else "America/New_York",
         actor=store.actor,
         items=tuple(items),
+        people=people,
     )
 
 

@@ -49,6 +49,7 @@ class ChecklistScreen(ChecklistTableView):
         Binding("a", "add_item", "Add item", id="checklist.add", show=False),
         Binding("b", "block", "Block", id="checklist.block", show=False),
         Binding("s", "skip", "Skip", id="checklist.skip"),
+        Binding("p", "assign", "Assign", id="checklist.assign", show=False),
         Binding("t", "reopen", "Back to todo", id="checklist.reopen", show=False),
         Binding("m", "toggle_filter('mine')", "Filter: mine", id="checklist.filter_mine",
                 show=False),
@@ -196,6 +197,34 @@ class ChecklistScreen(ChecklistTableView):
             kinds=frozenset({EntityKind.CHECKLIST_ITEM}),
             success=f"{record['key']} added",
         )
+
+    def action_assign(self) -> None:
+        """Who does the item: one of the stakeholders who sign in, or nobody."""
+        from golive_tui.tui.widgets.forms import PickerModal  # read when first picked
+
+        data = self.data
+        if data is None:
+            return
+
+        def ask(item: ItemView) -> None:
+            options = [("", f"Nobody: the {item.owner_role.value} role"),
+                       *data.people.by_user(me=data.actor, keep=item.assignee)]
+            item_id, key = item.id, item.key
+
+            def picked(user: str | None) -> None:
+                if user is None or user == item.assignee:
+                    return
+                who = data.people.name_of_user(user)
+                self.golive.run_change(
+                    lambda store: store.update_record(EntityKind.CHECKLIST_ITEM, item_id,
+                                                      assignee=user),
+                    kinds=frozenset({EntityKind.CHECKLIST_ITEM}),
+                    success=f"{key} assigned to {who}" if user else f"{key} unassigned")
+
+            self.app.push_screen(PickerModal(f"Assign {key}", options,
+                                             current=item.assignee), picked)
+
+        self._with_item(ask)
 
     def action_skip(self) -> None:
         def ask(item: ItemView) -> None:

@@ -34,6 +34,7 @@ from golive_tui.reports.documents import write_reports
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.forms import FormField, RecordForm, record_problem, save_record
+from golive_tui.tui.widgets.people import People, attendees_field, owner_field
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
@@ -61,8 +62,8 @@ class ClosureData:
     gaps: list[str]
     adoption_gaps: list[AdoptionGapRow]
     final_calls: list[FinalCallRow]
-    #: every stakeholder as (id, name), for an owner or the attendees
-    people: list[tuple[str, str]]
+    #: the stakeholders, for an owner or the attendees
+    people: People
 
     def signed(self, kind: SignoffKind) -> SignoffRow | None:
         found = [s for s in self.signoffs if str(s.signoff_kind) == kind.value]
@@ -144,7 +145,7 @@ class ClosureScreen(GoLiveScreen):
             signoffs=store.signoffs(), feedback=store.feedback(), handoffs=store.handoffs(),
             gaps=store.closure_gaps(), adoption_gaps=store.adoption_gaps(),
             final_calls=store.final_calls(),
-            people=[(p.id, p.name) for p in store.stakeholders()],
+            people=People.of(store.stakeholders(), store.members()),
         )
 
     def show(self, data: ClosureData) -> None:
@@ -168,9 +169,8 @@ class ClosureScreen(GoLiveScreen):
         for action in day.open_actions:
             due = f"due {action.due_at:%d %b} " if action.due_at is not None else ""
             table.add_row(Text("open action", style="yellow"), "", f"{due}{action.title}")
-        names = dict(data.people)
         for gap in data.adoption_gaps:
-            owner = f" · {names.get(gap.owner, gap.owner)}" if gap.owner else ""
+            owner = f" · {data.people.name(gap.owner)}" if gap.owner else ""
             table.add_row(Text("adoption gap", style="dim" if gap.status == "closed" else "cyan"),
                           gap.site_or_group,
                           f"{gap.status.replace('_', ' ')}{owner} · {gap.topic}", key=gap.id)
@@ -257,14 +257,13 @@ class ClosureScreen(GoLiveScreen):
         return next((g for g in data.adoption_gaps if g.id == key), None)
 
     def _gap_fields(self, gap: AdoptionGapRow | None) -> list[FormField]:
-        people = self.data.people if self.data is not None else []
+        people = self.data.people if self.data is not None else People()
         return [
             FormField("site_or_group", "Site / group", "text",
                       gap.site_or_group if gap else "", required=True,
                       placeholder="a site code or a group of users"),
             FormField("topic", "Topic", "text", gap.topic if gap else "", required=True),
-            FormField("owner", "Owner", "choice", gap.owner if gap else "", people,
-                      blank="Nobody"),
+            owner_field(gap.owner if gap else "", people),
             FormField("follow_up", "Follow-up", "long", gap.follow_up if gap else ""),
             FormField("due_at", "Due", "time", gap.due_at if gap else None),
             FormField("status", "Status", "choice",
@@ -291,12 +290,9 @@ class ClosureScreen(GoLiveScreen):
         if data is None:
             return
         call = data.final_calls[-1] if data.final_calls else None
-        attendees = list(call.attendees) if call else []
-        choices = [(name, name) for _id, name in data.people]
-        choices += [(a, a) for a in attendees if a not in dict(choices)]
         self._open_form(K.FINAL_CALL, call, [
             FormField("held_at", "Held at", "time", call.held_at if call else None),
-            FormField("attendees", "Attendees", "people", attendees, choices),
+            attendees_field(list(call.attendees) if call else [], data.people),
             FormField("tuning", "Tuning", "long", call.tuning if call else "",
                       placeholder="performance and access tuning agreed"),
             FormField("open_items", "Open items", "long", call.open_items if call else ""),

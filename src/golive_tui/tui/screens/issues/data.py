@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from golive_tui.domain.enums import HoldReason, IssueState, Priority
 from golive_tui.domain.sla import SlaClock, SlaPolicy
+from golive_tui.tui.widgets.people import People
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
@@ -56,7 +57,8 @@ class IssueContext:
 
     sites: dict[str, tuple[str, str]]  # id -> (code, name)
     names: dict[str, str]  # user -> display name
-    members: list[tuple[str, str, str]]  # (user, display name, role)
+    #: the stakeholders (and members) an issue is assigned to
+    people: People
     verifications: dict[str, tuple[str, str, str]]  # id -> (test case, result, note)
     numbers: dict[str, str]  # id -> e164
     policy: SlaPolicy
@@ -90,7 +92,7 @@ def load_context(store: LocalStore, issues: list[IssueRow]) -> IssueContext:
     return IssueContext(
         sites={site.id: (site.code, site.name) for site in store.sites()},
         names={m.user: m.display_name or m.user for m in members},
-        members=[(m.user, m.display_name or m.user, m.role.value) for m in members],
+        people=People.of(store.stakeholders(), members),
         verifications=verifications,
         numbers=numbers,
         policy=store.policy(),

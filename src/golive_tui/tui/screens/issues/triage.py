@@ -182,15 +182,8 @@ class IssueTriageScreen(GoLiveScreen):
             return
         issue_id, ref = issue.id, issue.ref
         me = self._ctx.actor
-        options: list[tuple[str, str]] = [("", "Unassigned")]
-        users = {user for user, _name, _role in self._ctx.members}
-        if me not in users:
-            options.append((me, f"Me ({me})"))
-        options += [
-            (user, f"{name} · {role}" + (" (me)" if user == me else ""))
-            for user, name, role in self._ctx.members
-            if role != "viewer"
-        ]
+        options: list[tuple[str, str]] = [
+            ("", "Unassigned"), *self._ctx.people.by_user(me=me, keep=issue.assignee)]
 
         def got(user: str | None) -> None:
             if user is None:

@@ -28,6 +28,7 @@ from golive_tui.domain.time_text import local_time
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.forms import FormField, RecordForm, record_problem, save_record
+from golive_tui.tui.widgets.people import People, owner_field
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
@@ -64,7 +65,8 @@ class RunbookData:
     steps: list[RunbookStepRow]
     runs: list[RunbookRunRow]
     timings: list[RunbookStepRunRow]
-    owners: dict[str, str]
+    #: the stakeholders, who own the steps
+    people: People
     time_zone: str
 
     def latest(self, kind: RunbookRunKind) -> RunbookRunRow | None:
@@ -153,7 +155,7 @@ class RunbookScreen(GoLiveScreen):
         return RunbookData(
             cutovers=cutovers, cutover=cutover, steps=steps, runs=runs,
             timings=store.runbook_timings([r.id for r in runs]),
-            owners={s.id: s.name for s in store.stakeholders()},
+            people=People.of(store.stakeholders(), store.members()),
             time_zone=project.time_zone if project is not None else "America/New_York",
         )
 
@@ -261,7 +263,7 @@ class RunbookScreen(GoLiveScreen):
             title = Text(mark, style=mark_style)
             title.append(str(step["title"])[: title_width - 2],
                          style="bold red" if view.late else "dim" if view.blocked_by else "")
-            owner = self.data.owners.get(str(step["owner"]), "") if self.data else ""
+            owner = self.data.people.name(str(step["owner"])) if self.data else ""
             if self.comparing:
                 planned = int(step["duration_minutes"])
                 r = _minutes(reh.get(step["id"]))
@@ -323,7 +325,7 @@ class RunbookScreen(GoLiveScreen):
             hint.update("w another wave · r rehearsal/live · n new run")
             return
         step = view.step
-        owner = self.data.owners.get(str(step["owner"]), "") if self.data else ""
+        owner = self.data.people.name(str(step["owner"])) if self.data else ""
         parts = [str(step["title"])]
         if owner:
             parts.append(owner)
@@ -386,8 +388,7 @@ class RunbookScreen(GoLiveScreen):
                       placeholder="minutes from the wave's start: -240 is T-4:00"),
             FormField("duration_minutes", "Duration", "text",
                       step.duration_minutes if step else 15, placeholder="minutes"),
-            FormField("owner", "Owner", "choice", step.owner if step else "",
-                      list(data.owners.items()), blank="Nobody"),
+            owner_field(step.owner if step else "", data.people),
             FormField("step_kind", "Kind", "choice",
                       step.step_kind if step else RunbookStepKind.STEP,
                       [(k, k.value.replace("_", " ")) for k in RunbookStepKind]),
