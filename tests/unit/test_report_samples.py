@@ -47,8 +47,10 @@ def generated(tmp_path: Path) -> Iterator[tuple[str, str]]:
     desk.sign(SignoffKind.HANDOFF_ACK, note="received")
     desk.close()
     ipm = LocalStore(path, actor="avery.brooks", clock=lambda: LATER)
+    people = {p.name: p.id for p in ipm.stakeholders()}
     ipm.create_record(EntityKind.FINAL_CALL, held_at=LATER - timedelta(hours=2),
-                      attendees=["Marisol Rivera (IPM)", "Dana Whitfield", "Service desk"],
+                      attendees=[people[name] for name in
+                                 ("Marisol Rivera", "Dana Whitfield", "Sanjay Patel")],
                       tuning="LAX queue overflow raised to 90 s; reception gets call park",
                       open_items="Fax line at the Denver clinic",
                       adoption_review="DEN night shift retrained; usage up in every hospital")

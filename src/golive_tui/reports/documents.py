@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from golive_tui.domain.closure import handoff_package, issue_owners
-from golive_tui.domain.enums import LifecyclePhase, SignoffKind
+from golive_tui.domain.enums import LifecyclePhase, SignoffKind, StakeholderRole
 from golive_tui.reports.csv_export import write_csv_to, write_new_file
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ def _closure(store: LocalStore, zone: ZoneInfo, now: datetime, day: date | None
                      f"{project.reopened_by}: {project.reopen_reason}")
     calls = store.final_calls()
     # attendees are stakeholders (a name typed before they were is kept as it was)
-    names = {p.id: p.name for p in store.stakeholders()}
+    names = {p.id: f"{p.name} ({StakeholderRole(p.role).label})" for p in store.stakeholders()}
     final = (Section("Final call", lines=[
         f"Held {_when(calls[-1].held_at, zone)} with "
         f"{', '.join(names.get(a, a) for a in calls[-1].attendees)}",
