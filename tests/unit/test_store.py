@@ -463,6 +463,23 @@ def test_bulk_change_of_ten_thousand_numbers_queues_ten_thousand_ops(tmp_path: P
         cache.close()
 
 
+def test_a_pushed_op_is_the_queued_op_in_the_text_the_server_reads(store: LocalStore) -> None:
+    nid = ids_in(store, P.SUBMITTED)[0]
+    store.transition_number(nid, P.FOC_CONFIRMED)
+    store.open_issue('Quote " back\\slash, ünïcode ☎ and a tab\t', description="line\nbreak")
+    store.submit(Change(K.SITE, store.sites()[0].id, OpAction.UPDATE,
+                        {"floors": 7, "address": "1 Main St", "main_number": None}))
+
+    ops, queued = store.outbox_batch(), store.outbox_queued()
+
+    assert len(ops) == len(queued) == 3
+    for op, sent in zip(ops, queued, strict=True):
+        assert (sent.client_seq, sent.op_id) == (op.client_seq, op.op_id)
+        assert Op.model_validate_json(sent.json) == op
+    assert [q.client_seq for q in store.outbox_queued(after=1)] == [2, 3]
+    assert [q.client_seq for q in store.outbox_queued(limit=1)] == [1]
+
+
 def test_client_seq_counts_up_by_one_per_op_without_gaps_even_after_reopening(
     store: LocalStore,
 ) -> None:

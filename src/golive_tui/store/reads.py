@@ -3,6 +3,7 @@ queries, counts, the gate, the outbox and the problems."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from golive_tui.domain.ops import Op, Record
 from golive_tui.domain.sla import SlaPolicy, project_policy
 from golive_tui.store.bulk import table_of
 from golive_tui.store.cache import CacheFile
-from golive_tui.store.outbox_rows import op_from_outbox
+from golive_tui.store.outbox_rows import QUEUED_COLUMNS, QueuedOp, op_from_outbox, queued_op
 from golive_tui.store.queries import NumberQuery
 from golive_tui.store.tables import (
     ActionItemRow,
@@ -306,6 +307,16 @@ class CacheReads(CacheFile):
                 select(t).where(t.c.client_seq > after).order_by(t.c.client_seq).limit(limit)
             ).mappings()
             return [op_from_outbox(self.client_id, dict(r)) for r in rows]
+
+    def outbox_queued(self, limit: int = 500, after: int = 0) -> list[QueuedOp]:
+        """What :meth:`outbox_batch` reads, as each op's JSON text for a push."""
+        client_id = json.dumps(self.client_id)
+        with self.read_engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                f"SELECT {QUEUED_COLUMNS} FROM outbox WHERE client_seq > ? "
+                "ORDER BY client_seq LIMIT ?", (after, limit),
+            ).all()
+        return [queued_op(client_id, tuple(row)) for row in rows]
 
     def problems(self) -> list[ProblemRow]:
         with self.session() as s:

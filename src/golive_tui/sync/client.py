@@ -381,6 +381,11 @@ class SyncClient:
         return PushRequest.model_construct(client_id=client_id, ops=list(ops)).model_dump_json(
         ).encode()
 
+    @staticmethod
+    def push_body_of(client_id: str, ops: Sequence[str]) -> bytes:
+        """The body of a push of ops already written as JSON text (``QueuedOp.json``)."""
+        return f'{{"client_id":{json.dumps(client_id)},"ops":[{",".join(ops)}]}}'.encode()
+
     async def send_push(self, project_id: str, body: bytes, count: int) -> httpx.Response:
         """``POST`` a push body of ``count`` ops; the answer is read by :meth:`read_push`."""
         if len(body) > MAX_BODY_BYTES:

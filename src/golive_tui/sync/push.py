@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from golive_tui.domain.ops import Op
 from golive_tui.domain.wire import OpResult, OpStatus, PushResponse
+from golive_tui.store.outbox_rows import QueuedOp
 from golive_tui.sync.client import Refused
 from golive_tui.sync.core import EngineCore
 from golive_tui.sync.status import SyncNotice
@@ -26,7 +26,7 @@ _BATCH_REFUSALS = frozenset({400, 413, 422})
 class _Prepared:
     """A batch of the outbox, and the body of its push."""
 
-    ops: list[Op]
+    ops: list[QueuedOp]
     body: bytes
 
 
@@ -89,15 +89,18 @@ class PushingEngine(EngineCore):
             await self._settled(settling)
 
     def _prepare(self, after: int) -> _Prepared:
-        """Runs in a thread: the next batch of the outbox after ``after``, and its body."""
-        ops = self.store.outbox_batch(self.batch_size, after)
-        body = self.client.push_body(self.store.client_id, ops) if ops else b""
-        return _Prepared(ops, body)
+        """Runs in a thread: the next batch of the outbox after ``after``, and its body (the
+        ops' JSON text joined: nothing is decoded or encoded again)."""
+        ops = self.store.outbox_queued(self.batch_size, after)
+        return _Prepared(ops, self._body(ops) if ops else b"")
+
+    def _body(self, ops: Sequence[QueuedOp]) -> bytes:
+        return self.client.push_body_of(self.store.client_id, [op.json for op in ops])
 
     async def _send(self, prepared: _Prepared) -> httpx.Response:
         return await self.client.send_push(self.project_id, prepared.body, len(prepared.ops))
 
-    async def _settle_answer(self, batch: Sequence[Op], answer: httpx.Response) -> int:
+    async def _settle_answer(self, batch: Sequence[QueuedOp], answer: httpx.Response) -> int:
         """Read a push's answer and settle it in the cache, both in a thread; returns how
         many ops were settled."""
         problems, settled = await self._store(self._read_and_settle, batch, answer)
@@ -105,7 +108,7 @@ class PushingEngine(EngineCore):
         return settled
 
     def _read_and_settle(
-        self, batch: Sequence[Op], answer: httpx.Response
+        self, batch: Sequence[QueuedOp], answer: httpx.Response
     ) -> tuple[list[dict[str, Any]], int]:
         results = _results_for(batch, self.client.read_push(answer))
         if not results:
@@ -122,10 +125,11 @@ class PushingEngine(EngineCore):
             await settling
             await self._publish()
 
-    async def _push(self, batch: Sequence[Op]) -> int:
+    async def _push(self, batch: Sequence[QueuedOp]) -> int:
         """Push one batch and settle its results before anything else; returns ops settled."""
         try:
-            response = await self.client.push(self.project_id, self.store.client_id, batch)
+            answer = await self.client.send_push(self.project_id, self._body(batch), len(batch))
+            response = self.client.read_push(answer)
         except Refused as exc:
             if exc.status not in _BATCH_REFUSALS:
                 raise
@@ -156,7 +160,7 @@ class PushingEngine(EngineCore):
             await self._notify(SyncNotice(problems=problems))
 
 
-def _results_for(batch: Sequence[Op], response: PushResponse) -> list[OpResult]:
+def _results_for(batch: Sequence[QueuedOp], response: PushResponse) -> list[OpResult]:
     """The server's answers to the ops of ``batch`` (anything else it sent is ignored)."""
     sent = {op.op_id for op in batch}
     return [r for r in response.results if r.op_id in sent]
