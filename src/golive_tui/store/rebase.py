@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Text, bindparam, delete, insert, select, type_coerce, update
+from sqlalchemy import Connection, delete, insert, select
 
 from golive_tui.domain.clock import utcnow
 from golive_tui.domain.codec import encode_value
@@ -17,7 +18,7 @@ from golive_tui.domain.errors import DomainError, NotFound
 from golive_tui.domain.ops import Op, Record, apply_op, validate_record
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.domain.wire import OpResult, OpStatus
-from golive_tui.store.bulk import CHUNK, bulk_insert, table_of
+from golive_tui.store.bulk import CHUNK, bulk_insert, execute_in, select_in, table_of
 from golive_tui.store.outbox import Change, Outbox
 from golive_tui.store.outbox_rows import op_from_outbox, shadow_of
 from golive_tui.store.tables import OutboxRow, ProblemRow, ShadowRow
@@ -26,6 +27,35 @@ from golive_tui.store.tables import OutboxRow, ProblemRow, ShadowRow
 _REINDEX_ABOVE = 20_000
 #: "the op did not change the shadow" (None means the record is deleted)
 _UNCHANGED: Any = object()
+
+
+#: the outbox's columns a settled op is read with
+_OUTBOX_COLUMNS = ("op_id, client_seq, project_id, entity, entity_id, action, fields, "
+                   "base_version, client_time")
+
+
+class _Queued(NamedTuple):
+    """An outbox row as SQLite has it: its fields JSON text, its time text."""
+
+    op_id: str
+    client_seq: int
+    project_id: str
+    entity: str
+    entity_id: str
+    action: str
+    fields: str | None
+    base_version: int | None
+    client_time: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as the outbox's model reads it: fields decoded, its time a UTC datetime."""
+        return {**self._asdict(), "fields": {} if self.fields is None else json.loads(self.fields),
+                "client_time": _utc(datetime.fromisoformat(self.client_time))}
+
+
+def _utc(when: datetime) -> datetime:
+    """A time the cache stored (UTC, without an offset) as a UTC datetime."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 class Rebase(Outbox):
@@ -39,124 +69,119 @@ class Rebase(Outbox):
         """Settle pushed ops: drop them from the outbox, record refusals, rebase.
 
         Returns the problems recorded (rejected or conflicting ops), for notices. A batch
-        of 500 results is settled with a handful of statements, not a dozen per op.
+        of 500 results is settled with a handful of plain statements, not a dozen per op;
+        an op the server applied on a record with nothing else pending needs no decoding.
         """
-        ob = OutboxRow.__table__  # type: ignore[attr-defined]
-        pt = ProblemRow.__table__  # type: ignore[attr-defined]
-        problems: list[dict[str, Any]] = []
-        now = utcnow()
         by_op = {res.op_id: res for res in results}
         with self._lock, self.write_engine.begin() as conn:
-            rows: list[dict[str, Any]] = []
             op_ids = list(by_op)
-            # each op's fields as the stored JSON text: a confirmed op needs none of them,
-            # and decoding every op's was a good part of settling a batch
-            columns = [
-                type_coerce(c, Text).label("fields_json") if c.name == "fields" else c
-                for c in ob.columns
-            ]
-            for start in range(0, len(op_ids), CHUNK):
-                chunk = op_ids[start : start + CHUNK]
-                rows.extend(
-                    r._asdict()
-                    for r in conn.execute(select(*columns).where(ob.c.op_id.in_(chunk)))
+            rows = [
+                _Queued(*row) for row in select_in(
+                    conn, f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE op_id IN ({{marks}})",
+                    op_ids,
                 )
-                conn.execute(delete(ob).where(ob.c.op_id.in_(chunk)))
+            ]
             if not rows:
-                return problems
-            rows.sort(key=lambda r: int(r["client_seq"]))
-            entity_ids = list(dict.fromkeys(r["entity_id"] for r in rows))
-            shadows = self._load_shadows(conn, entity_ids)
-            still_pending = self._entities_in_outbox(conn, entity_ids)
+                return []
+            execute_in(conn, "DELETE FROM outbox WHERE op_id IN ({marks})", op_ids)
+            rows.sort(key=lambda r: int(r.client_seq))
+            entity_ids = list(dict.fromkeys(r.entity_id for r in rows))
+            # the version each shadow holds (None: a record only local so far), read in SQL
+            versions: dict[str, Any] = dict(select_in(
+                conn, "SELECT entity_id, json_extract(data, '$.version') FROM shadow "
+                "WHERE entity_id IN ({marks})", entity_ids,
+            ))
+            still_pending = {eid for (eid,) in select_in(
+                conn, "SELECT DISTINCT entity_id FROM outbox WHERE entity_id IN ({marks})",
+                entity_ids,
+            )}
             # Fast path: a record whose pending ops were all applied, in order, keeps its row
             # as it is (it already is the shadow with those ops applied) and only stops being
             # pending; the change feed brings the server's exact version right after.
             confirmed: dict[str, int] = {}
-            slow: set[str] = set(still_pending)
+            slow: set[str] = still_pending
             for row in rows:
-                res = by_op[row["op_id"]]
-                entity_id = row["entity_id"]
-                status = res.outcome
+                res = by_op[row.op_id]
+                entity_id = row.entity_id
                 version = res.version
                 if (
-                    status is not OpStatus.APPLIED or version is None
-                    or (entity_id in shadows and not _newer(shadows[entity_id], version))
+                    res.outcome is not OpStatus.APPLIED or version is None
+                    or (entity_id in versions and not _newer_than(versions[entity_id], version))
                 ):
                     slow.add(entity_id)
                 elif entity_id not in slow:
                     confirmed[entity_id] = max(confirmed.get(entity_id, 0), int(version))
             for entity_id in slow:
                 confirmed.pop(entity_id, None)
-            for row in rows:  # replayed or kept as a problem: these need their fields
-                raw = row.pop("fields_json")
-                if row["entity_id"] not in confirmed:
-                    row["fields"] = {} if raw is None else json.loads(raw)
-            changed: dict[str, EntityKind] = {}
-            touched: dict[str, EntityKind] = {}
-            fast: dict[EntityKind, list[dict[str, Any]]] = {}
-            policy: SlaPolicy | None = None
-            for row in rows:
-                res = by_op[row["op_id"]]
-                kind = EntityKind(row["entity"])
-                entity_id = row["entity_id"]
-                status = res.outcome
-                if entity_id in confirmed:
-                    if confirmed[entity_id] >= 0:
-                        fast.setdefault(kind, []).append(
-                            {"_id": entity_id, "_version": confirmed[entity_id]}
-                        )
-                        confirmed[entity_id] = -1  # once per record
+            kinds = {row.entity_id: row.entity for row in rows}
+            fast: dict[str, list[tuple[int, str]]] = {}
+            for entity_id, version in confirmed.items():
+                fast.setdefault(kinds[entity_id], []).append((version, entity_id))
+            for kind_value, params in fast.items():
+                table = table_of(EntityKind(kind_value)).name
+                conn.exec_driver_sql(f"UPDATE {table} SET pending = 0, version = ? WHERE id = ?",
+                                     params)
+            execute_in(conn, "DELETE FROM shadow WHERE entity_id IN ({marks})", list(confirmed))
+            rest = [row for row in rows if row.entity_id not in confirmed]
+            if not rest:
+                return []
+            return self._settle_rest(conn, rest, by_op)
+
+    def _settle_rest(
+        self, conn: Connection, queued: Sequence[_Queued], by_op: Mapping[str, OpResult]
+    ) -> list[dict[str, Any]]:
+        """Settle the ops the fast path left: replayed on their shadows, or kept as problems."""
+        pt = ProblemRow.__table__  # type: ignore[attr-defined]
+        problems: list[dict[str, Any]] = []
+        now = utcnow()
+        rows = [row.as_dict() for row in queued]
+        shadows = self._load_shadows(conn, [row["entity_id"] for row in rows])
+        changed: dict[str, EntityKind] = {}
+        touched: dict[str, EntityKind] = {}
+        policy: SlaPolicy | None = None
+        for row in rows:
+            res = by_op[row["op_id"]]
+            kind = EntityKind(row["entity"])
+            entity_id = row["entity_id"]
+            status = res.outcome
+            touched[entity_id] = kind
+            if status is OpStatus.APPLIED:
+                if entity_id in shadows and not _newer(shadows[entity_id], res.version):
+                    # the shadow already holds this op's effect (a pull or a snapshot
+                    # after a lost answer): advancing again would go back in time
                     continue
-                touched[entity_id] = kind
-                if status is OpStatus.APPLIED:
-                    if entity_id in shadows and not _newer(shadows[entity_id], res.version):
-                        # the shadow already holds this op's effect (a pull or a snapshot
-                        # after a lost answer): advancing again would go back in time
-                        continue
-                    if entity_id in shadows:
-                        if policy is None and kind is EntityKind.ISSUE:
-                            policy = self.policy()
-                        advanced = self._advanced(kind, shadows[entity_id], row,
-                                                  res.version, policy)
-                        if advanced is not _UNCHANGED:
-                            shadows[entity_id] = advanced
-                            changed[entity_id] = kind
-                    continue
-                current = res.current
-                if status is OpStatus.CONFLICT and current is not None and (
-                    entity_id not in shadows or _newer(shadows[entity_id], current.get("version"))
-                ):
-                    shadows[entity_id] = shadow_of(current)
-                    changed[entity_id] = kind
-                problems.append({
-                    "op_id": row["op_id"], "project_id": row["project_id"],
-                    "outcome": status.value, "code": res.code or status.value,
-                    "message": res.reason or "",
-                    "entity": row["entity"], "entity_id": entity_id,
-                    "action": row["action"], "fields": row["fields"],
-                    "details": {"conflicts": res.conflicts or {},
-                                **_kept_by(current, self.actor)},
-                    "at": now, "made_at": row["client_time"],
-                })
-            for kind, params in fast.items():
-                t = table_of(kind)
-                conn.execute(
-                    update(t).where(t.c.id == bindparam("_id"))
-                    .values(pending=0, version=bindparam("_version")),
-                    params,
-                )
-            if fast:
-                sh = ShadowRow.__table__  # type: ignore[attr-defined]
-                done = [p["_id"] for params in fast.values() for p in params]
-                for start in range(0, len(done), CHUNK):
-                    conn.execute(delete(sh).where(sh.c.entity_id.in_(done[start : start + CHUNK])))
-            self._write_shadows(conn, {eid: (changed[eid], shadows[eid]) for eid in changed})
-            if problems:
-                ids = [p["op_id"] for p in problems]
-                for start in range(0, len(ids), CHUNK):
-                    conn.execute(delete(pt).where(pt.c.op_id.in_(ids[start : start + CHUNK])))
-                conn.execute(insert(pt), problems)
-            self._rebase_many(conn, touched, shadows)
+                if entity_id in shadows:
+                    if policy is None and kind is EntityKind.ISSUE:
+                        policy = self.policy()
+                    advanced = self._advanced(kind, shadows[entity_id], row,
+                                              res.version, policy)
+                    if advanced is not _UNCHANGED:
+                        shadows[entity_id] = advanced
+                        changed[entity_id] = kind
+                continue
+            current = res.current
+            if status is OpStatus.CONFLICT and current is not None and (
+                entity_id not in shadows or _newer(shadows[entity_id], current.get("version"))
+            ):
+                shadows[entity_id] = shadow_of(current)
+                changed[entity_id] = kind
+            problems.append({
+                "op_id": row["op_id"], "project_id": row["project_id"],
+                "outcome": status.value, "code": res.code or status.value,
+                "message": res.reason or "",
+                "entity": row["entity"], "entity_id": entity_id,
+                "action": row["action"], "fields": row["fields"],
+                "details": {"conflicts": res.conflicts or {},
+                            **_kept_by(current, self.actor)},
+                "at": now, "made_at": row["client_time"],
+            })
+        self._write_shadows(conn, {eid: (changed[eid], shadows[eid]) for eid in changed})
+        if problems:
+            ids = [p["op_id"] for p in problems]
+            for start in range(0, len(ids), CHUNK):
+                conn.execute(delete(pt).where(pt.c.op_id.in_(ids[start : start + CHUNK])))
+            conn.execute(insert(pt), problems)
+        self._rebase_many(conn, touched, shadows)
         return problems
 
     def apply_changes(
@@ -282,17 +307,6 @@ class Rebase(Outbox):
         self.drop_problem(op_id)
         return record
 
-    @staticmethod
-    def _entities_in_outbox(conn: Connection, entity_ids: Sequence[str]) -> set[str]:
-        ob = OutboxRow.__table__  # type: ignore[attr-defined]
-        found: set[str] = set()
-        for start in range(0, len(entity_ids), CHUNK):
-            chunk = entity_ids[start : start + CHUNK]
-            found.update(
-                conn.execute(select(ob.c.entity_id).where(ob.c.entity_id.in_(chunk))).scalars()
-            )
-        return found
-
     def _load_shadows(
         self, conn: Connection, entity_ids: Sequence[str]
     ) -> dict[str, dict[str, Any] | None]:
@@ -415,6 +429,13 @@ def _kept_by(current: Mapping[str, Any] | None, me: str) -> dict[str, Any]:
     if not current or not current.get("updated_by") or current["updated_by"] == me:
         return {}
     return {"kept_by": current["updated_by"], "kept_at": encode_value(current.get("updated_at"))}
+
+
+def _newer_than(shadow_version: Any, version: Any) -> bool:
+    """:func:`_newer` for a shadow known by its version alone (None: no record yet)."""
+    if shadow_version is None or version is None:
+        return True
+    return int(version) > int(shadow_version)
 
 
 def _newer(shadow: Mapping[str, Any] | None, version: Any) -> bool:
