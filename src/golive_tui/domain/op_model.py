@@ -1,0 +1,112 @@
+"""An intent operation as a client records it and the server receives it: the :class:`Op`
+model, its ids, and the bounds on what its fields may hold."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from golive_tui.domain.enums import (
+    EntityKind,
+    OpAction,
+)
+from golive_tui.domain.errors import ValidationFailed
+from golive_tui.domain.records import OpFieldsSchema
+
+#: the largest integer a 64-bit database column holds, as an op's client_seq must
+MAX_STORED_INT = 2**63 - 1
+#: ids are keys in text columns, which on PostgreSQL cannot hold NUL
+NO_NUL = r"^[^\x00]*$"
+#: an op's id: a UUID as text, in either case
+UUID_TEXT = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+#: the start of an RFC 3339 date and time; pydantic reads the rest
+DATE_TIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+#: how deep a value in an op's fields may nest (a record's deepest, an SLA policy, is 3)
+MAX_FIELDS_DEPTH = 16
+#: how many values (entries of objects and items of lists, at every depth) an op's fields hold
+MAX_FIELDS_VALUES = 2_000
+
+
+class Op(BaseModel):
+    """One intent operation, as recorded by a client and sent to the server."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    op_id: str = Field(
+        default_factory=lambda: str(uuid.uuid4()), min_length=36, max_length=36, pattern=UUID_TEXT,
+        description="A UUID the client makes for this op, e.g. 3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c",
+    )
+    client_id: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    client_seq: int = Field(ge=1, le=MAX_STORED_INT)
+    entity: EntityKind
+    entity_id: str = Field(min_length=1, max_length=36, pattern=NO_NUL)
+    action: OpAction
+    fields: Annotated[dict[str, Any], OpFieldsSchema] = Field(
+        default_factory=dict,
+        description=f"What the change sets. Values nest at most {MAX_FIELDS_DEPTH} deep and "
+        f"hold at most {MAX_FIELDS_VALUES} values in all; an op beyond that is rejected.",
+    )
+    base_version: int | None = None
+    client_time: datetime = Field(description="When the client made the change: RFC 3339 text")
+
+    @field_validator("client_time", mode="before")
+    @classmethod
+    def _time_as_text(cls, value: Any) -> Any:
+        # pydantic would also take a number of seconds, or its digits as text
+        if isinstance(value, datetime) or (isinstance(value, str) and DATE_TIME_TEXT.match(value)):
+            return value
+        raise ValueError("a date and time as text is needed, such as 2026-12-01T14:30:00Z")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def issue_ref(issue_id: str) -> str:
+    """A short human handle for an issue, stable offline (made from its UUID)."""
+    return "GL-" + issue_id.replace("-", "")[:5].upper()
+
+
+_CONTAINERS = (dict, list, tuple)
+
+
+def fields_beyond_bounds(fields: Mapping[str, Any]) -> str | None:
+    """Why these fields are too deep or too large for a change, or None when they are not.
+
+    Walks without recursion, so that no nesting, however deep, can exhaust the stack.
+    """
+    if len(fields) <= MAX_FIELDS_VALUES:
+        for value in fields.values():
+            if isinstance(value, _CONTAINERS):
+                break
+        else:
+            return None  # flat, as almost every change: nothing to walk
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 1) for value in fields.values()]
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_FIELDS_VALUES:
+            return f"the fields hold more than {MAX_FIELDS_VALUES} values in all"
+        if isinstance(value, dict | list | tuple) and value:
+            if depth >= MAX_FIELDS_DEPTH:
+                return f"a value nests deeper than {MAX_FIELDS_DEPTH} levels"
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return None
+
+
+def check_fields_bounds(op: Op) -> None:
+    """Refuse a change whose fields nest too deep or hold too much for any record."""
+    problem = fields_beyond_bounds(op.fields)
+    if problem is not None:
+        raise ValidationFailed(
+            f"Invalid {op.entity.value.replace('_', ' ')}: {problem}; no record holds that. "
+            "Send the values the record's fields take.",
+            details={"max_depth": MAX_FIELDS_DEPTH, "max_values": MAX_FIELDS_VALUES},
+        )
