@@ -24,7 +24,8 @@ from golive_tui.domain.enums import (
     SignoffKind,
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
-from golive_tui.domain.rules import Facts, reason_is_thin
+from golive_tui.domain.rules.decisions import reason_is_thin
+from golive_tui.domain.rules.facts import Facts
 
 Record = dict[str, Any]
 _EARLIEST = datetime.min.replace(tzinfo=UTC)

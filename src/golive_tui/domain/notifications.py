@@ -28,7 +28,8 @@ from golive_tui.domain.enums import (
     Priority,
 )
 from golive_tui.domain.gate import GateResult
-from golive_tui.domain.rules import Facts, cutovers_of, gate_of
+from golive_tui.domain.rules.decisions import cutovers_of, gate_of
+from golive_tui.domain.rules.facts import Facts
 from golive_tui.domain.sla import SlaClock, SlaPolicy, issue_clocks
 from golive_tui.domain.time_text import span
 

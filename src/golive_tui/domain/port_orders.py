@@ -22,7 +22,7 @@ from golive_tui.domain.enums import NUMBER_STATE_OF_ORDER, EntityKind, OrderStat
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
 
 if TYPE_CHECKING:
-    from golive_tui.domain.rules import Facts
+    from golive_tui.domain.rules.facts import Facts
 
 Record = dict[str, Any]
 

@@ -22,7 +22,8 @@ from golive_tui.domain.enums import (
     StepRunState,
 )
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
-from golive_tui.domain.rules import Facts, gate_of
+from golive_tui.domain.rules.decisions import gate_of
+from golive_tui.domain.rules.facts import Facts
 
 Record = dict[str, Any]
 _NEVER = datetime.min.replace(tzinfo=UTC)

@@ -25,7 +25,7 @@ from golive_tui.domain.errors import PermissionDenied, ValidationFailed
 from golive_tui.domain.network import CALL_QUALITY_TEST, NetworkThresholds
 
 if TYPE_CHECKING:
-    from golive_tui.domain.rules import Facts
+    from golive_tui.domain.rules.facts import Facts
 
 Record = dict[str, Any]
 
