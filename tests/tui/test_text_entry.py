@@ -132,3 +132,28 @@ async def test_a_textarea_run_of_keys_arrives_in_order() -> None:
         await until(pilot, lambda: box.text.endswith("D"))
         assert box.text == "first\nseconD"
         assert isinstance(box, TextArea)
+
+
+async def test_a_burst_typed_into_a_new_form_lands_field_by_field_across_tabs(
+    make_app: Any,
+) -> None:
+    """Keys typed ahead of the app (a fast typist, tmux send-keys) reach the field they
+    were typed for: the keys behind a tab go to the next field, not to the first one (a
+    field tabbed back into has its value selected, so what is typed replaces it)."""
+    from golive_tui.tui.widgets.forms import RecordForm
+    from tests.tui.test_sites import form_field, open_sites
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sites(pilot)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm)
+                    and app.focused is form_field(app, "code"))
+        tab, back = events.Key("tab", None), events.Key("shift+tab", None)
+        _send(app, *_keys("bos"), tab, *_keys("Back Bay"), tab,
+              *_keys("200 Newbury St, Boston, MA 02116"), back, *_keys("Back Bay Clinic"), tab, tab)
+        await until(pilot, lambda: app.focused is form_field(app, "time_zone"))
+        await until(pilot, lambda: form_field(app, "address").value.endswith("02116"))
+        assert form_field(app, "code").value == "bos"
+        assert form_field(app, "name").value == "Back Bay Clinic"
+        assert form_field(app, "address").value == "200 Newbury St, Boston, MA 02116"

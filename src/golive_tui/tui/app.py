@@ -23,6 +23,7 @@ from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.resources import styles_dir
 from golive_tui.tui.collector import IdleCollector
 from golive_tui.tui.commands import GoLiveCommands
+from golive_tui.tui.focus_keys import move_focus_now
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.screens.dashboard import DashboardScreen
 from golive_tui.tui.terminal import (
@@ -228,6 +229,8 @@ class GoLiveApp(App[None]):
             self.stylesheet.apply(self)
         elif isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self._collector.input_seen()
+            if isinstance(event, events.Key) and move_focus_now(self, event):
+                return  # typed ahead: the keys behind a tab go to the field it moves to
         await super().on_event(event)
 
     def now(self) -> datetime:
