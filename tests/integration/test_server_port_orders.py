@@ -95,6 +95,14 @@ FORBIDDEN: dict[str, Forbidden] = {
         "ipm", lambda server, snap: server.op("project", server.project_id, "update",
                                               {"holidays": {"24 Dec": "Christmas Eve"}}),
         "validation", "'24 Dec' is not a date"),
+    "a call-quality threshold out of range": Forbidden(
+        "ipm", lambda server, snap: server.op("project", server.project_id, "update",
+                                              {"network_thresholds": {"min_mos": 7}}),
+        "validation", "the lowest MOS must lie between 1 and 5, not 7"),
+    "a call-quality threshold by an unknown name": Forbidden(
+        "ipm", lambda server, snap: server.op("project", server.project_id, "update",
+                                              {"network_thresholds": {"mos": 3.5}}),
+        "validation", "mos is not a threshold"),
     "a number FOC-confirmed while its order has none": Forbidden(
         "engineer", _number_of("RVP-PO-1008", "foc_confirmed"), "illegal_transition",
         "while its order RVP-PO-1008 has no confirmed FOC"),

@@ -30,6 +30,7 @@ from golive_tui.domain.phone import (
     expand_range,
     is_toll_free,
 )
+from golive_tui.domain.project_settings import check_settings
 from golive_tui.domain.sla import SlaPolicy
 
 #: order states that imply the carrier gave an FOC
@@ -53,6 +54,10 @@ class FixtureNetwork(FixtureValues):
                 SlaPolicy.model_validate(policy)
             except ValueError as exc:
                 raise self.fail("project, sla_policy", str(exc)) from None
+        try:
+            check_settings(fields)  # its holiday list and call-quality thresholds
+        except DomainError as exc:
+            raise self.fail("project", exc.message) from None
         record = dict(fields)
         record.update(
             id=self.project_id,

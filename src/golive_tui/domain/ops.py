@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from golive_tui.domain import closure, port_orders, rules, runbook, sites
+from golive_tui.domain import closure, port_orders, project_settings, rules, runbook, sites
 from golive_tui.domain.clock import ensure_aware
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS
 from golive_tui.domain.enums import (
@@ -122,7 +122,7 @@ def apply_op(
         if op.entity is EntityKind.PORT_ORDER:
             port_orders.check_order(None, record, now)
         elif op.entity is EntityKind.PROJECT:
-            port_orders.check_holidays(record)
+            project_settings.check_settings(record)
         sites.prepare(op.entity, record, None, facts, now)
         record.update(id=op.entity_id, project_id=project_id)
         if facts is not None:
@@ -152,7 +152,7 @@ def apply_op(
         if op.entity is EntityKind.PORT_ORDER:
             port_orders.check_order(current, fields, now, port_orders.holidays_of(facts))
         elif op.entity is EntityKind.PROJECT:
-            port_orders.check_holidays(fields)
+            project_settings.check_settings(fields)
             closure.prepare_project_update(current, fields, facts, actor, now)
         merged = {**current, **fields}
         record = revalidate(op.entity, current, merged)

@@ -34,6 +34,14 @@ class GoLiveCommands(Provider):
                          partial(start_record_import, self.screen, "sites")))
         commands.append(("Import port orders from CSV", "Preview every line, then accept",
                          partial(start_record_import, self.screen, "orders")))
+        from golive_tui.tui.screens.base import GoLiveScreen
+        from golive_tui.tui.screens.project_settings import open_project_settings
+
+        if isinstance(self.screen, GoLiveScreen):
+            commands.append(("Project settings: holidays and call-quality thresholds",
+                             "The days no port activates; the MOS, jitter and loss a "
+                             "network test must meet",
+                             partial(open_project_settings, self.screen)))
         for theme in ("golive-dark", "golive-light", "golive-high-contrast"):
             commands.append((f"Theme: {theme}", "Switch the colour theme",
                              partial(setattr, app, "theme", theme)))

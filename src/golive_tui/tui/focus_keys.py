@@ -12,6 +12,8 @@ as before.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.app import App
 from textual.widgets import Input
@@ -20,7 +22,7 @@ from textual.widgets import Input
 FOCUS_KEYS = {"tab": True, "shift+tab": False}
 
 
-def move_focus_now(app: App[object], event: events.Key) -> bool:
+def move_focus_now(app: App[Any], event: events.Key) -> bool:
     """Move the focus for a tab (or shift+tab) typed in a text field as the app reads the
     key; True when it did (the key is then spent)."""
     forward = FOCUS_KEYS.get(event.key)

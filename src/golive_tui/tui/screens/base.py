@@ -179,6 +179,11 @@ class GoLiveScreen(Screen[None]):
                 title.refresh()
         self.show(data)
 
+    @property
+    def loaded_project(self) -> Any:
+        """The project record as this screen last read it (None before its first load)."""
+        return self._project[1] if self._project is not None else None
+
     def load(self, store: LocalStore) -> Any:
         """Runs in a thread: read what the screen needs from the cache."""
         return None

@@ -454,7 +454,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
     def _input(self, spec: FormField) -> Widget:
         wid = f"field-{spec.name}"
         if spec.kind == "long":
-            return TextBox(str(spec.value or ""), id=wid, compact=True)
+            return TextBox(str(spec.value or ""), id=wid, compact=True,
+                           placeholder=spec.placeholder)
         if spec.kind == "choice":
             options = [(label, value) for value, label in spec.choices]
             known = {value for value, _label in spec.choices}

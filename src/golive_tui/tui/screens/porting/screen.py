@@ -50,7 +50,9 @@ class PortingScreen(PortingView):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     CSS_PATH = str(styles_dir() / "porting.tcss")
     AUTO_FOCUS = "#numbers"
-    WATCHES = frozenset({EntityKind.NUMBER, EntityKind.PORT_ORDER, EntityKind.SITE})
+    # the project: its holiday list, which the orders' warnings count
+    WATCHES = frozenset({EntityKind.NUMBER, EntityKind.PORT_ORDER, EntityKind.SITE,
+                         EntityKind.PROJECT})
     DATA_ONLY = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Find", id="porting.find", key_display="/"),
@@ -72,6 +74,7 @@ class PortingScreen(PortingView):
         Binding("b", "order_snapback", "Snapback", id="porting.order_snapback"),
         Binding("e", "order_edit", "Edit", id="porting.order_edit"),
         Binding("n", "order_new", "New order", id="porting.order_new"),
+        Binding("h", "project_settings", "Holidays", id="porting.holidays", show=False),
     ]
 
     #: the actions of the numbers (hidden in the orders view) and of the orders
@@ -81,7 +84,7 @@ class PortingScreen(PortingView):
     })
     ORDER_ACTIONS = frozenset({
         "order_foc", "order_reject", "order_move", "order_activate", "order_snapback",
-        "order_edit", "order_new",
+        "order_edit", "order_new", "project_settings",
     })
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -96,6 +99,12 @@ class PortingScreen(PortingView):
         self.refresh_bindings()
 
     # -- port orders -------------------------------------------------------------------
+
+    def action_project_settings(self) -> None:
+        """The project's holiday list, which the activation and freeze warnings count."""
+        from golive_tui.tui.screens.project_settings import open_project_settings
+
+        open_project_settings(self)
 
     def action_order_new(self) -> None:
         self._order_form(None)
