@@ -111,3 +111,30 @@ def test_an_foc_already_past_is_still_refused_on_the_demo(tmp_path: Path) -> Non
     with pytest.raises(IllegalTransition, match="an FOC is a date to come"):
         ipm.move_order(order.id, OrderState.FOC_CONFIRMED, confirmed_foc=past.isoformat())
     assert next(o for o in ipm.orders() if o.pon == "RVP-PO-1008").status is OrderState.SUBMITTED
+
+
+@pytest.mark.parametrize("clock", [time(9, 0), time(15, 0)])
+def test_the_demos_standing_text_says_no_day_that_goes_stale_when_the_wave_moves(
+    clock: time,
+) -> None:
+    """Built after 10:30 ET the New York wave ports the next business day: the project's
+    description, the waves' and orders' notes and the runbook read true either way (a
+    note or a comment is dated by when it was written, and says what it likes)."""
+    from golive_tui.domain.enums import EntityKind as K
+    from golive_tui.seed import load_demo
+
+    now = datetime.combine(THURSDAY, clock, NY)
+    doc = load_demo(now=now)  # the demo of that moment: no day given
+    wave = next(c for c in doc.records[K.CUTOVER] if "New York" in c["name"])
+    assert wave["starts_at"].astimezone(NY).date() == (
+        THURSDAY if clock < time(10, 30) else date(2026, 12, 11))
+    standing = [doc.project["description"]]
+    standing += [c["notes"] for c in doc.records[K.CUTOVER]]
+    standing += [o["notes"] for o in doc.records[K.PORT_ORDER]]
+    standing += [f"{s['title']} {s['expected']} {s['precondition']}"
+                 for s in doc.records[K.RUNBOOK_STEP]]
+    stale = [text for text in standing
+             if {"today", "yesterday", "tomorrow", "tonight"} & set(
+                 text.lower().replace(",", " ").replace(".", " ").replace(";", " ").split())]
+    assert stale == []
+    assert "New York" in doc.project["description"]
