@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from textual.message import Message
@@ -19,6 +19,9 @@ from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.factory import create_demo_app
 from golive_tui.tui.textual_adapter import measuring
 from tests.waiting import wait_for_async, within
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
 
 #: the demo day every TUI test runs on: a Thursday, clock frozen at 10:00 Eastern
 DEMO_DAY = date(2026, 11, 26)
@@ -50,12 +53,19 @@ def make_app(tmp_path: Path, demo_cache_template: Path) -> Callable[..., GoLiveA
     """Build the demo app on a fresh copy of the demo cache in tmp_path."""
     shutil.copyfile(demo_cache_template, tmp_path / "cache.db")
 
-    def factory(**kwargs: object) -> GoLiveApp:
+    def factory(**kwargs: Any) -> GoLiveApp:
         return create_demo_app(
-            tmp_path / "cache.db", demo_day=DEMO_DAY, clock=frozen_clock, **kwargs  # type: ignore[arg-type]
+            tmp_path / "cache.db", demo_day=DEMO_DAY, clock=frozen_clock, **kwargs
         )
 
     return factory
+
+
+def store_of(app: GoLiveApp) -> LocalStore:
+    """The app's open cache, for a check that ``until`` polls (the narrowing of an
+    ``assert app.store is not None`` does not reach into a lambda)."""
+    assert app.store is not None, "the cache is not open yet"
+    return app.store
 
 
 async def _workers_done(app: GoLiveApp) -> None:

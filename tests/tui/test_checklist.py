@@ -16,8 +16,7 @@ from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import PHASE_ROW, ChecklistScreen
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
-# tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, FROZEN_NOW, Notices, settle, wait_ready, wait_still  # type: ignore[import-not-found]
+from .conftest import DEMO_DAY, FROZEN_NOW, Notices, settle, wait_ready, wait_still
 
 FINISHED = {ChecklistStatus.DONE, ChecklistStatus.SKIPPED}
 

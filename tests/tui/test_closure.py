@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
+from textual.widgets import DataTable, Input, Select, SelectionList, Static, TextArea
 
 from golive_tui.domain.enums import Role
 from golive_tui.tui.app import GoLiveApp
@@ -16,7 +16,7 @@ from golive_tui.tui.screens.closure import ClosureScreen
 from golive_tui.tui.widgets.forms import RecordForm
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
-from .conftest import settle, until, wait_ready
+from .conftest import settle, store_of, until, wait_ready
 
 
 async def open_closure(pilot: Pilot[Any]) -> ClosureScreen:
@@ -55,7 +55,7 @@ async def test_the_ipm_hands_off_and_closes_with_a_reason_and_the_project_turns_
         assert "Closing waits for" in status(screen)
 
         await answer(pilot, "h", "3 hospitals, 2 auto receptionists, 140 desk phones")
-        await until(pilot, lambda: len(app.store.handoffs()) == 1)
+        await until(pilot, lambda: len(store_of(app).handoffs()) == 1)
         package = app.store.handoffs()[0]
         assert package.open_issues and all(e["owner"] for e in package.open_issues)
         await until(pilot, lambda: "awaiting support" in status(screen))
@@ -159,9 +159,9 @@ async def test_an_adoption_gap_is_added_and_edited_from_the_screen_at_80x24(
         assert "Due" in str(form.query_one("#record-form-error", Static).render())
         assert form.query_one("#field-site_or_group", Input).value == "CHI front desk"
         form.query_one("#field-due_at", Input).value = "2026-12-10 09:00"
-        form.query_one("#field-owner").value = omar.id  # type: ignore[attr-defined]
+        form.query_one("#field-owner", Select).value = omar.id
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: len(app.store.adoption_gaps()) == before + 1)
+        await until(pilot, lambda: len(store_of(app).adoption_gaps()) == before + 1)
         gap = next(g for g in app.store.adoption_gaps() if g.site_or_group == "CHI front desk")
         assert (gap.topic, gap.owner, gap.status) == (
             "Hunt group members never log in", omar.id, "open")
@@ -173,10 +173,10 @@ async def test_an_adoption_gap_is_added_and_edited_from_the_screen_at_80x24(
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
         form = _form(pilot)
         assert form.query_one("#field-topic", Input).value == gap.topic
-        form.query_one("#field-status").value = "following_up"  # type: ignore[attr-defined]
+        form.query_one("#field-status", Select).value = "following_up"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: next(
-            g for g in app.store.adoption_gaps() if g.id == gap.id).status == "following_up")
+            g for g in store_of(app).adoption_gaps() if g.id == gap.id).status == "following_up")
         assert len(app.store.adoption_gaps()) == before + 1
 
 
@@ -198,7 +198,7 @@ async def test_the_final_call_is_recorded_and_edited_from_the_screen_at_80x24(
         form.query_one("#field-tuning", TextArea).text = "LAX queue overflow raised to 90 s"
         form.query_one("#field-open_items", TextArea).text = "Fax line at the Denver clinic"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: len(app.store.final_calls()) == 1)
+        await until(pilot, lambda: len(store_of(app).final_calls()) == 1)
         call = app.store.final_calls()[0]
         assert call.tuning == "LAX queue overflow raised to 90 s"
         assert len(call.attendees) == len(app.store.stakeholders())
@@ -210,6 +210,6 @@ async def test_the_final_call_is_recorded_and_edited_from_the_screen_at_80x24(
         assert form.query_one("#field-tuning", TextArea).text == call.tuning
         form.query_one("#field-adoption_review", TextArea).text = "DEN night shift retrained"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: app.store.final_calls()[0].adoption_review
+        await until(pilot, lambda: store_of(app).final_calls()[0].adoption_review
                     == "DEN night shift retrained")
         assert len(app.store.final_calls()) == 1

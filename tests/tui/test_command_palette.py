@@ -9,8 +9,7 @@ from textual.command import CommandList, CommandPalette
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
-# tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import until, wait_ready  # type: ignore[import-not-found]
+from .conftest import until, wait_ready
 
 
 def _listed(app: GoLiveApp) -> list[str]:

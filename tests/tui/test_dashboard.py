@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from textual.content import Content
@@ -23,8 +23,10 @@ from golive_tui.tui.widgets.forms import PickerModal
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 from golive_tui.tui.widgets.row_lines import RowLines
 
-# tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, FROZEN_NOW, Notices, settle, wait_ready, wait_still  # type: ignore[import-not-found]
+from .conftest import DEMO_DAY, FROZEN_NOW, Notices, settle, wait_ready, wait_still
+
+if TYPE_CHECKING:
+    from golive_tui.store.local import LocalStore
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +64,11 @@ def unmet_names(app: GoLiveApp) -> list[str]:
 #: what holds the demo's wave of the day (New York) shut, each clearable in the app
 TODAYS_BLOCKERS = ["Port order RVP-PO-1008", "Location NYC Floor 2", "933 NYC Floor 2",
                    "Customer co-sign"]
+
+
+def _reopen(item_id: str) -> Callable[[LocalStore], object]:
+    """The change that sets a checklist item back to to-do."""
+    return lambda store: store.set_checklist_status(item_id, ChecklistStatus.TODO)
 
 
 async def test_dashboard_shows_no_go_and_names_every_unmet_condition(
@@ -116,8 +123,7 @@ async def test_enter_on_an_unmet_gate_item_opens_the_checklist_on_that_item(
         # two gate items of every wave reopened: today's gate shows them
         items = {i.key: i for i in app.store.checklist()}
         for key in ("E911-01", "GL-01"):
-            app.run_change(lambda s, key=key: s.set_checklist_status(
-                items[key].id, ChecklistStatus.TODO), kinds=frozenset({EntityKind.CHECKLIST_ITEM}))
+            app.run_change(_reopen(items[key].id), kinds=frozenset({EntityKind.CHECKLIST_ITEM}))
         await settle(pilot)
         gate_items = [c for c in gate(app).unmet if c.rule is GateRule.GATE_ITEMS]
         assert [c.name for c in gate_items] == ["Gate item E911-01", "Gate item GL-01"]
@@ -362,8 +368,8 @@ async def test_w_lists_every_wave_with_its_gate_and_shows_the_one_picked(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
+        assert isinstance(app.screen, DashboardScreen)
         screen = app.screen
-        assert isinstance(screen, DashboardScreen)
         await pilot.press("w")
         await settle(pilot)
         picker = app.screen

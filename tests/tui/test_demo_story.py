@@ -22,8 +22,7 @@ from golive_tui.tui.screens.verification import VerificationLogScreen
 from golive_tui.tui.widgets.forms import PickerModal, RecordForm
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
-# tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, FROZEN_NOW, settle, until, wait_ready  # type: ignore[import-not-found]
+from .conftest import DEMO_DAY, FROZEN_NOW, settle, until, wait_ready
 
 SIZE = (80, 24)
 
@@ -86,8 +85,8 @@ async def test_an_ipm_takes_todays_wave_from_no_go_to_go_by_clearing_its_blocker
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
+        assert isinstance(app.screen, DashboardScreen)
         screen = app.screen
-        assert isinstance(screen, DashboardScreen)
         assert "NO-GO  4 unmet conditions" in badge(app)
         assert [p.split("  ")[0] for p in unmet_prompts(screen)] == [
             "⇄ Port order RVP-PO-1008", "✚ Location NYC Floor 2", "☎ 933 NYC Floor 2",
@@ -157,8 +156,8 @@ async def test_an_ipm_takes_todays_wave_from_no_go_to_go_by_clearing_its_blocker
     customer = make_app(actor="dana.whitfield", role=Role.CUSTOMER)
     async with customer.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
+        assert isinstance(customer.screen, DashboardScreen)
         screen = customer.screen
-        assert isinstance(screen, DashboardScreen)
         assert screen.check_action("cosign", ()) is True
         assert screen.check_action("decide", ()) is None, "the customer makes no call"
         await pilot.press("c")
@@ -173,8 +172,9 @@ async def test_an_ipm_takes_todays_wave_from_no_go_to_go_by_clearing_its_blocker
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
         assert "every condition holds" in badge(app) and "NO-GO" not in badge(app)
+        assert isinstance(app.screen, DashboardScreen)
         screen = app.screen
-        assert isinstance(screen, DashboardScreen) and screen.data is not None
+        assert screen.data is not None
         assert any(e.who == "Dana Whitfield" and e.text == "co-signed Wave 3 – New York: "
                    "NYC staff briefed; go" for e in screen.data.feed)
         await pilot.press("g")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.widgets import DataTable, Select
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Select
 
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.number_import import NumberImportScreen
@@ -70,14 +71,15 @@ async def test_site_names_are_confirmed_in_a_mapping_step_before_numbers_come_in
         assert "+442079460958" not in store.existing_numbers()
 
 
-async def _palette_import(pilot, command: str, path: Path) -> None:  # type: ignore[no-untyped-def]
+async def _palette_import(pilot: Pilot[None], command: str, path: Path) -> None:
     app = pilot.app
+    assert isinstance(app, GoLiveApp)
     await pilot.press("ctrl+p")
     await pilot.press(*command)
     await until(pilot, lambda: command.lower() in " ".join(_listed(app)).lower())
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, ReasonDialog))
-    app.screen.query_one("#reason-input").value = str(path)
+    app.screen.query_one("#reason-input", Input).value = str(path)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, RecordImportScreen)
                 and "Reading" not in _summary(app), "the preview")

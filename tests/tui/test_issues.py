@@ -162,7 +162,9 @@ async def start_move(
     """Open the queue, put the cursor on the issue titled ``title…`` and press ``key``
     (h: hold, by default)."""
     screen = await open_queue(pilot)
-    issue = issue_titled(pilot.app, title)  # type: ignore[arg-type]
+    app = pilot.app
+    assert isinstance(app, GoLiveApp)
+    issue = issue_titled(app, title)
     await select(pilot, screen, issue.id)
     await pilot.press(key)
     await pilot.pause()
@@ -415,7 +417,7 @@ async def test_clocks_tick_without_reading_the_cache_again(
             loads += 1
             return original(store)
 
-        screen.load = counting_load  # type: ignore[method-assign]
+        monkeypatch.setattr(screen, "load", counting_load)
         now[0] = FROZEN_NOW + timedelta(minutes=30)
         screen.refresh_clocks()
         await pilot.pause()

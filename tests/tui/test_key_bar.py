@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import DataTable
 
 from golive_tui.tui.app import GoLiveApp
@@ -86,7 +87,7 @@ async def test_clicking_a_key_does_what_pressing_it_does(
 
 
 async def test_the_bar_follows_a_key_turning_on_and_off(
-    make_app: Callable[..., GoLiveApp],
+    make_app: Callable[..., GoLiveApp], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
@@ -108,8 +109,8 @@ async def test_the_bar_follows_a_key_turning_on_and_off(
         # clicking a key that is off rings the bell and presses nothing
         bells: list[None] = []
         pressed: list[str] = []
-        app.bell = lambda: bells.append(None)  # type: ignore[method-assign]
-        app.simulate_key = pressed.append  # type: ignore[method-assign]
+        monkeypatch.setattr(app, "bell", lambda: bells.append(None))
+        monkeypatch.setattr(app, "simulate_key", pressed.append)
         assert await pilot.click(KeyBar, offset=(start + 1, 0))
         await settle(pilot)
         assert bells == [None] and pressed == []

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from golive_tui.domain.enums import ChangeRequestState, LifecyclePhase, RaidType, Role
 from golive_tui.tui.app import GoLiveApp
@@ -19,12 +19,12 @@ from golive_tui.tui.screens.lifecycle.screen import PHASE_ROW
 from golive_tui.tui.widgets.forms import RecordForm
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
-# tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import (  # type: ignore[import-not-found]
+from .conftest import (
     DEMO_DAY,
     FROZEN_NOW,
     Notices,
     settle,
+    store_of,
     until,
     wait_ready,
     wait_still,
@@ -196,7 +196,7 @@ async def test_a_raid_entry_is_added_through_its_form_with_an_owner_from_the_sta
         assert (priya.id, "Priya Raman · Customer contact") in owners
 
         form.query_one("#field-title", Input).value = "AT&T change freeze in December"
-        form.query_one("#field-owner").value = priya.id  # type: ignore[attr-defined]
+        form.query_one("#field-owner", Select).value = priya.id
         form.query_one("#field-due_at", Input).value = "next Friday"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -207,7 +207,7 @@ async def test_a_raid_entry_is_added_through_its_form_with_an_owner_from_the_sta
         form.query_one("#field-due_at", Input).value = "2026-12-04 12:00"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: any(r.title.startswith("AT&T change freeze")
-                                       for r in app.store.raid_items()),  # type: ignore[union-attr]
+                                       for r in store_of(app).raid_items()),
                     "the RAID entry to be stored")
         entry = next(r for r in app.store.raid_items() if r.title.startswith("AT&T"))
         assert (entry.raid_type, entry.owner) == (RaidType.RISK, priya.id)
@@ -231,9 +231,9 @@ async def test_a_change_request_is_rejected_with_its_reason(
         assert isinstance(app.screen, ReasonDialog)
         app.screen.query_one(Input).value = "Out of scope; quoted separately"
         await pilot.press("enter")
-        await until(pilot, lambda: app.store.get(  # type: ignore[union-attr]
-            type(proposed), proposed.id).state is ChangeRequestState.REJECTED,
-            "the change request to be rejected")
+        await until(pilot, lambda: any(
+            c.id == proposed.id and c.state is ChangeRequestState.REJECTED
+            for c in store_of(app).change_requests()), "the change request to be rejected")
         decided = app.store.get(type(proposed), proposed.id)
         assert decided is not None and decided.decision_reason.startswith("Out of scope")
 
@@ -251,9 +251,9 @@ async def test_a_stakeholder_is_added_with_a_phone_checked_in_the_form_and_a_mem
         form = app.screen
         assert isinstance(form, RecordForm)
         form.query_one("#field-name", Input).value = "Lena Chen"
-        form.query_one("#field-role").value = "support"  # type: ignore[attr-defined]
+        form.query_one("#field-role", Select).value = "support"
         form.query_one("#field-phone", Input).value = "303-555"
-        form.query_one("#field-user").value = "lena.chen"  # type: ignore[attr-defined]
+        form.query_one("#field-user", Select).value = "lena.chen"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form  # the domain's word on the number, said in place
@@ -263,7 +263,7 @@ async def test_a_stakeholder_is_added_with_a_phone_checked_in_the_form_and_a_mem
         await pilot.press("ctrl+s")
         assert app.store is not None
         await until(pilot, lambda: any(p.name == "Lena Chen"
-                                       for p in app.store.stakeholders()),  # type: ignore[union-attr]
+                                       for p in store_of(app).stakeholders()),
                     "the stakeholder to be stored")
         lena = next(p for p in app.store.stakeholders() if p.name == "Lena Chen")
         assert (lena.phone, lena.user, lena.role.value) == ("+13035550161", "lena.chen", "support")

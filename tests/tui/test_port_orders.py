@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from golive_tui.domain.enums import OrderState, PortState
 from golive_tui.domain.port_orders import EASTERN
@@ -15,7 +15,7 @@ from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
 from golive_tui.tui.widgets.forms import PickerModal, RecordForm
 
-from .conftest import settle, until, wait_ready
+from .conftest import settle, store_of, until, wait_ready
 
 
 def text_of(widget: Static) -> str:
@@ -164,7 +164,7 @@ async def test_an_illegal_move_is_refused_with_the_reason_and_changes_nothing(
     async with app.run_test(size=(80, 24)) as pilot:
         picker = await press_on(pilot, "RVP-PO-1007", "t")  # a draft without a signed LOA
         assert isinstance(picker, PickerModal)
-        picker.query_one("OptionList").highlighted = picker.values.index(OrderState.SUBMITTED)
+        picker.query_one(OptionList).highlighted = picker.values.index(OrderState.SUBMITTED)
         await pilot.press("enter")
         await until(pilot, lambda: any("signed LOA" in n for n in notices(app)),
                     "the refusal to be shown")
@@ -195,7 +195,7 @@ async def test_a_new_order_form_says_what_the_carrier_would_refuse_and_keeps_it(
         assert form.query_one("#field-carrier", Input).value == "AT&T"  # nothing lost
         form.query_one("#field-pin", Input).value = "1204"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: any(o.pon == "RVP-PO-1009" for o in app.store.orders()),  # type: ignore[union-attr]
+        await until(pilot, lambda: any(o.pon == "RVP-PO-1009" for o in store_of(app).orders()),
                     "the order to be stored")
         new = order(app, "RVP-PO-1009")
         assert (new.carrier, new.btn, new.pin, new.status) == (
@@ -246,7 +246,7 @@ async def test_activation_records_the_time_typed_and_a_snapback_is_asked_for(
         await settle(pilot)
         picker = app.screen
         assert isinstance(picker, PickerModal)
-        picker.query_one("OptionList").highlighted = picker.values.index(OrderState.ACTIVATED)
+        picker.query_one(OptionList).highlighted = picker.values.index(OrderState.ACTIVATED)
         await pilot.press("enter")
         await until(pilot, lambda: order(app, "RVP-PO-1002").status is OrderState.ACTIVATED,
                     "the refused snapback to leave the order active")

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, Select, Static
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from golive_tui.domain.enums import EntityKind, PortState
 from golive_tui.tui.app import GoLiveApp
@@ -26,7 +27,7 @@ def notices(app: GoLiveApp) -> list[str]:
     return [f"{n.title} {n.message}" for n in app._notifications]
 
 
-async def open_porting(pilot) -> PortingScreen:  # type: ignore[no-untyped-def]
+async def open_porting(pilot: Pilot[None]) -> PortingScreen:
     await wait_ready(pilot)
     await pilot.press("3")
     await wait_ready(pilot)
@@ -35,7 +36,7 @@ async def open_porting(pilot) -> PortingScreen:  # type: ignore[no-untyped-def]
     return screen
 
 
-async def open_rejected(pilot) -> PortingScreen:  # type: ignore[no-untyped-def]
+async def open_rejected(pilot: Pilot[None]) -> PortingScreen:
     """The tracker filtered to rejected numbers (200 in the demo)."""
     screen = await open_porting(pilot)
     await pilot.press("r")
@@ -43,12 +44,12 @@ async def open_rejected(pilot) -> PortingScreen:  # type: ignore[no-untyped-def]
     return screen
 
 
-async def move_to(pilot, label: str) -> str:  # type: ignore[no-untyped-def]
+async def move_to(pilot: Pilot[None], label: str) -> str:
     """Press t and pick the first state whose label starts with ``label`` (the legal ones
     come first); returns the whole label picked, once the move is done."""
     await pilot.press("t")
     await pilot.pause()
-    options = pilot.app.screen.query_one("OptionList")
+    options = pilot.app.screen.query_one(OptionList)
     labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
     index = next(i for i, text in enumerate(labels) if text.startswith(label))
     options.highlighted = index
@@ -57,12 +58,12 @@ async def move_to(pilot, label: str) -> str:  # type: ignore[no-untyped-def]
     return labels[index]
 
 
-async def answer_confirmation(pilot, move: bool) -> str:  # type: ignore[no-untyped-def]
+async def answer_confirmation(pilot: Pilot[None], move: bool) -> str:
     """Answer the question a large move asks first; returns its title."""
     screen = pilot.app.screen
     assert isinstance(screen, PickerModal), "a move of this many numbers asks first"
     title = screen.picker_title
-    screen.query_one("OptionList").highlighted = screen.values.index(move)
+    screen.query_one(OptionList).highlighted = screen.values.index(move)
     await pilot.press("enter")
     await wait_ready(pilot)
     return title
@@ -73,7 +74,7 @@ def table_numbers(screen: PortingScreen) -> list[str]:
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
 
 
-async def search(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+async def search(pilot: Pilot[None], text: str) -> None:
     await pilot.press("slash")
     for ch in text:
         await pilot.press(ch if ch != " " else "space")
@@ -136,12 +137,13 @@ async def test_draft_number_is_refused_straight_to_ported_with_the_reason(
         assert app.store.outbox_count() == 0
 
 
-async def open_denver_mix(pilot) -> PortingScreen:  # type: ignore[no-untyped-def]
+async def open_denver_mix(pilot: Pilot[None]) -> PortingScreen:
     """The tracker filtered to Denver's 555-01xx numbers: ported, verified and draft ones."""
     screen = await open_porting(pilot)
     await search(pilot, "555-01")
+    assert screen.page is not None
     screen.query_one("#filter-site", Select).value = next(
-        sid for sid, code in screen.page.sites.items() if code == "DEN"  # type: ignore[union-attr]
+        sid for sid, code in screen.page.sites.items() if code == "DEN"
     )
     await wait_ready(pilot)
     return screen
@@ -158,7 +160,8 @@ async def test_bulk_move_of_a_selection_reports_each_refusal(
         assert await move_to(pilot, "verified") == "verified"
         await answer_confirmation(pilot, move=True)
         assert app.store is not None
-        counts = app.store.number_state_counts(site_id=screen.query_state.site_id)  # type: ignore[union-attr]
+        assert screen.query_state is not None and screen.query_state.site_id is not None
+        counts = app.store.number_state_counts(site_id=screen.query_state.site_id)
         # ported numbers became verified; the draft ones were refused and stayed draft
         assert counts.get(PortState.PORTED, 0) == 0
         assert counts[PortState.DRAFT] == 30
@@ -192,7 +195,8 @@ async def test_next_state_on_a_selection_moves_each_number_one_step(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_denver_mix(pilot)
         assert app.store is not None
-        site = screen.query_state.site_id  # type: ignore[union-attr]
+        assert screen.query_state is not None and screen.query_state.site_id is not None
+        site = screen.query_state.site_id
         before = app.store.number_state_counts(site_id=site)
         assert before[PortState.PORTED] and before[PortState.DRAFT] and before[PortState.VERIFIED]
         await pilot.press("a", "n")  # the whole filter, each number one step on
@@ -241,7 +245,7 @@ async def test_import_of_a_messy_file_adds_only_the_accepted_valid_rows(
         before = app.store.existing_numbers()
         await pilot.press("i")
         await pilot.pause()
-        app.screen.query_one("#reason-input").value = str(messy)  # type: ignore[attr-defined]
+        app.screen.query_one("#reason-input", Input).value = str(messy)
         await pilot.press("enter")
         await wait_ready(pilot)
         summary = str(app.screen.query_one("#import-summary").render())
@@ -253,7 +257,8 @@ async def test_import_of_a_messy_file_adds_only_the_accepted_valid_rows(
         added = app.store.existing_numbers() - before
         assert added == {"+19705550140", "+19705550141", "+19705550142", "+19705550143",
                          "+19705550144", "+19705550145"}
-        assert app.store.number_by_e164("+19705550140").porting_state is PortState.DRAFT  # type: ignore[union-attr]
+        fax = app.store.number_by_e164("+19705550140")
+        assert fax is not None and fax.porting_state is PortState.DRAFT
 
 
 async def test_export_writes_the_filtered_view_to_the_path_typed_over_the_default(
@@ -265,8 +270,8 @@ async def test_export_writes_the_filtered_view_to_the_path_typed_over_the_defaul
         await open_rejected(pilot)
         await pilot.press("e")
         await pilot.pause()
-        field = app.screen.query_one("#reason-input")
-        assert str(field.value).endswith(".csv")  # type: ignore[attr-defined]
+        field = app.screen.query_one("#reason-input", Input)
+        assert str(field.value).endswith(".csv")
         # typed over the default (a picked text is kept only where reasons are offered)
         await pilot.press(*"rejected.csv", "enter")
         await wait_ready(pilot)
@@ -354,7 +359,7 @@ async def test_a_name_with_brackets_shows_as_typed_and_does_not_break_the_table(
         screen = await open_porting(pilot)
         await pilot.press("i")
         await pilot.pause()
-        app.screen.query_one("#reason-input").value = str(listing)  # type: ignore[attr-defined]
+        app.screen.query_one("#reason-input", Input).value = str(listing)
         await pilot.press("enter")
         await wait_ready(pilot)
         # the preview draws them too: a closing tag with nothing to close once stopped it
@@ -444,10 +449,10 @@ async def test_a_move_where_every_number_is_refused_says_nothing_moved(
         assert not any(text.startswith("Moved") for text in notices(app))
 
 
-async def _import_path(pilot, path: str) -> None:  # type: ignore[no-untyped-def]
+async def _import_path(pilot: Pilot[None], path: str) -> None:
     await pilot.press("i")
     await pilot.pause()
-    pilot.app.screen.query_one("#reason-input").value = path
+    pilot.app.screen.query_one("#reason-input", Input).value = path
     await pilot.press("enter")
     await wait_ready(pilot)
 

@@ -25,8 +25,7 @@ from golive_tui.tui.screens.problems import ProblemsScreen
 from golive_tui.tui.widgets.status import SyncStatusBar
 from tests.waiting import wait_for_async
 
-# tests/ is not a package mypy can follow; pytest resolves the relative import
-from .conftest import DEMO_DAY, Notices, frozen_clock, until, wait_ready  # type: ignore[import-not-found]
+from .conftest import DEMO_DAY, Notices, frozen_clock, until, wait_ready
 from .conftest import settle_screen as settle
 
 CACHE_0_1_0 = Path(__file__).resolve().parents[1] / "fixtures" / "cache-0.1.0.sqlite"
@@ -154,9 +153,12 @@ async def test_conflicts_say_whose_change_was_kept_and_leave_the_status_line_onc
             assert when == local_time(problem.at, zone, app.now())
             assert "(kept engineer's of " in why
 
+        def rows_are(count: int) -> Callable[[], bool]:
+            return lambda: table.row_count == count
+
         for remaining in (1, 0):
             await pilot.press("d")
-            await running(pilot, lambda n=remaining: table.row_count == n,  # type: ignore[misc]
+            await running(pilot, rows_are(remaining),
                           "the dropped conflict gone from the list")
             assert table.row_count == remaining
         await pilot.press("escape")

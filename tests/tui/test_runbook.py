@@ -20,7 +20,7 @@ from golive_tui.tui.screens.runbook import RunbookScreen
 from golive_tui.tui.widgets.forms import RecordForm
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
-from .conftest import DEMO_DAY, FROZEN_NOW, settle, until, wait_ready
+from .conftest import DEMO_DAY, FROZEN_NOW, settle, store_of, until, wait_ready
 
 
 async def open_runbook(pilot: Pilot[Any]) -> RunbookScreen:
@@ -164,8 +164,8 @@ async def test_a_step_is_added_and_edited_in_a_form_at_80x24(
 
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        assert isinstance(app.screen, RecordForm)
         form = app.screen
-        assert isinstance(form, RecordForm)
         form.query_one("#field-title", Input).value = "Paging zones re-tested at reception"
         form.query_one("#field-offset_minutes", Input).value = "T-1:30"
         await pilot.press("ctrl+s")
@@ -176,7 +176,7 @@ async def test_a_step_is_added_and_edited_in_a_form_at_80x24(
         form.query_one("#field-offset_minutes", Input).value = "-90"
         form.query_one("#field-depends_on", SelectionList).select(freeze.id)
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: len(app.store.runbook_steps(cutover.id)) == before + 1)
+        await until(pilot, lambda: len(store_of(app).runbook_steps(cutover.id)) == before + 1)
         added = next(s for s in app.store.runbook_steps(cutover.id)
                      if s.title == "Paging zones re-tested at reception")
         assert (added.offset_minutes, added.duration_minutes, added.depends_on) == (
@@ -192,6 +192,6 @@ async def test_a_step_is_added_and_edited_in_a_form_at_80x24(
         form.query_one("#field-duration_minutes", Input).value = "25"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: next(
-            s for s in app.store.runbook_steps(cutover.id) if s.id == added.id
+            s for s in store_of(app).runbook_steps(cutover.id) if s.id == added.id
         ).duration_minutes == 25)
         assert len(app.store.runbook_steps(cutover.id)) == before + 1

@@ -14,7 +14,7 @@ from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.sites import SitesScreen
 from golive_tui.tui.widgets.forms import RecordForm
 
-from .conftest import settle, until, wait_ready
+from .conftest import settle, store_of, until, wait_ready
 
 
 async def open_sites(pilot: Pilot[Any]) -> SitesScreen:
@@ -57,7 +57,7 @@ async def test_a_site_and_its_floor_are_added_a_bad_time_zone_and_address_refuse
         assert len(app.store.sites()) == sites_before
         form_field(app, "time_zone").value = "America/New_York"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: len(app.store.sites()) == sites_before + 1)
+        await until(pilot, lambda: len(store_of(app).sites()) == sites_before + 1)
         site = next(s for s in app.store.sites() if s.code == "BOS")
         assert site.time_zone == "America/New_York"
 
@@ -76,7 +76,7 @@ async def test_a_site_and_its_floor_are_added_a_bad_time_zone_and_address_refuse
         form_field(app, "address").value = "200 Newbury St, Floor 1, Boston, MA 02116"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: any(
-            loc.site_id == site.id for loc in app.store.emergency_locations()))
+            loc.site_id == site.id for loc in store_of(app).emergency_locations()))
         floor = next(loc for loc in app.store.emergency_locations() if loc.site_id == site.id)
         assert floor.status is E911Status.PENDING
         assert floor.address_changed_at is not None

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from textual.color import Color
+from textual.widget import Widget
 
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.themes import THEMES
@@ -61,7 +62,7 @@ async def test_each_screen_is_first_styled_as_a_full_restyle_would_style_it(
         def styles() -> dict[str, tuple[str, str]]:
             return {
                 f"{type(w).__name__}#{w.id}:{n}": (str(w.rich_style), str(w.styles.background))
-                for n, w in enumerate(app.screen.walk_children(with_self=True))
+                for n, w in enumerate(app.screen.walk_children(Widget, with_self=True))
             }
 
         def drawn() -> dict[str, list[str]]:
@@ -70,7 +71,7 @@ async def test_each_screen_is_first_styled_as_a_full_restyle_would_style_it(
                 f"{type(w).__name__}#{w.id}:{n}": [
                     repr(list(w.render_line(y))) for y in range(w.size.height)
                 ]
-                for n, w in enumerate(app.screen.walk_children(with_self=True))
+                for n, w in enumerate(app.screen.walk_children(Widget, with_self=True))
             }
 
         before = styles()

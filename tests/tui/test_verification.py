@@ -18,7 +18,16 @@ from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_t
 from golive_tui.tui.widgets.forms import PickerModal, RecordForm
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
-from .conftest import FROZEN_NOW, Notices, settle, steady_cursors, until, wait_ready, wait_still
+from .conftest import (
+    FROZEN_NOW,
+    Notices,
+    settle,
+    steady_cursors,
+    store_of,
+    until,
+    wait_ready,
+    wait_still,
+)
 
 
 async def open_verification(pilot: Pilot[Any]) -> VerificationLogScreen:
@@ -97,6 +106,7 @@ async def test_failed_933_test_at_lax_opens_a_linked_p1_issue_in_one_key(
         await pilot.press("f")
         # a 933 test names the floor it was dialled from: LAX has one
         await until(pilot, lambda: isinstance(app.screen, PickerModal))
+        assert isinstance(app.screen, PickerModal)
         assert "933 test at LAX" in app.screen.picker_title
         assert len(app.store.verifications()) == before, "nothing logged before the floor"
         await pilot.press("enter")
@@ -351,7 +361,7 @@ async def test_alt_p_sent_as_an_esc_prefix_logs_from_the_note_field(
         assert app.focused is field(screen, "note")
 
         app.post_message(events.Key("alt+p", "p"))
-        await until(pilot, lambda: len(app.store.verifications()) > before)  # type: ignore[union-attr]
+        await until(pilot, lambda: len(store_of(app).verifications()) > before)
         entry = newest(app)
         assert (entry.test_case, entry.target, entry.result, entry.note) == (
             "NET-01", "LAX", VerificationResult.PASS, "registers")
@@ -370,7 +380,7 @@ async def test_alt_x_sent_as_an_esc_prefix_logs_a_failure_from_a_field(
         await fill_form(pilot, "LAX", "NET-02", "no dial tone")
 
         app.post_message(events.Key("alt+x", "x"))
-        await until(pilot, lambda: len(app.store.verifications()) > before)  # type: ignore[union-attr]
+        await until(pilot, lambda: len(store_of(app).verifications()) > before)
         entry = newest(app)
         assert (entry.test_case, entry.target, entry.result, entry.note) == (
             "NET-02", "LAX", VerificationResult.FAIL, "no dial tone")
@@ -393,7 +403,7 @@ async def test_o_right_after_a_failure_logged_from_the_log_opens_its_issue(
 
         await pilot.press("f", "o")  # o at once, as the hint says
         await until(pilot, lambda: any(
-            i.verification_id == newest(app).id for i in app.store.issues()))  # type: ignore[union-attr]
+            i.verification_id == newest(app).id for i in store_of(app).issues()))
         entry = newest(app)
         assert (entry.test_case, entry.target, entry.result) == (
             "CLI-01", "NYC", VerificationResult.FAIL)
@@ -441,7 +451,7 @@ async def test_net_02_asks_for_its_measures_and_a_test_is_marked_not_applicable_
         jitter = app.screen.query_one("#field-jitter_ms", Input)
         jitter.value = "9"
         await pilot.press("enter")
-        await until(pilot, lambda: len(app.store.verifications()) == before + 1)
+        await until(pilot, lambda: len(store_of(app).verifications()) == before + 1)
         entry = newest(app)
         assert (entry.test_case, entry.result) == ("NET-02", VerificationResult.PASS)
         assert (entry.mos, entry.jitter_ms, entry.loss_pct) == (4.3, 9.0, 0.2)
@@ -453,7 +463,7 @@ async def test_net_02_asks_for_its_measures_and_a_test_is_marked_not_applicable_
         await until(pilot, lambda: isinstance(app.screen, ReasonDialog))
         await type_text(pilot, "No fax line at this site")
         await pilot.press("enter")
-        await until(pilot, lambda: len(app.store.verifications()) == before + 2)
+        await until(pilot, lambda: len(store_of(app).verifications()) == before + 2)
         marked = newest(app)
         assert (marked.test_case, marked.result) == ("FAX-01", VerificationResult.NOT_APPLICABLE)
         assert marked.note == "No fax line at this site"
