@@ -19,8 +19,8 @@ from golive_tui.domain.entities import (
     SiteBase,
     VerificationBase,
 )
+from golive_tui.domain.enums import CutoverState, GateRule
 from golive_tui.domain.enums import EntityKind as K
-from golive_tui.domain.enums import GateRule
 from golive_tui.domain.gate import (
     GateEvidence,
     current_cutover,
@@ -297,7 +297,7 @@ def test_the_current_wave_is_in_its_window_else_todays_else_the_next_else_the_la
 
 def test_a_closed_wave_of_today_gives_way_to_the_next() -> None:
     waves = _waves()
-    waves[0].state = "completed"  # type: ignore[assignment]
+    waves[0].state = CutoverState.COMPLETED
     wave = current_cutover(waves, TODAY_START + timedelta(hours=5), zone=UTC)
     assert wave is not None and wave.id == "wave-2"
 

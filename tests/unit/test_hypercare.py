@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from golive_tui.domain.entities import ActionItemBase, IssueBase, PortOrderBase
-from golive_tui.domain.hypercare import day_bounds, hypercare_day
+from golive_tui.domain.hypercare import HypercareDay, day_bounds, hypercare_day
 from golive_tui.domain.sla import SlaPolicy
 
 ZONE = "America/Denver"
@@ -21,8 +22,8 @@ def issue(ref: str, opened: str, **fields: Any) -> IssueBase:
     })
 
 
-def summary(issues: list[IssueBase], orders: list[PortOrderBase] = (),  # type: ignore[assignment]
-            actions: list[ActionItemBase] = ()) -> Any:  # type: ignore[assignment]
+def summary(issues: Sequence[IssueBase], orders: Sequence[PortOrderBase] = (),
+            actions: Sequence[ActionItemBase] = ()) -> HypercareDay:
     return hypercare_day(DAY, ZONE, issues=issues, orders=orders, actions=actions,
                          policy=SlaPolicy.default(ZONE), now=NOW)
 

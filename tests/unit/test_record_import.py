@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from golive_tui.domain.number_import import (
+    ImportPreview,
     NumberImportError,
     build_import,
     guess_mapping,
@@ -24,9 +26,9 @@ NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 SITES = [("DEN", "Denver HQ"), ("NYC", "New York Midtown"), ("NYB", "New York Brooklyn")]
 
 
-def _numbers(text: str, **kwargs: object):  # type: ignore[no-untyped-def]
+def _numbers(text: str, **kwargs: Any) -> ImportPreview:
     table = sniff(text.encode())
-    return build_import(table, guess_mapping(table.headers), **kwargs)  # type: ignore[arg-type]
+    return build_import(table, guess_mapping(table.headers), **kwargs)
 
 
 def test_tel_uris_are_read_as_numbers() -> None:
