@@ -40,7 +40,7 @@ def _failure(message: str | Callable[[], str], seconds: float) -> AssertionError
 
 
 def wait_for(
-    condition: Callable[[], T],
+    condition: Callable[[], T | None],
     message: str | Callable[[], str],
     *,
     timeout: float = DEFAULT_TIMEOUT,
@@ -63,7 +63,7 @@ def wait_for(
 
 
 async def wait_for_async(
-    condition: Callable[[], T],
+    condition: Callable[[], T | None],
     message: str | Callable[[], str],
     *,
     timeout: float = DEFAULT_TIMEOUT,

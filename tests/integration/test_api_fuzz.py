@@ -29,9 +29,13 @@ import pytest
 import schemathesis
 from hypothesis import settings
 from hypothesis import strategies as st
+from requests.structures import CaseInsensitiveDict
 from schemathesis import Case, HookContext, Response
+from schemathesis.core.errors import InvalidSchema
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.core.result import Err, Ok
 from schemathesis.generation.meta import TestPhase, negated_parameters
+from schemathesis.schemas import APIOperation
 
 from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
 
@@ -85,7 +89,7 @@ class Fuzz:
 
     # ------------------------------------------------------------------ checks
 
-    def error_in_documented_shape(self, ctx: Any, response: Response, case: Case) -> None:
+    def error_in_documented_shape(self, ctx: Any, response: Response, case: Case[Any]) -> None:
         """Every error is ``{"error": {"code", "message", "details"}}``, whatever raised it."""
         if response.status_code < 400:
             return
@@ -101,7 +105,7 @@ class Fuzz:
         assert isinstance(error["message"], str) and error["message"], body
         assert isinstance(error["details"], dict), body
 
-    def only_members_get_through(self, ctx: Any, response: Response, case: Case) -> None:
+    def only_members_get_through(self, ctx: Any, response: Response, case: Case[Any]) -> None:
         """A success on a secured operation needs a real token, of a member for a project."""
         secured = case.operation.definition.raw.get("security")
         if not secured or not 200 <= response.status_code < 300:
@@ -119,7 +123,7 @@ class Fuzz:
 
     # ------------------------------------------------------------------ hooks
 
-    def coverage_case(self, case: Case) -> Case:
+    def coverage_case(self, case: Case[Any]) -> Case[Any]:
         """The coverage phase asks about the demo project (with the IPM's token, from the
         config), so that its edge cases reach the handlers."""
         if (
@@ -129,13 +133,13 @@ class Fuzz:
             case.path_parameters = {**case.path_parameters, "pid": self.project_id}
         return case
 
-    def fuzzed_case(self, case: Case) -> st.SearchStrategy[Case]:
+    def fuzzed_case(self, case: Case[Any]) -> st.SearchStrategy[Case[Any]]:
         """The fuzzing phase draws who asks, which project and the protocol header."""
         pid_free = bool(case.path_parameters) and _free(case, ParameterLocation.PATH, "pid")
         auth_free = _free(case, ParameterLocation.HEADER, "Authorization")
         protocol_free = _free(case, ParameterLocation.HEADER, PROTOCOL_HEADER)
 
-        def aim(choice: tuple[str | None, str, str | None]) -> Case:
+        def aim(choice: tuple[str | None, str, str | None]) -> Case[Any]:
             caller, project, protocol = choice
             if pid_free and project != "drawn":
                 pid = self.project_id if project == "demo" else self.other_project_id
@@ -150,7 +154,7 @@ class Fuzz:
                 headers.pop(PROTOCOL_HEADER, None)
                 if protocol is not None:
                     headers[PROTOCOL_HEADER] = protocol
-            case.headers = headers
+            case.headers = CaseInsensitiveDict(headers)
             return case
 
         return st.tuples(
@@ -158,7 +162,7 @@ class Fuzz:
         ).map(aim)
 
 
-def _free(case: Case, location: ParameterLocation, name: str) -> bool:
+def _free(case: Case[Any], location: ParameterLocation, name: str) -> bool:
     """Whether the test may set this parameter: not when a negative case's violation is (or
     may be) in it."""
     meta = case.meta
@@ -213,18 +217,18 @@ def api_schema(fuzz: Fuzz) -> Iterator[schemathesis.BaseSchema]:
     schema = schemathesis.openapi.from_url(f"{fuzz.url}/openapi.json", config=config)
 
     @schema.hook
-    def map_case(context: HookContext, case: Case) -> Case:
+    def map_case(context: HookContext, case: Case[Any]) -> Case[Any]:
         return fuzz.coverage_case(case)
 
     @schema.hook
-    def flatmap_case(context: HookContext, case: Case) -> st.SearchStrategy[Case]:
+    def flatmap_case(context: HookContext, case: Case[Any]) -> st.SearchStrategy[Case[Any]]:
         return fuzz.fuzzed_case(case)
 
     yield schema
 
     if fuzz.found_problems:
         return
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [_operation(result) for result in schema.get_all_operations()]
     unreached = [
         op.label for op in operations if not any(200 <= s < 300 for s in fuzz.answered[op.label])
     ]
@@ -236,12 +240,18 @@ def api_schema(fuzz: Fuzz) -> Iterator[schemathesis.BaseSchema]:
     assert not never_refused, f"these never refused a caller without a token: {never_refused}"
 
 
+def _operation(result: Ok[APIOperation[Any, Any, Any, Any]] | Err[InvalidSchema],
+               ) -> APIOperation[Any, Any, Any, Any]:
+    assert isinstance(result, Ok), f"an operation the schema does not describe validly: {result}"
+    return result.ok()
+
+
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
 @settings(deadline=None)  # each example is a request over a socket; the counts are in the config
-def test_api_fuzz_finds_no_server_error(case: Case, fuzz: Fuzz) -> None:
+def test_api_fuzz_finds_no_server_error(case: Case[Any], fuzz: Fuzz) -> None:
     response = case.call()
     fuzz.answered[case.operation.label][response.status_code] += 1
     try:

@@ -11,6 +11,7 @@ import pytest
 import golive_tui
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
+from tests.conftest import ServerUnderTest
 
 API_PATHS = {
     "/healthz",
@@ -35,7 +36,7 @@ def assert_error_shape(response: httpx.Response, status: int, code: str) -> dict
     return error
 
 
-def test_healthz_reports_version_protocol_and_database(sqlite_server) -> None:
+def test_healthz_reports_version_protocol_and_database(sqlite_server: ServerUnderTest) -> None:
     response = httpx.get(f"{sqlite_server.url}/healthz")
     assert response.status_code == 200
     assert response.json() == {
@@ -46,7 +47,9 @@ def test_healthz_reports_version_protocol_and_database(sqlite_server) -> None:
     }
 
 
-def test_openapi_describes_every_endpoint_and_the_error_shape(sqlite_server) -> None:
+def test_openapi_describes_every_endpoint_and_the_error_shape(
+    sqlite_server: ServerUnderTest,
+) -> None:
     schema = httpx.get(f"{sqlite_server.url}/openapi.json").json()
     assert set(schema["paths"]) >= API_PATHS
     push = schema["paths"]["/v1/projects/{pid}/ops"]["post"]
@@ -62,7 +65,9 @@ def test_openapi_describes_every_endpoint_and_the_error_shape(sqlite_server) -> 
     assert "410" in changes["responses"]
 
 
-def test_client_of_another_protocol_gets_409_saying_which_versions(sqlite_server) -> None:
+def test_client_of_another_protocol_gets_409_saying_which_versions(
+    sqlite_server: ServerUnderTest,
+) -> None:
     with sqlite_server.client("ipm", headers={PROTOCOL_HEADER: "2"}) as client:
         response = client.get(sqlite_server.project_path("changes"))
     error = assert_error_shape(response, 409, "protocol_mismatch")
@@ -70,19 +75,21 @@ def test_client_of_another_protocol_gets_409_saying_which_versions(sqlite_server
     assert error["details"] == {"server": 1, "client": "2"}
 
 
-def test_client_of_this_protocol_is_served(sqlite_server) -> None:
+def test_client_of_this_protocol_is_served(sqlite_server: ServerUnderTest) -> None:
     with sqlite_server.client("ipm", headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)}) as client:
         assert client.get("/v1/me").status_code == 200
 
 
-def test_unknown_path_and_wrong_method_answer_in_the_error_shape(sqlite_server) -> None:
+def test_unknown_path_and_wrong_method_answer_in_the_error_shape(
+    sqlite_server: ServerUnderTest,
+) -> None:
     with sqlite_server.client("ipm") as client:
         assert_error_shape(client.get("/v2/nothing"), 404, "not_found")
         assert_error_shape(client.delete(sqlite_server.project_path("ops")), 405,
                            "method_not_allowed")
 
 
-def test_me_lists_the_callers_projects_and_roles(sqlite_server) -> None:
+def test_me_lists_the_callers_projects_and_roles(sqlite_server: ServerUnderTest) -> None:
     with sqlite_server.client("engineer") as client:
         me = client.get("/v1/me").json()
     assert me["user"] == "engineer"
@@ -92,20 +99,24 @@ def test_me_lists_the_callers_projects_and_roles(sqlite_server) -> None:
     assert me["projects"][0]["customer"] == "Ridgeline Veterinary Partners"
 
 
-def test_changes_limit_out_of_range_is_422_in_the_error_shape(sqlite_server) -> None:
+def test_changes_limit_out_of_range_is_422_in_the_error_shape(
+    sqlite_server: ServerUnderTest,
+) -> None:
     response = sqlite_server.changes(after=0, limit=100_000)
     error = assert_error_shape(response, 422, "invalid_request")
     assert "limit" in str(error["message"])
 
 
-def test_a_blank_protocol_header_states_no_version(sqlite_server) -> None:
+def test_a_blank_protocol_header_states_no_version(sqlite_server: ServerUnderTest) -> None:
     with sqlite_server.client("ipm", headers={PROTOCOL_HEADER: ""}) as client:
         assert client.get("/v1/me").status_code == 200
     with sqlite_server.client(None, headers={PROTOCOL_HEADER: ""}) as client:
         assert_error_shape(client.get("/v1/me"), 401, "unauthorized")
 
 
-def test_a_body_that_is_not_utf8_is_malformed_json_not_a_bare_400(sqlite_server) -> None:
+def test_a_body_that_is_not_utf8_is_malformed_json_not_a_bare_400(
+    sqlite_server: ServerUnderTest,
+) -> None:
     with sqlite_server.client("ipm", headers={"Content-Type": "application/json"}) as client:
         response = client.post(sqlite_server.project_path("ops"), content=b'{"ops": "\xff"}')
     error = assert_error_shape(response, 422, "malformed_json")
@@ -177,7 +188,7 @@ def test_a_nul_in_a_fields_text_is_refused_by_that_op_alone_on_either_database(
     assert server.head() == head + 1
 
 
-def test_openapi_states_what_the_server_accepts_and_streams(sqlite_server) -> None:
+def test_openapi_states_what_the_server_accepts_and_streams(sqlite_server: ServerUnderTest) -> None:
     schema = httpx.get(f"{sqlite_server.url}/openapi.json").json()
     events = schema["paths"]["/v1/projects/{pid}/events"]["get"]
     assert set(events["responses"]["200"]["content"]) == {"text/event-stream"}
@@ -195,7 +206,7 @@ def _ref(schema: dict[str, Any]) -> str:
     return str(schema["$ref"]).rsplit("/", 1)[-1]
 
 
-def test_openapi_types_results_records_and_transitions(sqlite_server) -> None:
+def test_openapi_types_results_records_and_transitions(sqlite_server: ServerUnderTest) -> None:
     schema = httpx.get(f"{sqlite_server.url}/openapi.json").json()
     models = schema["components"]["schemas"]
     assert models["OpResult"]["properties"]["status"]["$ref"].endswith("/OpStatus")

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from golive_tui.server import admin
+from tests.conftest import ServerUnderTest
 
 ENDPOINTS = [("GET", "snapshot"), ("GET", "changes"), ("POST", "ops"), ("GET", "events")]
 
@@ -20,7 +21,7 @@ def _call(client: httpx.Client, method: str, path: str) -> httpx.Response:
 
 
 @pytest.mark.parametrize(("method", "tail"), ENDPOINTS)
-def test_no_token_is_401(sqlite_server, method: str, tail: str) -> None:
+def test_no_token_is_401(sqlite_server: ServerUnderTest, method: str, tail: str) -> None:
     with sqlite_server.client(None) as client:
         response = _call(client, method, sqlite_server.project_path(tail))
     assert response.status_code == 401
@@ -28,14 +29,14 @@ def test_no_token_is_401(sqlite_server, method: str, tail: str) -> None:
     assert response.json()["error"]["code"] == "unauthorized"
 
 
-def test_unknown_and_malformed_tokens_are_401(sqlite_server) -> None:
+def test_unknown_and_malformed_tokens_are_401(sqlite_server: ServerUnderTest) -> None:
     for token in ("nonsense", "abc.def", sqlite_server.tokens["ipm"] + "x"):
         response = httpx.get(f"{sqlite_server.url}/v1/me",
                              headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, token
 
 
-def test_revoked_token_is_401(sqlite_server) -> None:
+def test_revoked_token_is_401(sqlite_server: ServerUnderTest) -> None:
     token = sqlite_server.tokens["engineer"]
     with sqlite_server.client("engineer") as client:
         assert client.get("/v1/me").status_code == 200
@@ -50,7 +51,7 @@ def test_revoked_token_is_401(sqlite_server) -> None:
 
 @pytest.mark.parametrize(("method", "tail"), ENDPOINTS)
 def test_another_projects_member_gets_404_as_for_a_project_that_does_not_exist(
-    sqlite_server, method: str, tail: str
+    sqlite_server: ServerUnderTest, method: str, tail: str
 ) -> None:
     with sqlite_server.client("outsider") as client:
         theirs = _call(client, method, sqlite_server.project_path(tail))
@@ -59,7 +60,7 @@ def test_another_projects_member_gets_404_as_for_a_project_that_does_not_exist(
     assert theirs.json()["error"]["code"] == missing.json()["error"]["code"] == "not_found"
 
 
-def test_outsider_reads_and_writes_their_own_project(sqlite_server) -> None:
+def test_outsider_reads_and_writes_their_own_project(sqlite_server: ServerUnderTest) -> None:
     with sqlite_server.client("outsider") as client:
         response = client.get(sqlite_server.project_path("snapshot", sqlite_server.other_project_id))
     assert response.status_code == 200
@@ -68,7 +69,9 @@ def test_outsider_reads_and_writes_their_own_project(sqlite_server) -> None:
     ]
 
 
-def test_viewer_push_is_answered_per_op_with_permission_and_changes_nothing(sqlite_server) -> None:
+def test_viewer_push_is_answered_per_op_with_permission_and_changes_nothing(
+    sqlite_server: ServerUnderTest,
+) -> None:
     snap = sqlite_server.snapshot()
     issue = snap["entities"]["issue"][0]
     note = sqlite_server.op("issue_note", "0b7c5d8e-0000-4000-8000-000000000001", "append",
@@ -85,7 +88,9 @@ def test_viewer_push_is_answered_per_op_with_permission_and_changes_nothing(sqli
     assert sqlite_server.changes(after=snap["server_seq"]).json()["changes"] == []
 
 
-def test_engineer_may_update_an_issue_but_not_create_a_member(sqlite_server) -> None:
+def test_engineer_may_update_an_issue_but_not_create_a_member(
+    sqlite_server: ServerUnderTest,
+) -> None:
     snap = sqlite_server.snapshot()
     issue = snap["entities"]["issue"][0]
     ops = [
@@ -99,7 +104,7 @@ def test_engineer_may_update_an_issue_but_not_create_a_member(sqlite_server) -> 
     assert results[1]["code"] == "permission"
 
 
-def test_tokens_are_stored_only_as_sha256_hashes(sqlite_server) -> None:
+def test_tokens_are_stored_only_as_sha256_hashes(sqlite_server: ServerUnderTest) -> None:
     path = sqlite_server.db_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT id, user, token_hash, created_at, revoked_at FROM api_token").fetchall()

@@ -26,7 +26,7 @@ from golive_tui.server import admin
 from golive_tui.server.cli import main
 from golive_tui.server.embedded import EmbeddedServer
 from golive_tui.server.migrate import head_revision, upgrade
-from tests.conftest import server_settings
+from tests.conftest import ServerUnderTest, server_settings
 from tests.waiting import wait_for
 
 
@@ -48,7 +48,7 @@ def counters(path: Path) -> dict[str, tuple[int, int]]:
     return {pid: (int(seq), int(tops.get(pid) or 0)) for pid, seq in heads.items()}
 
 
-def note(server: Any, index: int) -> dict[str, Any]:
+def note(server: ServerUnderTest, index: int) -> dict[str, Any]:
     return server.op("verification", str(uuid.uuid4()), "append", {
         "test_case": "IN-01", "target": "+17205550100", "result": "pass",
         "note": f"call {index}",
@@ -56,7 +56,7 @@ def note(server: Any, index: int) -> dict[str, Any]:
 
 
 def test_a_backup_taken_while_pushes_land_is_consistent_and_restores_to_a_server(
-    sqlite_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_server: ServerUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pushed: list[int] = []
     stop = threading.Event()
@@ -105,7 +105,7 @@ def test_a_backup_taken_while_pushes_land_is_consistent_and_restores_to_a_server
 
 
 def test_a_restore_is_refused_while_a_server_runs_unless_forced(
-    sqlite_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_server: ServerUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "before.db"
     assert run(capsys, "admin", "backup", str(target), "--db", sqlite_server.db_url)[0] == 0
@@ -129,7 +129,7 @@ def test_a_restore_is_refused_while_a_server_runs_unless_forced(
 
 
 def test_a_backup_never_overwrites_a_file_unless_forced(
-    sqlite_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_server: ServerUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "golive.db"
     target.write_text("keep me")
@@ -182,7 +182,7 @@ def _other_sqlite(path: Path) -> None:
     ],
 )
 def test_a_restore_refuses_a_file_it_cannot_serve_and_leaves_the_database_as_it_was(
-    sqlite_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    sqlite_server: ServerUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     spoil: Any, says: str,
 ) -> None:
     sqlite_server.server.stop()
@@ -222,7 +222,7 @@ def _printed_commands(stderr: str) -> list[list[str]]:
 
 @pytest.mark.postgres
 def test_the_pg_dump_and_pg_restore_it_prints_back_up_and_restore_a_served_database(
-    pg_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    pg_server: ServerUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
         pytest.fail("pg_dump and pg_restore come with PostgreSQL; install its client tools")

@@ -11,31 +11,33 @@ from typing import Any
 import pytest
 
 from golive_tui.server import admin
+from tests.conftest import ServerUnderTest
 from tests.integration.test_server_rules import BACKENDS, Op, post_ops, read_state
 
 REASON = "The customer's sponsor left; acceptance is tracked by their successor"
 
 
 @pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest) -> Any:
+def server(request: pytest.FixtureRequest) -> ServerUnderTest:
     server = request.getfixturevalue(request.param)
+    assert isinstance(server, ServerUnderTest)
     server.grant("mpoc", "customer")
     server.grant("desk", "support")
     return server
 
 
-def _result(server: Any, user: str, op: Op) -> dict[str, Any]:
+def _result(server: ServerUnderTest, user: str, op: Op) -> dict[str, Any]:
     result: dict[str, Any] = post_ops(server, user, [op]).json()["results"][0]
     return result
 
 
-def _applied(server: Any, user: str, op: Op) -> dict[str, Any]:
+def _applied(server: ServerUnderTest, user: str, op: Op) -> dict[str, Any]:
     result = _result(server, user, op)
     assert result["status"] == "applied", result
     return result
 
 
-def _rejected(server: Any, user: str, op: Op, code: str, says: str) -> None:
+def _rejected(server: ServerUnderTest, user: str, op: Op, code: str, says: str) -> None:
     before = read_state(server)
     result = _result(server, user, op)
     assert (result["status"], result["code"]) == ("rejected", code), result
@@ -43,19 +45,19 @@ def _rejected(server: Any, user: str, op: Op, code: str, says: str) -> None:
     assert read_state(server) == before
 
 
-def _sign(server: Any, kind: str, exceptions: list[str] | None = None) -> Op:
+def _sign(server: ServerUnderTest, kind: str, exceptions: list[str] | None = None) -> Op:
     return server.op("signoff", str(uuid.uuid4()), "append",
                      {"signoff_kind": kind, "note": "ok", "exceptions": exceptions or []},
                      client_id=f"c-{uuid.uuid4()}")
 
 
-def _feedback(server: Any, score: Any = 5) -> Op:
+def _feedback(server: ServerUnderTest, score: Any = 5) -> Op:
     return server.op("feedback", str(uuid.uuid4()), "append",
                      {"score": score, "comments": "Smooth cut-over"},
                      client_id=f"c-{uuid.uuid4()}")
 
 
-def _handoff(server: Any, open_issues: list[dict[str, Any]]) -> Op:
+def _handoff(server: ServerUnderTest, open_issues: list[dict[str, Any]]) -> Op:
     return server.op("handoff", str(uuid.uuid4()), "append", {
         "open_issues": open_issues, "exceptions": ["Fax line at DEN"],
         "contacts": [{"name": "Service desk", "role": "support"}],
@@ -63,7 +65,7 @@ def _handoff(server: Any, open_issues: list[dict[str, Any]]) -> Op:
     }, client_id=f"c-{uuid.uuid4()}")
 
 
-def _close(server: Any, reason: str = "") -> Op:
+def _close(server: ServerUnderTest, reason: str = "") -> Op:
     snap, _ = read_state(server)
     project = snap["entities"]["project"][0]
     return server.op("project", server.project_id, "update",
@@ -74,7 +76,7 @@ def _close(server: Any, reason: str = "") -> Op:
 PHASE_REASON = "Carried to closure: the remaining criteria go to support with the hand-off"
 
 
-def _finish_lifecycle(server: Any) -> None:
+def _finish_lifecycle(server: ServerUnderTest) -> None:
     """Close the phases from go-live to Acceptance & closure, one op at a time, as the
     closure screen does in one push."""
     for phase, target in (("go_live", "hypercare"), ("hypercare", "acceptance"),
@@ -91,14 +93,16 @@ def _finish_lifecycle(server: Any) -> None:
                 base_version=project["version"], client_id=f"c-{uuid.uuid4()}"))
 
 
-def _open_issue(server: Any) -> dict[str, Any]:
+def _open_issue(server: ServerUnderTest) -> dict[str, Any]:
     snap, _ = read_state(server)
     issue = next(i for i in snap["entities"]["issue"] if i["state"] not in ("closed", "cancelled"))
     return {"issue_id": issue["id"], "ref": issue["ref"], "title": issue["title"],
             "owner": "engineer"}
 
 
-def test_acceptance_feedback_and_ack_are_each_given_by_their_own_role(server: Any) -> None:
+def test_acceptance_feedback_and_ack_are_each_given_by_their_own_role(
+    server: ServerUnderTest,
+) -> None:
     _rejected(server, "ipm", _sign(server, "acceptance"), "permission",
               "Only a member with the customer role signs the acceptance")
     _rejected(server, "engineer", _feedback(server), "permission", "may not append a feedback")
@@ -118,7 +122,7 @@ def test_acceptance_feedback_and_ack_are_each_given_by_their_own_role(server: An
 
 
 def test_closing_waits_for_acceptance_feedback_and_the_acknowledged_handoff(
-    server: Any,
+    server: ServerUnderTest,
 ) -> None:
     _rejected(server, "ipm", _close(server), "illegal_transition",
               "the customer's acceptance sign-off, the customer's feedback and the hand-off")
@@ -139,14 +143,16 @@ def test_closing_waits_for_acceptance_feedback_and_the_acknowledged_handoff(
     assert project["closed_at"] is not None and project["closed_by"] == "ipm"
 
 
-def test_the_ipm_closes_over_gaps_with_a_reason(server: Any) -> None:
+def test_the_ipm_closes_over_gaps_with_a_reason(server: ServerUnderTest) -> None:
     _finish_lifecycle(server)
     _applied(server, "ipm", _close(server, REASON))
     snap, _ = read_state(server)
     assert snap["entities"]["project"][0]["close_reason"] == REASON
 
 
-def test_a_closed_project_refuses_every_write_until_the_admin_reopens_it(server: Any) -> None:
+def test_a_closed_project_refuses_every_write_until_the_admin_reopens_it(
+    server: ServerUnderTest,
+) -> None:
     _finish_lifecycle(server)
     _applied(server, "ipm", _close(server, REASON))
     for user, op in (
@@ -173,7 +179,7 @@ def test_a_closed_project_refuses_every_write_until_the_admin_reopens_it(server:
     _applied(server, "mpoc", _feedback(server))
 
 
-def test_the_project_closes_only_with_its_lifecycle_finished(server: Any) -> None:
+def test_the_project_closes_only_with_its_lifecycle_finished(server: ServerUnderTest) -> None:
     _rejected(server, "ipm", _close(server, REASON), "illegal_transition",
               "it is in Phase 5/7 Go-live")
     _finish_lifecycle(server)
@@ -183,14 +189,14 @@ def test_the_project_closes_only_with_its_lifecycle_finished(server: Any) -> Non
     _applied(server, "ipm", _close(server, REASON))
 
 
-def _open_issue_note(server: Any) -> Op:
+def _open_issue_note(server: ServerUnderTest) -> Op:
     issue = _open_issue(server)
     return server.op("issue_note", str(uuid.uuid4()), "append",
                      {"issue_id": issue["issue_id"], "body": "still open"},
                      client_id=f"c-{uuid.uuid4()}")
 
 
-def _reopen_by_op(server: Any) -> Op:
+def _reopen_by_op(server: ServerUnderTest) -> Op:
     snap, _ = read_state(server)
     return server.op("project", server.project_id, "update",
                      {"closed_at": None, "reopen_reason": "we want it back"},
@@ -199,7 +205,7 @@ def _reopen_by_op(server: Any) -> Op:
 
 
 def test_adoption_gaps_are_kept_with_an_owner_of_the_project_and_the_final_call_recorded(
-    server: Any,
+    server: ServerUnderTest,
 ) -> None:
     snap, _ = read_state(server)
     owner = snap["entities"]["stakeholder"][0]["id"]

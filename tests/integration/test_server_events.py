@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from golive_tui.server import admin
+from tests.conftest import ServerUnderTest
 from tests.waiting import within
 
 
@@ -74,7 +75,7 @@ def _push_one(server: Any) -> int:
     return seq
 
 
-async def test_a_change_event_arrives_after_a_push(sqlite_server) -> None:
+async def test_a_change_event_arrives_after_a_push(sqlite_server: ServerUnderTest) -> None:
     async with event_stream(sqlite_server, "viewer") as lines:
         await next_comment(lines)  # connected
         seq = await asyncio.to_thread(_push_one, sqlite_server)
@@ -82,14 +83,18 @@ async def test_a_change_event_arrives_after_a_push(sqlite_server) -> None:
     assert event == {"id": str(seq), "event": "change", "data": {"seq": seq}}
 
 
-async def test_last_event_id_behind_the_server_gets_a_change_at_once(sqlite_server) -> None:
+async def test_last_event_id_behind_the_server_gets_a_change_at_once(
+    sqlite_server: ServerUnderTest,
+) -> None:
     head = sqlite_server.head()
     async with event_stream(sqlite_server, last_event_id=head - 5) as lines:
         event = await next_event(lines)
     assert event == {"id": str(head), "event": "change", "data": {"seq": head}}
 
 
-async def test_last_event_id_at_the_head_waits_for_news_and_pings(sqlite_server) -> None:
+async def test_last_event_id_at_the_head_waits_for_news_and_pings(
+    sqlite_server: ServerUnderTest,
+) -> None:
     head = sqlite_server.head()
     async with event_stream(sqlite_server, last_event_id=head) as lines:
         assert await next_comment(lines) == f": connected at {head}"
@@ -101,7 +106,7 @@ async def test_last_event_id_at_the_head_waits_for_news_and_pings(sqlite_server)
 
 
 async def test_events_of_a_change_made_by_another_process_arrive_by_the_fallback_poll(
-    sqlite_server,
+    sqlite_server: ServerUnderTest,
 ) -> None:
     def grant() -> int:
         db = admin.open_database(sqlite_server.db_url)
@@ -119,7 +124,7 @@ async def test_events_of_a_change_made_by_another_process_arrive_by_the_fallback
     assert event["data"] == {"seq": seq}
 
 
-def test_events_need_a_token_and_membership(sqlite_server) -> None:
+def test_events_need_a_token_and_membership(sqlite_server: ServerUnderTest) -> None:
     with sqlite_server.client(None) as client:
         assert client.get(sqlite_server.project_path("events")).status_code == 401
     with sqlite_server.client("outsider") as client:

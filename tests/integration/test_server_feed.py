@@ -7,21 +7,24 @@ from typing import Any
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.ops import validate_record
 from golive_tui.server import admin
+from tests.conftest import ServerUnderTest
 
 
-def _touch_numbers(server: Any, count: int) -> list[dict[str, Any]]:
+def _touch_numbers(server: ServerUnderTest, count: int) -> list[dict[str, Any]]:
     numbers = server.snapshot()["entities"]["number"][:count]
     ops = [
         server.op("number", n["id"], "update", {"assigned_to": f"Desk {i}"},
                   base_version=n["version"])
         for i, n in enumerate(numbers)
     ]
-    results = server.push(ops).json()["results"]
+    results: list[dict[str, Any]] = server.push(ops).json()["results"]
     assert {r["status"] for r in results} == {"applied"}
     return results
 
 
-def test_snapshot_holds_every_entity_valid_and_the_seq_it_reflects(sqlite_server) -> None:
+def test_snapshot_holds_every_entity_valid_and_the_seq_it_reflects(
+    sqlite_server: ServerUnderTest,
+) -> None:
     snap = sqlite_server.snapshot()
     assert snap["project_id"] == sqlite_server.project_id
     assert set(snap["entities"]) == {k.value for k in EntityKind}
@@ -37,7 +40,7 @@ def test_snapshot_holds_every_entity_valid_and_the_seq_it_reflects(sqlite_server
     assert feed == {"changes": [], "server_seq": snap["server_seq"], "more": False}
 
 
-def test_snapshot_reflects_a_push_and_its_new_seq(sqlite_server) -> None:
+def test_snapshot_reflects_a_push_and_its_new_seq(sqlite_server: ServerUnderTest) -> None:
     before = sqlite_server.snapshot()
     results = _touch_numbers(sqlite_server, 3)
     after = sqlite_server.snapshot()
@@ -47,7 +50,7 @@ def test_snapshot_reflects_a_push_and_its_new_seq(sqlite_server) -> None:
     assert (now["assigned_to"], now["updated_by"]) == ("Desk 0", "ipm")
 
 
-def test_change_feed_pages_in_server_order_with_more(sqlite_server) -> None:
+def test_change_feed_pages_in_server_order_with_more(sqlite_server: ServerUnderTest) -> None:
     start = sqlite_server.head()
     results = _touch_numbers(sqlite_server, 7)
     seen: list[int] = []
@@ -71,7 +74,7 @@ def test_change_feed_pages_in_server_order_with_more(sqlite_server) -> None:
     assert change["at"].endswith("Z")
 
 
-def test_the_whole_project_is_in_the_feed_from_the_start(sqlite_server) -> None:
+def test_the_whole_project_is_in_the_feed_from_the_start(sqlite_server: ServerUnderTest) -> None:
     snap = sqlite_server.snapshot()
     total = sum(len(v) for v in snap["entities"].values())
     seen = 0
@@ -86,7 +89,7 @@ def test_the_whole_project_is_in_the_feed_from_the_start(sqlite_server) -> None:
     assert seen == snap["server_seq"] >= total
 
 
-def test_delete_shows_in_the_feed_as_deleted_without_data(sqlite_server) -> None:
+def test_delete_shows_in_the_feed_as_deleted_without_data(sqlite_server: ServerUnderTest) -> None:
     issue = sqlite_server.snapshot()["entities"]["issue"][0]
     result = sqlite_server.push([sqlite_server.op("issue", issue["id"], "delete")]).json()
     seq = result["results"][0]["seq"]
@@ -97,7 +100,9 @@ def test_delete_shows_in_the_feed_as_deleted_without_data(sqlite_server) -> None
     assert issue["id"] not in {i["id"] for i in sqlite_server.snapshot()["entities"]["issue"]}
 
 
-def test_after_compaction_an_old_cursor_gets_410_and_a_recent_one_pages_on(sqlite_server) -> None:
+def test_after_compaction_an_old_cursor_gets_410_and_a_recent_one_pages_on(
+    sqlite_server: ServerUnderTest,
+) -> None:
     start = sqlite_server.head()
     _touch_numbers(sqlite_server, 10)
     db = admin.open_database(sqlite_server.db_url)
@@ -118,13 +123,13 @@ def test_after_compaction_an_old_cursor_gets_410_and_a_recent_one_pages_on(sqlit
     assert sqlite_server.snapshot()["server_seq"] == start + 10
 
 
-def test_a_cursor_ahead_of_the_server_gets_410(sqlite_server) -> None:
+def test_a_cursor_ahead_of_the_server_gets_410(sqlite_server: ServerUnderTest) -> None:
     response = sqlite_server.changes(after=sqlite_server.head() + 100)
     assert response.status_code == 410
     assert response.json()["error"]["code"] == "cursor_ahead"
 
 
-def test_grant_goes_through_the_feed_like_any_change(sqlite_server) -> None:
+def test_grant_goes_through_the_feed_like_any_change(sqlite_server: ServerUnderTest) -> None:
     head = sqlite_server.head()
     db = admin.open_database(sqlite_server.db_url)
     try:

@@ -17,6 +17,7 @@ from golive_tui.server import admin
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import Backoff, SyncEngine
+from tests.conftest import ServerUnderTest
 from tests.waiting import wait_for_async, within
 
 from .test_offline import bootstrap
@@ -104,7 +105,7 @@ async def test_a_client_refused_its_stream_reloads_and_listens_from_its_new_curs
     assert served is not None and int(served) <= sqlite_server.head()
 
 
-async def test_a_cursor_at_the_head_is_still_served(sqlite_server) -> None:
+async def test_a_cursor_at_the_head_is_still_served(sqlite_server: ServerUnderTest) -> None:
     head = sqlite_server.head()
     async with event_stream(sqlite_server, "viewer", last_event_id=head) as lines:
         assert await next_comment(lines) == f": connected at {head}"

@@ -11,18 +11,19 @@ import httpx
 import pytest
 
 from golive_tui.domain.ops import MAX_FIELDS_DEPTH, MAX_FIELDS_VALUES
+from tests.conftest import ServerUnderTest
 
 BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
 
 
-def _post(server: Any, user: str, ops: list[dict[str, Any]]) -> httpx.Response:
+def _post(server: ServerUnderTest, user: str, ops: list[dict[str, Any]]) -> httpx.Response:
     body = {"client_id": ops[0]["client_id"], "ops": ops}
     with server.client(user, headers={"Content-Type": "application/json"}) as client:
         # json.dumps writes what httpx's own encoder may refuse or reshape
         return client.post(server.project_path("ops"), content=json.dumps(body))
 
 
-def _site(server: Any, address: Any) -> dict[str, Any]:
+def _site(server: ServerUnderTest, address: Any) -> dict[str, Any]:
     return server.op("site", str(uuid.uuid4()), "create",
                      {"code": "BOS", "name": "Boston", "address": address})
 
@@ -79,7 +80,9 @@ def test_brackets_as_text_are_only_text(request: pytest.FixtureRequest, backend:
     assert result["status"] in ("applied", "rejected"), result
 
 
-def test_fields_at_the_bounds_are_not_refused_for_their_shape(sqlite_server) -> None:
+def test_fields_at_the_bounds_are_not_refused_for_their_shape(
+    sqlite_server: ServerUnderTest,
+) -> None:
     at_depth = _site(sqlite_server, _nested(MAX_FIELDS_DEPTH))
     response = _post(sqlite_server, "ipm", [at_depth])
     (result,) = response.json()["results"]
@@ -88,7 +91,7 @@ def test_fields_at_the_bounds_are_not_refused_for_their_shape(sqlite_server) -> 
 
 
 def test_a_body_nested_deeper_than_json_parsing_goes_is_422_and_changes_nothing(
-    sqlite_server,
+    sqlite_server: ServerUnderTest,
 ) -> None:
     head = sqlite_server.head()
     op = _site(sqlite_server, "")

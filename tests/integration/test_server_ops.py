@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+
+from tests.conftest import ServerUnderTest
 
 NEW_ID = "5d1e0c2a-7f3b-4c61-9a8e-2b4f6d8c0e11"
 
@@ -16,8 +19,15 @@ def _draft_number(snapshot: dict[str, Any]) -> dict[str, Any]:
     return next(n for n in snapshot["entities"]["number"] if n["porting_state"] == "draft")
 
 
-def _entity(server: Any, kind: str, entity_id: str) -> dict[str, Any] | None:
+def _entity(server: ServerUnderTest, kind: str, entity_id: str) -> dict[str, Any] | None:
     return next((e for e in server.snapshot()["entities"][kind] if e["id"] == entity_id), None)
+
+
+def _stored(server: ServerUnderTest, kind: str, entity_id: str) -> dict[str, Any]:
+    """The entity as the server holds it, which the test expects to exist."""
+    entity = _entity(server, kind, entity_id)
+    assert entity is not None, f"no {kind} {entity_id} on the server"
+    return entity
 
 
 def _error(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -32,7 +42,7 @@ def _error(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 def test_same_batch_twice_returns_the_first_results_as_duplicates_without_double_effects(
-    sqlite_server,
+    sqlite_server: ServerUnderTest,
 ) -> None:
     snap = sqlite_server.snapshot()
     number = _draft_number(snap)
@@ -56,10 +66,10 @@ def test_same_batch_twice_returns_the_first_results_as_duplicates_without_double
     assert again["server_seq"] == head
     feed = sqlite_server.changes(after=snap["server_seq"]).json()
     assert [c["op_id"] for c in feed["changes"]] == [ops[0]["op_id"], ops[1]["op_id"]]
-    assert _entity(sqlite_server, "number", number["id"])["version"] == number["version"] + 1
+    assert _stored(sqlite_server, "number", number["id"])["version"] == number["version"] + 1
 
 
-def test_same_op_id_with_another_payload_is_refused(sqlite_server) -> None:
+def test_same_op_id_with_another_payload_is_refused(sqlite_server: ServerUnderTest) -> None:
     number = _draft_number(sqlite_server.snapshot())
     op = sqlite_server.op("number", number["id"], "update", {"assigned_to": "Front desk"},
                           base_version=number["version"])
@@ -68,10 +78,10 @@ def test_same_op_id_with_another_payload_is_refused(sqlite_server) -> None:
     result = sqlite_server.push([forged]).json()["results"][0]
     assert result["status"] == "rejected"
     assert result["code"] == "op_id_reused"
-    assert _entity(sqlite_server, "number", number["id"])["assigned_to"] == "Front desk"
+    assert _stored(sqlite_server, "number", number["id"])["assigned_to"] == "Front desk"
 
 
-def test_same_client_seq_with_another_op_id_is_refused(sqlite_server) -> None:
+def test_same_client_seq_with_another_op_id_is_refused(sqlite_server: ServerUnderTest) -> None:
     number = _draft_number(sqlite_server.snapshot())
     op = sqlite_server.op("number", number["id"], "update", {"assigned_to": "A"},
                           base_version=number["version"])
@@ -84,7 +94,9 @@ def test_same_client_seq_with_another_op_id_is_refused(sqlite_server) -> None:
 # --------------------------------------------------------------------------- the rules
 
 
-def test_draft_to_ported_is_rejected_with_the_reason_and_nothing_changes(sqlite_server) -> None:
+def test_draft_to_ported_is_rejected_with_the_reason_and_nothing_changes(
+    sqlite_server: ServerUnderTest,
+) -> None:
     snap = sqlite_server.snapshot()
     number = _draft_number(snap)
     result = sqlite_server.push(
@@ -98,7 +110,7 @@ def test_draft_to_ported_is_rejected_with_the_reason_and_nothing_changes(sqlite_
     assert _entity(sqlite_server, "number", number["id"]) == number
 
 
-def test_invalid_phone_number_is_rejected_and_not_created(sqlite_server) -> None:
+def test_invalid_phone_number_is_rejected_and_not_created(sqlite_server: ServerUnderTest) -> None:
     head = sqlite_server.head()
     result = sqlite_server.push(
         [sqlite_server.op("number", NEW_ID, "create", {"e164": "555-01"})]
@@ -109,15 +121,17 @@ def test_invalid_phone_number_is_rejected_and_not_created(sqlite_server) -> None
     assert _entity(sqlite_server, "number", NEW_ID) is None
 
 
-def test_a_valid_number_is_created_in_e164(sqlite_server) -> None:
+def test_a_valid_number_is_created_in_e164(sqlite_server: ServerUnderTest) -> None:
     result = sqlite_server.push(
         [sqlite_server.op("number", NEW_ID, "create", {"e164": "(720) 555-0199"})]
     ).json()["results"][0]
     assert result["status"] == "applied"
-    assert _entity(sqlite_server, "number", NEW_ID)["e164"] == "+17205550199"
+    assert _stored(sqlite_server, "number", NEW_ID)["e164"] == "+17205550199"
 
 
-def test_unknown_field_inside_an_op_is_rejected_by_the_rules(sqlite_server) -> None:
+def test_unknown_field_inside_an_op_is_rejected_by_the_rules(
+    sqlite_server: ServerUnderTest,
+) -> None:
     number = _draft_number(sqlite_server.snapshot())
     result = sqlite_server.push(
         [sqlite_server.op("number", number["id"], "update", {"colour": "blue"},
@@ -127,7 +141,7 @@ def test_unknown_field_inside_an_op_is_rejected_by_the_rules(sqlite_server) -> N
     assert "colour" in result["reason"]
 
 
-def test_one_bad_op_does_not_stop_the_rest_of_the_push(sqlite_server) -> None:
+def test_one_bad_op_does_not_stop_the_rest_of_the_push(sqlite_server: ServerUnderTest) -> None:
     number = _draft_number(sqlite_server.snapshot())
     ops = [
         sqlite_server.op("number", number["id"], "transition", {"to": "verified"}),
@@ -141,13 +155,15 @@ def test_one_bad_op_does_not_stop_the_rest_of_the_push(sqlite_server) -> None:
 # --------------------------------------------------------------------------- bad input
 
 
-def _post_raw(server: Any, content: bytes, **headers: str) -> httpx.Response:
+def _post_raw(server: ServerUnderTest, content: bytes, **headers: str) -> httpx.Response:
     with server.client("ipm") as client:
         return client.post(server.project_path("ops"), content=content,
                            headers={"content-type": "application/json", **headers})
 
 
-def test_malformed_json_is_422_malformed_json_and_nothing_changes(sqlite_server) -> None:
+def test_malformed_json_is_422_malformed_json_and_nothing_changes(
+    sqlite_server: ServerUnderTest,
+) -> None:
     head = sqlite_server.head()
     error = _error(_post_raw(sqlite_server, b'{"client_id": "c", "ops": [}'), 422)
     assert error["code"] == "malformed_json"
@@ -155,7 +171,7 @@ def test_malformed_json_is_422_malformed_json_and_nothing_changes(sqlite_server)
     assert sqlite_server.head() == head
 
 
-def test_unknown_field_in_the_request_is_422_naming_it(sqlite_server) -> None:
+def test_unknown_field_in_the_request_is_422_naming_it(sqlite_server: ServerUnderTest) -> None:
     number = _draft_number(sqlite_server.snapshot())
     op = sqlite_server.op("number", number["id"], "transition", {"to": "loa_pending"})
     head = sqlite_server.head()
@@ -169,7 +185,7 @@ def test_unknown_field_in_the_request_is_422_naming_it(sqlite_server) -> None:
     assert sqlite_server.head() == head
 
 
-def test_unknown_entity_is_422_and_nothing_changes(sqlite_server) -> None:
+def test_unknown_entity_is_422_and_nothing_changes(sqlite_server: ServerUnderTest) -> None:
     head = sqlite_server.head()
     op = sqlite_server.op("spaceship", NEW_ID, "create", {"name": "Apollo"})
     error = _error(sqlite_server.push([op]), 422)
@@ -178,7 +194,7 @@ def test_unknown_entity_is_422_and_nothing_changes(sqlite_server) -> None:
     assert sqlite_server.head() == head
 
 
-def test_body_over_one_mib_is_413_by_content_length(sqlite_server) -> None:
+def test_body_over_one_mib_is_413_by_content_length(sqlite_server: ServerUnderTest) -> None:
     head = sqlite_server.head()
     number = _draft_number(sqlite_server.snapshot())
     op = sqlite_server.op("number", number["id"], "update", {"assigned_to": "x" * 1_100_000},
@@ -189,10 +205,12 @@ def test_body_over_one_mib_is_413_by_content_length(sqlite_server) -> None:
     assert sqlite_server.head() == head
 
 
-def test_body_over_one_mib_is_413_when_streamed_without_content_length(sqlite_server) -> None:
+def test_body_over_one_mib_is_413_when_streamed_without_content_length(
+    sqlite_server: ServerUnderTest,
+) -> None:
     head = sqlite_server.head()
 
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         yield b'{"client_id": "c", "ops": [], "pad": "'
         for _ in range(20):
             yield b"x" * 65_536
@@ -205,7 +223,9 @@ def test_body_over_one_mib_is_413_when_streamed_without_content_length(sqlite_se
     assert sqlite_server.head() == head
 
 
-def test_more_than_500_ops_is_422_too_many_ops_and_nothing_applies(sqlite_server) -> None:
+def test_more_than_500_ops_is_422_too_many_ops_and_nothing_applies(
+    sqlite_server: ServerUnderTest,
+) -> None:
     snap = sqlite_server.snapshot()
     numbers = snap["entities"]["number"][:501]
     ops = [
@@ -219,7 +239,7 @@ def test_more_than_500_ops_is_422_too_many_ops_and_nothing_applies(sqlite_server
     assert sqlite_server.head() == snap["server_seq"]
 
 
-def test_500_ops_in_one_push_all_apply_in_order(sqlite_server) -> None:
+def test_500_ops_in_one_push_all_apply_in_order(sqlite_server: ServerUnderTest) -> None:
     snap = sqlite_server.snapshot()
     numbers = snap["entities"]["number"][:500]
     ops = [
@@ -237,7 +257,9 @@ def test_500_ops_in_one_push_all_apply_in_order(sqlite_server) -> None:
 # --------------------------------------------------------------------------- merge
 
 
-def test_two_clients_updating_different_fields_of_one_issue_both_apply(sqlite_server) -> None:
+def test_two_clients_updating_different_fields_of_one_issue_both_apply(
+    sqlite_server: ServerUnderTest,
+) -> None:
     issue = sqlite_server.snapshot()["entities"]["issue"][0]
     a = sqlite_server.op("issue", issue["id"], "update", {"title": "Main number busy (LAX)"},
                          base_version=issue["version"], client_id="laptop-a")
@@ -247,12 +269,12 @@ def test_two_clients_updating_different_fields_of_one_issue_both_apply(sqlite_se
     result = sqlite_server.push([b], user="engineer").json()["results"][0]
     assert result["status"] == "applied"
     assert result["version"] == issue["version"] + 2
-    now = _entity(sqlite_server, "issue", issue["id"])
+    now = _stored(sqlite_server, "issue", issue["id"])
     assert (now["title"], now["description"]) == ("Main number busy (LAX)", "Carrier ticket 4471")
 
 
 def test_same_field_from_two_clients_is_a_conflict_returning_the_current_value(
-    sqlite_server,
+    sqlite_server: ServerUnderTest,
 ) -> None:
     issue = sqlite_server.snapshot()["entities"]["issue"][0]
     a = sqlite_server.op("issue", issue["id"], "update", {"title": "A's title"},
@@ -268,11 +290,11 @@ def test_same_field_from_two_clients_is_a_conflict_returning_the_current_value(
     # the fields nobody else touched still applied, and say so in the current record
     assert result["current"]["description"] == "B"
     assert result["version"] == result["current"]["version"] == issue["version"] + 2
-    now = _entity(sqlite_server, "issue", issue["id"])
+    now = _stored(sqlite_server, "issue", issue["id"])
     assert (now["title"], now["description"]) == ("A's title", "B")
 
 
-def test_a_conflict_on_every_field_changes_nothing(sqlite_server) -> None:
+def test_a_conflict_on_every_field_changes_nothing(sqlite_server: ServerUnderTest) -> None:
     issue = sqlite_server.snapshot()["entities"]["issue"][0]
     sqlite_server.push([sqlite_server.op("issue", issue["id"], "update", {"title": "First"},
                                          base_version=issue["version"], client_id="a")])
@@ -285,7 +307,9 @@ def test_a_conflict_on_every_field_changes_nothing(sqlite_server) -> None:
     assert sqlite_server.head() == head
 
 
-def test_a_clients_own_later_update_never_conflicts_with_its_earlier_one(sqlite_server) -> None:
+def test_a_clients_own_later_update_never_conflicts_with_its_earlier_one(
+    sqlite_server: ServerUnderTest,
+) -> None:
     issue = sqlite_server.snapshot()["entities"]["issue"][0]
     ops = [
         sqlite_server.op("issue", issue["id"], "update", {"title": "Draft 1"},
@@ -298,7 +322,9 @@ def test_a_clients_own_later_update_never_conflicts_with_its_earlier_one(sqlite_
     ]
 
 
-def test_transition_is_checked_from_the_servers_state_not_the_clients(sqlite_server) -> None:
+def test_transition_is_checked_from_the_servers_state_not_the_clients(
+    sqlite_server: ServerUnderTest,
+) -> None:
     number = _draft_number(sqlite_server.snapshot())
     # two clients both saw "draft"; the first moves it on, the second's move is checked
     # against where the number is now
@@ -312,7 +338,9 @@ def test_transition_is_checked_from_the_servers_state_not_the_clients(sqlite_ser
     assert "cannot go from cancelled to loa_pending" in result["reason"]
 
 
-def test_a_value_too_large_for_the_database_is_rejected_not_a_server_error(sqlite_server) -> None:
+def test_a_value_too_large_for_the_database_is_rejected_not_a_server_error(
+    sqlite_server: ServerUnderTest,
+) -> None:
     site = sqlite_server.snapshot()["entities"]["site"][0]
     number = _draft_number(sqlite_server.snapshot())
     huge = sqlite_server.op("site", site["id"], "update", {"floors": 10**30},
@@ -326,10 +354,10 @@ def test_a_value_too_large_for_the_database_is_rejected_not_a_server_error(sqlit
     assert second["status"] == "applied"
     replay = sqlite_server.push([huge]).json()["results"][0]
     assert (replay["status"], replay["first_status"]) == ("duplicate", "rejected")
-    assert _entity(sqlite_server, "site", site["id"])["floors"] == site["floors"]
+    assert _stored(sqlite_server, "site", site["id"])["floors"] == site["floors"]
 
 
-def test_the_same_batch_pushed_concurrently_applies_once(sqlite_server) -> None:
+def test_the_same_batch_pushed_concurrently_applies_once(sqlite_server: ServerUnderTest) -> None:
     """A client retrying while its first request is still running: one effect per op."""
     snap = sqlite_server.snapshot()
     numbers = snap["entities"]["number"][:40]

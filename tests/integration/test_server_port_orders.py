@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ServerUnderTest
 from tests.integration.test_server_rules import (
     BACKENDS,
     Forbidden,
@@ -24,8 +25,10 @@ Op = dict[str, Any]
 
 
 @pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(request.param)
+def server(request: pytest.FixtureRequest) -> ServerUnderTest:
+    server = request.getfixturevalue(request.param)
+    assert isinstance(server, ServerUnderTest)
+    return server
 
 
 def _future(days: int = 20) -> str:
@@ -33,22 +36,22 @@ def _future(days: int = 20) -> str:
         hour=16, minute=30, second=0, microsecond=0).isoformat()
 
 
-def _order_op(pon: str, action: str, **fields: Any) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _order_op(pon: str, action: str, **fields: Any) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         order = by_key(snap, "port_order", "pon", pon)
         return server.op("port_order", order["id"], action, fields)
     return make
 
 
-def _new_order(**fields: Any) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _new_order(**fields: Any) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         values = {"pon": "RVP-PO-2001", "carrier": "Verizon Business", **fields}
         return server.op("port_order", str(uuid.uuid4()), "create", values)
     return make
 
 
-def _number_of(pon: str, to: str) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _number_of(pon: str, to: str) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         order = by_key(snap, "port_order", "pon", pon)
         number = next(n for n in snap["entities"]["number"] if n["order_id"] == order["id"])
         return server.op("number", number["id"], "transition", {"to": to})
@@ -111,7 +114,7 @@ FORBIDDEN: dict[str, Forbidden] = {
 
 @pytest.mark.parametrize("case", list(FORBIDDEN), ids=list(FORBIDDEN))
 def test_a_forbidden_port_order_op_is_rejected_and_changes_nothing(
-    server: Any, case: str
+    server: ServerUnderTest, case: str
 ) -> None:
     forbidden = FORBIDDEN[case]
     snap, feed = read_state(server)
@@ -127,7 +130,7 @@ def test_a_forbidden_port_order_op_is_rejected_and_changes_nothing(
     assert read_state(server) == (snap, feed)
 
 
-def test_an_edit_inside_the_change_freeze_needs_a_reason(server: Any) -> None:
+def test_an_edit_inside_the_change_freeze_needs_a_reason(server: ServerUnderTest) -> None:
     snap, _feed = read_state(server)
     order = by_key(snap, "port_order", "pon", "RVP-PO-1008")
     confirm = server.op("port_order", order["id"], "transition",
@@ -145,7 +148,7 @@ def test_an_edit_inside_the_change_freeze_needs_a_reason(server: Any) -> None:
     assert result["status"] == "applied", result
 
 
-def test_a_snapback_is_refused_after_24_hours_of_activation(server: Any) -> None:
+def test_a_snapback_is_refused_after_24_hours_of_activation(server: ServerUnderTest) -> None:
     snap, feed = read_state(server)
     # the demo's Denver order went live last week
     result = post_ops(server, "ipm", [_order_op("RVP-PO-1001", "transition",
@@ -156,7 +159,7 @@ def test_a_snapback_is_refused_after_24_hours_of_activation(server: Any) -> None
     assert read_state(server) == (snap, feed)
 
 
-def test_an_order_and_its_numbers_move_in_one_push_order_first(server: Any) -> None:
+def test_an_order_and_its_numbers_move_in_one_push_order_first(server: ServerUnderTest) -> None:
     snap, _feed = read_state(server)
     order = by_key(snap, "port_order", "pon", "RVP-PO-1008")
     numbers = [n for n in snap["entities"]["number"] if n["order_id"] == order["id"]]
@@ -177,7 +180,7 @@ def test_an_order_and_its_numbers_move_in_one_push_order_first(server: Any) -> N
 
 
 def test_numbers_pushed_after_their_order_went_back_to_the_carrier_wait_for_its_foc(
-    server: Any,
+    server: ServerUnderTest,
 ) -> None:
     # the push's records are read ahead for its rules; the order's own move in the same
     # push is what its numbers are weighed against

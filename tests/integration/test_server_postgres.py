@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import ServerUnderTest
 from tests.waiting import wait_for_async, within
 
 pytestmark = pytest.mark.postgres
@@ -20,11 +21,11 @@ OPS_PER_WRITER = 50
 OPS_PER_PUSH = 5
 
 
-def test_server_reports_postgresql(pg_server) -> None:
+def test_server_reports_postgresql(pg_server: ServerUnderTest) -> None:
     assert httpx.get(f"{pg_server.url}/healthz").json()["database"] == "postgresql"
 
 
-def test_rules_idempotency_and_merge_hold_on_postgresql(pg_server) -> None:
+def test_rules_idempotency_and_merge_hold_on_postgresql(pg_server: ServerUnderTest) -> None:
     snap = pg_server.snapshot()
     number = next(n for n in snap["entities"]["number"] if n["porting_state"] == "draft")
     issue = snap["entities"]["issue"][0]
@@ -49,7 +50,9 @@ def test_rules_idempotency_and_merge_hold_on_postgresql(pg_server) -> None:
     assert [c["op_id"] for c in feed["changes"]] == [ops[1]["op_id"], ops[2]["op_id"]]
 
 
-def test_a_value_postgresql_cannot_hold_is_rejected_and_the_push_goes_on(pg_server) -> None:
+def test_a_value_postgresql_cannot_hold_is_rejected_and_the_push_goes_on(
+    pg_server: ServerUnderTest,
+) -> None:
     snap = pg_server.snapshot()
     site = snap["entities"]["site"][0]
     issue = snap["entities"]["issue"][0]
@@ -64,7 +67,9 @@ def test_a_value_postgresql_cannot_hold_is_rejected_and_the_push_goes_on(pg_serv
     assert pg_server.push([huge]).json()["results"][0]["first_status"] == "rejected"
 
 
-def test_the_same_batch_pushed_concurrently_applies_once_on_postgresql(pg_server) -> None:
+def test_the_same_batch_pushed_concurrently_applies_once_on_postgresql(
+    pg_server: ServerUnderTest,
+) -> None:
     snap = pg_server.snapshot()
     ops = [
         pg_server.op("number", n["id"], "update", {"assigned_to": "retry"},
@@ -81,7 +86,9 @@ def test_the_same_batch_pushed_concurrently_applies_once_on_postgresql(pg_server
 
 
 @pytest.mark.slow
-def test_concurrent_writers_never_make_a_paging_reader_skip_a_seq(pg_server) -> None:
+def test_concurrent_writers_never_make_a_paging_reader_skip_a_seq(
+    pg_server: ServerUnderTest,
+) -> None:
     snap = pg_server.snapshot()
     start = snap["server_seq"]
     numbers = snap["entities"]["number"][: WRITERS * OPS_PER_WRITER]
@@ -178,7 +185,9 @@ async def _next_change(lines: Any) -> dict[str, str]:
 
 
 @pytest.mark.slow
-async def test_replica_b_streams_a_change_pushed_through_replica_a(pg_server) -> None:
+async def test_replica_b_streams_a_change_pushed_through_replica_a(
+    pg_server: ServerUnderTest,
+) -> None:
     # a fallback poll far longer than any wait here: the event has to come through
     # LISTEN/NOTIFY (how quickly is measured by bench/live_latency.py)
     with pg_server.replica(poll_seconds=3600) as replica_b:
@@ -204,7 +213,7 @@ async def test_replica_b_streams_a_change_pushed_through_replica_a(pg_server) ->
 
 
 @pytest.mark.slow
-def test_two_replicas_share_one_order(pg_server) -> None:
+def test_two_replicas_share_one_order(pg_server: ServerUnderTest) -> None:
     with pg_server.replica() as replica_b:
         number = pg_server.snapshot()["entities"]["number"][1]
         a = pg_server.op("number", number["id"], "update", {"assigned_to": "A"},

@@ -19,6 +19,7 @@ import pytest
 
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.gate import GateResult, gate_from_records
+from tests.conftest import ServerUnderTest
 
 BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
 REASON = "MPOC accepts the risk: the carrier confirmed the port by phone"
@@ -28,11 +29,13 @@ Op = dict[str, Any]
 
 
 @pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(request.param)
+def server(request: pytest.FixtureRequest) -> ServerUnderTest:
+    server = request.getfixturevalue(request.param)
+    assert isinstance(server, ServerUnderTest)
+    return server
 
 
-def post_ops(server: Any, user: str, ops: list[Op]) -> httpx.Response:
+def post_ops(server: ServerUnderTest, user: str, ops: list[Op]) -> httpx.Response:
     """POST /ops as any HTTP client would: a bearer token and a JSON body."""
     body = {"client_id": ops[0]["client_id"], "ops": ops}
     with httpx.Client(base_url=server.url, timeout=30) as client:
@@ -42,7 +45,7 @@ def post_ops(server: Any, user: str, ops: list[Op]) -> httpx.Response:
         )
 
 
-def read_state(server: Any) -> tuple[Snapshot, dict[str, Any]]:
+def read_state(server: ServerUnderTest) -> tuple[Snapshot, dict[str, Any]]:
     """The snapshot and the tail of the change feed (its last 100 changes and anything
     after them), read with plain GETs."""
     headers = {"Authorization": f"Bearer {server.tokens['ipm']}"}
@@ -84,13 +87,13 @@ class Forbidden:
     """One forbidden op: who sends it, what it is, and the refusal it must get."""
 
     user: str
-    make: Callable[[Any, Snapshot], Op]
+    make: Callable[[ServerUnderTest, Snapshot], Op]
     code: str
     says: str
 
 
-def _decision(reason: str, unmet: list[str] | None = None) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _decision(reason: str, unmet: list[str] | None = None) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         fields: dict[str, Any] = {"decision": "go", "reason": reason, "override": False,
                                   "cutover_id": todays_wave(snap)["id"]}
         if unmet is not None:
@@ -99,23 +102,23 @@ def _decision(reason: str, unmet: list[str] | None = None) -> Callable[[Any, Sna
     return make
 
 
-def _tick(key: str, to: str = "done") -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _tick(key: str, to: str = "done") -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         item = by_key(snap, "checklist_item", "key", key)
         return server.op("checklist_item", item["id"], "transition",
                          {"to": to, "comment": "on the customer's behalf"})
     return make
 
 
-def _unchain(key: str) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _unchain(key: str) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         item = by_key(snap, "checklist_item", "key", key)
         return server.op("checklist_item", item["id"], "update", {"predecessors": []})
     return make
 
 
-def _issue(**fields: Any) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _issue(**fields: Any) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         values = {"title": "Lobby phone", "priority": "P3", **fields}
         if values.get("verification_id") == "a passed test":
             passed = next(v for v in snap["entities"]["verification"] if v["result"] == "pass")
@@ -124,48 +127,48 @@ def _issue(**fields: Any) -> Callable[[Any, Snapshot], Op]:
     return make
 
 
-def _new_item_keyed(key: str) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _new_item_keyed(key: str) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         return server.op("checklist_item", str(uuid.uuid4()), "create",
                          {"key": key, "title": "Second item with the same key"})
     return make
 
 
-def _reprioritise(server: Any, snap: Snapshot) -> Op:
+def _reprioritise(server: ServerUnderTest, snap: Snapshot) -> Op:
     issue = by_key(snap, "issue", "priority", "P4")
     return server.op("issue", issue["id"], "update", {"priority": "P2"})
 
 
-def _phase(phase: str, action: str = "closed", reason: str = "") -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _phase(phase: str, action: str = "closed", reason: str = "") -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         return server.op("phase_event", str(uuid.uuid4()), "append",
                          {"phase": phase, "action": action, "reason": reason})
     return make
 
 
-def _project_to(phase: str) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _project_to(phase: str) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         return server.op("project", server.project_id, "transition", {"to": phase})
     return make
 
 
-def _decide_change(to: str, reason: str | None) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _decide_change(to: str, reason: str | None) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         proposed = by_key(snap, "change_request", "state", "proposed")
         fields = {"to": to} if reason is None else {"to": to, "reason": reason}
         return server.op("change_request", proposed["id"], "transition", fields)
     return make
 
 
-def _raid(**fields: Any) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _raid(**fields: Any) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         return server.op("raid_item", str(uuid.uuid4()), "create",
                          {"title": "Carrier change freeze", **fields})
     return make
 
 
-def _sign(kind: str, wave: bool = True) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _sign(kind: str, wave: bool = True) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         fields: dict[str, Any] = {"signoff_kind": kind, "role": "customer", "note": "ok"}
         if wave:
             fields["cutover_id"] = todays_wave(snap)["id"]
@@ -173,7 +176,7 @@ def _sign(kind: str, wave: bool = True) -> Callable[[Any, Snapshot], Op]:
     return make
 
 
-def _decision_without_wave(server: Any, snap: Snapshot) -> Op:
+def _decision_without_wave(server: ServerUnderTest, snap: Snapshot) -> Op:
     return server.op("decision", str(uuid.uuid4()), "append",
                      {"decision": "no_go", "reason": "Waiting for the FOC in writing"})
 
@@ -254,7 +257,7 @@ FORBIDDEN: dict[str, Forbidden] = {
 
 @pytest.mark.parametrize("case", list(FORBIDDEN), ids=list(FORBIDDEN))
 def test_a_forbidden_op_is_rejected_with_its_reason_and_changes_nothing(
-    server: Any, case: str
+    server: ServerUnderTest, case: str
 ) -> None:
     forbidden = FORBIDDEN[case]
     snap, feed = read_state(server)
@@ -273,7 +276,7 @@ def test_a_forbidden_op_is_rejected_with_its_reason_and_changes_nothing(
     assert read_state(server) == (snap, feed)
 
 
-def test_an_e911_p1_is_resolved_only_after_a_passing_933_retest(server: Any) -> None:
+def test_an_e911_p1_is_resolved_only_after_a_passing_933_retest(server: ServerUnderTest) -> None:
     snap, _feed = read_state(server)
     site = by_key(snap, "site", "code", "DEN")
     issue_id = str(uuid.uuid4())
@@ -306,7 +309,7 @@ def test_an_e911_p1_is_resolved_only_after_a_passing_933_retest(server: Any) -> 
     assert resolve()["status"] == "applied"
 
 
-def test_the_server_records_an_override_from_its_own_gate(server: Any) -> None:
+def test_the_server_records_an_override_from_its_own_gate(server: ServerUnderTest) -> None:
     snap, _feed = read_state(server)
     names = unmet_names(snap)
     decision_id = str(uuid.uuid4())
@@ -323,7 +326,7 @@ def test_the_server_records_an_override_from_its_own_gate(server: Any) -> None:
     assert record["by"] == "ipm"
 
 
-def test_the_customer_signs_off_its_own_item(server: Any) -> None:
+def test_the_customer_signs_off_its_own_item(server: ServerUnderTest) -> None:
     server.grant("mpoc", "customer")
     snap, _feed = read_state(server)
     # the sign-off waits for the hand-off: the customer's own tick is refused until then
@@ -342,7 +345,9 @@ def test_the_customer_signs_off_its_own_item(server: Any) -> None:
     assert signed["status"] == "applied", signed
 
 
-def test_the_ipm_closes_go_live_with_a_reason_and_the_project_moves_on(server: Any) -> None:
+def test_the_ipm_closes_go_live_with_a_reason_and_the_project_moves_on(
+    server: ServerUnderTest,
+) -> None:
     snap, _feed = read_state(server)
     assert snap["entities"]["project"][0]["phase"] == "go_live"
     event_id = str(uuid.uuid4())
@@ -377,13 +382,13 @@ def _minutes_ago(minutes: int) -> str:
     return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()
 
 
-def _applied(server: Any, user: str, op: Op) -> dict[str, Any]:
+def _applied(server: ServerUnderTest, user: str, op: Op) -> dict[str, Any]:
     result: dict[str, Any] = post_ops(server, user, [op]).json()["results"][0]
     assert result["status"] == "applied", result
     return result
 
 
-def _rejected(server: Any, user: str, op: Op, code: str, says: str) -> None:
+def _rejected(server: ServerUnderTest, user: str, op: Op, code: str, says: str) -> None:
     """Refused with this code and reason, and nothing changed on the server."""
     before = read_state(server)
     result = post_ops(server, user, [op]).json()["results"][0]
@@ -392,7 +397,7 @@ def _rejected(server: Any, user: str, op: Op, code: str, says: str) -> None:
     assert read_state(server) == before
 
 
-def test_todays_wave_goes_from_no_go_to_go_on_evidence_alone(server: Any) -> None:
+def test_todays_wave_goes_from_no_go_to_go_on_evidence_alone(server: ServerUnderTest) -> None:
     """Clearing today's blockers opens today's gate, whatever next week's wave holds; the
     GO needs the customer's co-sign, which only the customer gives."""
     server = server.with_demo_ahead()  # its FOCs are still to come
@@ -464,12 +469,12 @@ def _rb_run(snap: Snapshot, wave: str, kind: str) -> dict[str, Any]:
                 if r["cutover_id"] == cutover["id"] and r["run_kind"] == kind)
 
 
-def _all_applied(server: Any, user: str, *ops: Op) -> None:
+def _all_applied(server: ServerUnderTest, user: str, *ops: Op) -> None:
     for op in ops:
         _applied(server, user, op)
 
 
-def test_a_runbook_step_starts_only_after_its_dependencies(server: Any) -> None:
+def test_a_runbook_step_starts_only_after_its_dependencies(server: ServerUnderTest) -> None:
     snap, _ = read_state(server)
     live = _rb_run(snap, "Wave 3", "live")
     gonogo = _rb_step(snap, "Wave 3", "Go / no-go")
@@ -480,7 +485,7 @@ def test_a_runbook_step_starts_only_after_its_dependencies(server: Any) -> None:
     _rejected(server, "engineer", start, "illegal_transition", "waits for 'Customer co-sign")
 
 
-def test_the_checkpoint_completes_only_on_go_for_its_cutover(server: Any) -> None:
+def test_the_checkpoint_completes_only_on_go_for_its_cutover(server: ServerUnderTest) -> None:
     snap, _ = read_state(server)
     live = _rb_run(snap, "Wave 3", "live")
     cosign = next(t for t in snap["entities"]["runbook_step_run"]
@@ -505,7 +510,7 @@ def test_the_checkpoint_completes_only_on_go_for_its_cutover(server: Any) -> Non
                                            {"to": "done"}))
 
 
-def test_past_the_point_of_no_return_only_after_the_checkpoint(server: Any) -> None:
+def test_past_the_point_of_no_return_only_after_the_checkpoint(server: ServerUnderTest) -> None:
     snap, _ = read_state(server)
     wave = _wave(snap, "Wave 3")
     step_id, timing_id, rehearsal_timing = (str(uuid.uuid4()) for _ in range(3))
@@ -524,7 +529,9 @@ def test_past_the_point_of_no_return_only_after_the_checkpoint(server: Any) -> N
     _rejected(server, "engineer", start, "illegal_transition", "point of no return")
 
 
-def test_a_cutover_goes_live_only_with_a_snapback_among_its_rollback_steps(server: Any) -> None:
+def test_a_cutover_goes_live_only_with_a_snapback_among_its_rollback_steps(
+    server: ServerUnderTest,
+) -> None:
     wave_id = str(uuid.uuid4())
     _all_applied(server, "ipm",
              server.op("cutover", wave_id, "create", {"name": "Wave 5 – Boston"}),
@@ -538,7 +545,7 @@ def test_a_cutover_goes_live_only_with_a_snapback_among_its_rollback_steps(serve
              "illegal_transition", "no snapback request")
 
 
-def test_a_rehearsal_timing_never_moves_to_the_live_run(server: Any) -> None:
+def test_a_rehearsal_timing_never_moves_to_the_live_run(server: ServerUnderTest) -> None:
     snap, _ = read_state(server)
     rehearsal = _rb_run(snap, "Wave 3", "rehearsal")
     timing = next(t for t in snap["entities"]["runbook_step_run"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ServerUnderTest
 from tests.integration.test_server_rules import (
     BACKENDS,
     Forbidden,
@@ -26,26 +27,28 @@ Op = dict[str, Any]
 
 
 @pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(request.param)
+def server(request: pytest.FixtureRequest) -> ServerUnderTest:
+    server = request.getfixturevalue(request.param)
+    assert isinstance(server, ServerUnderTest)
+    return server
 
 
-def _site(**fields: Any) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _site(**fields: Any) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         values = {"code": "BOS", "name": "Back Bay Clinic", "time_zone": "America/New_York",
                   **fields}
         return server.op("site", str(uuid.uuid4()), "create", values)
     return make
 
 
-def _rename_site(site: str, **fields: Any) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _rename_site(site: str, **fields: Any) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         return server.op("site", by_key(snap, "site", "code", site)["id"], "update", fields)
     return make
 
 
-def _location(site: str | None, **fields: Any) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _location(site: str | None, **fields: Any) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         site_id = (by_key(snap, "site", "code", site)["id"] if site in ("NYC", "DEN")
                    else site)
         values = {"site_id": site_id, "name": "Floor 5",
@@ -58,13 +61,13 @@ def _pending_location(snap: Snapshot) -> dict[str, Any]:
     return next(e for e in snap["entities"]["emergency_location"] if e["status"] == "pending")
 
 
-def _validate(server: Any, snap: Snapshot) -> Op:
+def _validate(server: ServerUnderTest, snap: Snapshot) -> Op:
     return server.op("emergency_location", _pending_location(snap)["id"], "update",
                      {"status": "verified"})
 
 
-def _test(code: str, **fields: Any) -> Callable[[Any, Snapshot], Op]:
-    def make(server: Any, snap: Snapshot) -> Op:
+def _test(code: str, **fields: Any) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
         values = {"test_case": code, "target": "NYC",
                   "site_id": by_key(snap, "site", "code", "NYC")["id"], "result": "pass",
                   **fields}
@@ -121,7 +124,7 @@ FORBIDDEN: dict[str, Forbidden] = {
 
 @pytest.mark.parametrize("case", list(FORBIDDEN), ids=list(FORBIDDEN))
 def test_a_forbidden_site_or_evidence_op_is_rejected_and_changes_nothing(
-    server: Any, case: str
+    server: ServerUnderTest, case: str
 ) -> None:
     forbidden = FORBIDDEN[case]
     if forbidden.user == "support":
@@ -139,7 +142,7 @@ def test_a_forbidden_site_or_evidence_op_is_rejected_and_changes_nothing(
     assert read_state(server) == (snap, feed)
 
 
-def _grant(server: Any, role: str) -> None:
+def _grant(server: ServerUnderTest, role: str) -> None:
     from golive_tui.server import admin
 
     db = admin.open_database(server.db_url)
@@ -151,13 +154,13 @@ def _grant(server: Any, role: str) -> None:
         db.dispose()
 
 
-def _apply(server: Any, user: str, op: Op) -> dict[str, Any]:
+def _apply(server: ServerUnderTest, user: str, op: Op) -> dict[str, Any]:
     result: dict[str, Any] = post_ops(server, user, [op]).json()["results"][0]
     assert result["status"] == "applied", result
     return result
 
 
-def test_a_changed_address_sends_its_location_back_to_pending(server: Any) -> None:
+def test_a_changed_address_sends_its_location_back_to_pending(server: ServerUnderTest) -> None:
     snap, _ = read_state(server)
     nyc = by_key(snap, "site", "code", "NYC")
     floor_1 = next(e for e in snap["entities"]["emergency_location"]
@@ -185,7 +188,7 @@ def test_a_changed_address_sends_its_location_back_to_pending(server: Any) -> No
     assert validated["validated_at"] >= moved["address_changed_at"]
 
 
-def test_a_new_site_and_location_and_a_933_test_from_it(server: Any) -> None:
+def test_a_new_site_and_location_and_a_933_test_from_it(server: ServerUnderTest) -> None:
     site_id, location_id = str(uuid.uuid4()), str(uuid.uuid4())
     _apply(server, "ipm", server.op("site", site_id, "create", {
         "code": " bos ", "name": "Back Bay Clinic", "time_zone": "America/New_York",
@@ -210,7 +213,7 @@ def test_a_new_site_and_location_and_a_933_test_from_it(server: Any) -> None:
     assert by_key(snap, "verification", "id", na_id)["result"] == "not_applicable"
 
 
-def test_two_sites_with_one_code_in_one_push_keep_only_the_first(server: Any) -> None:
+def test_two_sites_with_one_code_in_one_push_keep_only_the_first(server: ServerUnderTest) -> None:
     ops = [server.op("site", str(uuid.uuid4()), "create", {
         "code": "BOS", "name": name, "time_zone": "America/New_York"})
         for name in ("Back Bay Clinic", "Boston Annex")]

@@ -28,11 +28,12 @@ from golive_tui.server.db import Database
 from golive_tui.server.errors import ApiError
 from golive_tui.server.tables import change, op_log
 from golive_tui.server.writer import PushWriter
+from tests.conftest import ServerUnderTest
 from tests.waiting import wait_for, wait_for_async
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Database]]:
+def world(request: pytest.FixtureRequest) -> Iterator[tuple[ServerUnderTest, Database]]:
     server = request.getfixturevalue("sqlite_server" if request.param == "sqlite" else "pg_server")
     db = admin.open_database(server.db_url)
     try:
@@ -51,7 +52,9 @@ def as_user(server: Any, user: str, project_id: str | None = None) -> Callable[[
     return authorize
 
 
-def job(server: Any, user: str, ops: list[dict[str, Any]], project_id: str | None = None) -> PushJob:
+def job(
+    server: Any, user: str, ops: list[dict[str, Any]], project_id: str | None = None,
+) -> PushJob:
     parsed = [Op.model_validate(op) for op in ops]
     return PushJob(project_id=project_id or server.project_id, ops=parsed,
                    client_id=parsed[0].client_id, authorize=as_user(server, user, project_id))
@@ -72,7 +75,9 @@ def draft_numbers(server: Any, count: int) -> list[dict[str, Any]]:
     return numbers[:count]
 
 
-def test_pushes_of_several_people_in_one_group_are_each_answered_as_if_alone(world) -> None:
+def test_pushes_of_several_people_in_one_group_are_each_answered_as_if_alone(
+    world: tuple[ServerUnderTest, Database],
+) -> None:
     server, db = world
     start = server.head()
     first, second = draft_numbers(server, 2)
@@ -118,7 +123,9 @@ def test_pushes_of_several_people_in_one_group_are_each_answered_as_if_alone(wor
     assert {op["op_id"] for op in (*ipm_ops, verification, viewer_op)} <= logged
 
 
-def test_the_same_ops_twice_in_one_group_apply_once(world, caplog) -> None:
+def test_the_same_ops_twice_in_one_group_apply_once(
+    world: tuple[ServerUnderTest, Database], caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO, logger="golive_tui.server.apply")
     server, db = world
     start = server.head()
@@ -136,7 +143,9 @@ def test_the_same_ops_twice_in_one_group_apply_once(world, caplog) -> None:
     assert server.head() == start + 2
 
 
-def test_a_record_written_earlier_in_the_group_is_read_as_written(world, caplog) -> None:
+def test_a_record_written_earlier_in_the_group_is_read_as_written(
+    world: tuple[ServerUnderTest, Database], caplog: pytest.LogCaptureFixture,
+) -> None:
     """Writes are sent together at the end; an op that reads what an earlier op wrote sees it."""
     caplog.set_level(logging.INFO, logger="golive_tui.server.apply")
     server, db = world
@@ -173,7 +182,9 @@ def test_a_record_written_earlier_in_the_group_is_read_as_written(world, caplog)
     assert [m["role"] for m in entities["member"] if m["user"] == user] == ["viewer"]
 
 
-def test_a_rule_that_looks_at_other_records_sees_what_the_group_wrote(world, caplog) -> None:
+def test_a_rule_that_looks_at_other_records_sees_what_the_group_wrote(
+    world: tuple[ServerUnderTest, Database], caplog: pytest.LogCaptureFixture,
+) -> None:
     """A rule's lookup through SQLAlchemy sends the group's held writes first."""
     caplog.set_level(logging.INFO, logger="golive_tui.server.apply")
     server, db = world
@@ -194,7 +205,7 @@ def test_a_rule_that_looks_at_other_records_sees_what_the_group_wrote(world, cap
 
 
 def test_a_value_the_database_cannot_hold_rolls_the_group_back_and_each_op_is_answered(
-    world,
+    world: tuple[ServerUnderTest, Database],
 ) -> None:
     server, db = world
     start = server.head()
@@ -221,7 +232,9 @@ def test_a_value_the_database_cannot_hold_rolls_the_group_back_and_each_op_is_an
     assert feed == [fine["op_id"], other["op_id"]]  # no gap, nothing of the rolled-back group
 
 
-def test_the_writer_groups_what_queued_while_it_was_busy(sqlite_server, monkeypatch) -> None:
+def test_the_writer_groups_what_queued_while_it_was_busy(
+    sqlite_server: ServerUnderTest, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     server = sqlite_server
     db = admin.open_database(server.db_url)
     groups: list[int] = []
@@ -268,7 +281,9 @@ def test_the_writer_groups_what_queued_while_it_was_busy(sqlite_server, monkeypa
     assert seqs == list(range(seqs[0], seqs[0] + 21))
 
 
-def test_a_stopped_writer_refuses_new_pushes_with_a_clear_error(sqlite_server) -> None:
+def test_a_stopped_writer_refuses_new_pushes_with_a_clear_error(
+    sqlite_server: ServerUnderTest,
+) -> None:
     db = admin.open_database(sqlite_server.db_url)
     pushes = PushWriter(db).start()
     pushes.stop()

@@ -11,14 +11,18 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import skip_unless_ci
 from tests.waiting import bound
 from tests.web_process import running_web
+
+if TYPE_CHECKING:
+    from playwright.sync_api._context_manager import PlaywrightContextManager
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -69,7 +73,7 @@ MEASURE_PNG = """async (data) => {
 }"""
 
 
-def _playwright():  # type: ignore[no-untyped-def]
+def _playwright() -> Callable[[], PlaywrightContextManager]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:

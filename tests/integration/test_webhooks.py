@@ -445,8 +445,10 @@ def test_an_sla_about_to_breach_is_warned_once_per_issue_and_target(
         sut.server = srv
         first = new_p1(sut, "Paging fails in the warehouse")
         applied(sut, [first])
-        mine = lambda issue: [r for r in receiver.requests()  # noqa: E731
-                              if r.json["entity_id"] == issue["entity_id"]]
+
+        def mine(issue: dict[str, Any]) -> list[Received]:
+            return [r for r in receiver.requests() if r.json["entity_id"] == issue["entity_id"]]
+
         wait_for(lambda: len(mine(first)) >= 2, "the respond and resolve warnings")
         # the check runs on; a warning for a P1 opened later proves it ran again since
         second = new_p1(sut, "Fax line dead")
