@@ -145,8 +145,8 @@ async def run(subscribers: int, changes: int, db: str) -> dict[str, float | str]
                     [asyncio.create_task(s.arrived.wait()) for s in subs],
                     timeout=DELIVERY_BOUND_S,
                 )
-                for task in pending:
-                    task.cancel()
+                for waiter in pending:
+                    waiter.cancel()
                 missed += len(pending)
                 server_cpu.append(_server_cpu_s() - cpu_before)
                 latencies.extend((s.arrival - sent) * 1000 for s in subs if s.arrived.is_set())

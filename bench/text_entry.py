@@ -80,6 +80,11 @@ def _clear(field: Widget) -> None:
         field.value = ""
 
 
+def _reached(landed: Callable[[], int], count: int) -> Callable[[], bool]:
+    """Whether ``count`` keys have landed."""
+    return lambda: landed() >= count
+
+
 async def _type(app: App[Any], chars: int, landed: Callable[[], int]) -> None:
     """Send ``chars`` keys in terminal-read runs, each run waited for until it has landed."""
     sent = 0
@@ -87,7 +92,7 @@ async def _type(app: App[Any], chars: int, landed: Callable[[], int]) -> None:
         run = min(RUN, chars - sent)
         _send_keys(app, run)
         sent += run
-        await _until(lambda sent=sent: landed() >= sent)
+        await _until(_reached(landed, sent))
 
 
 async def _measure(app: App[Any], field: Widget, chars: int) -> dict[str, float]:
@@ -141,7 +146,7 @@ async def bench_floor(chars: int) -> float:
 async def bench_fields(cache: Path, chars: int) -> dict[str, dict[str, float]]:
     from golive_tui.store.local import LocalStore
     from golive_tui.tui.factory import create_app
-    from golive_tui.tui.widgets.forms import NewIssueForm, ReasonPrompt
+    from golive_tui.tui.widgets.forms import NewIssueForm
     from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
     app = create_app(lambda: LocalStore(cache, actor="bench"))
@@ -156,15 +161,10 @@ async def bench_fields(cache: Path, chars: int) -> dict[str, dict[str, float]]:
         search = app.screen.query_one("#porting-search")
         await _until(lambda: app.focused is search)
         results["search box"] = await _measure(app, search, chars)
-        # a reason dialog (go / no-go, skipped item) and a reason prompt (hold, reject)
+        # the reason dialog: go / no-go, a skipped item, a hold, a rejection all ask in it
         app.push_screen(ReasonDialog("Why?", body="The reason is recorded."))
         await _until(lambda: isinstance(app.screen, ReasonDialog) and app.focused is not None)
         results["reason dialog"] = await _measure(app, app.screen.query_one("#reason-input"),
-                                                  chars)
-        app.pop_screen()
-        app.push_screen(ReasonPrompt("Hold", "Why is it held?"))
-        await _until(lambda: isinstance(app.screen, ReasonPrompt) and app.focused is not None)
-        results["reason prompt"] = await _measure(app, app.screen.query_one("#reason-input"),
                                                   chars)
         app.pop_screen()
         # the new-issue form: its title, then its details (a TextArea)
