@@ -15,7 +15,7 @@ from golive_tui.domain.enums import ChangeRequestState, LifecyclePhase, RaidType
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.base import ScreenTitle
 from golive_tui.tui.screens.lifecycle import LifecycleScreen
-from golive_tui.tui.screens.lifecycle.screen import PHASE_ROW
+from golive_tui.tui.screens.lifecycle.data import PHASE_ROW
 from golive_tui.tui.widgets.forms import RecordForm
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 

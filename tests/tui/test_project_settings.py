@@ -10,14 +10,22 @@ from textual.command import CommandPalette
 from textual.widgets import Input, TextArea
 
 from golive_tui.domain.network import NetworkThresholds
+from golive_tui.store.tables import ProjectRow
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
 from golive_tui.tui.screens.project_settings import TITLE
 from golive_tui.tui.widgets.forms import RecordForm
 
-from .conftest import DEMO_DAY, settle, until, wait_ready
+from .conftest import DEMO_DAY, settle, store_of, until, wait_ready
 from .test_command_palette import _listed
 from .test_port_orders import open_orders
+
+
+def project_of(app: GoLiveApp) -> ProjectRow:
+    """The project as the app's cache holds it now."""
+    project = store_of(app).project()
+    assert project is not None, "the cache holds no project"
+    return project
 
 
 def form_error(app: GoLiveApp) -> str:
@@ -45,8 +53,7 @@ async def test_the_ipm_lists_the_projects_holidays_and_thresholds_and_the_orders
         await settle(pilot)
         assert isinstance(app.screen, RecordForm), "refused in place, the form stays open"
         assert "line 2: '24' is not a date" in form_error(app)
-        assert app.store is not None
-        assert app.store.project().holidays == {}
+        assert project_of(app).holidays == {}
 
         holidays.text = "2026-12-24 Christmas Eve\n2026-12-28 Plant shutdown"
         app.screen.query_one("#field-max_loss_pct", Input).value = "120"
@@ -56,8 +63,8 @@ async def test_the_ipm_lists_the_projects_holidays_and_thresholds_and_the_orders
 
         app.screen.query_one("#field-max_loss_pct", Input).value = "0.5"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: app.store.project().holidays != {})
-        project = app.store.project()
+        await until(pilot, lambda: project_of(app).holidays != {})
+        project = project_of(app)
         assert project.holidays == {"2026-12-24": "Christmas Eve",
                                     "2026-12-28": "Plant shutdown"}
         assert NetworkThresholds.from_stored(project.network_thresholds) == NetworkThresholds(
@@ -94,6 +101,5 @@ async def test_the_palette_opens_the_settings_from_the_verification_screen(
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
         app.screen.query_one("#field-max_jitter_ms", Input).value = "20"
         await pilot.press("ctrl+s")
-        assert app.store is not None
-        await until(pilot, lambda: app.store.project().network_thresholds.get(
+        await until(pilot, lambda: project_of(app).network_thresholds.get(
             "max_jitter_ms") == 20)
