@@ -39,7 +39,7 @@ demo: venv
 
 lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
-	$(BIN)/mypy src
+	$(BIN)/mypy $(LINT_PATHS)
 	$(BIN)/lint-imports
 
 # The browser test drives Debian's Chromium (no browser download): installed here when it
