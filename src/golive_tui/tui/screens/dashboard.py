@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,16 +18,27 @@ from golive_tui.domain.enums import (
     E911Status,
     EntityKind,
     GateRule,
-    OrderState,
-    PortState,
-    Priority,
     SignoffKind,
 )
 from golive_tui.domain.permissions import may_decide, may_move_cutovers, may_sign
-from golive_tui.domain.port_orders import EASTERN, next_activation_window
-from golive_tui.domain.time_text import local_time, span
-from golive_tui.domain.transitions import CUTOVER, ORDER_DONE_STATES, PORT_DONE_STATES
+from golive_tui.domain.transitions import CUTOVER, PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
+from golive_tui.tui.screens.dashboard_panels import (
+    DECISION_LABELS,
+    NUMBER_PARTS,
+    condition_id,
+    condition_prompt,
+    countdowns,
+    decision_text,
+    feed_rows,
+    gate_badge,
+    issue_counts,
+    issue_rows,
+    met_options,
+    order_rows,
+    wave_label,
+    wrap_items,
+)
 from golive_tui.tui.widgets.meter import Meter, MeterPart
 from golive_tui.tui.widgets.row_lines import RowLines
 
@@ -56,83 +66,12 @@ RULE_HELP: dict[GateRule, str] = {
     GateRule.CUSTOMER_COSIGN: "The customer's main contact (a member with the customer role) "
     "co-signs the wave's go-live; the IPM's call comes after it.",
 }
-RULE_TAGS: dict[GateRule, tuple[str, str]] = {
-    GateRule.SCOPE: ("∅", "scope"),
-    GateRule.GATE_ITEMS: ("◆", "items"),
-    GateRule.PORT_ORDERS: ("⇄", "ports"),
-    GateRule.CHANGE_FREEZE: ("❄", "freeze"),
-    GateRule.E911: ("✚", "E911"),
-    GateRule.TEST_933: ("☎", "933"),
-    GateRule.NETWORK: ("≈", "net"),
-    GateRule.NO_OPEN_P1: ("▲", "P1"),
-    GateRule.CUSTOMER_COSIGN: ("✎", "co-sign"),
-}
-
-#: numbers by porting state, in the order of the path, with their colour on the bar
-NUMBER_PARTS: tuple[tuple[str, tuple[PortState, ...], str], ...] = (
-    ("verified", (PortState.VERIFIED,), "$success"),
-    ("ported", (PortState.PORTED,), "$success 60%"),
-    ("FOC", (PortState.FOC_CONFIRMED,), "$primary"),
-    ("sent", (PortState.SUBMITTED,), "$secondary"),
-    ("LOA/draft", (PortState.LOA_PENDING, PortState.DRAFT), "$foreground 45%"),
-    ("snapback", (PortState.SNAPBACK_REQUESTED,), "$warning"),
-    ("rejected", (PortState.REJECTED,), "$error"),
-    ("cancelled", (PortState.CANCELLED, PortState.NOT_PORTABLE), "$foreground 25%"),
-)
-
-PRIORITY_STYLES: dict[Priority, str] = {
-    Priority.P1: "bold $error",
-    Priority.P2: "bold $warning",
-    Priority.P3: "$primary",
-    Priority.P4: "$text-muted",
-}
-
 #: what Zoom can say of an emergency location's dispatchable address, validated first
 E911_CHOICES: dict[E911Status, str] = {
     E911Status.VERIFIED: "validated (Zoom: address status 4, Verified)",
     E911Status.PENDING: "pending (submitted, not yet validated)",
     E911Status.INVALID: "invalid (Zoom could not validate it)",
 }
-
-#: how each cutover state reads, and its colour
-WAVE_STATE_STYLES: dict[CutoverState, str] = {
-    CutoverState.PLANNED: "$text-muted",
-    CutoverState.REHEARSED: "$secondary",
-    CutoverState.READY: "$primary",
-    CutoverState.LIVE: "bold $accent",
-    CutoverState.COMPLETED: "$success",
-    CutoverState.ROLLED_BACK: "$warning",
-}
-
-DECISION_LABELS: dict[DecisionKind, tuple[str, str]] = {
-    DecisionKind.GO: ("GO", "$success"),
-    DecisionKind.NO_GO: ("NO-GO", "$error"),
-    DecisionKind.ROLLBACK: ("ROLLBACK", "$warning"),
-}
-
-
-def condition_id(cond: UnmetCondition) -> str:
-    """An unmet condition's id in the list: one record may hold two conditions of a rule
-    (a wave without sites and without orders), so the name is part of it."""
-    return f"{cond.rule.value}:{cond.ref_id}:{cond.name}"
-
-
-def wrap_items(items: list[Content], width: int, gap: int = 2) -> Content:
-    """Items side by side, wrapped between items (never inside one) to fit ``width``."""
-    lines: list[Content] = []
-    line: Content | None = None
-    for item in items:
-        if line is None:
-            line = item
-        elif line.cell_length + gap + item.cell_length <= width:
-            line = Content.assemble(line, " " * gap, item)
-        else:
-            lines.append(line)
-            line = item
-    if line is not None:
-        lines.append(line)
-    return Content("\n").join(lines)
-
 
 # --------------------------------------------------------------------------- widgets
 
@@ -265,53 +204,7 @@ class DashboardScreen(GoLiveScreen):
             self.call_after_refresh(self._show_gate, self.data)
 
     def _countdowns(self) -> Content:
-        now = self.golive.now()
-        data = self.data
-        zone = ZoneInfo(data.zone) if data else EASTERN
-        wave = data.wave if data else None
-        parts: list[str | Content | tuple[str, str]] = [
-            (f"{wave.name} " if wave else "Cutover ", "bold")]
-        if wave is not None:
-            parts += [(wave.state.value.replace("_", " "), WAVE_STATE_STYLES[wave.state]), " "]
-        cutover = data.cutover_at if data else None
-        if cutover is None:
-            parts.append(("not scheduled", "$text-muted"))
-        else:
-            parts.append(cutover.astimezone(zone).strftime("%a %d %b %H:%M"))
-            if wave is not None and wave.ends_at is not None:
-                parts.append(wave.ends_at.astimezone(zone).strftime("–%H:%M"))
-            parts.append(cutover.astimezone(zone).strftime(" %Z"))
-            if zone.key != EASTERN.key:
-                parts.append((cutover.astimezone(EASTERN).strftime(" (%H:%M ET)"),
-                              "$text-muted"))
-            left = (cutover - now).total_seconds()
-            if left > 0:
-                style = "bold $warning" if left < 15 * 60 else "bold $accent"
-                parts += ["  ", (f"in {span(left, with_seconds=left < 3600)}", style)]
-            else:
-                parts += ["  ", (f"{span(-left)} ago", "$text-muted")]
-        parts.append("\n")
-        start, end = next_activation_window(now)
-        parts.append(("FOC window ", "bold"))
-        if start <= now:
-            parts += [("OPEN", "bold reverse $success"),
-                      f" since {start.astimezone(EASTERN):%H:%M} ET, closes by "
-                      f"{end.astimezone(EASTERN):%H:%M} ET ",
-                      (f"in {span((end - now).total_seconds())}", "bold $accent")]
-        else:
-            left = (start - now).total_seconds()
-            parts += [f"{local_time(start, EASTERN, now)} ET  ",
-                      (f"in {span(left, with_seconds=left < 3600)}", "bold $accent")]
-        if data and data.sites:
-            parts.append((" │ ", "$text-muted"))
-            codes = set(data.wave.site_codes) if data.wave else None
-            shown = [s for s in data.sites if codes is None or s.code in codes] or data.sites
-            for index, site in enumerate(shown):
-                local = start.astimezone(ZoneInfo(site.time_zone))
-                if index:
-                    parts.append(" ")
-                parts += [(site.code, "bold"), f" {local:%H:%M}"]
-        return Content.assemble(*parts)
+        return countdowns(self.data, self.golive.now())
 
     # -- gate -----------------------------------------------------------------------------
 
@@ -326,76 +219,18 @@ class DashboardScreen(GoLiveScreen):
         panel.border_subtitle = (
             f"{', '.join(wave.site_codes) or 'no sites'} · {wave.orders} order"
             f"{'' if wave.orders == 1 else 's'} · w waves" if wave is not None else "")
-        if gate.ready:
-            checks = sum(gate.checked.values())
-            badge = Content.assemble((" GO ", "bold reverse $success"),
-                                     (f" every condition holds ({checks} checked)", "$success"))
-        else:
-            n = len(gate.unmet)
-            badge = Content.assemble(
-                (" NO-GO ", "bold reverse $error"),
-                (f" {n} unmet condition{'s' if n != 1 else ''}", "bold $error"),
-            )
-        rules: list[str | Content | tuple[str, str]] = ["\n"]
-        # wide: every rule by name; narrow: the failing ones, then how many hold
-        met = 0
-        for rule in GateRule:
-            _glyph, label = RULE_TAGS[rule]
-            unmet = len(gate.unmet_for(rule))
-            if not unmet and not self.wide:
-                met += 1
-                continue
-            if rules[-1] != "\n":
-                rules.append("  " if self.wide else " ")
-            if unmet:
-                rules.append((f"✗{unmet} {label}", "$error"))
-            else:
-                rules.append((f"✓ {label}", "$success"))
-        if met:
-            if rules[-1] != "\n":
-                rules.append(" ")
-            rules.append((f"✓{met}" if met < len(GateRule) else "✓ every rule", "$success"))
-        self.query_one("#dash-gate-badge", Static).update(Content.assemble(badge, *rules))
+        self.query_one("#dash-gate-badge", Static).update(gate_badge(gate, self.wide))
 
         options = self.query_one("#dash-unmet", UnmetList)
         keep = options.highlighted_option.id if options.highlighted_option else None
         options.set_options([
-            *(Option(self._condition_prompt(cond), id=condition_id(cond))
-              for cond in gate.unmet),
-            *self._met_options(data),
+            *(Option(condition_prompt(cond), id=condition_id(cond)) for cond in gate.unmet),
+            *met_options(data),
         ])
         if gate.unmet:
             ids = [condition_id(c) for c in gate.unmet]
             options.highlighted = ids.index(keep) if keep in ids else 0
         self._show_condition_detail()
-
-    @staticmethod
-    def _met_options(data: DashboardData) -> list[Option]:
-        """The conditions that hold, with how many records each weighed, then the
-        checklist items the gate derives (shown, never ticked)."""
-        gate = data.gate
-        options = [
-            Option(Content.assemble((f"✓ {RULE_TAGS[rule][0]} ", "$success"), rule.label,
-                                    (f"  {gate.checked.get(rule, 0)} checked", "$text-muted")),
-                   id=f"met:{rule.value}")
-            for rule in GateRule if gate.rule_met(rule)
-        ]
-        for item in data.derived:
-            try:
-                held = gate.rule_met(GateRule(item.evidence))
-            except ValueError:
-                continue  # evidence this version does not derive
-            options.append(Option(Content.assemble(
-                ("≡ ", "$success" if held else "$error"), (item.key, "bold"), " ",
-                (item.title, "$text-muted"), (" derived, not ticked", "italic $text-muted"),
-            ), id=f"derived:{item.key}"))
-        return options
-
-    @staticmethod
-    def _condition_prompt(cond: UnmetCondition) -> Content:
-        glyph, _label = RULE_TAGS[cond.rule]
-        return Content.assemble((f"{glyph} ", "$error"), (cond.name, "bold"), "  ",
-                                (cond.detail, "$text-muted"))
 
     def _highlighted_condition(self) -> UnmetCondition | None:
         if self.data is None:
@@ -497,26 +332,7 @@ class DashboardScreen(GoLiveScreen):
     # -- decision -------------------------------------------------------------------------
 
     def _show_decision(self, data: DashboardData) -> None:
-        latest = data.decision
-        widget = self.query_one("#dash-decision", Static)
-        if latest is None:
-            widget.update(Content.assemble(
-                ("Last call ", "bold"), ("none recorded yet", "$text-muted"), "\n",
-                ("g", "bold $accent"), " go  ", ("n", "bold $accent"), " no-go  ",
-                ("r", "bold $accent"), " rollback",
-            ))
-            return
-        label, style = DECISION_LABELS[latest.decision]
-        zone = ZoneInfo(data.zone)
-        when = local_time(latest.at, zone, self.golive.now()) if latest.at else "?"
-        parts: list[str | Content | tuple[str, str]] = [
-            ("Last call ", "bold"), (f" {label} ", f"bold reverse {style}"),
-        ]
-        if latest.override:
-            parts.append((f" OVERRIDE of {latest.unmet} unmet", "bold $warning"))
-        parts += [(f" by {latest.by} at {when}", "$text-muted"), "\n",
-                  (latest.reason or "no reason given", "italic")]
-        widget.update(Content.assemble(*parts))
+        self.query_one("#dash-decision", Static).update(decision_text(data, self.golive.now()))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         role = self.store.role if self.store is not None else None
@@ -533,10 +349,7 @@ class DashboardScreen(GoLiveScreen):
 
     @staticmethod
     def wave_label(wave: WaveInfo) -> str:
-        when = f"{wave.starts_at:%a %d %b}" if wave.starts_at is not None else "no date"
-        gate = "GO" if wave.ready else f"NO-GO ({wave.unmet} unmet)"
-        mark = "▶ " if wave.current else "  "  # the wave the team is on now
-        return f"{mark}{wave.name} · {when} · {wave.state.value.replace('_', ' ')} · {gate}"
+        return wave_label(wave)
 
     def action_pick_wave(self) -> None:
         """Every wave with its own gate; the one picked is shown (a later wave's gate is
@@ -637,7 +450,7 @@ class DashboardScreen(GoLiveScreen):
             n = len(gate.unmet)
             body.append((f"The gate is NO-GO: {n} unmet condition{'s' if n != 1 else ''}. "
                          "Going ahead is recorded as an override with them:", "bold $warning"))
-            lines = [self._condition_prompt(cond) for cond in gate.unmet]
+            lines = [condition_prompt(cond) for cond in gate.unmet]
             required = ("Going ahead with unmet conditions needs a reason: say why it is "
                         "safe to go, or press Esc.")
             placeholder = "Why is it safe to go anyway? (required)"
@@ -694,32 +507,10 @@ class DashboardScreen(GoLiveScreen):
     # -- issues ---------------------------------------------------------------------------
 
     def _show_issues(self, data: DashboardData) -> None:
-        parts: list[str | Content | tuple[str, str]] = []
-        total = 0
-        for priority in Priority:
-            n_open, n_breached = data.issue_counts[priority]
-            total += n_open
-            if parts:
-                parts.append("  ")
-            style = PRIORITY_STYLES[priority] if n_open else "$text-disabled"
-            parts.append((f"{priority.value} {n_open}", style))
-            if n_breached:
-                parts.append((f" ⚠{n_breached}", "bold $error"))
-        self.query_one("#dash-issue-counts", Static).update(Content.assemble(*parts))
-        panel = self.query_one("#dash-issues", Vertical)
-        breached = sum(b for _n, b in data.issue_counts.values())
-        panel.border_title = f"Open issues · {total}" + (
-            f" · {breached} SLA breached" if breached else "")
-        rows: list[tuple[Content | str, Content | str]] = []
-        for line in data.issues:
-            style = "bold $error" if line.breached else ""
-            ref = (f"{line.ref} ", "$text-muted") if self.wide else ""
-            rows.append((
-                Content.assemble((line.priority.value, PRIORITY_STYLES[line.priority]), " ",
-                                 ref, (line.title, style)),
-                Content.styled(line.clock, "bold $error" if line.breached else "$text-muted"),
-            ))
-        self.query_one("#dash-issue-lines", RowLines).set_rows(rows)
+        counts, title = issue_counts(data)
+        self.query_one("#dash-issue-counts", Static).update(counts)
+        self.query_one("#dash-issues", Vertical).border_title = title
+        self.query_one("#dash-issue-lines", RowLines).set_rows(issue_rows(data, self.wide))
 
     # -- progress -------------------------------------------------------------------------
 
@@ -763,58 +554,14 @@ class DashboardScreen(GoLiveScreen):
     # -- port orders ----------------------------------------------------------------------
 
     def _show_orders(self, data: DashboardData) -> None:
-        now = self.golive.now()
-        rows: list[tuple[Content | str, Content | str]] = []
-        for order in data.orders:
-            state = order.status.value.replace("_", " ")
-            if order.status is OrderState.FOC_CONFIRMED:
-                state = "FOC"
-            if order.rejection_code:
-                state += f" {order.rejection_code}"
-            style = ("$success" if order.status in ORDER_DONE_STATES else
-                     "$error" if order.status is OrderState.REJECTED else
-                     "$primary" if order.status is OrderState.FOC_CONFIRMED else "$warning")
-            left = Content.assemble(
-                (order.pon, "bold"), " ", (state, style), f" {order.numbers:,} ",
-                (order.carrier, "$text-muted"),
-            )
-            right: Content | str = ""
-            if order.foc is not None:
-                label = local_time(order.foc, EASTERN, now, compact=True)
-                if ":" in label:
-                    label += " ET"
-                tag = "FOC" if order.foc_confirmed else "asked"
-                seconds = (order.foc - now).total_seconds()
-                if order.status in ORDER_DONE_STATES:
-                    right = Content.styled(f"{tag} {label}", "$text-muted")
-                elif seconds > 0:
-                    right = Content.assemble(
-                        (f"{tag} {label} ", "$text-muted"),
-                        (f"in {span(seconds)}", "bold $accent" if order.foc_confirmed
-                         else "$warning"),
-                    )
-                else:
-                    right = Content.styled(f"{tag} {label} passed", "bold $error")
-            rows.append((left, right))
-        self.query_one("#dash-order-lines", RowLines).set_rows(rows)
+        self.query_one("#dash-order-lines", RowLines).set_rows(
+            order_rows(data, self.golive.now()))
 
     # -- feed -----------------------------------------------------------------------------
 
     def _show_feed(self, data: DashboardData) -> None:
-        zone = ZoneInfo(data.zone)
-        now = self.golive.now()
-        # first names, and columns only as wide as what is in them
-        lines = [(local_time(e.at, zone, now, compact=True), e.who.split(" ")[0][:10], e)
-                 for e in data.feed]
-        when_width = max((len(when) for when, _who, _e in lines), default=0)
-        who_width = max((len(who) for _when, who, _e in lines), default=0)
-        rows: list[tuple[Content | str, Content | str]] = [
-            (Content.assemble((f"{when:>{when_width}} ", "$text-muted"),
-                              (f"{who:<{who_width}} ", "bold"), (event.text, event.style)), "")
-            for when, who, event in lines
-        ]
-        # what happened, and why, wraps under the time and the name rather than being cut
-        self.query_one("#dash-feed", RowLines).set_rows(rows, hang=when_width + who_width + 2)
+        rows, hang = feed_rows(data, self.golive.now())
+        self.query_one("#dash-feed", RowLines).set_rows(rows, hang=hang)
 
     def action_toggle_feed(self) -> None:
         """On a narrow terminal the feed takes the place of issues and progress."""

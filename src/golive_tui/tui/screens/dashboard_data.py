@@ -323,7 +323,7 @@ def _feed(
     """
     from golive_tui.domain.project_doc import FIXTURE_ACTOR
     from golive_tui.store.queries import number_changes
-    from golive_tui.tui.screens.dashboard import DECISION_LABELS
+    from golive_tui.tui.screens.dashboard_panels import DECISION_LABELS
 
     since = now - FEED_WINDOW
     events: list[FeedEvent] = []
