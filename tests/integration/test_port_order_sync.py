@@ -91,3 +91,47 @@ async def test_two_laptops_confirming_one_foc_offline_end_with_one_confirmation(
     assert any("needs the reason the carrier gave" in p.message for p in second.problems())
     for store in (first, second):
         store.close()
+
+
+async def test_the_gate_one_cache_clears_and_the_thresholds_it_sets_reach_the_other(
+    server: Any, tmp_path: Path
+) -> None:
+    """The IPM clears the New York wave's E911 blockers and raises the project's lowest MOS
+    in her cache; the engineer's cache, after a sync, weighs the same evidence the same way.
+    (The order's FOC is the demo day's, behind the server's clock: test_demo_story confirms
+    it on a frozen one.)"""
+    from golive_tui.domain.enums import E911Status, GateRule, VerificationResult
+
+    ipm = cache(tmp_path, server, "ipm", Role.IPM)
+    engineer = cache(tmp_path, server, "engineer", Role.ENGINEER)
+    await sync(ipm, server, "ipm")
+    await sync(engineer, server, "engineer")
+    wave = next(c for c in ipm.cutovers() if c.name == "Wave 3 – New York")
+    before = [c.name for c in engineer.gate(wave.id).unmet]
+    assert before == ["Port order RVP-PO-1008", "Location NYC Floor 2", "933 NYC Floor 2",
+                      "Customer co-sign"]
+
+    floor = next(loc for loc in ipm.emergency_locations()
+                 if loc.name.startswith("Floor 2") and loc.site_id == wave.site_ids[0])
+    ipm.update_record(EntityKind.EMERGENCY_LOCATION, floor.id, status=E911Status.VERIFIED.value)
+    ipm.log_verification("E911-01", "NYC", VerificationResult.PASS, site_id=floor.site_id,
+                         emergency_location_id=floor.id, note="933 from Floor 2 ok")
+    await sync(ipm, server, "ipm")
+    assert ipm.outbox_count() == 0 and ipm.problems() == []
+    await sync(engineer, server, "engineer")
+    assert [c.name for c in engineer.gate(wave.id).unmet] == [
+        "Port order RVP-PO-1008", "Customer co-sign"]
+
+    # New York's retest measured MOS 4.2: a project that asks for 4.25 is not ready there
+    project = ipm.project()
+    assert project is not None
+    ipm.update_record(EntityKind.PROJECT, project.id, network_thresholds={"min_mos": 4.25})
+    await sync(ipm, server, "ipm")
+    assert ipm.problems() == []
+    await sync(engineer, server, "engineer")
+    unmet = engineer.gate(wave.id).unmet
+    assert [c.rule for c in unmet] == [
+        GateRule.PORT_ORDERS, GateRule.NETWORK, GateRule.CUSTOMER_COSIGN]
+    assert "MOS 4.2 below 4.25" in unmet[1].detail
+    for store in (ipm, engineer):
+        store.close()
