@@ -49,7 +49,7 @@ class Spy:
         async def changes(client: SyncClient, project_id: str, after: int, limit: int = 0) -> Any:
             self.afters.append(after)
             page = await real(client, project_id, after, limit)
-            self.more.append(page.more)
+            self.more.append(page["more"])
             return page
 
         monkeypatch.setattr(SyncClient, "changes", changes)

@@ -7,11 +7,12 @@ import copy
 import random
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 from pydantic_core import to_jsonable_python
 from sqlalchemy import Column, MetaData, Table, event, insert, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +25,7 @@ from golive_tui.domain.project_doc import FIXTURE_ACTOR, ProjectDocument
 from golive_tui.domain.wire import Change as FeedChange
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.seed import generate_project, load_demo
-from golive_tui.store.bulk import table_of
+from golive_tui.store.bulk import as_bound, table_of
 from golive_tui.store.db import BUSY_TIMEOUT_MS, CorruptCacheError, make_engine
 from golive_tui.store.local import Change, LocalStore
 from golive_tui.store.migrations import LATEST, CacheTooNewError, migrate, schema_version
@@ -478,6 +479,23 @@ def test_a_pushed_op_is_the_queued_op_in_the_text_the_server_reads(store: LocalS
         assert Op.model_validate_json(sent.json) == op
     assert [q.client_seq for q in store.outbox_queued(after=1)] == [2, 3]
     assert [q.client_seq for q in store.outbox_queued(limit=1)] == [1]
+
+
+def test_a_batch_stores_each_time_in_the_text_sqlalchemy_stores(store: LocalStore) -> None:
+    column = table_of(K.VERIFICATION).c.updated_at
+    times = [
+        datetime(2026, 12, 7, 11, 58, 27, 686310, tzinfo=UTC),
+        datetime(2026, 12, 7, 11, 58, 27, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(2026, 12, 7, 6, 58, tzinfo=timezone(timedelta(hours=-5))),
+        TypeAdapter(datetime).validate_python("2026-12-07T11:58:27.5Z"),  # pydantic's zone
+        "2026-12-07T11:58:27+01:00",
+    ]
+    with store.write_engine.connect() as conn:
+        sqlalchemy_text = column.type._cached_bind_processor(conn.dialect)
+        assert [as_bound(conn, column, t) for t in times] == [sqlalchemy_text(t) for t in times]
+        with pytest.raises(ValueError, match="naive"):
+            as_bound(conn, column, datetime(2026, 12, 7))
 
 
 def test_client_seq_counts_up_by_one_per_op_without_gaps_even_after_reopening(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
 from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.types import UTCDateTime
 from golive_tui.store.tables import ROWS
 
 CHUNK = 500
@@ -28,6 +30,8 @@ def _converter(column: Any, conn: Connection) -> Callable[[Any], Any] | None:
     proc = column.type._cached_bind_processor(conn.dialect)
     if proc is None:
         return None
+    if isinstance(column.type, UTCDateTime) and conn.dialect.name == "sqlite":
+        proc = _utc_text(proc)
     memo: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
@@ -40,6 +44,27 @@ def _converter(column: Any, conn: Connection) -> Callable[[Any], Any] | None:
             return proc(value)
 
     return convert
+
+
+_ZERO = timedelta(0)
+
+
+def _utc_text(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``proc`` (a UTC time's bind processor on SQLite) with a short way for a UTC datetime:
+    the very text SQLAlchemy stores, without the type's two conversions on the way."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, datetime) and value.utcoffset() == _ZERO:
+            return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
+                    f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
+        return proc(value)
+
+    return convert
+
+
+def as_bound(conn: Connection, column: Any, value: Any) -> Any:
+    """``value`` as SQLAlchemy would bind it to ``column`` (for a plain statement)."""
+    return _as_bound(_converter(column, conn), value)
 
 
 def _as_bound(convert: Callable[[Any], Any] | None, value: Any) -> Any:

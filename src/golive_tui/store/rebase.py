@@ -213,9 +213,7 @@ class Rebase(Outbox):
                 for change in group:
                     last[change["entity_id"]] = change
                 t = table_of(kind)
-                ids = list(last)
-                for start in range(0, len(ids), CHUNK):
-                    conn.execute(delete(t).where(t.c.id.in_(ids[start : start + CHUNK])))
+                execute_in(conn, f"DELETE FROM {t.name} WHERE id IN ({{marks}})", list(last))
                 rows = [c["data"] for c in last.values()
                         if not c.get("deleted") and c.get("data") is not None]
                 bulk_insert(conn, t, rows)
@@ -311,16 +309,13 @@ class Rebase(Outbox):
         self, conn: Connection, entity_ids: Sequence[str]
     ) -> dict[str, dict[str, Any] | None]:
         """The shadows of these records that have one (data None: only local so far)."""
-        sh = ShadowRow.__table__  # type: ignore[attr-defined]
-        found: dict[str, dict[str, Any] | None] = {}
-        unique = list(dict.fromkeys(entity_ids))
-        for start in range(0, len(unique), CHUNK):
-            chunk = unique[start : start + CHUNK]
-            for eid, data in conn.execute(
-                select(sh.c.entity_id, sh.c.data).where(sh.c.entity_id.in_(chunk))
-            ).all():
-                found[str(eid)] = data
-        return found
+        return {
+            str(eid): None if data is None else json.loads(data)
+            for eid, data in select_in(
+                conn, "SELECT entity_id, data FROM shadow WHERE entity_id IN ({marks})",
+                list(dict.fromkeys(entity_ids)),
+            )
+        }
 
     def _write_shadows(
         self, conn: Connection, shadows: Mapping[str, tuple[EntityKind, Mapping[str, Any] | None]]

@@ -201,11 +201,11 @@ class SyncEngine(PushingEngine):
             while fetch is not None and not self._stopping:
                 page, fetch = await fetch, None
                 await self._reached()
-                changes: list[dict[str, Any]] = page.model_dump()["changes"]
+                changes = page["changes"]
                 # the cursor moves to the last change received, never to ``server_seq``: that
                 # is the head, and anything committed between the two reads would be skipped
                 reached = max((int(c["seq"]) for c in changes), default=cursor)
-                if page.more and changes:
+                if page["more"] and changes:
                     fetch = asyncio.ensure_future(
                         self.client.changes(self.project_id, reached, self.page_size)
                     )
@@ -215,7 +215,7 @@ class SyncEngine(PushingEngine):
                     cursor = reached
                     if fresh:
                         await self._notify(SyncNotice(changes=fresh))
-                if page.more and not changes:
+                if page["more"] and not changes:
                     raise Refused(
                         "The server said more changes follow but sent none; stopping to avoid "
                         "a loop.",
