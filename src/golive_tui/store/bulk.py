@@ -154,3 +154,78 @@ def execute_in(conn: Connection, sql: str, ids: Sequence[Any]) -> None:
     for start in range(0, len(ids), CHUNK):
         chunk = tuple(ids[start : start + CHUNK])
         conn.exec_driver_sql(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
+
+def _reader(column: Any, conn: Connection) -> Callable[[Any], Any] | None:
+    """How one column's stored value becomes what SQLAlchemy would read (None: as it is).
+
+    Conversions to values that cannot change (times, enums) are memoised per stored value;
+    a JSON value is decoded each time, so that no two records share one dict.
+    """
+    proc = column.type._cached_result_processor(conn.dialect, None)
+    if proc is None:
+        return None
+    memo: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return memo[value]
+        except KeyError:
+            converted = proc(value)
+            if not isinstance(converted, dict | list):
+                memo[value] = converted
+            return converted
+        except TypeError:  # unhashable
+            return proc(value)
+
+    return convert
+
+
+def select_rows(conn: Connection, table: Table, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The rows of ``table`` with these ids, each a dict as SQLAlchemy would read it.
+
+    Plain SQL and a converter per column that has one: reading 10,000 numbers for a bulk
+    move costs a fraction of building a row mapping per record.
+    """
+    columns = list(table.columns)
+    names = [c.name for c in columns]
+    readers = [(i, f) for i, f in enumerate(_reader(c, conn) for c in columns) if f is not None]
+    found: dict[str, dict[str, Any]] = {}
+    sql = f"SELECT {', '.join(names)} FROM {table.name} WHERE id IN ({{marks}})"
+    for values in select_in(conn, sql, list(dict.fromkeys(ids))):
+        listed = list(values)
+        for i, read in readers:
+            listed[i] = read(listed[i])
+        row = dict(zip(names, listed, strict=True))
+        found[row["id"]] = row
+    return found
+
+
+def update_changed(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
+    stored: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Write each row's values that differ from ``stored`` (its row as read), by id.
+
+    Rows that change the same columns (a bulk move changes the same few) share one
+    executemany of ``UPDATE … SET those columns``: an index is touched only where a column
+    it holds changed, where deleting and inserting the row again touched every index twice.
+    """
+    names = [c.name for c in table.columns if c.name != "id"]
+    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        before = stored[row["id"]]
+        changed = tuple([n for n in names if n in row and row[n] != before.get(n)])
+        if changed:
+            groups.setdefault(changed, []).append(row)
+    for changed, group in groups.items():
+        converters = [_converter(table.c[n], conn) for n in changed]
+        params = [
+            (*(_as_bound(f, row[n]) for f, n in zip(converters, changed, strict=True)),
+             row["id"])
+            for row in group
+        ]
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} SET {', '.join(f'{n} = ?' for n in changed)} WHERE id = ?",
+            params,
+        )

@@ -3,11 +3,12 @@ written with its outbox row (and the record's shadow) in one transaction."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete
 
 from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind, OpAction
@@ -15,7 +16,15 @@ from golive_tui.domain.errors import DomainError
 from golive_tui.domain.ops import Op, Record, apply_op
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.rules import REFERENCES
-from golive_tui.store.bulk import CHUNK, bulk_insert, table_of
+from golive_tui.store.bulk import (
+    as_bound,
+    bulk_insert,
+    execute_in,
+    select_in,
+    select_rows,
+    table_of,
+    update_changed,
+)
 from golive_tui.store.facts import CacheFacts
 from golive_tui.store.outbox_rows import label_of, shadow_of
 from golive_tui.store.reads import CacheReads
@@ -58,6 +67,13 @@ class BulkOutcome:
         return f"{done}; {len(self.refused):,} refused: {top}"
 
 
+#: an outbox row, its columns in the order :meth:`Outbox._submit` writes them
+_OUTBOX_INSERT = (
+    "INSERT INTO outbox (client_seq, op_id, project_id, entity, entity_id, action, fields, "
+    "base_version, client_time, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+)
+
+
 class Outbox(CacheReads):
     """Changes made here, applied at once and queued for the server."""
 
@@ -89,26 +105,36 @@ class Outbox(CacheReads):
             by_kind: dict[EntityKind, list[Change]] = {}
             for change in changes:
                 by_kind.setdefault(change.entity, []).append(change)
+            #: each record as read, and as the batch has it so far
+            stored: dict[EntityKind, dict[str, Record]] = {}
             currents: dict[str, Record] = {}
             for kind, group in by_kind.items():
-                currents.update(self._load(conn, kind, [c.entity_id for c in group]))
+                stored[kind] = select_rows(conn, table_of(kind), [c.entity_id for c in group])
+                currents.update((i, dict(row)) for i, row in stored[kind].items())
             shadowed = self._shadowed_ids(conn, list(currents) + [c.entity_id for c in changes])
             shadows: list[dict[str, Any]] = []
             inserts: dict[EntityKind, list[Record]] = {}
             updates: dict[EntityKind, list[Record]] = {}
             deletes: dict[EntityKind, list[str]] = {}
-            outbox: list[dict[str, Any]] = []
+            outbox: list[tuple[Any, ...]] = []
+            #: each distinct ``fields`` of the batch, encoded once (a bulk move shares one)
+            encoded: dict[int, tuple[dict[str, Any], str]] = {}
+            client_time = as_bound(conn, OutboxRow.__table__.c.client_time, now)  # type: ignore[attr-defined]
             facts = CacheFacts(conn, self.project_id, self.role)
             _read_named_records(facts, by_kind, currents)
             for change in changes:
                 current = currents.get(change.entity_id)
+                fields = encoded.get(id(change.fields))
+                if fields is None:
+                    as_json = encode_record(change.fields)
+                    fields = encoded[id(change.fields)] = (as_json, json.dumps(as_json))
                 op = Op(
                     client_id=self.client_id,
                     client_seq=seq,
                     entity=change.entity,
                     entity_id=change.entity_id,
                     action=change.action,
-                    fields=encode_record(change.fields),
+                    fields=fields[0],
                     base_version=None if current is None else int(current["version"]),
                     client_time=now,
                 )
@@ -152,63 +178,42 @@ class Outbox(CacheReads):
                     facts.note(change.entity, new)
                 records.append(new)
                 outcome.applied.append(change.entity_id)
-                outbox.append(
-                    {
-                        "client_seq": op.client_seq,
-                        "op_id": op.op_id,
-                        "project_id": self.project_id,
-                        "entity": op.entity.value,
-                        "entity_id": op.entity_id,
-                        "action": op.action.value,
-                        "fields": op.fields,
-                        "base_version": op.base_version,
-                        "client_time": now,
-                        "attempts": 0,
-                    }
-                )
+                outbox.append((op.client_seq, op.op_id, self.project_id, op.entity.value,
+                               op.entity_id, op.action.value, fields[1], op.base_version,
+                               client_time))
             for kind, rows in inserts.items():
                 bulk_insert(conn, table_of(kind), rows)
             for kind, rows in updates.items():
-                self._update_rows(conn, kind, rows)
+                self._update_rows(conn, kind, rows, stored[kind])
             for kind, ids in deletes.items():
                 t = table_of(kind)
                 conn.execute(delete(t).where(t.c.id.in_(ids)))
-            bulk_insert(conn, OutboxRow.__table__, outbox)  # type: ignore[attr-defined]
+            if outbox:
+                conn.exec_driver_sql(_OUTBOX_INSERT, outbox)
             bulk_insert(conn, ShadowRow.__table__, shadows)  # type: ignore[attr-defined]
             self._set_state(conn, "next_client_seq", str(seq))
         return outcome, records
 
     @staticmethod
-    def _update_rows(conn: Connection, kind: EntityKind, rows: list[Record]) -> None:
+    def _update_rows(
+        conn: Connection, kind: EntityKind, rows: list[Record], stored: Mapping[str, Record]
+    ) -> None:
         t = table_of(kind)
         # collapse several changes of one row in a batch to its final value
         final = {row["id"]: row for row in rows}
-        # delete + one executemany insert: far cheaper than an UPDATE per row
-        ids = list(final)
-        for start in range(0, len(ids), CHUNK):
-            conn.execute(delete(t).where(t.c.id.in_(ids[start : start + CHUNK])))
-        bulk_insert(conn, t, list(final.values()))
+        # a row as read is updated where it changed; one made earlier in this batch (not
+        # in ``stored``) is written again whole: deleted, and inserted with one executemany
+        update_changed(conn, t, [r for i, r in final.items() if i in stored], stored)
+        made = [i for i in final if i not in stored]
+        execute_in(conn, f"DELETE FROM {t.name} WHERE id IN ({{marks}})", made)
+        bulk_insert(conn, t, [final[i] for i in made])
 
     @staticmethod
     def _shadowed_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
-        t = ShadowRow.__table__  # type: ignore[attr-defined]
-        found: set[str] = set()
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), CHUNK):
-            chunk = unique[start : start + CHUNK]
-            found.update(conn.execute(select(t.c.entity_id).where(t.c.entity_id.in_(chunk))).scalars())
-        return found
-
-    @staticmethod
-    def _load(conn: Connection, kind: EntityKind, ids: Sequence[str]) -> dict[str, Record]:
-        t = table_of(kind)
-        found: dict[str, Record] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), CHUNK):
-            chunk = unique[start : start + CHUNK]
-            for row in conn.execute(select(t).where(t.c.id.in_(chunk))).mappings():
-                found[row["id"]] = dict(row)
-        return found
+        return {eid for (eid,) in select_in(
+            conn, "SELECT entity_id FROM shadow WHERE entity_id IN ({marks})",
+            list(dict.fromkeys(ids)),
+        )}
 
 
 def _read_named_records(
