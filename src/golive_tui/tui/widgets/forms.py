@@ -15,8 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -33,6 +32,7 @@ from textual.widgets.option_list import Option
 from golive_tui.domain.enums import EntityKind, IssueCategory, Priority
 from golive_tui.domain.errors import DomainError
 from golive_tui.domain.time_text import parse_typed_time, typed_time_text
+from golive_tui.tui.widgets.modal import BoxModal
 from golive_tui.tui.widgets.text_entry import TextBox, TextField
 
 V = TypeVar("V")
@@ -76,22 +76,12 @@ def category_label(category: str) -> str:
         return category.replace("_", " ")
 
 
-class PickerModal(ModalScreen[V | None], Generic[V]):
+class PickerModal(BoxModal[V | None], Generic[V]):
     """Choose one value from a short list: arrows (or the first letters) then Enter."""
 
     DEFAULT_CSS = """
-    PickerModal {
-        align: center middle;
-    }
     PickerModal > #picker-box {
         width: 64;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        border-title-style: bold;
-        background: $surface;
-        padding: 0 1;
     }
     PickerModal OptionList, PickerModal OptionList:focus {
         height: auto;
@@ -125,7 +115,7 @@ class PickerModal(ModalScreen[V | None], Generic[V]):
         self.hint = hint
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="picker-box") as box:
+        with self.box("picker-box") as box:
             box.border_title = self.picker_title
             yield OptionList(
                 *[Option(label, id=f"opt-{index}") for index, label in enumerate(self.labels)],
@@ -161,22 +151,12 @@ class IssueDraft:
     description: str
 
 
-class NewIssueForm(ModalScreen[IssueDraft | None]):
+class NewIssueForm(BoxModal[IssueDraft | None]):
     """Open a hypercare issue: title (required), priority, category, site, description."""
 
     DEFAULT_CSS = """
-    NewIssueForm {
-        align: center middle;
-    }
     NewIssueForm > #issue-form {
         width: 78;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        border-title-style: bold;
-        background: $surface;
-        padding: 0 1;
     }
     NewIssueForm Label {
         width: 10;
@@ -252,7 +232,7 @@ class NewIssueForm(ModalScreen[IssueDraft | None]):
 
     def compose(self) -> ComposeResult:
         initial = self.initial
-        with Vertical(id="issue-form") as box:
+        with self.box("issue-form") as box:
             box.border_title = "New issue"
             with Horizontal(classes="form-row"):
                 yield Label("Title")
@@ -359,25 +339,15 @@ class FormField:
     secret: bool = False
 
 
-class RecordForm(ModalScreen[dict[str, Any] | None]):
+class RecordForm(BoxModal[dict[str, Any] | None]):
     """Add or edit a record: one row per field, ctrl+s (or Enter in a line) saves, Esc
     cancels. A value that cannot be read (a date typed wrong, a required field left empty),
     or that ``check`` (the domain's word on the values) refuses, is said in place and the
     form stays open with everything typed."""
 
     DEFAULT_CSS = """
-    RecordForm {
-        align: center middle;
-    }
     RecordForm > #record-form {
         width: 84;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        border-title-style: bold;
-        background: $surface;
-        padding: 0 1;
     }
     RecordForm #record-fields {
         height: auto;
@@ -439,7 +409,7 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         self.check = check
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="record-form") as box:
+        with self.box("record-form") as box:
             box.border_title = self.form_title
             with VerticalScroll(id="record-fields"):
                 for spec in self.fields:

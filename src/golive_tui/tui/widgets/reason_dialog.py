@@ -9,16 +9,15 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.visual import VisualType
 from textual.widgets import Input, OptionList, Static
 
+from golive_tui.tui.widgets.modal import BoxModal
 from golive_tui.tui.widgets.text_entry import TextField
 
 
-class ReasonDialog(ModalScreen[str | None]):
+class ReasonDialog(BoxModal[str | None]):
     """Ask for a line of text. Enter records it, Esc cancels (dismisses with None).
 
     ``body`` is wrapped; ``lines`` (a list of things the answer is about) are one line
@@ -32,20 +31,11 @@ class ReasonDialog(ModalScreen[str | None]):
     """
 
     DEFAULT_CSS = """
-    ReasonDialog {
-        align: center middle;
-    }
-    ReasonDialog > Vertical {
+    ReasonDialog > .modal-box {
         width: 90%;
         max-width: 84;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        border-title-style: bold;
-        background: $surface;
-        padding: 0 1;
     }
-    ReasonDialog.-danger > Vertical {
+    ReasonDialog.-danger > .modal-box {
         border: round $error;
     }
     ReasonDialog .reason-body {
@@ -118,7 +108,7 @@ class ReasonDialog(ModalScreen[str | None]):
         self.check = check
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with self.box() as box:
             box.border_title = self.title_text
             if self.body:
                 yield Static(self.body, classes="reason-body")
