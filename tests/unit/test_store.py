@@ -493,6 +493,7 @@ def test_a_batch_stores_each_time_in_the_text_sqlalchemy_stores(store: LocalStor
     ]
     with store.write_engine.connect() as conn:
         sqlalchemy_text = column.type._cached_bind_processor(conn.dialect)
+        assert sqlalchemy_text is not None
         assert [as_bound(conn, column, t) for t in times] == [sqlalchemy_text(t) for t in times]
         with pytest.raises(ValueError, match="naive"):
             as_bound(conn, column, datetime(2026, 12, 7))
