@@ -106,6 +106,21 @@ FORBIDDEN: dict[str, Forbidden] = {
         "ipm", lambda server, snap: server.op("project", server.project_id, "update",
                                               {"network_thresholds": {"mos": 3.5}}),
         "validation", "mos is not a threshold"),
+    "a wave that ends before it starts": Forbidden(
+        "ipm", lambda server, snap: server.op(
+            "cutover", str(uuid.uuid4()), "create",
+            {"name": "Wave 5", "starts_at": _future(9), "ends_at": _future(8)}),
+        "validation", "a wave's window ends after it starts"),
+    "a wave of a site that is not the project's": Forbidden(
+        "ipm", lambda server, snap: server.op(
+            "cutover", str(uuid.uuid4()), "create",
+            {"name": "Wave 5", "site_ids": [str(uuid.uuid4())]}),
+        "validation", "site_ids names no site of this project"),
+    "a wave's start moved past its end": Forbidden(
+        "ipm", lambda server, snap: server.op(
+            "cutover", by_key(snap, "cutover", "name", "Wave 4 – Chicago")["id"], "update",
+            {"starts_at": _future(40)}),
+        "validation", "a wave's window ends after it starts"),
     "a number FOC-confirmed while its order has none": Forbidden(
         "engineer", _number_of("RVP-PO-1008", "foc_confirmed"), "illegal_transition",
         "while its order RVP-PO-1008 has no confirmed FOC"),

@@ -15,7 +15,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from golive_tui.domain import closure, port_orders, project_settings, rules, runbook, sites
+from golive_tui.domain import (
+    closure,
+    port_orders,
+    project_settings,
+    rules,
+    runbook,
+    sites,
+    waves,
+)
 from golive_tui.domain.clock import ensure_aware
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS
 from golive_tui.domain.enums import (
@@ -124,6 +132,7 @@ def apply_op(
         elif op.entity is EntityKind.PROJECT:
             project_settings.check_settings(record)
         sites.prepare(op.entity, record, None, facts, now)
+        waves.check_window(op.entity, record, None)
         record.update(id=op.entity_id, project_id=project_id)
         if facts is not None:
             _check_create(op.entity, record, facts)
@@ -148,6 +157,7 @@ def apply_op(
                 details={"field": base.state_field},
             )
         sites.prepare(op.entity, fields, current, facts, now)
+        waves.check_window(op.entity, fields, current)
         _check_update(op.entity, current, fields, facts)
         if op.entity is EntityKind.PORT_ORDER:
             port_orders.check_order(current, fields, now, port_orders.holidays_of(facts))

@@ -13,15 +13,15 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from golive_tui.domain.enums import (
-    CutoverState,
     DecisionKind,
     E911Status,
     EntityKind,
     GateRule,
+    OpAction,
     SignoffKind,
 )
-from golive_tui.domain.permissions import may_decide, may_move_cutovers, may_sign
-from golive_tui.domain.transitions import CUTOVER, PORT_DONE_STATES
+from golive_tui.domain.permissions import can, may_decide, may_move_cutovers, may_sign
+from golive_tui.domain.transitions import PORT_DONE_STATES
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.dashboard_panels import (
     DECISION_LABELS,
@@ -108,6 +108,8 @@ class DashboardScreen(GoLiveScreen):
         Binding("c", "cosign", "Co-sign", id="dashboard.cosign"),
         Binding("w", "pick_wave", "Waves", id="dashboard.waves"),
         Binding("t", "move_wave", "Wave state", id="dashboard.wave_state", show=False),
+        Binding("a", "add_wave", "Add wave", id="dashboard.add_wave", show=False),
+        Binding("e", "edit_wave", "Edit wave", id="dashboard.edit_wave", show=False),
         Binding("f", "toggle_feed", "Activity feed", id="dashboard.feed", show=False),
     ]
 
@@ -343,6 +345,10 @@ class DashboardScreen(GoLiveScreen):
             return None  # shown dimmed: only the customer co-signs (the rules refuse others)
         if action == "move_wave" and role is not None and not may_move_cutovers(role):
             return None
+        if action in ("add_wave", "edit_wave") and role is not None and not can(
+            role, EntityKind.CUTOVER, OpAction.CREATE if action == "add_wave" else OpAction.UPDATE
+        ):
+            return None
         return True
 
     # -- waves ----------------------------------------------------------------------------
@@ -376,35 +382,27 @@ class DashboardScreen(GoLiveScreen):
             picked,
         )
 
-    def action_move_wave(self) -> None:
-        """Move the shown wave on: planned → rehearsed → ready → live → completed, or
-        rolled back (what the rules allow from where it is)."""
-        from golive_tui.tui.widgets.forms import PickerModal  # read when first picked
+    def action_add_wave(self) -> None:
+        """A new cutover wave: its name, window and sites."""
+        from golive_tui.tui.screens.dashboard_waves import open_wave_form
+
+        open_wave_form(self, None)
+
+    def action_edit_wave(self) -> None:
+        """The shown wave's name, window and sites."""
+        from golive_tui.tui.screens.dashboard_waves import open_wave_form
 
         wave = self.data.wave if self.data is not None else None
         if wave is None:
-            self.notify("This project has no cutover waves to move.", title="Wave state")
+            self.notify("This project has no cutover waves yet: a adds one.", title="Waves")
             return
-        moves = sorted(CUTOVER.allowed(wave.state), key=list(CutoverState).index)
-        if not moves:
-            self.notify(f"{wave.name} is {wave.state.value}: it moves no further.",
-                        title="Wave state")
-            return
+        open_wave_form(self, wave)
 
-        def picked(target: CutoverState | None) -> None:
-            if target is None:
-                return
-            self.golive.run_change(
-                lambda store: store.transition_record(EntityKind.CUTOVER, wave.id,
-                                                      target.value),
-                kinds=frozenset({EntityKind.CUTOVER}),
-                done=lambda _record: self.notify(
-                    f"{wave.name} is {target.value.replace('_', ' ')}.", title="Wave state"),
-            )
+    def action_move_wave(self) -> None:
+        """Move the shown wave on (planned → rehearsed → ready → live → completed)."""
+        from golive_tui.tui.screens.dashboard_waves import move_wave
 
-        self.app.push_screen(PickerModal(
-            f"{wave.name}: {wave.state.value.replace('_', ' ')} →",
-            [(state, state.value.replace("_", " ")) for state in moves]), picked)
+        move_wave(self)
 
     def action_cosign(self) -> None:
         """The customer's main contact co-signs the shown wave's go-live."""
