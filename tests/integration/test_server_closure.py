@@ -21,7 +21,8 @@ REASON = "The customer's sponsor left; acceptance is tracked by their successor"
 def server(request: pytest.FixtureRequest) -> ServerUnderTest:
     server = request.getfixturevalue(request.param)
     assert isinstance(server, ServerUnderTest)
-    server.grant("mpoc", "customer")
+    server.grant("mpoc", "customer")  # a customer contact, not the main one
+    server.grant("dana.whitfield", "customer")  # the demo's MPOC signs in as this
     server.grant("desk", "support")
     return server
 
@@ -113,12 +114,15 @@ def test_acceptance_feedback_and_ack_are_each_given_by_their_own_role(
               "validation", "has none")
     _rejected(server, "ipm", _handoff(server, [{"issue_id": "nope", "owner": "x"}]),
               "validation", "does not have")
-    accepted = _applied(server, "mpoc", _sign(server, "acceptance", ["Fax line at DEN"]))
+    _rejected(server, "mpoc", _sign(server, "acceptance"), "permission",
+              "Only the customer's main contact (Dana Whitfield) signs the acceptance")
+    accepted = _applied(server, "dana.whitfield",
+                        _sign(server, "acceptance", ["Fax line at DEN"]))
     assert accepted["status"] == "applied"
     snap, _ = read_state(server)
     (acceptance,) = [s for s in snap["entities"]["signoff"] if s["signoff_kind"] == "acceptance"]
     assert (acceptance["by"], acceptance["role"], acceptance["exceptions"]) == (
-        "mpoc", "customer", ["Fax line at DEN"])
+        "dana.whitfield", "customer", ["Fax line at DEN"])
 
 
 def test_closing_waits_for_acceptance_feedback_and_the_acknowledged_handoff(
@@ -127,7 +131,7 @@ def test_closing_waits_for_acceptance_feedback_and_the_acknowledged_handoff(
     _rejected(server, "ipm", _close(server), "illegal_transition",
               "the customer's acceptance sign-off, the customer's feedback and the hand-off")
     _rejected(server, "ipm", _close(server, "fine"), "illegal_transition", "four words")
-    _applied(server, "mpoc", _sign(server, "acceptance"))
+    _applied(server, "dana.whitfield", _sign(server, "acceptance"))
     _applied(server, "mpoc", _feedback(server, 4))
     _applied(server, "ipm", _handoff(server, [_open_issue(server)]))
     _rejected(server, "ipm", _close(server), "illegal_transition",

@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, SelectionList, Static, TextArea
 
-from golive_tui.domain.enums import Role
+from golive_tui.domain.enums import Role, SignoffKind
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.closure import ClosureScreen
 from golive_tui.tui.widgets.forms import RecordForm
@@ -99,15 +99,50 @@ async def test_acceptance_and_acknowledgement_are_refused_to_the_ipm(
 async def test_the_customer_signs_the_acceptance_with_its_exceptions(
     make_app: Callable[..., GoLiveApp],
 ) -> None:
-    app = make_app(role=Role.CUSTOMER, actor="mpoc")
+    app = make_app(role=Role.CUSTOMER, actor="dana.whitfield")  # the demo's MPOC
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_closure(pilot)
         assert app.store is not None
+        assert screen.check_action("accept", ()) is True
+        assert screen.check_action("feedback", ()) is True
+        assert screen.check_action("hand_off", ()) is None, "the IPM hands off"
+        assert screen.check_action("close_project", ()) is None
         await answer(pilot, "s", "Fax line at DEN; Paging at LAX")
         await until(pilot, lambda: "Fax line at DEN" in status(screen))
         await answer(pilot, "f", "4 Smooth cut-over")
         await until(pilot, lambda: "★★★★☆" in status(screen))
         assert [f.score for f in app.store.feedback()] == [4]
+
+
+async def test_another_customer_contact_sees_the_acceptance_dimmed_and_is_refused(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app(role=Role.CUSTOMER, actor="omar.haddad")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_closure(pilot)
+        assert app.store is not None
+        assert screen.check_action("accept", ()) is None, "only the main contact signs"
+        assert screen.check_action("feedback", ()) is True
+        app.run_change(lambda store: store.sign(SignoffKind.ACCEPTANCE, exceptions=[]))
+        await settle(pilot)
+        assert not [s for s in app.store.signoffs()
+                    if s.signoff_kind == SignoffKind.ACCEPTANCE]
+        assert any("Only the customer's main contact (Dana Whitfield)" in str(n.message)
+                   for n in app._notifications)
+
+
+async def test_support_acknowledges_the_hand_off_and_may_not_close(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app(role=Role.SUPPORT, actor="sanjay.patel")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_closure(pilot)
+        assert screen.check_action("acknowledge", ()) is None, "nothing handed off yet"
+        assert screen.check_action("accept", ()) is None
+        assert screen.check_action("close_project", ()) is None
+        assert screen.check_action("final_call", ()) is None
+        assert screen.check_action("add_gap", ()) is True
+        assert screen.check_action("write_reports", ()) is True
 
 
 async def test_the_reports_are_written_from_the_screen_into_a_folder(

@@ -90,3 +90,23 @@ class _Facts:
 
     def find(self, kind: EntityKind, **equal: Any) -> Sequence[dict[str, Any]]:
         return self.events if kind is EntityKind.PHASE_EVENT else []
+
+
+MPOC = {"name": "Dana Whitfield", "role": "mpoc", "user": "dana"}
+CONTACT = {"name": "Omar Haddad", "role": "customer_contact", "user": "omar"}
+
+
+def test_only_the_customers_main_contact_signs_the_acceptance() -> None:
+    from golive_tui.domain.closure import acceptance_problem
+    from golive_tui.domain.enums import Role
+
+    people = [MPOC, CONTACT]
+    assert acceptance_problem(Role.CUSTOMER, "dana", people) is None
+    assert "Only the customer's main contact (Dana Whitfield)" in str(
+        acceptance_problem(Role.CUSTOMER, "omar", people))
+    assert "cannot sign it for them" in str(acceptance_problem(Role.IPM, "ipm", people))
+    assert "names no main point of contact" in str(
+        acceptance_problem(Role.CUSTOMER, "omar", [CONTACT]))
+    assert "has no sign-in" in str(
+        acceptance_problem(Role.CUSTOMER, "dana", [{**MPOC, "user": ""}]))
+    assert acceptance_problem(None, "admin", []) is None, "the server's own commands"

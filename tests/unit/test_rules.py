@@ -168,6 +168,8 @@ def test_a_derived_gate_item_is_the_gates_and_nobody_ticks_it() -> None:
 def sign(role: Role, kind: str, **fields: Any) -> Record:
     records = world()
     records[K.HANDOFF] = [rec(K.HANDOFF, "h-1", as_built="3 sites")]
+    records[K.STAKEHOLDER] = [rec(K.STAKEHOLDER, "p-1", name="Dana Whitfield", role="mpoc",
+                                  user="dana.whitfield")]
     facts = RecordFacts(role, records)
     return apply(None, op(K.SIGNOFF, A.APPEND, "s-1", signoff_kind=kind, role="customer",
                           by="someone.else", **fields), facts, actor="dana.whitfield")

@@ -22,8 +22,10 @@ from golive_tui.domain.enums import (
     OpAction,
     Role,
     SignoffKind,
+    StakeholderRole,
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from golive_tui.domain.permissions import may_close_project, may_give_feedback, may_sign
 from golive_tui.domain.rules.decisions import reason_is_thin
 from golive_tui.domain.rules.facts import Facts
 
@@ -106,7 +108,7 @@ def prepare_project_update(
     if closing:
         if current.get("closed_at") is not None:
             raise IllegalTransition("The project is closed already.")
-        if facts is not None and role not in (None, Role.IPM):
+        if facts is not None and role is not None and not may_close_project(role):
             raise PermissionDenied("Only the IPM closes the project.",
                                    details={"role": role.value if role else None})
         reason = str(fields.get("close_reason") or "").strip()
@@ -164,11 +166,49 @@ def _join(items: Sequence[str]) -> str:
 def check_feedback(record: Record, facts: Facts) -> None:
     """Feedback is the customer's (or the IPM's, entering what the customer said)."""
     role = facts.role
-    if role is not None and role not in (Role.CUSTOMER, Role.IPM):
+    if role is not None and not may_give_feedback(role):
         raise PermissionDenied(
             "Only the customer gives feedback (or the IPM records what the customer said).",
             details={"role": role.value},
         )
+
+
+def acceptance_problem(
+    role: Role | None, user: str, stakeholders: Sequence[Mapping[str, Any]],
+) -> str | None:
+    """Why ``user`` (with ``role``) may not sign the project's acceptance, or None.
+
+    The customer's main point of contact signs it, and no one else: a member with the
+    customer role whose stakeholder record is the project's MPOC.
+    """
+    if role is None:
+        return None  # the server's own admin commands
+    if not may_sign(role, SignoffKind.ACCEPTANCE):
+        return (f"Only the customer's main contact signs the acceptance; "
+                f"{'an' if role.value[0] in 'aeiou' else 'a'} {role.value} cannot sign it "
+                "for them.")
+    mains = [p for p in stakeholders if str(p.get("role")) == StakeholderRole.MPOC.value]
+    if not mains:
+        return ("The project names no main point of contact (MPOC) among its stakeholders: "
+                "the IPM adds them, with the sign-in they use, on the lifecycle screen's "
+                "Stakeholders tab; they sign the acceptance.")
+    if any(str(p.get("user") or "") == user for p in mains):
+        return None
+    names = ", ".join(str(p.get("name")) for p in mains)
+    if not any(p.get("user") for p in mains):
+        return (f"The customer's main contact ({names}) has no sign-in on their stakeholder "
+                "record: the IPM sets the one they use, then they sign the acceptance.")
+    return (f"Only the customer's main contact ({names}) signs the acceptance; {user} is "
+            "another customer contact.")
+
+
+def check_acceptance(record: Record, facts: Facts) -> None:
+    """An acceptance is signed by the customer's main contact alone."""
+    problem = acceptance_problem(facts.role, str(record.get("by") or ""),
+                                 facts.find(EntityKind.STAKEHOLDER))
+    if problem is not None:
+        raise PermissionDenied(problem, details={"signoff_kind": SignoffKind.ACCEPTANCE.value,
+                                                 "needs": StakeholderRole.MPOC.value})
 
 
 def check_handoff(record: Record, facts: Facts) -> None:

@@ -236,6 +236,8 @@ def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
         rules.check_signoff(record, facts)
         if record.get("signoff_kind") == SignoffKind.HANDOFF_ACK.value:
             closure.check_handoff_ack(facts)
+        elif record.get("signoff_kind") == SignoffKind.ACCEPTANCE.value:
+            closure.check_acceptance(record, facts)
     elif kind is EntityKind.FEEDBACK:
         closure.check_feedback(record, facts)
     elif kind is EntityKind.HANDOFF:

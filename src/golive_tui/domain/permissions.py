@@ -87,6 +87,43 @@ def may_decide_changes(role: Role) -> bool:
     return can(role, K.CHANGE_REQUEST, A.TRANSITION)
 
 
+def may_close_project(role: Role) -> bool:
+    """Whether this role closes the project (the IPM; reopening is the administrator's)."""
+    return role is Role.IPM
+
+
+def may_give_feedback(role: Role) -> bool:
+    """Whether this role records the customer's feedback (the customer, or the IPM
+    entering what the customer said)."""
+    return can(role, K.FEEDBACK, A.APPEND)
+
+
+def may_hand_off(role: Role) -> bool:
+    """Whether this role prepares the hand-off package for support (the IPM)."""
+    return can(role, K.HANDOFF, A.APPEND)
+
+
+def may_record_final_call(role: Role) -> bool:
+    """Whether this role records the final call (the IPM)."""
+    return can(role, K.FINAL_CALL, A.CREATE)
+
+
+def may_track_adoption(role: Role) -> bool:
+    """Whether this role adds and follows up adoption and training gaps (IPM, support)."""
+    return can(role, K.ADOPTION_GAP, A.CREATE) and can(role, K.ADOPTION_GAP, A.UPDATE)
+
+
+def may_write_runbook(role: Role) -> bool:
+    """Whether this role adds, edits and withdraws runbook steps (the cutover team)."""
+    return can(role, K.RUNBOOK_STEP, A.CREATE) and can(role, K.RUNBOOK_STEP, A.UPDATE)
+
+
+def may_run_runbook(role: Role) -> bool:
+    """Whether this role starts runs and times their steps (the cutover team)."""
+    return (can(role, K.RUNBOOK_RUN, A.CREATE) and can(role, K.RUNBOOK_STEP_RUN, A.CREATE)
+            and can(role, K.RUNBOOK_STEP_RUN, A.TRANSITION))
+
+
 def check_permission(role: Role, kind: EntityKind, action: OpAction) -> None:
     if not can(role, kind, action):
         raise PermissionDenied(

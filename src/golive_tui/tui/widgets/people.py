@@ -84,6 +84,11 @@ class People:
             choices.append((keep, keep))
         return choices
 
+    def records(self) -> list[dict[str, Any]]:
+        """The stakeholders as the domain's rules read them (name, role, sign-in)."""
+        return [{"id": p.id, "name": p.name, "role": p.role.value, "user": p.user,
+                 "escalation_level": p.escalation_level} for p in self.persons]
+
     def name(self, stakeholder_id: str) -> str:
         """A stakeholder's name; "" for nobody, the id itself when unknown here."""
         if not stakeholder_id:

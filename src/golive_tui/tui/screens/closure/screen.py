@@ -26,9 +26,17 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from golive_tui.domain.enums import AdoptionGapStatus, EntityKind, OpAction, Role, SignoffKind
+from golive_tui.domain.closure import acceptance_problem
+from golive_tui.domain.enums import AdoptionGapStatus, EntityKind, Role, SignoffKind
 from golive_tui.domain.hypercare import HypercareDay
-from golive_tui.domain.permissions import SIGNERS, can
+from golive_tui.domain.permissions import (
+    may_close_project,
+    may_give_feedback,
+    may_hand_off,
+    may_record_final_call,
+    may_sign,
+    may_track_adoption,
+)
 from golive_tui.domain.rules import reason_is_thin
 from golive_tui.reports.documents import write_reports
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -55,6 +63,8 @@ K = EntityKind
 class ClosureData:
     project: ProjectRow | None
     role: Role | None
+    #: who is signed in (the acceptance is the customer's main contact's alone)
+    actor: str
     day: HypercareDay
     signoffs: list[SignoffRow]
     feedback: list[FeedbackRow]
@@ -141,7 +151,7 @@ class ClosureScreen(GoLiveScreen):
         zone = ZoneInfo(project.time_zone if project is not None else "America/New_York")
         day = self.day or now.astimezone(zone).date()
         return ClosureData(
-            project=project, role=store.role, day=store.hypercare_day(day, now),
+            project=project, role=store.role, actor=store.actor, day=store.hypercare_day(day, now),
             signoffs=store.signoffs(), feedback=store.feedback(), handoffs=store.handoffs(),
             gaps=store.closure_gaps(), adoption_gaps=store.adoption_gaps(),
             final_calls=store.final_calls(),
@@ -408,6 +418,8 @@ class ClosureScreen(GoLiveScreen):
                                   title="Reports")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A key the signed-in member may not use is shown dimmed: who may do what is the
+        domain's (the same rules the cache and the server apply)."""
         data = self.data
         if data is None or not self.is_mounted or action in ("move_day", "write_reports"):
             return True
@@ -418,13 +430,13 @@ class ClosureScreen(GoLiveScreen):
         if role is None:
             return True
         allowed = {
-            "accept": SIGNERS[SignoffKind.ACCEPTANCE] is role,
-            "feedback": can(role, K.FEEDBACK, OpAction.APPEND),
-            "hand_off": can(role, K.HANDOFF, OpAction.APPEND),
-            "acknowledge": SIGNERS[SignoffKind.HANDOFF_ACK] is role and bool(data.handoffs),
-            "close_project": can(role, K.PROJECT, OpAction.UPDATE),
-            "add_gap": can(role, K.ADOPTION_GAP, OpAction.CREATE),
-            "edit_gap": can(role, K.ADOPTION_GAP, OpAction.UPDATE),
-            "final_call": can(role, K.FINAL_CALL, OpAction.CREATE),
+            "accept": acceptance_problem(role, data.actor, data.people.records()) is None,
+            "feedback": may_give_feedback(role),
+            "hand_off": may_hand_off(role),
+            "acknowledge": may_sign(role, SignoffKind.HANDOFF_ACK) and bool(data.handoffs),
+            "close_project": may_close_project(role),
+            "add_gap": may_track_adoption(role),
+            "edit_gap": may_track_adoption(role),
+            "final_call": may_record_final_call(role),
         }.get(action, True)
         return True if allowed else None
