@@ -215,6 +215,32 @@ async def test_an_adoption_gap_is_added_and_edited_from_the_screen_at_80x24(
         assert len(app.store.adoption_gaps()) == before + 1
 
 
+async def test_a_gap_raised_in_error_is_withdrawn_with_a_reason_and_kept(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app(role=Role.SUPPORT, actor="lena.chen")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_closure(pilot)
+        assert app.store is not None
+        gap = app.store.adoption_gaps()[0]
+        table = screen.query_one("#hypercare-table", DataTable)
+        table.move_cursor(row=table.get_row_index(gap.id))
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        app.screen.query_one(Input).value = "Raised twice: the night shift's gap"
+        await pilot.press("enter")
+        await until(pilot, lambda: next(g for g in store_of(app).adoption_gaps()
+                                        if g.id == gap.id).withdrawn_at is not None)
+        kept = next(g for g in app.store.adoption_gaps() if g.id == gap.id)
+        assert (kept.withdrawn_by, kept.withdraw_reason) == (
+            "lena.chen", "Raised twice: the night shift's gap")
+        await until(pilot, lambda: "withdrawn: Raised twice" in " ".join(
+            str(c) for c in table.get_row(gap.id)))
+        table.move_cursor(row=table.get_row_index(gap.id))
+        await settle(pilot)
+        assert screen.check_action("edit_gap", ()) is None, "restore it before editing"
+
+
 async def test_the_final_call_is_recorded_and_edited_from_the_screen_at_80x24(
     make_app: Callable[..., GoLiveApp],
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, SelectionList, Static
 
-from golive_tui.domain.enums import RunbookRunKind, StepRunState
+from golive_tui.domain.enums import EntityKind, Role, RunbookRunKind, StepRunState
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.factory import create_demo_app
 from golive_tui.tui.screens.runbook import RunbookScreen
@@ -195,3 +195,48 @@ async def test_a_step_is_added_and_edited_in_a_form_at_80x24(
             s for s in store_of(app).runbook_steps(cutover.id) if s.id == added.id
         ).duration_minutes == 25)
         assert len(app.store.runbook_steps(cutover.id)) == before + 1
+
+
+async def test_a_step_is_withdrawn_with_a_reason_and_leaves_the_run(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_runbook(pilot)
+        assert app.store is not None and screen.data is not None
+        cutover = screen.data.cutover
+        assert cutover is not None
+        app.run_change(lambda store: store.create_record(
+            EntityKind.RUNBOOK_STEP, cutover_id=cutover.id, offset_minutes=30,
+            title="Paging zones re-tested"))
+        await until(pilot, lambda: any(str(v.step["title"]) == "Paging zones re-tested"
+                                       for v in screen.views))
+        select(screen, "Paging zones")
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog), "a withdrawal needs its reason"
+        app.screen.query_one(Input).value = "Paging was retired last week"
+        await pilot.press("enter")
+        await until(pilot, lambda: not any(str(v.step["title"]) == "Paging zones re-tested"
+                                           for v in screen.views))
+        step = next(s for s in app.store.runbook_steps(cutover.id)
+                    if s.title == "Paging zones re-tested")
+        assert step.withdrawn_at is not None and step.withdrawn_by == "demo"
+        assert step.withdraw_reason == "Paging was retired last week"
+
+
+@pytest.mark.parametrize(("role", "may_run"), [(Role.CUSTOMER, False), (Role.VIEWER, False),
+                                               (Role.ENGINEER, True), (Role.IPM, True)])
+async def test_keys_a_role_may_not_use_are_dimmed_by_the_domains_permissions(
+    make_app: Callable[..., GoLiveApp], role: Role, may_run: bool,
+) -> None:
+    app = make_app(role=role, actor="someone")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_runbook(pilot)
+        expected = True if may_run else None
+        for action in ("move", "skip", "new_run", "add_step", "edit_step", "withdraw_step"):
+            assert screen.check_action(action, ()) is expected, action
+        for action in ("other_run", "compare", "wave"):
+            assert screen.check_action(action, ()) is True, action

@@ -204,3 +204,86 @@ def test_the_live_run_reads_late_blocked_and_next(project: Project) -> None:
     assert not by_title["Rollback: requ"].late
     nxt = whats_next(views)
     assert nxt[0].step["title"].startswith("Customer co-sign")
+
+
+# ----------------------------------------------------------------------------- withdrawing
+
+
+def test_a_step_is_withdrawn_with_a_reason_and_kept_never_deleted(project: Project) -> None:
+    from golive_tui.domain.runbook import rollback_problem
+
+    wave = project.wave("Wave 4")
+    step_id = new_id()
+    project.apply(K.RUNBOOK_STEP, A.CREATE, step_id, cutover_id=wave["id"], offset_minutes=-30,
+                  title="Paging zones tested")
+    rehearsal = project.run("Wave 4", "rehearsal")
+    project.move(rehearsal, "Wave 4", "Paging zones", "in_progress")
+    with pytest.raises(ValidationFailed, match="withdrawn, not deleted"):
+        apply_op(project.get(K.RUNBOOK_STEP, step_id), Op(
+            client_id="laptop", client_seq=next(_seq), entity=K.RUNBOOK_STEP,
+            entity_id=step_id, action=A.DELETE, client_time=NOW),
+            project_id=project.doc.project_id, actor="marisol.rivera", now=NOW,
+            facts=project.facts)
+    with pytest.raises(ValidationFailed, match="needs a reason"):
+        project.apply(K.RUNBOOK_STEP, A.UPDATE, step_id, withdrawn_at=NOW)
+    with pytest.raises(ValidationFailed, match="changes nothing else"):
+        project.apply(K.RUNBOOK_STEP, A.UPDATE, step_id, withdrawn_at=NOW,
+                      withdraw_reason="x", title="Other")
+    gone = project.apply(K.RUNBOOK_STEP, A.UPDATE, step_id, withdrawn_at=NOW - timedelta(1),
+                         withdraw_reason="Paging retired before the cutover")
+    assert (gone["withdrawn_at"], gone["withdrawn_by"], gone["withdraw_reason"]) == (
+        NOW, "marisol.rivera", "Paging retired before the cutover"), "stamped, not the op's"
+    with pytest.raises(IllegalTransition, match="restore it before changing it"):
+        project.apply(K.RUNBOOK_STEP, A.UPDATE, step_id, title="Paging, again")
+    live = project.run("Wave 4", "live")
+    with pytest.raises(IllegalTransition, match="withdrawn from the runbook"):
+        project.timing(live, "Wave 4", "Paging zones")
+    steps = project.facts.find(K.RUNBOOK_STEP, cutover_id=wave["id"])
+    in_rehearsal = step_views(steps, project.facts.find(K.RUNBOOK_STEP_RUN, run_id=rehearsal),
+                              wave["starts_at"], NOW)
+    assert any(v.withdrawn for v in in_rehearsal), "the rehearsal's timing of it stays"
+    assert not any(v.withdrawn for v in step_views(steps, [], wave["starts_at"], NOW)), (
+        "a new run no longer shows it")
+    assert rollback_problem(steps) is None
+    back = project.apply(K.RUNBOOK_STEP, A.UPDATE, step_id, withdrawn_at=None)
+    assert (back["withdrawn_at"], back["withdraw_reason"]) == (None, "")
+
+
+def test_a_step_others_wait_for_is_not_withdrawn_and_a_withdrawn_one_is_waited_for_by_none(
+    project: Project,
+) -> None:
+    freeze = project.step("Wave 4", "Change freeze")
+    with pytest.raises(IllegalTransition, match=r"waits? for it; edit what they depend on"):
+        project.apply(K.RUNBOOK_STEP, A.UPDATE, freeze["id"], withdrawn_at=NOW,
+                      withdraw_reason="No freeze this time")
+    spare = new_id()
+    project.apply(K.RUNBOOK_STEP, A.CREATE, spare, cutover_id=project.wave("Wave 4")["id"],
+                  title="Spare handsets counted")
+    project.apply(K.RUNBOOK_STEP, A.UPDATE, spare, withdrawn_at=NOW, withdraw_reason="dup")
+    with pytest.raises(ValidationFailed, match="cannot wait for a withdrawn step"):
+        project.apply(K.RUNBOOK_STEP, A.CREATE, new_id(), cutover_id=project.wave("Wave 4")["id"],
+                      title="Handsets handed out", depends_on=[spare])
+
+
+def test_withdrawn_rollback_steps_do_not_count_for_going_live(project: Project) -> None:
+    wave_id = new_id()
+    project.apply(K.CUTOVER, A.CREATE, wave_id, name="Wave 5 – Boston")
+    project.apply(K.CUTOVER, A.TRANSITION, wave_id, to="ready")
+    snap = new_id()
+    project.apply(K.RUNBOOK_STEP, A.CREATE, snap, cutover_id=wave_id, offset_minutes=90,
+                  title="Rollback: snapback", step_kind="rollback", snapback=True)
+    project.apply(K.RUNBOOK_STEP, A.UPDATE, snap, withdrawn_at=NOW,
+                  withdraw_reason="Moved to the wave's own plan")
+    with pytest.raises(IllegalTransition, match="no rollback step"):
+        project.apply(K.CUTOVER, A.TRANSITION, wave_id, to="live")
+
+
+def test_an_adoption_gap_is_withdrawn_not_deleted() -> None:
+    from golive_tui.domain.withdrawal import check_not_deleted, prepare_update
+
+    with pytest.raises(ValidationFailed, match="An adoption gap is withdrawn, not deleted"):
+        check_not_deleted(K.ADOPTION_GAP)
+    fields: dict[str, Any] = {"withdrawn_at": NOW, "withdraw_reason": "Raised twice"}
+    assert prepare_update(K.ADOPTION_GAP, {"id": "g"}, fields, "lena.chen", NOW)
+    assert fields["withdrawn_by"] == "lena.chen"
+    check_not_deleted(K.ISSUE_NOTE)  # records without a withdrawal keep their own rules

@@ -23,6 +23,7 @@ from golive_tui.domain import (
     runbook,
     sites,
     waves,
+    withdrawal,
 )
 from golive_tui.domain.clock import ensure_aware
 from golive_tui.domain.entities import ENTITY_BASES, SYSTEM_FIELDS
@@ -149,6 +150,7 @@ def apply_op(
             f"A {op.entity.value.replace('_', ' ')} is append-only: add a new entry instead."
         )
     if op.action is OpAction.DELETE:
+        withdrawal.check_not_deleted(op.entity)
         return None
     if op.action is OpAction.UPDATE:
         if base.state_field and base.state_field in fields:
@@ -158,6 +160,9 @@ def apply_op(
             )
         sites.prepare(op.entity, fields, current, facts, now)
         waves.check_window(op.entity, fields, current)
+        if withdrawal.prepare_update(op.entity, current, fields, actor, now) and (
+                facts is not None and op.entity is EntityKind.RUNBOOK_STEP):
+            runbook.check_step_withdrawn(current, facts)
         _check_update(op.entity, current, fields, facts)
         if op.entity is EntityKind.PORT_ORDER:
             port_orders.check_order(current, fields, now, port_orders.holidays_of(facts))
@@ -181,6 +186,9 @@ def _defaults_on_create(
     kind: EntityKind, fields: Record, entity_id: str, actor: str, now: datetime
 ) -> Record:
     record = dict(fields)
+    if kind in withdrawal.WITHDRAWN_NOT_DELETED and record.get("withdrawn_at") is not None:
+        raise ValidationFailed(f"A new {kind.value.replace('_', ' ')} starts in the plan; "
+                               "withdraw it afterwards.")
     if kind is EntityKind.ISSUE:
         record.setdefault("ref", issue_ref(entity_id))
         record.setdefault("opened_at", now)

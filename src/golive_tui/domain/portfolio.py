@@ -222,6 +222,8 @@ def step_owners(project_id: str, records: Mapping[EntityKind, Sequence[Mapping[s
         people[str(record["id"])] = (key, str(record.get("name") or user or email))
     found: dict[str, dict[str, str]] = {}
     for step in records.get(EntityKind.RUNBOOK_STEP, ()):
+        if step.get("withdrawn_at") is not None:
+            continue  # withdrawn from the runbook: its owner is not due in that window
         person = people.get(str(step.get("owner") or ""))
         if person is not None:
             found.setdefault(str(step["cutover_id"]), {}).setdefault(*person)

@@ -24,6 +24,7 @@ from golive_tui.domain.enums import (
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
 from golive_tui.domain.rules.decisions import gate_of
 from golive_tui.domain.rules.facts import Facts
+from golive_tui.domain.withdrawal import is_withdrawn
 
 Record = dict[str, Any]
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -79,6 +80,13 @@ def check_step(record: Mapping[str, Any], facts: Facts) -> None:
             "A runbook step cannot depend on itself.", details={"field": "depends_on"}
         )
     found = facts.records(EntityKind.RUNBOOK_STEP, depends)
+    gone = [str(s["title"]) for s in found.values() if is_withdrawn(s)]
+    if gone:
+        raise ValidationFailed(
+            f"A runbook step cannot wait for a withdrawn step ({', '.join(gone)}); restore "
+            "it or depend on another.",
+            details={"field": "depends_on", "withdrawn": gone},
+        )
     other = [d for d, s in found.items() if s.get("cutover_id") != record.get("cutover_id")]
     if other:
         raise ValidationFailed(
@@ -88,10 +96,31 @@ def check_step(record: Mapping[str, Any], facts: Facts) -> None:
         )
 
 
+def check_step_withdrawn(step: Mapping[str, Any], facts: Facts) -> None:
+    """A step leaves the plan only when no step still in it waits for it."""
+    waiting = [str(s["title"]) for s in facts.find(EntityKind.RUNBOOK_STEP,
+                                                    cutover_id=step.get("cutover_id"))
+               if str(step["id"]) in [str(d) for d in s.get("depends_on") or []]
+               and not is_withdrawn(s)]
+    if waiting:
+        raise IllegalTransition(
+            f"{step['title']!r} cannot be withdrawn while {', '.join(map(repr, waiting))} "
+            f"{'waits' if len(waiting) == 1 else 'wait'} for it; edit what they depend on "
+            "first.",
+            details={"depended_on_by": waiting},
+        )
+
+
 def check_step_run_created(record: Mapping[str, Any], facts: Facts) -> None:
-    """A timing names a step of its run's cutover, once per run."""
+    """A timing names a step of its run's cutover, once per run, still in the plan."""
     run = _one(facts, EntityKind.RUNBOOK_RUN, record.get("run_id"), "runbook run")
     step = _one(facts, EntityKind.RUNBOOK_STEP, record.get("step_id"), "runbook step")
+    if is_withdrawn(step):
+        raise IllegalTransition(
+            f"Step {step['title']!r} was withdrawn from the runbook "
+            f"({step.get('withdraw_reason') or 'no reason kept'}); restore it to run it.",
+            details={"withdrawn": True},
+        )
     if step.get("cutover_id") != run.get("cutover_id"):
         raise ValidationFailed(
             f"Step {step['title']!r} belongs to another cutover than this run.",
@@ -138,6 +167,11 @@ def check_step_move(
         return
     step = _one(facts, EntityKind.RUNBOOK_STEP, record["step_id"], "runbook step")
     run = _one(facts, EntityKind.RUNBOOK_RUN, record["run_id"], "runbook run")
+    if is_withdrawn(step):
+        raise IllegalTransition(
+            f"Step {step['title']!r} was withdrawn from the runbook; restore it to run it.",
+            details={"withdrawn": True},
+        )
     kind = RunbookStepKind(step["step_kind"])
     if target is StepRunState.IN_PROGRESS:
         _check_dependencies(step, run, facts)
@@ -180,7 +214,8 @@ def _check_point_of_no_return(
 ) -> None:
     if kind in (RunbookStepKind.ROLLBACK, RunbookStepKind.CHECKPOINT):
         return
-    steps = facts.find(EntityKind.RUNBOOK_STEP, cutover_id=step["cutover_id"])
+    steps = [s for s in facts.find(EntityKind.RUNBOOK_STEP, cutover_id=step["cutover_id"])
+             if not is_withdrawn(s)]
     marks = [s for s in steps if s.get("step_kind") == RunbookStepKind.POINT_OF_NO_RETURN.value]
     if not marks or order_key(step) < min(order_key(m) for m in marks):
         return
@@ -196,8 +231,10 @@ def _check_point_of_no_return(
 
 
 def rollback_problem(steps: Sequence[Mapping[str, Any]]) -> str | None:
-    """Why a cutover with these steps may not go live yet, or None."""
-    rollback = [s for s in steps if s.get("step_kind") == RunbookStepKind.ROLLBACK.value]
+    """Why a cutover with these steps may not go live yet, or None (a withdrawn step is
+    no longer in the plan)."""
+    rollback = [s for s in steps if s.get("step_kind") == RunbookStepKind.ROLLBACK.value
+                and not is_withdrawn(s)]
     if not rollback:
         return "its runbook has no rollback step; write the way back before going live"
     if not any(s.get("snapback") for s in rollback):
@@ -257,6 +294,10 @@ class StepView:
     late: bool
 
     @property
+    def withdrawn(self) -> bool:
+        return is_withdrawn(self.step)
+
+    @property
     def actual_minutes(self) -> int | None:
         return minutes_between(self.started_at, self.finished_at)
 
@@ -278,9 +319,10 @@ def step_views(
     """The steps in T-minus order with their timing in one run (``timings``).
 
     Late needs a clock the plan is measured on: only a live run is late against the plan.
+    A withdrawn step shows only in a run that timed it before it was withdrawn.
     """
-    steps = ordered(steps)
     by_step = {str(t["step_id"]): t for t in timings}
+    steps = [s for s in ordered(steps) if not is_withdrawn(s) or str(s["id"]) in by_step]
     states = {sid: StepRunState(t["state"]) for sid, t in by_step.items()}
     titles = {str(s["id"]): str(s["title"]) for s in steps}
     views = []
@@ -296,6 +338,7 @@ def step_views(
         late = (
             live and state is StepRunState.PENDING and start is not None and start < now
             and step.get("step_kind") != RunbookStepKind.ROLLBACK.value
+            and not is_withdrawn(step)
         )
         views.append(StepView(
             step=step, planned_start=start, state=state,
@@ -314,6 +357,7 @@ def whats_next(views: Sequence[StepView]) -> list[StepView]:
         v for v in views
         if v.state is StepRunState.PENDING and not v.blocked_by
         and v.step.get("step_kind") != RunbookStepKind.ROLLBACK.value
+        and not v.withdrawn
     ]
     return [*running, *ready[: max(1, 3 - len(running))]]
 

@@ -148,7 +148,8 @@ def _hypercare(store: LocalStore, zone: ZoneInfo, now: datetime, day: date | Non
     sections.append(Section("Adoption and training gaps", table=_table(
         "adoption_gaps", ("Site or group", "Topic", "Owner", "Follow-up", "Due", "Status"),
         [(g.site_or_group, g.topic, people.get(g.owner, g.owner), g.follow_up, _when(g.due_at, zone),
-          str(g.status)) for g in store.adoption_gaps()])))
+          str(g.status) if g.withdrawn_at is None else f"withdrawn: {g.withdraw_reason}")
+         for g in store.adoption_gaps()])))
     return "Daily hypercare report", sections
 
 

@@ -498,11 +498,21 @@ _V11_ADOPTION_GAP_SITE = (
     'ALTER TABLE adoption_gap RENAME COLUMN "where" TO site_or_group',
 )
 
+#: version 12: runbook steps and adoption gaps are withdrawn (when, by whom, why), never
+#: deleted
+_V12_WITHDRAWN = tuple(
+    statement for table in ("runbook_step", "adoption_gap") for statement in (
+        f"ALTER TABLE {table} ADD COLUMN withdrawn_at DATETIME",
+        f"ALTER TABLE {table} ADD COLUMN withdrawn_by VARCHAR NOT NULL DEFAULT ''",
+        f"ALTER TABLE {table} ADD COLUMN withdraw_reason VARCHAR(5000) NOT NULL DEFAULT ''",
+    )
+)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
 STEPS: tuple[Sequence[str], ...] = (
     _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON, _V5_LIFECYCLE,
     _V6_CUTOVERS, _V7_PROJECT_HOLIDAYS, _V8_RUNBOOK, _V9_CLOSURE,
-    _V10_HYPERCARE, _V11_ADOPTION_GAP_SITE,
+    _V10_HYPERCARE, _V11_ADOPTION_GAP_SITE, _V12_WITHDRAWN,
 )
 LATEST = len(STEPS)
 

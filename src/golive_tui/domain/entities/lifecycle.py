@@ -10,7 +10,7 @@ from pydantic import field_validator
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from golive_tui.domain.entities.base import EntityBase, dt_field, enum_field
+from golive_tui.domain.entities.base import EntityBase, added_field, dt_field, enum_field
 from golive_tui.domain.enums import (
     ActionSource,
     ActionStatus,
@@ -183,6 +183,10 @@ class AdoptionGapBase(EntityBase):
     follow_up: str = Field(default="", max_length=5_000)
     due_at: datetime | None = dt_field()
     status: AdoptionGapStatus = enum_field(AdoptionGapStatus, AdoptionGapStatus.OPEN)
+    #: withdrawn (domain.withdrawal): when, by whom and why; kept on record, never deleted
+    withdrawn_at: datetime | None = dt_field()
+    withdrawn_by: str = added_field("")
+    withdraw_reason: str = added_field("", max_length=5_000)
 
 
 class FinalCallBase(EntityBase):

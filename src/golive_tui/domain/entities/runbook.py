@@ -8,7 +8,7 @@ from typing import ClassVar
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from golive_tui.domain.entities.base import EntityBase, dt_field, enum_field
+from golive_tui.domain.entities.base import EntityBase, added_field, dt_field, enum_field
 from golive_tui.domain.enums import (
     EntityKind,
     RunbookRunKind,
@@ -37,6 +37,10 @@ class RunbookStepBase(EntityBase):
     #: a rollback step that asks the losing carrier for a snapback (within about 24 h)
     snapback: bool = False
     sort_order: int = 0
+    #: withdrawn (domain.withdrawal): when, by whom and why; kept on record, never deleted
+    withdrawn_at: datetime | None = dt_field()
+    withdrawn_by: str = added_field("")
+    withdraw_reason: str = added_field("", max_length=5_000)
 
 
 class RunbookRunBase(EntityBase):

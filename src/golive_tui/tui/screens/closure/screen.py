@@ -6,8 +6,9 @@ is closed and what closing still waits for); the table is the daily hypercare su
 one day in the project's zone (``[`` and ``]`` move a day). Keys: ``s`` signs the
 acceptance (the customer), ``f`` records feedback, ``h`` hands off to support (the IPM),
 ``k`` acknowledges the hand-off (support), ``c`` closes the project (the IPM), ``g`` adds
-an adoption or training gap (the table lists them), ``e`` edits the gap under the cursor
-and ``l`` records the final call. Who may do what is the domain's: the cache and the
+an adoption or training gap (the table lists them), ``e`` edits the gap under the cursor,
+``d`` withdraws it (raised in error: with a reason, kept on record; ``d`` again restores
+it) and ``l`` records the final call. Who may do what is the domain's: the cache and the
 server refuse the rest, with the reason.
 """
 
@@ -120,6 +121,7 @@ class ClosureScreen(GoLiveScreen):
         # after the reports: at 80 columns the bar leaves keys out from the end
         Binding("g", "add_gap", "Add gap", id="closure.add_gap"),
         Binding("e", "edit_gap", "Edit gap", id="closure.edit_gap"),
+        Binding("d", "withdraw_gap", "Withdraw gap", id="closure.withdraw_gap", show=False),
         Binding("l", "final_call", "Final call", id="closure.final_call"),
         Binding("left_square_bracket", "move_day(-1)", "Day -1", id="closure.previous_day"),
         Binding("right_square_bracket", "move_day(1)", "Day +1", id="closure.next_day"),
@@ -181,6 +183,11 @@ class ClosureScreen(GoLiveScreen):
             table.add_row(Text("open action", style="yellow"), "", f"{due}{action.title}")
         for gap in data.adoption_gaps:
             owner = f" · {data.people.name(gap.owner)}" if gap.owner else ""
+            if gap.withdrawn_at is not None:
+                table.add_row(Text("adoption gap", style="dim strike"), gap.site_or_group,
+                              Text(f"withdrawn: {gap.withdraw_reason} · {gap.topic}",
+                                   style="dim"), key=gap.id)
+                continue
             table.add_row(Text("adoption gap", style="dim" if gap.status == "closed" else "cyan"),
                           gap.site_or_group,
                           f"{gap.status.replace('_', ' ')}{owner} · {gap.topic}", key=gap.id)
@@ -266,6 +273,10 @@ class ClosureScreen(GoLiveScreen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((g for g in data.adoption_gaps if g.id == key), None)
 
+    def _withdrawn_gap(self) -> bool:
+        gap = self._gap_under_cursor()
+        return gap is not None and gap.withdrawn_at is not None
+
     def _gap_fields(self, gap: AdoptionGapRow | None) -> list[FormField]:
         people = self.data.people if self.data is not None else People()
         return [
@@ -294,6 +305,33 @@ class ClosureScreen(GoLiveScreen):
             return
         self._open_form(K.ADOPTION_GAP, gap, self._gap_fields(gap),
                         f"Edit the gap at {gap.site_or_group}", "Adoption gap saved")
+
+    def action_withdraw_gap(self) -> None:
+        """A gap raised in error leaves the list with a reason (it stays on record); a
+        withdrawn one is restored."""
+        gap = self._gap_under_cursor()
+        if gap is None:
+            self.notify("Put the cursor on an adoption gap to withdraw it.",
+                        title="Withdraw gap", severity="warning")
+            return
+        current = gap.model_dump(exclude={"pending"})
+        where = gap.site_or_group
+        if gap.withdrawn_at is not None:
+            save_record(self.golive, K.ADOPTION_GAP, current, {"withdrawn_at": None},
+                        f"The gap at {where} is back on the list")
+            return
+
+        def withdraw(reason: str | None) -> None:
+            if reason:
+                save_record(self.golive, K.ADOPTION_GAP, current,
+                            {"withdrawn_at": self.golive.now(), "withdraw_reason": reason},
+                            f"The gap at {where} is withdrawn")
+        self.app.push_screen(ReasonDialog(
+            f"Withdraw the gap at {where}",
+            body=f"{gap.topic!r} leaves the list; it stays on record with the reason.",
+            placeholder="e.g. raised twice: the same gap as the night shift's",
+            required="Say why the gap is withdrawn: it stays on record with the reason.",
+            confirm="withdraw it", danger=True), withdraw)
 
     def action_final_call(self) -> None:
         data = self.data
@@ -436,7 +474,8 @@ class ClosureScreen(GoLiveScreen):
             "acknowledge": may_sign(role, SignoffKind.HANDOFF_ACK) and bool(data.handoffs),
             "close_project": may_close_project(role),
             "add_gap": may_track_adoption(role),
-            "edit_gap": may_track_adoption(role),
+            "edit_gap": may_track_adoption(role) and not self._withdrawn_gap(),
+            "withdraw_gap": may_track_adoption(role),
             "final_call": may_record_final_call(role),
         }.get(action, True)
         return True if allowed else None

@@ -5,8 +5,10 @@ Keys: ``s`` starts the selected step, ``f`` finishes it, ``x`` marks it failed, 
 it (with a reason); ``r`` shows the other kind of run (live or rehearsal), ``n`` starts a
 new run of the kind shown, ``w`` / ``W`` go to the next or previous wave, ``c`` shows the
 durations of plan, rehearsal and live side by side; ``a`` adds a step to the wave's
-runbook and ``e`` edits the selected one. What is allowed is the domain's
-(:mod:`golive_tui.domain.runbook`): the cache and the server refuse the rest with the reason.
+runbook, ``e`` edits the selected one and ``d`` withdraws it from the runbook (with a
+reason; it stays on record, and ``d`` on a withdrawn one restores it). What is allowed is
+the domain's (:mod:`golive_tui.domain.runbook`, :mod:`golive_tui.domain.permissions`): keys
+a role may not use are dimmed, and the cache and the server refuse the rest with the reason.
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from golive_tui.domain.enums import EntityKind, RunbookRunKind, RunbookStepKind, StepRunState
+from golive_tui.domain.enums import (
+    EntityKind,
+    Role,
+    RunbookRunKind,
+    RunbookStepKind,
+    StepRunState,
+)
+from golive_tui.domain.permissions import may_run_runbook, may_write_runbook
 from golive_tui.domain.runbook import StepView, minutes_between, step_views, whats_next
 from golive_tui.domain.time_text import local_time
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -68,6 +77,8 @@ class RunbookData:
     #: the stakeholders, who own the steps
     people: People
     time_zone: str
+    #: the signed-in member's role (None: the server's administrator)
+    role: Role | None = None
 
     def latest(self, kind: RunbookRunKind) -> RunbookRunRow | None:
         runs = [r for r in self.runs if str(r.run_kind) == kind.value]
@@ -121,6 +132,7 @@ class RunbookScreen(GoLiveScreen):
         Binding("c", "compare", "Compare", id="runbook.compare"),
         Binding("a", "add_step", "Add step", id="runbook.add_step"),
         Binding("e", "edit_step", "Edit step", id="runbook.edit_step"),
+        Binding("d", "withdraw_step", "Withdraw", id="runbook.withdraw_step"),
     ]
 
     data: RunbookData | None = None
@@ -156,6 +168,7 @@ class RunbookScreen(GoLiveScreen):
             cutovers=cutovers, cutover=cutover, steps=steps, runs=runs,
             timings=store.runbook_timings([r.id for r in runs]),
             people=People.of(store.stakeholders(), store.members()),
+            role=store.role,
             time_zone=project.time_zone if project is not None else "America/New_York",
         )
 
@@ -262,7 +275,8 @@ class RunbookScreen(GoLiveScreen):
             mark, mark_style = KIND_MARK.get(str(step["step_kind"]), ("  ", ""))
             title = Text(mark, style=mark_style)
             title.append(str(step["title"])[: title_width - 2],
-                         style="bold red" if view.late else "dim" if view.blocked_by else "")
+                         style="dim strike" if view.withdrawn else "bold red" if view.late
+                         else "dim" if view.blocked_by else "")
             owner = self.data.people.name(str(step["owner"])) if self.data else ""
             if self.comparing:
                 planned = int(step["duration_minutes"])
@@ -281,6 +295,8 @@ class RunbookScreen(GoLiveScreen):
                     words, style = "⧗ blocked", "yellow"
                 if view.late:
                     words, style = "! late", "bold red"
+                if view.withdrawn:
+                    words, style = f"{words} · withdrawn", "dim"
                 if not wide:
                     actual = self._hm(view.started_at)
                     if view.finished_at is not None:
@@ -329,7 +345,10 @@ class RunbookScreen(GoLiveScreen):
         parts = [str(step["title"])]
         if owner:
             parts.append(owner)
-        if view.blocked_by:
+        if view.withdrawn:
+            parts.append(f"withdrawn by {step.get('withdrawn_by')}: "
+                         f"{step.get('withdraw_reason')} (d restores it)")
+        elif view.blocked_by:
             parts.append("waits for " + ", ".join(view.blocked_by))
         elif step.get("expected"):
             parts.append("expect: " + str(step["expected"]))
@@ -425,6 +444,50 @@ class RunbookScreen(GoLiveScreen):
             self.notify("Select a step to edit (a adds one).", severity="warning")
             return
         self._step_form(step)
+
+    def action_withdraw_step(self) -> None:
+        """Take the selected step out of the runbook, with a reason (it stays on record and
+        in the runs that timed it); on a withdrawn step, put it back."""
+        view = self._view()
+        if view is None:
+            self.notify("Select a step to withdraw.", severity="warning")
+            return
+        title = str(view.step["title"])
+        current = dict(view.step)
+
+        def withdraw(reason: str | None) -> None:
+            if reason:
+                save_record(self.golive, K.RUNBOOK_STEP, current,
+                            {"withdrawn_at": self.golive.now(), "withdraw_reason": reason},
+                            f"{title}: withdrawn from the runbook")
+
+        if view.withdrawn:
+            save_record(self.golive, K.RUNBOOK_STEP, current, {"withdrawn_at": None},
+                        f"{title}: back in the runbook")
+            return
+        self.app.push_screen(ReasonDialog(
+            "Withdraw a step",
+            f"{title!r} leaves the runbook; it stays on record, with the timings runs "
+            "already have for it.",
+            placeholder="e.g. the paging system was retired before the cutover",
+            required="Say why the step is withdrawn: it stays on record with the reason.",
+            confirm="withdraw it", danger=True), withdraw)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys this role may not use are dimmed, by the domain's permissions (the cache
+        and the server refuse the same); so is editing a withdrawn step."""
+        role = self.data.role if self.data is not None else None
+        if role is None or not self.is_mounted:
+            return True
+        if action in ("move", "skip", "new_run"):
+            return True if may_run_runbook(role) else None
+        if action in ("add_step", "edit_step", "withdraw_step"):
+            if not may_write_runbook(role):
+                return None
+            view = self._view()
+            if action == "edit_step" and view is not None and view.withdrawn:
+                return None
+        return True
 
     def action_move(self, to: str, note: str | None = None) -> None:
         view, run = self._view(), self.run
