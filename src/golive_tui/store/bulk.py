@@ -219,12 +219,8 @@ def update_changed(
         if changed:
             groups.setdefault(changed, []).append(row)
     for changed, group in groups.items():
-        converters = [_converter(table.c[n], conn) for n in changed]
-        params = [
-            (*(_as_bound(f, row[n]) for f, n in zip(converters, changed, strict=True)),
-             row["id"])
-            for row in group
-        ]
+        params = _read_rows(group, [*changed, "id"],
+                            [*(_converter(table.c[n], conn) for n in changed), None], ())
         conn.exec_driver_sql(
             f"UPDATE {table.name} SET {', '.join(f'{n} = ?' for n in changed)} WHERE id = ?",
             params,

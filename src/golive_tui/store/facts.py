@@ -42,20 +42,21 @@ class CacheFacts(StoredFacts):
         self._batch.setdefault(kind, {})[record["id"]] = record
 
     def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
-        wanted = list(dict.fromkeys(ids))
         known = self._known.setdefault(kind, {})
-        for part in id_chunks([i for i in wanted if i not in known]):
-            known.update(self.read(kind, part))
-            for i in part:
-                known.setdefault(i, None)
+        missing = [i for i in ids if i not in known]
+        if missing:  # most asks of a batch find what an earlier one read
+            for part in id_chunks(list(dict.fromkeys(missing))):
+                known.update(self.read(kind, part))
+                for i in part:
+                    known.setdefault(i, None)
         found: dict[str, Record] = {}
-        for i in wanted:
+        for i in ids:
             record = known[i]
             if record is not None:
                 found[i] = dict(record)
         batch = self._batch.get(kind)
         if batch:
-            found.update({i: dict(batch[i]) for i in wanted if i in batch})
+            found.update({i: dict(batch[i]) for i in ids if i in batch})
         return found
 
     def read(self, kind: EntityKind, ids: Sequence[str]) -> Mapping[str, Record]:

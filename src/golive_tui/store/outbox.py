@@ -226,15 +226,20 @@ def _read_named_records(
     find them already read."""
     named: dict[EntityKind, set[str]] = {}
     for kind, group in by_kind.items():
-        for name, target in REFERENCES.get(kind, {}).items():
+        references = REFERENCES.get(kind, {})
+        if not references:
+            continue
+        # the records as they are, and each distinct ``fields`` once (a bulk move shares one)
+        records: list[Mapping[str, Any] | None] = [currents.get(c.entity_id) for c in group]
+        records += {id(change.fields): change.fields for change in group}.values()
+        for name, target in references.items():
             ids = named.setdefault(target, set())
-            for change in group:
-                for record in (currents.get(change.entity_id), change.fields):
-                    value = record.get(name) if record else None
-                    if isinstance(value, list | tuple):
-                        ids.update(str(v) for v in value if v)
-                    elif value:
-                        ids.add(str(value))
+            for record in records:
+                value = record.get(name) if record else None
+                if isinstance(value, list | tuple):
+                    ids.update(str(v) for v in value if v)
+                elif value:
+                    ids.add(str(value))
     for target, ids in named.items():
         if ids:
             facts.records(target, ids)
