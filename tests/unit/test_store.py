@@ -133,6 +133,14 @@ def test_cache_runs_in_wal_with_full_sync_and_a_busy_timeout(store: LocalStore, 
     assert BUSY_TIMEOUT_MS >= 1_000  # long enough to queue behind another writer
 
 
+def test_what_the_server_sent_is_written_without_waiting_for_the_disk(store: LocalStore) -> None:
+    # a push's answers and the feed's pages: a power cut takes back only what the server
+    # sends again, never a change made here (those commits wait for the disk)
+    assert pragma(store.settle_engine, "journal_mode") == "wal"
+    assert pragma(store.settle_engine, "synchronous") == 1  # NORMAL
+    assert pragma(store.settle_engine, "busy_timeout") == BUSY_TIMEOUT_MS
+
+
 def test_wal_mode_is_recorded_in_the_file_itself(store: LocalStore) -> None:
     conn = sqlite3.connect(store.path)
     try:

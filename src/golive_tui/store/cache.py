@@ -19,7 +19,7 @@ from golive_tui.store.tables import SyncStateRow
 
 
 class CacheFile:
-    """The cache file and its two engines (writes queue on SQLite's lock, reads do not).
+    """The cache file and its engines (writes queue on SQLite's lock, reads do not).
 
     Thread-safe: the TUI calls it from worker threads.
     """
@@ -39,6 +39,13 @@ class CacheFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         check_sqlite_file(self.path)
         self.write_engine = make_engine(self.path, immediate=True)
+        #: writes of what the server sent (a push's answers, a page of the feed), committed
+        #: without waiting for the disk: SQLite's log keeps commits in order, so a power cut
+        #: can take back only the last of them, none written after a change made here (whose
+        #: commit waits for the disk, and for everything before it), and the server sends
+        #: what was taken back again: ops stay queued and are answered as duplicates, the
+        #: feed is read again from the cursor that was kept
+        self.settle_engine = make_engine(self.path, immediate=True, synchronous="NORMAL")
         self.read_engine = make_engine(self.path, immediate=False)
         migrate(self.write_engine)
         self.actor = actor
@@ -49,6 +56,7 @@ class CacheFile:
 
     def close(self) -> None:
         self.write_engine.dispose()
+        self.settle_engine.dispose()
         self.read_engine.dispose()
 
     def _ensure_client_id(self) -> str:

@@ -18,13 +18,14 @@ class CorruptCacheError(RuntimeError):
     """The cache file is not a readable golive cache."""
 
 
-def make_engine(path: Path | str, *, immediate: bool) -> Engine:
+def make_engine(path: Path | str, *, immediate: bool, synchronous: str = "FULL") -> Engine:
     """An engine on ``path``; ``immediate`` engines take the write lock when they begin.
 
     The cache is written with synchronous=FULL: an op in the outbox survives a power cut.
+    ``synchronous="NORMAL"`` is for writes the server can send again (see ``CacheFile``).
     """
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
-    return sqlite_engine(url, immediate=immediate, synchronous="FULL",
+    return sqlite_engine(url, immediate=immediate, synchronous=synchronous,
                          busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=32_000, max_overflow=4)
 
 

@@ -73,7 +73,7 @@ class Rebase(Outbox):
         an op the server applied on a record with nothing else pending needs no decoding.
         """
         by_op = {res.op_id: res for res in results}
-        with self._lock, self.write_engine.begin() as conn:
+        with self._lock, self.settle_engine.begin() as conn:
             op_ids = list(by_op)
             rows = [
                 _Queued(*row) for row in select_in(
@@ -192,7 +192,7 @@ class Rebase(Outbox):
         Returns the changes that were new to this cache (for live notices).
         """
         fresh: list[Mapping[str, Any]] = []
-        with self._lock, self.write_engine.begin() as conn:
+        with self._lock, self.settle_engine.begin() as conn:
             cursor = int(self._get_state(conn, f"cursor:{self.project_id}") or "0")
             shadows = self._load_shadows(conn, [c["entity_id"] for c in changes])
             touched: dict[str, EntityKind] = {}
