@@ -52,6 +52,8 @@ class VerificationMatrix(GoLiveScreen):
         self._pending_focus: str | None = None
         #: o was pressed before the failure just logged reached the log
         self._open_when_focused = False
+        #: the floor a 933 test is to be logged from, offered first (the gate sent here)
+        self._floor_first: str | None = None
 
     def _wide(self) -> bool:
         return self.size.width >= WIDE

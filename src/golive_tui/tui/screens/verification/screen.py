@@ -192,6 +192,17 @@ class VerificationLogScreen(VerificationForm):
             matrix = self._matrix_table
             matrix.move_cursor(column=matrix.get_column_index(record_id))
             matrix.focus()
+            return
+        floor = next((loc for loc in self._ver_data.locations if loc.id == record_id), None)
+        site = self._sites_by_id.get(floor.site_id) if floor is not None else None
+        if floor is not None and site is not None:
+            # a 933 test to log from this floor (the gate's 933 condition): the form is
+            # filled in, the note is next, and p offers this floor first
+            self._pending_focus = None
+            self._floor_first = floor.id
+            self._field("target").value = site.code
+            self._field("test").value = TEST_933
+            self._field("note").focus()
 
     @on(Input.Submitted, "#ver-note")
     def _note_entered(self) -> None:
@@ -343,8 +354,10 @@ class VerificationLogScreen(VerificationForm):
 
         options = [(loc.id, f"{loc.name} · {E911_WORDS.get(str(loc.status), str(loc.status))}"
                             f" · {loc.address}") for loc in floors]
+        first = self._floor_first if any(loc.id == self._floor_first for loc in floors) \
+            else None
         self.app.push_screen(PickerModal(
-            f"933 test at {site.code}: dialled from", options,
+            f"933 test at {site.code}: dialled from", options, current=first,
             hint="↑↓ the emergency location · Enter log · Esc cancel"), picked)
 
     def _ask_measures(self, request: LogRequest, then: Callable[[LogRequest], None]) -> None:
