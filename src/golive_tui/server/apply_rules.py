@@ -83,7 +83,7 @@ def apply_rules(
     current = None if row is None else _domain_record(kind, row)
     field_versions: dict[str, list[Any]] = {} if row is None else dict(row["field_versions"] or {})
     policy = writes.policy(project_id) if kind is EntityKind.ISSUE else None
-    facts = ServerFacts(conn, project_id, actor.role, writes.rows)
+    facts = ServerFacts(conn, project_id, actor.role, writes.records)
 
     effective = op
     conflicts: Record = {}

@@ -19,16 +19,16 @@ from golive_tui.domain.rules import StoredFacts
 from golive_tui.server.tables import entity_columns, table_of
 
 #: reads records by id as the write transaction sees them: {id: the row, None if absent}
-RowReader = Callable[[EntityKind, Sequence[str]], Mapping[str, Mapping[str, Any] | None]]
+RowReader = Callable[[EntityKind, Collection[str], str], Mapping[str, Record]]
 
 
 class ServerFacts(StoredFacts):
     """The records of one project on the server, for the rules of one op.
 
-    ``rows``, when given, reads records by id for :meth:`records`: the writer's reader,
-    which answers from what its push already read and sends its held writes first when
-    one of them is asked for (``server/apply.py``), so a push of 10,000 numbers does not
-    query their orders one number at a time.
+    ``rows``, when given, answers :meth:`records` (the records of this project among some
+    ids): the writer's reader, which answers from what its push already read and sends its
+    held writes first when one of them is asked for (``server/apply.py``), so a push of
+    10,000 numbers does not query their orders one number at a time.
     """
 
     def __init__(
@@ -42,12 +42,7 @@ class ServerFacts(StoredFacts):
     def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
         if self._rows is None:
             return super().records(kind, ids)
-        names = entity_columns(kind)
-        found: dict[str, Record] = {}
-        for row_id, held in self._rows(kind, list(dict.fromkeys(ids))).items():
-            if held is not None and held["project_id"] == self._project_id:
-                found[row_id] = {name: held[name] for name in names}
-        return found
+        return self._rows(kind, ids, self._project_id)
 
     def read(self, kind: EntityKind, ids: Sequence[str]) -> Mapping[str, Record]:
         t = table_of(kind)

@@ -7,6 +7,7 @@ the client cache's never mix, even with both in one process (``golive demo``, te
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Index, MetaData, Table, UniqueConstraint
@@ -365,9 +366,10 @@ def table_of(kind: EntityKind) -> Table:
     return ENTITY_TABLES[kind].__table__  # type: ignore[attr-defined, no-any-return]
 
 
-def entity_columns(kind: EntityKind) -> list[str]:
+@cache
+def entity_columns(kind: EntityKind) -> tuple[str, ...]:
     """The columns a client sees: the domain's fields, without the server's bookkeeping."""
-    return [name for name in ENTITY_TABLES[kind].model_fields if name != "field_versions"]
+    return tuple(name for name in ENTITY_TABLES[kind].model_fields if name != "field_versions")
 
 
 project_counter: Table = ProjectCounterTable.__table__  # type: ignore[attr-defined]

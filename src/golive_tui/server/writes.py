@@ -3,7 +3,7 @@ one statement, with the records it reads and the SLA policy of each project it t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,7 +15,7 @@ from golive_tui.domain.ops import Op
 from golive_tui.domain.rules import REFERENCES
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.server import rows
-from golive_tui.server.tables import op_log, project, table_of
+from golive_tui.server.tables import entity_columns, op_log, project, table_of
 from golive_tui.server.webhooks import Notices
 
 LOOKUP_CHUNK = 400
@@ -89,6 +89,10 @@ class Writes:
         #: records with a held write
         self._dirty: set[tuple[str, str]] = set()
         self._policies: dict[str, SlaPolicy] = {}
+        #: what the rules see of a record read here (the columns a client sees), by
+        #: (table, id); dropped with the record's entry in ``_known``
+        self._views: dict[tuple[str, str], dict[str, Any]] = {}
+        self._codecs: dict[EntityKind, rows.TableCodec] = {}
         #: ops answered in this transaction, by op_id and by "client_id#client_seq"
         self.answered: set[str] = set()
         #: the webhook events of this transaction, queued with its other writes
@@ -104,6 +108,7 @@ class Writes:
         if row_id is not None:
             key = (codec.name, row_id)
             self._known.pop(key, None)
+            self._views.pop(key, None)
             self._dirty.add(key)
             if codec.table is project:
                 self._policies.pop(row_id, None)
@@ -143,13 +148,38 @@ class Writes:
         found = self._known[key]
         return None if found is None else dict(found)
 
-    def rows(
-        self, kind: EntityKind, ids: Sequence[str]
-    ) -> dict[str, Mapping[str, Any] | None]:
-        """Records of ``kind`` by id as this transaction sees them (for the rules' facts)."""
-        codec = rows.codec(self.conn, table_of(kind))
-        self.prefetch(codec, ids)
-        return {row_id: self.row(codec, row_id) for row_id in ids}
+    def codec_of(self, kind: EntityKind) -> rows.TableCodec:
+        found = self._codecs.get(kind)
+        if found is None:
+            found = self._codecs[kind] = rows.codec(self.conn, table_of(kind))
+        return found
+
+    def records(
+        self, kind: EntityKind, ids: Collection[str], project_id: str
+    ) -> dict[str, dict[str, Any]]:
+        """The records of ``project_id`` among these ids, with the columns a client sees
+        (the rules' facts), by id; each a copy the caller may change.
+
+        Every op asks for its project's record (is it closed?) and many for the records
+        they name: what was read once is kept as the rules see it, until written again.
+        """
+        codec = self.codec_of(kind)
+        views, known = self._views, self._known
+        found: dict[str, dict[str, Any]] = {}
+        for row_id in ids:
+            key = (codec.name, row_id)
+            view = views.get(key)
+            if view is None:
+                if key not in known and key not in self._dirty:
+                    self.prefetch(codec, [i for i in ids if (codec.name, i) not in views])
+                self.row(codec, row_id)  # sends held writes first; now read and clean
+                held = known[key]
+                if held is None:
+                    continue
+                view = views[key] = {name: held[name] for name in entity_columns(kind)}
+            if view["project_id"] == project_id:
+                found[row_id] = dict(view)
+        return found
 
     def prefetch_named(self, ops: Sequence[Op]) -> None:
         """Read the records that these ops' records name (a number's order and site) in a
