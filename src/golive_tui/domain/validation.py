@@ -22,7 +22,8 @@ Record = dict[str, Any]
 def validate_record(kind: EntityKind, record: Mapping[str, Any]) -> Record:
     """Validate a whole record against its entity's rules; unknown fields are refused."""
     base = ENTITY_BASES[kind]
-    unknown = set(record) - set(base.model_fields)
+    names = _field_names(kind)
+    unknown = None if names.issuperset(record) else set(record) - names
     if unknown:
         raise ValidationFailed(
             f"Unknown field{'s' if len(unknown) > 1 else ''} for {kind.value}: "
@@ -36,15 +37,21 @@ def validate_record(kind: EntityKind, record: Mapping[str, Any]) -> Record:
     try:
         base.__pydantic_validator__.validate_python(dict(record), self_instance=model)
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc']) or kind.value}: {err['msg']}"
-            for err in exc.errors()
-        ]
+        problems = [_problem(kind, err) for err in exc.errors()]
         raise ValidationFailed(
             f"Invalid {kind.value.replace('_', ' ')}: " + "; ".join(problems),
             details={"errors": problems},
         ) from None
     return cast(Record, base.__pydantic_serializer__.to_python(model))
+
+
+#: what a refused value is told, where pydantic's own words say less
+_SAID = {"timezone_aware": "time without a time zone; give an offset such as Z or -05:00"}
+
+
+def _problem(kind: EntityKind, err: Any) -> str:
+    where = ".".join(str(p) for p in err["loc"]) or kind.value
+    return f"{where}: {_SAID.get(err['type'], err['msg'])}"
 
 
 @cache
@@ -73,10 +80,7 @@ def revalidate(kind: EntityKind, current: Mapping[str, Any], merged: Mapping[str
             validator.validate_assignment(probe, name, value)
             record[name] = probe.__dict__[name]
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc']) or kind.value}: {err['msg']}"
-            for err in exc.errors()
-        ]
+        problems = [_problem(kind, err) for err in exc.errors()]
         raise ValidationFailed(
             f"Invalid {kind.value.replace('_', ' ')}: " + "; ".join(problems),
             details={"errors": problems},

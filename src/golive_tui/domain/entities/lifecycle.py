@@ -3,14 +3,13 @@ items, change requests, feedback, the hand-off, adoption gaps and the final call
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import field_validator
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from golive_tui.domain.entities.base import EntityBase, added_field, dt_field, enum_field
+from golive_tui.domain.entities.base import EntityBase, Time, added_field, dt_field, enum_field
 from golive_tui.domain.enums import (
     ActionSource,
     ActionStatus,
@@ -36,7 +35,7 @@ class PhaseEventBase(EntityBase):
     action: PhaseAction = enum_field(PhaseAction)
     reason: str = Field(default="", max_length=2_000)
     by: str = ""
-    at: datetime | None = dt_field()
+    at: Time | None = dt_field()
     #: the exit criteria that were unmet when the phase closed (the rules write it)
     unmet: list[str] = Field(default_factory=list, sa_type=JSON)
 
@@ -82,7 +81,7 @@ class KickoffBase(EntityBase):
 
     kind: ClassVar[EntityKind] = EntityKind.KICKOFF
 
-    held_at: datetime | None = dt_field()
+    held_at: Time | None = dt_field()
     #: stakeholder ids
     attendees: list[str] = Field(default_factory=list, sa_type=JSON)
     agreed_scope: str = Field(default="", max_length=5_000)
@@ -99,9 +98,9 @@ class ActionItemBase(EntityBase):
     title: str = Field(min_length=1, max_length=300)
     #: the stakeholder who does it (an id)
     owner: str = Field(default="", max_length=36)
-    due_at: datetime | None = dt_field()
+    due_at: Time | None = dt_field()
     status: ActionStatus = enum_field(ActionStatus, ActionStatus.OPEN)
-    done_at: datetime | None = dt_field()
+    done_at: Time | None = dt_field()
     source: ActionSource = enum_field(ActionSource, ActionSource.OTHER)
     #: the kickoff it was agreed at, if any
     kickoff_id: str = Field(default="", max_length=36)
@@ -119,7 +118,7 @@ class RaidItemBase(EntityBase):
     status: RaidStatus = enum_field(RaidStatus, RaidStatus.OPEN)
     #: what was decided about it (the mitigation, or why it is accepted)
     decision: str = Field(default="", max_length=5_000)
-    due_at: datetime | None = dt_field()
+    due_at: Time | None = dt_field()
 
 
 class ChangeRequestBase(EntityBase):
@@ -136,7 +135,7 @@ class ChangeRequestBase(EntityBase):
     state: ChangeRequestState = enum_field(ChangeRequestState, ChangeRequestState.PROPOSED)
     decision_reason: str = Field(default="", max_length=5_000)
     decided_by: str = ""
-    decided_at: datetime | None = dt_field()
+    decided_at: Time | None = dt_field()
 
 
 class FeedbackBase(EntityBase):
@@ -148,7 +147,7 @@ class FeedbackBase(EntityBase):
     score: int = Field(ge=1, le=5)
     comments: str = Field(default="", max_length=10_000)
     by: str = ""
-    at: datetime | None = dt_field()
+    at: Time | None = dt_field()
 
 
 class HandoffBase(EntityBase):
@@ -166,7 +165,7 @@ class HandoffBase(EntityBase):
     contacts: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     as_built: str = Field(default="", max_length=20_000)
     by: str = ""
-    at: datetime | None = dt_field()
+    at: Time | None = dt_field()
 
 
 class AdoptionGapBase(EntityBase):
@@ -181,10 +180,10 @@ class AdoptionGapBase(EntityBase):
     #: the stakeholder who follows it up (an id)
     owner: str = Field(default="", max_length=36)
     follow_up: str = Field(default="", max_length=5_000)
-    due_at: datetime | None = dt_field()
+    due_at: Time | None = dt_field()
     status: AdoptionGapStatus = enum_field(AdoptionGapStatus, AdoptionGapStatus.OPEN)
     #: withdrawn (domain.withdrawal): when, by whom and why; kept on record, never deleted
-    withdrawn_at: datetime | None = dt_field()
+    withdrawn_at: Time | None = dt_field()
     withdrawn_by: str = added_field("")
     withdraw_reason: str = added_field("", max_length=5_000)
 
@@ -195,7 +194,7 @@ class FinalCallBase(EntityBase):
 
     kind: ClassVar[EntityKind] = EntityKind.FINAL_CALL
 
-    held_at: datetime | None = dt_field()
+    held_at: Time | None = dt_field()
     #: the stakeholders who attended (ids)
     attendees: list[str] = Field(default_factory=list, sa_type=JSON)
     tuning: str = Field(default="", max_length=10_000)

@@ -3,14 +3,13 @@ locations, port orders and numbers."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import field_validator
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from golive_tui.domain.entities.base import EntityBase, added_field, dt_field, enum_field
+from golive_tui.domain.entities.base import EntityBase, Time, added_field, dt_field, enum_field
 from golive_tui.domain.enums import (
     CutoverState,
     E911Status,
@@ -32,7 +31,7 @@ class ProjectBase(EntityBase):
     name: str = Field(min_length=1, max_length=200)
     customer: str = Field(min_length=1, max_length=200)
     time_zone: str = "America/New_York"
-    cutover_at: datetime | None = dt_field()
+    cutover_at: Time | None = dt_field()
     phase: LifecyclePhase = enum_field(LifecyclePhase, LifecyclePhase.GO_LIVE)
     description: str = ""
     #: per-project SLA policy (domain.sla.SlaPolicy as JSON); empty means the defaults
@@ -46,11 +45,11 @@ class ProjectBase(EntityBase):
     holidays: dict[str, Any] = added_field({})
     #: a closed project is read-only for everyone (domain.closure); only the server's
     #: administrator reopens it, with a reason
-    closed_at: datetime | None = dt_field()
+    closed_at: Time | None = dt_field()
     closed_by: str = added_field("")
     #: why the IPM closed it without all of acceptance, feedback and an acknowledged hand-off
     close_reason: str = added_field("", max_length=5_000)
-    reopened_at: datetime | None = dt_field()
+    reopened_at: Time | None = dt_field()
     reopened_by: str = added_field("")
     reopen_reason: str = added_field("", max_length=5_000)
 
@@ -74,13 +73,13 @@ class MilestoneBase(EntityBase):
     phase: LifecyclePhase = enum_field(LifecyclePhase)
     name: str = Field(min_length=1, max_length=200)
     #: planned
-    due_at: datetime | None = dt_field()
+    due_at: Time | None = dt_field()
     #: actual
-    done_at: datetime | None = dt_field()
+    done_at: Time | None = dt_field()
     #: the stakeholder who owns it (an id; empty when nobody does)
     owner: str = Field(default="", max_length=36, sa_column_kwargs={"server_default": ""})
     #: when it is now expected; its status follows from the three dates (domain.lifecycle)
-    forecast_at: datetime | None = dt_field()
+    forecast_at: Time | None = dt_field()
 
 
 class MemberBase(EntityBase):
@@ -99,8 +98,8 @@ class CutoverBase(EntityBase):
 
     name: str = Field(min_length=1, max_length=200)
     #: the window: when the cutover starts and ends
-    starts_at: datetime | None = dt_field()
-    ends_at: datetime | None = dt_field()
+    starts_at: Time | None = dt_field()
+    ends_at: Time | None = dt_field()
     site_ids: list[str] = Field(default_factory=list, sa_type=JSON)
     state: CutoverState = enum_field(CutoverState, CutoverState.PLANNED)
     notes: str = ""
@@ -117,8 +116,8 @@ class EmergencyLocationBase(EntityBase):
     #: the dispatchable address announced with a 911 call
     address: str = ""
     status: E911Status = enum_field(E911Status, E911Status.NOT_SET)
-    address_changed_at: datetime | None = dt_field()
-    validated_at: datetime | None = dt_field()
+    address_changed_at: Time | None = dt_field()
+    validated_at: Time | None = dt_field()
     #: how Zoom maps calls to it: subnet, Wi-Fi BSSID or switch port
     network: str = ""
 
@@ -131,10 +130,10 @@ class PortOrderBase(EntityBase):
     carrier: str = Field(min_length=1, max_length=120)
     btn: str = ""
     loa_id: str = ""
-    loa_signed_at: datetime | None = dt_field()
+    loa_signed_at: Time | None = dt_field()
     toll_free: bool = False
-    requested_foc: datetime | None = dt_field()
-    confirmed_foc: datetime | None = dt_field()
+    requested_foc: Time | None = dt_field()
+    confirmed_foc: Time | None = dt_field()
     status: OrderState = enum_field(OrderState, OrderState.DRAFT)
     rejection_code: str | None = None
     zoom_order_id: str = ""
@@ -148,12 +147,12 @@ class PortOrderBase(EntityBase):
     authorised_name: str = added_field("")
     #: the losing carrier's NPAC provider id
     spid: str = added_field("")
-    csr_received_at: datetime | None = dt_field()
+    csr_received_at: Time | None = dt_field()
     loa_signed_by: str = added_field("")
     #: toll-free orders: the RespOrg that controls the numbers
     resp_org: str = added_field("")
     #: when the numbers went live on Zoom (the snapback window counts from it)
-    activated_at: datetime | None = dt_field()
+    activated_at: Time | None = dt_field()
     #: every FOC the carrier gave or moved: [{at, foc, reason, by}], oldest first
     foc_history: list[dict[str, Any]] = added_field([])
     #: why the order was last changed inside its change freeze

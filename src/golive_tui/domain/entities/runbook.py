@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from golive_tui.domain.entities.base import EntityBase, added_field, dt_field, enum_field
+from golive_tui.domain.entities.base import EntityBase, Time, added_field, dt_field, enum_field
 from golive_tui.domain.enums import (
     EntityKind,
     RunbookRunKind,
@@ -38,7 +37,7 @@ class RunbookStepBase(EntityBase):
     snapback: bool = False
     sort_order: int = 0
     #: withdrawn (domain.withdrawal): when, by whom and why; kept on record, never deleted
-    withdrawn_at: datetime | None = dt_field()
+    withdrawn_at: Time | None = dt_field()
     withdrawn_by: str = added_field("")
     withdraw_reason: str = added_field("", max_length=5_000)
 
@@ -50,8 +49,8 @@ class RunbookRunBase(EntityBase):
 
     cutover_id: str = Field(index=True, max_length=36)
     run_kind: RunbookRunKind = enum_field(RunbookRunKind, RunbookRunKind.REHEARSAL)
-    started_at: datetime | None = dt_field()
-    finished_at: datetime | None = dt_field()
+    started_at: Time | None = dt_field()
+    finished_at: Time | None = dt_field()
     by: str = ""
 
 
@@ -64,7 +63,7 @@ class RunbookStepRunBase(EntityBase):
     run_id: str = Field(index=True, max_length=36)
     step_id: str = Field(max_length=36)
     state: StepRunState = enum_field(StepRunState, StepRunState.PENDING)
-    started_at: datetime | None = dt_field()
-    finished_at: datetime | None = dt_field()
+    started_at: Time | None = dt_field()
+    finished_at: Time | None = dt_field()
     note: str = Field(default="", max_length=5_000)
     by: str = ""

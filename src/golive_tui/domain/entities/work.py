@@ -3,13 +3,12 @@ sign-offs."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from golive_tui.domain.entities.base import EntityBase, added_field, dt_field, enum_field
+from golive_tui.domain.entities.base import EntityBase, Time, added_field, dt_field, enum_field
 from golive_tui.domain.enums import (
     ChecklistStatus,
     ChecklistStream,
@@ -35,13 +34,13 @@ class ChecklistItemBase(EntityBase):
     stream: ChecklistStream = enum_field(ChecklistStream, ChecklistStream.PROJECT)
     owner_role: Role = enum_field(Role, Role.IPM)
     assignee: str = ""
-    due_at: datetime | None = dt_field()
+    due_at: Time | None = dt_field()
     #: ids of the items that must be done first
     predecessors: list[str] = Field(default_factory=list, sa_type=JSON)
     gate: bool = False
     status: ChecklistStatus = enum_field(ChecklistStatus, ChecklistStatus.TODO)
     skip_comment: str = ""
-    done_at: datetime | None = dt_field()
+    done_at: Time | None = dt_field()
     done_by: str = ""
     sort_order: int = 0
     #: the cutover wave it belongs to; None applies to every wave
@@ -62,7 +61,7 @@ class VerificationBase(EntityBase):
     number_id: str | None = Field(default=None, max_length=36)
     result: VerificationResult = enum_field(VerificationResult)
     tester: str = ""
-    tested_at: datetime | None = dt_field()
+    tested_at: Time | None = dt_field()
     note: str = ""
     mos: float | None = None
     loss_pct: float | None = None
@@ -89,11 +88,11 @@ class IssueBase(EntityBase):
     site_id: str | None = Field(default=None, max_length=36)
     number_id: str | None = Field(default=None, max_length=36)
     verification_id: str | None = Field(default=None, max_length=36)
-    opened_at: datetime | None = dt_field()
-    responded_at: datetime | None = dt_field()
-    resolved_at: datetime | None = dt_field()
-    closed_at: datetime | None = dt_field()
-    on_hold_since: datetime | None = dt_field()
+    opened_at: Time | None = dt_field()
+    responded_at: Time | None = dt_field()
+    resolved_at: Time | None = dt_field()
+    closed_at: Time | None = dt_field()
+    on_hold_since: Time | None = dt_field()
     paused_seconds: float = 0.0
     hold_reason: str = ""
     resolution: str = ""
@@ -106,7 +105,7 @@ class IssueNoteBase(EntityBase):
     issue_id: str = Field(index=True, max_length=36)
     author: str = ""
     body: str = Field(min_length=1, max_length=10_000)
-    at: datetime | None = dt_field()
+    at: Time | None = dt_field()
 
 
 class DecisionBase(EntityBase):
@@ -116,7 +115,7 @@ class DecisionBase(EntityBase):
     decision: DecisionKind = enum_field(DecisionKind)
     reason: str = ""
     by: str = ""
-    at: datetime | None = dt_field()
+    at: Time | None = dt_field()
     #: the gate conditions that were unmet when the decision was made
     unmet: list[str] = Field(default_factory=list, sa_type=JSON)
     override: bool = False
@@ -134,7 +133,7 @@ class SignoffBase(EntityBase):
     cutover_id: str | None = Field(default=None, max_length=36)
     by: str = ""
     role: Role = enum_field(Role, Role.CUSTOMER)
-    at: datetime | None = dt_field()
+    at: Time | None = dt_field()
     note: str = ""
     #: what the signer accepts as outstanding
     exceptions: list[str] = Field(default_factory=list, sa_type=JSON)
