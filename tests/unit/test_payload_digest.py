@@ -17,6 +17,7 @@ import pytest
 from golive_tui.domain.enums import EntityKind, OpAction
 from golive_tui.domain.ops import Op, new_id
 from golive_tui.server.apply import payload_hash
+from golive_tui.server.op_log import Digests
 
 
 def digest_of_whole_op(op: Op, project_id: str, user: str) -> str:
@@ -95,3 +96,32 @@ def test_the_digest_tells_apart_what_differs() -> None:
         payload_hash(op.model_copy(update={"base_version": 1}), "p", "u"),
     }
     assert len(digests) == 5
+
+
+def test_one_push_digests_each_op_as_on_its_own() -> None:
+    """The digests of a push share what its ops share (project, user, client), and still
+    each is the one of the whole op, ops of several clients and kinds taking turns."""
+    digests = Digests("p-1", "ana")
+    ops = [
+        Op(
+            client_id=client,
+            client_seq=seq,
+            entity=kind,
+            entity_id=new_id(),
+            action=action,
+            fields=fields,
+            client_time=TIMES[seq % len(TIMES)],
+        )
+        for seq, (client, kind, action, fields) in enumerate(
+            [
+                ("laptop", EntityKind.VERIFICATION, OpAction.APPEND, FIELDS[1]),
+                ("laptop", EntityKind.VERIFICATION, OpAction.APPEND, FIELDS[3]),
+                ("phone-é", EntityKind.SITE, OpAction.UPDATE, FIELDS[4]),
+                ("laptop", EntityKind.ISSUE, OpAction.TRANSITION, FIELDS[8]),
+                ("laptop", EntityKind.NUMBER, OpAction.DELETE, FIELDS[0]),
+            ],
+            start=1,
+        )
+    ]
+    for op in ops:
+        assert digests(op) == digest_of_whole_op(op, "p-1", "ana")

@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -52,6 +53,7 @@ from golive_tui.server import rows
 from golive_tui.server.apply_rules import Actor, UnknownProject, apply_rules, notify_change
 from golive_tui.server.db import Database
 from golive_tui.server.op_log import (
+    Digests,
     answered_before,
     log_answer,
     log_refusal,
@@ -209,12 +211,14 @@ def _push_locked(
     writes.prefetch_named(job.ops)
     results: list[OpResult] = []
     last_seq: int | None = None
+    digest_of = Digests(job.project_id, actor.user)
+    # the server's clock, read once for the push: its ops are applied in one transaction
+    now = utcnow()
     for op in job.ops:
         keys = (op.op_id, f"{op.client_id}#{op.client_seq}")
         look = keys[0] in logged or keys[1] in logged
-        digest = payload_hash(op, job.project_id, actor.user)
-        result = _apply_locked(db, writes, job.project_id, actor, op, job.client_id, digest,
-                               look, notify=False, seqs=seqs)
+        result = _apply_locked(db, writes, job.project_id, actor, op, job.client_id,
+                               digest_of(op), look, notify=False, seqs=seqs, now=now)
         writes.answered.update(keys)  # the same op again later in this group looks it up
         logged.update(keys)
         results.append(result)
@@ -296,6 +300,7 @@ def _apply_locked(
     lock: bool = False,
     notify: bool = True,
     seqs: dict[str, int] | None = None,
+    now: datetime | None = None,
 ) -> OpResult:
     conn, cur = writes.conn, writes.cur
     if lock and db.is_postgresql:
@@ -310,7 +315,8 @@ def _apply_locked(
         if earlier is not None:
             return earlier
 
-    now = utcnow()
+    if now is None:
+        now = utcnow()
     if op.client_id != client_id:
         result = rejected(
             op,

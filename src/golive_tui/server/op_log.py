@@ -7,7 +7,7 @@ import hashlib
 import json
 import math
 from _json import make_encoder
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from golive_tui.domain.clock import utcnow
+from golive_tui.domain.enums import EntityKind, OpAction
 from golive_tui.domain.ops import Op
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
@@ -33,22 +34,47 @@ def payload_hash(op: Op, project_id: str, user: str) -> str:
     The digest is of the canonical JSON of ``{"op": the op as JSON, "project_id": …,
     "user": …}`` (keys sorted, no spaces, text unescaped). Digests are stored, so that text
     never changes: an op whose fields are all plain values (almost every op) has it written
-    here piece by piece, the same text at a fraction of the cost; any other goes through the
-    whole op's JSON.
+    by :class:`Digests` piece by piece, the same text at a fraction of the cost; any other
+    goes through the whole op's JSON.
     """
-    fields = op.fields
-    if _plain(fields):
+    return Digests(project_id, user)(op)
+
+
+class Digests:
+    """:func:`payload_hash` for the ops of one push: what every op of it shares (where,
+    by whom, and most often from which client) is written once."""
+
+    __slots__ = ("_client", "_project_id", "_tail", "_user")
+
+    def __init__(self, project_id: str, user: str) -> None:
+        self._project_id = project_id
+        self._user = user
+        self._tail = f'}},"project_id":{_text(project_id)},"user":{_text(user)}}}'
+        self._client: tuple[str, str] = ("", '""')
+
+    def __call__(self, op: Op) -> str:
+        fields = op.fields
+        for value in fields.values():
+            kind = type(value)
+            if kind not in _PLAIN_FIELD or (kind is float and not math.isfinite(value)):
+                return _whole_op_digest(op, self._project_id, self._user)
+        client = self._client
+        if client[0] != op.client_id:
+            client = self._client = (op.client_id, _text(op.client_id))
         base = op.base_version
         text = (
-            f'{{"op":{{"action":{_text(op.action)},'
+            f'{{"op":{{"action":{_ENUM_TEXT[op.action]},'
             f'"base_version":{"null" if base is None else int.__repr__(base)},'
-            f'"client_id":{_text(op.client_id)},"client_seq":{int.__repr__(op.client_seq)},'
+            f'"client_id":{client[1]},"client_seq":{int.__repr__(op.client_seq)},'
             f'"client_time":{_text(_time_json(op.client_time))},'
-            f'"entity":{_text(op.entity)},"entity_id":{_text(op.entity_id)},'
-            f'"fields":{"".join(_flat_json(fields, 0))},"op_id":{_text(op.op_id)}}},'
-            f'"project_id":{_text(project_id)},"user":{_text(user)}}}'
+            f'"entity":{_ENUM_TEXT[op.entity]},"entity_id":{_text(op.entity_id)},'
+            f'"fields":{"".join(_flat_json(fields, 0))},"op_id":{_text(op.op_id)}'
+            f"{self._tail}"
         )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return sha256(text.encode("utf-8")).hexdigest()
+
+
+def _whole_op_digest(op: Op, project_id: str, user: str) -> str:
     try:
         dumped = op.model_dump(mode="json")
     except ValueError:
@@ -57,21 +83,12 @@ def payload_hash(op: Op, project_id: str, user: str) -> str:
         dumped = {**op.model_dump(mode="json", exclude={"fields"}),
                   "fields": _digest_of(op.fields)}
     body = {"project_id": project_id, "user": user, "op": dumped}
-    return hashlib.sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()
+    return sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()
 
 
 #: types whose JSON form is themselves (a float only when finite: pydantic writes the
 #: others as null, and the canonical encoder as Infinity or NaN)
 _PLAIN_FIELD = frozenset({str, int, float, bool, type(None)})
-
-
-def _plain(fields: Mapping[str, Any]) -> bool:
-    """Whether every value of these fields is its own JSON (no container, no time)."""
-    for value in fields.values():
-        kind = type(value)
-        if kind not in _PLAIN_FIELD or (kind is float and not math.isfinite(value)):
-            return False
-    return True
 
 
 #: the canonical encoder without its set-up per call, for fields of plain values only
@@ -81,6 +98,9 @@ _flat_json = make_encoder(
 )
 #: a text as JSON (a StrEnum's text is its value)
 _text = json.encoder.encode_basestring
+#: the action and entity of an op as JSON
+_ENUM_TEXT: dict[Any, str] = {m: _text(m.value) for m in (*OpAction, *EntityKind)}
+sha256 = hashlib.sha256
 _DATETIME = TypeAdapter(datetime)
 _last_time: list[tuple[datetime | None, str]] = [(None, "")]
 
