@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import AwareDatetime
 from pydantic_core import to_json
 
 from golive_tui.domain.codec import decode_time, encode_record, encode_time, encode_value
@@ -41,7 +42,7 @@ def _values(annotation: Any) -> st.SearchStrategy[Any]:
         return st.none() | _values(inner)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return st.sampled_from(list(annotation))
-    if annotation is datetime:
+    if annotation is datetime or annotation is AwareDatetime:  # a record's times carry a zone
         return times
     if annotation is bool:
         return st.booleans()
