@@ -38,6 +38,7 @@ from schemathesis.generation.meta import TestPhase, negated_parameters
 from schemathesis.schemas import APIOperation
 
 from golive_tui.domain.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
+from tests.conftest import ServerUnderTest
 
 #: requests each operation gets in the fuzzing phase, after the coverage phase's own
 FUZZ_EXAMPLES = 40
@@ -173,7 +174,7 @@ def _free(case: Case[Any], location: ParameterLocation, name: str) -> bool:
 
 
 @pytest.fixture
-def fuzz(sqlite_server: Any) -> Fuzz:
+def fuzz(sqlite_server: ServerUnderTest) -> Fuzz:
     return Fuzz(
         url=sqlite_server.url,
         project_id=sqlite_server.project_id,

@@ -25,6 +25,7 @@ from golive_tui.sync.client import (
     Transient,
     Unauthorized,
 )
+from tests.conftest import ServerUnderTest
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def connect(url: str, *argv: str, token: str | None = None) -> tuple[int, str, s
 
 
 def test_connect_checks_the_server_and_saves_token_0600_and_settings(
-    sqlite_server: Any, config_home: Path
+    sqlite_server: ServerUnderTest, config_home: Path
 ) -> None:
     code, out, err = connect(sqlite_server.url, token=sqlite_server.tokens["ipm"])
     assert code == 0, err
@@ -66,7 +67,9 @@ def test_connect_checks_the_server_and_saves_token_0600_and_settings(
     assert settings.cache_path() != settings.cache_path(user="engineer")
 
 
-def test_connect_refuses_a_bad_token_and_saves_nothing(sqlite_server: Any, config_home: Path) -> None:
+def test_connect_refuses_a_bad_token_and_saves_nothing(
+    sqlite_server: ServerUnderTest, config_home: Path,
+) -> None:
     code, _out, err = connect(sqlite_server.url, token="nope.nope")
     assert code == ExitCode.AUTH
     assert "refused the token" in err
@@ -81,7 +84,7 @@ def test_connect_says_when_the_server_cannot_be_reached(config_home: Path) -> No
 
 
 def test_connect_refuses_a_project_the_user_is_not_a_member_of(
-    sqlite_server: Any, config_home: Path
+    sqlite_server: ServerUnderTest, config_home: Path
 ) -> None:
     code, _out, err = connect(sqlite_server.url, "--project", sqlite_server.other_project_id,
                               token=sqlite_server.tokens["ipm"])

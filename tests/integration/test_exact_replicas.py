@@ -14,17 +14,20 @@ from golive_tui.domain.ops import new_id
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine
+from tests.conftest import ServerUnderTest
 
 #: floats whose shortest text needs 16 or 17 digits (a 15-digit rounding changes them)
 AWKWARD_FLOATS = (0.9327559999999999, 0.1 + 0.2, 2.220446049250313e-16, 123456.78901234567)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest) -> Iterator[Any]:
-    yield request.getfixturevalue("sqlite_server" if request.param == "sqlite" else "pg_server")
+def server(request: pytest.FixtureRequest) -> Iterator[ServerUnderTest]:
+    server = request.getfixturevalue("sqlite_server" if request.param == "sqlite" else "pg_server")
+    assert isinstance(server, ServerUnderTest)
+    yield server
 
 
-def _push_awkward_values(server: Any) -> None:
+def _push_awkward_values(server: ServerUnderTest) -> None:
     """Results with awkward floats, and times sent with microseconds and another zone."""
     order = server.snapshot()["entities"]["port_order"][0]
     ops = [
@@ -42,7 +45,7 @@ def _push_awkward_values(server: Any) -> None:
     assert {r["status"] for r in results} == {"applied"}, results
 
 
-def _feed_records(server: Any) -> dict[str, dict[str, Any]]:
+def _feed_records(server: ServerUnderTest) -> dict[str, dict[str, Any]]:
     """Every live record as the change feed last sent it, read from the first change on."""
     records: dict[str, dict[str, Any]] = {}
     after = 0
@@ -58,7 +61,7 @@ def _feed_records(server: Any) -> dict[str, dict[str, Any]]:
         after = page["changes"][-1]["seq"]
 
 
-def test_the_snapshot_sends_each_record_as_the_feed_sent_it(server: Any) -> None:
+def test_the_snapshot_sends_each_record_as_the_feed_sent_it(server: ServerUnderTest) -> None:
     _push_awkward_values(server)
     snapshot = server.snapshot()["entities"]
     from_snapshot = {r["id"]: r for records in snapshot.values() for r in records}
@@ -84,7 +87,7 @@ def _exact(store: LocalStore) -> dict[EntityKind, dict[str, list[tuple[str, str,
 
 
 async def test_a_bootstrapped_client_and_a_following_one_hold_identical_values(
-    server: Any, tmp_path: Path
+    server: ServerUnderTest, tmp_path: Path
 ) -> None:
     _push_awkward_values(server)
     pid = server.project_id

@@ -13,18 +13,18 @@ import pytest
 
 from golive_tui.app.exit_codes import ExitCode
 from golive_tui.server.embedded import EmbeddedServer
-from tests.conftest import server_settings
+from tests.conftest import ServerUnderTest, server_settings
 from tests.integration.test_scripting import golive, home
 
 __all__ = ["home"]
 
 
-def _args(server: Any, kind: str, path: Path, *extra: str) -> tuple[str, ...]:
+def _args(server: ServerUnderTest, kind: str, path: Path, *extra: str) -> tuple[str, ...]:
     return ("import", kind, str(path), "--server", server.url, "--project", server.project_id,
             *extra)
 
 
-def _entities(server: Any, kind: str) -> list[dict[str, Any]]:
+def _entities(server: ServerUnderTest, kind: str) -> list[dict[str, Any]]:
     entities: list[dict[str, Any]] = server.snapshot()["entities"][kind]
     return entities
 
@@ -65,7 +65,7 @@ def test_numbers_come_in_with_site_names_mapped_and_tel_uris_read(
 
 
 def test_an_unknown_site_is_refused_by_name_and_a_site_map_resolves_it(
-    sqlite_server: Any, home: dict[str, str], tmp_path: Path
+    sqlite_server: ServerUnderTest, home: dict[str, str], tmp_path: Path
 ) -> None:
     token = sqlite_server.tokens["ipm"]
     path = tmp_path / "numbers.csv"
@@ -89,7 +89,7 @@ def test_an_unknown_site_is_refused_by_name_and_a_site_map_resolves_it(
 
 
 def test_sites_and_orders_come_in_and_bad_lines_write_nothing(
-    sqlite_server: Any, home: dict[str, str], tmp_path: Path
+    sqlite_server: ServerUnderTest, home: dict[str, str], tmp_path: Path
 ) -> None:
     token = sqlite_server.tokens["ipm"]
     sites = tmp_path / "sites.csv"
@@ -138,7 +138,7 @@ def test_sites_and_orders_come_in_and_bad_lines_write_nothing(
     ids=["binary", "mixed-encodings"],
 )
 def test_a_file_that_cannot_be_read_is_refused_before_the_server_is_asked(
-    sqlite_server: Any, home: dict[str, str], tmp_path: Path, body: bytes, says: str
+    sqlite_server: ServerUnderTest, home: dict[str, str], tmp_path: Path, body: bytes, says: str
 ) -> None:
     path = tmp_path / "numbers.csv"
     path.write_bytes(body)
@@ -151,7 +151,7 @@ def test_a_file_that_cannot_be_read_is_refused_before_the_server_is_asked(
 
 
 def test_offline_the_rows_are_queued_in_the_cache_and_the_command_says_so(
-    sqlite_server: Any, home: dict[str, str], tmp_path: Path
+    sqlite_server: ServerUnderTest, home: dict[str, str], tmp_path: Path
 ) -> None:
     token = sqlite_server.tokens["ipm"]
     status = golive(home, "status", "--server", sqlite_server.url, "--project",
@@ -179,7 +179,7 @@ def test_offline_the_rows_are_queued_in_the_cache_and_the_command_says_so(
         assert "+17205550260" in {n["e164"] for n in _snapshot_numbers(sqlite_server)}
 
 
-def _snapshot_numbers(server: Any) -> list[dict[str, Any]]:
+def _snapshot_numbers(server: ServerUnderTest) -> list[dict[str, Any]]:
     """The server's numbers, read from its database (the server may be down)."""
     from sqlalchemy import create_engine, text
 
@@ -195,7 +195,7 @@ def _snapshot_numbers(server: Any) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("kind", ["numbers", "sites", "orders"])
 def test_every_kind_refuses_a_file_over_the_import_limit_before_reading_it(
-    sqlite_server: Any, home: dict[str, str], tmp_path: Path, kind: str
+    sqlite_server: ServerUnderTest, home: dict[str, str], tmp_path: Path, kind: str
 ) -> None:
     path = tmp_path / f"{kind}.csv"
     with path.open("wb") as fh:  # a sparse file: its size without writing 21 MB

@@ -5,7 +5,6 @@ with one close, the second refused with its reason and undone."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,22 +12,25 @@ from golive_tui.domain.enums import LifecyclePhase, Role
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine
+from tests.conftest import ServerUnderTest
 
 BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
 REASON = "New York ported; open items carried into hypercare with the MPOC"
 
 
 @pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(request.param)
+def server(request: pytest.FixtureRequest) -> ServerUnderTest:
+    server = request.getfixturevalue(request.param)
+    assert isinstance(server, ServerUnderTest)
+    return server
 
 
-async def sync(store: LocalStore, server: Any, user: str) -> None:
+async def sync(store: LocalStore, server: ServerUnderTest, user: str) -> None:
     async with SyncClient(server.url, server.tokens[user]) as client:
         await SyncEngine(store, client, server.project_id, live=False).sync_once()
 
 
-def cache(tmp_path: Path, server: Any, name: str, role: Role) -> LocalStore:
+def cache(tmp_path: Path, server: ServerUnderTest, name: str, role: Role) -> LocalStore:
     return LocalStore(tmp_path / f"{name}.sqlite", actor=name, role=role,
                       project_id=server.project_id)
 
@@ -40,7 +42,7 @@ def phase_of(store: LocalStore) -> LifecyclePhase:
 
 
 async def test_a_phase_closed_in_one_cache_reaches_the_others(
-    server: Any, tmp_path: Path
+    server: ServerUnderTest, tmp_path: Path
 ) -> None:
     ipm = cache(tmp_path, server, "ipm", Role.IPM)
     engineer = cache(tmp_path, server, "engineer", Role.ENGINEER)
@@ -64,7 +66,7 @@ async def test_a_phase_closed_in_one_cache_reaches_the_others(
 
 
 async def test_two_laptops_closing_one_phase_offline_end_with_one_close(
-    server: Any, tmp_path: Path
+    server: ServerUnderTest, tmp_path: Path
 ) -> None:
     first = cache(tmp_path, server, "first", Role.IPM)
     second = cache(tmp_path, server, "second", Role.IPM)
@@ -88,7 +90,7 @@ async def test_two_laptops_closing_one_phase_offline_end_with_one_close(
 
 
 async def test_closing_the_project_closes_its_lifecycle_on_the_server(
-    server: Any, tmp_path: Path
+    server: ServerUnderTest, tmp_path: Path
 ) -> None:
     ipm = cache(tmp_path, server, "ipm", Role.IPM)
     await sync(ipm, server, "ipm")

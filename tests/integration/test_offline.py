@@ -32,6 +32,7 @@ from golive_tui.store.local import Change, LocalStore
 from golive_tui.store.queries import NumberQuery
 from golive_tui.sync.client import SyncClient, Transient
 from golive_tui.sync.engine import Backoff, SyncEngine, SyncNotice, SyncStatus
+from tests.conftest import ServerUnderTest
 from tests.waiting import wait_for_async
 
 
@@ -60,7 +61,7 @@ class Outage:
 
 
 @pytest.fixture
-def outage(sqlite_server: Any) -> Iterator[Outage]:
+def outage(sqlite_server: ServerUnderTest) -> Iterator[Outage]:
     handle = Outage(sqlite_server)
     try:
         yield handle
@@ -97,7 +98,7 @@ async def bootstrap(store: LocalStore, url: str, token: str, project_id: str) ->
 
 @pytest.mark.slow
 async def test_a_day_offline_with_ten_thousand_queued_ops_drains_completely_on_reconnect(
-    sqlite_server: Any, outage: Outage, tmp_path: Path
+    sqlite_server: ServerUnderTest, outage: Outage, tmp_path: Path
 ) -> None:
     """24 simulated hours: ops stamped across a day, the feed compacted meanwhile (410)."""
     token = sqlite_server.tokens["ipm"]
@@ -170,7 +171,7 @@ async def test_a_day_offline_with_ten_thousand_queued_ops_drains_completely_on_r
 
 
 async def test_rejected_ops_are_shown_and_do_not_wedge_the_queue(
-    sqlite_server: Any, tmp_path: Path
+    sqlite_server: ServerUnderTest, tmp_path: Path
 ) -> None:
     """An engineer may not record go / no-go: those ops are refused, the rest still apply."""
     pid = sqlite_server.project_id
@@ -206,7 +207,7 @@ async def test_rejected_ops_are_shown_and_do_not_wedge_the_queue(
 
 
 async def test_a_batch_the_server_refuses_whole_is_split_to_isolate_the_bad_op(
-    sqlite_server: Any, tmp_path: Path
+    sqlite_server: ServerUnderTest, tmp_path: Path
 ) -> None:
     """A 413 / 422 for a whole push must not wedge the queue: halve until the culprit is alone."""
     pid = sqlite_server.project_id
@@ -228,7 +229,7 @@ async def test_a_batch_the_server_refuses_whole_is_split_to_isolate_the_bad_op(
 
 
 async def test_gone_cursor_rebootstraps_from_the_snapshot_keeping_the_outbox(
-    sqlite_server: Any, tmp_path: Path
+    sqlite_server: ServerUnderTest, tmp_path: Path
 ) -> None:
     pid = sqlite_server.project_id
     token = sqlite_server.tokens["ipm"]
@@ -291,7 +292,7 @@ class HookTransport(httpx.AsyncBaseTransport):
 
 
 async def test_status_says_offline_with_the_reason_and_online_after_a_sync(
-    sqlite_server: Any, tmp_path: Path
+    sqlite_server: ServerUnderTest, tmp_path: Path
 ) -> None:
     pid = sqlite_server.project_id
     token = sqlite_server.tokens["ipm"]

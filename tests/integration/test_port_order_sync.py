@@ -13,12 +13,15 @@ import pytest
 
 from golive_tui.domain.enums import EntityKind, OrderState, PortState, Role
 from golive_tui.store.local import LocalStore
+from tests.conftest import ServerUnderTest
 from tests.integration.test_lifecycle_sync import BACKENDS, cache, sync
 
 
 @pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(request.param)
+def server(request: pytest.FixtureRequest) -> ServerUnderTest:
+    server = request.getfixturevalue(request.param)
+    assert isinstance(server, ServerUnderTest)
+    return server
 
 
 def order(store: LocalStore, pon: str) -> Any:
@@ -31,7 +34,7 @@ def foc(days: int) -> datetime:
 
 
 async def test_an_order_moved_in_one_cache_reaches_the_other_with_its_numbers(
-    server: Any, tmp_path: Path
+    server: ServerUnderTest, tmp_path: Path
 ) -> None:
     ipm = cache(tmp_path, server, "ipm", Role.IPM)
     engineer = cache(tmp_path, server, "engineer", Role.ENGINEER)
@@ -68,7 +71,7 @@ async def test_an_order_moved_in_one_cache_reaches_the_other_with_its_numbers(
 
 
 async def test_two_laptops_confirming_one_foc_offline_end_with_one_confirmation(
-    server: Any, tmp_path: Path
+    server: ServerUnderTest, tmp_path: Path
 ) -> None:
     first = cache(tmp_path, server, "first", Role.IPM)
     second = cache(tmp_path, server, "second", Role.IPM)

@@ -11,19 +11,22 @@ from golive_tui.domain.enums import EntityKind
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine
+from tests.conftest import ServerUnderTest
 from tests.waiting import wait_for
 
 from .test_offline import verifications
 
 
-async def _sync(store: LocalStore, server: Any, user: str, **engine: Any) -> SyncEngine:
+async def _sync(store: LocalStore, server: ServerUnderTest, user: str, **engine: Any) -> SyncEngine:
     async with SyncClient(server.url, server.tokens[user]) as client:
         sync = SyncEngine(store, client, server.project_id, live=False, **engine)
         await sync.sync_once()
     return sync
 
 
-async def _behind(server: Any, tmp_path: Path, count: int) -> tuple[LocalStore, LocalStore, int]:
+async def _behind(
+    server: ServerUnderTest, tmp_path: Path, count: int,
+) -> tuple[LocalStore, LocalStore, int]:
     """Two caches of one project; the engineer then logs ``count`` results and syncs, so the
     IPM's cache is that many changes behind the server (its cursor is returned)."""
     pid = server.project_id
@@ -56,7 +59,7 @@ class Spy:
 
 
 async def test_many_pages_bring_every_change_once_in_order(
-    sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_server: ServerUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engineer, ipm, start = await _behind(sqlite_server, tmp_path, 250)
 
@@ -75,7 +78,7 @@ async def test_many_pages_bring_every_change_once_in_order(
 
 
 async def test_a_page_that_cannot_be_written_stops_the_pull_where_it_was(
-    sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_server: ServerUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engineer, ipm, start = await _behind(sqlite_server, tmp_path, 100)
 
@@ -105,7 +108,7 @@ async def test_a_page_that_cannot_be_written_stops_the_pull_where_it_was(
 
 
 async def test_the_next_page_is_asked_for_while_one_is_written(
-    sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_server: ServerUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engineer, ipm, start = await _behind(sqlite_server, tmp_path, 100)
     spy = Spy(monkeypatch)
@@ -133,7 +136,7 @@ async def test_the_next_page_is_asked_for_while_one_is_written(
 
 
 async def test_each_push_leaves_before_the_answer_to_the_last_is_read(
-    sqlite_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_server: ServerUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pid = sqlite_server.project_id
     ipm = LocalStore(tmp_path / "ipm.sqlite", actor="ipm", project_id=pid)

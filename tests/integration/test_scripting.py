@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from golive_tui.app.exit_codes import ExitCode
+from tests.conftest import ServerUnderTest
 
 GOLIVE = Path(sys.executable).parent / "golive"
 
@@ -102,7 +103,7 @@ def test_a_script_gets_the_status_as_json_with_the_token_in_the_environment(
 
 
 def test_status_answers_from_the_cache_when_the_server_is_down_and_says_so(
-    sqlite_server: Any, home: dict[str, str]
+    sqlite_server: ServerUnderTest, home: dict[str, str]
 ) -> None:
     args = ("status", "--json", "--server", sqlite_server.url,
             "--project", sqlite_server.project_id)
@@ -132,7 +133,7 @@ def test_status_answers_from_the_cache_when_the_server_is_down_and_says_so(
 
 
 def test_offline_without_a_cache_is_its_own_exit_code_and_prints_nothing(
-    sqlite_server: Any, home: dict[str, str]
+    sqlite_server: ServerUnderTest, home: dict[str, str]
 ) -> None:
     sqlite_server.server.stop()
     result = golive(home, "status", "--json", "--server", sqlite_server.url,
@@ -143,7 +144,9 @@ def test_offline_without_a_cache_is_its_own_exit_code_and_prints_nothing(
     assert "no cache of project" in result.stderr
 
 
-def test_each_failure_has_its_own_exit_code(sqlite_server: Any, home: dict[str, str]) -> None:
+def test_each_failure_has_its_own_exit_code(
+    sqlite_server: ServerUnderTest, home: dict[str, str],
+) -> None:
     url, project = sqlite_server.url, sqlite_server.project_id
     token = sqlite_server.tokens["ipm"]
 
@@ -173,7 +176,7 @@ def test_each_failure_has_its_own_exit_code(sqlite_server: Any, home: dict[str, 
 
 
 def test_connect_refuses_a_token_on_the_command_line_and_reads_it_elsewhere(
-    sqlite_server: Any, home: dict[str, str], tmp_path: Path
+    sqlite_server: ServerUnderTest, home: dict[str, str], tmp_path: Path
 ) -> None:
     token = sqlite_server.tokens["ipm"]
     refused = golive(home, "connect", sqlite_server.url, "--token", token)
@@ -210,7 +213,7 @@ def test_connect_refuses_a_token_on_the_command_line_and_reads_it_elsewhere(
 
 
 def test_profiles_keep_each_connection_token_and_cache_apart(
-    sqlite_server: Any, home: dict[str, str]
+    sqlite_server: ServerUnderTest, home: dict[str, str]
 ) -> None:
     for profile, user in (("acme", "ipm"), ("beta", "engineer")):
         result = golive(home, "--profile", profile, "connect", sqlite_server.url,
@@ -238,7 +241,7 @@ def test_profiles_keep_each_connection_token_and_cache_apart(
     assert bad.returncode == ExitCode.USAGE and "cannot name a profile" in bad.stderr
 
 
-def _issue_titled(sqlite_server: Any, title: str) -> str:
+def _issue_titled(sqlite_server: ServerUnderTest, title: str) -> str:
     import uuid
 
     issue_id = str(uuid.uuid4())
@@ -252,7 +255,7 @@ def _issue_titled(sqlite_server: Any, title: str) -> str:
 
 
 def test_exports_neutralise_formulas_and_never_overwrite_a_file(
-    sqlite_server: Any, home: dict[str, str], tmp_path: Path
+    sqlite_server: ServerUnderTest, home: dict[str, str], tmp_path: Path
 ) -> None:
     formula = '=HYPERLINK("http://evil.example","click")'
     _issue_titled(sqlite_server, formula)
@@ -299,7 +302,7 @@ def test_exports_neutralise_formulas_and_never_overwrite_a_file(
 
 
 def test_a_report_is_written_as_html_markdown_and_csv_from_the_server(
-    sqlite_server: Any, home: dict[str, str], tmp_path: Path
+    sqlite_server: ServerUnderTest, home: dict[str, str], tmp_path: Path
 ) -> None:
     env = {**home, "GOLIVE_TOKEN": sqlite_server.tokens["ipm"]}
     where = ("--server", sqlite_server.url, "--project", sqlite_server.project_id)

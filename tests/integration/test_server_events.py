@@ -17,7 +17,7 @@ from tests.waiting import within
 
 @asynccontextmanager
 async def event_stream(
-    server: Any, user: str = "ipm", last_event_id: int | None = None
+    server: ServerUnderTest, user: str = "ipm", last_event_id: int | None = None
 ) -> AsyncIterator[AsyncIterator[str]]:
     """The lines of the project's event stream, as ``user`` sees it."""
     headers = server.headers(user)
@@ -67,7 +67,7 @@ async def next_comment(lines: AsyncIterator[str]) -> str:
     return await within(read(), "the next comment on the stream")
 
 
-def _push_one(server: Any) -> int:
+def _push_one(server: ServerUnderTest) -> int:
     number = server.snapshot()["entities"]["number"][0]
     result = server.push([server.op("number", number["id"], "update", {"assigned_to": "live"},
                                     base_version=number["version"])]).json()

@@ -8,16 +8,22 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ServerUnderTest
+
 BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
 
 
-def _issue(server: Any, *, client_id: str, client_seq: int, op_id: str) -> dict[str, Any]:
+def _issue(
+    server: ServerUnderTest, *, client_id: str, client_seq: int, op_id: str,
+) -> dict[str, Any]:
     op = server.op("issue", str(uuid.uuid4()), "create", {"title": "Fax line silent"},
                    client_id=client_id, client_seq=client_seq)
     return {**op, "op_id": op_id}
 
 
-def _push_to(server: Any, user: str, project_id: str, ops: list[dict[str, Any]]) -> list[Any]:
+def _push_to(
+    server: ServerUnderTest, user: str, project_id: str, ops: list[dict[str, Any]],
+) -> list[Any]:
     with server.client(user) as client:
         response = client.post(server.project_path("ops", project_id),
                                json={"client_id": ops[0]["client_id"], "ops": ops})

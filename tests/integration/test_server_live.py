@@ -26,7 +26,7 @@ from .test_server_events import _push_one, event_stream, next_comment, next_even
 BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
 
 
-def _compact(server: Any) -> None:
+def _compact(server: ServerUnderTest) -> None:
     db = admin.open_database(server.db_url)
     try:
         admin.compact(db, keep=1, project_id=server.project_id)
@@ -81,7 +81,7 @@ class StreamWatch(httpx.AsyncBaseTransport):
 
 
 async def test_a_client_refused_its_stream_reloads_and_listens_from_its_new_cursor(
-    sqlite_server: Any, tmp_path: Path
+    sqlite_server: ServerUnderTest, tmp_path: Path
 ) -> None:
     pid, token = sqlite_server.project_id, sqlite_server.tokens["viewer"]
     store = LocalStore(tmp_path / "viewer.sqlite", actor="viewer", project_id=pid)
@@ -123,7 +123,7 @@ async def _until_the_stream_ends(lines: Any) -> None:
     await within(drain(), "the stream to end")
 
 
-def _revoke(server: Any, user: str) -> None:
+def _revoke(server: ServerUnderTest, user: str) -> None:
     db = admin.open_database(server.db_url)
     try:
         admin.revoke_token(db, server.tokens[user].partition(".")[0])
@@ -131,7 +131,7 @@ def _revoke(server: Any, user: str) -> None:
         db.dispose()
 
 
-def _remove_member(server: Any, user: str) -> None:
+def _remove_member(server: ServerUnderTest, user: str) -> None:
     record = next(m for m in server.snapshot()["entities"]["member"] if m["user"] == user)
     response = server.push([server.op("member", record["id"], "delete",
                                       base_version=record["version"])])

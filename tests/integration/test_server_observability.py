@@ -20,7 +20,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from golive_tui.server.embedded import EmbeddedServer
-from tests.conftest import server_settings
+from tests.conftest import ServerUnderTest, server_settings
 from tests.integration.test_server_backup import note
 from tests.waiting import wait_for
 
@@ -63,7 +63,7 @@ class ServerProcess:
 
 
 @pytest.fixture
-def json_server(sqlite_server: Any) -> Iterator[tuple[Any, ServerProcess]]:
+def json_server(sqlite_server: ServerUnderTest) -> Iterator[tuple[ServerUnderTest, ServerProcess]]:
     sqlite_server.server.stop()  # the command serves the same database instead
     process = ServerProcess("--db", sqlite_server.db_url, "--log-format", "json")
     try:
@@ -141,12 +141,14 @@ def scraped_when(url: str, holds: Callable[[Samples], bool]) -> Samples | None:
 
 
 @pytest.fixture(params=["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(request.param)
+def server(request: pytest.FixtureRequest) -> ServerUnderTest:
+    server = request.getfixturevalue(request.param)
+    assert isinstance(server, ServerUnderTest)
+    return server
 
 
 def test_metrics_count_requests_push_outcomes_and_show_live_clients_and_their_lag(
-    server: Any,
+    server: ServerUnderTest,
 ) -> None:
     pid = server.project_id
     ops = [note(server, i) for i in range(3)]
@@ -194,7 +196,7 @@ def _outward_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def test_metrics_answer_only_this_machine_without_a_token(sqlite_server: Any) -> None:
+def test_metrics_answer_only_this_machine_without_a_token(sqlite_server: ServerUnderTest) -> None:
     address = _outward_address()
     if address is None:
         pytest.skip("this machine has no network address besides loopback")
@@ -208,7 +210,7 @@ def test_metrics_answer_only_this_machine_without_a_token(sqlite_server: Any) ->
     assert "GOLIVE_SERVER_METRICS_TOKEN" in answer.json()["error"]["message"]
 
 
-def test_with_a_metrics_token_metrics_need_it(sqlite_server: Any) -> None:
+def test_with_a_metrics_token_metrics_need_it(sqlite_server: ServerUnderTest) -> None:
     secret = "scrape-" + "x" * 24
     with sqlite_server.replica(metrics_token=secret) as server:
         with httpx.Client(base_url=server.url) as client:
@@ -223,7 +225,7 @@ def test_with_a_metrics_token_metrics_need_it(sqlite_server: Any) -> None:
 
 
 def test_the_metrics_token_comes_from_a_file_never_the_command_line(
-    sqlite_server: Any, tmp_path: Path
+    sqlite_server: ServerUnderTest, tmp_path: Path
 ) -> None:
     sqlite_server.server.stop()
     secret = "from-a-file-" + "y" * 20
@@ -251,7 +253,7 @@ def test_the_metrics_token_comes_from_a_file_never_the_command_line(
 
 
 def test_metrics_count_webhook_attempts_by_outcome_and_show_the_outbox(
-    sqlite_server: Any,
+    sqlite_server: ServerUnderTest,
 ) -> None:
     # here, not at the top: the webhook tests import this module's ServerProcess
     from tests.integration.test_webhooks import (

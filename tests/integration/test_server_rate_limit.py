@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +20,7 @@ from golive_tui.server.embedded import EmbeddedServer
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import Backoff, SyncEngine, SyncStatus
+from tests.conftest import ServerUnderTest
 from tests.integration.test_offline import (
     HookTransport,
     bootstrap,
@@ -34,14 +34,14 @@ BURST = 3
 
 
 @pytest.fixture
-def limited(sqlite_server: Any) -> Iterator[EmbeddedServer]:
+def limited(sqlite_server: ServerUnderTest) -> Iterator[EmbeddedServer]:
     """A replica of ``sqlite_server`` that lets each token make 2 requests a second, 3 in a row."""
     with sqlite_server.replica(rate_limit=RATE, rate_limit_burst=BURST) as server:
         yield server
 
 
 def test_a_token_past_its_rate_gets_429_with_retry_after_and_other_tokens_do_not(
-    sqlite_server: Any, limited: EmbeddedServer
+    sqlite_server: ServerUnderTest, limited: EmbeddedServer
 ) -> None:
     with httpx.Client(base_url=limited.url, headers=sqlite_server.headers("ipm")) as ipm:
         answers = [ipm.get("/v1/me") for _ in range(BURST)]
@@ -97,7 +97,7 @@ class RecordingTransport(HookTransport):
 
 
 async def test_the_sync_engine_backs_off_as_told_and_then_drains_everything(
-    sqlite_server: Any, limited: EmbeddedServer, tmp_path: Path
+    sqlite_server: ServerUnderTest, limited: EmbeddedServer, tmp_path: Path
 ) -> None:
     pid = sqlite_server.project_id
     token = sqlite_server.tokens["ipm"]

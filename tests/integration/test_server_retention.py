@@ -20,6 +20,7 @@ from golive_tui.store.local import LocalStore
 from golive_tui.store.queries import NumberQuery
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine, SyncNotice
+from tests.conftest import ServerUnderTest
 from tests.integration.test_offline import bootstrap, change_op_ids
 from tests.integration.test_server_backup import note
 from tests.integration.test_server_rate_limit import RecordingTransport
@@ -34,13 +35,15 @@ RETENTIONS = [
 
 
 @pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(request.param)
+def server(request: pytest.FixtureRequest) -> ServerUnderTest:
+    server = request.getfixturevalue(request.param)
+    assert isinstance(server, ServerUnderTest)
+    return server
 
 
 @pytest.mark.parametrize("retention", RETENTIONS)
 async def test_the_server_compacts_by_itself_and_a_client_behind_reloads_keeping_its_outbox(
-    server: Any, tmp_path: Path, retention: dict[str, Any]
+    server: ServerUnderTest, tmp_path: Path, retention: dict[str, Any]
 ) -> None:
     pid = server.project_id
     token = server.tokens["ipm"]
@@ -102,7 +105,7 @@ async def test_the_server_compacts_by_itself_and_a_client_behind_reloads_keeping
 
 
 def test_retention_by_days_keeps_recent_changes_and_by_count_the_newest(
-    sqlite_server: Any,
+    sqlite_server: ServerUnderTest,
 ) -> None:
     head = sqlite_server.head()
     assert sqlite_server.push([note(sqlite_server, i) for i in range(3)]).status_code == 200
@@ -125,7 +128,7 @@ def test_retention_by_days_keeps_recent_changes_and_by_count_the_newest(
 
 
 def test_compact_by_hand_takes_days_and_refuses_a_negative_one(
-    sqlite_server: Any, capsys: pytest.CaptureFixture[str]
+    sqlite_server: ServerUnderTest, capsys: pytest.CaptureFixture[str]
 ) -> None:
     head = sqlite_server.head()
     code = main(["admin", "compact", "--days", "1", "--db", sqlite_server.db_url])

@@ -42,7 +42,9 @@ def world(request: pytest.FixtureRequest) -> Iterator[tuple[ServerUnderTest, Dat
         db.dispose()
 
 
-def as_user(server: Any, user: str, project_id: str | None = None) -> Callable[[Connection], Actor]:
+def as_user(
+    server: ServerUnderTest, user: str, project_id: str | None = None,
+) -> Callable[[Connection], Actor]:
     token, pid = server.tokens[user], project_id or server.project_id
 
     def authorize(conn: Connection) -> Actor:
@@ -53,7 +55,7 @@ def as_user(server: Any, user: str, project_id: str | None = None) -> Callable[[
 
 
 def job(
-    server: Any, user: str, ops: list[dict[str, Any]], project_id: str | None = None,
+    server: ServerUnderTest, user: str, ops: list[dict[str, Any]], project_id: str | None = None,
 ) -> PushJob:
     parsed = [Op.model_validate(op) for op in ops]
     return PushJob(project_id=project_id or server.project_id, ops=parsed,
@@ -69,7 +71,7 @@ def statuses(value: PushOutcome | Exception) -> list[str]:
     return [r.status.value for r in outcome(value).results]
 
 
-def draft_numbers(server: Any, count: int) -> list[dict[str, Any]]:
+def draft_numbers(server: ServerUnderTest, count: int) -> list[dict[str, Any]]:
     numbers = [n for n in server.snapshot()["entities"]["number"] if n["porting_state"] == "draft"]
     assert len(numbers) >= count
     return numbers[:count]

@@ -29,6 +29,7 @@ from golive_tui.domain.enums import ChecklistStatus
 from golive_tui.tui.factory import open_demo_cache
 from golive_tui.tui.terminal import EXIT_NO_TERMINAL, EXIT_TERMINAL_LOST, _TerminalOutput
 from golive_tui.tui.themes import theme_names
+from tests.conftest import ServerUnderTest
 from tests.waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -257,7 +258,7 @@ def test_make_demo_stops_with_its_server_when_its_terminal_closes(
 
 @pytest.mark.slow
 def test_connected_app_keeps_what_it_could_not_send_when_its_terminal_closes(
-    sqlite_server: Any, home: dict[str, str], tmp_path: Path,
+    sqlite_server: ServerUnderTest, home: dict[str, str], tmp_path: Path,
     terminals: Callable[..., Terminal],
 ) -> None:
     connected = subprocess.run(

@@ -19,10 +19,11 @@ from golive_tui.tui.factory import create_app
 from golive_tui.tui.screens.base import ScreenTitle
 from golive_tui.tui.screens.dashboard import DashboardScreen
 from golive_tui.tui.screens.portfolio import PortfolioScreen
+from tests.conftest import ServerUnderTest
 from tests.waiting import wait_for_async
 
 
-def _beacon_for_the_ipm(server: Any) -> str:
+def _beacon_for_the_ipm(server: ServerUnderTest) -> str:
     """A second project on the server, Beacon Dental's, with the IPM a member of it."""
     db = admin.open_database(server.db_url)
     try:
@@ -35,7 +36,7 @@ def _beacon_for_the_ipm(server: Any) -> str:
 
 
 async def test_the_palette_opens_the_portfolio_of_every_project_of_the_user(
-    sqlite_server: Any, tmp_path: Path,
+    sqlite_server: ServerUnderTest, tmp_path: Path,
 ) -> None:
     pid = sqlite_server.project_id
     _beacon_for_the_ipm(sqlite_server)
@@ -82,7 +83,7 @@ async def test_the_palette_opens_the_portfolio_of_every_project_of_the_user(
                              "the portfolio closed", step=pilot.pause)
 
 
-def _records(server: Any, project_id: str, kind: str) -> list[dict[str, Any]]:
+def _records(server: ServerUnderTest, project_id: str, kind: str) -> list[dict[str, Any]]:
     """The project's records of ``kind`` on the server, as the IPM reads them."""
     with server.client("ipm") as client:
         response = client.get(server.project_path("snapshot", project_id))
@@ -91,7 +92,7 @@ def _records(server: Any, project_id: str, kind: str) -> list[dict[str, Any]]:
     return records
 
 
-def _issue_titles(server: Any, project_id: str) -> set[str]:
+def _issue_titles(server: ServerUnderTest, project_id: str) -> set[str]:
     return {issue["title"] for issue in _records(server, project_id, "issue")}
 
 
@@ -115,7 +116,7 @@ async def _open_from_portfolio(app: Any, pilot: Any, project_id: str) -> None:
 
 
 async def test_enter_on_a_project_switches_the_app_to_it_and_both_keep_syncing(
-    sqlite_server: Any, tmp_path: Path,
+    sqlite_server: ServerUnderTest, tmp_path: Path,
 ) -> None:
     """The IPM switches from the demo project to Beacon and back without a restart: each
     shows its own dashboard and title, and a change made in each reaches the server."""

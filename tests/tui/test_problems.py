@@ -23,6 +23,7 @@ from golive_tui.tui.connected import sync_starter
 from golive_tui.tui.factory import create_app, create_demo_app
 from golive_tui.tui.screens.problems import ProblemsScreen
 from golive_tui.tui.widgets.status import SyncStatusBar
+from tests.conftest import ServerUnderTest
 from tests.waiting import wait_for_async
 
 from .conftest import DEMO_DAY, Notices, frozen_clock, until, wait_ready
@@ -102,13 +103,13 @@ async def running(pilot: Any, check: Callable[[], bool], message: str) -> None:
     await wait_for_async(check, message, step=pilot.pause)
 
 
-async def _synced(store: LocalStore, server: Any, user: str) -> None:
+async def _synced(store: LocalStore, server: ServerUnderTest, user: str) -> None:
     async with SyncClient(server.url, server.tokens[user]) as client:
         await SyncEngine(store, client, server.project_id, live=False).sync_once()
 
 
 async def test_conflicts_say_whose_change_was_kept_and_leave_the_status_line_once_dropped(
-    sqlite_server: Any, tmp_path: Path,
+    sqlite_server: ServerUnderTest, tmp_path: Path,
 ) -> None:
     """Two people change the same two issue titles; the engineer's reach the server first.
     The IPM's app shows both conflicts, in the project's time zone and with who made the
