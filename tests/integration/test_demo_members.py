@@ -19,6 +19,8 @@ def test_the_demo_customer_signs_in_with_her_own_token_and_the_customer_role(
 ) -> None:
     ipm = prepare_demo(tmp_path)
     customer = prepare_demo(tmp_path, Role.CUSTOMER)
+    desk = prepare_demo(tmp_path, Role.SUPPORT)
+    assert desk.project_id == ipm.project_id and desk.token not in (ipm.token, customer.token)
     assert customer.project_id == ipm.project_id, "one demo project for both"
     assert customer.token != ipm.token
     assert (tmp_path / demo_files(Role.CUSTOMER)[0]).exists()
@@ -28,7 +30,7 @@ def test_the_demo_customer_signs_in_with_her_own_token_and_the_customer_role(
 
     with EmbeddedServer(db_url=ipm.db_url) as server:
         roles = {}
-        for role, demo in ((Role.IPM, ipm), (Role.CUSTOMER, customer)):
+        for role, demo in ((Role.IPM, ipm), (Role.CUSTOMER, customer), (Role.SUPPORT, desk)):
             me = httpx.get(f"{server.url}/v1/me", timeout=30,
                            headers={"Authorization": f"Bearer {demo.token}"})
             assert me.status_code == 200, me.text
@@ -36,7 +38,7 @@ def test_the_demo_customer_signs_in_with_her_own_token_and_the_customer_role(
             assert body["user"] == DEMO_MEMBERS[role][0]
             roles[role] = next(p["role"] for p in body["projects"]
                                if p["project_id"] == ipm.project_id)
-    assert roles == {Role.IPM: "ipm", Role.CUSTOMER: "customer"}
+    assert roles == {Role.IPM: "ipm", Role.CUSTOMER: "customer", Role.SUPPORT: "support"}
 
 
 def test_the_demo_keeps_its_own_project_when_others_are_added_beside_it(

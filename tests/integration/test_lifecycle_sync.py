@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from golive_tui.domain.enums import LifecyclePhase, Role
+from golive_tui.domain.enums import LifecyclePhase, Role, SignoffKind
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine
@@ -107,4 +107,41 @@ async def test_closing_the_project_closes_its_lifecycle_on_the_server(
     closed = {e.phase for e in engineer.phase_events() if e.action == "closed"}
     assert {"go_live", "hypercare", "acceptance"} <= closed
     for store in (ipm, engineer):
+        store.close()
+
+
+async def test_the_whole_closure_goes_through_sync_and_open_issues_pass_to_support(
+    server: Any, tmp_path: Path
+) -> None:
+    """The IPM hands off, the customer's main contact accepts and gives feedback, support
+    acknowledges and takes the open issues, the IPM closes: each in its own cache, each
+    applied by the server, and every cache ends with the same closed project."""
+    server.grant("dana.whitfield", "customer")
+    server.grant("desk", "support")
+    ipm = cache(tmp_path, server, "ipm", Role.IPM)
+    await sync(ipm, server, "ipm")
+    package = ipm.prepare_handoff("3 hospitals, 2 auto receptionists, 140 desk phones")
+    await sync(ipm, server, "ipm")
+    customer = cache(tmp_path, server, "dana.whitfield", Role.CUSTOMER)
+    await sync(customer, server, "dana.whitfield")
+    customer.sign(SignoffKind.ACCEPTANCE, exceptions=["Fax line at DEN"])
+    customer.give_feedback(4, "Smooth cut-over")
+    await sync(customer, server, "dana.whitfield")
+    desk = cache(tmp_path, server, "desk", Role.SUPPORT)
+    await sync(desk, server, "desk")
+    desk.acknowledge_handoff()
+    await sync(desk, server, "desk")
+    assert desk.outbox_count() == 0 and desk.problems() == []
+    await sync(ipm, server, "ipm")
+    assert ipm.closure_gaps() == []
+    ipm.close_project()
+    await sync(ipm, server, "ipm")
+    assert ipm.problems() == []
+    handed = {str(e["issue_id"]) for e in package["open_issues"]}
+    for store, user in ((customer, "dana.whitfield"), (desk, "desk")):
+        await sync(store, server, user)
+        project = store.project()
+        assert project is not None and project.closed_at is not None
+    assert {i.assignee for i in ipm.issues() if i.id in handed} == {"desk"}
+    for store in (ipm, customer, desk):
         store.close()

@@ -4,6 +4,7 @@ feedback, the hand-off, support's acknowledgement and closing, at 80x24 and 160x
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,6 +144,26 @@ async def test_support_acknowledges_the_hand_off_and_may_not_close(
         assert screen.check_action("final_call", ()) is None
         assert screen.check_action("add_gap", ()) is True
         assert screen.check_action("write_reports", ()) is True
+
+
+async def test_support_acknowledges_the_hand_off_and_takes_over_its_open_issues(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path,
+) -> None:
+    from golive_tui.store.local import LocalStore
+
+    ipm = LocalStore(tmp_path / "cache.db", actor="demo", role=Role.IPM)
+    package = ipm.prepare_handoff("3 hospitals, 2 auto receptionists, 140 desk phones")
+    ipm.close()
+    handed = {str(e["issue_id"]) for e in package["open_issues"]}
+    assert handed
+    app = make_app(role=Role.SUPPORT, actor="sanjay.patel")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_closure(pilot)
+        assert screen.check_action("acknowledge", ()) is True
+        await pilot.press("k")
+        await until(pilot, lambda: "support owns them: Sanjay Patel" in status(screen))
+        owners = {i.id: i.assignee for i in store_of(app).issues() if i.id in handed}
+        assert set(owners.values()) == {"sanjay.patel"}, owners
 
 
 async def test_the_reports_are_written_from_the_screen_into_a_folder(

@@ -110,3 +110,17 @@ def test_only_the_customers_main_contact_signs_the_acceptance() -> None:
     assert "has no sign-in" in str(
         acceptance_problem(Role.CUSTOMER, "dana", [{**MPOC, "user": ""}]))
     assert acceptance_problem(None, "admin", []) is None, "the server's own commands"
+
+
+def test_support_takes_over_the_open_issues_of_the_latest_package() -> None:
+    from golive_tui.domain.closure import issues_taken_over
+
+    issues = [{"id": "i1", "state": "in_progress", "assignee": "eng"},
+              {"id": "i2", "state": "resolved", "assignee": "desk"},
+              {"id": "i3", "state": "closed", "assignee": "eng"},
+              {"id": "i4", "state": "new", "assignee": ""}]
+    package = {"at": "2026-12-07T11:00:00+00:00",
+               "open_issues": [{"issue_id": i, "owner": "x"} for i in ("i1", "i2", "i3")]}
+    assert issues_taken_over([package], issues, "desk") == ["i1"], (
+        "closed since, already theirs, or not in the package: left as they are")
+    assert issues_taken_over([], issues, "desk") == []

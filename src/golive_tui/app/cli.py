@@ -53,9 +53,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true",
                       help="start the demo over: delete its data first, queued changes too")
     demo.add_argument("--theme", help="golive-dark, golive-light or golive-high-contrast")
-    demo.add_argument("--as", dest="as_role", choices=("ipm", "customer"), default="ipm",
-                      help="sign in as the demo's IPM (the default) or as its customer main "
-                           "contact, who co-signs a wave's go-live")
+    demo.add_argument("--as", dest="as_role", choices=("ipm", "customer", "support"),
+                      default="ipm",
+                      help="sign in as the demo's IPM (the default), as its customer main "
+                           "contact, who co-signs a wave's go-live and accepts the project, "
+                           "or as its service desk, which acknowledges the hand-off")
 
     _add_web_parser(sub)
 
@@ -217,10 +219,10 @@ def _demo_folder(*, offline: bool) -> Path:
 def _reset_demo(workdir: Path) -> None:
     """Delete the demo's databases and token (not its log), and nothing else: ``--dir``
     may name any folder."""
-    for name in ("server.db", "cache.db", "cache-customer.db"):
+    for name in ("server.db", "cache.db", "cache-customer.db", "cache-support.db"):
         for suffix in ("", "-wal", "-shm", "-journal"):
             (workdir / f"{name}{suffix}").unlink(missing_ok=True)
-    for name in ("token", "token-customer", "project"):
+    for name in ("token", "token-customer", "token-support", "project"):
         (workdir / name).unlink(missing_ok=True)
 
 

@@ -17,11 +17,13 @@ if TYPE_CHECKING:
     from golive_tui.tui.app import GoLiveApp
 
 DEMO_USER = "demo"
-#: who the demo signs in as, by the role asked for with ``golive demo --as``: the IPM, or
-#: the demo project's customer main contact (she co-signs a wave's go-live)
+#: who the demo signs in as, by the role asked for with ``golive demo --as``: the IPM, the
+#: demo project's customer main contact (she co-signs a wave's go-live and accepts the
+#: project), or its service desk (he acknowledges the hand-off)
 DEMO_MEMBERS: dict[Role, tuple[str, str]] = {
     Role.IPM: (DEMO_USER, "Demo IPM"),
     Role.CUSTOMER: ("dana.whitfield", "Dana Whitfield"),
+    Role.SUPPORT: ("sanjay.patel", "Sanjay Patel"),
 }
 #: the client's log, beside its cache
 LOG_NAME = "golive.log"

@@ -262,6 +262,20 @@ def issue_owners(
     return owners
 
 
+def issues_taken_over(
+    handoffs: Sequence[Mapping[str, Any]], issues: Sequence[Mapping[str, Any]], user: str,
+) -> list[str]:
+    """The issues whose ownership passes to ``user`` as they acknowledge the hand-off: those
+    of the latest package still open and assigned to someone else (by id)."""
+    if not handoffs:
+        return []
+    latest = max(handoffs, key=lambda h: as_time(h.get("at")) or _EARLIEST)
+    handed = {str(e.get("issue_id")) for e in latest.get("open_issues") or []}
+    return [str(i["id"]) for i in issues
+            if str(i["id"]) in handed and str(i.get("state")) in _OPEN_ISSUE_STATES
+            and str(i.get("assignee") or "") != user]
+
+
 #: issue states that are still open at hand-off
 _OPEN_ISSUE_STATES = frozenset(
     s.value for s in IssueState if s not in (IssueState.CLOSED, IssueState.CANCELLED))

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from golive_tui.domain.closure import CLOSED_WITH_PROJECT, handoff_package
+from golive_tui.domain.closure import CLOSED_WITH_PROJECT, handoff_package, issues_taken_over
 from golive_tui.domain.enums import (
     ChecklistStatus,
     DecisionKind,
@@ -231,6 +231,19 @@ class Commands(Rebase):
             default_owner=self.actor or "ipm",
         )
         return self.hand_off(**fields)
+
+    def acknowledge_handoff(self, note: str = "received") -> Record:
+        """Support acknowledges the hand-off and, in the same push, takes over its open
+        issues: each is assigned to the acknowledging member. One refusal writes nothing."""
+        changes = [Change(EntityKind.SIGNOFF, new_id(), OpAction.APPEND, {
+            "signoff_kind": SignoffKind.HANDOFF_ACK.value, "note": note, "exceptions": []})]
+        taken = issues_taken_over([h.model_dump() for h in self.handoffs()],
+                                  [i.model_dump() for i in self.issues()], self.actor)
+        changes += [Change(EntityKind.ISSUE, issue_id, OpAction.UPDATE,
+                           {"assignee": self.actor}) for issue_id in taken]
+        _outcome, records = self._submit(changes, atomic=True)
+        assert records[0] is not None
+        return records[0]
 
     def close_project(self, reason: str = "") -> Record | None:
         """Close the project (read-only from then on) and finish its lifecycle, in one

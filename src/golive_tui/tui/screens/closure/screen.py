@@ -199,14 +199,15 @@ class ClosureScreen(GoLiveScreen):
         text = Text()
         project = data.project
         if project is not None and project.closed_at is not None:
-            text.append(f"CLOSED {project.closed_at:%Y-%m-%d} by {project.closed_by}",
+            text.append(f"CLOSED {project.closed_at:%Y-%m-%d} by "
+                        f"{data.people.name_of_user(project.closed_by)}",
                         style="bold reverse")
             text.append(" · read-only\n")
         accepted = data.signed(SignoffKind.ACCEPTANCE)
         text.append("Acceptance  ", style="bold")
         if accepted is not None:
             exc = f" · exceptions: {'; '.join(accepted.exceptions)}" if accepted.exceptions else ""
-            text.append(f"✓ {accepted.by}{exc}\n", style="green")
+            text.append(f"✓ {data.people.name_of_user(accepted.by)}{exc}\n", style="green")
         else:
             text.append("not signed (the customer's main contact signs)\n", style="yellow")
         text.append("Feedback    ", style="bold")
@@ -219,8 +220,10 @@ class ClosureScreen(GoLiveScreen):
         ack = data.signed(SignoffKind.HANDOFF_ACK)
         if data.handoffs:
             package = data.handoffs[-1]
-            text.append(f"{len(package.open_issues)} open issues handed over by {package.by}")
-            text.append(f" · acknowledged by {ack.by}\n" if ack else " · awaiting support\n",
+            text.append(f"{len(package.open_issues)} open issues handed over by "
+                        f"{data.people.name_of_user(package.by)}")
+            text.append(f" · support owns them: {data.people.name_of_user(ack.by)}\n" if ack
+                        else " · awaiting support\n",
                         style="green" if ack else "yellow")
         else:
             text.append("not prepared\n", style="yellow")
@@ -399,8 +402,8 @@ class ClosureScreen(GoLiveScreen):
             confirm="hand off"), handed)
 
     def action_acknowledge(self) -> None:
-        self._change(lambda store: store.sign(SignoffKind.HANDOFF_ACK, note="received"),
-                     "Hand-off acknowledged: support owns the open issues", K.SIGNOFF)
+        self._change(lambda store: store.acknowledge_handoff(),
+                     "Hand-off acknowledged: the open issues are yours now", K.SIGNOFF, K.ISSUE)
 
     def action_close_project(self) -> None:
         data = self.data
