@@ -71,6 +71,9 @@ async def test_the_ipm_hands_off_and_closes_with_a_reason_and_the_project_turns_
         await pilot.press("enter")
         await settle(pilot)
         await until(pilot, lambda: "CLOSED" in status(screen))
+        from golive_tui.tui.screens.base import ScreenTitle
+        await until(pilot, lambda: "Closed · read-only" in app.screen.query_one(
+            ScreenTitle).render().plain)
         project = app.store.project()
         assert project is not None and project.closed_by == "demo"
         assert project.phase == "acceptance", "the lifecycle closes with the project"

@@ -173,7 +173,9 @@ class GoLiveScreen(Screen[None]):
         self._shown_generation = generation
         title = self.query_one(ScreenTitle)
         if project is not None:
-            phase = phase_text(LifecyclePhase(project.phase))
+            # a closed project says so on every screen: it is read-only for everyone
+            phase = ("Closed · read-only" if project.closed_at is not None
+                     else phase_text(LifecyclePhase(project.phase)))
             if (title.project_text, title.phase_text) != (project.name, phase):
                 title.project_text, title.phase_text = project.name, phase
                 title.refresh()

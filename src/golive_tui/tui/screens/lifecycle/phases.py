@@ -64,22 +64,30 @@ class PhaseTables(Frame):
             if self.wide and view.closed and view.event is not None and view.event.at:
                 parts.append((f" {view.event.at.astimezone(self.zone):%d %b}", "$text-muted"))
         current = next(v for v in data.phases if v.phase is data.phase)
-        late = [m for v in data.phases for m in v.late(now)]
+        # what is late: milestones past their plan and not done (a phase closed over one
+        # leaves it undone), and checklist items past due in the phases still open
+        late = [m.name for v in data.phases for m in v.late(now)] + [
+            key for v in data.phases if not v.closed for key in v.overdue(now)]
         # at 80 columns the title line already names the phase
         summary: list[Content | tuple[str, str] | str] = [
             (f"{lifecycle.phase_text(data.phase)} · " if self.wide else "", "bold")]
         if current.closed:
             summary.append(("closed · ", "$success"))
         unmet = len(current.unmet)
-        summary.append((f"exit criteria {len(current.criteria) - unmet}/"
-                        f"{len(current.criteria)} met", "$warning" if unmet else "$success"))
+        summary.append((f"{'exit ' if self.wide else ''}criteria "
+                        f"{len(current.criteria) - unmet}/{len(current.criteria)} met",
+                        "$warning" if unmet else "$success"))
         summary.append((f" · {len(late)} late", "bold $error") if late else (" · none late",
                                                                             "$success"))
         open_actions = sum(a.status is ActionStatus.OPEN for a in data.actions)
         open_raid = sum(r.status is not RaidStatus.CLOSED for r in data.raid)
         proposed = sum(c.state is ChangeRequestState.PROPOSED for c in data.changes)
-        summary.append((f" · {open_actions} actions open · {open_raid} RAID open"
-                        f" · {proposed} CR to decide", "$text-muted"))
+        if self.wide:
+            summary.append((f" · {open_actions} actions open · {open_raid} RAID open"
+                            f" · {proposed} CR to decide", "$text-muted"))
+        else:  # one line at 80 columns
+            summary.append((f" · open: {open_actions} actions, {open_raid} RAID,"
+                            f" {proposed} CR", "$text-muted"))
         return Content.assemble(*parts, "\n", *summary)
 
     # -- phases and milestones ------------------------------------------------------------
