@@ -111,7 +111,7 @@ async def test_closing_the_project_closes_its_lifecycle_on_the_server(
 
 
 async def test_the_whole_closure_goes_through_sync_and_open_issues_pass_to_support(
-    server: Any, tmp_path: Path
+    server: ServerUnderTest, tmp_path: Path
 ) -> None:
     """The IPM hands off, the customer's main contact accepts and gives feedback, support
     acknowledges and takes the open issues, the IPM closes: each in its own cache, each

@@ -124,3 +124,12 @@ def test_support_takes_over_the_open_issues_of_the_latest_package() -> None:
     assert issues_taken_over([package], issues, "desk") == ["i1"], (
         "closed since, already theirs, or not in the package: left as they are")
     assert issues_taken_over([], issues, "desk") == []
+
+
+def test_an_acceptance_signed_after_the_hand_off_still_lists_its_exceptions() -> None:
+    from golive_tui.domain.closure import accepted_exceptions
+
+    signed = {**ACCEPT, "exceptions": ["Fax line at DEN", "Paging at LAX"]}
+    assert accepted_exceptions([signed], ["Fax line at DEN"]) == [
+        "Fax line at DEN", "Paging at LAX"]
+    assert accepted_exceptions([ACK], []) == []

@@ -281,6 +281,17 @@ _OPEN_ISSUE_STATES = frozenset(
     s.value for s in IssueState if s not in (IssueState.CLOSED, IssueState.CANCELLED))
 
 
+def accepted_exceptions(signoffs: Sequence[Mapping[str, Any]],
+                        also: Sequence[str] = ()) -> list[str]:
+    """The exceptions the customer accepted as outstanding, each once: ``also`` (a hand-off
+    package's, from before an acceptance signed after it), then every acceptance's."""
+    exceptions = [str(x) for x in also]
+    for s in signoffs:
+        if str(s.get("signoff_kind")) == SignoffKind.ACCEPTANCE.value:
+            exceptions.extend(str(x) for x in s.get("exceptions") or () if str(x) not in exceptions)
+    return exceptions
+
+
 def handoff_package(
     issues: Sequence[Mapping[str, Any]], signoffs: Sequence[Mapping[str, Any]],
     stakeholders: Sequence[Mapping[str, Any]], *, as_built: str, default_owner: str,
@@ -295,10 +306,7 @@ def handoff_package(
         for i in issues if str(i.get("state")) in _OPEN_ISSUE_STATES
     ]
     open_issues.sort(key=lambda e: (e["priority"], e["ref"]))
-    exceptions: list[str] = []
-    for s in signoffs:
-        if str(s.get("signoff_kind")) == SignoffKind.ACCEPTANCE.value:
-            exceptions.extend(str(x) for x in s.get("exceptions") or () if str(x) not in exceptions)
+    exceptions = accepted_exceptions(signoffs)
     people = sorted(stakeholders, key=lambda p: (int(p.get("escalation_level") or 0) == 0,
                                                  int(p.get("escalation_level") or 0),
                                                  str(p.get("name"))))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
-from golive_tui.domain.closure import handoff_package, issue_owners
+from golive_tui.domain.closure import accepted_exceptions, handoff_package, issue_owners
 from golive_tui.domain.enums import LifecyclePhase, SignoffKind, StakeholderRole
 from golive_tui.reports.csv_export import write_csv_to, write_new_file
 
@@ -178,7 +178,9 @@ def _handoff(store: LocalStore, zone: ZoneInfo, now: datetime, day: date | None
             "open_issues", ("Ref", "Priority", "Title", "Owner"),
             [(e.get("ref"), e.get("priority", ""), e.get("title"),
               owners.get(str(e.get("issue_id")), e.get("owner"))) for e in issues])),
-        Section("Accepted exceptions", lines=list(package["exceptions"]) or ["None."]),
+        # an acceptance signed after the hand-off still reaches support
+        Section("Accepted exceptions", lines=accepted_exceptions(
+            signoffs, package["exceptions"]) or ["None."]),
         Section("Contacts", table=_table(
             "contacts", ("Name", "Role", "E-mail", "Phone"),
             [(c.get("name"), c.get("role"), c.get("email"), c.get("phone"))
