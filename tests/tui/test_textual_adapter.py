@@ -9,6 +9,7 @@ adapter and ``private_api()``; the snapshots and the benchmarks say whether it s
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import inspect
 from pathlib import Path
@@ -115,3 +116,42 @@ def test_no_module_but_the_adapter_touches_textual_s_private_members() -> None:
 def test_the_scan_sees_a_private_use() -> None:
     names = {entry.name for entry in private_api()}
     assert any("._render_cell" in use for use in _private_uses(ADAPTER, names))
+
+
+def _cyclic_garbage(make: Any) -> list[Any]:
+    """What ``make()`` leaves for a garbage collection to find (cycles), not freed at once."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        make()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        found = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if enabled:
+            gc.enable()
+    return found
+
+
+def test_textual_s_render_caches_leave_no_cycles_once_the_app_has_made_them_so() -> None:
+    from rich.segment import Segment
+    from textual.cache import LRUCache
+    from textual.strip import Strip
+
+    def cleared() -> None:
+        cache: LRUCache[int, Strip] = LRUCache(8)
+        for key in range(12):
+            cache[key] = Strip([Segment(f"line {key}")])
+        cache.clear()
+
+    def divided() -> None:
+        strip = Strip([Segment("one line")])
+        assert [s.text for s in strip.divide([strip.cell_length])] == ["one line"]
+        assert [s.text for s in strip.divide([3, strip.cell_length])] == ["one", " line"]
+
+    textual_adapter.drop_caches_without_cycles()
+    assert _cyclic_garbage(cleared) == []
+    assert _cyclic_garbage(divided) == []

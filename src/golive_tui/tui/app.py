@@ -32,7 +32,7 @@ from golive_tui.tui.terminal import (
     TerminalLost,
     served_in_browser,
 )
-from golive_tui.tui.textual_adapter import start_colour_filter
+from golive_tui.tui.textual_adapter import drop_caches_without_cycles, start_colour_filter
 from golive_tui.tui.themes import THEMES, theme_names
 
 if TYPE_CHECKING:
@@ -94,8 +94,10 @@ def _freeze_imports() -> None:
     them. One landed in the middle of the first paint (about 20 ms), and later ones land in
     the middle of keystrokes. Done once, by the first app, so that a process running many
     apps (the tests) does not also freeze what earlier ones left behind. From then on the
-    full collections of what is left run between keys (:mod:`golive_tui.tui.collector`).
+    full collections of what is left run between keys (:mod:`golive_tui.tui.collector`),
+    and Textual's render caches leave no cycles for them to find.
     """
+    drop_caches_without_cycles()
     gc.freeze()
     IdleCollector.install()
 

@@ -14,7 +14,7 @@ picture. Nothing else in golive touches a private Textual name (that test checks
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +26,12 @@ from rich.text import DEFAULT_OVERFLOW, Text
 from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.binding import Binding, BindingsMap
+from textual.cache import LRUCache
 from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 from textual.widgets.data_table import RowKey
@@ -89,6 +91,16 @@ def private_api() -> tuple[PrivateName, ...]:
                     "QuickCellTable: part of a cell's cache key; raised to draw again"),
         PrivateName(DataTable, "_pseudo_class_state", None,
                     "QuickCellTable._render_cell: part of a cell's cache key"),
+        PrivateName(DataTable, "_row_render_cache", None,
+                    "QuickCellTable.forget_drawn: a page's lines dropped when it is replaced"),
+        PrivateName(DataTable, "_row_renderable_cache", None,
+                    "QuickCellTable.forget_drawn: a page's lines dropped when it is replaced"),
+        PrivateName(DataTable, "_line_cache", None,
+                    "QuickCellTable.forget_drawn: a page's lines dropped when it is replaced"),
+        PrivateName(DataTable, "_offset_cache", None,
+                    "QuickCellTable.forget_drawn: a page's lines dropped when it is replaced"),
+        PrivateName(DataTable, "_ordered_row_cache", None,
+                    "QuickCellTable.forget_drawn: a page's lines dropped when it is replaced"),
         PrivateName(DataTable, "_require_update_dimensions", None,
                     "measuring: rows not yet measured"),
         PrivateName(DataTable, "_updated_cells", None, "measuring: cells not yet measured"),
@@ -108,11 +120,52 @@ def private_api() -> tuple[PrivateName, ...]:
                     "type_into: a run of typed keys inserted as typing inserts one"),
         PrivateName(Screen, "_binding_chain", None,
                     "own_key_bindings: a field's own bindings, keymap applied"),
+        PrivateName(LRUCache, "_cache", None,
+                    "drop_caches_without_cycles: the ring of entries a clear leaves behind"),
     )
 
 #: Textual's input loop, which ``TerminalDriver.run_input_thread`` is a copy of (told to
 #: stop when the terminal goes); the test compares this with the installed source
 COPIED_INPUT_LOOP = (LinuxDriver, "run_input_thread")
+
+
+# -- garbage -------------------------------------------------------------------------------
+
+
+def drop_caches_without_cycles() -> None:
+    """Have Textual's render caches free what they drop at once, not at a full collection.
+
+    Two of Textual's caches leave reference cycles behind, and everything the cycles hold
+    (lines of segments, styles, texts) then waits for a full garbage collection, which walks
+    every object the app holds: an ``LRUCache`` keeps its entries as a ring of linked lists
+    and its ``clear`` drops the whole ring at once (DataTable clears seven of them whenever a
+    cell changes, so on every page and keystroke of the porting tracker); and a ``Strip``
+    divided at its own length caches the list ``[itself]`` in itself (the compositor does
+    that to every line it paints). At 100,000 numbers the tracker left about 4,000 such
+    objects a keystroke, and a full collection then cost 0.3 s of CPU. Here the ring is cut
+    before it is dropped, and the strip is not cached in itself (``[strip]`` is cheaper to
+    make than to look up). Done once per process; the results are the same as before.
+    """
+    if getattr(LRUCache.clear, "_golive", False):
+        return
+    clear_ring = LRUCache.clear
+    divide = Strip.divide
+
+    def clear(self: LRUCache[Any, Any]) -> None:
+        for link in self._cache.values():
+            link.clear()
+        clear_ring(self)
+
+    def divide_without_cycle(self: Strip, cuts: Iterable[int]) -> Sequence[Strip]:
+        length = self.cell_length
+        kept = [cut for cut in cuts if cut <= length]
+        if kept == [length]:
+            return [self]
+        return divide(self, kept)
+
+    clear._golive = True  # type: ignore[attr-defined]
+    LRUCache.clear = clear  # type: ignore[method-assign]
+    Strip.divide = divide_without_cycle  # type: ignore[method-assign]
 
 
 # -- screens and the app ------------------------------------------------------------------
@@ -230,6 +283,25 @@ class QuickCellTable(DataTable[Any]):
     line, renderables other than text) takes DataTable's own path.
     """
 
+    #: cells kept drawn (DataTable keeps 10,000): a few screens' worth
+    CELLS_KEPT = 2048
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cell_render_cache.maxsize = self.CELLS_KEPT
+
+    def forget_drawn(self) -> None:
+        """Drop the lines and rows drawn so far: the table now shows other rows.
+
+        DataTable keys what it drew by a count of updates, so after a page is rewritten in
+        place the lines of the pages before stay in its caches, unreachable, until a
+        thousand lines have piled up: objects every garbage collection walks, and memory.
+        A table that only ever shows one page drops them when it shows the next. Cells of
+        one line of text are kept by what they show (below), so they stay good."""
+        for cache in (self._row_render_cache, self._row_renderable_cache, self._line_cache,
+                      self._offset_cache, self._ordered_row_cache):
+            cache.clear()
+
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         # DataTable measures new rows when it is next idle, and keeps the lines it drew
         # under keys that leave out the widths of the columns: drawn in between (a busy
@@ -255,19 +327,6 @@ class QuickCellTable(DataTable[Any]):
             return super()._render_cell(row_index, column_index, base_style, width, cursor,
                                         hover)
         row_key = self._row_locations.get_key(row_index)
-        cache_key: Any = (
-            row_key,
-            self._column_locations.get_key(column_index),
-            base_style,
-            cursor,
-            hover,
-            self._show_hover_cursor,
-            self._update_count,
-            self._pseudo_class_state,
-        )
-        cache = self._cell_render_cache
-        if cache_key in cache:
-            return cache[cache_key]
         row = self.rows.get(row_key) if row_key is not None else None
         cell = self._get_row_renderables(row_index).cells[column_index]
         if (
@@ -280,6 +339,23 @@ class QuickCellTable(DataTable[Any]):
         ):
             return super()._render_cell(row_index, column_index, base_style, width, cursor,
                                         hover)
+        # Kept by what the cell shows and where, not by the row's key and the count of
+        # updates as DataTable keeps it: a page of the tracker rewritten in place draws
+        # again only the cells that changed (a state, a site or an empty code at the same
+        # place on the screen is drawn once). The place is in the key because the cell's
+        # segments carry it for the mouse; a change of theme or styles empties the cache.
+        cache_key: Any = (
+            row_index, column_index, width, pad,
+            cell.plain, cell.style, tuple(cell.spans), cell.justify, cell.overflow, cell.end,
+            cell.tab_size,
+            base_style, cursor, hover, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority, self.cursor_background_priority,
+            self._pseudo_class_state,
+        )
+        cache = self._cell_render_cache
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached
         component_style, post_style = self._get_styles_to_render_cell(
             False,
             False,

@@ -214,6 +214,7 @@ class PortingView(GoLiveScreen):
             for index, row in enumerate(page.rows):
                 for column, value in enumerate(self._row_cells(page, row)):
                     table.update_cell_at(Coordinate(index, column), value)
+            table.forget_drawn()
         else:
             table.clear()
             for index, row in enumerate(page.rows):
