@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -86,3 +87,62 @@ def test_a_due_collection_waits_for_quiet_input_and_an_idle_app_then_runs_once(
 
     tick_after(10 * IdleCollector.QUIET)  # nothing due: nothing to do
     assert collector.collections == 1
+
+
+class _Held:
+    """An object the collector tracks (it can be part of a cycle)."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_while_an_app_runs_what_survives_a_full_collection_is_frozen_and_given_back_after(
+    no_automatic_collections: None,
+) -> None:
+    collector = IdleCollector()
+    collector.start()
+    try:
+        held = _Held()
+        gc.collect()
+        assert gc.is_tracked(held)
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        assert not any(obj is held for obj in gc.get_objects())  # out of every later walk
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0  # the process gets it all back once the app stops
+    assert any(obj is held for obj in gc.get_objects())
+
+
+def test_a_deep_collection_thaws_everything_once_the_frozen_objects_have_grown(
+    no_automatic_collections: None,
+) -> None:
+    clock = Clock()
+    collector = IdleCollector(clock)
+    collector.start()
+
+    def quiet() -> None:
+        clock.now += IdleCollector.QUIET
+        for _ in range(2):
+            clock.now += IdleCollector.CHECK_EVERY
+            collector.tick()
+
+    try:
+        _make_due()
+        quiet()  # the first idle collection: what is frozen then is the measure
+        assert collector.collections == 1 and collector.deep_collections == 0
+        frozen = gc.get_freeze_count()
+        dropped = [_Held() for _ in range(frozen)]  # as much again as is held
+        gone = [weakref.ref(held) for held in dropped]
+        _make_due()  # its full collection freezes them with the rest
+        del dropped  # now garbage, in cycles: only a walk of the frozen finds it
+        assert not any(ref() is None for ref in gone)
+        assert collector.deep_due()
+        quiet()
+        assert collector.deep_collections == 1
+        assert all(ref() is None for ref in gone)
+        # what is held is frozen again, with the weak references to what was dropped
+        assert gc.get_freeze_count() < 1.1 * frozen + len(gone)
+        assert not collector.deep_due()
+    finally:
+        collector.stop()

@@ -250,10 +250,14 @@ class GoLiveApp(App[None]):
                 f"The themes are: {', '.join(theme_names())}.",
                 title="Theme", severity="warning", timeout=15,
             )
+        self._collector.start()
         self.set_interval(IdleCollector.CHECK_EVERY, self._collector.tick, name="idle gc")
         # open the cache after the first frame is painted: the thread that imports the
         # database stack would otherwise compete with the first paint for the interpreter
         self.call_after_refresh(self._open)
+
+    def on_unmount(self) -> None:
+        self._collector.stop()
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open(self) -> LocalStore:

@@ -1,14 +1,25 @@
-"""Full garbage collections between keys, not in the middle of one.
+"""Full garbage collections between keys, not in the middle of one, and over little.
 
 A full collection walks every object the app holds that is not frozen: its screens,
-widgets, pages of rows and the render caches of Textual and Rich. Left to CPython it runs
-after ten young collections, wherever the tenth lands, which is usually inside a keystroke
-(the one that allocates) and adds 100-250 ms to it. The :class:`IdleCollector` moves it:
-the automatic full collection is put off (only a backstop far away remains, so memory
-stays bounded however long keys keep coming), and the app runs it itself once no key or
-click has come for :attr:`QUIET` seconds and it is due, i.e. as often as CPython would
-have. Quiet means no input and an idle app: no worker running and the timer's tick on
-time. Young collections (a few milliseconds) stay CPython's.
+widgets, pages of rows and the render caches of Textual and Rich (about 120,000 objects
+with the porting tracker open at 100,000 numbers, 50-100 ms of CPU a walk). Left to
+CPython it runs after ten young collections, wherever the tenth lands, which is usually
+inside a keystroke (the one that allocates). Two things keep it out of keys:
+
+- **Survivors are frozen.** What outlives a full collection is what the app holds for long
+  (screens, widgets, caches of what is on screen). While an app runs, every full
+  collection ends with ``gc.freeze()``, so the next one walks only what was made since:
+  a few thousand objects, not the whole app. Objects frozen and later dropped are freed as
+  usual by their reference counts; only those caught in reference cycles wait, for the
+  next *deep* collection, which thaws everything first (below).
+- **The collection that walks everything waits for quiet.** CPython's own full collection
+  is put off to a backstop far away (so memory stays bounded however long keys keep
+  coming), and the app runs the due one itself once no key or click has come for
+  :attr:`IdleCollector.QUIET` seconds, i.e. as often as CPython would have. Quiet means no
+  input and an idle app: no worker running and the timer's tick on time. Once the frozen
+  objects have grown by a quarter since the last deep collection (CPython's own measure of
+  when a full collection is worth it), that idle collection is a deep one: everything is
+  thawed, collected and frozen again. Young collections (a few milliseconds) stay CPython's.
 """
 
 from __future__ import annotations
@@ -16,13 +27,23 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 #: collections of the middle generation between two full ones, CPython's default threshold
 DUE_AFTER = 10
 #: the automatic full collection, after this many middle-generation ones: a bound on memory
 #: when input never pauses (two and a half times CPython's own rhythm), not the rhythm. At
 #: 50 and above, 200 unbroken keys at 100,000 numbers took the client past its memory budget
+#: (before survivors were frozen, when each such collection walked the whole app)
 BACKSTOP = 25
+#: a deep collection once the frozen objects have grown by this share since the last one
+DEEP_GROWTH = 0.25
+
+
+def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
+    """After a full collection, what is left is held for long: out of the next walks."""
+    if phase == "stop" and info["generation"] == 2:
+        gc.freeze()
 
 
 class IdleCollector:
@@ -32,6 +53,8 @@ class IdleCollector:
     QUIET = 0.6
     #: how often the app asks whether one is due
     CHECK_EVERY = 0.3
+    #: the collectors of the apps running now (survivors are frozen while there is one)
+    _running: ClassVar[set[IdleCollector]] = set()
 
     def __init__(
         self, clock: Callable[[], float] = time.monotonic,
@@ -42,6 +65,10 @@ class IdleCollector:
         self.last_input = self._clock()
         self.last_tick = self.last_input
         self.collections = 0
+        self.deep_collections = 0
+        #: how many objects were frozen after the last deep collection (or the first idle
+        #: one); counting them walks them all, so it is done only when a collection runs
+        self._frozen_after_deep: int | None = None
 
     @staticmethod
     def install() -> None:
@@ -49,11 +76,35 @@ class IdleCollector:
         young, middle, _old = gc.get_threshold()
         gc.set_threshold(young, middle, BACKSTOP)
 
+    def start(self) -> None:
+        """The app runs: from now on every full collection freezes what survives it."""
+        if not IdleCollector._running and _freeze_survivors not in gc.callbacks:
+            gc.callbacks.append(_freeze_survivors)
+        IdleCollector._running.add(self)
+
+    def stop(self) -> None:
+        """The app has stopped: what it froze goes back to the collector, so that a
+        process that goes on (the tests run many apps) gets its memory back."""
+        IdleCollector._running.discard(self)
+        if not IdleCollector._running:
+            if _freeze_survivors in gc.callbacks:
+                gc.callbacks.remove(_freeze_survivors)
+            gc.unfreeze()
+
     def input_seen(self) -> None:
         self.last_input = self._clock()
 
     def due(self) -> bool:
         return gc.get_count()[2] >= DUE_AFTER
+
+    def deep_due(self) -> bool:
+        """Whether the frozen objects have grown enough that those among them caught in
+        reference cycles and dropped since are worth a walk of everything. Counting the
+        frozen objects walks them (a few milliseconds): asked only when a collection is
+        about to run anyway."""
+        if self._frozen_after_deep is None:
+            return False
+        return gc.get_freeze_count() > self._frozen_after_deep * (1 + DEEP_GROWTH)
 
     def tick(self) -> None:
         """Collect if one is due, nobody is typing and the app is idle; called by the app's
@@ -64,5 +115,12 @@ class IdleCollector:
         self.last_tick = now
         if late or not self.due() or now - self.last_input < self.QUIET or self._busy():
             return
+        deep = self.deep_due()
+        if deep:
+            gc.unfreeze()
         gc.collect()
         self.collections += 1
+        if deep:
+            self.deep_collections += 1
+        if deep or self._frozen_after_deep is None:
+            self._frozen_after_deep = gc.get_freeze_count()
