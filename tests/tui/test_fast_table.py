@@ -9,6 +9,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from golive_tui.tui.app import GoLiveApp
@@ -115,3 +116,38 @@ async def test_a_table_drawn_before_it_measured_its_rows_is_drawn_again_at_their
         assert [c.get_render_width(table) for c in table.ordered_columns] == [10, 15]
         drawn = "".join(segment.text for segment in table.render_line(2))
         assert "GL-4E116" in drawn and "Theo Nakamura" in drawn
+
+
+async def test_rows_rewritten_at_once_are_drawn_as_rows_updated_cell_by_cell() -> None:
+    first = [["GL-1", Text("Ana", style="bold")], ["GL-2", "[x] Ops"], ["GL-3", Text("")]]
+    second = [[Text("GL-7", style="green"), "Theo"], ["GL-8", Text("Sam", style="italic")],
+              ["GL-9", "[/] night"]]
+
+    class Tables(App[None]):
+        AUTO_FOCUS = None  # neither drawn as focused: the two are drawn alike
+
+        def compose(self) -> ComposeResult:
+            for name in ("at-once", "by-cell"):
+                table = FastTable(id=name, cursor_type="row", zebra_stripes=True)
+                table.add_column("Id", width=8)
+                table.add_column("Name", width=10)
+                for cells in first:
+                    table.add_row(*cells)
+                yield table
+
+    def drawn(table: FastTable) -> list[list[tuple[str, Style | None]]]:
+        return [[(s.text, s.style) for s in table.render_line(y)] for y in range(4)]
+
+    app = Tables()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        at_once, by_cell = app.query_one("#at-once", FastTable), app.query_one("#by-cell", FastTable)
+        assert drawn(at_once) == drawn(by_cell)
+        before = drawn(at_once)
+        at_once.rewrite_rows(second)
+        for row, cells in enumerate(second):
+            for column, value in enumerate(cells):
+                by_cell.update_cell_at(Coordinate(row, column), value)
+        await pilot.pause()
+        assert [str(c) for c in at_once.get_row_at(2)] == ["GL-9", "[/] night"]
+        assert drawn(at_once) == drawn(by_cell) != before

@@ -16,6 +16,7 @@ paths, cell by cell.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -47,6 +48,9 @@ class FastTable(QuickCellTable):
         label: Any = None,
     ) -> RowKey:
         return super().add_row(*map(_plain, cells), height=height, key=key, label=label)
+
+    def rewrite_rows(self, rows: Sequence[Sequence[Any]]) -> None:
+        super().rewrite_rows([[_plain(cell) for cell in cells] for cells in rows])
 
     def update_cell(
         self,

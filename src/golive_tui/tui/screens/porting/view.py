@@ -10,7 +10,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Select, Static
 
 from golive_tui.domain.enums import EntityKind, PortState
@@ -211,10 +210,7 @@ class PortingView(GoLiveScreen):
         if table.row_count == len(page.rows) and page.rows:
             # same shape: rewrite the cells in place (rows are keyed by position), which is
             # much cheaper than clearing and rebuilding the table on every page or keystroke
-            for index, row in enumerate(page.rows):
-                for column, value in enumerate(self._row_cells(page, row)):
-                    table.update_cell_at(Coordinate(index, column), value)
-            table.forget_drawn()
+            table.rewrite_rows([self._row_cells(page, row) for row in page.rows])
         else:
             table.clear()
             for index, row in enumerate(page.rows):
