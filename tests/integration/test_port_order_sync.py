@@ -13,6 +13,7 @@ import pytest
 
 from golive_tui.domain.enums import EntityKind, OrderState, PortState, Role
 from golive_tui.store.local import LocalStore
+from golive_tui.store.tables import PortOrderRow
 from tests.conftest import ServerUnderTest
 from tests.integration.test_lifecycle_sync import BACKENDS, cache, sync
 
@@ -24,7 +25,7 @@ def server(request: pytest.FixtureRequest) -> ServerUnderTest:
     return server
 
 
-def order(store: LocalStore, pon: str) -> Any:
+def order(store: LocalStore, pon: str) -> PortOrderRow:
     return next(o for o in store.orders() if o.pon == pon)
 
 

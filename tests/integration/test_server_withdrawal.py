@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ServerUnderTest
 from tests.integration.test_server_closure import _applied, _rejected
 from tests.integration.test_server_rules import BACKENDS, Op, read_state
 
 
 @pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest) -> Any:
+def server(request: pytest.FixtureRequest) -> ServerUnderTest:
     server = request.getfixturevalue(request.param)
+    assert isinstance(server, ServerUnderTest)
     server.grant("mpoc", "customer")
     server.grant("desk", "support")
     return server

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from golive_tui.domain.enums import ChecklistStatus, EntityKind
+from golive_tui.store.tables import ChecklistItemRow
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import PHASE_ROW, ChecklistScreen
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
@@ -49,7 +50,7 @@ def item_ids_shown(screen: ChecklistScreen) -> list[str]:
     return [k for k in keys if k is not None and not k.startswith(PHASE_ROW)]
 
 
-def by_key(app: GoLiveApp, key: str) -> Any:
+def by_key(app: GoLiveApp, key: str) -> ChecklistItemRow:
     assert app.store is not None
     return next(i for i in app.store.checklist() if i.key == key)
 

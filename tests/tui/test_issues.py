@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Select
 
 from golive_tui.domain.enums import OPEN_ISSUE_STATES, IssueState, Priority
 from golive_tui.domain.sla import sla_urgency
+from golive_tui.store.tables import IssueRow
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.issues import (
     IssueDetailScreen,
@@ -35,12 +36,12 @@ async def open_queue(pilot: Pilot[Any]) -> IssueQueueScreen:
     return screen
 
 
-def issue_titled(app: GoLiveApp, prefix: str) -> Any:
+def issue_titled(app: GoLiveApp, prefix: str) -> IssueRow:
     assert app.store is not None
     return next(i for i in app.store.issues() if i.title.startswith(prefix))
 
 
-def fresh(app: GoLiveApp, issue_id: str) -> Any:
+def fresh(app: GoLiveApp, issue_id: str) -> IssueRow:
     assert app.store is not None
     return next(i for i in app.store.issues() if i.id == issue_id)
 

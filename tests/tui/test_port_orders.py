@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from golive_tui.domain.enums import OrderState, PortState
 from golive_tui.domain.port_orders import EASTERN
+from golive_tui.store.tables import PortOrderRow
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
 from golive_tui.tui.widgets.forms import PickerModal, RecordForm
@@ -57,7 +58,7 @@ async def cursor_on(pilot: Any, screen: PortingScreen, pon: str) -> None:
     assert current is not None and current.pon == pon
 
 
-def order(app: GoLiveApp, pon: str) -> Any:
+def order(app: GoLiveApp, pon: str) -> PortOrderRow:
     assert app.store is not None
     return next(o for o in app.store.orders() if o.pon == pon)
 
@@ -113,6 +114,7 @@ async def test_an_foc_is_confirmed_with_a_date_and_a_time_and_the_numbers_follow
         await until(pilot, lambda: order(app, "RVP-PO-1008").status is OrderState.FOC_CONFIRMED,
                     "the order to be FOC confirmed")
         moved = order(app, "RVP-PO-1008")
+        assert moved.confirmed_foc is not None
         assert moved.confirmed_foc.astimezone(EASTERN).strftime("%H:%M") == "11:30"
         assert app.store is not None
         assert app.store.counts_by_order()[moved.id] == {PortState.FOC_CONFIRMED: 10}

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from golive_tui.domain.enums import IssueCategory, Priority, VerificationResult
+from golive_tui.store.tables import VerificationRow
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.verification import VerificationLogScreen, resolve_test_case
 from golive_tui.tui.widgets.forms import PickerModal, RecordForm
@@ -57,7 +58,7 @@ def site_id(app: GoLiveApp, code: str) -> str:
     return next(site.id for site in app.store.sites() if site.code == code)
 
 
-def newest(app: GoLiveApp) -> Any:
+def newest(app: GoLiveApp) -> VerificationRow:
     assert app.store is not None
     return max(app.store.verifications(), key=lambda v: v.tested_at or FROZEN_NOW)
 
