@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, delete
 
 from golive_tui.domain.codec import encode_record
@@ -28,7 +29,7 @@ from golive_tui.store.bulk import (
 from golive_tui.store.facts import CacheFacts
 from golive_tui.store.outbox_rows import label_of, shadow_of
 from golive_tui.store.reads import CacheReads
-from golive_tui.store.tables import OutboxRow, ShadowRow
+from golive_tui.store.tables import OutboxRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ class Outbox(CacheReads):
                 stored[kind] = select_rows(conn, table_of(kind), [c.entity_id for c in group])
                 currents.update((i, dict(row)) for i, row in stored[kind].items())
             shadowed = self._shadowed_ids(conn, list(currents) + [c.entity_id for c in changes])
-            shadows: list[dict[str, Any]] = []
+            shadows: list[tuple[str, str, str]] = []
             inserts: dict[EntityKind, list[Record]] = {}
             updates: dict[EntityKind, list[Record]] = {}
             deletes: dict[EntityKind, list[str]] = {}
@@ -161,10 +162,8 @@ class Outbox(CacheReads):
                 seq += 1
                 if change.entity_id not in shadowed:
                     shadowed.add(change.entity_id)
-                    shadows.append({
-                        "entity_id": change.entity_id, "entity": change.entity.value,
-                        "data": None if current is None else shadow_of(current),
-                    })
+                    shadows.append((change.entity_id, change.entity.value,
+                                    "null" if current is None else _json(shadow_of(current))))
                 if new is None:
                     deletes.setdefault(change.entity, []).append(change.entity_id)
                     currents.pop(change.entity_id, None)
@@ -190,7 +189,10 @@ class Outbox(CacheReads):
                 conn.execute(delete(t).where(t.c.id.in_(ids)))
             if outbox:
                 conn.exec_driver_sql(_OUTBOX_INSERT, outbox)
-            bulk_insert(conn, ShadowRow.__table__, shadows)  # type: ignore[attr-defined]
+            if shadows:
+                conn.exec_driver_sql(
+                    "INSERT INTO shadow (entity_id, entity, data) VALUES (?, ?, ?)", shadows
+                )
             self._set_state(conn, "next_client_seq", str(seq))
         return outcome, records
 
@@ -214,6 +216,12 @@ class Outbox(CacheReads):
             conn, "SELECT entity_id FROM shadow WHERE entity_id IN ({marks})",
             list(dict.fromkeys(ids)),
         )}
+
+
+def _json(value: Any) -> str:
+    """JSON text of encoded values, as the JSON columns read it back (non-finite floats as
+    Python's ``json`` writes them)."""
+    return to_json(value, inf_nan_mode="constants").decode()
 
 
 def _read_named_records(
