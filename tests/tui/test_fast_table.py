@@ -119,9 +119,11 @@ async def test_a_table_drawn_before_it_measured_its_rows_is_drawn_again_at_their
 
 
 async def test_rows_rewritten_at_once_are_drawn_as_rows_updated_cell_by_cell() -> None:
-    first = [["GL-1", Text("Ana", style="bold")], ["GL-2", "[x] Ops"], ["GL-3", Text("")]]
-    second = [[Text("GL-7", style="green"), "Theo"], ["GL-8", Text("Sam", style="italic")],
-              ["GL-9", "[/] night"]]
+    first: list[list[str | Text]] = [
+        ["GL-1", Text("Ana", style="bold")], ["GL-2", "[x] Ops"], ["GL-3", Text("")]]
+    second: list[list[str | Text]] = [
+        [Text("GL-7", style="green"), "Theo"], ["GL-8", Text("Sam", style="italic")],
+        ["GL-9", "[/] night"]]
 
     class Tables(App[None]):
         AUTO_FOCUS = None  # neither drawn as focused: the two are drawn alike
