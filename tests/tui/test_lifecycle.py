@@ -164,6 +164,24 @@ async def test_closing_a_phase_over_unmet_criteria_takes_a_reason_and_moves_the_
                     "the project to go back to go-live")
 
 
+async def test_the_customer_sees_dimmed_what_the_permissions_keep_from_her(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app(role=Role.CUSTOMER, actor="dana.whitfield")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lifecycle(pilot)
+        expected = {"people": (None, None), "raid": (None, None), "changes": (True, None)}
+        for tab, (add, edit) in expected.items():
+            screen.action_show_tab(tab)
+            await settle(pilot)
+            assert (screen.check_action("add", ()), screen.check_action("edit", ())) == (
+                add, edit), tab
+        screen.action_show_tab("kickoff")
+        await settle(pilot)
+        assert screen.check_action("toggle_action", ()) is True, "she ticks off her actions"
+        assert screen.check_action("edit_kickoff", ()) is None
+
+
 async def test_an_engineer_cannot_close_a_phase(make_app: Callable[..., GoLiveApp]) -> None:
     app = make_app(role=Role.ENGINEER, actor="joy.okafor")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -17,8 +17,14 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from golive_tui.domain import lifecycle
-from golive_tui.domain.enums import ActionStatus, ChangeRequestState, EntityKind, LifecyclePhase
-from golive_tui.domain.permissions import may_decide_changes, may_move_phases
+from golive_tui.domain.enums import (
+    ActionStatus,
+    ChangeRequestState,
+    EntityKind,
+    LifecyclePhase,
+    OpAction,
+)
+from golive_tui.domain.permissions import can, may_decide_changes, may_move_phases
 from golive_tui.domain.rules import phase_reason_problem
 from golive_tui.resources import styles_dir
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -47,6 +53,9 @@ TABS: tuple[tuple[str, str, str], ...] = (
     ("raid", "RAID", "R"),
     ("changes", "Changes", "C"),
 )
+#: what each tab's rows are, for who may add and edit them
+TAB_KINDS = {"phases": K.MILESTONE, "people": K.STAKEHOLDER, "kickoff": K.ACTION_ITEM,
+             "raid": K.RAID_ITEM, "changes": K.CHANGE_REQUEST}
 #: the width at and above which the tables show every column
 WIDE = 120
 #: the phases' side panel (criteria and the log), from WIDE columns
@@ -234,8 +243,13 @@ class LifecycleScreen(GoLiveScreen):
             allowed = (view is not None and may_move_phases(self.data.role) and (
                 view.current and not view.closed if action == "close_phase" else view.closed))
             return True if allowed else None
+        role = self.data.role
         if action in ("toggle_action", "edit_kickoff"):
-            return tab == "kickoff"
+            if tab != "kickoff":
+                return False
+            allowed = (can(role, K.ACTION_ITEM, OpAction.TRANSITION) if action == "toggle_action"
+                       else can(role, K.KICKOFF, OpAction.UPDATE))
+            return True if allowed else None
         if action == "decide":
             if tab != "changes":
                 return False
@@ -244,7 +258,11 @@ class LifecycleScreen(GoLiveScreen):
                        and may_decide_changes(self.data.role))
             return True if allowed else None
         if action == "add":
-            return tab != "phases"
+            if tab == "phases":
+                return False
+            return True if can(role, TAB_KINDS[tab], OpAction.CREATE) else None
+        if action == "edit":
+            return True if can(role, TAB_KINDS[tab], OpAction.UPDATE) else None
         return True
 
     # -- actions: tabs --------------------------------------------------------------------
