@@ -304,3 +304,24 @@ def test_a_closed_wave_of_today_gives_way_to_the_next() -> None:
 
 def test_no_waves_no_current_wave() -> None:
     assert current_cutover([], NOW) is None
+
+
+def test_the_change_freeze_skips_the_projects_own_holidays() -> None:
+    """FOC Wed 9 Dec: its five business days start Wed 2 Dec, so an FOC moved on Tue 1 Dec
+    is outside the freeze; with Fri 4 and Mon 7 Dec listed as the project's holidays they
+    start Mon 30 Nov, and the move is inside it, without a reason."""
+    from golive_tui.domain.gate import gate_from_records
+    from golive_tui.domain.port_orders import project_holidays
+    from tests.gate_world import find
+
+    records = world()
+    _set(K.PORT_ORDER, "order-1", foc_history=[
+        {"at": (NOW - timedelta(days=20)).isoformat(), "reason": ""},
+        {"at": (NOW - timedelta(days=8)).isoformat(), "reason": ""},
+    ])(records)
+    assert names(records) == []
+    shutdown = project_holidays({"holidays": {"2026-12-04": "Plant shutdown",
+                                              "2026-12-07": "Plant shutdown"}})
+    gate = gate_from_records(cutover=find(records, K.CUTOVER, "wave-1"), records=records,
+                             holidays=shutdown)
+    assert [c.name for c in gate.unmet] == ["Change freeze PO-1"]

@@ -34,7 +34,13 @@ from golive_tui.domain.enums import (
     VerificationResult,
 )
 from golive_tui.domain.network import CALL_QUALITY_TEST, NetworkThresholds
-from golive_tui.domain.port_orders import EASTERN, FREEZE_BUSINESS_DAYS, freeze_starts
+from golive_tui.domain.port_orders import (
+    EASTERN,
+    FEDERAL,
+    FREEZE_BUSINESS_DAYS,
+    Holidays,
+    freeze_starts,
+)
 
 if TYPE_CHECKING:
     # the entity classes bring sqlmodel and SQLAlchemy, which the first paint does without
@@ -118,12 +124,15 @@ class GateEvidence:
     issues: Sequence[IssueBase] = ()
     signoffs: Sequence[SignoffBase] = ()
     thresholds: NetworkThresholds = field(default_factory=NetworkThresholds)
+    #: the days no port activates, which the change freeze skips (the project's list)
+    holidays: Holidays = FEDERAL
 
     @classmethod
     def from_records(
         cls,
         records: Mapping[EntityKind, Iterable[Mapping[str, Any]]],
         thresholds: NetworkThresholds | None = None,
+        holidays: Holidays = FEDERAL,
     ) -> GateEvidence:
         """The evidence from plain records (dicts), as ``apply_op``'s facts hold them."""
         from golive_tui.domain.entities import (
@@ -148,6 +157,7 @@ class GateEvidence:
             issues=of(EntityKind.ISSUE, IssueBase),
             signoffs=of(EntityKind.SIGNOFF, SignoffBase),
             thresholds=thresholds or NetworkThresholds(),
+            holidays=holidays,
         )
 
 
@@ -337,7 +347,7 @@ class _Judge:
         out) needs a recorded reason: its own in the FOC history, or the order's."""
         if (order.change_reason or "").strip():
             return
-        opens = freeze_starts(foc)
+        opens = freeze_starts(foc, self.evidence.holidays)
         for index, entry in enumerate(order.foc_history or ()):
             if not isinstance(entry, Mapping):
                 continue
@@ -483,9 +493,10 @@ def gate_from_records(
     cutover: Mapping[str, Any] | None = None,
     records: Mapping[EntityKind, Iterable[Mapping[str, Any]]],
     thresholds: NetworkThresholds | None = None,
+    holidays: Holidays = FEDERAL,
 ) -> GateResult:
     """:func:`gate_for_cutover` over plain records (dicts), as ``apply_op`` sees them."""
     from golive_tui.domain.entities import CutoverBase
 
     wave = None if cutover is None else _view(CutoverBase, cutover)
-    return gate_for_cutover(wave, GateEvidence.from_records(records, thresholds))
+    return gate_for_cutover(wave, GateEvidence.from_records(records, thresholds, holidays))

@@ -19,6 +19,7 @@ from golive_tui.domain.entities import CutoverBase, IssueBase, ProjectBase
 from golive_tui.domain.enums import OPEN_ISSUE_STATES, EntityKind, LifecyclePhase, Priority
 from golive_tui.domain.gate import GateEvidence, current_cutover, gate_for_cutover
 from golive_tui.domain.network import NetworkThresholds
+from golive_tui.domain.port_orders import project_holidays
 from golive_tui.domain.sla import issue_clocks, project_policy, sla_urgency
 
 __all__ = [
@@ -152,7 +153,8 @@ def _summary(
     records = source.records
     waves = [CutoverBase.model_validate(r) for r in records.get(EntityKind.CUTOVER, ())]
     evidence = GateEvidence.from_records(
-        records, NetworkThresholds.from_stored(project.network_thresholds or None))
+        records, NetworkThresholds.from_stored(project.network_thresholds or None),
+        project_holidays(source.project))
     wave = current_cutover(waves, now, _zone(project.time_zone))
     gate = gate_for_cutover(wave, evidence)
     policy = project_policy(project.sla_policy, project.time_zone)

@@ -20,6 +20,7 @@ from golive_tui.domain.gate import GateEvidence, GateResult, current_cutover, ga
 from golive_tui.domain.hypercare import HypercareDay, hypercare_day
 from golive_tui.domain.network import NetworkThresholds
 from golive_tui.domain.ops import Op, Record
+from golive_tui.domain.port_orders import project_holidays
 from golive_tui.domain.sla import SlaPolicy, project_policy
 from golive_tui.store.bulk import table_of
 from golive_tui.store.cache import CacheFile
@@ -254,6 +255,8 @@ class CacheReads(CacheFile):
             issues=self.issues(), signoffs=self.signoffs(),
             thresholds=NetworkThresholds.from_stored(
                 project.network_thresholds if project is not None else None),
+            holidays=project_holidays(
+                None if project is None else project.model_dump(include={"holidays"})),
         )
 
     def current_cutover(self, now: datetime | None = None) -> CutoverRow | None:

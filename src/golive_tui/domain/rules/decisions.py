@@ -15,6 +15,7 @@ from golive_tui.domain.enums import (
 from golive_tui.domain.errors import ValidationFailed
 from golive_tui.domain.gate import TEST_933, GateResult, gate_from_records
 from golive_tui.domain.network import CALL_QUALITY_TEST, NetworkThresholds
+from golive_tui.domain.port_orders import project_holidays
 from golive_tui.domain.rules.facts import Facts, Record
 
 #: the shortest reason that may carry a GO over unmet conditions, in characters and words
@@ -58,6 +59,7 @@ def gate_of(facts: Facts, cutover_id: str | None = None) -> GateResult:
     return gate_from_records(
         cutover=cutover, records=records,
         thresholds=NetworkThresholds.from_stored(stored if isinstance(stored, dict) else None),
+        holidays=project_holidays(projects[0] if projects else None),
     )
 
 

@@ -32,6 +32,7 @@ from golive_tui.domain.gate import (
     gates_by_cutover,
 )
 from golive_tui.domain.network import NetworkThresholds
+from golive_tui.domain.port_orders import project_holidays
 from golive_tui.domain.test_plan import PLAN, latest_results
 
 if TYPE_CHECKING:
@@ -189,6 +190,8 @@ def load_dashboard(
         signoffs=signoffs,
         thresholds=NetworkThresholds.from_stored(
             project.network_thresholds if project is not None else None),
+        holidays=project_holidays(
+            None if project is None else project.model_dump(include={"holidays"})),
     )
     gates = gates_by_cutover(cutovers, evidence)
     gate = gates[wave.id] if wave is not None else gate_for_cutover(None, evidence)
