@@ -93,8 +93,14 @@ def _encoder(column_type: Any, sqlite: bool) -> Convert | None:
 
         return enum_value
     if isinstance(column_type, JSON):
-        # psycopg takes the text for a json column as well
-        return lambda v: None if v is None else v if type(v) is JsonText else to_json(v).decode()
+        # psycopg takes the text for a json column as well; the driver is handed a plain
+        # str (sqlite3 looks a str subclass up among its adapters, attribute by attribute)
+        return lambda v: (
+            None if v is None else str.__str__(v) if type(v) is JsonText else to_json(v).decode()
+        )
+    if sqlite and isinstance(column_type, Boolean):
+        # what SQLAlchemy stores for a boolean; sqlite3 would look up an adapter for a bool
+        return lambda v: None if v is None else 1 if v else 0
     return None
 
 
