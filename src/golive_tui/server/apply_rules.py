@@ -18,10 +18,8 @@ from golive_tui.domain.errors import ValidationFailed
 from golive_tui.domain.ops import Op, Record, apply_op, check_fields_bounds, merge_update
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.wire import OpResult, OpStatus
-from golive_tui.server import rows
 from golive_tui.server.db import Database
-from golive_tui.server.facts import ServerFacts
-from golive_tui.server.tables import change, entity_columns, member, table_of
+from golive_tui.server.tables import entity_columns, member
 from golive_tui.server.writes import Writes, counter_sql
 
 NOTIFY_CHANNEL = "golive_changes"
@@ -72,7 +70,7 @@ def apply_rules(
                 "A project is not deleted through sync; ask the server's administrator."
             )
 
-    codec = rows.codec(conn, table_of(kind))
+    codec = writes.codec_of(kind)
     row = writes.row(codec, op.entity_id)
     if row is not None and row["project_id"] != project_id:
         if op.action in (OpAction.CREATE, OpAction.APPEND):
@@ -83,7 +81,7 @@ def apply_rules(
     current = None if row is None else _domain_record(kind, row)
     field_versions: dict[str, list[Any]] = {} if row is None else dict(row["field_versions"] or {})
     policy = writes.policy(project_id) if kind is EntityKind.ISSUE else None
-    facts = ServerFacts(conn, project_id, actor.role, writes.records)
+    facts = writes.facts_of(project_id, actor.role)
 
     effective = op
     conflicts: Record = {}
@@ -141,7 +139,7 @@ def apply_rules(
                 op.entity_id,
             )
     data = None if new is None else encode_record(new)
-    feed = rows.codec(conn, change)
+    feed = writes.feed
     writes.add(
         feed,
         feed.insert_sql,

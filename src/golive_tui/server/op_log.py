@@ -21,7 +21,6 @@ from golive_tui.domain.ops import Op
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
 from golive_tui.server.db import Database
-from golive_tui.server.tables import op_log
 from golive_tui.server.writes import LOOKUP_CHUNK, SQL, Writes
 
 #: the canonical text of what an op asks for; its digest is stored, so it never changes
@@ -230,7 +229,7 @@ def log_refusal(
 def log_answer(
     writes: Writes, project_id: str, op: Op, digest: str, result: OpResult, now: datetime
 ) -> None:
-    c = rows.codec(writes.conn, op_log)
+    c = writes.log
     writes.add(
         c,
         c.insert_sql,

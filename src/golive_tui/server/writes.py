@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, event, select, union_all
 
 from golive_tui.domain import sla
-from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.domain.ops import Op
 from golive_tui.domain.rules import REFERENCES
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.server import rows
-from golive_tui.server.tables import entity_columns, op_log, project, table_of
+from golive_tui.server.facts import ServerFacts
+from golive_tui.server.tables import change, entity_columns, op_log, project, table_of
 from golive_tui.server.webhooks import Notices
 
 LOOKUP_CHUNK = 400
@@ -93,6 +94,10 @@ class Writes:
         #: (table, id); dropped with the record's entry in ``_known``
         self._views: dict[tuple[str, str], dict[str, Any]] = {}
         self._codecs: dict[EntityKind, rows.TableCodec] = {}
+        self._facts: dict[tuple[str, Role | None], ServerFacts] = {}
+        #: the codecs of the change feed and of the op log, which every op writes
+        self.feed = rows.codec(conn, change)
+        self.log = rows.codec(conn, op_log)
         #: ops answered in this transaction, by op_id and by "client_id#client_seq"
         self.answered: set[str] = set()
         #: the webhook events of this transaction, queued with its other writes
@@ -147,6 +152,15 @@ class Writes:
             self._known[key] = None if raw is None else codec.decode_row(raw)
         found = self._known[key]
         return None if found is None else dict(found)
+
+    def facts_of(self, project_id: str, role: Role | None) -> ServerFacts:
+        """What the rules of an op in ``project_id`` by ``role`` look up, through
+        :meth:`records` (one for all such ops of the transaction)."""
+        key = (project_id, role)
+        found = self._facts.get(key)
+        if found is None:
+            found = self._facts[key] = ServerFacts(self.conn, project_id, role, self.records)
+        return found
 
     def codec_of(self, kind: EntityKind) -> rows.TableCodec:
         found = self._codecs.get(kind)
