@@ -30,12 +30,14 @@ def validate_record(kind: EntityKind, record: Mapping[str, Any]) -> Record:
             f"{', '.join(sorted(unknown))}.",
             details={"unknown": sorted(unknown)},
         )
-    # The model's own validator, straight into a new instance: SQLModel's model_validate
-    # adds what only table models need and, through its __init__, validates twice
-    # (a third of the server's work on a push of appends).
-    model = base.__new__(base)
+    # The model's own validator, straight into this thread's scratch instance of the kind
+    # (its values are all replaced, and read out at once): SQLModel's model_validate adds
+    # what only table models need and, through its __init__, validates twice, and even a
+    # new instance costs SQLModel's set-up of it (a third of the server's work on a push of
+    # appends, and then a tenth).
+    model = _probe(kind)
     try:
-        base.__pydantic_validator__.validate_python(dict(record), self_instance=model)
+        base.__pydantic_validator__.validate_python(record, self_instance=model)
     except ValidationError as exc:
         problems = [_problem(kind, err) for err in exc.errors()]
         raise ValidationFailed(
