@@ -11,7 +11,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from golive_tui.domain.enums import ChecklistStatus, EntityKind
+from golive_tui.domain.enums import ChecklistStatus
+from golive_tui.store.intents import SetChecklistStatus
 from golive_tui.store.tables import ChecklistItemRow
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import PHASE_ROW, ChecklistScreen
@@ -218,8 +219,7 @@ async def test_an_item_with_open_predecessors_says_what_it_waits_on(
 
         # once the predecessor is done it no longer waits on it
         pred = next(keys[p] for p in waiting.predecessors if keys[p].key == first_open)
-        app.run_change(lambda s: s.set_checklist_status(pred.id, ChecklistStatus.DONE),
-                       kinds=frozenset({EntityKind.CHECKLIST_ITEM}))
+        app.run_command(SetChecklistStatus(pred.id, ChecklistStatus.DONE))
         await settle(pilot)
         assert f"waits {first_open}" not in str(
             screen.query_one(DataTable).get_cell(waiting.id, "status"))

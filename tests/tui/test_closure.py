@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, SelectionList, Static, TextArea
 
 from golive_tui.domain.enums import Role, SignoffKind
+from golive_tui.store.intents import GiveFeedback, Sign
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.closure import ClosureScreen
 from golive_tui.tui.widgets.forms import RecordForm
@@ -81,7 +82,7 @@ async def test_the_ipm_hands_off_and_closes_with_a_reason_and_the_project_turns_
             "go_live", "hypercare", "acceptance"}
 
         before = len(app.store.feedback())
-        app.run_change(lambda store: store.give_feedback(5, "late"))
+        app.run_command(GiveFeedback(5, "late"))
         await settle(pilot)
         assert len(app.store.feedback()) == before
         assert any("read-only" in str(n.message) for n in app._notifications)
@@ -95,7 +96,7 @@ async def test_acceptance_and_acknowledgement_are_refused_to_the_ipm(
         screen = await open_closure(pilot)
         assert app.store is not None
         assert screen.check_action("accept", ()) is None  # dimmed: the customer signs
-        app.run_change(lambda store: store.give_feedback(9, "too high"))
+        app.run_command(GiveFeedback(9, "too high"))
         await settle(pilot)
         assert app.store.feedback() == []
 
@@ -127,7 +128,7 @@ async def test_another_customer_contact_sees_the_acceptance_dimmed_and_is_refuse
         assert app.store is not None
         assert screen.check_action("accept", ()) is None, "only the main contact signs"
         assert screen.check_action("feedback", ()) is True
-        app.run_change(lambda store: store.sign(SignoffKind.ACCEPTANCE, exceptions=[]))
+        app.run_command(Sign(SignoffKind.ACCEPTANCE))
         await settle(pilot)
         assert not [s for s in app.store.signoffs()
                     if s.signoff_kind == SignoffKind.ACCEPTANCE]

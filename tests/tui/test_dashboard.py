@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from golive_tui.domain.enums import ChecklistStatus, DecisionKind, EntityKind, GateRule, Role
 from golive_tui.domain.gate import GateResult
 from golive_tui.domain.port_orders import next_activation_window
+from golive_tui.store.intents import SaveRecord, SetChecklistStatus
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.checklist import ChecklistScreen
 from golive_tui.tui.screens.dashboard import DashboardScreen
@@ -26,7 +27,7 @@ from golive_tui.tui.widgets.row_lines import RowLines
 from .conftest import DEMO_DAY, FROZEN_NOW, Notices, settle, wait_ready, wait_still
 
 if TYPE_CHECKING:
-    from golive_tui.store.local import LocalStore
+    pass
 
 
 @pytest.fixture(autouse=True)
@@ -64,11 +65,6 @@ def unmet_names(app: GoLiveApp) -> list[str]:
 #: what holds the demo's wave of the day (New York) shut, each clearable in the app
 TODAYS_BLOCKERS = ["Port order RVP-PO-1008", "Location NYC Floor 2", "933 NYC Floor 2",
                    "Customer co-sign"]
-
-
-def _reopen(item_id: str) -> Callable[[LocalStore], object]:
-    """The change that sets a checklist item back to to-do."""
-    return lambda store: store.set_checklist_status(item_id, ChecklistStatus.TODO)
 
 
 async def test_dashboard_shows_no_go_and_names_every_unmet_condition(
@@ -123,7 +119,7 @@ async def test_enter_on_an_unmet_gate_item_opens_the_checklist_on_that_item(
         # two gate items of every wave reopened: today's gate shows them
         items = {i.key: i for i in app.store.checklist()}
         for key in ("E911-01", "GL-01"):
-            app.run_change(_reopen(items[key].id), kinds=frozenset({EntityKind.CHECKLIST_ITEM}))
+            app.run_command(SetChecklistStatus(items[key].id, ChecklistStatus.TODO))
         await settle(pilot)
         gate_items = [c for c in gate(app).unmet if c.rule is GateRule.GATE_ITEMS]
         assert [c.name for c in gate_items] == ["Gate item E911-01", "Gate item GL-01"]
@@ -285,9 +281,8 @@ async def test_evidence_recorded_elsewhere_drops_its_condition_from_the_dashboar
         assert app.store is not None
         before = unmet_names(app)
         location = next(c for c in gate(app).unmet if c.rule is GateRule.E911)
-        app.run_change(lambda s: s.update_record(EntityKind.EMERGENCY_LOCATION,
-                                                 location.ref_id, status="verified"),
-                       kinds=frozenset({EntityKind.EMERGENCY_LOCATION}))
+        app.run_command(SaveRecord(EntityKind.EMERGENCY_LOCATION, location.ref_id,
+                                   {"status": "verified"}))
         await settle(pilot)
         listed = app.screen.query_one("#dash-unmet", OptionList)
         prompts = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
@@ -446,8 +441,7 @@ async def test_a_wave_with_nothing_in_scope_is_no_go_and_says_what_is_missing(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
         assert app.store is not None
-        app.run_change(lambda s: s.create_record(EntityKind.CUTOVER, name="Wave 5 – Boston"),
-                       kinds=frozenset({EntityKind.CUTOVER}))
+        app.run_command(SaveRecord(EntityKind.CUTOVER, None, {"name": "Wave 5 – Boston"}))
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, DashboardScreen)

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.server import admin
+from golive_tui.store.intents import OpenIssue
 from golive_tui.store.local import LocalStore
 from golive_tui.tui.connected import Connection, sync_starter
 from golive_tui.tui.factory import create_app
@@ -141,7 +142,7 @@ async def test_enter_on_a_project_switches_the_app_to_it_and_both_keep_syncing(
                              step=pilot.pause)
         first = app.store
         assert first is not None
-        app.run_change(lambda store: store.open_issue("Demo: hold music too quiet"))
+        app.run_command(OpenIssue("Demo: hold music too quiet"))
 
         await _open_from_portfolio(app, pilot, beacon)
         await wait_for_async(lambda: on(beacon, "Beacon Dental go-live"),
@@ -150,7 +151,7 @@ async def test_enter_on_a_project_switches_the_app_to_it_and_both_keep_syncing(
         assert app.store is not first
         # the demo project's cache was closed cleanly, its change sent before it was
         assert "Demo: hold music too quiet" in _issue_titles(sqlite_server, pid)
-        app.run_change(lambda store: store.open_issue("Beacon: fax line not ported"))
+        app.run_command(OpenIssue("Beacon: fax line not ported"))
         await wait_for_async(
             lambda: "Beacon: fax line not ported" in _issue_titles(sqlite_server, beacon),
             "Beacon's change reaches the server", step=pilot.pause)
@@ -163,7 +164,7 @@ async def test_enter_on_a_project_switches_the_app_to_it_and_both_keep_syncing(
         # its own cache again: the issue made before the switch is in it
         assert any(issue["title"] == "Demo: hold music too quiet"
                    for issue in store.iter_records(EntityKind.ISSUE))
-        app.run_change(lambda store: store.open_issue("Demo: paging group silent"))
+        app.run_command(OpenIssue("Demo: paging group silent"))
         await wait_for_async(
             lambda: "Demo: paging group silent" in _issue_titles(sqlite_server, pid),
             "the demo project's second change reaches the server", step=pilot.pause)

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from golive_tui.domain.enums import EntityKind, PortState
+from golive_tui.store.intents import MoveNumbers, SaveRecord
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.screens.porting import PortingScreen
 from golive_tui.tui.widgets.forms import PickerModal
@@ -339,10 +340,7 @@ async def test_a_carrier_filter_counts_again_when_an_order_changes_carrier(
         await wait_ready(pilot)
         before = screen.page.total
         other = next(o for o in orders if o.carrier != carrier)
-        app.run_change(
-            lambda s: s.update_record(EntityKind.PORT_ORDER, other.id, carrier=carrier),
-            kinds=frozenset({EntityKind.PORT_ORDER}),
-        )
+        app.run_command(SaveRecord(EntityKind.PORT_ORDER, other.id, {"carrier": carrier}))
         await wait_ready(pilot)
         assert screen.page.total == store.count_numbers(screen.page.query) > before
 
@@ -409,8 +407,7 @@ async def test_an_older_load_that_finishes_last_does_not_cover_the_newer(
         screen.reload()
         older = screen._loads
         await wait_for_async(read.is_set, "the older load to read the cache")
-        app.run_change(lambda store: store.transition_numbers([moved], PortState.SUBMITTED),
-                       kinds=frozenset({EntityKind.NUMBER}))
+        app.run_command(MoveNumbers([moved], None, PortState.SUBMITTED))
         await until(pilot, lambda: screen.page is not None and screen.page.total == 199,
                     "the newer load to show the moved number gone")
         release.set()

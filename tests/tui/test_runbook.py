@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, SelectionList, Static
 
 from golive_tui.domain.enums import EntityKind, Role, RunbookRunKind, StepRunState
+from golive_tui.store.intents import SaveRecord
 from golive_tui.tui.app import GoLiveApp
 from golive_tui.tui.factory import create_demo_app
 from golive_tui.tui.screens.runbook import RunbookScreen
@@ -206,9 +207,8 @@ async def test_a_step_is_withdrawn_with_a_reason_and_leaves_the_run(
         assert app.store is not None and screen.data is not None
         cutover = screen.data.cutover
         assert cutover is not None
-        app.run_change(lambda store: store.create_record(
-            EntityKind.RUNBOOK_STEP, cutover_id=cutover.id, offset_minutes=30,
-            title="Paging zones re-tested"))
+        app.run_command(SaveRecord(EntityKind.RUNBOOK_STEP, None, {
+            "cutover_id": cutover.id, "offset_minutes": 30, "title": "Paging zones re-tested"}))
         await until(pilot, lambda: any(str(v.step["title"]) == "Paging zones re-tested"
                                        for v in screen.views))
         select(screen, "Paging zones")

@@ -8,8 +8,13 @@ its outbox (:mod:`~golive_tui.store.outbox`), settling what the server sends
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from golive_tui.store.commands import Commands
+from golive_tui.store.intents import Command, Outcome
 from golive_tui.store.outbox import BulkOutcome, Change, Refusal
+
+R = TypeVar("R")
 
 
 class LocalStore(Commands):
@@ -17,6 +22,11 @@ class LocalStore(Commands):
 
     Thread-safe: the TUI calls it from worker threads. Writes queue on SQLite's lock.
     """
+
+    def execute(self, command: Command[R]) -> Outcome[R]:
+        """Run what a person asked for (:mod:`~golive_tui.store.intents`); what it gave
+        and the kinds of record it changed. A refusal raises the domain's error."""
+        return Outcome(command.run(self), command.changes())
 
 
 __all__ = ["BulkOutcome", "Change", "LocalStore", "Refusal"]

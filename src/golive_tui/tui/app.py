@@ -36,6 +36,7 @@ from golive_tui.tui.textual_adapter import drop_caches_without_cycles, start_col
 from golive_tui.tui.themes import THEMES, theme_names
 
 if TYPE_CHECKING:
+    from golive_tui.store.intents import Command
     from golive_tui.store.local import LocalStore
 
 R = TypeVar("R")
@@ -291,22 +292,21 @@ class GoLiveApp(App[None]):
 
     # -- changes --------------------------------------------------------------------------
 
-    def run_change(
+    def run_command(
         self,
-        change: Callable[[LocalStore], R],
+        command: Command[R],
         *,
-        kinds: frozenset[EntityKind] | None = None,
         done: Callable[[R], None] | None = None,
         success: str | None = None,
     ) -> None:
-        """Apply a change to the cache in a thread; a refusal becomes a clear notice."""
-        self._run_change(change, kinds, done, success)
+        """Run what a person asked for in a thread (:mod:`golive_tui.store.intents`); the
+        screens watching what it changed redraw, and a refusal becomes a clear notice."""
+        self._run_command(command, done, success)
 
     @work(thread=True, group="change", exit_on_error=False)
-    def _run_change(
+    def _run_command(
         self,
-        change: Callable[[LocalStore], R],
-        kinds: frozenset[EntityKind] | None,
+        command: Command[R],
         done: Callable[[R], None] | None,
         success: str | None,
     ) -> None:
@@ -314,12 +314,12 @@ class GoLiveApp(App[None]):
 
         assert self.store is not None
         try:
-            result = change(self.store)
+            outcome = self.store.execute(command)
         except DomainError as exc:
             self.call_from_thread(self.notify, exc.message, title="Refused",
                                   severity="error", timeout=8)
             return
-        self.call_from_thread(self._changed, kinds, done, result, success)
+        self.call_from_thread(self._changed, outcome.changed, done, outcome.value, success)
 
     def _changed(
         self,

@@ -22,6 +22,7 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.permissions import can, may_decide, may_move_cutovers, may_sign
 from golive_tui.domain.transitions import PORT_DONE_STATES
+from golive_tui.store.intents import RecordDecision, SaveRecord, Sign
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.dashboard_panels import (
     DECISION_LABELS,
@@ -299,10 +300,8 @@ class DashboardScreen(GoLiveScreen):
         def picked(status: E911Status | None) -> None:
             if status is None:
                 return
-            self.golive.run_change(
-                lambda store: store.update_record(EntityKind.EMERGENCY_LOCATION, cond.ref_id,
-                                                  status=status.value),
-                kinds=frozenset({EntityKind.EMERGENCY_LOCATION}),
+            self.golive.run_command(
+                SaveRecord(EntityKind.EMERGENCY_LOCATION, cond.ref_id, {"status": status.value}),
                 done=lambda _record: self.notify(
                     f"{cond.name.removeprefix('Location ')}: address "
                     f"{E911_CHOICES[status].split(' (')[0]}.", title="E911"),
@@ -417,10 +416,9 @@ class DashboardScreen(GoLiveScreen):
         def signed(note: str | None) -> None:
             if note is None:
                 return
-            self.golive.run_change(
-                lambda store: store.sign(SignoffKind.GO_LIVE_COSIGN,
-                                         cutover_id=wave.id if wave else None, note=note),
-                kinds=frozenset({EntityKind.SIGNOFF}),
+            self.golive.run_command(
+                Sign(SignoffKind.GO_LIVE_COSIGN, cutover_id=wave.id if wave else None,
+                     note=note),
                 done=lambda _record: self.notify(f"Co-signed {name}.", title="Co-sign"),
             )
 
@@ -477,10 +475,8 @@ class DashboardScreen(GoLiveScreen):
         def recorded(reason: str | None) -> None:
             if reason is None:
                 return
-            self.golive.run_change(
-                lambda store: store.record_decision(decision, reason, unmet=shown,
-                                                    cutover_id=wave),
-                kinds=frozenset({EntityKind.DECISION}),
+            self.golive.run_command(
+                RecordDecision(decision, reason, unmet=shown, cutover_id=wave),
                 done=self._decision_recorded,
             )
 

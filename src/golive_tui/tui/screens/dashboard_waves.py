@@ -15,6 +15,7 @@ from golive_tui.domain.enums import CutoverState, EntityKind
 from golive_tui.domain.errors import DomainError
 from golive_tui.domain.transitions import CUTOVER
 from golive_tui.domain.waves import check_window
+from golive_tui.store.intents import MoveRecord, SaveRecord
 from golive_tui.tui.widgets.forms import FormField, PickerModal, RecordForm, record_problem
 
 if TYPE_CHECKING:
@@ -71,14 +72,9 @@ def open_wave_form(screen: DashboardScreen, wave: WaveInfo | None) -> None:
             name: value for name, value in values.items() if current.get(name) != value}
         if not changed:
             return
-        if wave is None:
-            def change(store: Any) -> Any:
-                return store.create_record(K.CUTOVER, **changed)
-        else:
-            def change(store: Any) -> Any:
-                return store.update_record(K.CUTOVER, wave.id, **changed)
-        screen.golive.run_change(change, kinds=frozenset({K.CUTOVER}),
-                                 success=f"{values['name']} saved")
+        screen.golive.run_command(
+            SaveRecord(K.CUTOVER, None if wave is None else wave.id, changed),
+            success=f"{values['name']} saved")
 
     title = "New cutover wave" if wave is None else f"Edit {wave.name}"
     screen.app.push_screen(
@@ -104,9 +100,8 @@ def move_wave(screen: DashboardScreen) -> None:
     def picked(target: CutoverState | None) -> None:
         if target is None:
             return
-        screen.golive.run_change(
-            lambda store: store.transition_record(K.CUTOVER, wave.id, target.value),
-            kinds=frozenset({K.CUTOVER}),
+        screen.golive.run_command(
+            MoveRecord(K.CUTOVER, wave.id, target.value),
             done=lambda _record: screen.notify(
                 f"{wave.name} is {target.value.replace('_', ' ')}.", title="Wave state"),
         )

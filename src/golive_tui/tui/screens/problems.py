@@ -16,10 +16,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from golive_tui.domain.time_text import local_time
+from golive_tui.store.intents import DropProblem, ReapplyProblem
 from golive_tui.tui.widgets.fast_table import FastTable
 
 if TYPE_CHECKING:
-    from golive_tui.store.local import LocalStore
     from golive_tui.tui.app import GoLiveApp
 
 
@@ -151,16 +151,11 @@ class ProblemsScreen(ModalScreen[None]):
         op_id = self._selected()
         if op_id is None:
             return
-
-        def change(store: LocalStore) -> Any:
-            return store.reapply_problem(op_id)
-
-        self.golive.run_change(change, done=self._reload_after,
-                               success="Re-applied: it is queued for the server again")
+        self.golive.run_command(ReapplyProblem(op_id), done=self._reload_after,
+                                success="Re-applied: it is queued for the server again")
 
     def action_drop(self) -> None:
         op_id = self._selected()
         if op_id is None:
             return
-        self.golive.run_change(lambda store: store.drop_problem(op_id),
-                               done=self._reload_after, success="Dropped")
+        self.golive.run_command(DropProblem(op_id), done=self._reload_after, success="Dropped")

@@ -17,6 +17,7 @@ from golive_tui.domain.enums import EntityKind, OpAction
 from golive_tui.domain.errors import DomainError
 from golive_tui.domain.permissions import can
 from golive_tui.domain.project_settings import settings_from_text, settings_text
+from golive_tui.store.intents import SaveRecord
 from golive_tui.tui.widgets.forms import FormField, RecordForm
 
 if TYPE_CHECKING:
@@ -70,9 +71,8 @@ def open_project_settings(screen: GoLiveScreen) -> None:
         changed = {name: value for name, value in fields.items() if current.get(name) != value}
         if not changed:
             return
-        golive.run_change(
-            lambda store: store.update_record(EntityKind.PROJECT, project_id, **changed),
-            kinds=frozenset({EntityKind.PROJECT}), success="Project settings saved")
+        golive.run_command(SaveRecord(EntityKind.PROJECT, project_id, changed),
+                           success="Project settings saved")
 
     form = RecordForm(TITLE, settings_fields(current), zone=ZoneInfo(project.time_zone),
                       check=_problem)

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
+from golive_tui.store.intents import WriteImport
 from golive_tui.tui.screens.number_import import ImportDialog
 from golive_tui.tui.widgets.fast_table import FastTable
 
@@ -131,14 +132,11 @@ def start_record_import(screen: Any, kind: RecordKind) -> None:
     def accepted(preview: RecordPreview | None) -> None:
         if preview is None:
             return
-        from golive_tui.store.imports import write_import
-
         def done(outcome: Any) -> None:
             app.notify(f"Imported {len(outcome.applied):,} {_TITLES[kind]}.", title="Import",
                        timeout=8)
 
-        app.run_change(lambda store: write_import(store, preview), kinds=frozenset({entity}),
-                       done=done)
+        app.run_command(WriteImport(preview, entity), done=done)
 
     def chosen(raw: str | None) -> None:
         if raw:

@@ -505,19 +505,15 @@ def save_record(
     success: str,
 ) -> None:
     """Create the record a form describes, or update the fields it changed (nothing when
-    none did), through the app's ``run_change``: a refusal becomes a notice."""
+    none did), through the app's ``run_command``: a refusal becomes a notice."""
+    from golive_tui.store.intents import SaveRecord
+
     changed = values if current is None else {
         k: v for k, v in values.items() if current.get(k) != v}
     if not changed:
         return
     record_id = None if current is None else str(current["id"])
-
-    def change(store: Any) -> Any:
-        if record_id is None:
-            return store.create_record(kind, **changed)
-        return store.update_record(kind, record_id, **changed)
-
-    golive.run_change(change, kinds=frozenset({kind}), success=success)
+    golive.run_command(SaveRecord(kind, record_id, changed), success=success)
 
 
 def record_problem(

@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 
 from golive_tui.domain.enums import ChecklistStatus, EntityKind
 from golive_tui.resources import styles_dir
+from golive_tui.store.intents import SaveRecord, SetChecklistStatus
 from golive_tui.tui.screens.checklist.data import (
     FILTER_NAMES,
     PHASE_ROW,
@@ -144,10 +145,8 @@ class ChecklistScreen(ChecklistTableView):
         act(item)
 
     def _change(self, item: ItemView, to: ChecklistStatus, comment: str | None = None) -> None:
-        item_id = item.id
-        self.golive.run_change(
-            lambda store: store.set_checklist_status(item_id, to, comment),
-            kinds=frozenset({EntityKind.CHECKLIST_ITEM}),
+        self.golive.run_command(
+            SetChecklistStatus(item.id, to, comment),
             success=f"{item.key} {to.value.replace('_', ' ')}",
         )
 
@@ -192,9 +191,8 @@ class ChecklistScreen(ChecklistTableView):
         if values is None:
             return
         record = new_item_record(values)
-        self.golive.run_change(
-            lambda store: store.create_record(EntityKind.CHECKLIST_ITEM, **record),
-            kinds=frozenset({EntityKind.CHECKLIST_ITEM}),
+        self.golive.run_command(
+            SaveRecord(EntityKind.CHECKLIST_ITEM, None, record),
             success=f"{record['key']} added",
         )
 
@@ -215,10 +213,8 @@ class ChecklistScreen(ChecklistTableView):
                 if user is None or user == item.assignee:
                     return
                 who = data.people.name_of_user(user)
-                self.golive.run_change(
-                    lambda store: store.update_record(EntityKind.CHECKLIST_ITEM, item_id,
-                                                      assignee=user),
-                    kinds=frozenset({EntityKind.CHECKLIST_ITEM}),
+                self.golive.run_command(
+                    SaveRecord(EntityKind.CHECKLIST_ITEM, item_id, {"assignee": user}),
                     success=f"{key} assigned to {who}" if user else f"{key} unassigned")
 
             self.app.push_screen(PickerModal(f"Assign {key}", options,

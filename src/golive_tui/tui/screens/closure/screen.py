@@ -40,6 +40,7 @@ from golive_tui.domain.permissions import (
 )
 from golive_tui.domain.rules import reason_is_thin
 from golive_tui.reports.documents import write_reports
+from golive_tui.store.intents import AcknowledgeHandoff, CloseProject, GiveFeedback, HandOff, Sign
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.forms import FormField, RecordForm, record_problem, save_record
@@ -248,9 +249,6 @@ class ClosureScreen(GoLiveScreen):
             self.day = self.data.day.day + timedelta(days=step)
             self.reload()
 
-    def _change(self, change: Any, success: str, *kinds: EntityKind) -> None:
-        self.golive.run_change(change, kinds=frozenset(kinds), success=success)
-
     @property
     def _zone(self) -> ZoneInfo:
         project = self.data.project if self.data is not None else None
@@ -359,9 +357,8 @@ class ClosureScreen(GoLiveScreen):
             exceptions = [e.strip() for e in answer.split(";") if e.strip()]
             if [e.lower() for e in exceptions] == ["none"]:
                 exceptions = []
-            self._change(lambda store: store.sign(SignoffKind.ACCEPTANCE,
-                                                  exceptions=exceptions),
-                         "Acceptance signed", K.SIGNOFF)
+            self.golive.run_command(Sign(SignoffKind.ACCEPTANCE, exceptions=exceptions),
+                                    success="Acceptance signed")
         self.app.push_screen(ReasonDialog(
             "Sign the acceptance",
             body="The customer's main contact accepts the project. List any exceptions "
@@ -376,8 +373,7 @@ class ClosureScreen(GoLiveScreen):
             if parsed is None:
                 return
             score, comments = parsed
-            self._change(lambda store: store.give_feedback(score, comments),
-                         "Feedback recorded", K.FEEDBACK)
+            self.golive.run_command(GiveFeedback(score, comments), success="Feedback recorded")
         self.app.push_screen(ReasonDialog(
             "Customer feedback",
             body="A score from 1 (poor) to 5 (excellent), then comments.",
@@ -391,8 +387,8 @@ class ClosureScreen(GoLiveScreen):
         def handed(answer: str | None) -> None:
             if answer is None:
                 return
-            self._change(lambda store: store.prepare_handoff(answer),
-                         "Hand-off recorded; support acknowledges it", K.HANDOFF)
+            self.golive.run_command(HandOff(answer),
+                                    success="Hand-off recorded; support acknowledges it")
         self.app.push_screen(ReasonDialog(
             "Hand off to Service & Support",
             body="The package lists every open issue with its owner, the accepted "
@@ -402,8 +398,8 @@ class ClosureScreen(GoLiveScreen):
             confirm="hand off"), handed)
 
     def action_acknowledge(self) -> None:
-        self._change(lambda store: store.acknowledge_handoff(),
-                     "Hand-off acknowledged: the open issues are yours now", K.SIGNOFF, K.ISSUE)
+        self.golive.run_command(AcknowledgeHandoff(),
+                                success="Hand-off acknowledged: the open issues are yours now")
 
     def action_close_project(self) -> None:
         data = self.data
@@ -414,8 +410,8 @@ class ClosureScreen(GoLiveScreen):
         def closed(answer: str | None) -> None:
             if answer is None:
                 return
-            self._change(lambda store: store.close_project(answer),
-                         "Project closed, and its lifecycle with it", K.PROJECT, K.PHASE_EVENT)
+            self.golive.run_command(CloseProject(answer),
+                                    success="Project closed, and its lifecycle with it")
         body: Content = (
             Content.assemble(("Closing now goes without these; ", "bold $warning"),
                              "a reason of at least four words says why.")

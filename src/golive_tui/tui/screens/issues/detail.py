@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 
 from golive_tui.domain.enums import EntityKind, IssueState
 from golive_tui.domain.sla import issue_clocks
+from golive_tui.store.intents import AddIssueNote
 from golive_tui.tui.screens.base import ScreenTitle
 from golive_tui.tui.screens.issues.data import (
     CLOCK_REFRESH_SECONDS,
@@ -153,14 +154,13 @@ class IssueDetailScreen(IssueTriageScreen):
         issue = self.target_issue()
         if issue is None:
             return
-        issue_id = issue.id
 
         def done(_record: Any) -> None:
             event.input.value = ""
             self.query_one("#issue-thread", VerticalScroll).scroll_end(animate=False)
 
-        self._change(lambda store: store.add_issue_note(issue_id, body),
-                     f"Note added to {issue.ref}.", done)
+        self.golive.run_command(AddIssueNote(issue.id, body),
+                                success=f"Note added to {issue.ref}.", done=done)
 
     def action_focus_note(self) -> None:
         self.query_one("#issue-note", Input).focus()

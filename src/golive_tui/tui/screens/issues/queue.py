@@ -30,6 +30,7 @@ from textual.widgets.data_table import CellDoesNotExist
 from golive_tui.domain.enums import OPEN_ISSUE_STATES, EntityKind, IssueState, Priority
 from golive_tui.domain.sla import SlaClock, issue_clocks, sla_urgency
 from golive_tui.resources import styles_dir
+from golive_tui.store.intents import OpenIssue
 from golive_tui.tui.screens.issues.data import (
     CLOCK_REFRESH_SECONDS,
     FILTERS,
@@ -412,16 +413,13 @@ class IssueQueueScreen(IssueTriageScreen):
             if draft is None:
                 return
 
-            def change(store: LocalStore) -> Any:
-                return store.open_issue(
-                    draft.title, priority=draft.priority, category=draft.category,
-                    description=draft.description, site_id=draft.site_id,
-                )
-
             def done(record: Any) -> None:
                 self.focus_record(str(record["id"]))
 
-            self._change(change, f"Opened {draft.priority.value}: {draft.title}", done)
+            self.golive.run_command(
+                OpenIssue(draft.title, priority=draft.priority, category=draft.category,
+                          description=draft.description, site_id=draft.site_id),
+                success=f"Opened {draft.priority.value}: {draft.title}", done=done)
 
         self.app.push_screen(NewIssueForm(sites), got)
 

@@ -3,26 +3,25 @@ assign, priority and cancel, each asked and moved one way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from golive_tui.domain.enums import EntityKind, IssueState, Priority
+from golive_tui.domain.enums import IssueState, Priority
 from golive_tui.domain.phone import format_number
 from golive_tui.domain.sla import SlaClock
 from golive_tui.domain.time_text import local_time
+from golive_tui.store.intents import MoveIssue, TakeIssue, UpdateIssue
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.issues.data import HOLD_CHOICES, PRIORITIES, STATE_LABELS, IssueContext
 from golive_tui.tui.widgets.forms import PRIORITY_MEANINGS, PickerModal
 from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 
 if TYPE_CHECKING:
-    from golive_tui.store.local import LocalStore
     from golive_tui.store.tables import IssueRow
 
 @dataclass(frozen=True)
@@ -102,36 +101,13 @@ class IssueTriageScreen(GoLiveScreen):
             self.notify("Select an issue first.", severity="warning")
         return issue
 
-    def _change(
-        self, change: Callable[[LocalStore], Any], success: str,
-        done: Callable[[Any], None] | None = None,
-    ) -> None:
-        self.golive.run_change(
-            change, kinds=frozenset({EntityKind.ISSUE, EntityKind.ISSUE_NOTE}),
-            success=success, done=done,
-        )
-
     def action_take(self) -> None:
         issue = self._issue_or_warn()
         if issue is None or self.store is None:
             return
         me = self.store.actor
-        issue_id, ref = issue.id, issue.ref
-
-        def change(store: LocalStore) -> Any:
-            from golive_tui.domain.errors import NotFound, ValidationFailed
-            from golive_tui.store.tables import IssueRow
-
-            current = store.get(IssueRow, issue_id)
-            if current is None:
-                raise NotFound(f"{ref} is no longer in the cache; it may have been removed.")
-            if current.state is IssueState.IN_PROGRESS:
-                if current.assignee == me:
-                    raise ValidationFailed(f"{ref} is already yours and in progress.")
-                return store.update_issue(issue_id, assignee=me)
-            return store.transition_issue(issue_id, IssueState.IN_PROGRESS, assignee=me)
-
-        self._change(change, f"{ref} is yours, in progress.")
+        self.golive.run_command(TakeIssue(issue.id, issue.ref, me),
+                                success=f"{issue.ref} is yours, in progress.")
 
     def _move_with_note(self, to: IssueState) -> None:
         """Ask for the note that moving the selected issue ``to`` a state needs, then move
@@ -145,10 +121,8 @@ class IssueTriageScreen(GoLiveScreen):
         def got(note: str | None) -> None:
             if note is None:
                 return
-            self._change(
-                lambda store: store.transition_issue(issue_id, to, **{ask.field: note}),
-                ask.done.format(ref=ref, note=note),
-            )
+            self.golive.run_command(MoveIssue(issue_id, to, {ask.field: note}),
+                                    success=ask.done.format(ref=ref, note=note))
 
         self.app.push_screen(
             ReasonDialog(ask.title.format(ref=ref), ask.prompt, choices=ask.choices,
@@ -170,11 +144,8 @@ class IssueTriageScreen(GoLiveScreen):
         issue = self._issue_or_warn()
         if issue is None:
             return
-        issue_id = issue.id
-        self._change(
-            lambda store: store.transition_issue(issue_id, IssueState.CLOSED),
-            f"{issue.ref} closed.",
-        )
+        self.golive.run_command(MoveIssue(issue.id, IssueState.CLOSED),
+                                success=f"{issue.ref} closed.")
 
     def action_assign(self) -> None:
         issue = self._issue_or_warn()
@@ -189,9 +160,9 @@ class IssueTriageScreen(GoLiveScreen):
             if user is None:
                 return
             who = self._person(user) or "nobody"
-            self._change(
-                lambda store: store.update_issue(issue_id, assignee=user),
-                f"{ref} assigned to {who}." if user else f"{ref} is unassigned.",
+            self.golive.run_command(
+                UpdateIssue(issue_id, {"assignee": user}),
+                success=f"{ref} assigned to {who}." if user else f"{ref} is unassigned.",
             )
 
         self.app.push_screen(
@@ -204,10 +175,9 @@ class IssueTriageScreen(GoLiveScreen):
         def got(reason: str | None) -> None:
             if reason is None:
                 return
-            self._change(
-                lambda store: store.update_issue(issue_id, priority=priority,
-                                                 priority_reason=reason),
-                f"{ref} is now {priority.value} ({PRIORITY_MEANINGS[priority]}).",
+            self.golive.run_command(
+                UpdateIssue(issue_id, {"priority": priority, "priority_reason": reason}),
+                success=f"{ref} is now {priority.value} ({PRIORITY_MEANINGS[priority]}).",
             )
 
         self.app.push_screen(

@@ -27,6 +27,7 @@ from golive_tui.domain.enums import (
 from golive_tui.domain.permissions import can, may_decide_changes, may_move_phases
 from golive_tui.domain.rules import phase_reason_problem
 from golive_tui.resources import styles_dir
+from golive_tui.store.intents import MovePhase, MoveRecord
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.lifecycle import fields as forms
 from golive_tui.tui.screens.lifecycle.data import (
@@ -328,10 +329,8 @@ class LifecycleScreen(GoLiveScreen):
     def _move_phase(self, phase: LifecyclePhase, reason: str | None, *, close: bool) -> None:
         if reason is None:
             return
-        self.golive.run_change(
-            (lambda store: store.close_phase(phase, reason)) if close
-            else (lambda store: store.reopen_phase(phase, reason)),
-            kinds=frozenset({K.PHASE_EVENT, K.PROJECT}),
+        self.golive.run_command(
+            MovePhase(phase, reason, close=close),
             success=f"{phase.label} {'closed' if close else 'reopened'}",
         )
 
@@ -407,10 +406,8 @@ class LifecycleScreen(GoLiveScreen):
         if action is None:
             return
         to = ActionStatus.OPEN if action.status is ActionStatus.DONE else ActionStatus.DONE
-        action_id = action.id
-        self.golive.run_change(
-            lambda store: store.transition_record(K.ACTION_ITEM, action_id, to.value),
-            kinds=frozenset({K.ACTION_ITEM}), success=f"Action {to.value}")
+        self.golive.run_command(MoveRecord(K.ACTION_ITEM, action.id, to.value),
+                                success=f"Action {to.value}")
 
     def action_decide(self, to: str) -> None:
         data = self.data
@@ -424,10 +421,9 @@ class LifecycleScreen(GoLiveScreen):
 
         def decided(reason: str | None) -> None:
             if reason is not None:
-                self.golive.run_change(
-                    lambda store: store.transition_record(K.CHANGE_REQUEST, change_id,
-                                                          target.value, reason=reason),
-                    kinds=frozenset({K.CHANGE_REQUEST}), success=f"Change request {to}")
+                self.golive.run_command(
+                    MoveRecord(K.CHANGE_REQUEST, change_id, target.value, {"reason": reason}),
+                    success=f"Change request {to}")
 
         self.app.push_screen(
             ReasonDialog(

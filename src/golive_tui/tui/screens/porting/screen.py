@@ -5,7 +5,6 @@ as fast with 100,000 numbers as with 100."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -22,6 +21,7 @@ from golive_tui.domain.port_orders import EASTERN, FEDERAL
 from golive_tui.domain.time_text import parse_typed_time, typed_time_text
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.resources import styles_dir
+from golive_tui.store.intents import ImportNumbers, MoveNumbers, MoveOrder, SaveRecord
 from golive_tui.tui.screens.porting.orders import (
     activation_problem,
     changed_fields,
@@ -38,7 +38,7 @@ from golive_tui.tui.screens.porting.view import PortingView
 from golive_tui.tui.widgets.forms import FormField, PickerModal, RecordForm
 
 if TYPE_CHECKING:
-    from golive_tui.store.local import BulkOutcome, LocalStore
+    from golive_tui.store.local import BulkOutcome
     from golive_tui.store.queries import NumberQuery
 
 
@@ -125,16 +125,10 @@ class PortingScreen(PortingView):
             changed = changed_fields(current, values)
             if not changed:
                 return
-
-            def change(store: LocalStore) -> Any:
-                if current is None:
-                    return store.create_record(EntityKind.PORT_ORDER, **changed)
-                return store.update_record(EntityKind.PORT_ORDER, str(current["id"]),
-                                           **changed)
-
+            order_id = None if current is None else str(current["id"])
             pon = values.get("pon") or "Port order"
-            self.golive.run_change(change, kinds=frozenset({EntityKind.PORT_ORDER}),
-                                   success=f"{pon} saved")
+            self.golive.run_command(SaveRecord(EntityKind.PORT_ORDER, order_id, changed),
+                                    success=f"{pon} saved")
 
         title = "New port order" if order is None else f"Edit {order.pon}"
         self.app.push_screen(
@@ -149,10 +143,7 @@ class PortingScreen(PortingView):
         def done(outcome: BulkOutcome) -> None:
             self.notify(outcome_text(pon, to, outcome), title="Port order", timeout=6)
 
-        self.golive.run_change(
-            lambda store: store.move_order(order.id, to, **extra),
-            kinds=frozenset({EntityKind.PORT_ORDER, EntityKind.NUMBER}), done=done,
-        )
+        self.golive.run_command(MoveOrder(order.id, to, extra), done=done)
 
     def action_order_foc(self) -> None:
         order = self.current_order()
@@ -299,10 +290,7 @@ class PortingScreen(PortingView):
         label, ids = self._targets()
         if ids is None or ids != [self._current_id()]:
             # a selection, or the whole filter: each number to its own next step
-            self._apply_change(
-                lambda store, targets: store.advance_numbers(targets), ids, label,
-                "their next states",
-            )
+            self._apply_change(ids, label, "their next states", None, {})
             return
         current = self._current_id()
         row = next((r for r in (self.page.rows if self.page else []) if r.id == current), None)
@@ -357,28 +345,23 @@ class PortingScreen(PortingView):
     def _apply(
         self, ids: list[str] | None, label: str, state: PortState, extra: dict[str, Any]
     ) -> None:
-        self._apply_change(
-            lambda store, targets: store.transition_numbers(targets, state, **extra),
-            ids, label, state.value.replace("_", " "),
-        )
+        self._apply_change(ids, label, state.value.replace("_", " "), state, extra)
 
     def _apply_change(
         self,
-        move: Callable[[LocalStore, list[str]], BulkOutcome],
         ids: list[str] | None,
         label: str,
         to: str,
+        state: PortState | None,
+        extra: dict[str, Any],
     ) -> None:
-        """Move ``ids`` (None: every number of the filter) in a thread, then say what it did.
+        """Move ``ids`` (None: every number of the filter) to ``state`` (None: each to its
+        own next step) in a thread, then say what it did.
 
         More than ``CONFIRM_ABOVE`` numbers are moved only once the user says so.
         """
-        query = self.query_state
+        command = MoveNumbers(ids, self.query_state, state, extra)
         count = len(ids) if ids is not None else (self.page.total if self.page else 0)
-
-        def change(store: LocalStore) -> BulkOutcome:
-            targets = ids if ids is not None else store.number_ids(query)  # type: ignore[arg-type]
-            return move(store, targets)
 
         def done(outcome: BulkOutcome) -> None:
             self.selected.clear()
@@ -399,7 +382,7 @@ class PortingScreen(PortingView):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.golive.run_change(change, kinds=frozenset({EntityKind.NUMBER}), done=done)
+                self.golive.run_command(command, done=done)
 
         if count <= CONFIRM_ABOVE:
             confirmed(True)
@@ -443,8 +426,7 @@ class PortingScreen(PortingView):
             self.notify(message, title="Import", severity="warning" if outcome.refused
                         else "information", timeout=10)
 
-        self.golive.run_change(lambda store: store.import_numbers(rows),
-                               kinds=frozenset({EntityKind.NUMBER}), done=done)
+        self.golive.run_command(ImportNumbers(rows), done=done)
 
     def action_export_numbers(self) -> None:
         from golive_tui.tui.widgets.reason_dialog import ReasonDialog

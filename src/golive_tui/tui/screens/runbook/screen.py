@@ -34,6 +34,7 @@ from golive_tui.domain.enums import (
 from golive_tui.domain.permissions import may_run_runbook, may_write_runbook
 from golive_tui.domain.runbook import StepView, minutes_between, step_views, whats_next
 from golive_tui.domain.time_text import local_time
+from golive_tui.store.intents import MoveRunbookStep, StartRunbookRun
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.forms import FormField, RecordForm, record_problem, save_record
@@ -381,13 +382,8 @@ class RunbookScreen(GoLiveScreen):
             self.notify("This project has no cutover wave to run.", severity="warning")
             return
         kind, cutover_id, now = self.run_kind, cutover.id, self.golive.now()
-
-        def change(store: LocalStore) -> Any:
-            return store.create_record(K.RUNBOOK_RUN, cutover_id=cutover_id,
-                                       run_kind=kind.value, started_at=now)
-
-        self.golive.run_change(change, kinds=frozenset({K.RUNBOOK_RUN}),
-                               success=f"{kind.value.capitalize()} run of {cutover.name} started")
+        self.golive.run_command(StartRunbookRun(cutover_id, kind, now),
+                                success=f"{kind.value.capitalize()} run of {cutover.name} started")
 
     def _step_form(self, step: RunbookStepRow | None) -> None:
         data = self.data
@@ -504,12 +500,8 @@ class RunbookScreen(GoLiveScreen):
         title = str(view.step["title"])
         words = {"in_progress": "started", "done": "done", "failed": "failed",
                  "skipped": "skipped"}.get(to, to)
-
-        def change(store: LocalStore) -> Any:
-            return store.move_runbook_step(run_id, step_id, to, timing_id, **extra)
-
-        self.golive.run_change(change, kinds=frozenset({K.RUNBOOK_STEP_RUN}),
-                               success=f"{title}: {words}")
+        self.golive.run_command(MoveRunbookStep(run_id, step_id, to, timing_id, extra),
+                                success=f"{title}: {words}")
 
     def action_skip(self) -> None:
         view = self._view()

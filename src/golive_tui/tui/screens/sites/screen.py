@@ -26,6 +26,7 @@ from golive_tui.domain.enums import E911Status, EntityKind
 from golive_tui.domain.errors import DomainError
 from golive_tui.domain.ops import revalidate
 from golive_tui.domain.sites import prepare
+from golive_tui.store.intents import SaveRecord
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.widgets.fast_table import FastTable
 from golive_tui.tui.widgets.forms import FormField, RecordForm, save_record
@@ -261,12 +262,8 @@ class SitesScreen(GoLiveScreen):
             return
         location_id = location.id
         words = "validated" if status == E911Status.VERIFIED.value else "marked invalid"
-
-        def change(store: LocalStore) -> Any:
-            return store.update_record(K.EMERGENCY_LOCATION, location_id, status=status)
-
-        self.golive.run_change(change, kinds=frozenset({K.EMERGENCY_LOCATION}),
-                               success=f"{location.name} {words}")
+        self.golive.run_command(SaveRecord(K.EMERGENCY_LOCATION, location_id, {"status": status}),
+                                success=f"{location.name} {words}")
 
     def _open_form(self, kind: EntityKind, record: Any, fields: list[FormField], what: str,
                    **fixed: Any) -> None:

@@ -37,6 +37,7 @@ from golive_tui.domain.phone import format_number
 from golive_tui.domain.sites import TEST_933
 from golive_tui.domain.test_plan import PLAN, TEST_CASES, failure_issue, latest_results
 from golive_tui.resources import styles_dir
+from golive_tui.store.intents import LogVerification, OpenFailureIssue
 from golive_tui.tui.screens.verification.form import VerificationForm
 from golive_tui.tui.screens.verification.plan import (
     E911_WORDS,
@@ -56,7 +57,6 @@ from golive_tui.tui.widgets.text_entry import TextField
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore
-    from golive_tui.store.tables import VerificationRow
 
 
 class VerificationLogScreen(VerificationForm):
@@ -378,50 +378,19 @@ class VerificationLogScreen(VerificationForm):
             check=check), entered)
 
     def _submit(self, request: LogRequest, expect_site: str | None, from_input: bool) -> None:
-        outcome = request.result
-        sites_by_id = dict(self._sites_by_id)
-
-        def change(store: LocalStore) -> VerificationRow | dict[str, Any]:
-            from golive_tui.domain.errors import ValidationFailed
-
-            site_id = request.site.id if request.site else None
-            target = request.site.code if request.site else ""
-            number_id = None
-            if request.e164 is not None:
-                number = store.number_by_e164(request.e164)
-                if number is None:
-                    raise ValidationFailed(
-                        f"{format_number(request.e164)} is not a number of this project. Check "
-                        "the digits, or log the test against the site code."
-                    )
-                number_id = number.id
-                site_id = number.site_id
-                if expect_site is not None and site_id != expect_site:
-                    here = sites_by_id.get(expect_site)
-                    raise ValidationFailed(
-                        f"{format_number(number.e164)} is not a "
-                        f"{here.code if here else 'this site'} number; pick its own "
-                        "site's cell, or type a number of this site."
-                    )
-                if request.case.scope == "number":
-                    target = number.e164
-                else:
-                    site = sites_by_id.get(site_id or "")
-                    if site is None:
-                        raise ValidationFailed(
-                            f"{format_number(number.e164)} has no site yet, so a "
-                            f"{request.case.code} result cannot be placed; type the site code."
-                        )
-                    target = site.code
-            return store.log_verification(
-                request.case.code, target, outcome, site_id=site_id, number_id=number_id,
-                note=request.note, **request.extra,
-            )
+        command = LogVerification(
+            request.case.code, request.case.scope == "number", request.result,
+            site_id=request.site.id if request.site else None,
+            site_code=request.site.code if request.site else "",
+            e164=request.e164, expect_site=expect_site,
+            site_codes={site_id: site.code for site_id, site in self._sites_by_id.items()},
+            note=request.note, fields=request.extra,
+        )
 
         def done(record: Any) -> None:
             self._logged(record, request, from_input)
 
-        self.golive.run_change(change, kinds=frozenset({EntityKind.VERIFICATION}), done=done)
+        self.golive.run_command(command, done=done)
 
     def _logged(self, record: Any, request: LogRequest, from_input: bool) -> None:
         self._field("note").value = ""
@@ -503,18 +472,10 @@ class VerificationLogScreen(VerificationForm):
                 f", loss {entry.loss_pct:g} %" if entry.loss_pct is not None else ""))
         description = "\n".join(lines)
 
-        def change(store: LocalStore) -> Any:
-            number_type = None
-            if entry.target.startswith("+"):
-                number = store.number_by_e164(entry.target)
-                number_type = number.number_type if number is not None else None
-            # the rules refuse a second issue linked to one failed test
-            draft = failure_issue(entry.test_case, where, entry.note, number_type)
-            return store.open_issue(
-                draft.title, priority=draft.priority, category=draft.category,
-                description=description, site_id=entry.site_id, number_id=entry.number_id,
-                verification_id=entry.id,
-            )
+        command = OpenFailureIssue(
+            entry.id, entry.test_case, entry.target, where, entry.note, description,
+            site_id=entry.site_id, number_id=entry.number_id,
+        )
 
         def done(record: Any) -> None:
             self._set_notice(Text.assemble(
@@ -525,4 +486,4 @@ class VerificationLogScreen(VerificationForm):
             self.notify(f"{record['ref']} ({record['priority']}) opened.",
                         title="Issue opened", timeout=4)
 
-        self.golive.run_change(change, kinds=frozenset({EntityKind.ISSUE}), done=done)
+        self.golive.run_command(command, done=done)
