@@ -39,16 +39,21 @@ def validate_record(kind: EntityKind, record: Mapping[str, Any]) -> Record:
     try:
         base.__pydantic_validator__.validate_python(record, self_instance=model)
     except ValidationError as exc:
-        problems = [_problem(kind, err) for err in exc.errors()]
-        raise ValidationFailed(
-            f"Invalid {kind.value.replace('_', ' ')}: " + "; ".join(problems),
-            details={"errors": problems},
-        ) from None
+        raise _invalid(kind, exc) from None
     return cast(Record, base.__pydantic_serializer__.to_python(model))
 
 
 #: what a refused value is told, where pydantic's own words say less
 _SAID = {"timezone_aware": "time without a time zone; give an offset such as Z or -05:00"}
+
+
+def _invalid(kind: EntityKind, exc: ValidationError) -> ValidationFailed:
+    """The refusal of a record whose fields the model rejected, naming each problem."""
+    problems = [_problem(kind, err) for err in exc.errors()]
+    return ValidationFailed(
+        f"Invalid {kind.value.replace('_', ' ')}: " + "; ".join(problems),
+        details={"errors": problems},
+    )
 
 
 def _problem(kind: EntityKind, err: Any) -> str:
@@ -82,11 +87,7 @@ def revalidate(kind: EntityKind, current: Mapping[str, Any], merged: Mapping[str
             validator.validate_assignment(probe, name, value)
             record[name] = probe.__dict__[name]
     except ValidationError as exc:
-        problems = [_problem(kind, err) for err in exc.errors()]
-        raise ValidationFailed(
-            f"Invalid {kind.value.replace('_', ' ')}: " + "; ".join(problems),
-            details={"errors": problems},
-        ) from None
+        raise _invalid(kind, exc) from None
     return record
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from golive_tui.server import admin
 from golive_tui.server.admin import AdminError
@@ -30,9 +31,15 @@ def db_url(args: argparse.Namespace) -> str | None:
     return url
 
 
-def with_db(args: argparse.Namespace) -> Database:
-    """The database the command names (migrated to this release's schema)."""
-    return admin.open_database(db_url(args))
+@contextmanager
+def with_db(args: argparse.Namespace) -> Iterator[Database]:
+    """The database the command names (migrated to this release's schema), disposed of
+    when the command is done with it."""
+    db = admin.open_database(db_url(args))
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def guarded(handler: Handler) -> Handler:

@@ -41,8 +41,7 @@ def cmd_create_project(args: argparse.Namespace) -> int:
                 demo_day = date.fromisoformat(value)
             except ValueError:
                 raise AdminError(f"{option} {value!r} is not a date like 2026-11-26.") from None
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         project_id, count = admin.create_project(
             db,
             demo=args.demo,
@@ -55,8 +54,6 @@ def cmd_create_project(args: argparse.Namespace) -> int:
             time_zone=args.time_zone,
             country=args.country,
         )
-    finally:
-        db.dispose()
     print(project_id)
     print(f"Created project {project_id} with {count:,} records. Give people access with: "
           f"golive admin grant USER {project_id} ROLE", file=sys.stderr)
@@ -66,11 +63,8 @@ def cmd_create_project(args: argparse.Namespace) -> int:
 @guarded
 def cmd_add_user(args: argparse.Namespace) -> int:
     """Add a person who can sign in."""
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         admin.add_user(db, args.name, args.display_name or "")
-    finally:
-        db.dispose()
     print(f"Added user {args.name}. Next: golive admin issue-token {args.name}", file=sys.stderr)
     return 0
 
@@ -79,11 +73,8 @@ def cmd_add_user(args: argparse.Namespace) -> int:
 def cmd_grant(args: argparse.Namespace) -> int:
     """Give a user a role in a project (through the change feed, like any edit)."""
     role = admin.parse_role(args.role)
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         result = admin.grant(db, args.user, args.project, role)
-    finally:
-        db.dispose()
     print(f"{args.user} is now {role.value} in project {args.project} (change {result.seq}).",
           file=sys.stderr)
     return 0
@@ -92,11 +83,8 @@ def cmd_grant(args: argparse.Namespace) -> int:
 @guarded
 def cmd_reopen_project(args: argparse.Namespace) -> int:
     """Reopen a closed project (read-only until then), recording why."""
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         result = admin.reopen_project(db, args.project, args.reason)
-    finally:
-        db.dispose()
     print(f"Project {args.project} is open again (change {result.seq}).", file=sys.stderr)
     return 0
 
@@ -104,11 +92,8 @@ def cmd_reopen_project(args: argparse.Namespace) -> int:
 @guarded
 def cmd_issue_token(args: argparse.Namespace) -> int:
     """Issue a token for a user and print it, once."""
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         issued = admin.issue_token(db, args.user)
-    finally:
-        db.dispose()
     print(issued.token)
     print(f"Token {issued.id} for {issued.user}: shown once, only its hash is kept. "
           f"Revoke it with: golive admin revoke-token {issued.id}", file=sys.stderr)
@@ -118,11 +103,8 @@ def cmd_issue_token(args: argparse.Namespace) -> int:
 @guarded
 def cmd_revoke_token(args: argparse.Namespace) -> int:
     """Revoke one token by id, or every token of a user."""
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         count = admin.revoke_token(db, args.token_id, user=args.user)
-    finally:
-        db.dispose()
     if args.user:
         print(f"Revoked {count} token{'s' if count != 1 else ''} of {args.user}.", file=sys.stderr)
     else:
@@ -133,11 +115,8 @@ def cmd_revoke_token(args: argparse.Namespace) -> int:
 @guarded
 def cmd_list_projects(args: argparse.Namespace) -> int:
     """List the projects on this server."""
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         rows = admin.list_projects(db)
-    finally:
-        db.dispose()
     if not rows:
         print("No projects yet. Create one with: golive admin create-project --demo",
               file=sys.stderr)
@@ -152,11 +131,8 @@ def cmd_list_projects(args: argparse.Namespace) -> int:
 @guarded
 def cmd_list_users(args: argparse.Namespace) -> int:
     """List the people who can sign in."""
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         rows = admin.list_users(db)
-    finally:
-        db.dispose()
     for name, display, live in rows:
         print(f"{name:30}  {live:>2} token{'s' if live != 1 else ' '}  {display}")
     return 0
@@ -172,11 +148,8 @@ def cmd_compact(args: argparse.Namespace) -> int:
         days = settings.change_retention_days or None
     if keep is None and days is None:
         raise AdminError("Say what to keep per project: --keep N changes, --days D, or both.")
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         done = admin.compact(db, keep, args.project, days=days)
-    finally:
-        db.dispose()
     total = sum(done.values())
     print(f"Deleted {total:,} old change{'s' if total != 1 else ''} from {len(done)} "
           f"project{'s' if len(done) != 1 else ''}; clients behind that re-bootstrap from a "

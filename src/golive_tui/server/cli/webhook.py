@@ -22,12 +22,9 @@ def cmd_webhook_add(args: argparse.Namespace) -> int:
         if not secret:
             raise AdminError("--secret-stdin: nothing was read; pipe the secret in, or leave "
                              "the option out to have one generated.")
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         new = admin.add_webhook(db, args.project, args.url, events=args.events,
                                 format=args.format, secret=secret)
-    finally:
-        db.dispose()
     hook = new.webhook
     print(hook.id)
     if secret is None:
@@ -41,11 +38,8 @@ def cmd_webhook_add(args: argparse.Namespace) -> int:
 @guarded
 def cmd_webhook_list(args: argparse.Namespace) -> int:
     """List the webhooks (of one project, or of all)."""
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         hooks = admin.list_webhooks(db, args.project)
-    finally:
-        db.dispose()
     if args.json:
         print(json.dumps([h.as_json() for h in hooks], indent=2))
         return 0
@@ -62,11 +56,8 @@ def cmd_webhook_list(args: argparse.Namespace) -> int:
 @guarded
 def cmd_webhook_remove(args: argparse.Namespace) -> int:
     """Remove a webhook, its queued deliveries and their log."""
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         hook = admin.remove_webhook(db, args.webhook_id)
-    finally:
-        db.dispose()
     print(f"Removed webhook {hook.id} ({hook.url}) of project {hook.project_id}.",
           file=sys.stderr)
     return 0
@@ -75,12 +66,9 @@ def cmd_webhook_remove(args: argparse.Namespace) -> int:
 @guarded
 def cmd_webhook_deliveries(args: argparse.Namespace) -> int:
     """Show a webhook's newest deliveries and every attempt to send them."""
-    db = with_db(args)
-    try:
+    with with_db(args) as db:
         found = admin.webhook_deliveries(db, args.webhook_id, limit=args.limit,
                                          status=args.status)
-    finally:
-        db.dispose()
     if args.json:
         print(json.dumps([d.as_json() for d in found], indent=2))
         return 0
