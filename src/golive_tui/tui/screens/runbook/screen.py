@@ -221,7 +221,8 @@ class RunbookScreen(GoLiveScreen):
         kind = self.run_kind.value
         if run is None:
             text.append(f"No {kind} run yet", style="yellow")
-            text.append(f" · n starts one · {len(data.steps)} steps planned", style="dim")
+            planned = sum(s.withdrawn_at is None for s in data.steps)
+            text.append(f" · n starts one · {planned} steps planned", style="dim")
         else:
             finished = f", finished {self._when(run.finished_at)}" if run.finished_at else ""
             done = sum(1 for v in self.views if v.state in (StepRunState.DONE,
