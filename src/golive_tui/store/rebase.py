@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, insert, select
@@ -75,17 +76,15 @@ class Rebase(Outbox):
         by_op = {res.op_id: res for res in results}
         with self._lock, self.settle_engine.begin() as conn:
             op_ids = list(by_op)
-            rows = [
-                _Queued(*row) for row in select_in(
-                    conn, f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE op_id IN ({{marks}})",
-                    op_ids,
-                )
-            ]
+            # plain tuples in _OUTBOX_COLUMNS' order: (op_id, client_seq, …, entity_id, …)
+            rows = select_in(
+                conn, f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE op_id IN ({{marks}})", op_ids
+            )
             if not rows:
                 return []
             execute_in(conn, "DELETE FROM outbox WHERE op_id IN ({marks})", op_ids)
-            rows.sort(key=lambda r: int(r.client_seq))
-            entity_ids = list(dict.fromkeys(r.entity_id for r in rows))
+            rows.sort(key=itemgetter(1))
+            entity_ids = list(dict.fromkeys([row[4] for row in rows]))
             # the version each shadow holds (None: a record only local so far), read in SQL
             versions: dict[str, Any] = dict(select_in(
                 conn, "SELECT entity_id, json_extract(data, '$.version') FROM shadow "
@@ -101,8 +100,8 @@ class Rebase(Outbox):
             confirmed: dict[str, int] = {}
             slow: set[str] = still_pending
             for row in rows:
-                res = by_op[row.op_id]
-                entity_id = row.entity_id
+                res = by_op[row[0]]
+                entity_id = row[4]
                 version = res.version
                 if (
                     res.outcome is not OpStatus.APPLIED or version is None
@@ -113,7 +112,7 @@ class Rebase(Outbox):
                     confirmed[entity_id] = max(confirmed.get(entity_id, 0), int(version))
             for entity_id in slow:
                 confirmed.pop(entity_id, None)
-            kinds = {row.entity_id: row.entity for row in rows}
+            kinds = {row[4]: row[3] for row in rows}
             fast: dict[str, list[tuple[int, str]]] = {}
             for entity_id, version in confirmed.items():
                 fast.setdefault(kinds[entity_id], []).append((version, entity_id))
@@ -122,7 +121,7 @@ class Rebase(Outbox):
                 conn.exec_driver_sql(f"UPDATE {table} SET pending = 0, version = ? WHERE id = ?",
                                      params)
             execute_in(conn, "DELETE FROM shadow WHERE entity_id IN ({marks})", list(confirmed))
-            rest = [row for row in rows if row.entity_id not in confirmed]
+            rest = [_Queued(*row) for row in rows if row[4] not in confirmed]
             if not rest:
                 return []
             return self._settle_rest(conn, rest, by_op)
