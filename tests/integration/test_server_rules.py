@@ -134,9 +134,13 @@ def _new_item_keyed(key: str) -> Callable[[ServerUnderTest, Snapshot], Op]:
     return make
 
 
-def _reprioritise(server: ServerUnderTest, snap: Snapshot) -> Op:
-    issue = by_key(snap, "issue", "priority", "P4")
-    return server.op("issue", issue["id"], "update", {"priority": "P2"})
+def _reprioritise(reason: str | None = None) -> Callable[[ServerUnderTest, Snapshot], Op]:
+    def make(server: ServerUnderTest, snap: Snapshot) -> Op:
+        issue = by_key(snap, "issue", "priority", "P4")
+        fields = {"priority": "P2"} if reason is None else {"priority": "P2",
+                                                             "priority_reason": reason}
+        return server.op("issue", issue["id"], "update", fields)
+    return make
 
 
 def _phase(phase: str, action: str = "closed", reason: str = "") -> Callable[[ServerUnderTest, Snapshot], Op]:
@@ -221,7 +225,11 @@ FORBIDDEN: dict[str, Forbidden] = {
         "engineer", _issue(verification_id="a passed test"), "validation",
         "only a failed test"),
     "an issue re-prioritised without a reason": Forbidden(
-        "ipm", _reprioritise, "validation", "needs a reason (priority_reason)"),
+        "ipm", _reprioritise(), "validation", "needs a reason of at least 20 characters"),
+    "an issue re-prioritised with a reason of '.'": Forbidden(
+        "ipm", _reprioritise("."), "validation", "needs a reason of at least 20 characters"),
+    "an issue re-prioritised with a reason of 'x'": Forbidden(
+        "ipm", _reprioritise("x"), "validation", "saying what changed in its impact"),
     "a phase closed by an engineer": Forbidden(
         "engineer", _phase("go_live", reason=REASON), "permission",
         "may not append a phase event"),
@@ -276,8 +284,7 @@ def test_a_forbidden_op_is_rejected_with_its_reason_and_changes_nothing(
     assert read_state(server) == (snap, feed)
 
 
-def test_an_e911_p1_is_resolved_only_after_a_passing_933_retest(server: ServerUnderTest) -> None:
-    snap, _feed = read_state(server)
+def _open_e911_p1(server: ServerUnderTest, snap: Snapshot) -> str:
     site = by_key(snap, "site", "code", "DEN")
     issue_id = str(uuid.uuid4())
     opened = post_ops(server, "engineer", [server.op("issue", issue_id, "create", {
@@ -285,6 +292,22 @@ def test_an_e911_p1_is_resolved_only_after_a_passing_933_retest(server: ServerUn
         "category": "e911_address", "site_id": site["id"],
     })]).json()["results"][0]
     assert opened["status"] == "applied", opened
+    return issue_id
+
+
+def _log_den_retest(server: ServerUnderTest, snap: Snapshot) -> None:
+    site = by_key(snap, "site", "code", "DEN")
+    floor = next(e for e in snap["entities"]["emergency_location"] if e["site_id"] == site["id"])
+    retest = server.op("verification", str(uuid.uuid4()), "append", {
+        "test_case": "E911-01", "target": "DEN", "site_id": site["id"], "result": "pass",
+        "emergency_location_id": floor["id"]})
+    assert post_ops(server, "engineer", [retest]).json()["results"][0]["status"] == "applied"
+
+
+def test_an_e911_p1_is_resolved_only_after_a_passing_933_retest(server: ServerUnderTest) -> None:
+    snap, _feed = read_state(server)
+    site = by_key(snap, "site", "code", "DEN")
+    issue_id = _open_e911_p1(server, snap)
 
     def resolve() -> dict[str, Any]:
         op = server.op("issue", issue_id, "transition",
@@ -301,12 +324,42 @@ def test_an_e911_p1_is_resolved_only_after_a_passing_933_retest(server: ServerUn
     assert any(v["test_case"] == "E911-01" and v["site_id"] == site["id"]
                and v["result"] == "pass" for v in snap["entities"]["verification"])
 
-    floor = next(e for e in snap["entities"]["emergency_location"] if e["site_id"] == site["id"])
-    retest = server.op("verification", str(uuid.uuid4()), "append", {
-        "test_case": "E911-01", "target": "DEN", "site_id": site["id"], "result": "pass",
-        "emergency_location_id": floor["id"]})
-    assert post_ops(server, "engineer", [retest]).json()["results"][0]["status"] == "applied"
+    _log_den_retest(server, snap)
     assert resolve()["status"] == "applied"
+
+
+def test_an_e911_p1_keeps_its_retest_through_a_lower_priority_or_another_category(
+    server: ServerUnderTest,
+) -> None:
+    snap, _feed = read_state(server)
+    issue_id = _open_e911_p1(server, snap)
+    why = "Calls route to the front desk while the address is fixed"
+
+    def change(user: str, **fields: Any) -> dict[str, Any]:
+        op = server.op("issue", issue_id, "update", fields)
+        result: dict[str, Any] = post_ops(server, user, [op]).json()["results"][0]
+        return result
+
+    before = read_state(server)
+    for user, fields in [
+        ("ipm", {"priority": "P3", "priority_reason": why}),
+        ("ipm", {"priority": "P2", "priority_reason": why}),
+        ("engineer", {"category": "other"}),
+        ("ipm", {"category": "emergency_notification"}),  # E911-02 would do there: looser
+    ]:
+        refused = change(user, **fields)
+        assert refused["status"] == "rejected", (fields, refused)
+        assert refused["code"] == "illegal_transition"
+        assert "E911-01 (933) retest" in refused["reason"]
+        assert "changes only after that retest" in refused["reason"]
+    assert read_state(server) == before
+
+    _log_den_retest(server, snap)
+    assert change("ipm", priority="P3", priority_reason=why)["status"] == "applied"
+    resolved = post_ops(server, "engineer", [server.op(
+        "issue", issue_id, "transition",
+        {"to": "resolved", "resolution": "Emergency location fixed"})]).json()["results"][0]
+    assert resolved["status"] == "applied", resolved
 
 
 def test_the_server_records_an_override_from_its_own_gate(server: ServerUnderTest) -> None:

@@ -306,8 +306,11 @@ async def test_priority_and_assignee_change_from_the_keyboard(
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is prompt, "an empty reason is refused and the prompt stays"
+        await pilot.press("full_stop", "enter")
+        await pilot.pause()
+        assert app.screen is prompt, "a reason of '.' says nothing and the prompt stays"
         assert fresh(app, portal.id).priority is Priority.P4
-        await pilot.press(*"Triaged: a how-to question", "enter")
+        await pilot.press("backspace", *"Triaged: a how-to question", "enter")
         await settle(pilot)
         assert fresh(app, portal.id).priority is Priority.P3
         assert fresh(app, portal.id).priority_reason == "Triaged: a how-to question"

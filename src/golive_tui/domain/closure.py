@@ -26,8 +26,8 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from golive_tui.domain.permissions import may_close_project, may_give_feedback, may_sign
-from golive_tui.domain.rules.decisions import reason_is_thin
 from golive_tui.domain.rules.facts import Facts
+from golive_tui.domain.rules.reasons import reason_is_thin
 
 Record = dict[str, Any]
 _EARLIEST = datetime.min.replace(tzinfo=UTC)

@@ -271,7 +271,7 @@ def _check_update(
         if kind is EntityKind.RUNBOOK_STEP and "depends_on" in fields:
             runbook.check_step({**current, **fields}, facts)
     if kind is EntityKind.ISSUE:
-        rules.check_reprioritised(current, fields)
+        rules.check_reprioritised(current, fields, facts)
         if facts is not None and fields.get("verification_id") not in (
             None, current.get("verification_id")
         ):

@@ -7,7 +7,7 @@ the :class:`Facts` its caller gives: the server reads them from its own tables i
 op's transaction, the client from its cache, so neither trusts the other's view.
 
 The rules live by subject: :mod:`.facts` (what they may look up), :mod:`.text`,
-:mod:`.decisions`, :mod:`.phases`, :mod:`.checklist` (with sign-offs) and :mod:`.issues`
+:mod:`.reasons` (a reason that says something), :mod:`.decisions`, :mod:`.phases`, :mod:`.checklist` (with sign-offs) and :mod:`.issues`
 (with references between records); their public names are all importable from here.
 """
 
@@ -22,13 +22,10 @@ from golive_tui.domain.rules.checklist import (
     check_signoff,
 )
 from golive_tui.domain.rules.decisions import (
-    MIN_OVERRIDE_REASON_CHARS,
-    MIN_OVERRIDE_REASON_WORDS,
     cutovers_of,
     decide,
     gate_of,
     override_reason_problem,
-    reason_is_thin,
 )
 from golive_tui.domain.rules.facts import (
     ID_CHUNK,
@@ -45,12 +42,19 @@ from golive_tui.domain.rules.issues import (
     check_references,
     check_reprioritised,
     check_retest,
+    reprioritise_reason_problem,
     retest_codes,
+    retest_passed,
 )
 from golive_tui.domain.rules.phases import (
     check_phase_event,
     check_phase_move,
-    phase_reason_problem,
+)
+from golive_tui.domain.rules.reasons import (
+    MIN_OVERRIDE_REASON_CHARS,
+    MIN_OVERRIDE_REASON_WORDS,
+    reason_is_thin,
+    reason_problem,
 )
 from golive_tui.domain.rules.text import (
     check_text,
@@ -86,7 +90,9 @@ __all__ = [
     "gate_of",
     "id_chunks",
     "override_reason_problem",
-    "phase_reason_problem",
     "reason_is_thin",
+    "reason_problem",
+    "reprioritise_reason_problem",
     "retest_codes",
+    "retest_passed",
 ]

@@ -17,10 +17,7 @@ from golive_tui.domain.gate import TEST_933, GateResult, gate_from_records
 from golive_tui.domain.network import CALL_QUALITY_TEST, NetworkThresholds
 from golive_tui.domain.port_orders import project_holidays
 from golive_tui.domain.rules.facts import Facts, Record
-
-#: the shortest reason that may carry a GO over unmet conditions, in characters and words
-MIN_OVERRIDE_REASON_CHARS = 20
-MIN_OVERRIDE_REASON_WORDS = 4
+from golive_tui.domain.rules.reasons import reason_problem
 
 
 def cutovers_of(facts: Facts) -> Sequence[Record]:
@@ -79,21 +76,10 @@ def _decision_cutover(fields: Record, facts: Facts) -> str | None:
     return None
 
 
-def reason_is_thin(reason: str) -> bool:
-    """Whether a reason is too short to carry a call made over unmet conditions."""
-    text = " ".join(reason.split())
-    return len(text) < MIN_OVERRIDE_REASON_CHARS or len(text.split()) < MIN_OVERRIDE_REASON_WORDS
-
-
 def override_reason_problem(reason: str) -> str | None:
     """Why this reason cannot carry a GO over unmet conditions, or None when it can."""
-    if reason_is_thin(reason):
-        return (
-            f"Going ahead over unmet conditions needs a reason of at least "
-            f"{MIN_OVERRIDE_REASON_CHARS} characters and {MIN_OVERRIDE_REASON_WORDS} words "
-            "saying why it is safe to go"
-        )
-    return None
+    problem = reason_problem(reason, "Going ahead over unmet conditions")
+    return None if problem is None else f"{problem} saying why it is safe to go"
 
 
 def decide(fields: Record, facts: Facts) -> None:

@@ -16,6 +16,7 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
 from golive_tui.domain.rules.facts import Facts
+from golive_tui.domain.rules.reasons import reason_problem
 
 #: an issue of these categories at P1 is resolved only after one of these tests passed again
 RETEST_BEFORE_RESOLVE: dict[IssueCategory, tuple[str, ...]] = {
@@ -24,18 +25,45 @@ RETEST_BEFORE_RESOLVE: dict[IssueCategory, tuple[str, ...]] = {
 }
 
 
+def reprioritise_reason_problem(reason: str, ref: str = "an issue") -> str | None:
+    """Why this reason cannot carry an issue's new priority, or None when it can."""
+    problem = reason_problem(reason, f"Changing the priority of {ref}")
+    return None if problem is None else f"{problem}, saying what changed in its impact or urgency"
+
+
 def check_reprioritised(
-    current: Mapping[str, Any], fields: Mapping[str, Any]
+    current: Mapping[str, Any], fields: Mapping[str, Any], facts: Facts | None = None
 ) -> None:
-    """A new priority for an issue says why (``priority_reason``)."""
-    if "priority" not in fields or str(fields["priority"]) == str(current.get("priority")):
+    """A new priority for an issue says why (``priority_reason``), in a reason that says
+    something; and an issue whose fix needs a retest keeps that need until the retest
+    passed: neither a lower priority nor another category takes it away (``facts`` None
+    replays a change checked when it was first applied)."""
+    changes = {
+        name for name in ("priority", "category")
+        if name in fields and str(fields[name]) != str(current.get(name))
+    }
+    if not changes:
         return
-    reason = fields.get("priority_reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationFailed(
-            f"Changing the priority of {current.get('ref') or 'an issue'} needs a reason "
-            "(priority_reason): what changed in its impact or urgency.",
-            details={"missing": "priority_reason"},
+    if "priority" in changes:
+        reason = fields.get("priority_reason")
+        problem = reprioritise_reason_problem(reason if isinstance(reason, str) else "",
+                                              str(current.get("ref") or "an issue"))
+        if problem is not None:
+            raise ValidationFailed(
+                f"{problem} (priority_reason).",
+                details={"field": "priority_reason"},
+            )
+    needed = retest_codes(current.get("category"), current.get("priority"))
+    after = retest_codes(fields.get("category", current.get("category")),
+                         fields.get("priority", current.get("priority")))
+    if facts is None or not needed or (after and set(after) <= set(needed)):
+        return  # as strict as before: one of the same tests (or fewer) must still pass
+    if not retest_passed(current, facts):
+        what = " and ".join(sorted(changes))
+        raise IllegalTransition(
+            f"{_retest_needed(current, needed)} Its {what} changes only after that retest, "
+            "so lowering it never stands in for the test.",
+            details={"missing": "retest", "test_cases": list(needed)},
         )
 
 
@@ -49,11 +77,12 @@ def retest_codes(category: Any, priority: Any) -> tuple[str, ...]:
         return ()
 
 
-def check_retest(record: Mapping[str, Any], facts: Facts) -> None:
-    """An E911 P1 is resolved only after a passing 933 retest recorded since it opened."""
+def retest_passed(record: Mapping[str, Any], facts: Facts) -> bool:
+    """Whether one of the issue's retests passed (at its site, if it has one) since it
+    opened; True for an issue that needs none."""
     codes = retest_codes(record.get("category"), record.get("priority"))
     if not codes:
-        return
+        return True
     opened = as_time(record.get("opened_at"))
     site = record.get("site_id")
     for code in codes:
@@ -63,11 +92,25 @@ def check_retest(record: Mapping[str, Any], facts: Facts) -> None:
                 continue
             tested = as_time(entry.get("tested_at"))
             if opened is None or (tested is not None and tested >= opened):
-                return
-    where = " at the issue's site" if site else ""
+                return True
+    return False
+
+
+def _retest_needed(record: Mapping[str, Any], codes: tuple[str, ...]) -> str:
+    where = " at the issue's site" if record.get("site_id") else ""
+    return (
+        f"{record.get('ref') or 'This'} is an E911 P1: it needs a passing "
+        f"{' or '.join(codes)} (933) retest{where}, logged since it was opened."
+    )
+
+
+def check_retest(record: Mapping[str, Any], facts: Facts) -> None:
+    """An E911 P1 is resolved only after a passing 933 retest recorded since it opened."""
+    if retest_passed(record, facts):
+        return
+    codes = retest_codes(record.get("category"), record.get("priority"))
     raise IllegalTransition(
-        f"{record.get('ref') or 'This'} is an E911 P1: resolve it after a passing "
-        f"{' or '.join(codes)} (933) retest{where}, logged since it was opened.",
+        f"{_retest_needed(record, codes)} Resolve it after that retest.",
         details={"missing": "retest", "test_cases": list(codes)},
     )
 

@@ -13,12 +13,8 @@ from golive_tui.domain.enums import (
     PhaseAction,
 )
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
-from golive_tui.domain.rules.decisions import (
-    MIN_OVERRIDE_REASON_CHARS,
-    MIN_OVERRIDE_REASON_WORDS,
-    reason_is_thin,
-)
 from golive_tui.domain.rules.facts import Facts, Record
+from golive_tui.domain.rules.reasons import reason_problem
 
 
 def _project(facts: Facts) -> Record:
@@ -26,16 +22,6 @@ def _project(facts: Facts) -> Record:
     if not found:
         raise ValidationFailed("This project has no project record to move.")
     return dict(found[0])
-
-
-def phase_reason_problem(reason: str, what: str) -> str | None:
-    """Why this reason cannot carry a phase's close over unmet criteria, or its reopening."""
-    if reason_is_thin(reason):
-        return (
-            f"{what} needs a reason of at least {MIN_OVERRIDE_REASON_CHARS} characters and "
-            f"{MIN_OVERRIDE_REASON_WORDS} words"
-        )
-    return None
 
 
 def check_phase_event(fields: Record, facts: Facts) -> None:
@@ -76,7 +62,7 @@ def check_phase_event(fields: Record, facts: Facts) -> None:
         unmet = [str(c) for c in missing]
         if missing:
             n = len(missing)
-            problem = phase_reason_problem(
+            problem = reason_problem(
                 reason, f"Closing {phase.label} with {n} exit criteri{'a' if n != 1 else 'on'} "
                 "unmet")
             if problem is not None:
@@ -91,7 +77,7 @@ def check_phase_event(fields: Record, facts: Facts) -> None:
                 f"{phase.label} is not closed, so there is nothing to reopen.",
                 details={"phase": phase.value},
             )
-        problem = phase_reason_problem(reason, f"Reopening {phase.label}")
+        problem = reason_problem(reason, f"Reopening {phase.label}")
         if problem is not None:
             raise ValidationFailed(f"{problem}, saying what is not finished.",
                                    details={"field": "reason"})

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 
 from golive_tui.domain.enums import IssueState, Priority
 from golive_tui.domain.phone import format_number
+from golive_tui.domain.rules import reprioritise_reason_problem
 from golive_tui.domain.sla import SlaClock
 from golive_tui.domain.time_text import local_time
 from golive_tui.store.intents import MoveIssue, TakeIssue, UpdateIssue
@@ -186,6 +187,7 @@ class IssueTriageScreen(GoLiveScreen):
                 "Why does its priority change? Support and the customer read this.",
                 placeholder="e.g. Workaround in place: calls route to the LAX queue",
                 required="A reason is required to change an issue's priority.",
+                check=lambda reason: reprioritise_reason_problem(reason, ref),
                 confirm="change it",
             ),
             got,

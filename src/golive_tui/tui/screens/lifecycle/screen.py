@@ -25,7 +25,7 @@ from golive_tui.domain.enums import (
     OpAction,
 )
 from golive_tui.domain.permissions import can, may_decide_changes, may_move_phases
-from golive_tui.domain.rules import phase_reason_problem
+from golive_tui.domain.rules import reason_problem
 from golive_tui.resources import styles_dir
 from golive_tui.store.intents import MovePhase, MoveRecord
 from golive_tui.tui.screens.base import GoLiveScreen
@@ -303,7 +303,7 @@ class LifecycleScreen(GoLiveScreen):
                 placeholder="Why it closes now" + (" (required)" if unmet else " (optional)"),
                 required=f"{what} needs a reason." if unmet else None,
                 confirm="close the phase", danger=bool(unmet),
-                check=(lambda reason: phase_reason_problem(reason, what)) if unmet else None,
+                check=(lambda reason: reason_problem(reason, what)) if unmet else None,
             ),
             lambda reason: self._move_phase(phase, reason, close=True),
         )
@@ -321,7 +321,7 @@ class LifecycleScreen(GoLiveScreen):
                                     "is kept in the phase log.", "$warning"),
                 placeholder="What is not finished (required)",
                 required=f"{what} needs a reason.", confirm="reopen it",
-                check=lambda reason: phase_reason_problem(reason, what),
+                check=lambda reason: reason_problem(reason, what),
             ),
             lambda reason: self._move_phase(phase, reason, close=False),
         )
