@@ -22,7 +22,6 @@ from golive_tui.domain.enums import (
 )
 from golive_tui.domain.permissions import can, may_decide, may_move_cutovers, may_sign
 from golive_tui.domain.transitions import PORT_DONE_STATES
-from golive_tui.store.intents import RecordDecision, SaveRecord, Sign
 from golive_tui.tui.screens.base import GoLiveScreen
 from golive_tui.tui.screens.dashboard_panels import (
     DECISION_LABELS,
@@ -295,6 +294,7 @@ class DashboardScreen(GoLiveScreen):
     def _validate_location(self, cond: UnmetCondition) -> None:
         """Record what Zoom says of an emergency location's dispatchable address: the
         rules stamp a validation and say who may record one."""
+        from golive_tui.store.intents import SaveRecord  # read when first used
         from golive_tui.tui.widgets.forms import PickerModal  # read when first picked
 
         def picked(status: E911Status | None) -> None:
@@ -414,6 +414,8 @@ class DashboardScreen(GoLiveScreen):
         name = wave.name if wave is not None else "the go-live"
 
         def signed(note: str | None) -> None:
+            from golive_tui.store.intents import Sign  # read when first used
+
             if note is None:
                 return
             self.golive.run_command(
@@ -473,6 +475,8 @@ class DashboardScreen(GoLiveScreen):
         wave = gate.cutover_id  # the call is for the wave whose gate is shown
 
         def recorded(reason: str | None) -> None:
+            from golive_tui.store.intents import RecordDecision  # read when first used
+
             if reason is None:
                 return
             self.golive.run_command(
