@@ -288,6 +288,9 @@ QUERY_CASES: dict[str, QueryCase] = {
     "words: queue": lambda d: (
         {"text": "queue"}, lambda n: "queue" in n["assigned_to"].lower(),
     ),
+    "words in capitals: QUEUE": lambda d: (
+        {"text": "QUEUE"}, lambda n: "queue" in n["assigned_to"].lower(),
+    ),
     "site DEN, carrier AT&T, typed (888) 555": lambda d: (
         {"site_id": site_id(d, "DEN"), "carrier": "AT&T", "text": "(888) 555"},
         lambda n: n["site_id"] == site_id(d, "DEN") and carrier_of(d, n) == "AT&T"
