@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from golive_tui.domain.codec import encode_time
 from golive_tui.domain.enums import EntityKind, OrderState, PortState, Role
 from golive_tui.store.local import LocalStore
 from golive_tui.store.tables import PortOrderRow
@@ -52,7 +53,7 @@ async def test_an_order_moved_in_one_cache_reaches_the_other_with_its_numbers(
     await sync(engineer, server, "engineer")
     seen = order(engineer, "RVP-PO-1008")
     assert seen.status is OrderState.FOC_CONFIRMED and seen.confirmed_foc == foc(20)
-    assert [(h["by"], h["new"]) for h in seen.foc_history] == [("ipm", foc(20).isoformat())]
+    assert [(h["by"], h["new"]) for h in seen.foc_history] == [("ipm", encode_time(foc(20)))]
     assert engineer.counts_by_order()[order_id] == {PortState.FOC_CONFIRMED: 10}
 
     # and back: the IPM's tablet creates an order, the laptop sees and edits it

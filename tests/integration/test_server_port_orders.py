@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from golive_tui.domain.codec import encode_time
 from tests.conftest import ServerUnderTest
 from tests.integration.test_server_rules import (
     BACKENDS,
@@ -188,8 +189,8 @@ def test_an_order_and_its_numbers_move_in_one_push_order_first(server: ServerUnd
     after, _ = read_state(server)
     moved = by_key(after, "port_order", "id", order["id"])
     assert moved["status"] == "foc_confirmed"
-    assert [h["new"] for h in moved["foc_history"]] == [
-        datetime.fromisoformat(foc).isoformat()]
+    assert [h["new"] for h in moved["foc_history"]] == [  # the codec's one time format
+        encode_time(datetime.fromisoformat(foc))]
     assert {n["porting_state"] for n in after["entities"]["number"]
             if n["order_id"] == order["id"]} == {"foc_confirmed"}
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from golive_tui.domain.codec import encode_time
 from golive_tui.domain.enums import EntityKind, OpAction, OrderState, PortState
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
 from golive_tui.domain.ops import Op, Record, apply_op
@@ -182,8 +183,9 @@ def test_a_changed_foc_needs_a_reason_and_every_change_is_kept() -> None:
                  reason="Carrier short-staffed")
     assert moved["confirmed_foc"] == later
     last = moved["foc_history"][-1]
-    assert (last["old"], last["new"], last["reason"], last["by"]) == (
-        FOC.isoformat(), later.isoformat(), "Carrier short-staffed", "ipm")
+    assert (last["old"], last["new"], last["reason"], last["by"]) == (  # the codec's format
+        encode_time(FOC), encode_time(later), "Carrier short-staffed", "ipm")
+    assert last["new"].endswith("Z") and last["at"].endswith("Z")
     assert len(moved["foc_history"]) == 2
     # a missed FOC is given a new one with a reason too
     missed = move(moved, "foc_missed")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from golive_tui.domain.clock import as_time
+from golive_tui.domain.codec import encode_time
 from golive_tui.domain.enums import NUMBER_STATE_OF_ORDER, EntityKind, OrderState, PortState
 from golive_tui.domain.errors import IllegalTransition, ValidationFailed
 
@@ -354,8 +355,9 @@ def move_order(record: Record, current: OrderState, target: OrderState, fields: 
                     "every change is kept in the order's FOC history.",
                     details={"missing": "reason"})
         history = list(record.get("foc_history") or [])
-        history.append({"at": now.isoformat(), "old": None if old is None else old.isoformat(),
-                        "new": foc.isoformat(), "reason": reason, "by": actor})
+        # times in the row codec's one format, as every other time a record carries
+        history.append({"at": encode_time(now), "old": None if old is None else encode_time(old),
+                        "new": encode_time(foc), "reason": reason, "by": actor})
         record["foc_history"] = history
         record["confirmed_foc"] = foc
     elif target is OrderState.ACTIVATED and current is not OrderState.SNAPBACK_REQUESTED:
