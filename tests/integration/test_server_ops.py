@@ -81,6 +81,23 @@ def test_same_op_id_with_another_payload_is_refused(sqlite_server: ServerUnderTe
     assert _stored(sqlite_server, "number", number["id"])["assigned_to"] == "Front desk"
 
 
+def test_an_op_id_in_upper_case_is_the_same_key_as_in_lower_case(
+    sqlite_server: ServerUnderTest,
+) -> None:
+    number = _draft_number(sqlite_server.snapshot())
+    op = sqlite_server.op("number", number["id"], "update", {"assigned_to": "Front desk"},
+                          base_version=number["version"])
+    shouted = {**op, "op_id": op["op_id"].upper()}
+    assert shouted["op_id"] != op["op_id"]
+    first = sqlite_server.push([shouted]).json()["results"][0]
+    assert first["status"] == "applied" and first["op_id"] == op["op_id"]
+    again = sqlite_server.push([op]).json()["results"][0]  # the same op, sent again
+    assert again["status"] == "duplicate", again
+    forged = {**op, "client_seq": op["client_seq"] + 1, "fields": {"assigned_to": "Someone"}}
+    assert sqlite_server.push([forged]).json()["results"][0]["code"] == "op_id_reused"
+    assert _stored(sqlite_server, "number", number["id"])["version"] == number["version"] + 1
+
+
 def test_same_client_seq_with_another_op_id_is_refused(sqlite_server: ServerUnderTest) -> None:
     number = _draft_number(sqlite_server.snapshot())
     op = sqlite_server.op("number", number["id"], "update", {"assigned_to": "A"},

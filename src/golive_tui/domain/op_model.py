@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from golive_tui.domain.enums import (
     EntityKind,
@@ -37,7 +37,8 @@ class Op(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    op_id: str = Field(
+    # one UUID is one key in either case: kept in lower case, as the client makes them
+    op_id: Annotated[str, StringConstraints(to_lower=True)] = Field(
         default_factory=lambda: str(uuid.uuid4()), min_length=36, max_length=36, pattern=UUID_TEXT,
         description="A UUID the client makes for this op, e.g. 3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c",
     )
