@@ -127,6 +127,7 @@ async def test_another_customer_contact_sees_the_acceptance_dimmed_and_is_refuse
         screen = await open_closure(pilot)
         assert app.store is not None
         assert screen.check_action("accept", ()) is None, "only the main contact signs"
+        assert "not signed (Dana Whitfield, the MPOC, signs)" in status(screen)
         assert screen.check_action("feedback", ()) is True
         app.run_command(Sign(SignoffKind.ACCEPTANCE))
         await settle(pilot)

@@ -28,7 +28,13 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from golive_tui.domain.closure import acceptance_problem
-from golive_tui.domain.enums import AdoptionGapStatus, EntityKind, Role, SignoffKind
+from golive_tui.domain.enums import (
+    AdoptionGapStatus,
+    EntityKind,
+    Role,
+    SignoffKind,
+    StakeholderRole,
+)
 from golive_tui.domain.hypercare import HypercareDay
 from golive_tui.domain.permissions import (
     may_close_project,
@@ -210,7 +216,10 @@ class ClosureScreen(GoLiveScreen):
             exc = f" · exceptions: {'; '.join(accepted.exceptions)}" if accepted.exceptions else ""
             text.append(f"✓ {data.people.name_of_user(accepted.by)}{exc}\n", style="green")
         else:
-            text.append("not signed (the customer's main contact signs)\n", style="yellow")
+            mains = [p.name for p in data.people.persons
+                     if p.role is StakeholderRole.MPOC] or ["the customer's main contact"]
+            text.append(f"not signed ({', '.join(mains)}, the MPOC, signs)\n",
+                        style="yellow")
         text.append("Feedback    ", style="bold")
         if data.feedback:
             last = data.feedback[-1]
