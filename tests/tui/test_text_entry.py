@@ -157,3 +157,27 @@ async def test_a_burst_typed_into_a_new_form_lands_field_by_field_across_tabs(
         assert form_field(app, "code").value == "bos"
         assert form_field(app, "name").value == "Back Bay Clinic"
         assert form_field(app, "address").value == "200 Newbury St, Boston, MA 02116"
+
+
+async def test_keys_typed_behind_the_key_that_opens_a_form_land_in_the_form(
+    make_app: Any,
+) -> None:
+    """The key that opens a form, then its fields typed without a pause: the keys behind
+    it wait until the form is open and focused, instead of reaching the screen under it."""
+    from golive_tui.tui.widgets.forms import RecordForm
+    from tests.tui.test_sites import form_field, open_sites
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sites(pilot)
+        assert app.store is not None
+        sites_before = len(app.store.sites())
+        tab = events.Key("tab", None)
+        _send(app, *_keys("abos"), tab, *_keys("Back Bay"), tab, *_keys("200 Newbury St"))
+        await until(pilot, lambda: isinstance(app.screen, RecordForm)
+                    and form_field(app, "address").value == "200 Newbury St")
+        assert form_field(app, "code").value == "bos"
+        assert form_field(app, "name").value == "Back Bay"
+        # nothing typed ran as a command of the screen under the form
+        assert len(app.screen_stack) == 2 and app.screen_stack[0] is screen
+        assert len(app.store.sites()) == sites_before

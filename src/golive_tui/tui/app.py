@@ -24,6 +24,7 @@ from golive_tui.resources import styles_dir
 from golive_tui.tui.collector import IdleCollector
 from golive_tui.tui.commands import GoLiveCommands
 from golive_tui.tui.focus_keys import move_focus_now
+from golive_tui.tui.key_order import KeyOrder
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.screens.dashboard import DashboardScreen
 from golive_tui.tui.terminal import (
@@ -183,6 +184,7 @@ class GoLiveApp(App[None]):
         _freeze_imports()
         self._collector = IdleCollector(
             busy=lambda: any(worker.is_running for worker in self.workers))
+        self._key_order = KeyOrder(self, self._dispatch_key)
         # headless runs (the tests) use Textual's headless driver whatever is asked here;
         # in a browser (golive web) the app draws through Textual's web driver
         super().__init__(driver_class=None if served_in_browser() else TerminalDriver)
@@ -232,9 +234,18 @@ class GoLiveApp(App[None]):
             self.stylesheet.apply(self)
         elif isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self._collector.input_seen()
-            if isinstance(event, events.Key) and move_focus_now(self, event):
-                return  # typed ahead: the keys behind a tab go to the field it moves to
+            if isinstance(event, events.Key) and not event.is_forwarded:
+                # typed ahead: each key reaches the widget focused once the keys before it
+                # have been handled (tui/key_order.py, tui/focus_keys.py)
+                await self._key_order.route(event)
+                return
         await super().on_event(event)
+
+    async def _dispatch_key(self, event: events.Key) -> None:
+        """Route a key read from the terminal as Textual does (a tab typed in a field moves
+        the focus at once)."""
+        if not move_focus_now(self, event):
+            await super().on_event(event)
 
     def now(self) -> datetime:
         """The time every screen shows and counts from (fixed in tests, so screens are)."""
