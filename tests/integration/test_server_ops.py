@@ -352,7 +352,7 @@ def test_transition_is_checked_from_the_servers_state_not_the_clients(
     assert sqlite_server.push([first]).json()["results"][0]["status"] == "applied"
     result = sqlite_server.push([second]).json()["results"][0]
     assert result["status"] == "rejected"
-    assert "cannot go from cancelled to loa_pending" in result["reason"]
+    assert "cannot go from cancelled to loa pending" in result["reason"]
 
 
 def test_a_value_too_large_for_the_database_is_rejected_not_a_server_error(

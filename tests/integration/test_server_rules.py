@@ -258,6 +258,11 @@ FORBIDDEN: dict[str, Forbidden] = {
     "a change request rejected without a reason": Forbidden(
         "ipm", _decide_change("rejected", None), "illegal_transition",
         "needs the reason for the decision"),
+    "a note on an issue of no issue in the project": Forbidden(
+        "engineer", lambda server, snap: server.op(
+            "issue_note", str(uuid.uuid4()), "append",
+            {"issue_id": str(uuid.uuid4()), "body": "Rang the carrier"}),
+        "validation", "; an issue note refers only to records of its own project"),
     "a RAID entry owned by nobody in the project": Forbidden(
         "engineer", _raid(owner=str(uuid.uuid4())), "validation", "owner names no stakeholder"),
 }

@@ -196,7 +196,7 @@ def test_a_change_request_is_decided_once_with_a_reason(ipm: LocalStore) -> None
     decided = ipm.transition_record(K.CHANGE_REQUEST, cr["id"], "rejected",
                                     reason="Out of scope; quote separately")
     assert decided is not None and decided["decided_by"] == "a.ipm"
-    with pytest.raises(IllegalTransition, match="rejected is final"):
+    with pytest.raises(IllegalTransition, match="Rejected is final"):
         ipm.transition_record(K.CHANGE_REQUEST, cr["id"], "approved", reason="changed our mind")
 
 

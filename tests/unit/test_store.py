@@ -22,6 +22,7 @@ from golive_tui.domain.enums import EntityKind, OpAction, PortState
 from golive_tui.domain.errors import IllegalTransition
 from golive_tui.domain.ops import Op, Record
 from golive_tui.domain.project_doc import FIXTURE_ACTOR, ProjectDocument
+from golive_tui.domain.transitions import state_words
 from golive_tui.domain.wire import Change as FeedChange
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.seed import generate_project, load_demo
@@ -374,7 +375,7 @@ def test_a_local_change_writes_the_record_and_exactly_one_outbox_row(store: Loca
 
 def test_a_refused_change_writes_neither_record_nor_outbox(store: LocalStore) -> None:
     nid = ids_in(store, P.LOA_PENDING)[0]
-    with pytest.raises(IllegalTransition, match="cannot go from loa_pending to ported"):
+    with pytest.raises(IllegalTransition, match="cannot go from loa pending to ported"):
         store.transition_number(nid, P.PORTED)
     assert number(store, nid).porting_state is P.LOA_PENDING
     assert number(store, nid).pending == 0
@@ -442,7 +443,7 @@ def test_bulk_change_applies_the_legal_ones_and_names_each_refused_number(
         old = was[refusal.entity_id]
         assert refusal.label == old.e164
         assert refusal.code == "illegal_transition"
-        assert f"cannot go from {old.porting_state.value} to foc_confirmed" in refusal.reason
+        assert f"cannot go from {state_words(old.porting_state)} to foc confirmed" in refusal.reason
     for nid in submitted:
         assert number(store, nid).porting_state is P.FOC_CONFIRMED
     for nid in loa + verified + rejected:

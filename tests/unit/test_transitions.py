@@ -15,7 +15,14 @@ import pytest
 
 from golive_tui.domain.enums import ChecklistStatus, IssueState, PortState
 from golive_tui.domain.errors import IllegalTransition
-from golive_tui.domain.transitions import CHECKLIST, ISSUE, NEXT_PORT_STATE, PORTING, StateMachine
+from golive_tui.domain.transitions import (
+    CHECKLIST,
+    ISSUE,
+    NEXT_PORT_STATE,
+    PORTING,
+    StateMachine,
+    state_words,
+)
 
 # ----------------------------------------------------------------------------- the tables
 
@@ -81,7 +88,7 @@ def _every_pair() -> list[Any]:
 
 
 ALL_PAIRS = _every_pair()
-FROM_LIST = re.compile(r"From (?P<state>\w+) it can go to: (?P<states>[\w, ]+)\.")
+FROM_LIST = re.compile(r"From (?P<state>[\w ]+?) it can go to: (?P<states>[\w, ]+)\.")
 
 
 @pytest.mark.parametrize(("name", "machine", "enum", "expected"), MACHINES,
@@ -136,15 +143,16 @@ def test_refusal_names_both_states_and_what_is_allowed_instead(
     message = machine.refusal(current, target)
     assert message is not None
     assert message.startswith(machine.subject)
-    assert re.search(rf"\b{current.value}\b", message)
-    assert re.search(rf"\b{target.value}\b", message)
+    assert "_" not in message, "a state is said in words, not as its code"
+    assert re.search(rf"\b{state_words(current)}\b", message)
+    assert re.search(rf"\b{state_words(target)}\b", message)
     if allowed:
         found = FROM_LIST.search(message)
         assert found, f"no 'From … it can go to: …' in {message!r}"
-        assert found["state"] == current.value
-        assert set(found["states"].split(", ")) == allowed
+        assert found["state"] == state_words(current)
+        assert set(found["states"].split(", ")) == {a.replace("_", " ") for a in allowed}
     else:
-        assert f"{current.value} is final: nothing can follow it." in message
+        assert f"{state_words(current).capitalize()} is final: nothing can follow it." in message
         assert "can go to" not in message
 
 
@@ -191,7 +199,7 @@ def test_draft_to_ported_reads_as_one_clear_sentence_chain() -> None:
     assert PORTING.refusal(PortState.DRAFT, PortState.PORTED) == (
         "A number cannot go from draft to ported. A number must be submitted and "
         "FOC-confirmed by the losing carrier before it can be ported. From draft it can go "
-        "to: cancelled, loa_pending, not_portable, submitted."
+        "to: cancelled, loa pending, not portable, submitted."
     )
 
 
@@ -205,8 +213,8 @@ def test_not_portable_is_final_for_a_number() -> None:
     assert PORTING.allowed(PortState.NOT_PORTABLE) == frozenset()
     message = PORTING.refusal(PortState.NOT_PORTABLE, PortState.DRAFT)
     assert message == (
-        "A number cannot go from not_portable to draft. "
-        "not_portable is final: nothing can follow it."
+        "A number cannot go from not portable to draft. "
+        "Not portable is final: nothing can follow it."
     )
 
 

@@ -36,6 +36,17 @@ class EntityKind(StrEnum):
     ADOPTION_GAP = "adoption_gap"
     FINAL_CALL = "final_call"
 
+    @property
+    def words(self) -> str:
+        """The kind as a person says it: "issue note"."""
+        return self.value.replace("_", " ")
+
+    @property
+    def a_noun(self) -> str:
+        """The kind with its article: "a number", "an issue note"."""
+        words = self.value.replace("_", " ")
+        return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
 
 class LifecyclePhase(StrEnum):
     """The seven phases of an MSP's Zoom Phone implementation (DOMAIN.md §2)."""

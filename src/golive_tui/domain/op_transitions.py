@@ -156,7 +156,7 @@ def apply_transition(
         ACTION.check(current_a, target_a)
         record.update(status=target_a, done_at=now if target_a is ActionStatus.DONE else None)
     else:
-        raise ValidationFailed(f"A {kind.value.replace('_', ' ')} has no states to move between.")
+        raise ValidationFailed(f"{kind.a_noun.capitalize()} has no states to move between.")
     fields.pop("comment", None)
     extra = set(fields)
     if extra:

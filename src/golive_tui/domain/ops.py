@@ -121,12 +121,12 @@ def apply_op(
     if op.action in (OpAction.CREATE, OpAction.APPEND):
         if current is not None:
             raise ValidationFailed(
-                f"A {op.entity.value} with id {op.entity_id} already exists.",
+                f"{op.entity.a_noun.capitalize()} with id {op.entity_id} already exists.",
                 details={"entity_id": op.entity_id},
             )
         if (op.action is OpAction.APPEND) != base.append_only:
             verb = "append" if base.append_only else "create"
-            raise ValidationFailed(f"Use '{verb}' to add a {op.entity.value}.")
+            raise ValidationFailed(f"Use '{verb}' to add {op.entity.a_noun}.")
         record = _defaults_on_create(op.entity, fields, op.entity_id, actor, now)
         if op.entity is EntityKind.PORT_ORDER:
             port_orders.check_order(None, record, now)
@@ -147,7 +147,7 @@ def apply_op(
         )
     if base.append_only:
         raise ValidationFailed(
-            f"A {op.entity.value.replace('_', ' ')} is append-only: add a new entry instead."
+            f"{op.entity.a_noun.capitalize()} is append-only: add a new entry instead."
         )
     if op.action is OpAction.DELETE:
         withdrawal.check_not_deleted(op.entity)
@@ -187,7 +187,7 @@ def _defaults_on_create(
 ) -> Record:
     record = dict(fields)
     if kind in withdrawal.WITHDRAWN_NOT_DELETED and record.get("withdrawn_at") is not None:
-        raise ValidationFailed(f"A new {kind.value.replace('_', ' ')} starts in the plan; "
+        raise ValidationFailed(f"A new {kind.words} starts in the plan; "
                                "withdraw it afterwards.")
     if kind is EntityKind.ISSUE:
         record.setdefault("ref", issue_ref(entity_id))

@@ -66,7 +66,7 @@ def check_fixed(kind: EntityKind, current: Mapping[str, Any], fields: Mapping[st
     for name in _FIXED.get(kind, ()):
         if name in fields and fields[name] != current.get(name):
             raise ValidationFailed(
-                f"A {kind.value.replace('_', ' ')}'s {name.replace('_', ' ')} is fixed when it "
+                f"{kind.a_noun.capitalize()}'s {name.replace('_', ' ')} is fixed when it "
                 "is made; make a new one instead.",
                 details={"field": name},
             )

@@ -22,6 +22,11 @@ from golive_tui.domain.errors import IllegalTransition
 S = TypeVar("S", bound=StrEnum)
 
 
+def state_words(state: StrEnum) -> str:
+    """A state as a person reads it: ``not_portable`` is "not portable"."""
+    return state.value.replace("_", " ")
+
+
 @dataclass(frozen=True)
 class StateMachine(Generic[S]):
     """Legal moves between states, plus the words to say when a move is refused."""
@@ -38,20 +43,22 @@ class StateMachine(Generic[S]):
         return target in self.allowed(current)
 
     def refusal(self, current: S, target: S) -> str | None:
-        """Why ``current → target`` is refused, or None when it is legal."""
+        """Why ``current → target`` is refused, or None when it is legal, in words (a
+        state's code such as ``not_portable`` is said "not portable")."""
         if self.is_legal(current, target):
             return None
-        allowed = sorted(s.value for s in self.allowed(current))
+        allowed = sorted(state_words(s) for s in self.allowed(current))
         nxt = (
-            f"From {current.value} it can go to: {', '.join(allowed)}."
+            f"From {state_words(current)} it can go to: {', '.join(allowed)}."
             if allowed
-            else f"{current.value} is final: nothing can follow it."
+            else f"{state_words(current).capitalize()} is final: nothing can follow it."
         )
         if current == target:
             # still say what can follow, so the person knows the next step
-            return f"{self.subject} is already {current.value}. {nxt}"
+            return f"{self.subject} is already {state_words(current)}. {nxt}"
         hint = self.hints.get((current, target), "")
-        head = f"{self.subject} cannot go from {current.value} to {target.value}."
+        head = (f"{self.subject} cannot go from {state_words(current)} to "
+                f"{state_words(target)}.")
         return " ".join(part for part in (head, hint, nxt) if part)
 
     def check(self, current: S, target: S) -> None:

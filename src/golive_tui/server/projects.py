@@ -85,7 +85,7 @@ def import_project(
             for record in rows:
                 if record.get("project_id") != project_id:
                     raise ProjectError(
-                        f"A {kind.value} record ({record.get('id')}) belongs to another "
+                        f"{kind.a_noun.capitalize()} record ({record.get('id')}) belongs to another "
                         "project than the document's."
                     )
             for start in range(0, len(rows), _INSERT_CHUNK):

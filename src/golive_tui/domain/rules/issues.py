@@ -180,8 +180,8 @@ def check_references(
         if missing:
             what = target.value.replace("_", " ")
             raise ValidationFailed(
-                f"{name} names no {what} of this project ({', '.join(missing)}); a "
-                f"{kind.value.replace('_', ' ')} refers only to records of its own project.",
+                f"{name} names no {what} of this project ({', '.join(missing)}); "
+                f"{kind.a_noun} refers only to records of its own project.",
                 details={"field": name, "missing": missing},
             )
 
