@@ -320,9 +320,9 @@ async def test_an_import_file_over_20_mb_is_refused_before_it_is_read(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_porting(pilot)
         await _import_path(pilot, str(huge))
-        summary = str(app.screen.query_one("#import-summary").render())
-        assert "this file is 21.0 MB; an import reads at most 20 MB" in summary
-        assert app.screen.query_one("#import-preview", DataTable).row_count == 0
+        assert isinstance(app.screen, ReasonDialog), "the prompt stays, with the path"
+        error = str(app.screen.query_one("#reason-error", Static).render())
+        assert "this file is 21.0 MB; an import reads at most 20 MB" in error
 
 
 async def test_a_carrier_filter_counts_again_when_an_order_changes_carrier(
@@ -491,7 +491,7 @@ async def test_a_wrong_import_path_keeps_the_prompt_open_with_what_was_typed(
         assert error.startswith(f"No file at {typed}")
 
 
-async def test_a_binary_file_is_said_not_to_be_a_csv_file(
+async def test_a_binary_file_is_said_not_to_be_a_csv_file_and_keeps_the_prompt(
     make_app: Callable[..., GoLiveApp], tmp_path: Path
 ) -> None:
     sheet = tmp_path / "numbers.xlsx"
@@ -500,9 +500,11 @@ async def test_a_binary_file_is_said_not_to_be_a_csv_file(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_porting(pilot)
         await _import_path(pilot, str(sheet))
-        summary = str(app.screen.query_one("#import-summary").render())
-        assert "this is not a CSV file" in summary
-        assert app.screen.query_one("#import-preview", DataTable).row_count == 0
+        # no preview with column pickers: the prompt stays, with the path as typed
+        assert isinstance(app.screen, ReasonDialog), "the prompt stays open"
+        assert app.screen.query_one("#reason-input", Input).value == str(sheet)
+        error = str(app.screen.query_one("#reason-error", Static).render())
+        assert error.startswith("numbers.xlsx: this is not a CSV file")
 
 
 async def test_a_refusal_is_taken_down_once_the_move_goes_through_and_sits_above_the_status(

@@ -30,6 +30,24 @@ class NumberImportError(ValueError):
     """The file as a whole cannot be read, or the mapping cannot be used."""
 
 
+#: what an import says of a file that is not text
+NOT_CSV = "this is not a CSV file (it holds binary data); export the list as CSV or text"
+#: how much of a file :func:`file_problem` reads: the sample a binary file shows in, and one
+#: byte more (a character cut at the sample's end is no sign of one)
+FILE_HEAD_BYTES = 8193
+
+
+def file_problem(head: bytes, size: int) -> str | None:
+    """Why a file of ``size`` bytes starting with ``head`` (its first
+    :data:`FILE_HEAD_BYTES`) cannot be imported, said before it is read whole and while its
+    name can still be corrected; None when it may be read."""
+    try:
+        check_import_size(size)
+    except NumberImportError as exc:
+        return str(exc)
+    return NOT_CSV if _looks_binary(head, FILE_HEAD_BYTES - 1) else None
+
+
 def check_import_size(size: int) -> None:
     """Refuse a file of ``size`` bytes that is over :data:`MAX_IMPORT_BYTES`, before it is read."""
     if size > MAX_IMPORT_BYTES:
@@ -240,9 +258,7 @@ def sniff(data: bytes | str) -> ParsedTable:
     """
     check_import_size(len(data))
     if isinstance(data, bytes) and _looks_binary(data):
-        raise NumberImportError(
-            "this is not a CSV file (it holds binary data); export the list as CSV or text"
-        )
+        raise NumberImportError(NOT_CSV)
     text, encoding = _decode(data)
     text = text.replace("\x00", "")
     delimiter = _detect_delimiter(text)

@@ -20,11 +20,13 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from golive_tui.domain.number_file import (
+    FILE_HEAD_BYTES,
     MAX_IMPORT_BYTES,
     ColumnMapping,
     NumberImportError,
     ParsedTable,
     check_import_size,
+    file_problem,
     guess_mapping,
     is_blank,
     normalise_header,
@@ -39,6 +41,7 @@ from golive_tui.domain.phone import (
 )
 
 __all__ = [
+    "FILE_HEAD_BYTES",
     "MAX_IMPORT_BYTES",
     "AlreadyPresent",
     "ColumnMapping",
@@ -50,6 +53,7 @@ __all__ = [
     "RowError",
     "build_import",
     "check_import_size",
+    "file_problem",
     "guess_mapping",
     "import_summary",
     "site_key",

@@ -497,7 +497,16 @@ def _import_path_problem(raw: str) -> str | None:
         return f"{path} is a folder: add the file's name."
     if not path.is_file():
         return f"No file at {path}: check the folder and the name."
-    return None
+    from golive_tui.domain.number_import import FILE_HEAD_BYTES, file_problem
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(FILE_HEAD_BYTES)
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"{path} cannot be read: {exc.strerror or exc}."
+    problem = file_problem(head, size)
+    return None if problem is None else f"{path.name}: {problem}."
 
 
 def _default_export_path() -> Path:
