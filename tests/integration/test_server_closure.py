@@ -101,6 +101,29 @@ def _open_issue(server: ServerUnderTest) -> dict[str, Any]:
             "owner": "engineer"}
 
 
+def _take_over(server: ServerUnderTest, user: str, issue: dict[str, Any], client_id: str) -> Op:
+    return server.op("issue", issue["id"], "update", {"assignee": user},
+                     base_version=issue["version"], client_id=client_id)
+
+
+def _acknowledge(server: ServerUnderTest, user: str) -> list[dict[str, Any]]:
+    """Support's acknowledgement as the closure screen pushes it: each open issue of the
+    hand-off assigned to ``user`` first, then the acknowledgement, in one push."""
+    snap, _ = read_state(server)
+    package = max(snap["entities"]["handoff"], key=lambda h: h["at"])
+    handed = {e["issue_id"] for e in package["open_issues"]}
+    client_id = f"c-{uuid.uuid4()}"
+    ops = [_take_over(server, user, i, client_id) for i in snap["entities"]["issue"]
+           if i["id"] in handed and i["state"] not in ("closed", "cancelled")
+           and i["assignee"] != user]
+    ops.append(server.op("signoff", str(uuid.uuid4()), "append",
+                         {"signoff_kind": "handoff_ack", "note": "received", "exceptions": []},
+                         client_id=client_id))
+    results: list[dict[str, Any]] = post_ops(server, user, ops).json()["results"]
+    assert [r["status"] for r in results] == ["applied"] * len(ops), results
+    return results
+
+
 def test_acceptance_feedback_and_ack_are_each_given_by_their_own_role(
     server: ServerUnderTest,
 ) -> None:
@@ -136,7 +159,7 @@ def test_closing_waits_for_acceptance_feedback_and_the_acknowledged_handoff(
     _applied(server, "ipm", _handoff(server, [_open_issue(server)]))
     _rejected(server, "ipm", _close(server), "illegal_transition",
               "support's acknowledgement of the hand-off")
-    _applied(server, "desk", _sign(server, "handoff_ack"))
+    _acknowledge(server, "desk")
     _rejected(server, "engineer", _close(server), "permission", "may not update a project")
     _rejected(server, "ipm", _close(server), "illegal_transition",
               "closes once Phase 7/7 Acceptance & closure is closed")
@@ -241,3 +264,40 @@ def test_adoption_gaps_are_kept_with_an_owner_of_the_project_and_the_final_call_
     assert topics.count("Night shift never trained on call park") == 1
     assert len(topics) == demo_gaps + 1, "only the gap the support desk added is new"
     assert snap["entities"]["final_call"][0]["attendees"] == present
+
+
+def test_support_acknowledges_the_hand_off_only_with_its_open_issues_assigned_to_them(
+    server: ServerUnderTest,
+) -> None:
+    """The acknowledgement alone, as a raw client may send it, leaves the open issues with
+    their old owners: it is refused, naming them, and nothing changes. Assigned first in
+    the same push, the issues pass to support and the acknowledgement stands."""
+    snap, _ = read_state(server)
+    open_issues = [i for i in snap["entities"]["issue"]
+                   if i["state"] not in ("closed", "cancelled") and i["assignee"] != "desk"]
+    first, second = open_issues[:2]
+    entries = [{"issue_id": i["id"], "ref": i["ref"], "title": i["title"],
+                "owner": i["assignee"] or "engineer"} for i in (first, second)]
+    _applied(server, "ipm", _handoff(server, entries))
+    _rejected(server, "desk", _sign(server, "handoff_ack"), "illegal_transition",
+              f"passes its open issues to desk: {', '.join(sorted([first['ref'], second['ref']]))} "
+              "are still assigned to someone else")
+
+    client_id = f"c-{uuid.uuid4()}"
+    half = [_take_over(server, "desk", first, client_id),
+            server.op("signoff", str(uuid.uuid4()), "append",
+                      {"signoff_kind": "handoff_ack", "note": "ok", "exceptions": []},
+                      client_id=client_id)]
+    results = post_ops(server, "desk", half).json()["results"]
+    assert [(r["status"], r.get("code")) for r in results] == [
+        ("applied", None), ("rejected", "illegal_transition")], results
+    assert f"{second['ref']} is still assigned" in results[1]["reason"], results[1]
+    snap, _ = read_state(server)
+    assert not [s for s in snap["entities"]["signoff"] if s["signoff_kind"] == "handoff_ack"]
+
+    _acknowledge(server, "desk")
+    snap, _ = read_state(server)
+    owners = {i["id"]: i["assignee"] for i in snap["entities"]["issue"]}
+    assert (owners[first["id"]], owners[second["id"]]) == ("desk", "desk")
+    (ack,) = [s for s in snap["entities"]["signoff"] if s["signoff_kind"] == "handoff_ack"]
+    assert ack["by"] == "desk"

@@ -44,7 +44,7 @@ def generated(tmp_path: Path) -> Iterator[tuple[str, str]]:
     ipm.prepare_handoff("4 hospitals, 2 auto receptionists, 3 call queues, 180 desk phones")
     ipm.close()
     desk = LocalStore(path, actor="service.desk", role=Role.SUPPORT, clock=lambda: LATER)
-    desk.sign(SignoffKind.HANDOFF_ACK, note="received")
+    desk.acknowledge_handoff()
     desk.close()
     ipm = LocalStore(path, actor="avery.brooks", clock=lambda: LATER)
     people = {p.name: p.id for p in ipm.stakeholders()}

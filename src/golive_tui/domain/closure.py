@@ -235,14 +235,39 @@ def check_handoff(record: Record, facts: Facts) -> None:
         )
 
 
-def check_handoff_ack(facts: Facts) -> None:
-    """Support acknowledges a hand-off that exists."""
-    if not facts.find(EntityKind.HANDOFF):
+def check_handoff_ack(record: Record, facts: Facts) -> None:
+    """Support acknowledges a hand-off that exists, and takes its open issues with it: the
+    acknowledgement is refused while an open issue of the latest package is assigned to
+    anyone but the acknowledging member. Their reassignment comes first, in the same push
+    (the rules see its earlier ops), so the two never part."""
+    handoffs = facts.find(EntityKind.HANDOFF)
+    if not handoffs:
         raise IllegalTransition(
             "There is no hand-off to acknowledge yet: the IPM prepares the hand-off package "
             "first.",
             details={"missing": "handoff"},
         )
+    user = str(record.get("by") or "")
+    issues = facts.records(EntityKind.ISSUE, sorted(handed_issue_ids(handoffs)))
+    kept = issues_taken_over(handoffs, list(issues.values()), user)
+    if kept:
+        refs = sorted(str(issues[i].get("ref") or i) for i in kept)
+        raise IllegalTransition(
+            f"Acknowledging the hand-off passes its open issues to {user}: "
+            f"{', '.join(refs)} {'is' if len(refs) == 1 else 'are'} still assigned to "
+            f"someone else. Assign {'it' if len(refs) == 1 else 'them'} to {user} before the "
+            "acknowledgement, in the same push (the closure screen's acknowledgement does "
+            "both).",
+            details={"not_taken_over": refs, "assign_to": user},
+        )
+
+
+def handed_issue_ids(handoffs: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The ids of the open issues in the latest hand-off package."""
+    if not handoffs:
+        return set()
+    latest = max(handoffs, key=lambda h: as_time(h.get("at")) or _EARLIEST)
+    return {str(e.get("issue_id")) for e in latest.get("open_issues") or []}
 
 
 def issue_owners(
@@ -267,10 +292,7 @@ def issues_taken_over(
 ) -> list[str]:
     """The issues whose ownership passes to ``user`` as they acknowledge the hand-off: those
     of the latest package still open and assigned to someone else (by id)."""
-    if not handoffs:
-        return []
-    latest = max(handoffs, key=lambda h: as_time(h.get("at")) or _EARLIEST)
-    handed = {str(e.get("issue_id")) for e in latest.get("open_issues") or []}
+    handed = handed_issue_ids(handoffs)
     return [str(i["id"]) for i in issues
             if str(i["id"]) in handed and str(i.get("state")) in _OPEN_ISSUE_STATES
             and str(i.get("assignee") or "") != user]

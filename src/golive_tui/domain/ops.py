@@ -243,7 +243,7 @@ def _check_create(kind: EntityKind, record: Record, facts: Facts) -> None:
     elif kind is EntityKind.SIGNOFF:
         rules.check_signoff(record, facts)
         if record.get("signoff_kind") == SignoffKind.HANDOFF_ACK.value:
-            closure.check_handoff_ack(facts)
+            closure.check_handoff_ack(record, facts)
         elif record.get("signoff_kind") == SignoffKind.ACCEPTANCE.value:
             closure.check_acceptance(record, facts)
     elif kind is EntityKind.FEEDBACK:

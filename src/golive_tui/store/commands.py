@@ -233,17 +233,18 @@ class Commands(Rebase):
         return self.hand_off(**fields)
 
     def acknowledge_handoff(self, note: str = "received") -> Record:
-        """Support acknowledges the hand-off and, in the same push, takes over its open
-        issues: each is assigned to the acknowledging member. One refusal writes nothing."""
-        changes = [Change(EntityKind.SIGNOFF, new_id(), OpAction.APPEND, {
-            "signoff_kind": SignoffKind.HANDOFF_ACK.value, "note": note, "exceptions": []})]
+        """Support takes over the hand-off's open issues and acknowledges it, in one push:
+        each is assigned to the acknowledging member, then the acknowledgement, which the
+        rules refuse while one is not (domain.closure). One refusal writes nothing."""
         taken = issues_taken_over([h.model_dump() for h in self.handoffs()],
                                   [i.model_dump() for i in self.issues()], self.actor)
-        changes += [Change(EntityKind.ISSUE, issue_id, OpAction.UPDATE,
-                           {"assignee": self.actor}) for issue_id in taken]
+        changes = [Change(EntityKind.ISSUE, issue_id, OpAction.UPDATE,
+                          {"assignee": self.actor}) for issue_id in taken]
+        changes.append(Change(EntityKind.SIGNOFF, new_id(), OpAction.APPEND, {
+            "signoff_kind": SignoffKind.HANDOFF_ACK.value, "note": note, "exceptions": []}))
         _outcome, records = self._submit(changes, atomic=True)
-        assert records[0] is not None
-        return records[0]
+        assert records[-1] is not None
+        return records[-1]
 
     def close_project(self, reason: str = "") -> Record | None:
         """Close the project (read-only from then on) and finish its lifecycle, in one
