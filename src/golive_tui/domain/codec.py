@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from pydantic_core import to_jsonable_python
-
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
@@ -72,6 +70,10 @@ def encode_value(value: Any) -> Any:
         return [encode_value(item) for item in value]
     if isinstance(value, dict):
         return {str(key): encode_value(item) for key, item in value.items()}
+    # any other type (a UUID, a date, a model): pydantic's encoder, read only when one comes,
+    # so that the dashboard's first paint (the port-order rules write times) does not load it
+    from pydantic_core import to_jsonable_python
+
     return to_jsonable_python(value)
 
 
