@@ -491,3 +491,24 @@ async def test_the_933_cell_counts_each_emergency_location_of_the_site(
         location = next(e for e in app.store.emergency_locations()
                         if e.id == floor_2.emergency_location_id)
         assert location.name == "Floor 2"
+
+
+async def test_at_80_columns_the_log_says_a_failures_issue_in_its_result(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(pilot)
+        log = screen.query_one("#ver-log", DataTable)
+        refs = {issue.ref for issue in app.store.issues()}
+        results = [str(log.get_cell_at((row, 1))) for row in range(log.row_count)]
+        linked = [text for text in results if "GL-" in text]
+        assert linked, results
+        for text in linked:  # the whole ref, never a cut "GL-"
+            assert text.startswith("✗GL-") and text[1:] in refs, text
+        # the columns up to the target fit the log's width, so none is cut at the edge
+        shown = [column.get_render_width(log) for column in log.ordered_columns[:4]]
+        assert sum(shown) <= log.scrollable_content_region.width, shown
+        # wide, the issue has its own column again
+        await pilot.resize_terminal(160, 48)
+        await until(pilot, lambda: any(c.label.plain == "Issue" for c in log.ordered_columns))

@@ -9,6 +9,7 @@ from textual.coordinate import Coordinate
 from textual.widgets.data_table import CellDoesNotExist
 
 from golive_tui.domain.enums import VerificationResult
+from golive_tui.domain.phone import format_number
 from golive_tui.domain.test_plan import recorded_order
 from golive_tui.tui.screens.verification.matrix import VerificationMatrix
 from golive_tui.tui.screens.verification.plan import (
@@ -26,7 +27,11 @@ if TYPE_CHECKING:
 class VerificationLog(VerificationMatrix):
     """The append-only log below the matrix (its newest entries)."""
 
-    def _log_cells(self, entry: VerificationRow, data: VerificationData) -> list[Any]:
+    def _log_cells(self, entry: VerificationRow, data: VerificationData,
+                   wide: bool = True) -> list[Any]:
+        """A log row's cells. Narrow (80 columns), a failure's linked issue is said in its
+        result ("✗GL-1A2B3"), where an issue column past the target would be cut, and a
+        number is written 303-555-0100."""
         colours = self._colours()
         rank = -(entry.tested_at.timestamp() if entry.tested_at else 0.0)
         if entry.result is VerificationResult.FAIL:
@@ -39,9 +44,14 @@ class VerificationLog(VerificationMatrix):
             result = Text("· n/t", style="dim")
         link = data.linked.get(entry.id)
         issue = Text(link[0], style=colours["warn"]) if link else Text("")
+        if link and not wide:
+            result = Text.assemble(result[:1], issue)
         when = self._when(entry.tested_at) + (" ⇡" if entry.pending else "")
         site = self._sites_by_id.get(entry.site_id or "")
         target = self._target_label(entry)
+        if not wide and target.startswith("(") and entry.target.startswith("+1"):
+            # 303-555-0100: two columns fewer, so the row fits 80 columns
+            target = format_number(entry.target, "international").removeprefix("+1 ")
         if entry.number_id and site is not None and not entry.target.startswith("+"):
             target = site.code
         note = entry.note
@@ -53,7 +63,7 @@ class VerificationLog(VerificationMatrix):
             result,
             entry.test_case,
             target,
-            issue,
+            *([issue] if wide else []),
             Text(note, no_wrap=True, overflow="ellipsis"),
             data.names.get(entry.tester, entry.tester),
         ]
@@ -67,7 +77,8 @@ class VerificationLog(VerificationMatrix):
             log.add_column("Result", key="result")
             log.add_column("Test", key="test")
             log.add_column("Target", key="target")
-            log.add_column("Issue", key="issue")
+            if wide:
+                log.add_column("Issue", key="issue")
             log.add_column("Note", key="note", width=self._note_width())
             log.add_column("Tester", key="tester")
             self._log_wide = (wide, self._note_width())
@@ -77,9 +88,10 @@ class VerificationLog(VerificationMatrix):
         for row_key in list(log.rows):
             if row_key.value not in keep:
                 log.remove_row(row_key)
-        columns = ("when", "result", "test", "target", "issue", "note", "tester")
+        columns = ("when", "result", "test", "target", *(("issue",) if wide else ()), "note",
+                   "tester")
         for entry in shown:
-            cells = self._log_cells(entry, data)
+            cells = self._log_cells(entry, data, wide)
             if entry.id in log.rows:
                 for column, value in zip(columns, cells, strict=True):
                     log.update_cell(entry.id, column, value)
