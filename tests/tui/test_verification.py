@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from textual import events
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
@@ -500,8 +501,8 @@ async def test_at_80_columns_the_log_says_a_failures_issue_in_its_result(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_verification(pilot)
         log = screen.query_one("#ver-log", DataTable)
-        refs = {issue.ref for issue in app.store.issues()}
-        results = [str(log.get_cell_at((row, 1))) for row in range(log.row_count)]
+        refs = {issue.ref for issue in store_of(app).issues()}
+        results = [str(log.get_cell_at(Coordinate(row, 1))) for row in range(log.row_count)]
         linked = [text for text in results if "GL-" in text]
         assert linked, results
         for text in linked:  # the whole ref, never a cut "GL-"
