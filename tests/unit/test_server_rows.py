@@ -11,7 +11,9 @@ from sqlalchemy.dialects import sqlite
 
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.types import StrEnumType, UTCDateTime
+from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
+from golive_tui.server.op_log import answer_json
 from golive_tui.server.tables import op_log
 
 ZONES = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
@@ -53,3 +55,23 @@ def test_json_text_already_written_is_stored_as_it_is() -> None:
     )[at]
     assert stored == '{"b":1,"a":2}'
     assert codec.encode_row({"result": {"a": "x"}})[at] == '{"a":"x"}'
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        OpResult(op_id="3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c", client_seq=2**63 - 1,
+                 status=OpStatus.APPLIED, seq=1, version=7),
+        OpResult(op_id='quote " backslash \\ newline \n tab \t', client_seq=1,
+                 status=OpStatus.APPLIED, seq=2**40, version=1),
+        OpResult(op_id="é-not-ascii", client_seq=1, status=OpStatus.APPLIED, seq=3, version=1),
+        OpResult(op_id="x", client_seq=1, status=OpStatus.APPLIED, seq=3, version=2,
+                 current={"a": 1}, conflicts={"a": 2}),
+        OpResult(op_id="x", client_seq=1, status=OpStatus.REJECTED, code="validation",
+                 reason="no"),
+        OpResult(op_id="x", client_seq=1, status=OpStatus.DUPLICATE, seq=4, version=1,
+                 first_status=OpStatus.APPLIED),
+    ],
+)
+def test_the_answer_kept_in_op_log_is_the_models_own_text(result: OpResult) -> None:
+    assert answer_json(result) == result.model_dump_json(exclude_none=True)

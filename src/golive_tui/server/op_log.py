@@ -226,6 +226,24 @@ def log_refusal(
     return result
 
 
+def answer_json(result: OpResult) -> str:
+    """The answer as its model writes it without its empty fields (``model_dump_json(
+    exclude_none=True)``), which is what ``op_log`` keeps; an op applied as sent (almost
+    every op) has that text written here, a fraction of the model's cost."""
+    if (
+        result.status is OpStatus.APPLIED and result.seq is not None
+        and result.version is not None and result.code is None and result.reason is None
+        and result.current is None and result.conflicts is None
+        and result.first_status is None and result.op_id.isascii()
+    ):
+        return (
+            f'{{"op_id":{_text(result.op_id)},"client_seq":{int.__repr__(result.client_seq)},'
+            f'"status":"applied","seq":{int.__repr__(result.seq)},'
+            f'"version":{int.__repr__(result.version)}}}'
+        )
+    return result.model_dump_json(exclude_none=True)
+
+
 def log_answer(
     writes: Writes, project_id: str, op: Op, digest: str, result: OpResult, now: datetime
 ) -> None:
@@ -240,7 +258,7 @@ def log_answer(
                 "client_id": op.client_id,
                 "client_seq": op.client_seq,
                 "payload_hash": digest,
-                "result": rows.JsonText(result.model_dump_json(exclude_none=True)),
+                "result": rows.JsonText(answer_json(result)),
                 "at": now,
             }
         ),
