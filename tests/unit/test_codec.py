@@ -138,3 +138,14 @@ def test_an_ops_fields_are_typed_where_they_are_fields_and_kept_otherwise() -> N
     assert decode_fields(EntityKind.PORT_ORDER, {"confirmed_foc": "soon"}) == {
         "confirmed_foc": "soon"
     }
+
+
+@pytest.mark.parametrize("kind", list(EntityKind))
+def test_a_validated_record_is_its_models_values_as_they_are(kind: EntityKind) -> None:
+    """``validate_record`` reads a record out of its model as the values stand, not through
+    the model's serializer: no entity may have a serializer or a computed field of its own."""
+    base = ENTITY_BASES[kind]
+    found = base.__pydantic_decorators__
+    assert not found.field_serializers and not found.model_serializers
+    assert not found.computed_fields
+    assert not any(info.exclude for info in base.model_fields.values())
