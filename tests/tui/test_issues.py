@@ -3,11 +3,13 @@ nothing that needs a reason goes through without one."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
@@ -427,6 +429,36 @@ async def test_clocks_tick_without_reading_the_cache_again(
         await pilot.pause()
         assert cell(screen, p1.id, "resolve") == "BREACHED 10m"
         assert loads == 0
+
+
+async def test_at_80_columns_a_breached_clock_reads_whole(
+    make_app: Callable[..., GoLiveApp], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [FROZEN_NOW]
+    app = make_app()
+    monkeypatch.setattr(app, "now", lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_queue(pilot)
+        now[0] = FROZEN_NOW + timedelta(days=4, hours=22)  # "BREACHED 1d 12h": two digits
+        screen.refresh_clocks()
+        await pilot.pause()
+        table = screen.query_one("#issue-table", DataTable)
+        widths = {str(column.key.value): column.width for column in table.ordered_columns}
+        texts = [cell(screen, str(row.key.value), "respond") for row in table.ordered_rows]
+        breached = [text for text in texts if re.fullmatch(r"BREACHED \d+d \d\dh", text)]
+        assert breached, texts
+        assert all(len(text) <= widths["respond"] for text in texts), (texts, widths)
+        for row in table.ordered_rows:
+            clock = table.get_cell(row.key, "resolve")
+            assert isinstance(clock, Text) and clock.overflow == "ellipsis"
+        # both clocks stay in the table's view at 80 columns
+        region = table.scrollable_content_region.width
+        shown = 0
+        for column in table.ordered_columns:
+            shown += column.get_render_width(table)
+            if column.key.value == "resolve":
+                break
+        assert shown <= region, (shown, region)
 
 
 async def _on_issues(pilot: Pilot[Any]) -> None:

@@ -206,7 +206,8 @@ class IssueQueueScreen(IssueTriageScreen):
         the links (in the preview too), and the title takes what is left.
         """
         wide = width >= WIDE
-        widths = {"ref": 8, "priority": 2, "state": 11, "respond": 14, "resolve": 18,
+        # a clock's longest common text whole: "BREACHED 10d 12h", "paused 1d 22h left"
+        widths = {"ref": 8, "priority": 2, "state": 11, "respond": 16, "resolve": 18,
                   "assignee": 14, "site": 4, "category": 20, "links": 22}
         labels = {"ref": "Ref", "priority": "P", "state": "State", "title": "Title",
                   "respond": "Respond", "resolve": "Resolve", "assignee": "Assignee",

@@ -247,7 +247,8 @@ class IssueTriageScreen(GoLiveScreen):
             style = colours["warn"]
         else:
             style = ""
-        return Text(label, style=style, no_wrap=True)
+        # what still does not fit its column ("BREACHED 1d 12h (paused)") ends in "…"
+        return Text(label, style=style, no_wrap=True, overflow="ellipsis")
 
     def _priority_text(self, priority: Priority) -> Text:
         colours = self._colours()
