@@ -22,7 +22,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from golive_tui.tui.textual_adapter import QuickCellTable
+from golive_tui.tui.textual_adapter.quick_table import QuickCellTable
 
 
 def _plain(value: Any) -> Any:
