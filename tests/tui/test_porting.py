@@ -538,3 +538,28 @@ async def test_at_80_columns_the_rejection_code_is_whole_and_a_long_name_ends_in
         drawn = "".join(segment.text for segment in table.render_line(1))
         assert first.rejection_code in drawn
         assert "…" in drawn.split(first.rejection_code)[0], "the name is cut with an ellipsis"
+
+
+async def test_at_80_columns_an_import_reason_wraps_in_view_instead_of_being_cut(
+    make_app: Callable[..., GoLiveApp], tmp_path: Path
+) -> None:
+    listing = tmp_path / "numbers.csv"
+    listing.write_text("Number,Site\n970-555-0160,DEN\n12345,DEN\n"
+                       "+44 20 7946 0958,Dallas Fort Worth Main Office\n")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_porting(pilot)
+        await _import_path(pilot, str(listing))
+        grid = app.screen.query_one("#import-preview", DataTable)
+        await until(pilot, lambda: grid.row_count == 3)
+        columns = grid.ordered_columns
+        detail = next(i for i, c in enumerate(columns) if c.label.plain == "Detail")
+        # the columns up to the detail fit the preview: nothing of a reason is past the edge
+        shown = sum(column.get_render_width(grid) for column in columns[:detail + 1])
+        assert shown <= grid.scrollable_content_region.width
+        width = columns[detail].width
+        reasons = [str(grid.get_row_at(row)[detail]) for row in range(grid.row_count)]
+        long = [row for row, reason in enumerate(reasons) if len(reason) > width]
+        assert long, reasons  # "too short for a US number (need 10 digits, …)"
+        for row in long:  # each takes the lines its whole reason needs
+            assert grid.ordered_rows[row].height >= 2, reasons[row]

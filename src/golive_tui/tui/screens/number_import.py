@@ -113,7 +113,24 @@ class NumberImportScreen(ImportDialog):
         # the reason beside the number, before site and order: at 80 columns it is what
         # the line is about, and columns past the edge are cut
         table.add_columns("Line", "Outcome", "Number", "Detail", "Site", "Order")
+        self._detail_width = 0
         self._read()
+
+    def _fit_detail(self, grid: DataTable[Any]) -> int:
+        """The detail column's width: what the line, outcome and number leave of the
+        table's width (at least 20), so a reason wraps there instead of being cut."""
+        fixed = (("Line", 5), ("Outcome", 9), ("Number", 16))
+        room = (grid.scrollable_content_region.width or grid.size.width or 72) - 1
+        width = max(20, room - sum(w + 2 * grid.cell_padding for _, w in fixed)
+                    - 2 * grid.cell_padding)
+        if width != self._detail_width:
+            self._detail_width = width
+            grid.clear(columns=True)
+            for label, fixed_width in fixed:
+                grid.add_column(label, width=fixed_width)
+            grid.add_column("Detail", width=width)
+            grid.add_columns("Site", "Order")
+        return width
 
     def _plan(self, table: ParsedTable) -> Any:
         from golive_tui.store.imports import plan_numbers
@@ -194,8 +211,11 @@ class NumberImportScreen(ImportDialog):
             lines.append((row.line, Text("ok", style="green"), row.e164, row.assigned_to or "",
                           row.site or "", row.order or ""))
         lines.sort(key=lambda item: item[0])
+        width = self._fit_detail(grid)
         for line, outcome, number, detail, site, order in lines[:PREVIEW_LINES * 2]:
-            grid.add_row(str(line), outcome, number, detail, site, order)
+            # a reason longer than its column wraps onto a second line, never cut
+            grid.add_row(str(line), outcome, number, Text(detail, overflow="fold"), site, order,
+                         height=1 if len(detail) <= width else None)
 
     @on(Select.Changed)
     def _remap(self, event: Select.Changed) -> None:
