@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from golive_tui.domain.time_text import local_time
@@ -135,7 +136,7 @@ async def test_conflicts_say_whose_change_was_kept_and_leave_the_status_line_onc
         start_sync=sync_starter(sqlite_server.url, sqlite_server.tokens["ipm"], pid,
                                 user="ipm"),
     )
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await app.store_ready.wait()
         await running(pilot, lambda: app.sync_status.conflicts == 2, "two conflicts counted")
         bar = app.screen.query_one(SyncStatusBar)
@@ -153,6 +154,15 @@ async def test_conflicts_say_whose_change_was_kept_and_leave_the_status_line_onc
             when, _outcome, _change, why = (str(cell) for cell in table.get_row_at(row))
             assert when == local_time(problem.at, zone, app.now())
             assert "(kept engineer's of " in why
+        # at 80 columns: the help line wraps whole, the columns fit, and what does not fit
+        # its column ends in "…" (the line under the table says it whole)
+        help_line = screen.query_one("#problems-help", Static)
+        assert help_line.size.height >= 2 and "d drops it" in str(help_line.render())
+        shown = sum(column.get_render_width(table) for column in table.ordered_columns)
+        assert shown <= table.scrollable_content_region.width
+        for row in range(2):
+            for cell in table.get_row_at(row)[2:]:
+                assert isinstance(cell, Text) and cell.overflow == "ellipsis"
 
         def rows_are(count: int) -> Callable[[], bool]:
             return lambda: table.row_count == count

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Static
 
 from golive_tui.domain.time_text import local_time
 from golive_tui.store.intents import DropProblem, ReapplyProblem
@@ -45,7 +45,10 @@ class ProblemsScreen(ModalScreen[None]):
     }
     ProblemsScreen DataTable { height: 1fr; }
     ProblemsScreen #problem-detail { height: auto; max-height: 6; color: $text-muted; }
+    ProblemsScreen #problems-help { height: auto; }
     """
+    #: the when and outcome columns' widths; change and why share what is left
+    WHEN_WIDTH, OUTCOME_WIDTH = 9, 8
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reapply", "Re-apply", id="problems.reapply"),
         Binding("d", "drop", "Drop", id="problems.drop"),
@@ -60,8 +63,10 @@ class ProblemsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Conflicts and refusals"
-            yield Label("The server refused these changes or kept someone else's value. "
-                        "r re-applies yours on top of the current state; d drops it.")
+            # wrapped at the box's width: at 80 columns it takes two lines, whole
+            yield Static("The server refused these changes or kept someone else's value. "
+                         "r re-applies yours on top of the current state; d drops it.",
+                         id="problems-help")
             yield FastTable(id="problems", cursor_type="row", zebra_stripes=True)
             yield Static(id="problem-detail")
 
@@ -70,8 +75,24 @@ class ProblemsScreen(ModalScreen[None]):
         return self.app  # type: ignore[return-value]
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("When", "Outcome", "Change", "Why")
+        self._fitted = 0
         self.reload()
+
+    def _fit_columns(self, table: DataTable[Any]) -> tuple[int, int]:
+        """Widths of the change and the why, sharing what the table's width leaves: each
+        longer text ends in "…", and the line under the table says it whole."""
+        pad = 2 * table.cell_padding
+        room = (table.scrollable_content_region.width or table.size.width or 76) - 1
+        left = max(30, room - self.WHEN_WIDTH - self.OUTCOME_WIDTH - 4 * pad)
+        change = left * 2 // 5
+        if room != self._fitted:
+            self._fitted = room
+            table.clear(columns=True)
+            table.add_column("When", width=self.WHEN_WIDTH)
+            table.add_column("Outcome", width=self.OUTCOME_WIDTH)
+            table.add_column("Change", width=change)
+            table.add_column("Why", width=left - change)
+        return change, left - change
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def reload(self) -> None:
@@ -107,6 +128,7 @@ class ProblemsScreen(ModalScreen[None]):
         self._names = names
         table = self.query_one(DataTable)
         table.clear()
+        self._fit_columns(table)
         self.problems = {p.op_id: p for p in problems}
         for problem in problems:
             style = "bold yellow" if problem.outcome == "conflict" else "bold red"
@@ -115,7 +137,8 @@ class ProblemsScreen(ModalScreen[None]):
             if kept:
                 why = f"{why} (kept {kept})"
             table.add_row(self._when(problem.at), Text(problem.outcome, style=style),
-                          describe_change(problem), why, key=problem.op_id)
+                          Text(describe_change(problem), no_wrap=True, overflow="ellipsis"),
+                          Text(why, no_wrap=True, overflow="ellipsis"), key=problem.op_id)
         detail = self.query_one("#problem-detail", Static)
         detail.update("Nothing to review: every change was accepted." if not problems else "")
 
@@ -124,7 +147,7 @@ class ProblemsScreen(ModalScreen[None]):
         if problem is None:
             return
         conflicts = (problem.details or {}).get("conflicts") or {}
-        lines = [problem.message or problem.code]
+        lines = [f"{describe_change(problem)}: {problem.message or problem.code}"]
         if problem.made_at is not None:
             lines.append(f"Made at {self._when(problem.made_at)}, "
                          f"answered at {self._when(problem.at)} ({self._zone.key}).")
