@@ -552,6 +552,8 @@ async def test_at_80_columns_an_import_reason_wraps_in_view_instead_of_being_cut
         await _import_path(pilot, str(listing))
         grid = app.screen.query_one("#import-preview", DataTable)
         await until(pilot, lambda: grid.row_count == 3)
+        summary = str(app.screen.query_one("#import-summary").render())
+        assert "Ctrl+S imports the 1 valid number as draft." in summary
         columns = grid.ordered_columns
         detail = next(i for i, c in enumerate(columns) if c.label.plain == "Detail")
         # the columns up to the detail fit the preview: nothing of a reason is past the edge

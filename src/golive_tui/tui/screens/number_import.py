@@ -184,7 +184,9 @@ class NumberImportScreen(ImportDialog):
             text.append("\nSite names to confirm: Ctrl+O maps them to site codes.",
                         style="bold yellow")
         elif preview.valid_count:
-            text.append(f"\nCtrl+S imports the {preview.valid_count:,} valid numbers as draft.",
+            count = preview.valid_count
+            text.append(f"\nCtrl+S imports the {count:,} valid number{'s' if count != 1 else ''} "
+                        "as draft.",
                         style="green")
         summary.update(text)
         lines: list[tuple[int, Text, str, str, str, str]] = []
