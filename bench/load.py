@@ -8,7 +8,7 @@ raw asyncio streams rather than through httpx: on a 2-core machine the load gene
 shares the cores with the server, and httpx's own cost per request (about 1.5 ms of CPU)
 would otherwise be measured as the server's latency. Every answer is still parsed and
 checked: status 200 and one ``applied`` result. Budget (ARCHITECTURE.md §4): p99 push
-≤ 200 ms, zero errors, on SQLite and on PostgreSQL.
+≤ 50 ms, zero errors, on SQLite and on PostgreSQL.
 
     python bench/load.py [--json] [--seconds 60] [--clients 50] [--rate 10] [--db sqlite|postgres]
 """
@@ -145,7 +145,7 @@ def main() -> None:
         f"{figures['db']}: {int(figures['ops']):,} ops, {figures['ops_per_s']} ops/s achieved "
         f"(target {figures['target_ops_per_s']:g})",
         f"push latency p50 {figures['load_p50_ms']} ms, p99 {figures['load_p99_ms']} ms "
-        f"(budget ≤ 200 ms), errors {int(figures['load_errors'])} (budget 0)",
+        f"(budget ≤ 50 ms), errors {int(figures['load_errors'])} (budget 0)",
     ], args.json)
 
 
