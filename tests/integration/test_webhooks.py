@@ -756,4 +756,7 @@ def test_a_gate_webhook_added_again_is_told_against_the_gate_as_it_is_then(
     applied(sut, [sut.op("issue", issue["entity_id"], "transition",
                          {"to": "cancelled", "reason": "Duplicate of another issue"})])
     wait_for(lambda: len(receiver.requests()) >= 1, "the gate opening")
-    assert [r.json["data"]["ready"] for r in receiver.requests()] == [True]
+    # delivery is at least once: a receiver slow to answer on a loaded machine may be sent
+    # the same delivery again, so what was told is counted by delivery id
+    told = {r.delivery: r.json["data"]["ready"] for r in receiver.requests()}
+    assert list(told.values()) == [True], told
