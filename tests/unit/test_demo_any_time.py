@@ -138,3 +138,24 @@ def test_the_demos_standing_text_says_no_day_that_goes_stale_when_the_wave_moves
                  text.lower().replace(",", " ").replace(".", " ").replace(";", " ").split())]
     assert stale == []
     assert "New York" in doc.project["description"]
+
+
+@pytest.mark.parametrize("at", CLOCKS, ids=[t.strftime("%H:%M") for t in CLOCKS])
+def test_no_runbook_step_of_the_demo_is_timed_after_the_moment_it_is_built(
+    tmp_path: Path, at: time
+) -> None:
+    # the live run's timings count from the wave's start: built at 08:00 Eastern, three
+    # hours before it, the steps the story has done by 11:00 have not all begun yet
+    built = datetime.combine(THURSDAY, at, NY)
+    store = open_demo_cache(tmp_path / "cache.db", now=built, clock=_clock(built))
+    timings = list(store.iter_records(EntityKind.RUNBOOK_STEP_RUN))
+    assert timings, "the demo has runbook runs"
+    for timing in timings:
+        for name in ("started_at", "finished_at"):
+            value = timing[name]
+            if value is not None:
+                stamp = value if isinstance(value, datetime) else datetime.fromisoformat(
+                    str(value).replace("Z", "+00:00"))
+                assert stamp <= built, (timing["id"], name, stamp, built)
+        if timing["started_at"] is None:
+            assert timing["state"] in ("pending", "skipped"), timing

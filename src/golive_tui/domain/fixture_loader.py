@@ -262,6 +262,16 @@ class FixtureLoader(FixtureWork):
                 raise self.fail(at, "must be an object with start, end, state, note")
             timing = dict(value)
             start, end = timing.pop("start", None), timing.pop("end", None)
+            # a run's timings are what happened: on a demo day whose "now" comes before a
+            # step's time (an early hour, a wave moved), that step has not started, or not
+            # finished, yet
+            ahead = start is not None and t0 + timedelta(minutes=int(start)) > self.anchor
+            if ahead:
+                start = end = None
+            elif end is not None and t0 + timedelta(minutes=int(end)) > self.anchor:
+                ahead, end = True, None
+            if ahead:
+                timing.pop("state", None)  # what it would have ended in has not happened
             default = StepRunState.DONE if end is not None else (
                 StepRunState.IN_PROGRESS if start is not None else StepRunState.PENDING)
             state = timing.pop("state", default.value)
