@@ -19,7 +19,8 @@ write transaction (a group commit; docs/decisions.md says why). Inside it, for e
    commit);
 5. record the answer in ``op_log``.
 
-The group reads the records its ops name in a few queries per push, and holds the rows of
+The group reads the records its ops name and their earlier answers in a few queries for the
+whole group (not per push), and holds the rows of
 steps 4 and 5 until the group ends, then sends them one ``executemany`` per table
 (:class:`~golive_tui.server.writes.Writes`); a read of something the group wrote sends the
 held rows first.
@@ -161,6 +162,8 @@ def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Ex
         seqs = _lock_counters(conn, cur, {job.project_id for job in jobs})
         locked = dict(seqs)
         writes = Writes(conn, cur)
+        logged = _read_ahead(writes, jobs, seqs)
+        pokes: dict[str, int] = {}
         with writes.sent_before_reads():
             for job in jobs:
                 try:
@@ -173,7 +176,14 @@ def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Ex
                 if job.project_id not in seqs:
                     outcomes.append(UnknownProject(job.project_id))
                     continue
-                outcomes.append(_push_locked(db, writes, job, actor, seqs))
+                outcome = _push_locked(db, writes, job, actor, seqs,
+                                       logged.get(job.project_id, set()))
+                if outcome.last_seq is not None:
+                    pokes[job.project_id] = max(pokes.get(job.project_id, 0), outcome.last_seq)
+                outcomes.append(outcome)
+            if db.is_postgresql:
+                for project_id, last_seq in pokes.items():  # one poke per project: clients pull the rest
+                    notify_change(cur, project_id, last_seq)
             writes.notices.finish(writes.flush)
             writes.flush()
             marker = rows.marker(conn)
@@ -197,18 +207,39 @@ def _lock_counters(conn: Connection, cur: Any, project_ids: set[str]) -> dict[st
     return seqs
 
 
-def _push_locked(
-    db: Database, writes: Writes, job: PushJob, actor: Actor, seqs: dict[str, int]
-) -> PushOutcome:
-    """One push inside the group's transaction; ``seqs`` holds the locked counters."""
+def _read_ahead(
+    writes: Writes, jobs: Sequence[PushJob], seqs: dict[str, int]
+) -> dict[str, set[str]]:
+    """Before the group's first write: the op_log rows that may answer its ops, by project
+    (one query per project, not per push), and the records its ops name (a few queries for
+    the group). Every round trip here is one the writer would otherwise wait on per push;
+    a record written later in the group is read again after its held write is sent."""
     conn, cur = writes.conn, writes.cur
-    logged = logged_in(cur, rows.marker(conn), job.project_id, job.ops) | writes.answered
+    by_project: dict[str, list[Op]] = {}
+    for job in jobs:
+        if job.project_id in seqs:
+            by_project.setdefault(job.project_id, []).extend(job.ops)
+    logged = {
+        project_id: logged_in(cur, rows.marker(conn), project_id, ops)
+        for project_id, ops in by_project.items()
+    }
+    every_op = [op for ops in by_project.values() for op in ops]
     by_kind: dict[EntityKind, list[str]] = {}
-    for op in job.ops:
+    for op in every_op:
         by_kind.setdefault(op.entity, []).append(op.entity_id)
     for kind, ids in by_kind.items():
         writes.prefetch(rows.codec(conn, table_of(kind)), ids)
-    writes.prefetch_named(job.ops)
+    writes.prefetch_named(every_op)
+    return logged
+
+
+def _push_locked(
+    db: Database, writes: Writes, job: PushJob, actor: Actor, seqs: dict[str, int],
+    logged_before: set[str],
+) -> PushOutcome:
+    """One push inside the group's transaction; ``seqs`` holds the locked counters and
+    ``logged_before`` the answers in op_log before the group began (:func:`_read_ahead`)."""
+    logged = logged_before | writes.answered
     results: list[OpResult] = []
     last_seq: int | None = None
     digest_of = Digests(job.project_id, actor.user)
@@ -224,8 +255,6 @@ def _push_locked(
         results.append(result)
         if result.seq is not None and result.status is not OpStatus.DUPLICATE:
             last_seq = max(last_seq or 0, result.seq)
-    if last_seq is not None and db.is_postgresql:
-        notify_change(cur, job.project_id, last_seq)  # one poke for the push: clients pull the rest
     return PushOutcome(results=results, server_seq=seqs[job.project_id], last_seq=last_seq)
 
 
