@@ -229,3 +229,43 @@ def test_two_replicas_share_one_order(pg_server: ServerUnderTest) -> None:
     assert first["status"] == "applied"
     assert second["status"] == "conflict" and second["conflicts"] == {"assigned_to": "A"}
     assert [c["seq"] for c in page["changes"]] == [first["seq"]]
+
+
+def _close_the_servers_connections(db_url: str) -> int:
+    """What a PostgreSQL restart or fail-over does to the server: every session it holds
+    is closed on the database's side. How many were closed."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(db_url).set(drivername="postgresql").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return sum(1 for (closed,) in rows if closed)
+
+
+@pytest.mark.parametrize("idle_ping_after", [0.0, 1e9], ids=["pinged", "in-use"])
+def test_a_push_after_postgresql_closed_the_servers_connections_is_applied(
+    pg_server: ServerUnderTest, monkeypatch: pytest.MonkeyPatch, idle_ping_after: float
+) -> None:
+    """A connection pinged before use is replaced quietly; one in steady use (not pinged)
+    fails its group, which the writer applies again op by op on new connections."""
+    from golive_tui.server import db as server_db
+
+    monkeypatch.setattr(server_db, "PING_AFTER_IDLE_S", idle_ping_after)
+    snap = pg_server.snapshot()
+    issue = snap["entities"]["issue"][0]
+    warm = pg_server.op("issue", issue["id"], "update", {"description": "before"},
+                        base_version=issue["version"])
+    assert pg_server.push([warm]).json()["results"][0]["status"] == "applied"
+    assert _close_the_servers_connections(pg_server.db_url) >= 1
+    after = pg_server.op("issue", issue["id"], "update", {"description": "after"},
+                         base_version=issue["version"] + 1)
+    response = pg_server.push([after])
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["status"] == "applied"
+    assert pg_server.snapshot()["entities"]["issue"][0]["description"] == "after"

@@ -9,17 +9,22 @@ write transaction, which is what makes commit order equal ``seq`` order.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 
 from golive_tui.sqlite_setup import sqlite_engine
 
 BUSY_TIMEOUT_MS = 30_000
+
+#: a pooled PostgreSQL connection that sat unused this long is pinged before it is used
+PING_AFTER_IDLE_S = 1.0
 
 DatabaseKind = Literal["sqlite", "postgresql"]
 
@@ -80,9 +85,8 @@ class Database:
             )
             self._write_lock: threading.Lock | None = threading.Lock()
         else:
-            self.write_engine = create_engine(
-                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
-            )
+            self.write_engine = create_engine(self.url, pool_size=10, max_overflow=20)
+            _ping_when_idle(self.write_engine)
             self.read_engine = self.write_engine
             self._write_lock = None
 
@@ -129,3 +133,31 @@ class Database:
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection on checkout only when it sat unused for a while.
+
+    A connection that was idle is the one a database restart, a fail-over or a firewall's
+    idle timeout has most likely closed: it is pinged, and replaced if it is gone. One in
+    steady use is not, where ``pool_pre_ping`` would cost the writer a round trip on every
+    group. Should such a connection die all the same, the statement that finds out fails,
+    SQLAlchemy drops every connection of the pool, and the writer applies that group again
+    op by op on new connections (``apply_group``).
+    """
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # the pool discards this connection and checks out (or opens) another
+            raise DisconnectionError(f"a pooled connection was closed: {exc}") from exc
