@@ -96,6 +96,15 @@ class GoLiveScreen(Screen[None]):
             self._resumed = True
             event.refresh_styles = False
 
+    @on(events.Resize)
+    def _same_size(self, event: events.Resize) -> None:
+        # A screen is told its size several times as an app starts (by its own first
+        # layout, by the app when it has its size, and by the terminal's first report), all
+        # the same. Each would lay the whole screen out and paint it again; what is waiting
+        # to be laid out or painted is done by the next update anyway.
+        if event.size == self.outer_size:
+            event.prevent_default()
+
     @property
     def golive(self) -> GoLiveApp:
         return self.app  # type: ignore[return-value]
