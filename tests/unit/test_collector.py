@@ -146,3 +146,47 @@ def test_a_deep_collection_thaws_everything_once_the_frozen_objects_have_grown(
         assert not collector.deep_due()
     finally:
         collector.stop()
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    """The collector on, as in a process that starts; left as it was found, nothing frozen."""
+    enabled = gc.isenabled()
+    gc.enable()
+    yield
+    gc.unfreeze()
+    if not enabled:
+        gc.disable()
+
+
+def test_modules_read_collect_nothing_and_are_frozen_after(collector_on: None) -> None:
+    from golive_tui.tui.collector import reading_modules
+
+    with reading_modules():
+        assert not gc.isenabled()
+        held = _Held()
+    assert gc.isenabled()
+    assert not any(obj is held for obj in gc.get_objects())  # frozen: out of every walk
+
+
+def test_nothing_is_collected_until_every_starting_app_has_painted(collector_on: None) -> None:
+    first, second = IdleCollector(), IdleCollector()
+    first.hold_until_painted()
+    second.hold_until_painted()
+    made = _Held()
+    assert not gc.isenabled()
+    first.painted()
+    assert not gc.isenabled()  # the other app is still starting
+    second.painted()
+    assert gc.isenabled()
+    assert not any(obj is made for obj in gc.get_objects())  # what start-up made is frozen
+    first.painted()  # painted again (its next frames, or its stop): nothing changes
+    assert gc.isenabled()
+
+
+def test_a_start_leaves_a_collector_that_was_off_off(collector_on: None) -> None:
+    gc.disable()
+    app = IdleCollector()
+    app.hold_until_painted()
+    app.painted()
+    assert not gc.isenabled()

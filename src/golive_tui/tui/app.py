@@ -6,11 +6,10 @@ import asyncio
 import gc
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from textual import events, on, work
 from textual.app import App
@@ -121,8 +120,7 @@ MODE_TITLES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class LocalStatus:
+class LocalStatus(NamedTuple):
     """Status when no server is configured: changes stay in the cache's outbox."""
 
     state: str = "local"
@@ -184,6 +182,8 @@ class GoLiveApp(App[None]):
         _freeze_imports()
         self._collector = IdleCollector(
             busy=lambda: any(worker.is_running for worker in self.workers))
+        # nothing is collected until the first frame is painted (tui/collector.py)
+        self._collector.hold_until_painted()
         self._key_order = KeyOrder(self, self._dispatch_key)
         # headless runs (the tests) use Textual's headless driver whatever is asked here;
         # in a browser (golive web) the app draws through Textual's web driver
@@ -264,11 +264,13 @@ class GoLiveApp(App[None]):
             )
         self._collector.start()
         self.set_interval(IdleCollector.CHECK_EVERY, self._collector.tick, name="idle gc")
+        self.call_after_refresh(self._collector.painted)
         # open the cache after the first frame is painted: the thread that imports the
         # database stack would otherwise compete with the first paint for the interpreter
         self.call_after_refresh(self._open)
 
     def on_unmount(self) -> None:
+        self._collector.painted()
         self._collector.stop()
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)

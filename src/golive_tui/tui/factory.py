@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from golive_tui.domain.enums import Role
-from golive_tui.tui.app import GoLiveApp, OpenProject, StartSync
+from golive_tui.tui.collector import reading_modules
+
+with reading_modules():
+    # Textual and the first screen: what they make lives as long as the process, and
+    # collections while it is made would walk it again and again (tui/collector.py)
+    from golive_tui.tui.app import GoLiveApp, OpenProject, StartSync
 
 if TYPE_CHECKING:
     from golive_tui.store.local import LocalStore

@@ -15,8 +15,7 @@ picture. Nothing else in golive touches a private Textual name (that test checks
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.terminal_theme import TerminalTheme
 from textual._xterm_parser import XTermParser
@@ -37,8 +36,7 @@ if TYPE_CHECKING:
     from textual.widgets import DataTable, TextArea
 
 
-@dataclass(frozen=True)
-class PrivateName:
+class PrivateName(NamedTuple):
     """A private member of a Textual class that golive relies on."""
 
     owner: type[Any]
