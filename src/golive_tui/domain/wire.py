@@ -161,3 +161,35 @@ class Snapshot(BaseModel):
     server_seq: int
     #: each entity kind's records: ``{"number": [NumberRecord, …], …}``
     entities: SnapshotEntities
+
+
+#: the snapshot as lines of JSON, sent to a client whose ``Accept`` names it: a
+#: :class:`SnapshotHead`, then :data:`SnapshotPiece` lines. A server that does not know it
+#: answers with the JSON document (``application/json``), which such a client reads too.
+SNAPSHOT_LINES = "application/x-ndjson"
+
+
+class SnapshotHead(BaseModel):
+    """The first line of a snapshot sent as lines."""
+
+    project_id: str
+    server_seq: int
+    #: how many records of each kind the lines after this one carry
+    counts: dict[str, int]
+
+
+def _snapshot_piece(kind: EntityKind) -> Any:
+    only_this_kind: Any = Literal[kind.value]
+    records: Any = list[RECORD_TYPES[kind]]  # type: ignore[valid-type]
+    return TypedDict(  # type: ignore[operator]
+        RECORD_TYPES[kind].__name__.removesuffix("Record") + "Piece",
+        {"entity": only_this_kind, "records": records},
+    )
+
+
+if TYPE_CHECKING:
+    SnapshotPiece = dict[str, Any]
+else:
+    #: a line after the head: some of one kind's records, in the order the kind's lines come
+    SnapshotPiece = Annotated[one_of(*(_snapshot_piece(k) for k in EntityKind)),
+                              Field(discriminator="entity")]

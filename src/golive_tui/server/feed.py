@@ -6,7 +6,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import JSON, Boolean, Connection, Float, select
+from sqlalchemy import JSON, Boolean, Connection, Float, func, select
 
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.types import UTCDateTime
@@ -210,6 +210,29 @@ def _with_floats(floats: Sequence[str]) -> Callable[[Sequence[Any]], str] | None
     return whole
 
 
+def _kind_bodies(conn: Connection, project_id: str) -> Iterator[tuple[EntityKind, bytes]]:
+    """Each kind's records of the project as JSON objects joined by commas, a few thousand
+    to a piece (a kind's pieces in order; a kind without records gives none)."""
+    for kind in EntityKind:
+        text = _with_floats(_float_columns(conn, kind))
+        for rows in _json_rows(conn, kind, project_id):
+            if text is None:
+                yield kind, ",".join(row[0] for row in rows).encode()
+            else:
+                yield kind, ",".join(text(row) for row in rows).encode()
+
+
+def _counts(conn: Connection, project_id: str) -> dict[str, int]:
+    """How many records of each kind the project has, in the read view of its snapshot."""
+    counts: dict[str, int] = {}
+    for kind in EntityKind:
+        t = table_of(kind)
+        counts[kind.value] = int(conn.execute(
+            select(func.count()).select_from(t).where(t.c.project_id == project_id)
+        ).scalar_one())
+    return counts
+
+
 def snapshot_chunks(db: Database, project_id: str) -> Generator[bytes, None, None]:
     """A :class:`~golive_tui.domain.wire.Snapshot` as JSON, in chunks, from one read view.
 
@@ -224,16 +247,34 @@ def snapshot_chunks(db: Database, project_id: str) -> Generator[bytes, None, Non
             b'{"project_id":' + to_json(project_id) + b',"server_seq":' + str(head).encode()
             + b',"entities":{'
         )
+        pieces = _kind_bodies(conn, project_id)
+        piece = next(pieces, None)
         for index, kind in enumerate(EntityKind):
             yield (b"," if index else b"") + to_json(kind.value) + b":["
             first = True
-            text = _with_floats(_float_columns(conn, kind))
-            for rows in _json_rows(conn, kind, project_id):
-                if text is None:
-                    body = ",".join(row[0] for row in rows).encode()
-                else:
-                    body = ",".join(text(row) for row in rows).encode()
+            while piece is not None and piece[0] is kind:
+                body = piece[1]
                 yield body if first else b"," + body
                 first = False
+                piece = next(pieces, None)
             yield b"]"
         yield b"}}"
+
+
+def snapshot_lines(db: Database, project_id: str) -> Generator[bytes, None, None]:
+    """The same snapshot as lines of JSON (``SNAPSHOT_LINES``), from one read view.
+
+    The first line is the head (``project_id``, ``server_seq``) and how many records of
+    each kind follow (``counts``); each later line is ``{"entity": kind, "records": […]}``
+    with at most ``SNAPSHOT_CHUNK_ROWS`` records, each written as in the JSON document. A
+    client reads and stores each line as it comes, and knows from the counts that nothing
+    was cut off.
+    """
+    with db.read() as conn:
+        head, _ = _counter(conn, project_id)
+        if db.is_postgresql:
+            conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+        yield to_json({"project_id": project_id, "server_seq": head,
+                       "counts": _counts(conn, project_id)}) + b"\n"
+        for kind, body in _kind_bodies(conn, project_id):
+            yield b'{"entity":' + to_json(kind.value) + b',"records":[' + body + b"]}\n"

@@ -26,6 +26,8 @@ from golive_tui.store.tables import OutboxRow, ProblemRow, ShadowRow
 
 #: a snapshot with more records of one kind than this loads them before indexing them
 _REINDEX_ABOVE = 20_000
+#: some of one kind's records, as a snapshot's pieces come: ``(kind, records)``
+Piece = tuple[str, Sequence[Mapping[str, Any]]]
 #: "the op did not change the shadow" (None means the record is deleted)
 _UNCHANGED: Any = object()
 
@@ -222,11 +224,29 @@ class Rebase(Outbox):
         return fresh
 
     def replace_with_snapshot(
-        self, project_id: str, entities: Mapping[str, Sequence[Mapping[str, Any]]], server_seq: int
+        self,
+        project_id: str,
+        entities: Mapping[str, Sequence[Mapping[str, Any]]] | Iterable[Piece],
+        server_seq: int,
+        counts: Mapping[str, int] | None = None,
     ) -> int:
-        """Bootstrap (or re-bootstrap after a 410) from a snapshot, keeping the outbox."""
+        """Bootstrap (or re-bootstrap after a 410) from a snapshot, keeping the outbox.
+
+        ``entities`` is each kind's records, or ``(kind, records)`` pieces as they arrive
+        (``counts`` then says how many of each kind will come; the pieces may be read while
+        they are still being downloaded). One transaction: an error raised by the pieces
+        leaves the cache as it was. The snapshot is what the server sends again, so it is
+        committed without waiting for the disk (``settle_engine``), as the feed's pages are;
+        it writes no local change, and the outbox is only read. It marks the project as
+        bootstrapped in the same transaction.
+        """
+        if isinstance(entities, Mapping):
+            counts = {kind: len(records) for kind, records in entities.items()}
+            pieces: Iterable[Piece] = entities.items()
+        else:
+            pieces = entities
         count = 0
-        with self._lock, self.write_engine.begin() as conn:
+        with self._lock, self.settle_engine.begin() as conn:
             for kind in EntityKind:
                 t = table_of(kind)
                 column = t.c.id if kind is EntityKind.PROJECT else t.c.project_id
@@ -241,7 +261,14 @@ class Rebase(Outbox):
             for eid, data in shadows.items():
                 if data is not None and data.get("project_id", project_id) == project_id:
                     shadows[eid] = None
-            for raw_kind, records in entities.items():
+            # building an index once is cheaper than keeping it up to date per row
+            rebuild = [
+                index for kind in EntityKind if (counts or {}).get(kind.value, 0) >= _REINDEX_ABOVE
+                for index in sorted(table_of(kind).indexes, key=lambda i: str(i.name))
+            ]
+            for index in rebuild:
+                index.drop(conn)
+            for raw_kind, records in pieces:
                 kind = EntityKind(raw_kind)
                 if shadows:
                     for record in records:
@@ -249,20 +276,14 @@ class Rebase(Outbox):
                             shadows[record["id"]] = shadow_of(record)
                 # bulk_insert reads each column from the record (pending defaults to 0) and
                 # ignores anything else: no per-record copy of 100,000 dicts
-                table = table_of(kind)
-                rebuild = sorted(table.indexes, key=lambda i: str(i.name)) if (
-                    len(records) >= _REINDEX_ABOVE
-                ) else []
-                for index in rebuild:
-                    # building an index once is cheaper than keeping it up to date per row
-                    index.drop(conn)
-                bulk_insert(conn, table, records)
-                for index in rebuild:
-                    index.create(conn)
+                bulk_insert(conn, table_of(kind), records)
                 count += len(records)
+            for index in rebuild:
+                index.create(conn)
             self._write_shadows(conn, {eid: (kinds[eid], shadows[eid]) for eid in kinds})
             self._rebase_many(conn, kinds, shadows)
             self._set_state(conn, f"cursor:{project_id}", str(server_seq))
+            self._set_state(conn, f"bootstrapped:{project_id}", utcnow().isoformat())
         self.project_id = self.project_id or project_id
         return count
 

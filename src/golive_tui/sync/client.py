@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired, TypeVar
@@ -29,12 +29,15 @@ from golive_tui.domain.wire import (
     MAX_BODY_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    SNAPSHOT_LINES,
     SSE_PING_SECONDS,
     Health,
     Me,
     PushRequest,
     PushResponse,
     Snapshot,
+    SnapshotHead,
+    SnapshotPiece,
 )
 from golive_tui.sync.errors import (
     Gone,
@@ -98,6 +101,8 @@ class FeedPage(TypedDict):
 
 #: a page validated in one call straight into dicts: no model per change to build and dump
 _FEED_PAGE: TypeAdapter[FeedPage] = TypeAdapter(FeedPage)
+#: a line of a snapshot sent as lines, after its head
+_SNAPSHOT_PIECE: TypeAdapter[SnapshotPiece] = TypeAdapter(SnapshotPiece)
 #: what a change the server sent without these fields has (the ``Change`` model's defaults)
 _CHANGE_DEFAULTS = {"deleted": False, "data": None, "op_id": None, "by": ""}
 
@@ -248,26 +253,53 @@ class SyncClient:
     async def snapshot(self, project_id: str) -> Snapshot:
         """The whole project, read as a stream and parsed once by pydantic-core (Rust)."""
         what = "loading the project"
-        url = f"/v1/projects/{project_id}/snapshot"
-        buffer = bytearray()
         try:
-            async with self._http.stream("GET", url) as response:
+            async with self._http.stream("GET", self._snapshot_url(project_id)) as response:
                 if response.status_code >= 400:
                     await response.aread()
                     raise error_for(response, what)
-                async for chunk in response.aiter_bytes(1 << 20):
-                    buffer += chunk
+                raw = await _body(response)
         except httpx.TransportError as exc:
             raise self._network_error(exc, what) from exc
-        raw = bytes(buffer)
+        return _whole_snapshot(raw)
+
+    async def snapshot_pieces(
+        self, project_id: str
+    ) -> AsyncGenerator[SnapshotHead | tuple[str, list[dict[str, Any]]], None]:
+        """The whole project as it arrives: its :class:`SnapshotHead`, then ``(kind,
+        records)`` pieces, each validated as it comes (the records typed as in
+        :meth:`snapshot`).
+
+        The server is asked for the snapshot as lines (``SNAPSHOT_LINES``); one that
+        answers with the JSON document is read whole and given in the same pieces. A
+        stream that ends before the head's counts are met raises :class:`Transient`.
+        """
+        what = "loading the project"
         try:
-            return Snapshot.model_validate_json(raw)
-        except ValidationError as exc:
-            raise Refused(
-                f"The project snapshot from the server is not valid ({exc.error_count()} "
-                "problems).",
-                code="bad_response",
-            ) from exc
+            async with self._http.stream(
+                "GET", self._snapshot_url(project_id),
+                headers={"Accept": f"{SNAPSHOT_LINES}, application/json;q=0.5"},
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise error_for(response, what)
+                if response.headers.get("content-type", "").startswith(SNAPSHOT_LINES):
+                    async for item in _read_lines(response):
+                        yield item
+                    return
+                whole = _whole_snapshot(await _body(response))
+        except httpx.TransportError as exc:
+            raise self._network_error(exc, what) from exc
+        entities: dict[str, list[dict[str, Any]]] = dict(whole.entities)
+        yield SnapshotHead(project_id=whole.project_id, server_seq=whole.server_seq,
+                           counts={kind: len(records) for kind, records in entities.items()})
+        for kind, records in entities.items():
+            if records:
+                yield kind, records
+
+    @staticmethod
+    def _snapshot_url(project_id: str) -> str:
+        return f"/v1/projects/{project_id}/snapshot"
 
     async def push(self, project_id: str, client_id: str, ops: Sequence[Op]) -> PushResponse:
         """``POST`` up to 500 ops; one result per op comes back."""
@@ -389,3 +421,57 @@ def _seq_of(event: ServerSentEvent) -> int | None:
     if event.id.strip().isdigit():
         return int(event.id)
     return None
+
+
+async def _body(response: httpx.Response) -> bytes:
+    buffer = bytearray()
+    async for chunk in response.aiter_bytes(1 << 20):
+        buffer += chunk
+    return bytes(buffer)
+
+
+def _whole_snapshot(raw: bytes) -> Snapshot:
+    try:
+        return Snapshot.model_validate_json(raw)
+    except ValidationError as exc:
+        raise _bad_snapshot(exc) from exc
+
+
+def _bad_snapshot(exc: ValidationError) -> Refused:
+    return Refused(
+        f"The project snapshot from the server is not valid ({exc.error_count()} problems).",
+        code="bad_response",
+    )
+
+
+async def _read_lines(
+    response: httpx.Response,
+) -> AsyncIterator[SnapshotHead | tuple[str, list[dict[str, Any]]]]:
+    """A snapshot sent as lines: the head, then each line's records as they arrive."""
+    buffer = bytearray()
+    seen = 0  # the buffer before this holds no line's end
+    head: SnapshotHead | None = None
+    got: dict[str, int] = {}
+    async for chunk in response.aiter_bytes():
+        buffer += chunk
+        while (end := buffer.find(b"\n", seen)) >= 0:
+            line = bytes(buffer[:end])
+            del buffer[: end + 1]
+            seen = 0
+            try:
+                if head is None:
+                    head = SnapshotHead.model_validate_json(line)
+                    yield head
+                    continue
+                piece = _SNAPSHOT_PIECE.validate_json(line)
+            except ValidationError as exc:
+                raise _bad_snapshot(exc) from exc
+            kind, records = piece["entity"], piece["records"]
+            got[kind] = got.get(kind, 0) + len(records)
+            yield kind, records
+        seen = len(buffer)
+    if head is None or buffer.strip() or any(
+        got.get(kind, 0) != count for kind, count in head.counts.items()
+    ) or set(got) - set(head.counts):
+        raise Transient("The project snapshot was cut off on the way; loading it again.",
+                        code="network")

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from golive_tui.domain.portfolio import Portfolio
+from golive_tui.domain.wire import SnapshotHead
+from golive_tui.store.rebase import Piece
 from golive_tui.sync.client import Gone, Refused, SyncError, Transient
 from golive_tui.sync.core import log
 from golive_tui.sync.push import PushingEngine
@@ -142,7 +146,7 @@ class SyncEngine(PushingEngine):
             # when offline, the status stays "offline" until the server answers (_reached),
             # so the bar does not flicker to "syncing" on every retry
             if await self._needs_bootstrap():
-                await self._bootstrap()
+                await self._bootstrap(as_it_comes=True)
             if push:
                 await self._push_all()
             try:
@@ -172,23 +176,53 @@ class SyncEngine(PushingEngine):
         marker = await self._store(self.store.get_state, f"bootstrapped:{self.project_id}")
         return marker is None
 
-    async def _bootstrap(self) -> None:
-        """Load the whole project from the server, keeping the outbox (pending ops rebase)."""
-        snapshot = await self.client.snapshot(self.project_id)
-        await self._reached()
-        await self._store(
-            self.store.replace_with_snapshot,
-            self.project_id,
-            snapshot.entities,
-            snapshot.server_seq,
-        )
-        self._known_seq = snapshot.server_seq
-        await self._store(
-            self.store.set_state,
-            f"bootstrapped:{self.project_id}",
-            datetime.now(UTC).isoformat(),
-        )
+    async def _bootstrap(self, *, as_it_comes: bool = False) -> None:
+        """Load the whole project from the server, keeping the outbox (pending ops rebase).
+
+        ``as_it_comes``: the pieces are written while the rest downloads (the server, the
+        download and the cache's writes overlap). That holds the cache's write lock for the
+        whole download, so it is for a first load only, when nothing here waits to write;
+        a reload after a 410 downloads first, and the user's changes meanwhile go on.
+        """
+        pieces = self.client.snapshot_pieces(self.project_id)
+        try:
+            head = await anext(pieces)
+            assert isinstance(head, SnapshotHead)
+            await self._reached()
+            if as_it_comes:
+                await self._write_as_it_comes(head, pieces)
+            else:
+                got = [piece async for piece in pieces if not isinstance(piece, SnapshotHead)]
+                await self._store(self.store.replace_with_snapshot, self.project_id, got,
+                                  head.server_seq, head.counts)
+        finally:
+            await pieces.aclose()
+        self._known_seq = head.server_seq
         await self._notify(SyncNotice(reloaded=True))
+
+    async def _write_as_it_comes(
+        self, head: SnapshotHead, pieces: AsyncIterator[SnapshotHead | Piece]
+    ) -> None:
+        """Hand each piece to the store's writing thread as it arrives; a download that
+        fails or is cancelled ends the writing with an error, so nothing is kept."""
+        arrived: queue.SimpleQueue[Piece | BaseException | None] = queue.SimpleQueue()
+        writing = asyncio.ensure_future(self._store(
+            self.store.replace_with_snapshot, self.project_id, _taken(arrived),
+            head.server_seq, head.counts,
+        ))
+        try:
+            async for piece in pieces:
+                if writing.done():
+                    break  # the writing failed: its error is raised below
+                if not isinstance(piece, SnapshotHead):
+                    arrived.put(piece)
+        except BaseException as exc:
+            arrived.put(exc)
+            with contextlib.suppress(Exception):
+                await writing
+            raise
+        arrived.put(None)
+        await writing
 
     async def _pull_all(self) -> None:
         cursor = await self._store(lambda: self.store.cursor)
@@ -275,3 +309,16 @@ class SyncEngine(PushingEngine):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+class _Cut(Exception):
+    """The snapshot's download ended early: what was written of it is rolled back."""
+
+
+def _taken(arrived: queue.SimpleQueue[Piece | BaseException | None]) -> Iterator[Piece]:
+    """The pieces put in ``arrived``, as they come, until ``None``; a download's error
+    raises here, in the writing thread, so that its transaction rolls back."""
+    while (item := arrived.get()) is not None:
+        if isinstance(item, BaseException):
+            raise _Cut(str(item) or type(item).__name__)
+        yield item

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator, Callable, Generator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
-from golive_tui.domain.wire import Snapshot
+from golive_tui.domain.wire import SNAPSHOT_LINES, Snapshot, SnapshotHead
 from golive_tui.server.access import Access, project_access
-from golive_tui.server.feed import snapshot_chunks
+from golive_tui.server.feed import snapshot_chunks, snapshot_lines
 from golive_tui.server.routes.responses import ERRORS, V1
 from golive_tui.server.state import State
 
@@ -34,12 +34,25 @@ async def _in_thread(chunks: Callable[[], Generator[bytes, None, None]]) -> Asyn
 
 @router.get(
     "/v1/projects/{pid}/snapshot", dependencies=V1, response_model=None,
-    responses={200: {"model": Snapshot, "description": "Every entity and its server_seq"},
-               **ERRORS},
+    responses={200: {
+        "model": Snapshot,
+        "description": "Every entity and its server_seq. Asked for with `Accept: "
+                       f"{SNAPSHOT_LINES}`, the same as lines of JSON: a head (project_id, "
+                       "server_seq, the count of each kind's records), then lines of "
+                       '`{"entity": kind, "records": [...]}`, each written as it is read',
+        "content": {SNAPSHOT_LINES: {"schema": SnapshotHead.model_json_schema()}},
+    }, **ERRORS},
 )
-async def snapshot(state: State, access: Annotated[Access, Depends(project_access)]) -> Response:
+async def snapshot(
+    state: State, access: Annotated[Access, Depends(project_access)], request: Request
+) -> Response:
     """Every entity of the project and the ``server_seq`` it reflects, streamed."""
     database = state.db
+    if SNAPSHOT_LINES in request.headers.get("accept", ""):
+        return StreamingResponse(
+            _in_thread(lambda: snapshot_lines(database, access.project_id)),
+            media_type=SNAPSHOT_LINES,
+        )
     return StreamingResponse(
         _in_thread(lambda: snapshot_chunks(database, access.project_id)),
         media_type="application/json",
