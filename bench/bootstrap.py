@@ -23,6 +23,7 @@ from pathlib import Path
 
 from golive_tui.domain.enums import EntityKind
 from golive_tui.seed import generate_project
+from golive_tui.store.db import CACHE_KIB
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient
 from golive_tui.sync.engine import SyncEngine
@@ -61,6 +62,7 @@ def _write_floor(cache: Path, tmp: Path) -> float:
     conn = sqlite3.connect(empty, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # the cache's own page cache
     indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                            "AND tbl_name = 'number' AND sql IS NOT NULL").fetchall()
     clock = Stopwatch()

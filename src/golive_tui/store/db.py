@@ -12,6 +12,8 @@ from sqlalchemy import Connection, Engine
 from golive_tui.sqlite_setup import sqlite_engine
 
 BUSY_TIMEOUT_MS = 10_000
+#: the page cache of each connection to the cache, in KiB
+CACHE_KIB = 32_000
 
 
 class CorruptCacheError(RuntimeError):
@@ -26,7 +28,7 @@ def make_engine(path: Path | str, *, immediate: bool, synchronous: str = "FULL")
     """
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
     return sqlite_engine(url, immediate=immediate, synchronous=synchronous,
-                         busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=32_000, max_overflow=4)
+                         busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=CACHE_KIB, max_overflow=4)
 
 
 @contextmanager
