@@ -153,3 +153,50 @@ async def test_rows_rewritten_at_once_are_drawn_as_rows_updated_cell_by_cell() -
         await pilot.pause()
         assert [str(c) for c in at_once.get_row_at(2)] == ["GL-9", "[/] night"]
         assert drawn(at_once) == drawn(by_cell) != before
+
+
+async def test_whole_lines_are_drawn_as_datatable_draws_them() -> None:
+    # the quick path draws a body line itself (styles worked out once a drawing, the
+    # header kept by its columns, a line kept by whether the cursor is on its row)
+    rows: list[list[Any]] = [
+        [Text(f"GL-{n}"), Text("Ana", style="bold") if n % 3 else Text(""), None,
+         Text("a name much longer than its column", overflow="ellipsis"),
+         Text("漢字の名前", style="green")]
+        for n in range(12)
+    ]
+
+    class Tables(App[None]):
+        AUTO_FOCUS = None
+
+        def compose(self) -> ComposeResult:
+            for table in (FastTable(id="fast", cursor_type="row", zebra_stripes=True),
+                          DataTable[Any](id="slow", cursor_type="row", zebra_stripes=True)):
+                for width in (6, 5, 3, 12, 8):
+                    table.add_column(f"w{width}", width=width)
+                for cells in rows:
+                    table.add_row(*cells)
+                table.styles.height = 8
+                yield table
+
+    def drawn(table: DataTable[Any]) -> list[list[tuple[str, Style | None]]]:
+        return [[(s.text, s.style) for s in table.render_line(y)] for y in range(8)]
+
+    app = Tables()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        fast, slow = app.query_one("#fast", FastTable), app.query_one("#slow", DataTable)
+        looks = []
+        for row in (0, 3, 11):  # the cursor moves, and the view scrolls to it
+            for table in (fast, slow):
+                table.move_cursor(row=row)
+                table.hover_coordinate = Coordinate(2, 0)
+            await pilot.pause()
+            assert drawn(fast) == drawn(slow), row
+            looks.append(drawn(fast))
+        fast.focus()  # focused, each in turn: its cursor drawn in the focused colours
+        await pilot.pause()
+        fast_focused = drawn(fast)
+        slow.focus()
+        await pilot.pause()
+        assert drawn(slow) == fast_focused != looks[-1]
+        assert looks[0] != looks[1]

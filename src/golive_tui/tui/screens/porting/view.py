@@ -295,7 +295,7 @@ class PortingView(GoLiveScreen):
                         "numbers", style="bold")
             text.append("  Enter its numbers · f FOC · x reject · t move · e edit · n new · "
                         "o numbers", style="dim")
-            info.update(text)
+            info.update(text, layout=False)
             return
         if page.total:
             text.append(f"{page.offset + 1:,}–{page.offset + len(page.rows):,} of {page.total:,}",
@@ -312,7 +312,9 @@ class PortingView(GoLiveScreen):
                 if n:
                     text.append(f"  {state.value.replace('_', ' ')} {n:,}",
                                 style=STATE_STYLE[state])
-        info.update(text)
+        # one line whatever it says (porting.tcss): no layout of the screen for it, which
+        # drew every widget again on each page
+        info.update(text, layout=False)
 
     def _set_query(self, **changes: Any) -> None:
         if self.query_state is None:
