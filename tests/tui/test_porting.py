@@ -377,6 +377,31 @@ async def test_a_name_with_brackets_shows_as_typed_and_does_not_break_the_table(
         assert "Ops [n] [/]" in drawn
 
 
+async def test_a_search_typed_on_and_taken_back_shows_what_the_cache_finds_for_it(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    # a longer digit search is narrowed from the numbers the shorter one found, and its
+    # pages read by rowid: the same numbers, in the same order, as the cache's own query
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_porting(pilot)
+        store = app.store
+        assert store is not None
+        await pilot.press("slash")
+        await wait_ready(pilot)
+        seen = []
+        for key in ("0", "1", "0", "7", "1", "backspace", "backspace", "2", "backspace"):
+            await pilot.press(key)
+            await wait_ready(pilot)
+            page, query = screen.page, screen.query_state
+            assert page is not None and query is not None and page.query == query
+            assert page.total == store.count_numbers(query), query.text
+            expected = store.numbers_page(query, 0, screen.page_size)
+            assert [row.id for row in page.rows] == [row.id for row in expected], query.text
+            seen.append((query.text, page.total))
+        assert seen[2][1] > seen[3][1] > 0  # "010" finds more than "0107", which finds some
+
+
 async def test_an_older_load_that_finishes_last_does_not_cover_the_newer(
     make_app: Callable[..., GoLiveApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -404,6 +429,8 @@ async def test_an_older_load_that_finishes_last_does_not_cover_the_newer(
 
         monkeypatch.setattr(PortingScreen, "load", slow_first)
         monkeypatch.setattr(PortingScreen, "_loaded", loaded)
+        # the older load in a worker (a page of a kept query is read on the event loop)
+        monkeypatch.setattr(PortingScreen, "loads_quickly", lambda self: False)
         screen.reload()
         older = screen._loads
         await wait_for_async(read.is_set, "the older load to read the cache")

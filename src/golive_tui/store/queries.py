@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, literal_column, or_, select
 
 from golive_tui.domain.enums import PortState
 from golive_tui.domain.phone import digits_for_search
@@ -91,6 +91,27 @@ class NumberQuery:
     def select_count(self) -> Select[Any]:
         return select(func.count()).select_from(NumberRow.__table__).where(  # type: ignore[attr-defined]
             and_(*self.conditions())
+        )
+
+    @property
+    def digits(self) -> str:
+        """The digits searched for in the numbers (``""``: no digit search, e.g. a name)."""
+        return digits_for_search(self.text.strip())
+
+    def narrows(self, wider: NumberQuery) -> bool:
+        """Whether every number matching this query matches ``wider`` too: the same
+        filters and order, and digits searched for that contain the wider query's."""
+        digits, wider_digits = self.digits, wider.digits
+        return (bool(wider_digits) and wider_digits in digits
+                and replace(self, text="") == replace(wider, text=""))
+
+    def select_matches(self, limit: int) -> Select[Any]:
+        """The rowid and E.164 of the first ``limit`` numbers matching, in the page order."""
+        return (
+            select(literal_column("number.rowid"), N.e164)
+            .where(and_(*self.conditions()))
+            .order_by(N.e164)
+            .limit(limit)
         )
 
     def select_ids(self) -> Select[Any]:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import Row, and_, func, literal_column, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
@@ -25,7 +25,7 @@ from golive_tui.domain.sla import SlaPolicy, project_policy
 from golive_tui.store.bulk import table_of
 from golive_tui.store.cache import CacheFile
 from golive_tui.store.outbox_rows import QUEUED_COLUMNS, QueuedOp, op_from_outbox, queued_op
-from golive_tui.store.queries import NumberQuery
+from golive_tui.store.queries import NumberQuery, NumberSort
 from golive_tui.store.tables import (
     ActionItemRow,
     AdoptionGapRow,
@@ -193,6 +193,28 @@ class CacheReads(CacheFile):
         """One page of numbers as light rows (attribute access, no ORM objects)."""
         with self.read_engine.connect() as conn:
             return list(conn.execute(query.select_page(offset, limit)).all())
+
+    def number_matches(self, query: NumberQuery, most: int) -> list[tuple[int, str]] | None:
+        """Every number matching ``query`` as (rowid, E.164), in the page order, read in
+        one pass; None when more than ``most`` match (and only ``most`` + 1 were read).
+        For a search that matches few numbers this is its count and every page at once,
+        where the count and a page each read the whole index."""
+        if query.sort is not NumberSort.NUMBER or query.descending:
+            return None
+        with self.read_engine.connect() as conn:
+            found = [(int(rowid), str(e164))
+                     for rowid, e164 in conn.execute(query.select_matches(most + 1))]
+        return found if len(found) <= most else None
+
+    def numbers_at(self, rowids: list[int]) -> list[Row[Any]]:
+        """The numbers of ``rowids`` as ``numbers_page`` reads them, in the page order."""
+        if not rowids:
+            return []
+        table = table_of(EntityKind.NUMBER)
+        stmt = select(table).where(literal_column("number.rowid").in_(rowids)).order_by(
+            table.c.e164)
+        with self.read_engine.connect() as conn:
+            return list(conn.execute(stmt).all())
 
     def count_numbers(self, query: NumberQuery) -> int:
         with self.read_engine.connect() as conn:

@@ -157,12 +157,26 @@ class GoLiveScreen(Screen[None]):
     _loads = 0
 
     def reload(self) -> None:
-        """Load this screen's data off the event loop, then show it."""
+        """Load this screen's data, then show it: off the event loop, unless what the
+        screen needs is mostly kept already (``loads_quickly``)."""
         self._loads += 1
-        self._load(self._loads)
+        if self.store is not None and self.loads_quickly():
+            # read here: a worker's thread would wait for the event loop to start it and
+            # share the interpreter with it, and its answer would wait again for the loop
+            self._read(self._loads, lambda show, *args: show(*args))
+        else:
+            self._load(self._loads)
+
+    def loads_quickly(self) -> bool:
+        """Whether a load now reads so little (a page of a cached query) that it is read on
+        the event loop rather than in a worker."""
+        return False
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, load: int) -> None:
+        self._read(load, self.app.call_from_thread)
+
+    def _read(self, load: int, deliver: Any) -> None:
         store = self.store
         if store is None:
             return
@@ -172,7 +186,7 @@ class GoLiveScreen(Screen[None]):
         projects = self.golive.generation(EntityKind.PROJECT)
         if self._project is None or self._project[0] != projects:
             self._project = (projects, store.project())
-        self.app.call_from_thread(self._loaded, load, data, self._project[1], generation)
+        deliver(self._loaded, load, data, self._project[1], generation)
 
     def _loaded(self, load: int, data: Any, project: Any, generation: int | None = None) -> None:
         if load != self._loads:

@@ -52,7 +52,7 @@ class PortingView(GoLiveScreen):
         self.orders_view = False
         self._refs: tuple[int, dict[str, str], dict[str, Any]] | None = None
         self._counts: tuple[int, dict[PortState, int]] | None = None
-        self._totals: tuple[int, dict[NumberQuery, int]] = (-1, {})
+        self._found = _Found(-1)
         self.row_ids: list[str] = []
 
     def compose_body(self) -> ComposeResult:
@@ -127,15 +127,29 @@ class PortingView(GoLiveScreen):
         # the orders). Each load keeps to the dict of the generation it read, so a slower,
         # older load cannot put its count into a newer generation's.
         numbers = self.golive.generation(EntityKind.NUMBER, EntityKind.PORT_ORDER)
-        generation, totals = self._totals
-        if generation != numbers or len(totals) > 64:
-            generation, totals = self._totals = (numbers, {})
-        total = totals.get(query)
-        if total is None:
-            total = totals[query] = store.count_numbers(query)
+        found = self._found
+        if found.generation != numbers or len(found.totals) > 64:
+            found = self._found = _Found(numbers)
+        total = found.totals.get(query)
+        matches = found.matches.get(query)
+        if matches is None and total is None and len(query.digits) >= MATCHES_DIGITS:
+            # a search by digits: narrowed from the numbers a shorter search found (typing
+            # on), else read in one pass when few match (count and page at once)
+            matches = found.narrowed(query)
+            if matches is None:
+                matches = store.number_matches(query, MATCHES_KEPT)
+            if matches is not None:
+                found.keep(query, matches)
+        if matches is not None:
+            total = found.totals[query] = len(matches)
+        elif total is None:
+            total = found.totals[query] = store.count_numbers(query)
         last = max(0, (total - 1) // size * size)
         offset = min(max(0, self.page_offset), last)
-        rows = store.numbers_page(query, offset, size)
+        if matches is not None:
+            rows = store.numbers_at([rowid for rowid, _e164 in matches[offset:offset + size]])
+        else:
+            rows = store.numbers_page(query, offset, size)
         page = Page(query, offset, total, rows)
         # sites, orders and the per-state counts change rarely: reuse them until a change
         # of their kind, instead of paying for them on every keystroke and page
@@ -156,6 +170,18 @@ class PortingView(GoLiveScreen):
             page.holidays = project_holidays(
                 None if project is None else project.model_dump(include={"holidays"}))
         return page
+
+    def loads_quickly(self) -> bool:
+        # a page, or a filter's count and page, once the sites, orders and counts by state
+        # are kept: at most a scan of the numbers' index (a digit search), read on the loop
+        return (
+            self.page is not None and not self.orders_view
+            and self._refs is not None
+            and self._refs[0] == self.golive.generation(EntityKind.SITE, EntityKind.PORT_ORDER)
+            and self._counts is not None
+            and self._counts[0] == self.golive.generation(EntityKind.NUMBER,
+                                                          EntityKind.PORT_ORDER)
+        )
 
     _focus_pending: str | None = None
 
@@ -401,3 +427,42 @@ class PortingView(GoLiveScreen):
         order_id = str(event.row_key.value)
         self.action_toggle_orders()
         self.query_one("#filter-order", Select).value = order_id
+
+
+#: a digit search matching at most this many numbers keeps them all (rowid and E.164):
+#: its pages are read by rowid, and a longer search typed on narrows them in memory
+MATCHES_KEPT = 2000
+#: searches of fewer digits match too many numbers to read in one pass (at 100,000, one or
+#: two digits match thousands): their count is read as before
+MATCHES_DIGITS = 3
+
+
+class _Found:
+    """What the searches of one generation of numbers found: counts per query (a page down
+    or a filter typed and taken back asks again for a count it had), and for the last few
+    digit searches that matched few numbers, those numbers.
+
+    Kept until numbers or port orders change (the carrier filter reads the orders); each
+    load keeps to the one of the generation it read, so a slower, older load cannot put
+    its count into a newer generation's."""
+
+    #: digit searches whose numbers are kept
+    KEPT = 8
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        self.totals: dict[NumberQuery, int] = {}
+        self.matches: dict[NumberQuery, list[tuple[int, str]]] = {}
+
+    def keep(self, query: NumberQuery, matches: list[tuple[int, str]]) -> None:
+        if len(self.matches) >= self.KEPT:
+            del self.matches[next(iter(self.matches))]
+        self.matches[query] = matches
+
+    def narrowed(self, query: NumberQuery) -> list[tuple[int, str]] | None:
+        """The numbers ``query`` matches, from those of a kept search it narrows."""
+        digits = query.digits
+        for wider, matches in reversed(self.matches.items()):
+            if query.narrows(wider):
+                return [(rowid, e164) for rowid, e164 in matches if digits in e164]
+        return None
