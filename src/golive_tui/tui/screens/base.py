@@ -14,7 +14,11 @@ from textual.widgets import Static
 from golive_tui.domain.enums import EntityKind, LifecyclePhase
 from golive_tui.domain.lifecycle import phase_text
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
-from golive_tui.tui.textual_adapter import breakpoint_classes, share_app_styles
+from golive_tui.tui.textual_adapter import (
+    breakpoint_classes,
+    settled_by_first_layout,
+    share_app_styles,
+)
 from golive_tui.tui.widgets.footer import KeyBar
 from golive_tui.tui.widgets.status import SyncStatusBar
 
@@ -95,6 +99,9 @@ class GoLiveScreen(Screen[None]):
         if not self._resumed:
             self._resumed = True
             event.refresh_styles = False
+            if self.outer_size != self.app.size:
+                # Textual lays the screen out after this handler and paints it whole
+                self.call_next(settled_by_first_layout, self)
 
     @on(events.Resize)
     def _same_size(self, event: events.Resize) -> None:

@@ -134,6 +134,10 @@ def private_api() -> tuple[PrivateName, ...]:
                     "type_into: a run of typed keys inserted as typing inserts one"),
         PrivateName(Screen, "_binding_chain", None,
                     "own_key_bindings: a field's own bindings, keymap applied"),
+        PrivateName(Widget, "_layout_required", None,
+                    "settled_by_first_layout: a layout asked for before the first one"),
+        PrivateName(Widget, "_repaint_required", None,
+                    "settled_by_first_layout: a repaint asked for before the first paint"),
         PrivateName(LRUCache, "_cache", None,
                     "drop_caches_without_cycles: the ring of entries a clear leaves behind"),
     )
@@ -193,6 +197,24 @@ def share_app_styles(screen: Screen[Any]) -> None:
     brings no sheet of its own and so has nothing new.
     """
     screen._css_update_count = screen.app._css_update_count
+
+
+def settled_by_first_layout(screen: Screen[Any]) -> None:
+    """Drop the layouts and repaints the screen's widgets asked for up to its first layout.
+
+    Call it right after that layout, with the screen's whole repaint still to come (as on
+    its first resume). A widget asks for a layout and a repaint as it is styled, mounted
+    and first given its size (by that layout), and sends them to the screen only when its
+    own queue first goes idle: at start-up that is after the screen has painted, so the
+    screen would lay out and repaint every widget again for nothing. The layout placed
+    every widget as it then was, and the screen's repaint paints them all. A widget that
+    now shows a scrollbar keeps what it asked for: the layout placed its children without
+    it. What a widget asks for later is sent as always.
+    """
+    for widget in screen.walk_children(Widget):
+        if not (widget.show_vertical_scrollbar or widget.show_horizontal_scrollbar):
+            widget._layout_required = False
+            widget._repaint_required = False
 
 
 def breakpoint_classes(
