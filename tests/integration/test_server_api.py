@@ -163,6 +163,30 @@ def test_an_op_no_database_can_record_or_not_as_the_schema_says_is_422(
     assert server.head() == head
 
 
+#: half a surrogate pair in a field's text, written as other clients could write it
+HALF_PAIRS: dict[str, bytes] = {
+    "an escape in capitals": b'"Printer \\uDBFF offline"',
+    "an escape beside text that is not ASCII": '"Caf\u00e9 \\udc00"'.encode(),
+    "bytes of UTF-8 that encode it": '"Printer \ud800 offline"'.encode("utf-8", "surrogatepass"),
+}
+
+
+@pytest.mark.parametrize("how", list(HALF_PAIRS))
+def test_half_a_surrogate_pair_is_422_however_the_body_writes_it(
+    sqlite_server: ServerUnderTest, how: str
+) -> None:
+    head = sqlite_server.head()
+    op = sqlite_server.op("issue", "8c1f4a52-0d3e-4b7a-9e61-5f2a7c9d0b14", "create",
+                          {"title": "PLACEHOLDER"})
+    body = json.dumps({"client_id": op["client_id"], "ops": [op]}).encode()
+    body = body.replace(b'"PLACEHOLDER"', HALF_PAIRS[how])
+    with sqlite_server.client("ipm", headers={"Content-Type": "application/json"}) as client:
+        response = client.post(sqlite_server.project_path("ops"), content=body)
+    error = assert_error_shape(response, 422, "invalid_request")
+    assert "ops.0.fields.title" in str(error["message"]), error
+    assert sqlite_server.head() == head
+
+
 @pytest.mark.parametrize(
     "backend", ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
 )

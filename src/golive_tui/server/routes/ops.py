@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.message
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,6 +48,20 @@ def _unstorable(body: PushRequest) -> list[dict[str, Any]]:
         if fields_beyond_bounds(op.fields) is None
         for loc in _not_unicode(op.fields, ("ops", index, "fields"))
     ]
+
+
+#: a JSON escape of half a surrogate pair (``\\ud800`` to ``\\udfff``), or text just like one
+_HALF_PAIR_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def may_hold_half_pairs(raw: bytes) -> bool:
+    """Whether a body's strings may hold half a surrogate pair, from its bytes alone.
+
+    An ASCII body holds one only through a ``\\u`` escape of one (a surrogate written as
+    bytes is never ASCII, in any encoding a JSON body may come in); almost every push is
+    such a body without one, and :func:`_unstorable` then has nothing to walk.
+    """
+    return not raw.isascii() or _HALF_PAIR_ESCAPE.search(raw) is not None
 
 
 def _is_unicode(text: str) -> bool:
@@ -152,10 +167,12 @@ async def push(
     Refusals by the rules, including a role that may not make a change, are per-op
     ``rejected`` results in a ``200`` answer, not errors of the whole push.
     """
-    body = read_push(await request.body(), request.headers.get("content-type"))
-    errors = _unstorable(body)
-    if errors:
-        raise RequestValidationError(errors)
+    raw = await request.body()
+    body = read_push(raw, request.headers.get("content-type"))
+    if may_hold_half_pairs(raw):
+        errors = _unstorable(body)
+        if errors:
+            raise RequestValidationError(errors)
     token = token_of(credentials)
     if "\x00" in pid:
         # names no project: answered (401 or 404) here, never in a write transaction
