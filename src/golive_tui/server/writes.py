@@ -199,19 +199,28 @@ class Writes:
         """Read the records that these ops' records name (a number's order and site) in a
         few queries, so that the rules asking for them op by op find them read."""
         named: dict[EntityKind, dict[str, None]] = {}
+        by_kind: dict[EntityKind, list[Op]] = {}
         for op in ops:
-            references = REFERENCES.get(op.entity)
-            if not references:
-                continue
-            known = self._known.get((rows.codec(self.conn, table_of(op.entity)).name, op.entity_id))
-            for name, target in references.items():
-                ids = named.setdefault(target, {})
+            if op.entity in REFERENCES:
+                by_kind.setdefault(op.entity, []).append(op)
+        for kind, kind_ops in by_kind.items():
+            table_name = self.codec_of(kind).name
+            known_of = self._known.get
+            references = [(name, named.setdefault(target, {}))
+                          for name, target in REFERENCES[kind].items()]
+            for op in kind_ops:
+                known = known_of((table_name, op.entity_id))
                 for record in (known, op.fields):
-                    value = record.get(name) if record else None
-                    if isinstance(value, list | tuple):
-                        ids.update((str(v), None) for v in value if v)
-                    elif value:
-                        ids[str(value)] = None
+                    if not record:
+                        continue
+                    for name, ids in references:
+                        value = record.get(name)
+                        if not value:
+                            continue
+                        if isinstance(value, list | tuple):
+                            ids.update((str(v), None) for v in value if v)
+                        else:
+                            ids[str(value)] = None
         for target, ids in named.items():
             if ids:
                 self.prefetch(rows.codec(self.conn, table_of(target)), list(ids))
