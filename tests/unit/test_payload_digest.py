@@ -125,3 +125,37 @@ def test_one_push_digests_each_op_as_on_its_own() -> None:
     ]
     for op in ops:
         assert digests(op) == digest_of_whole_op(op, "p-1", "ana")
+
+
+def test_ops_made_in_one_instant_are_each_digested_with_their_own_time() -> None:
+    """A time's text is remembered from the op before when it is the same instant at the
+    same offset, whichever object holds it; the same instant at another offset, or with no
+    zone, is another text."""
+    instant = datetime(2026, 12, 7, 9, 30, 0, 120000, tzinfo=UTC)
+    times = [
+        instant,
+        instant.replace(),  # another object, the same time
+        instant.astimezone(timezone(timedelta(hours=-5))),
+        instant.astimezone(timezone(timedelta(hours=-5))),
+        instant.astimezone(timezone(timedelta(0), "UTC+0")),
+        instant.replace(tzinfo=None),
+        instant.replace(tzinfo=None),
+        instant,
+    ]
+    digests = Digests("p-1", "ana")
+    for seq, client_time in enumerate(times, start=1):
+        op = Op(client_id="laptop", client_seq=seq, entity=EntityKind.VERIFICATION,
+                entity_id=new_id(), action=OpAction.APPEND, fields=FIELDS[1],
+                client_time=client_time)
+        assert digests(op) == digest_of_whole_op(op, "p-1", "ana")
+    texts = ["2026-12-07T04:30:00Z", "2026-12-07T04:30:00+00:00", "2026-12-06T23:30:00-05:00",
+             "2026-12-07T04:30:00.000Z", "2026-12-07T04:30:00"]
+    read = [
+        Op.model_validate_json(
+            f'{{"client_id": "c", "client_seq": {seq}, "entity": "verification",'
+            f' "entity_id": "v{seq}", "action": "append", "client_time": "{text}"}}'
+        )
+        for seq, text in enumerate(texts, start=1)
+    ]
+    for op in read:
+        assert digests(op) == digest_of_whole_op(op, "p-1", "ana")

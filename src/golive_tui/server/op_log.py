@@ -105,9 +105,16 @@ _last_time: list[tuple[datetime | None, str]] = [(None, "")]
 
 
 def _time_json(value: datetime) -> str:
-    """A time as the op's JSON writes it (pydantic's format), the last one remembered."""
+    """A time as the op's JSON writes it (pydantic's format), the last one remembered.
+
+    The ops of a push are often made in one instant, each read into a time of its own: one
+    instant at one offset from UTC is one text, whichever object holds it.
+    """
     last = _last_time[0]
-    if value is last[0]:
+    seen = last[0]
+    if value is seen or (
+        seen is not None and value == seen and value.utcoffset() == seen.utcoffset()
+    ):
         return last[1]
     text: str = _DATETIME.serializer.to_python(value, mode="json")
     _last_time[0] = (value, text)  # one tuple: a reader on another thread sees a pair
