@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import math
+import sqlite3
 from typing import Any
 
+from pydantic_core import to_json
+from sqlalchemy import select, text
+
 from golive_tui.domain.enums import EntityKind
-from golive_tui.domain.ops import validate_record
+from golive_tui.domain.ops import new_id, validate_record
 from golive_tui.server import admin
+from golive_tui.server.tables import change
 from tests.conftest import ServerUnderTest
 
 
@@ -142,3 +149,66 @@ def test_grant_goes_through_the_feed_like_any_change(sqlite_server: ServerUnderT
     with sqlite_server.client("viewer") as client:
         roles = {p["project_id"]: p["role"] for p in client.get("/v1/me").json()["projects"]}
     assert roles[sqlite_server.project_id] == "support"
+
+
+def _feed_as_the_column_types_read_it(db_url: str, project_id: str, after: int) -> bytes:
+    """The feed's page as SQLAlchemy's column types read the rows, written by the
+    serialiser (how the feed was written until SQLite's page was written from the rows)."""
+    db = admin.open_database(db_url)
+    try:
+        with db.read() as conn:
+            found = conn.execute(
+                select(change.c.seq, change.c.entity, change.c.entity_id, change.c.version,
+                       change.c.deleted, change.c.data, change.c.op_id, change.c.by,
+                       change.c.at)
+                .where(change.c.project_id == project_id, change.c.seq > after)
+                .order_by(change.c.seq)
+            ).mappings().all()
+            head = conn.execute(
+                text("SELECT seq FROM project_counter WHERE project_id = :p"), {"p": project_id}
+            ).scalar_one()
+    finally:
+        db.dispose()
+    return to_json({"changes": [dict(r) for r in found], "server_seq": head, "more": False})
+
+
+def test_the_feed_on_sqlite_sends_each_change_as_its_columns_read(
+    sqlite_server: ServerUnderTest,
+) -> None:
+    """Records go out as their stored JSON text; the page is the one the column types and
+    the serialiser gave, to the byte for what the server wrote and value for value for a
+    row of an older server (JSON written with spaces, or with a NaN only Python reads)."""
+    start = sqlite_server.head()
+    issue = sqlite_server.snapshot()["entities"]["issue"][0]
+    results = sqlite_server.push([
+        sqlite_server.op("verification", new_id(), "append", {
+            "test_case": "IN-01", "target": "+17205551234", "result": "pass",
+            "note": 'Café "quoted" \\ 日本 \n\t 😀', "mos": 1 / 3, "loss_pct": 1e-7,
+        }),
+        sqlite_server.op("issue", issue["id"], "delete"),
+    ]).json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    mine = sqlite_server.changes(after=start).content
+    assert mine == _feed_as_the_column_types_read_it(
+        sqlite_server.db_url, sqlite_server.project_id, start
+    )
+    # rows as an older server could have written them, by another writer than the codec
+    with sqlite3.connect(sqlite_server.db_url.removeprefix("sqlite:///")) as conn:
+        head = sqlite_server.head()
+        for seq, data, at in (
+            (head + 1, json.dumps({"id": "x1", "mos": float("nan"), "n": "é"}),
+             "2026-12-07 04:30:00.000000"),
+            (head + 2, json.dumps({"id": "x2", "note": "spaced, out"}), "2026-12-07 04:30:00"),
+        ):
+            conn.execute(
+                'INSERT INTO change (project_id, seq, entity, entity_id, version, deleted, '
+                'data, op_id, "by", at) VALUES (?, ?, ?, ?, 1, 0, ?, NULL, ?, ?)',
+                (sqlite_server.project_id, seq, "verification", f"x{seq}", data, "Zoë", at),
+            )
+        conn.execute("UPDATE project_counter SET seq = ? WHERE project_id = ?",
+                     (head + 2, sqlite_server.project_id))
+    page = sqlite_server.changes(after=start).content
+    assert json.loads(page) == json.loads(
+        _feed_as_the_column_types_read_it(sqlite_server.db_url, sqlite_server.project_id, start)
+    )
+    assert math.isnan(json.loads(page)["changes"][-2]["data"]["mos"])  # as it always read

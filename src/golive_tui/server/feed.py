@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json.encoder
 from collections.abc import Callable, Generator, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import to_json
@@ -12,6 +14,7 @@ from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.types import UTCDateTime
 from golive_tui.server.apply import UnknownProject
 from golive_tui.server.db import Database
+from golive_tui.server.rows import cursor as driver_cursor
 from golive_tui.server.tables import change, entity_columns, project_counter, table_of
 
 SNAPSHOT_CHUNK_ROWS = 2_000
@@ -88,6 +91,8 @@ def changes_page(db: Database, project_id: str, after: int, limit: int) -> bytes
     with db.read() as conn:
         head, compacted = _counter(conn, project_id)
         _check_cursor(after, head, compacted)
+        if not db.is_postgresql:
+            return _sqlite_page(conn, project_id, after, head, limit)
         rows = conn.execute(
             select(
                 change.c.seq,
@@ -111,6 +116,50 @@ def changes_page(db: Database, project_id: str, after: int, limit: int) -> bytes
         "more": more,
     }
     return to_json(page)
+
+
+_SQLITE_PAGE = (
+    'SELECT seq, entity, entity_id, version, deleted, data, op_id, "by", at FROM change '
+    "WHERE project_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
+)
+#: a JSON string's text
+_text = json.encoder.encode_basestring
+
+
+def _sqlite_page(conn: Connection, project_id: str, after: int, head: int, limit: int) -> bytes:
+    """:func:`changes_page` on SQLite, written from the rows as stored: a record's JSON is
+    sent as its text, not read into Python and written again (a drain pulls back every
+    change it pushed)."""
+    cur = driver_cursor(conn)
+    try:
+        cur.execute(_SQLITE_PAGE, (project_id, after, head, limit + 1))
+        found = cur.fetchall()
+    finally:
+        cur.close()
+    more = len(found) > limit
+    changes = ",".join(map(_change_text, found[:limit]))
+    return (
+        f'{{"changes":[{changes}],"server_seq":{int(head)},"more":{"true" if more else "false"}}}'
+    ).encode()
+
+
+def _change_text(row: Sequence[Any]) -> str:
+    """One stored change as the feed's JSON: what the column types would read, written as
+    :func:`~pydantic_core.to_json` writes it."""
+    seq, entity, entity_id, version, deleted, data, op_id, by, at = row
+    if data is None:
+        data = "null"
+    if len(at) == 26 and at[19] == ".":  # "YYYY-MM-DD HH:MM:SS.ffffff", naive UTC
+        micro = at[20:]
+        when = f'"{at[:10]}T{at[11:19]}{"" if micro == "000000" else "." + micro}Z"'
+    else:
+        when = to_json(datetime.fromisoformat(at).replace(tzinfo=UTC)).decode()
+    return (
+        f'{{"seq":{int(seq)},"entity":{_text(entity)},"entity_id":{_text(entity_id)},'
+        f'"version":{int(version)},"deleted":{"true" if deleted else "false"},'
+        f'"data":{data},"op_id":{"null" if op_id is None else _text(op_id)},'
+        f'"by":{_text(by)},"at":{when}}}'
+    )
 
 
 def _sqlite_json_column(quote: Callable[[str], str], name: str, column_type: Any) -> str:
