@@ -32,7 +32,7 @@ from golive_tui.seed import generate_project
 from golive_tui.server import admin
 from golive_tui.server.access import access_on
 from golive_tui.server.apply import Actor, PushJob, PushOutcome, apply_group
-from golive_tui.server.routes.ops import _unstorable, read_push
+from golive_tui.server.routes.ops import read_storable_push
 
 
 def bodies(count: int) -> list[bytes]:
@@ -75,8 +75,7 @@ def main() -> None:
         cpu = 0.0
         for index, body in enumerate([*warm, *measured]):
             start = time.process_time()
-            push = read_push(body, "application/json")
-            assert not _unstorable(push)
+            push = read_storable_push(body, "application/json")
             [outcome] = apply_group(db, [PushJob(project_id=project_id, ops=push.ops,
                                                  client_id=push.client_id,
                                                  authorize=authorize)])

@@ -109,6 +109,17 @@ def read_push(raw: bytes, content_type: str | None) -> PushRequest:
     return _read_as_declared(raw, content_type)
 
 
+def read_storable_push(raw: bytes, content_type: str | None) -> PushRequest:
+    """:func:`read_push`, refused as the request's error when a database could not record
+    it (:func:`_unstorable`)."""
+    body = read_push(raw, content_type)
+    if may_hold_half_pairs(raw):
+        errors = _unstorable(body)
+        if errors:
+            raise RequestValidationError(errors)
+    return body
+
+
 def _is_json(content_type: str | None) -> bool:
     if not content_type:
         return False
@@ -167,12 +178,7 @@ async def push(
     Refusals by the rules, including a role that may not make a change, are per-op
     ``rejected`` results in a ``200`` answer, not errors of the whole push.
     """
-    raw = await request.body()
-    body = read_push(raw, request.headers.get("content-type"))
-    if may_hold_half_pairs(raw):
-        errors = _unstorable(body)
-        if errors:
-            raise RequestValidationError(errors)
+    body = read_storable_push(await request.body(), request.headers.get("content-type"))
     token = token_of(credentials)
     if "\x00" in pid:
         # names no project: answered (401 or 404) here, never in a write transaction
