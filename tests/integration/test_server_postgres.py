@@ -268,4 +268,5 @@ def test_a_push_after_postgresql_closed_the_servers_connections_is_applied(
     response = pg_server.push([after])
     assert response.status_code == 200, response.text
     assert response.json()["results"][0]["status"] == "applied"
-    assert pg_server.snapshot()["entities"]["issue"][0]["description"] == "after"
+    after_all = {i["id"]: i for i in pg_server.snapshot()["entities"]["issue"]}
+    assert after_all[issue["id"]]["description"] == "after"
