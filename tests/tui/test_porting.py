@@ -592,3 +592,28 @@ async def test_at_80_columns_an_import_reason_wraps_in_view_instead_of_being_cut
         assert long, reasons  # "too short for a US number (need 10 digits, …)"
         for row in long:  # each takes the lines its whole reason needs
             assert grid.ordered_rows[row].height >= 2, reasons[row]
+
+
+async def test_the_number_under_the_cursor_stays_under_it_when_the_terminal_is_resized(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_porting(pilot)
+        screen.query_one("#numbers").focus()
+        for _ in range(30):
+            await pilot.press("down")
+        await wait_ready(pilot)
+        table = screen.query_one("#numbers", DataTable)
+        chosen = screen.row_ids[table.cursor_row]
+        assert table.cursor_row == 30
+        # narrower and shorter: the columns are laid out again and a page holds fewer rows
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: screen.page is not None and 0 < len(screen.page.rows) < 30)
+        await wait_ready(pilot)
+        assert screen.row_ids[table.cursor_row] == chosen
+        # and back
+        await pilot.resize_terminal(160, 48)
+        await until(pilot, lambda: screen.page is not None and len(screen.page.rows) > 30)
+        await wait_ready(pilot)
+        assert screen.row_ids[table.cursor_row] == chosen

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.widgets import DataTable, Input, Select, Static
 
 from golive_tui.domain.enums import EntityKind, PortState
@@ -94,12 +95,23 @@ class PortingView(GoLiveScreen):
         # Textual calls the base class's on_mount too: no super() here
         self._order_widths: list[int] = []
 
+    #: the size the screen was last resized to
+    _sized: Size | None = None
+
     def on_resize(self) -> None:
+        # the number under the cursor stays under it: a page of another height would begin
+        # where this one begins, and a table laid out again would put the cursor on top
+        current = self._current_id() if self.size != self._sized else None
+        self._sized = self.size
         if assigned_width(self.size.width) != self._assigned_width:
             table = self.query_one("#numbers", PagedTable)
             table.clear(columns=True)
             self._add_number_columns(table, self.size.width)
         if self.store is not None and self.page is not None:
+            if current is not None and not self.orders_view:
+                # it begins the page, which keeps it on the page whatever its new height
+                self.page_offset = self.page.offset + self.row_ids.index(current)
+                self._pending_cursor = current
             self.reload()
 
     _last_page_size = 0
