@@ -159,3 +159,33 @@ def test_no_runbook_step_of_the_demo_is_timed_after_the_moment_it_is_built(
                 assert stamp <= built, (timing["id"], name, stamp, built)
         if timing["started_at"] is None:
             assert timing["state"] in ("pending", "skipped"), timing
+
+
+@pytest.mark.parametrize("at", CLOCKS, ids=[t.strftime("%H:%M") for t in CLOCKS])
+def test_no_runbook_run_of_the_demo_starts_before_its_wave_day_or_after_it_is_built(
+    tmp_path: Path, at: time
+) -> None:
+    # built within the hour before Zoom's activation, or later, the wave moves to the next
+    # business day: its live run has not begun yet, rather than begun the day before
+    built = datetime.combine(THURSDAY, at, NY)
+    store = open_demo_cache(tmp_path / "cache.db", now=built, clock=_clock(built))
+    cutovers = {c["id"]: c for c in store.iter_records(EntityKind.CUTOVER)}
+    runs = list(store.iter_records(EntityKind.RUNBOOK_RUN))
+    assert runs, "the demo has runbook runs"
+
+    def stamp(value: object) -> datetime:
+        return value if isinstance(value, datetime) else datetime.fromisoformat(
+            str(value).replace("Z", "+00:00"))
+
+    for run in runs:
+        started = stamp(run["started_at"])
+        assert started <= built, (run["run_kind"], started, built)
+        if run["finished_at"] is not None:
+            assert stamp(run["finished_at"]) <= built
+        if run["run_kind"] == "live":
+            wave_starts = stamp(cutovers[run["cutover_id"]]["starts_at"])
+            assert started.astimezone(NY).date() == wave_starts.astimezone(NY).date(), (
+                started, wave_starts)
+    live_waves = {run["cutover_id"] for run in runs if run["run_kind"] == "live"}
+    todays = next(c for c in cutovers.values() if c["name"] == "Wave 3 – New York")
+    assert (todays["id"] in live_waves) == (at < time(10, 30))
