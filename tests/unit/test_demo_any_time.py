@@ -140,6 +140,12 @@ def test_the_demos_standing_text_says_no_day_that_goes_stale_when_the_wave_moves
     assert "New York" in doc.project["description"]
 
 
+def _stamp(value: object) -> datetime:
+    """A time as the cache gives it back (a datetime, or its ISO text)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(
+        str(value).replace("Z", "+00:00"))
+
+
 @pytest.mark.parametrize("at", CLOCKS, ids=[t.strftime("%H:%M") for t in CLOCKS])
 def test_no_runbook_step_of_the_demo_is_timed_after_the_moment_it_is_built(
     tmp_path: Path, at: time
@@ -154,8 +160,7 @@ def test_no_runbook_step_of_the_demo_is_timed_after_the_moment_it_is_built(
         for name in ("started_at", "finished_at"):
             value = timing[name]
             if value is not None:
-                stamp = value if isinstance(value, datetime) else datetime.fromisoformat(
-                    str(value).replace("Z", "+00:00"))
+                stamp = _stamp(value)
                 assert stamp <= built, (timing["id"], name, stamp, built)
         if timing["started_at"] is None:
             assert timing["state"] in ("pending", "skipped"), timing
@@ -172,18 +177,13 @@ def test_no_runbook_run_of_the_demo_starts_before_its_wave_day_or_after_it_is_bu
     cutovers = {c["id"]: c for c in store.iter_records(EntityKind.CUTOVER)}
     runs = list(store.iter_records(EntityKind.RUNBOOK_RUN))
     assert runs, "the demo has runbook runs"
-
-    def stamp(value: object) -> datetime:
-        return value if isinstance(value, datetime) else datetime.fromisoformat(
-            str(value).replace("Z", "+00:00"))
-
     for run in runs:
-        started = stamp(run["started_at"])
+        started = _stamp(run["started_at"])
         assert started <= built, (run["run_kind"], started, built)
         if run["finished_at"] is not None:
-            assert stamp(run["finished_at"]) <= built
+            assert _stamp(run["finished_at"]) <= built
         if run["run_kind"] == "live":
-            wave_starts = stamp(cutovers[run["cutover_id"]]["starts_at"])
+            wave_starts = _stamp(cutovers[run["cutover_id"]]["starts_at"])
             assert started.astimezone(NY).date() == wave_starts.astimezone(NY).date(), (
                 started, wave_starts)
     live_waves = {run["cutover_id"] for run in runs if run["run_kind"] == "live"}
