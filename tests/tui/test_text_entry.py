@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import Input, TextArea
 from textual.widgets.input import Selection
 
+from golive_tui.tui.textual_adapter import input_look
 from golive_tui.tui.widgets.forms import NewIssueForm
 from golive_tui.tui.widgets.text_entry import TextBox, TextField
 from tests.tui.conftest import until, wait_ready
@@ -115,6 +116,20 @@ async def test_a_long_value_is_drawn_as_textual_draws_it_wherever_the_cursor_is(
         stock.focus()
         await pilot.pause()
         assert ours.render_line(0).text == Input.render_line(ours, 0).text
+
+
+async def test_a_backspace_shows_the_cursor_as_a_typed_key_does() -> None:
+    app = _Twins()
+    async with app.run_test(size=(60, 8)) as pilot:
+        ours = app.query_one("#ours", TextField)
+        ours.focus()
+        await pilot.press("end")
+        for key in ("x", "backspace"):
+            # the blink's dark half: the key shows the cursor at once
+            await until(pilot, lambda: not input_look(ours)[1], "the cursor's dark half")
+            await pilot.press(key)
+            assert input_look(ours)[1], f"{key} left the cursor dark"
+        assert ours.value == LONG
 
 
 async def test_a_textarea_run_of_keys_arrives_in_order() -> None:

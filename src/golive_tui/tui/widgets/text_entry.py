@@ -72,10 +72,14 @@ class _TypedRuns:
 
     async def on_key(self, event: events.Key) -> None:
         widget = cast("Input | TextArea", self)
+        # Any key shows the cursor and starts its blink again, as the base class's key
+        # handler does; a key held here or run by its binding never reaches that handler.
+        # A backspace did not: the cursor went on blinking while deleting, dark half the
+        # time, and each blink drew the screen again between the keys.
+        restart_blink(widget)
         if event.is_printable and self._holds_keys():
             event.stop()
             event.prevent_default()
-            restart_blink(widget)
             assert event.character is not None
             if not self._held:
                 widget.call_later(self.insert_held)
