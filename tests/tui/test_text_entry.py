@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import events
+from textual import events, messages
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.widgets import Input, TextArea
@@ -116,6 +116,40 @@ async def test_a_long_value_is_drawn_as_textual_draws_it_wherever_the_cursor_is(
         stock.focus()
         await pilot.pause()
         assert ours.render_line(0).text == Input.render_line(ours, 0).text
+
+
+async def test_a_value_that_narrows_scrolls_back_as_textual_s_and_lays_out_nothing() -> None:
+    layouts: list[Any] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, messages.Layout):
+            layouts.append(message.widget)
+
+    app = _Twins()
+    async with app.run_test(size=(60, 8), message_hook=hook) as pilot:
+        stock = app.query_one("#stock", Input)
+        ours = app.query_one("#ours", TextField)
+        for field in (stock, ours):
+            field.cursor_blink = False
+        # wider than the field, narrower (and wider again: a scrollbar of no size comes and
+        # goes, which lays it out), narrower still
+        steps = ((LONG, len(LONG), True), (LONG[:3000], 1500, True), ("short", 5, False),
+                 (LONG[:80], 80, False), ("ab", 1, False), ("", 0, True))
+        for value, position, alone in steps:
+            drawn = []
+            for field in (stock, ours):
+                field.focus()
+                await pilot.pause()
+                field.cursor_position = len(field.value)
+                await pilot.pause()
+                layouts.clear()
+                field.value = value
+                field.cursor_position = position
+                await pilot.pause()
+                drawn.append((field.scroll_offset, field.virtual_size, field.render_line(0)))
+                if field is ours and alone:
+                    assert ours not in layouts, f"{len(value)} characters laid the screen out"
+            assert drawn[0] == drawn[1], f"{len(value)} characters"
 
 
 async def test_a_backspace_shows_the_cursor_as_a_typed_key_does() -> None:

@@ -3,7 +3,8 @@
 Textual's public API leaves out a few things golive needs: a start-up without a second
 style pass (ARCHITECTURE §4 budgets the first frame), the breakpoint classes a screen will
 get before it is first styled, a table cell drawn without the layers DataTable wraps it in
-(the porting tracker's page-down budget), a screen's own bindings for the help, and the
+(the porting tracker's page-down budget), a text field's value that widens without a
+layout of the screen (its filter keystroke), a screen's own bindings for the help, and the
 Linux driver's output file and input parser (the terminal's loss, ``tui/terminal.py``).
 Those reach into Textual's private members, which may change in any release; they do so
 here alone (the table in ``quick_table``, read only with the first table). ``private_api()`` lists each private name relied on, with the shape expected, and
@@ -25,6 +26,7 @@ from textual.cache import LRUCache
 from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
@@ -126,6 +128,10 @@ def private_api() -> tuple[PrivateName, ...]:
                     "input_parser: textual._xterm_parser, a private module"),
         PrivateName(Input, "_position_to_cell", ("position",),
                     "InputCells: a plain value measured by its length"),
+        PrivateName(Input, "_watch_value", ("value",),
+                    "InputCells._watch_value: a value's new width lays out the field alone"),
+        PrivateName(Widget, "_scroll_update", ("virtual_size",),
+                    "InputCells._watch_value: the field's scrolling bounded by its new width"),
         PrivateName(Input, "_suggestion", None, "input_look: drawn by Input when one is shown"),
         PrivateName(Input, "_cursor_visible", None, "input_look: the cursor's blink phase"),
         PrivateName(Input, "_restart_blink", (), "restart_blink: a held key shows the cursor"),
@@ -239,11 +245,28 @@ def own_bindings(node: DOMNode) -> Iterator[Binding]:
 
 
 class InputCells(Input):
-    """An ``Input`` that first asks :meth:`plain_cells` where a position's cell is."""
+    """An ``Input`` that first asks :meth:`plain_cells` where a position's cell is, and
+    whose value, when it changes, lays out nothing but the field."""
 
     def plain_cells(self, position: int) -> int | None:
         """The cell of ``position`` when it is known without measuring, else None."""
         return None
+
+    def _watch_value(self, value: str) -> None:
+        # Input keeps its virtual size (the value's width, which its scrolling is bounded
+        # by) in Widget's reactive, whose every change lays out the whole screen: at each
+        # key, a frame of its own before the results of the key. A field whose size is set
+        # by its styles, with no room for a horizontal scrollbar, moves nothing else when
+        # its value widens: its virtual size is set and its scrolling bounded again, as a
+        # layout would do it, and it is drawn again.
+        styles = self.styles
+        if not styles.auto_dimensions and not styles.scrollbar_size_horizontal:
+            size = Size(self.content_width, 1)
+            if size != self.virtual_size:
+                self.set_reactive(Widget.virtual_size, size)
+                self._scroll_update(size)
+                self.refresh()
+        super()._watch_value(value)
 
     def _position_to_cell(self, position: int) -> int:
         cells = self.plain_cells(position)
