@@ -617,3 +617,33 @@ async def test_the_number_under_the_cursor_stays_under_it_when_the_terminal_is_r
         await until(pilot, lambda: screen.page is not None and len(screen.page.rows) > 30)
         await wait_ready(pilot)
         assert screen.row_ids[table.cursor_row] == chosen
+
+
+async def test_a_key_typed_into_the_search_is_drawn_in_one_frame_with_the_page_it_finds(
+    make_app: Callable[..., GoLiveApp],
+) -> None:
+    # no frame shows the search box ahead of what it finds: the field's value and the page
+    # of that search are put out together, once a key
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_porting(pilot)
+        await pilot.press("slash")
+        await wait_ready(pilot)
+        field = screen.query_one("#porting-search", Input)
+        field.cursor_blink = False  # the blink's frames come with time, not with keys
+        await wait_ready(pilot)
+        frames: list[tuple[str, str | None]] = []
+        display = app._display
+
+        def shown(to: Any, update: Any) -> None:
+            display(to, update)
+            if update is not None:
+                page = screen.page
+                frames.append((field.value, page.query.text if page is not None else None))
+
+        app._display = shown  # type: ignore[method-assign,assignment]
+        for key in ("5", "5", "5", "backspace", "0", "backspace", "backspace", "backspace"):
+            frames.clear()
+            await pilot.press(key)
+            await wait_ready(pilot)
+            assert frames == [(field.value, field.value)], key

@@ -94,6 +94,11 @@ class PortingView(GoLiveScreen):
     def on_mount(self) -> None:
         # Textual calls the base class's on_mount too: no super() here
         self._order_widths: list[int] = []
+        # The search runs as the value changes, in the turn that inserts the key: its page
+        # is drawn in the same frame as the key. Run by the field's Changed message, it came
+        # two message hops later, mostly after the field's own frame, and each key drew two.
+        self.watch(self.query_one("#porting-search", Input), "value", self._search,
+                   init=False)
 
     #: the size the screen was last resized to
     _sized: Size | None = None
@@ -363,9 +368,8 @@ class PortingView(GoLiveScreen):
         self._pending_cursor = 0
         self.reload()
 
-    @on(Input.Changed, "#porting-search")
-    def _search(self, event: Input.Changed) -> None:
-        self._set_query(text=event.value)
+    def _search(self, value: str) -> None:
+        self._set_query(text=value)
 
     @on(Input.Submitted, "#porting-search")
     def _search_done(self) -> None:
