@@ -17,9 +17,14 @@ from sqlalchemy.pool import QueuePool
 
 
 def configure_connection(
-    dbapi_conn: sqlite3.Connection, *, synchronous: str, busy_timeout_ms: int, cache_kib: int
+    dbapi_conn: sqlite3.Connection, *, synchronous: str, busy_timeout_ms: int, cache_kib: int,
+    autocheckpoint: int = 1000,
 ) -> None:
-    """Set the pragmas golive relies on, on a fresh connection."""
+    """Set the pragmas golive relies on, on a fresh connection.
+
+    ``autocheckpoint`` is SQLite's own (a commit that leaves the log at that many pages
+    copies it back into the file, on the commit's path); 0 leaves that to the caller.
+    """
     # The sqlite3 module's own transaction handling is switched off so that BEGIN is ours.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
@@ -29,6 +34,7 @@ def configure_connection(
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA temp_store = MEMORY")
     cur.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+    cur.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
     cur.close()
 
 
@@ -40,6 +46,7 @@ def sqlite_engine(
     busy_timeout_ms: int,
     cache_kib: int,
     max_overflow: int,
+    autocheckpoint: int = 1000,
 ) -> Engine:
     """An engine on an SQLite ``url``; ``immediate`` engines take the write lock when they
     begin, the others begin a plain (deferred) read transaction."""
@@ -54,7 +61,8 @@ def sqlite_engine(
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         configure_connection(dbapi_conn, synchronous=synchronous,
-                             busy_timeout_ms=busy_timeout_ms, cache_kib=cache_kib)
+                             busy_timeout_ms=busy_timeout_ms, cache_kib=cache_kib,
+                             autocheckpoint=autocheckpoint)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

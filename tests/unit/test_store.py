@@ -32,6 +32,7 @@ from golive_tui.store.local import Change, LocalStore
 from golive_tui.store.migrations import LATEST, CacheTooNewError, migrate, schema_version
 from golive_tui.store.queries import NumberQuery, NumberSort, number_changes
 from golive_tui.store.tables import NumberRow, ShadowRow
+from tests.waiting import bound
 
 K = EntityKind
 P = PortState
@@ -140,6 +141,52 @@ def test_what_the_server_sent_is_written_without_waiting_for_the_disk(store: Loc
     assert pragma(store.settle_engine, "journal_mode") == "wal"
     assert pragma(store.settle_engine, "synchronous") == 1  # NORMAL
     assert pragma(store.settle_engine, "busy_timeout") == BUSY_TIMEOUT_MS
+
+
+def test_a_local_change_commits_without_copying_the_log_and_the_copy_follows_it(
+    tmp_path: Path,
+) -> None:
+    # a bulk move's commit waits for the disk (synchronous=FULL), not for its ~3,000 pages
+    # to be copied from the log into the file: the checkpointer copies them after it, and
+    # the log starts again from its beginning, so moves one after another do not grow it
+    path = tmp_path / "big.cache"
+    cache = LocalStore(path, actor=ENGINEER)
+    cache.write_document(generate_project(8_000))
+    cache.close()  # the last connection closed copies the log and removes it
+    wal = Path(f"{path}-wal")
+    assert not wal.exists()
+    cache = LocalStore(path, actor=ENGINEER)
+    try:
+        assert pragma(cache.write_engine, "wal_autocheckpoint") == 0
+        assert pragma(cache.write_engine, "synchronous") == 2
+        assert pragma(cache.settle_engine, "wal_autocheckpoint") == 1000
+        confirmed = ids_in(cache, P.FOC_CONFIRMED)
+        assert len(confirmed) >= 1_600
+        copied: list[int] = []
+        sizes: list[int] = []
+        for start in range(0, 1_600, 400):
+            part = confirmed[start : start + 400]
+            assert cache.transition_numbers(part, P.PORTED).applied == part
+            assert cache.checkpointer.wait_idle(timeout=bound())
+            assert cache.checkpointer.last is not None
+            busy, in_log, done = cache.checkpointer.last
+            assert (busy, done) == (0, in_log)  # every page of the log is in the file
+            copied.append(in_log)
+            sizes.append(wal.stat().st_size)
+        # each checkpoint copied one move's pages, not every move's so far
+        assert copied[0] > 100
+        assert max(copied) < 2 * copied[0], copied
+        assert max(sizes) < 2 * sizes[0], sizes
+    finally:
+        cache.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute(
+            "SELECT count(*) FROM number WHERE id IN ({}) AND porting_state = 'ported'"
+            .format(",".join("?" * 1_600)), confirmed[:1_600]).fetchone() == (1_600,)
+        assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (1_600,)
+    finally:
+        conn.close()
 
 
 def test_wal_mode_is_recorded_in_the_file_itself(store: LocalStore) -> None:

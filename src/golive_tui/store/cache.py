@@ -8,11 +8,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, event, insert, select, update
 
 from golive_tui.domain.clock import utcnow
 from golive_tui.domain.enums import EntityKind, Role
 from golive_tui.store.bulk import table_of
+from golive_tui.store.checkpoint import Checkpointer
 from golive_tui.store.db import check_sqlite_file, make_engine
 from golive_tui.store.migrations import migrate
 from golive_tui.store.tables import SyncStateRow
@@ -38,7 +39,14 @@ class CacheFile:
         self.clock = clock or utcnow
         self.path.parent.mkdir(parents=True, exist_ok=True)
         check_sqlite_file(self.path)
-        self.write_engine = make_engine(self.path, immediate=True)
+        in_memory = str(path) == ":memory:"
+        #: local changes: their commits wait for the disk, not for the log to be copied
+        #: back into the file, which the checkpointer does after each (see its module)
+        self.write_engine = make_engine(self.path, immediate=True, checkpoints=in_memory)
+        self.checkpointer = Checkpointer(self.path)
+        if not in_memory:
+            event.listen(self.write_engine, "checkin",
+                         lambda _conn, _record: self.checkpointer.poke())
         #: writes of what the server sent (a push's answers, a page of the feed), committed
         #: without waiting for the disk: SQLite's log keeps commits in order, so a power cut
         #: can take back only the last of them, none written after a change made here (whose
@@ -55,6 +63,7 @@ class CacheFile:
         self.project_id = project_id or self._first_project_id() or ""
 
     def close(self) -> None:
+        self.checkpointer.close()
         self.write_engine.dispose()
         self.settle_engine.dispose()
         self.read_engine.dispose()

@@ -20,15 +20,21 @@ class CorruptCacheError(RuntimeError):
     """The cache file is not a readable golive cache."""
 
 
-def make_engine(path: Path | str, *, immediate: bool, synchronous: str = "FULL") -> Engine:
+def make_engine(
+    path: Path | str, *, immediate: bool, synchronous: str = "FULL", checkpoints: bool = True
+) -> Engine:
     """An engine on ``path``; ``immediate`` engines take the write lock when they begin.
 
     The cache is written with synchronous=FULL: an op in the outbox survives a power cut.
     ``synchronous="NORMAL"`` is for writes the server can send again (see ``CacheFile``).
+    Without ``checkpoints`` a commit never copies the log back into the file itself
+    (SQLite's automatic checkpoint): a :class:`~golive_tui.store.checkpoint.Checkpointer`
+    does it after the commit, off its path.
     """
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
     return sqlite_engine(url, immediate=immediate, synchronous=synchronous,
-                         busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=CACHE_KIB, max_overflow=4)
+                         busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=CACHE_KIB, max_overflow=4,
+                         autocheckpoint=1000 if checkpoints else 0)
 
 
 @contextmanager
