@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from golive_tui.domain.enums import (
     VerificationResult,
 )
 from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
-from golive_tui.domain.ops import Op, Record, apply_op, merge_update, validate_record
+from golive_tui.domain.ops import Op, Record, apply_op, merge_update, new_ids, validate_record
 from golive_tui.domain.records import TRANSITIONS
 from golive_tui.domain.rules import Facts, RecordFacts
 from golive_tui.domain.sla import SlaPolicy, SlaTarget
@@ -765,3 +766,18 @@ def test_every_field_of_a_transition_model_is_taken_by_some_move() -> None:
     for kind, _make, payload in MOVES:
         used[kind] |= set(payload)
     assert used == {kind: set(model.model_fields) for kind, model in TRANSITIONS.items()}
+
+
+def test_ids_made_many_at_once_are_random_uuids_as_one_made_alone_is() -> None:
+    # a bulk move makes its 10,000 op ids from one read of the random source
+    ids = list(new_ids(5_000))
+    assert len(set(ids)) == 5_000
+    for op_id in ids:
+        parsed = uuid.UUID(op_id)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == op_id  # lower case, with its dashes: the text the model keeps
+    op = Op(op_id=ids[0], client_id="c1", client_seq=1, entity=EntityKind.NUMBER,
+            entity_id="n1", action=OpAction.TRANSITION, fields={"to": "ported"},
+            client_time=datetime(2026, 12, 1, tzinfo=UTC))
+    assert op.op_id == ids[0]
+    assert list(new_ids(0)) == []

@@ -168,9 +168,13 @@ def apply_transition(
     return record
 
 
+_REJECTED = PortState.REJECTED.value
+_NOT_PORTABLE = PortState.NOT_PORTABLE.value
+
+
 def _rejection(record: Record, fields: Record, target: str) -> None:
     """A rejection carries the carrier's code; not portable carries its own; others none."""
-    if target == PortState.REJECTED.value:
+    if target == _REJECTED:
         code = fields.pop("rejection_code", None)
         if code not in RejectionCode.__members__:
             codes = ", ".join(RejectionCode)
@@ -179,7 +183,7 @@ def _rejection(record: Record, fields: Record, target: str) -> None:
                 details={"missing": "rejection_code"},
             )
         record["rejection_code"] = code
-    elif target == PortState.NOT_PORTABLE.value:
+    elif target == _NOT_PORTABLE:
         record["rejection_code"] = RejectionCode.NOT_PORTABLE.value
     else:
         record["rejection_code"] = None

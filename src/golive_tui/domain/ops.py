@@ -53,6 +53,7 @@ from golive_tui.domain.op_model import (
     fields_beyond_bounds,
     issue_ref,
     new_id,
+    new_ids,
 )
 from golive_tui.domain.op_transitions import PHASE_MACHINE, apply_transition
 from golive_tui.domain.rules import Facts, check_text
@@ -77,6 +78,7 @@ __all__ = [
     "issue_ref",
     "merge_update",
     "new_id",
+    "new_ids",
     "revalidate",
     "validate_record",
 ]

@@ -79,7 +79,9 @@ def revalidate(kind: EntityKind, current: Mapping[str, Any], merged: Mapping[str
     if not names.issuperset(merged):
         return validate_record(kind, merged)  # refuses with the full message
     changed = {k: v for k, v in merged.items() if k not in current or current[k] != v}
-    record = {k: v for k, v in current.items() if k in names}
+    # a record as stored has no other fields (the cache's own columns are taken off first)
+    record = dict(current) if names.issuperset(current) else {
+        k: v for k, v in current.items() if k in names}
     if not changed:
         return record
     probe = _probe(kind)

@@ -18,6 +18,9 @@ from golive_tui.domain.ops import Record
 from golive_tui.domain.rules import StoredFacts, id_chunks
 from golive_tui.store.tables import ROWS
 
+#: what ``_known`` answers for an id not read yet
+_UNREAD: Any = object()
+
 
 def _table(kind: EntityKind) -> Table:
     return ROWS[kind].__table__  # type: ignore[attr-defined, no-any-return]
@@ -42,6 +45,14 @@ class CacheFacts(StoredFacts):
         self._batch.setdefault(kind, {})[record["id"]] = record
 
     def records(self, kind: EntityKind, ids: Collection[str]) -> Mapping[str, Record]:
+        if len(ids) == 1:  # what the rules ask for a change: its project, its order
+            (one,) = ids
+            batch = self._batch.get(kind)
+            if batch is not None and one in batch:
+                return {one: dict(batch[one])}
+            record = self._known.get(kind, {}).get(one, _UNREAD)
+            if record is not _UNREAD:
+                return {} if record is None else {one: dict(record)}
         known = self._known.setdefault(kind, {})
         missing = [i for i in ids if i not in known]
         if missing:  # most asks of a batch find what an earlier one read

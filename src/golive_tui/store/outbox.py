@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete
 from golive_tui.domain.codec import encode_record
 from golive_tui.domain.enums import EntityKind, OpAction
 from golive_tui.domain.errors import DomainError
-from golive_tui.domain.ops import Op, Record, apply_op
+from golive_tui.domain.ops import Op, Record, apply_op, new_ids
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.rules import REFERENCES
 from golive_tui.store.bulk import (
@@ -123,6 +123,7 @@ class Outbox(CacheReads):
             client_time = as_bound(conn, OutboxRow.__table__.c.client_time, now)  # type: ignore[attr-defined]
             facts = CacheFacts(conn, self.project_id, self.role)
             _read_named_records(facts, by_kind, currents)
+            op_ids = new_ids(len(changes))
             for change in changes:
                 current = currents.get(change.entity_id)
                 fields = encoded.get(id(change.fields))
@@ -130,6 +131,7 @@ class Outbox(CacheReads):
                     as_json = encode_record(change.fields)
                     fields = encoded[id(change.fields)] = (as_json, json.dumps(as_json))
                 op = Op(
+                    op_id=next(op_ids),
                     client_id=self.client_id,
                     client_seq=seq,
                     entity=change.entity,
