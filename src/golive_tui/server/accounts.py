@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -142,6 +143,12 @@ def token_access(conn: Connection, token: str, project_id: str) -> tuple[str, st
     if _NUL in project_id:
         user = authenticate(conn, token)
         return None if user is None else (user, None)
+    ahead = conn.info.get(_AHEAD)
+    if ahead is not None and (token_id, project_id) in ahead:
+        read: tuple[str, str, str | None] | None = ahead[(token_id, project_id)]
+        if read is None or not hmac.compare_digest(read[1], hash_token(token)):
+            return None
+        return read[0], read[2]
     marker = rows.marker(conn)
     cur = rows.cursor(conn)
     try:
@@ -161,6 +168,80 @@ def token_access(conn: Connection, token: str, project_id: str) -> tuple[str, st
 
 #: token ids per statement of :func:`live_access`, well under any driver's parameter limit
 _ACCESS_CHUNK = 500
+
+#: where :func:`read_access_ahead` leaves what it read, in the connection's ``info``
+_AHEAD = "golive_access_ahead"
+
+
+def read_access_ahead(conn: Connection, wanted: Collection[tuple[str, str]]) -> None:
+    """Read the access of these (token, project) pairs in one statement per
+    :data:`_ACCESS_CHUNK` tokens, for :func:`token_access` to answer from in this
+    transaction, instead of one statement each, until :func:`forget_access_ahead`.
+
+    The writer reads its group's callers this way with the group's other reads, right
+    after it locks the group's counters: every push of the group is then checked against
+    the tokens and memberships as they were committed when the group began, each push's
+    token hashed and compared as before. A transaction that writes a membership forgets
+    what was read (:class:`~golive_tui.server.writes.Writes`), so a later push of the
+    group reads its caller again, the membership written included.
+    """
+    access_sent(conn, wanted)()
+
+
+def access_sent(conn: Connection, wanted: Collection[tuple[str, str]]) -> Callable[[], None]:
+    """:func:`read_access_ahead`, sent now on cursors of its own and read when the answer
+    is called (on PostgreSQL it can ride one round trip with other reads)."""
+    pairs = {
+        (token_id_of(token), project_id)
+        for token, project_id in wanted
+        if "." in token and token_id_of(token) and _NUL not in token + project_id
+    }
+    token_ids = sorted({token_id for token_id, _ in pairs})
+    projects = sorted({project_id for _, project_id in pairs})
+    marker = rows.marker(conn)
+    sent = []
+    for start in range(0, len(token_ids), _ACCESS_CHUNK):
+        part = token_ids[start : start + _ACCESS_CHUNK]
+        params: list[Any]
+        if conn.dialect.name == "postgresql":
+            # one statement text whatever the group holds: PostgreSQL plans it once
+            in_projects, in_ids, params = "= ANY(%s)", "= ANY(%s)", [projects, part]
+        else:
+            in_projects = f"IN ({', '.join(marker for _ in projects)})"
+            in_ids = f"IN ({', '.join(marker for _ in part)})"
+            params = [*projects, *part]
+        cur = rows.cursor(conn)
+        cur.execute(
+            'SELECT t.id, t."user", t.token_hash, m.project_id, m.role FROM api_token t '
+            f'LEFT JOIN member m ON m."user" = t."user" AND m.project_id {in_projects} '
+            f"WHERE t.id {in_ids} AND t.revoked_at IS NULL",
+            params,
+        )
+        sent.append(cur)
+
+    def read() -> None:
+        found: dict[str, tuple[str, str]] = {}
+        roles: dict[tuple[str, str], str] = {}
+        for cur in sent:
+            for token_id, user, token_hash, project_id, role in cur.fetchall():
+                found[str(token_id)] = (str(user), str(token_hash))
+                if project_id is not None:
+                    roles[(str(token_id), str(project_id))] = str(role)
+            cur.close()
+        ahead: dict[tuple[str, str], tuple[str, str, str | None] | None] = {}
+        for token_id, project_id in pairs:
+            token_row = found.get(token_id)
+            ahead[(token_id, project_id)] = (
+                None if token_row is None else (*token_row, roles.get((token_id, project_id)))
+            )
+        conn.info[_AHEAD] = ahead
+
+    return read
+
+
+def forget_access_ahead(conn: Connection) -> None:
+    """Read every caller again from here on (a membership was written, or the group ended)."""
+    conn.info.pop(_AHEAD, None)
 
 
 def token_id_of(token: str) -> str:

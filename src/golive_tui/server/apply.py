@@ -40,7 +40,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -51,6 +50,7 @@ from golive_tui.domain.errors import DomainError
 from golive_tui.domain.ops import Op
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
+from golive_tui.server.accounts import access_sent, forget_access_ahead
 from golive_tui.server.apply_rules import Actor, UnknownProject, apply_rules, notify_change
 from golive_tui.server.db import Database
 from golive_tui.server.op_log import (
@@ -62,7 +62,10 @@ from golive_tui.server.op_log import (
     payload_hash,
     rejected,
 )
-from golive_tui.server.tables import project_counter, table_of
+from golive_tui.server.op_log import (
+    logged_sent as op_log_sent,
+)
+from golive_tui.server.tables import project_counter
 from golive_tui.server.writes import Writes, counter_sql
 
 log = logging.getLogger(__name__)
@@ -126,6 +129,9 @@ class PushJob:
     client_id: str
     #: who is pushing, decided inside the write transaction; raises to refuse the push
     authorize: Callable[[Connection], Actor]
+    #: the bearer token ``authorize`` checks, if any: the group then reads the access of
+    #: all its callers in one statement (:func:`~golive_tui.server.accounts.read_access_ahead`)
+    token: str | None = None
 
 
 def apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Exception]:
@@ -156,35 +162,54 @@ def apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Exc
 
 def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Exception]:
     outcomes: list[PushOutcome | Exception] = []
-    with db.connect_for_writes() as conn, db.transaction(conn):
+    with (
+        db.connect_for_writes() as conn,
+        rows.own_begin(conn) as begin,
+        db.transaction(conn),
+    ):
         database_errors = (SQLAlchemyError, conn.dialect.loaded_dbapi.Error)
         cur = rows.cursor(conn)
-        seqs = _lock_counters(conn, cur, {job.project_id for job in jobs})
-        locked = dict(seqs)
         writes = Writes(conn, cur)
-        logged = _read_ahead(writes, jobs, seqs)
-        pokes: dict[str, int] = {}
-        with writes.sent_before_reads():
-            for job in jobs:
-                try:
-                    actor = job.authorize(conn)
-                except database_errors:
-                    raise
-                except Exception as refused:  # not signed in, not a member: nothing written
-                    outcomes.append(refused)
-                    continue
-                if job.project_id not in seqs:
-                    outcomes.append(UnknownProject(job.project_id))
-                    continue
-                outcome = _push_locked(db, writes, job, actor, seqs,
-                                       logged.get(job.project_id, set()))
-                if outcome.last_seq is not None:
-                    pokes[job.project_id] = max(pokes.get(job.project_id, 0), outcome.last_seq)
-                outcomes.append(outcome)
+        # the transaction's start, the counters' locks, then what the group reads ahead:
+        # one round trip on PostgreSQL
+        with rows.pipelined(conn):
+            begin()
+            locked_sent = _lock_counters_sent(conn, {job.project_id for job in jobs})
+            ahead_sent = _read_ahead_sent(writes, jobs)
+        seqs = locked_sent()
+        locked = dict(seqs)
+        try:
+            logged = ahead_sent(seqs)
+            pokes: dict[str, int] = {}
+            with writes.sent_before_reads():
+                for job in jobs:
+                    if writes.membership_held:  # a later push's caller is read as it now stands
+                        writes.flush()
+                    try:
+                        actor = job.authorize(conn)
+                    except database_errors:
+                        raise
+                    except Exception as refused:  # not signed in, not a member: nothing written
+                        outcomes.append(refused)
+                        continue
+                    if job.project_id not in seqs:
+                        outcomes.append(UnknownProject(job.project_id))
+                        continue
+                    outcome = _push_locked(db, writes, job, actor, seqs,
+                                           logged.get(job.project_id, set()))
+                    if outcome.last_seq is not None:
+                        pokes[job.project_id] = max(pokes.get(job.project_id, 0),
+                                                    outcome.last_seq)
+                    outcomes.append(outcome)
+                writes.notices.finish(writes.flush)
+        finally:
+            forget_access_ahead(conn)  # the connection goes back to the pool
+        # the held writes, the pokes, the counters and the commit: one round trip on
+        # PostgreSQL
+        with rows.pipelined(conn) as together:
             if db.is_postgresql:
                 for project_id, last_seq in pokes.items():  # one poke per project: clients pull the rest
                     notify_change(cur, project_id, last_seq)
-            writes.notices.finish(writes.flush)
             writes.flush()
             marker = rows.marker(conn)
             for project_id, seq in seqs.items():
@@ -193,44 +218,74 @@ def _apply_group(db: Database, jobs: Sequence[PushJob]) -> list[PushOutcome | Ex
                         f"UPDATE project_counter SET seq = {marker} WHERE project_id = {marker}",
                         (seq, project_id),
                     )
+            if together:
+                # the driver commits in the same round trip; the transaction's own commit
+                # on leaving ``db.transaction`` then finds nothing left to do
+                rows.commit(conn)
     return outcomes
 
 
-def _lock_counters(conn: Connection, cur: Any, project_ids: set[str]) -> dict[str, int]:
-    """Lock the counter rows of these projects, always in one order: {project: its seq}."""
-    seqs: dict[str, int] = {}
+def _lock_counters_sent(conn: Connection, project_ids: set[str]) -> Callable[[], dict[str, int]]:
+    """Lock the counter rows of these projects, always in one order; read when the answer
+    is called: {project: its seq}, for the projects that have one."""
+    sent = []
     for project_id in sorted(project_ids):
+        cur = rows.cursor(conn)
         cur.execute(counter_sql(conn)[0], (project_id,))
-        row = cur.fetchone()
-        if row is not None:
-            seqs[project_id] = int(row[0])
-    return seqs
+        sent.append((project_id, cur))
+
+    def read() -> dict[str, int]:
+        seqs: dict[str, int] = {}
+        for project_id, cur in sent:
+            row = cur.fetchone()
+            cur.close()
+            if row is not None:
+                seqs[project_id] = int(row[0])
+        return seqs
+
+    return read
 
 
-def _read_ahead(
-    writes: Writes, jobs: Sequence[PushJob], seqs: dict[str, int]
-) -> dict[str, set[str]]:
-    """Before the group's first write: the op_log rows that may answer its ops, by project
-    (one query per project, not per push), and the records its ops name (a few queries for
-    the group). Every round trip here is one the writer would otherwise wait on per push;
-    a record written later in the group is read again after its held write is sent."""
-    conn, cur = writes.conn, writes.cur
+def _read_ahead_sent(
+    writes: Writes, jobs: Sequence[PushJob]
+) -> Callable[[dict[str, int]], dict[str, set[str]]]:
+    """Before the group's first write, what its pushes would otherwise each read: the
+    op_log rows that may answer its ops, by project; the records its ops name and their
+    projects' records; the projects' webhooks; the access of every caller (their tokens and
+    memberships, :func:`~golive_tui.server.accounts.read_access_ahead`). Sent together,
+    read when the answer is called with the locked counters (a project without one is
+    left out); the records those records name are read then, in a few more queries.
+
+    Every round trip here is one the writer would otherwise wait on per push; a record
+    written later in the group is read again after its held write is sent."""
+    conn = writes.conn
     by_project: dict[str, list[Op]] = {}
     for job in jobs:
-        if job.project_id in seqs:
-            by_project.setdefault(job.project_id, []).extend(job.ops)
-    logged = {
-        project_id: logged_in(cur, rows.marker(conn), project_id, ops)
-        for project_id, ops in by_project.items()
+        by_project.setdefault(job.project_id, []).extend(job.ops)
+    logged_sent = {
+        project_id: op_log_sent(conn, project_id, ops) for project_id, ops in by_project.items()
     }
-    every_op = [op for ops in by_project.values() for op in ops]
-    by_kind: dict[EntityKind, list[str]] = {}
-    for op in every_op:
-        by_kind.setdefault(op.entity, []).append(op.entity_id)
-    for kind, ids in by_kind.items():
-        writes.prefetch(rows.codec(conn, table_of(kind)), ids)
-    writes.prefetch_named(every_op)
-    return logged
+    by_kind: dict[EntityKind, list[str]] = {EntityKind.PROJECT: list(by_project)}
+    for ops in by_project.values():
+        for op in ops:
+            by_kind.setdefault(op.entity, []).append(op.entity_id)
+    records_sent = [writes.prefetch_sent(writes.codec_of(kind), ids)
+                    for kind, ids in by_kind.items()]
+    webhooks_sent = writes.notices.subscribers_sent(list(by_project))
+    callers_sent = access_sent(conn, [(job.token, job.project_id) for job in jobs
+                                      if job.token is not None])
+
+    def read(seqs: dict[str, int]) -> dict[str, set[str]]:
+        logged = {project_id: read_logged() for project_id, read_logged in logged_sent.items()}
+        for read_records in records_sent:
+            read_records()
+        webhooks_sent()
+        callers_sent()
+        writes.prefetch_named([op for project_id, ops in by_project.items()
+                               if project_id in seqs for op in ops])
+        return {project_id: found for project_id, found in logged.items() if project_id in seqs}
+
+    return read
 
 
 def _push_locked(

@@ -7,7 +7,7 @@ import hashlib
 import json
 import math
 from _json import make_encoder
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -151,9 +151,62 @@ def logged_in(cur: Any, marker: str, project_id: str, ops: Sequence[Op]) -> set[
     transactions: an op_log row never changes once written, and an op logged by someone
     else after this read makes our own insert fail on its unique keys, after which
     :func:`apply_one` looks again inside the transaction. The group path reads inside its
-    own transaction, where nobody else can log an op first.
+    own transaction, where nobody else can log an op first (:func:`logged_sent`).
     """
     found: set[str] = set()
+    for statement, params in _logged_statements(marker, project_id, ops):
+        cur.execute(statement, params)
+        _note_logged(found, cur.fetchall())
+    return found
+
+
+def logged_sent(conn: Connection, project_id: str, ops: Sequence[Op]) -> Callable[[], set[str]]:
+    """:func:`logged_in`, sent now on cursors of its own and read when the answer is called:
+    on PostgreSQL it can ride one round trip with other reads (:func:`rows.pipelined`).
+
+    There it is one statement text whatever the ops (their keys as arrays), which
+    PostgreSQL plans once per connection rather than once per group, and each key is
+    looked up on its own index whatever the planner believes of the table: on a new
+    server it has no statistics of op_log yet, and a join it was free to plan scanned
+    every op_log row of the project, for every group (``LIMIT 1`` keeps each look-up
+    apart; each key names at most one row).
+    """
+    if conn.dialect.name == "postgresql":
+        by_client = [(op.client_id, op.client_seq) for op in ops]
+        statements: list[tuple[str, Sequence[Any]]] = [(
+            "SELECT o.op_id, o.client_id, o.client_seq FROM unnest(%s::text[]) AS k(op_id) "
+            "JOIN LATERAL (SELECT op_id, client_id, client_seq FROM op_log "
+            "WHERE project_id = %s AND op_id = k.op_id LIMIT 1) AS o ON true "
+            "UNION ALL "
+            "SELECT o.op_id, o.client_id, o.client_seq "
+            "FROM unnest(%s::text[], %s::bigint[]) AS k(client_id, client_seq) "
+            "JOIN LATERAL (SELECT op_id, client_id, client_seq FROM op_log "
+            "WHERE project_id = %s AND client_id = k.client_id AND client_seq = k.client_seq "
+            "LIMIT 1) AS o ON true",
+            ([op.op_id for op in ops], project_id, [c for c, _ in by_client],
+             [seq for _, seq in by_client], project_id),
+        )]
+    else:
+        statements = list(_logged_statements(rows.marker(conn), project_id, ops))
+    cursors = []
+    for statement, params in statements:
+        cur = rows.cursor(conn)
+        cur.execute(statement, params)
+        cursors.append(cur)
+
+    def read() -> set[str]:
+        found: set[str] = set()
+        for cur in cursors:
+            _note_logged(found, cur.fetchall())
+            cur.close()
+        return found
+
+    return read
+
+
+def _logged_statements(
+    marker: str, project_id: str, ops: Sequence[Op]
+) -> Iterator[tuple[str, list[Any]]]:
     for start in range(0, len(ops), LOOKUP_CHUNK):
         part = ops[start : start + LOOKUP_CHUNK]
         by_client: dict[str, list[int]] = {}
@@ -170,11 +223,13 @@ def logged_in(cur: Any, marker: str, project_id: str, ops: Sequence[Op]) -> set[
                 f"AND client_seq IN ({', '.join(marker for _ in seqs)})"
             )
             params += [project_id, client, *seqs]
-        cur.execute(" UNION ALL ".join(searches), params)
-        for op_id, client, seq in cur.fetchall():
-            found.add(str(op_id))
-            found.add(f"{client}#{seq}")
-    return found
+        yield " UNION ALL ".join(searches), params
+
+
+def _note_logged(found: set[str], logged: Sequence[Sequence[Any]]) -> None:
+    for op_id, client, seq in logged:
+        found.add(str(op_id))
+        found.add(f"{client}#{seq}")
 
 
 def answered_before(conn: Connection, project_id: str, op: Op, digest: str) -> OpResult | None:

@@ -12,7 +12,8 @@ so rows written either way read back the same either way.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -236,6 +237,59 @@ def cursor(conn: Connection) -> Any:
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     return dbapi.cursor()
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[bool]:
+    """On PostgreSQL, the driver's statements sent inside go out together, and their results
+    come back in one round trip when the block ends, not one round trip each (psycopg's
+    pipeline mode); a statement whose rows are fetched inside still waits for them. Yields
+    whether it is so (on SQLite each statement runs as it is sent, as always).
+
+    Only the driver's cursors inside (:func:`cursor`): SQLAlchemy cannot read a result in
+    pipeline mode. An error of any statement is raised by the block's end at the latest.
+    """
+    if conn.dialect.name != "postgresql":
+        yield False
+        return
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    with dbapi.pipeline():
+        yield True
+
+
+@contextmanager
+def own_begin(conn: Connection) -> Iterator[Callable[[], None]]:
+    """A transaction the caller begins with the callable yielded, as the first statement
+    of a :func:`pipelined` block: on PostgreSQL the driver then sends no ``BEGIN`` of its
+    own, for which psycopg waits a round trip even in pipeline mode (it is in autocommit
+    while inside, and the ``BEGIN`` sent names the isolation the writer relies on). The
+    transaction is still ended by SQLAlchemy's commit or rollback (or :func:`commit`);
+    the connection leaves as it came, or is discarded. Elsewhere the callable does
+    nothing and the driver begins as always.
+    """
+    if conn.dialect.name != "postgresql":
+        yield lambda: None
+        return
+    dbapi: Any = conn.connection.dbapi_connection
+    dbapi.autocommit = True
+    try:
+        yield lambda: dbapi.execute("BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE")
+    finally:
+        try:
+            dbapi.rollback()  # nothing to do after a commit or a rollback
+            dbapi.autocommit = False
+        except Exception:
+            conn.invalidate()  # never back to the pool in autocommit
+            raise
+
+
+def commit(conn: Connection) -> None:
+    """Commit ``conn``'s transaction through the driver (inside :func:`pipelined`, in the
+    round trip of the statements sent before it)."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.commit()
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -14,7 +14,7 @@ import ipaddress
 import json
 import secrets
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -366,14 +366,30 @@ class Notices:
     def subscribers(self, project_id: str) -> list[_Subscriber]:
         found = self._subscribers.get(project_id)
         if found is None:
-            m = rows.marker(self._conn)
-            self.cur.execute(f"SELECT id, events FROM webhook WHERE project_id = {m}",
-                             (project_id,))
-            found = self._subscribers[project_id] = [
-                _Subscriber(str(i), frozenset(_json(e) or ()))
-                for i, e in self.cur.fetchall()
-            ]
+            self.subscribers_sent([project_id])()
+            found = self._subscribers[project_id]
         return found
+
+    def subscribers_sent(self, project_ids: Collection[str]) -> Callable[[], None]:
+        """The webhooks of these projects, sent now on a cursor of its own and read when
+        the answer is called (on PostgreSQL it can ride one round trip with other reads)."""
+        m = rows.marker(self._conn)
+        sent = []
+        for project_id in project_ids:
+            if project_id not in self._subscribers:
+                cur = rows.cursor(self._conn)
+                cur.execute(f"SELECT id, events FROM webhook WHERE project_id = {m}",
+                            (project_id,))
+                sent.append((project_id, cur))
+
+        def read() -> None:
+            for project_id, cur in sent:
+                self._subscribers[project_id] = [
+                    _Subscriber(str(i), frozenset(_json(e) or ())) for i, e in cur.fetchall()
+                ]
+                cur.close()
+
+        return read
 
     def change(
         self,

@@ -3,7 +3,7 @@ one statement, with the records it reads and the SLA policy of each project it t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,8 +15,9 @@ from golive_tui.domain.ops import Op
 from golive_tui.domain.rules import REFERENCES
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.server import rows
+from golive_tui.server.accounts import forget_access_ahead
 from golive_tui.server.facts import ServerFacts
-from golive_tui.server.tables import change, entity_columns, op_log, project, table_of
+from golive_tui.server.tables import change, entity_columns, member, op_log, project, table_of
 from golive_tui.server.webhooks import Notices
 
 LOOKUP_CHUNK = 400
@@ -70,6 +71,26 @@ def counter_sql(conn: Connection) -> tuple[str, str]:
     )
 
 
+_BY_ID_ARRAY: dict[str, str] = {}
+
+
+def _by_id_array_sql(codec: rows.TableCodec) -> str:
+    """On PostgreSQL, the rows of a table with any of the ids of one array parameter.
+
+    One statement text for any count of ids (planned once per connection), and each id
+    looked up on the primary key whatever the planner believes of the table: on a new
+    server it has no statistics yet, and ``id IN (…)`` was planned as a scan of every
+    row, for every group (``LIMIT 1`` keeps each look-up apart; an id names one row).
+    """
+    sql = _BY_ID_ARRAY.get(codec.name)
+    if sql is None:
+        sql = _BY_ID_ARRAY[codec.name] = (
+            "SELECT r.* FROM unnest(%s::text[]) AS k(id) JOIN LATERAL "
+            f"(SELECT {codec.columns} FROM {codec.name} WHERE id = k.id LIMIT 1) AS r ON true"
+        )
+    return sql
+
+
 class Writes:
     """The writes of a transaction, held and sent to the driver one statement per run.
 
@@ -100,6 +121,8 @@ class Writes:
         self.log = rows.codec(conn, op_log)
         #: ops answered in this transaction, by op_id and by "client_id#client_seq"
         self.answered: set[str] = set()
+        #: a membership is among the held writes
+        self.membership_held = False
         #: the webhook events of this transaction, queued with its other writes
         self.notices = Notices(conn, self.add)
 
@@ -117,10 +140,15 @@ class Writes:
             self._dirty.add(key)
             if codec.table is project:
                 self._policies.pop(row_id, None)
+            elif codec.table is member:
+                # who may push changed: callers are read again, after this is sent
+                self.membership_held = True
+                forget_access_ahead(self.conn)
 
     def flush(self) -> None:
         runs, self._runs = self._runs, {}
         self._dirty.clear()
+        self.membership_held = False
         for table_runs in runs.values():
             for sql, params in table_runs:
                 if len(params) == 1:
@@ -130,16 +158,34 @@ class Writes:
 
     def prefetch(self, codec: rows.TableCodec, ids: Sequence[str]) -> None:
         """Read these records in a few queries, so that :meth:`row` has them."""
+        self.prefetch_sent(codec, ids)()
+
+    def prefetch_sent(self, codec: rows.TableCodec, ids: Sequence[str]) -> Callable[[], None]:
+        """:meth:`prefetch`, sent now on cursors of its own and read when the answer is
+        called (on PostgreSQL it can ride one round trip with other reads)."""
         wanted = [
             row_id for row_id in dict.fromkeys(ids)
             if (codec.name, row_id) not in self._known and (codec.name, row_id) not in self._dirty
         ]
+        sent = []
+        postgresql = self.conn.dialect.name == "postgresql"
         for start in range(0, len(wanted), LOOKUP_CHUNK):
             part = wanted[start : start + LOOKUP_CHUNK]
-            self.cur.execute(codec.select_by_ids_sql(len(part)), part)
-            found = {row["id"]: row for row in map(codec.decode_row, self.cur.fetchall())}
-            for row_id in part:
-                self._known[(codec.name, row_id)] = found.get(row_id)
+            cur = rows.cursor(self.conn)
+            if postgresql:
+                cur.execute(_by_id_array_sql(codec), (part,))
+            else:
+                cur.execute(codec.select_by_ids_sql(len(part)), part)
+            sent.append((part, cur))
+
+        def read() -> None:
+            for part, cur in sent:
+                found = {row["id"]: row for row in map(codec.decode_row, cur.fetchall())}
+                cur.close()
+                for row_id in part:
+                    self._known[(codec.name, row_id)] = found.get(row_id)
+
+        return read
 
     def row(self, codec: rows.TableCodec, row_id: str) -> dict[str, Any] | None:
         """The record as this transaction sees it (a copy the caller may change)."""

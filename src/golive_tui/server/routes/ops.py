@@ -195,7 +195,7 @@ async def push(
     try:
         outcome = await state.writer.push(
             PushJob(project_id=pid, ops=body.ops, client_id=body.client_id,
-                    authorize=authorize)
+                    authorize=authorize, token=token)
         )
     except WriterStopped as exc:
         raise ApiError(503, "unavailable", str(exc), headers={"Retry-After": "1"}) from None
