@@ -58,8 +58,10 @@ def job(
     server: ServerUnderTest, user: str, ops: list[dict[str, Any]], project_id: str | None = None,
 ) -> PushJob:
     parsed = [Op.model_validate(op) for op in ops]
+    # with the token, as the route sends it: the group reads its callers' access ahead
     return PushJob(project_id=project_id or server.project_id, ops=parsed,
-                   client_id=parsed[0].client_id, authorize=as_user(server, user, project_id))
+                   client_id=parsed[0].client_id, authorize=as_user(server, user, project_id),
+                   token=server.tokens[user])
 
 
 def outcome(value: PushOutcome | Exception) -> PushOutcome:
@@ -182,6 +184,82 @@ def test_a_record_written_earlier_in_the_group_is_read_as_written(
     entities = server.snapshot()["entities"]
     assert site_id not in {s["id"] for s in entities["site"]}
     assert [m["role"] for m in entities["member"] if m["user"] == user] == ["viewer"]
+
+
+def test_a_membership_written_earlier_in_the_group_counts_for_the_pushes_after_it(
+    world: tuple[ServerUnderTest, Database], caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The group reads all its callers' access at once; a membership it writes is read
+    again for the pushes after it, each push answered as if alone."""
+    caplog.set_level(logging.INFO, logger="golive_tui.server.apply")
+    server, db = world
+    joining, leaving = (f"crew-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    for user in (joining, leaving):
+        admin.ensure_user(db, user)
+        server.tokens[user] = admin.issue_token(db, user).token
+    admin.grant(db, leaving, server.project_id, "engineer")
+    leaving_member = next(m for m in server.snapshot()["entities"]["member"]
+                          if m["user"] == leaving)
+
+    def verification(client: str) -> dict[str, Any]:
+        return server.op("verification", str(uuid.uuid4()), "append",
+                         {"test_case": "IN-01", "target": "DEN", "result": "pass"},
+                         client_id=client)
+
+    roster = [
+        server.op("member", str(uuid.uuid4()), "create", {"user": joining, "role": "engineer"}),
+        server.op("member", leaving_member["id"], "delete", {},
+                  base_version=leaving_member["version"]),
+    ]
+    before_in, before_out, changed, after_in, after_out = apply_group(db, [
+        job(server, joining, [verification(joining)]),
+        job(server, leaving, [verification(leaving)]),
+        job(server, "ipm", roster),
+        job(server, joining, [verification(joining)]),
+        job(server, leaving, [verification(leaving)]),
+    ])
+
+    assert "rolled back" not in caplog.text
+    assert isinstance(before_in, ApiError) and before_in.status_code == 404
+    assert statuses(before_out) == ["applied"]
+    assert statuses(changed) == ["applied", "applied"]
+    assert statuses(after_in) == ["applied"]
+    assert isinstance(after_out, ApiError) and after_out.status_code == 404
+
+
+def test_a_token_revoked_between_groups_is_refused_by_the_next_group(
+    world: tuple[ServerUnderTest, Database],
+) -> None:
+    server, db = world
+    user = f"crew-{uuid.uuid4().hex[:8]}"
+    admin.ensure_user(db, user)
+    admin.grant(db, user, server.project_id, "engineer")
+    issued = admin.issue_token(db, user)
+    server.tokens[user] = issued.token
+
+    def verification() -> dict[str, Any]:
+        return server.op("verification", str(uuid.uuid4()), "append",
+                         {"test_case": "IN-01", "target": "DEN", "result": "pass"},
+                         client_id=user)
+
+    (first,) = apply_group(db, [job(server, user, [verification()])])
+    assert statuses(first) == ["applied"]
+
+    admin.revoke_token(db, issued.id)
+    # another caller's push in the same group is not held up by the refusal
+    refused, other = apply_group(db, [job(server, user, [verification()]),
+                                      job(server, "engineer", [server.op(
+                                          "verification", str(uuid.uuid4()), "append",
+                                          {"test_case": "IN-01", "target": "DEN",
+                                           "result": "pass"}, client_id="engineer")])])
+
+    assert isinstance(refused, ApiError) and refused.status_code == 401
+    assert statuses(other) == ["applied"]
+    # a token of the right id with another secret is refused too, read ahead or not
+    forged = f"{admin.issue_token(db, user).id}.not-the-secret"
+    server.tokens[user] = forged
+    (wrong,) = apply_group(db, [job(server, user, [verification()])])
+    assert isinstance(wrong, ApiError) and wrong.status_code == 401
 
 
 def test_a_rule_that_looks_at_other_records_sees_what_the_group_wrote(
