@@ -279,9 +279,8 @@ def own_begin(conn: Connection) -> Iterator[Callable[[], None]]:
         try:
             dbapi.rollback()  # nothing to do after a commit or a rollback
             dbapi.autocommit = False
-        except Exception:
-            conn.invalidate()  # never back to the pool in autocommit
-            raise
+        except Exception:  # the connection is gone or unusable: whatever ended the block
+            conn.invalidate()  # stands, and this one never goes back to the pool
 
 
 def commit(conn: Connection) -> None:
