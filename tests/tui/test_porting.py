@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import messages
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
@@ -623,9 +625,16 @@ async def test_a_key_typed_into_the_search_is_drawn_in_one_frame_with_the_page_i
     make_app: Callable[..., GoLiveApp],
 ) -> None:
     # no frame shows the search box ahead of what it finds: the field's value and the page
-    # of that search are put out together, once a key
+    # of that search are put out together, once a key, and nothing is laid out for it (the
+    # box and the table keep their sizes whatever the value and the number of rows)
+    layouts: list[Any] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, messages.Layout):
+            layouts.append(message.widget)
+
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         screen = await open_porting(pilot)
         await pilot.press("slash")
         await wait_ready(pilot)
@@ -642,8 +651,13 @@ async def test_a_key_typed_into_the_search_is_drawn_in_one_frame_with_the_page_i
                 frames.append((field.value, page.query.text if page is not None else None))
 
         app._display = shown  # type: ignore[method-assign,assignment]
-        for key in ("5", "5", "5", "backspace", "0", "backspace", "backspace", "backspace"):
+        rows = []
+        for key in ("0", "1", "0", "7", "backspace", "backspace", "backspace", "backspace"):
             frames.clear()
+            layouts.clear()
             await pilot.press(key)
             await wait_ready(pilot)
             assert frames == [(field.value, field.value)], key
+            assert layouts == [], key
+            rows.append(screen.query_one("#numbers", DataTable).row_count)
+        assert len(set(rows)) > 1, f"the searches' pages should differ in length: {rows}"

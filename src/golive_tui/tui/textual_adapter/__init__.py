@@ -131,7 +131,8 @@ def private_api() -> tuple[PrivateName, ...]:
         PrivateName(Input, "_watch_value", ("value",),
                     "InputCells._watch_value: a value's new width lays out the field alone"),
         PrivateName(Widget, "_scroll_update", ("virtual_size",),
-                    "InputCells._watch_value: the field's scrolling bounded by its new width"),
+                    "InputCells._watch_value, QuickCellTable._update_dimensions: scrolling "
+                    "bounded by a new virtual size without a layout"),
         PrivateName(Input, "_suggestion", None, "input_look: drawn by Input when one is shown"),
         PrivateName(Input, "_cursor_visible", None, "input_look: the cursor's blink phase"),
         PrivateName(Input, "_restart_blink", (), "restart_blink: a held key shows the cursor"),
@@ -141,7 +142,8 @@ def private_api() -> tuple[PrivateName, ...]:
         PrivateName(Screen, "_binding_chain", None,
                     "own_key_bindings: a field's own bindings, keymap applied"),
         PrivateName(Widget, "_layout_required", None,
-                    "settled_by_first_layout: a layout asked for before the first one"),
+                    "settled_by_first_layout: a layout asked for before the first one; "
+                    "QuickCellTable._update_dimensions: a table's new size lays out nothing"),
         PrivateName(Widget, "_repaint_required", None,
                     "settled_by_first_layout: a repaint asked for before the first paint"),
         PrivateName(LRUCache, "_cache", None,

@@ -160,7 +160,19 @@ class QuickCellTable(DataTable[Any]):
         # machine paints first), a table kept the narrow columns of its labels. Drawn
         # again once the widths change.
         before = [column.get_render_width(self) for column in self.ordered_columns]
+        # DataTable keeps its rows' height and columns' width in Widget's virtual size, whose
+        # every change lays out the whole screen: a search whose page is shorter than the
+        # last did. A table sized by its styles with no room for scrollbars (the tracker's
+        # page) moves nothing else: its scrolling is bounded again as a layout would, and it
+        # alone is drawn again. A layout asked for before is left as it was.
+        styles = self.styles
+        alone = not (self._layout_required or styles.auto_dimensions
+                     or styles.scrollbar_size_vertical or styles.scrollbar_size_horizontal)
         super()._update_dimensions(new_rows)
+        if alone and self._layout_required:
+            self._layout_required = False
+            self._scroll_update(self.virtual_size)
+            self.refresh()
         if [column.get_render_width(self) for column in self.ordered_columns] != before:
             self._update_count += 1
             self.refresh()
