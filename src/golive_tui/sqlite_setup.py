@@ -9,6 +9,7 @@ with "database is locked" when one upgrades a read lock. What differs between th
 from __future__ import annotations
 
 import sqlite3
+import threading
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -47,9 +48,12 @@ def sqlite_engine(
     cache_kib: int,
     max_overflow: int,
     autocheckpoint: int = 1000,
+    gate: threading.Lock | None = None,
 ) -> Engine:
     """An engine on an SQLite ``url``; ``immediate`` engines take the write lock when they
-    begin, the others begin a plain (deferred) read transaction."""
+    begin, the others begin a plain (deferred) read transaction. With a ``gate``, a new
+    connection opens the file only while holding it (whoever holds it decides which file
+    the name stands for)."""
     engine = create_engine(
         url,
         poolclass=QueuePool,
@@ -63,6 +67,12 @@ def sqlite_engine(
         configure_connection(dbapi_conn, synchronous=synchronous,
                              busy_timeout_ms=busy_timeout_ms, cache_kib=cache_kib,
                              autocheckpoint=autocheckpoint)
+
+    if gate is not None:
+        @event.listens_for(engine, "do_connect")
+        def _gated(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            with gate:
+                return dialect.connect(*cargs, **cparams)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

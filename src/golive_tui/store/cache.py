@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -40,9 +44,13 @@ class CacheFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         check_sqlite_file(self.path)
         in_memory = str(path) == ":memory:"
+        #: held while a connection opens the file, and while a first load puts its file in
+        #: place of this one (:meth:`swap_in`): no connection opens the file being replaced
+        self._gate = threading.Lock()
         #: local changes: their commits wait for the disk, not for the log to be copied
         #: back into the file, which the checkpointer does after each (see its module)
-        self.write_engine = make_engine(self.path, immediate=True, checkpoints=in_memory)
+        self.write_engine = make_engine(self.path, immediate=True, checkpoints=in_memory,
+                                        gate=self._gate)
         self.checkpointer = Checkpointer(self.path)
         if not in_memory:
             event.listen(self.write_engine, "checkin",
@@ -53,8 +61,9 @@ class CacheFile:
         #: commit waits for the disk, and for everything before it), and the server sends
         #: what was taken back again: ops stay queued and are answered as duplicates, the
         #: feed is read again from the cursor that was kept
-        self.settle_engine = make_engine(self.path, immediate=True, synchronous="NORMAL")
-        self.read_engine = make_engine(self.path, immediate=False)
+        self.settle_engine = make_engine(self.path, immediate=True, synchronous="NORMAL",
+                                         gate=self._gate)
+        self.read_engine = make_engine(self.path, immediate=False, gate=self._gate)
         migrate(self.write_engine)
         self.actor = actor
         self.role = role
@@ -67,6 +76,51 @@ class CacheFile:
         self.write_engine.dispose()
         self.settle_engine.dispose()
         self.read_engine.dispose()
+
+    def swap_in(self, built: Path, ready: Callable[[sqlite3.Connection], bool]) -> bool:
+        """Put the file ``built`` (complete, on disk) in place of this cache; False, and
+        nothing changed, when another connection has this cache open or ``ready`` says no.
+
+        ``ready`` gets a connection holding this cache's exclusive lock, and finishes
+        ``built`` from it (or says it cannot). The rename is atomic: a crash leaves this
+        cache or ``built``, whole. Only a file no connection has open is replaced: this
+        store's idle connections are closed first, and no new one opens until the rename
+        is done; another's (another process, or a read still under way here) keeps the
+        cache as it is. SQLite's own test for that is leaving WAL mode, which it refuses
+        while anyone else has the file open, and which empties and removes the old log and
+        its index (names the new file would otherwise find).
+        """
+        with self._lock, self._gate:
+            # the checkpointer's connection is one more on the old file: it stops, and a
+            # new one (on whichever file the name then stands for) takes its place
+            self.checkpointer.close()
+            try:
+                return self._swap_in(built, ready)
+            finally:
+                self.checkpointer = Checkpointer(self.path)
+
+    def _swap_in(self, built: Path, ready: Callable[[sqlite3.Connection], bool]) -> bool:
+        for attempt in range(3):
+            for engine in (self.write_engine, self.settle_engine, self.read_engine):
+                engine.dispose()
+            gc.collect()  # connections checked in after a dispose stay open until then
+            old = sqlite3.connect(self.path, isolation_level=None, timeout=0)
+            try:
+                try:
+                    alone = old.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+                except sqlite3.OperationalError:  # locked: someone is reading it
+                    alone = None
+                if alone == "delete":
+                    old.execute("PRAGMA locking_mode = EXCLUSIVE")
+                    old.execute("BEGIN EXCLUSIVE")
+                    if not ready(old):
+                        return False
+                    _replace(built, self.path)
+                    return True
+            finally:
+                old.close()
+            time.sleep(0.01 * (attempt + 1))
+        return False
 
     def _ensure_client_id(self) -> str:
         with self.write_engine.begin() as conn:
@@ -101,3 +155,20 @@ class CacheFile:
         t = table_of(EntityKind.PROJECT)
         with self.read_engine.connect() as conn:
             return conn.execute(select(t.c.id).order_by(t.c.name).limit(1)).scalar_one_or_none()
+
+
+def _replace(built: Path, path: Path) -> None:
+    """Rename ``built`` onto ``path`` and make the rename durable. Anyone who opened the
+    old file in the meantime (it was locked) finds it is not a database any more, instead
+    of writing to a file no one will read again."""
+    stale = os.open(path, os.O_RDWR)
+    try:
+        os.replace(built, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        os.pwrite(stale, bytes(100), 0)
+    finally:
+        os.close(stale)

@@ -36,12 +36,12 @@ from golive_tui.domain.port_orders import numbers_following
 from golive_tui.domain.rules import reason_is_thin
 from golive_tui.domain.transitions import NEXT_PORT_STATE, PORTING
 from golive_tui.store.bulk import CHUNK, table_of
+from golive_tui.store.first_load import FirstLoad
 from golive_tui.store.outbox import BulkOutcome, Change, Refusal
-from golive_tui.store.rebase import Rebase
 from golive_tui.store.tables import IssueRow
 
 
-class Commands(Rebase):
+class Commands(FirstLoad):
     """The changes the screens, the CLI and the tests ask for by name."""
 
     def transition_number(self, number_id: str, to: PortState, **extra: Any) -> Record | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,8 @@ class CorruptCacheError(RuntimeError):
 
 
 def make_engine(
-    path: Path | str, *, immediate: bool, synchronous: str = "FULL", checkpoints: bool = True
+    path: Path | str, *, immediate: bool, synchronous: str = "FULL", checkpoints: bool = True,
+    gate: threading.Lock | None = None,
 ) -> Engine:
     """An engine on ``path``; ``immediate`` engines take the write lock when they begin.
 
@@ -34,7 +36,7 @@ def make_engine(
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
     return sqlite_engine(url, immediate=immediate, synchronous=synchronous,
                          busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=CACHE_KIB, max_overflow=4,
-                         autocheckpoint=1000 if checkpoints else 0)
+                         autocheckpoint=1000 if checkpoints else 0, gate=gate)
 
 
 @contextmanager

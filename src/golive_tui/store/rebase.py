@@ -25,7 +25,7 @@ from golive_tui.store.outbox_rows import op_from_outbox, shadow_of
 from golive_tui.store.tables import OutboxRow, ProblemRow, ShadowRow
 
 #: a snapshot with more records of one kind than this loads them before indexing them
-_REINDEX_ABOVE = 20_000
+REINDEX_ABOVE = 20_000
 #: some of one kind's records, as a snapshot's pieces come: ``(kind, records)``
 Piece = tuple[str, Sequence[Mapping[str, Any]]]
 #: "the op did not change the shadow" (None means the record is deleted)
@@ -263,7 +263,7 @@ class Rebase(Outbox):
                     shadows[eid] = None
             # building an index once is cheaper than keeping it up to date per row
             rebuild = [
-                index for kind in EntityKind if (counts or {}).get(kind.value, 0) >= _REINDEX_ABOVE
+                index for kind in EntityKind if (counts or {}).get(kind.value, 0) >= REINDEX_ABOVE
                 for index in sorted(table_of(kind).indexes, key=lambda i: str(i.name))
             ]
             for index in rebuild:

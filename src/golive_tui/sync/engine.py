@@ -184,12 +184,20 @@ class SyncEngine(PushingEngine):
         whole download, so it is for a first load only, when nothing here waits to write;
         a reload after a 410 downloads first, and the user's changes meanwhile go on.
         """
+        fresh = as_it_comes and await self._store(self.store.is_empty)
         pieces = self.client.snapshot_pieces(self.project_id)
         try:
             head = await anext(pieces)
             assert isinstance(head, SnapshotHead)
             await self._reached()
-            if as_it_comes:
+            if fresh:
+                if await self._write_as_it_comes(head, pieces, fresh=True) is None:
+                    # the cache was not empty by the end, or someone else had it open:
+                    # nothing was kept, and the snapshot is loaded again into the cache
+                    await pieces.aclose()
+                    await self._bootstrap(as_it_comes=False)
+                    return
+            elif as_it_comes:
                 await self._write_as_it_comes(head, pieces)
             else:
                 got = [piece async for piece in pieces if not isinstance(piece, SnapshotHead)]
@@ -201,14 +209,18 @@ class SyncEngine(PushingEngine):
         await self._notify(SyncNotice(reloaded=True))
 
     async def _write_as_it_comes(
-        self, head: SnapshotHead, pieces: AsyncIterator[SnapshotHead | Piece]
-    ) -> None:
+        self, head: SnapshotHead, pieces: AsyncIterator[SnapshotHead | Piece], *,
+        fresh: bool = False,
+    ) -> int | None:
         """Hand each piece to the store's writing thread as it arrives; a download that
-        fails or is cancelled ends the writing with an error, so nothing is kept."""
+        fails or is cancelled ends the writing with an error, so nothing is kept.
+
+        ``fresh``: the cache is empty, and the pieces go into a new file that takes its
+        place (None when it could not: then nothing was kept)."""
         arrived: queue.SimpleQueue[Piece | BaseException | None] = queue.SimpleQueue()
-        writing = asyncio.ensure_future(self._store(
-            self.store.replace_with_snapshot, self.project_id, _taken(arrived),
-            head.server_seq, head.counts,
+        write = self.store.load_into_new_file if fresh else self.store.replace_with_snapshot
+        writing: asyncio.Future[int | None] = asyncio.ensure_future(self._store(
+            write, self.project_id, _taken(arrived), head.server_seq, head.counts,
         ))
         try:
             async for piece in pieces:
@@ -222,7 +234,7 @@ class SyncEngine(PushingEngine):
                 await writing
             raise
         arrived.put(None)
-        await writing
+        return await writing
 
     async def _pull_all(self) -> None:
         cursor = await self._store(lambda: self.store.cursor)
