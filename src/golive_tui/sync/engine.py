@@ -180,9 +180,11 @@ class SyncEngine(PushingEngine):
         """Load the whole project from the server, keeping the outbox (pending ops rebase).
 
         ``as_it_comes``: the pieces are written while the rest downloads (the server, the
-        download and the cache's writes overlap). That holds the cache's write lock for the
-        whole download, so it is for a first load only, when nothing here waits to write;
-        a reload after a 410 downloads first, and the user's changes meanwhile go on.
+        download and the cache's writes overlap). Into an empty cache they go into a new
+        file that then takes its place (``load_into_new_file``); otherwise that holds the
+        cache's write lock for the whole download, so it is for a first load only, when
+        nothing here waits to write; a reload after a 410 downloads first, and the user's
+        changes meanwhile go on.
         """
         fresh = as_it_comes and await self._store(self.store.is_empty)
         pieces = self.client.snapshot_pieces(self.project_id)
