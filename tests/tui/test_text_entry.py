@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual import events, messages
 from textual.app import App, ComposeResult
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Input, TextArea
 from textual.widgets.input import Selection
 
-from golive_tui.tui.textual_adapter import input_look
+from golive_tui.tui.key_runs import TypedRun, with_runs
+from golive_tui.tui.textual_adapter import input_look, input_parser
 from golive_tui.tui.widgets.forms import NewIssueForm
 from golive_tui.tui.widgets.text_entry import TextBox, TextField
 from tests.tui.conftest import until, wait_ready
@@ -29,6 +32,19 @@ def _send(app: App[Any], *items: events.Event) -> None:
 
 def _keys(text: str) -> list[events.Event]:
     return [events.Key("space" if c == " " else c, c) for c in text]
+
+
+def _read(app: App[Any], text: str) -> None:
+    """Hand ``text`` to the app as one read of the terminal that golive's driver parses
+    (``TerminalDriver.run_input_thread``): its printable keys travel as runs."""
+    driver = app._driver
+    assert driver is not None
+    for message in with_runs(input_parser(driver).feed(text)):
+        driver.process_message(message)
+
+
+#: what a terminal sends for these keys
+BACKSPACE, LEFT, TAB, SHIFT_TAB = "\x7f", "\x1b[D", "\t", "\x1b[Z"
 
 
 async def test_a_10000_character_paste_arrives_intact_in_the_title_and_the_details(
@@ -53,8 +69,9 @@ async def test_a_10000_character_paste_arrives_intact_in_the_title_and_the_detai
         assert details.text == LONG + "\nsecond line"
 
 
+@pytest.mark.parametrize("delivery", ["keys", "reads"])
 async def test_typed_keys_arrive_in_order_around_edits_as_one_change_per_run(
-    make_app: Any,
+    make_app: Any, delivery: str,
 ) -> None:
     changes: list[str] = []
 
@@ -73,8 +90,11 @@ async def test_typed_keys_arrive_in_order_around_edits_as_one_change_per_run(
         changes.clear()
         typed = LONG[:3000]
         # a run of keys, a backspace and a left arrow inside it, and more keys
-        _send(app, *_keys(typed), events.Key("backspace", None), events.Key("left", None),
-              *_keys("XY"))
+        if delivery == "keys":  # each key a message, as Textual's own driver posts them
+            _send(app, *_keys(typed), events.Key("backspace", None),
+                  events.Key("left", None), *_keys("XY"))
+        else:  # as golive's driver posts one read of the terminal
+            _read(app, typed + BACKSPACE + LEFT + "XY")
         expected = typed[:-2] + "XY" + typed[-2]
         await until(pilot, lambda: search.value == expected)
         assert search.value == expected
@@ -183,8 +203,9 @@ async def test_a_textarea_run_of_keys_arrives_in_order() -> None:
         assert isinstance(box, TextArea)
 
 
+@pytest.mark.parametrize("delivery", ["keys", "reads"])
 async def test_a_burst_typed_into_a_new_form_lands_field_by_field_across_tabs(
-    make_app: Any,
+    make_app: Any, delivery: str,
 ) -> None:
     """Keys typed ahead of the app (a fast typist, tmux send-keys) reach the field they
     were typed for: the keys behind a tab go to the next field, not to the first one (a
@@ -199,8 +220,13 @@ async def test_a_burst_typed_into_a_new_form_lands_field_by_field_across_tabs(
         await until(pilot, lambda: isinstance(app.screen, RecordForm)
                     and app.focused is form_field(app, "code"))
         tab, back = events.Key("tab", None), events.Key("shift+tab", None)
-        _send(app, *_keys("bos"), tab, *_keys("Back Bay"), tab,
-              *_keys("200 Newbury St, Boston, MA 02116"), back, *_keys("Back Bay Clinic"), tab, tab)
+        if delivery == "keys":
+            _send(app, *_keys("bos"), tab, *_keys("Back Bay"), tab,
+                  *_keys("200 Newbury St, Boston, MA 02116"), back, *_keys("Back Bay Clinic"),
+                  tab, tab)
+        else:
+            _read(app, "bos" + TAB + "Back Bay" + TAB + "200 Newbury St, Boston, MA 02116"
+                  + SHIFT_TAB + "Back Bay Clinic" + TAB + TAB)
         await until(pilot, lambda: app.focused is form_field(app, "time_zone"))
         await until(pilot, lambda: form_field(app, "address").value.endswith("02116"))
         assert form_field(app, "code").value == "bos"
@@ -208,8 +234,9 @@ async def test_a_burst_typed_into_a_new_form_lands_field_by_field_across_tabs(
         assert form_field(app, "address").value == "200 Newbury St, Boston, MA 02116"
 
 
+@pytest.mark.parametrize("delivery", ["keys", "reads"])
 async def test_keys_typed_behind_the_key_that_opens_a_form_land_in_the_form(
-    make_app: Any,
+    make_app: Any, delivery: str,
 ) -> None:
     """The key that opens a form, then its fields typed without a pause: the keys behind
     it wait until the form is open and focused, instead of reaching the screen under it."""
@@ -222,7 +249,10 @@ async def test_keys_typed_behind_the_key_that_opens_a_form_land_in_the_form(
         assert app.store is not None
         sites_before = len(app.store.sites())
         tab = events.Key("tab", None)
-        _send(app, *_keys("abos"), tab, *_keys("Back Bay"), tab, *_keys("200 Newbury St"))
+        if delivery == "keys":
+            _send(app, *_keys("abos"), tab, *_keys("Back Bay"), tab, *_keys("200 Newbury St"))
+        else:  # "abos" is one run: its "a" opens the form, which "bos" then goes to
+            _read(app, "abos" + TAB + "Back Bay" + TAB + "200 Newbury St")
         await until(pilot, lambda: isinstance(app.screen, RecordForm)
                     and form_field(app, "address").value == "200 Newbury St")
         assert form_field(app, "code").value == "bos"
@@ -230,3 +260,59 @@ async def test_keys_typed_behind_the_key_that_opens_a_form_land_in_the_form(
         # nothing typed ran as a command of the screen under the form
         assert len(app.screen_stack) == 2 and app.screen_stack[0] is screen
         assert len(app.store.sites()) == sites_before
+
+
+async def test_ten_thousand_keys_read_together_reach_a_field_as_a_few_messages(
+    make_app: Any,
+) -> None:
+    """Keys read from the terminal together travel as runs: the field gets a handful of
+    messages for 10,000 keys, and every character in order."""
+    runs: list[int] = []
+    keys: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, TypedRun) and message._sender is not None:
+            runs.append(len(message.keys))
+        elif isinstance(message, events.Key) and message.is_printable:
+            keys.append(message.key)
+
+    app = make_app()
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await wait_ready(pilot)
+        app.push_screen(NewIssueForm([]))
+        await until(pilot, lambda: isinstance(app.focused, TextField))
+        title = app.screen.query_one("#issue-title", TextField)
+        runs.clear()
+        keys.clear()
+        for start in range(0, len(LONG), 4096):  # as the driver reads: 4 KiB at a time
+            _read(app, LONG[start:start + 4096])
+        await until(pilot, lambda: len(title.value) >= len(LONG))
+        assert title.value == LONG
+        assert keys == []
+        assert 0 < len(runs) <= 6, runs  # three reads: a run each to the app, to the field
+
+
+class _Limited(Screen[None]):
+    """A field that checks each key on its own (a length limit, allowed characters)."""
+
+    def compose(self) -> ComposeResult:
+        yield TextField(id="short", max_length=3)
+        yield TextField(id="digits", restrict=r"[0-9]*")
+
+
+async def test_a_run_for_a_field_that_checks_each_key_is_routed_key_by_key(
+    make_app: Any,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        screen = _Limited()
+        app.push_screen(screen)
+        await until(pilot, lambda: bool(screen.query("#digits")))
+        short = screen.query_one("#short", TextField)
+        short.focus()
+        await until(pilot, lambda: app.focused is short)
+        _read(app, "abcdef" + TAB + "1a2b3")
+        digits = screen.query_one("#digits", TextField)
+        await until(pilot, lambda: digits.value == "123")
+        assert short.value == "abc"

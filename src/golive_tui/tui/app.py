@@ -24,6 +24,7 @@ from golive_tui.tui.collector import IdleCollector
 from golive_tui.tui.commands import GoLiveCommands
 from golive_tui.tui.focus_keys import move_focus_now
 from golive_tui.tui.key_order import KeyOrder
+from golive_tui.tui.key_runs import TypedRun
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.screens.dashboard import DashboardScreen
 from golive_tui.tui.terminal import (
@@ -240,6 +241,12 @@ class GoLiveApp(App[None]):
                 await self._key_order.route(event)
                 return
         await super().on_event(event)
+
+    async def on_typed_run(self, run: TypedRun) -> None:
+        """Printable keys read together: whole to the focused field, or one by one
+        (tui/key_runs.py)."""
+        self._collector.input_seen()
+        await self._key_order.route_run(run)
 
     async def _dispatch_key(self, event: events.Key) -> None:
         """Route a key read from the terminal as Textual does (a tab typed in a field moves

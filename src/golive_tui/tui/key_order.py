@@ -25,6 +25,9 @@ from textual.app import App
 from textual.dom import DOMNode
 from textual.widgets import Input
 
+from golive_tui.tui.key_runs import RunTaker, TypedRun
+from golive_tui.tui.textual_adapter import keys_read, priority_keys
+
 #: how long a command key may hold the keys behind it at most (its handling normally ends
 #: within a frame; this only frees the keys if it could not be followed)
 LONGEST_HOLD = 0.5
@@ -53,6 +56,22 @@ class KeyOrder:
             self.held.append(event)
             return
         await self._send(event)
+
+    async def route_run(self, run: TypedRun) -> None:
+        """Route printable keys read together: whole to a focused field that takes typed
+        runs when nothing is held and no priority binding wants one of them, else each key
+        as if it had come alone."""
+        target = self.app.focused
+        if (self.following is None and not self.held and isinstance(target, RunTaker)
+                and target.takes_runs()
+                and priority_keys(self.app).isdisjoint(key.key for key in run.keys)):
+            # as Textual forwards a key: straight to the focused widget's queue
+            keys_read(self.app)
+            target.post_message(run)
+            return
+        for key in run.keys:
+            key.set_sender(self.app)
+            await self.route(key)
 
     async def _send(self, event: events.Key) -> None:
         target = self.app.focused

@@ -31,6 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
+from golive_tui.tui.key_runs import with_runs
 from golive_tui.tui.textual_adapter import (
     driver_app,
     driver_output,
@@ -165,7 +166,8 @@ class TerminalDriver(LinuxDriver):
 
     def run_input_thread(self) -> None:
         """Textual's input loop (``LinuxDriver.run_input_thread``), which ends when the
-        terminal does: a read answering nothing or failing is not a quiet moment."""
+        terminal does: a read answering nothing or failing is not a quiet moment, and which
+        posts the printable keys of one read as one :class:`~golive_tui.tui.key_runs.TypedRun`."""
         parser = input_parser(self)
         decode = getincrementaldecoder("utf-8")().decode
         fileno = self.fileno
@@ -181,8 +183,9 @@ class TerminalDriver(LinuxDriver):
                     if not data:
                         self._terminal_lost("the terminal closed (end of input)")
                         return
-                    for event in parser.feed(decode(data)):
-                        self.process_message(event)
+                    # a run of printable keys goes as one message (tui/key_runs.py)
+                    for message in with_runs(parser.feed(decode(data))):
+                        self.process_message(message)
                 for event in parser.tick():
                     self.process_message(event)
 

@@ -140,7 +140,9 @@ def private_api() -> tuple[PrivateName, ...]:
         PrivateName(TextArea, "_replace_via_keyboard", ("insert", "start", "end"),
                     "type_into: a run of typed keys inserted as typing inserts one"),
         PrivateName(Screen, "_binding_chain", None,
-                    "own_key_bindings: a field's own bindings, keymap applied"),
+                    "own_key_bindings: a field's own bindings, keymap applied; priority_keys"),
+        PrivateName(Screen, "_clear_tooltip", (),
+                    "keys_read: a run of typed keys clears a tooltip as a key does"),
         PrivateName(Widget, "_layout_required", None,
                     "settled_by_first_layout: a layout asked for before the first one; "
                     "QuickCellTable._update_dimensions: a table's new size lays out nothing"),
@@ -288,6 +290,26 @@ def restart_blink(field: Input | TextArea) -> None:
 def type_into(area: TextArea, text: str) -> None:
     """Insert ``text`` over the selection as typing inserts it (undo, read-only, cursor)."""
     area._replace_via_keyboard(text, *area.selection)
+
+
+def priority_keys(app: App[Any]) -> set[str]:
+    """The keys a priority binding of the top screen's chain (keymap applied) may take,
+    which Textual looks up before it hands a key to the focused widget."""
+    return {
+        key
+        for _node, bindings in app.screen._binding_chain
+        for key, found in bindings.key_to_bindings.items()
+        if any(binding.priority for binding in found)
+    }
+
+
+def keys_read(app: App[Any]) -> None:
+    """What Textual does on reading a key before it routes it: the app has the focus, and
+    a tooltip shown goes."""
+    if not app.app_focus:
+        app.app_focus = True
+    if app.focused is not None:
+        app.screen._clear_tooltip()
 
 
 def own_key_bindings(widget: Widget) -> BindingsMap | None:

@@ -10,6 +10,8 @@ after every one. Typing or pasting 10,000 characters then costs a minute of CPU.
   held and inserted when the keys already queued behind it have been read (a terminal
   without bracketed paste delivers a paste as keys, and a fast typist runs ahead of the
   app); any other key, a paste or a blur first inserts what is held, so order is kept.
+  The keys of one read of the terminal come as one :class:`~golive_tui.tui.key_runs.TypedRun`
+  (``tui/key_runs.py``), held the same way.
   (Textual calls each class's own key, paste and blur handlers in turn, so these only
   insert what is held and leave the rest to the base class's handler.) What they need of
   Textual's private members is in :mod:`golive_tui.tui.textual_adapter`.
@@ -27,6 +29,7 @@ from textual import events
 from textual.strip import Strip
 from textual.widgets import Input, TextArea
 
+from golive_tui.tui.key_runs import TypedRun
 from golive_tui.tui.textual_adapter import (
     InputCells,
     input_look,
@@ -87,6 +90,23 @@ class _TypedRuns:
             return
         self.insert_held()
         await _run_own_binding(widget, event)  # else the base class handles it
+
+    def takes_runs(self) -> bool:
+        """Whether a :class:`~golive_tui.tui.key_runs.TypedRun` is inserted whole."""
+        return self._holds_keys()
+
+    def on_typed_run(self, run: TypedRun) -> None:
+        """Printable keys read together (``tui/key_runs.py``): held, as each would be."""
+        run.stop()
+        widget = cast("Input | TextArea", self)
+        if not self._holds_keys():  # changed since the app looked: each key on its own
+            for key in run.keys:
+                widget.post_message(key)
+            return
+        restart_blink(widget)
+        if not self._held:
+            widget.call_later(self.insert_held)
+        self._held.append(run.text)
 
     def on_blur(self, event: events.Blur) -> None:
         self.insert_held()
