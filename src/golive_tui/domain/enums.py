@@ -1,8 +1,30 @@
-"""The vocabulary of a go-live: every closed set of values the product knows."""
+"""The vocabulary of a go-live: every closed set of values the product knows.
+
+The enums the first screen does not need live in :mod:`golive_tui.domain.enums_later` and
+are read from here as any other (``from golive_tui.domain.enums import RaidType``): the
+module reads that one when one of them is first named, which keeps their making out of
+start-up.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from golive_tui.domain.enums_later import ActionSource as ActionSource
+    from golive_tui.domain.enums_later import AdoptionGapStatus as AdoptionGapStatus
+    from golive_tui.domain.enums_later import ChecklistStream as ChecklistStream
+    from golive_tui.domain.enums_later import HoldReason as HoldReason
+    from golive_tui.domain.enums_later import IssueCategory as IssueCategory
+    from golive_tui.domain.enums_later import NumberType as NumberType
+    from golive_tui.domain.enums_later import RaidStatus as RaidStatus
+    from golive_tui.domain.enums_later import RaidType as RaidType
+    from golive_tui.domain.enums_later import RejectionCode as RejectionCode
+    from golive_tui.domain.enums_later import RunbookRunKind as RunbookRunKind
+    from golive_tui.domain.enums_later import RunbookStepKind as RunbookStepKind
+    from golive_tui.domain.enums_later import StakeholderRole as StakeholderRole
+    from golive_tui.domain.enums_later import VerificationResult as VerificationResult
 
 
 class EntityKind(StrEnum):
@@ -96,59 +118,9 @@ class MilestoneStatus(StrEnum):
     DONE = "done"
 
 
-class StakeholderRole(StrEnum):
-    """The part a person plays in the implementation, on either side."""
-
-    IPM = "ipm"
-    MPOC = "mpoc"
-    CUSTOMER_CONTACT = "customer_contact"
-    ENGINEER = "engineer"
-    SUPPORT = "support"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return _STAKEHOLDER_LABELS[self]
-
-
-_STAKEHOLDER_LABELS = {
-    StakeholderRole.IPM: "IPM",
-    StakeholderRole.MPOC: "MPOC",
-    StakeholderRole.CUSTOMER_CONTACT: "Customer contact",
-    StakeholderRole.ENGINEER: "Engineer",
-    StakeholderRole.SUPPORT: "Support",
-    StakeholderRole.OTHER: "Other",
-}
-
-
 class ActionStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
-
-
-class ActionSource(StrEnum):
-    """Where an action was agreed; the same list serves every meeting of the lifecycle."""
-
-    KICKOFF = "kickoff"
-    RAID = "raid"
-    HYPERCARE = "hypercare"
-    FINAL_CALL = "final_call"
-    OTHER = "other"
-
-
-class RaidType(StrEnum):
-    """The four lists of a RAID log."""
-
-    RISK = "risk"
-    ASSUMPTION = "assumption"
-    ISSUE = "issue"
-    DEPENDENCY = "dependency"
-
-
-class RaidStatus(StrEnum):
-    OPEN = "open"
-    MONITORING = "monitoring"
-    CLOSED = "closed"
 
 
 class ChangeRequestState(StrEnum):
@@ -249,36 +221,6 @@ NUMBER_STATE_OF_ORDER: dict[OrderState, PortState] = {
 }
 
 
-class RejectionCode(StrEnum):
-    """Why a losing carrier refused a port (Zoom KB0085052 and carrier docs)."""
-
-    ADDR_MISMATCH = "ADDR_MISMATCH"
-    ACCT_NUM_MISSING = "ACCT_NUM_MISSING"
-    ACCT_NUM_INVALID = "ACCT_NUM_INVALID"
-    DISCONNECTED = "DISCONNECTED"
-    BTN_INCORRECT = "BTN_INCORRECT"
-    NAME_MISMATCH = "NAME_MISMATCH"
-    PARTIAL_PORT = "PARTIAL_PORT"
-    PIN_REQUIRED = "PIN_REQUIRED"
-    PIN_INVALID = "PIN_INVALID"
-    PENDING_ORDER = "PENDING_ORDER"
-    LOCK_FREEZE = "LOCK_FREEZE"
-    BILL_COPY_REQUIRED = "BILL_COPY_REQUIRED"
-    AUTH_NAME_MISMATCH = "AUTH_NAME_MISMATCH"
-    NOT_PORTABLE = "NOT_PORTABLE"
-    DSL_OR_ALARM_ON_LINE = "DSL_OR_ALARM_ON_LINE"
-    #: Zoom: only some numbers of the order completed (KB0061279)
-    PARTIAL_ORDER_COMMIT_FAILURE = "PARTIAL_ORDER_COMMIT_FAILURE"
-
-
-class NumberType(StrEnum):
-    DID = "did"
-    MAIN = "main"
-    TOLL_FREE = "toll_free"
-    FAX = "fax"
-    COMMON_AREA = "common_area"
-
-
 class E911Status(StrEnum):
     """Emergency address status of a site or an emergency location (Zoom: 4 = Verified)."""
 
@@ -294,26 +236,6 @@ class ChecklistStatus(StrEnum):
     BLOCKED = "blocked"
     DONE = "done"
     SKIPPED = "skipped"
-
-
-class ChecklistStream(StrEnum):
-    """The work stream a checklist item belongs to."""
-
-    PROJECT = "project"
-    NETWORK = "network"
-    BUILD = "build"
-    E911 = "e911"
-    PORTING = "porting"
-    CUSTOMER = "customer"
-    SUPPORT = "support"
-
-
-class VerificationResult(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    NOT_TESTED = "not_tested"
-    #: the test does not apply at this site; the entry's note says why
-    NOT_APPLICABLE = "not_applicable"
 
 
 class Priority(StrEnum):
@@ -335,36 +257,6 @@ class IssueState(StrEnum):
 
 
 OPEN_ISSUE_STATES = frozenset({IssueState.NEW, IssueState.IN_PROGRESS, IssueState.ON_HOLD})
-
-
-class IssueCategory(StrEnum):
-    """Common hypercare categories (DOMAIN.md §6)."""
-
-    NO_AUDIO = "no_audio"
-    CHOPPY_AUDIO = "choppy_audio"
-    DROPPED_CALLS = "dropped_calls"
-    ECHO_DTMF = "echo_dtmf"
-    INBOUND_NOT_REACHING = "inbound_not_reaching"
-    WRONG_CALLER_ID = "wrong_caller_id"
-    E911_ADDRESS = "e911_address"
-    EMERGENCY_NOTIFICATION = "emergency_notification"
-    PHONE_PROVISIONING = "phone_provisioning"
-    PAGING = "paging"
-    CALL_QUEUE = "call_queue"
-    AUTO_RECEPTIONIST = "auto_receptionist"
-    VOICEMAIL = "voicemail"
-    FAX = "fax"
-    SERVICES_LOST_WITH_PORT = "services_lost_with_port"
-    WRONG_NUMBER_PORTED = "wrong_number_ported"
-    CLIENT_LOGIN = "client_login"
-    TRAINING = "training"
-    OTHER = "other"
-
-
-class HoldReason(StrEnum):
-    AWAITING_CUSTOMER = "awaiting_customer"
-    AWAITING_VENDOR = "awaiting_vendor"
-    AWAITING_CHANGE = "awaiting_change"
 
 
 class DecisionKind(StrEnum):
@@ -396,23 +288,6 @@ class SignoffKind(StrEnum):
     HANDOFF_ACK = "handoff_ack"
 
 
-class RunbookStepKind(StrEnum):
-    """What a runbook step is: work, the go / no-go checkpoint, the point of no return, or a
-    rollback step kept ready before it is needed."""
-
-    STEP = "step"
-    CHECKPOINT = "checkpoint"
-    POINT_OF_NO_RETURN = "point_of_no_return"
-    ROLLBACK = "rollback"
-
-
-class RunbookRunKind(StrEnum):
-    """A run of a cutover's runbook: a dress rehearsal or the live cutover."""
-
-    REHEARSAL = "rehearsal"
-    LIVE = "live"
-
-
 class StepRunState(StrEnum):
     """Where one step stands in one run of the runbook."""
 
@@ -429,14 +304,6 @@ class OpAction(StrEnum):
     TRANSITION = "transition"
     DELETE = "delete"
     APPEND = "append"
-
-
-class AdoptionGapStatus(StrEnum):
-    """Where an adoption or training gap found in hypercare stands."""
-
-    OPEN = "open"
-    FOLLOWING_UP = "following_up"
-    CLOSED = "closed"
 
 
 class GateRule(StrEnum):
@@ -470,3 +337,32 @@ _RULE_LABELS = {
     GateRule.NO_OPEN_P1: "No open P1 issue at the wave's sites",
     GateRule.CUSTOMER_COSIGN: "The customer's main contact co-signed the wave",
 }
+
+
+#: the enums made only when first named (:mod:`golive_tui.domain.enums_later`)
+LATER = frozenset({
+    "StakeholderRole",
+    "ActionSource",
+    "RaidType",
+    "RaidStatus",
+    "RejectionCode",
+    "NumberType",
+    "ChecklistStream",
+    "VerificationResult",
+    "IssueCategory",
+    "HoldReason",
+    "RunbookStepKind",
+    "RunbookRunKind",
+    "AdoptionGapStatus",
+})
+
+
+def __getattr__(name: str) -> Any:
+    """An enum of :data:`LATER`, read from its module when first named."""
+    if name in LATER:
+        from golive_tui.domain import enums_later
+
+        value = getattr(enums_later, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
