@@ -46,6 +46,7 @@ async def _instances() -> dict[type[Any], Any]:
     """A live instance of each class whose instance attributes are relied on."""
     from textual.driver import Driver
     from textual.drivers.linux_driver import LinuxDriver
+    from textual.widget import AwaitMount
 
     app = _Holder()
     async with app.run_test() as pilot:
@@ -53,7 +54,8 @@ async def _instances() -> dict[type[Any], Any]:
         table = app.query_one(DataTable)
         driver = LinuxDriver(app)
         return {type(app): app, type(app.screen): app.screen, DataTable: table,
-                LinuxDriver: driver, Driver: driver, App: app}
+                LinuxDriver: driver, Driver: driver, App: app,
+                AwaitMount: AwaitMount(app.screen, [table])}
 
 
 @pytest.mark.parametrize("entry", private_api(), ids=lambda e: f"{e.owner.__name__}.{e.name}")
@@ -156,3 +158,17 @@ def test_textual_s_render_caches_leave_no_cycles_once_the_app_has_made_them_so()
     textual_adapter.drop_caches_without_cycles()
     assert _cyclic_garbage(cleared) == []
     assert _cyclic_garbage(divided) == []
+
+
+def test_the_end_of_a_mount_is_known_by_its_code() -> None:
+    """``mount_already_placed`` knows the end of a mount by the coroutine with which
+    ``AwaitMount`` asks the parent for a layout; without it every such layout is done."""
+    from textual.widget import AwaitMount
+
+    from golive_tui.tui.textual_adapter import AWAIT_MOUNT_CODE
+
+    assert AWAIT_MOUNT_CODE is not None, (
+        f"Textual {textual.__version__}: AwaitMount.__await__ no longer has its await_mount "
+        "coroutine. Re-check mount_already_placed (golive_tui/tui/textual_adapter/).")
+    assert "self" in AWAIT_MOUNT_CODE.co_freevars
+    assert AwaitMount.__await__.__code__.co_consts.count(AWAIT_MOUNT_CODE) == 1

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -16,6 +16,8 @@ from golive_tui.domain.lifecycle import phase_text
 from golive_tui.tui.messages import DataChanged, StoreReady, SyncStatusChanged
 from golive_tui.tui.textual_adapter import (
     breakpoint_classes,
+    mount_already_placed,
+    repaint_after_resume_layout,
     settled_by_first_layout,
     share_app_styles,
 )
@@ -63,6 +65,8 @@ class GoLiveScreen(Screen[None]):
     _project: tuple[int, Any] | None = None
     #: shown before: the first resume needs no restyle
     _resumed = False
+    #: the first resume's layout painted the whole screen, and its repaint is still to come
+    _painted_by_resume = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -102,6 +106,7 @@ class GoLiveScreen(Screen[None]):
             if self.outer_size != self.app.size:
                 # Textual lays the screen out after this handler and paints it whole
                 self.call_next(settled_by_first_layout, self)
+                self._painted_by_resume = True
 
     @on(events.Resize)
     def _same_size(self, event: events.Resize) -> None:
@@ -111,6 +116,23 @@ class GoLiveScreen(Screen[None]):
         # to be laid out or painted is done by the next update anyway.
         if event.size == self.outer_size:
             event.prevent_default()
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        # the end of a mount whose widgets are already placed asks for nothing new
+        # (textual_adapter.mount_already_placed): at start-up, a second layout and a
+        # whole repaint after the first paint
+        if layout and not regions and not recompose and mount_already_placed(self):
+            return self
+        # and the whole repaint Textual asks for right after the first resume's layout,
+        # which has just painted the whole screen
+        if (self._painted_by_resume and not (regions or layout or recompose)
+                and repaint_after_resume_layout()):
+            self._painted_by_resume = False
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     @property
     def golive(self) -> GoLiveApp:

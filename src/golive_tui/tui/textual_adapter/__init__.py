@@ -15,7 +15,9 @@ picture. Nothing else in golive touches a private Textual name (that test checks
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
+from types import CodeType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.terminal_theme import TerminalTheme
@@ -26,10 +28,11 @@ from textual.cache import LRUCache
 from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
+from textual.errors import NoWidget
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.strip import Strip
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Input
 
 if TYPE_CHECKING:
@@ -148,6 +151,10 @@ def private_api() -> tuple[PrivateName, ...]:
                     "QuickCellTable._update_dimensions: a table's new size lays out nothing"),
         PrivateName(Widget, "_repaint_required", None,
                     "settled_by_first_layout: a repaint asked for before the first paint"),
+        PrivateName(Screen, "_on_screen_resume", ("event",),
+                    "repaint_after_resume_layout: the repaint asked for after that layout"),
+        PrivateName(AwaitMount, "_widgets", None,
+                    "mount_already_placed: the widgets a finished mount added"),
         PrivateName(LRUCache, "_cache", None,
                     "drop_caches_without_cycles: the ring of entries a clear leaves behind"),
     )
@@ -219,12 +226,60 @@ def settled_by_first_layout(screen: Screen[Any]) -> None:
     screen would lay out and repaint every widget again for nothing. The layout placed
     every widget as it then was, and the screen's repaint paints them all. A widget that
     now shows a scrollbar keeps what it asked for: the layout placed its children without
-    it. What a widget asks for later is sent as always.
+    it. What a widget asks for later is sent as always. The screen's own asks up to then
+    (its first virtual size, the focus, its mounts) are dropped alike: that layout and
+    paint were the screen's.
     """
-    for widget in screen.walk_children(Widget):
+    for widget in (screen, *screen.walk_children(Widget)):
         if not (widget.show_vertical_scrollbar or widget.show_horizontal_scrollbar):
             widget._layout_required = False
             widget._repaint_required = False
+
+
+def _await_mount_code() -> CodeType | None:
+    for const in AwaitMount.__await__.__code__.co_consts:
+        if isinstance(const, CodeType) and const.co_name == "await_mount":
+            return const
+    return None
+
+
+#: the coroutine with which a mount, once its widgets have all mounted, asks their parent
+#: for a layout (``AwaitMount.__await__``); None if Textual no longer has it
+AWAIT_MOUNT_CODE = _await_mount_code()
+
+
+def mount_already_placed(screen: Screen[Any]) -> bool:
+    """Whether the layout ``screen`` is being asked for (call it first thing in the
+    screen's ``refresh``) comes from the end of a mount whose widgets its last layout
+    already placed.
+
+    A screen's widgets are composed and mounted before its first layout, which places them
+    all; each mount, once its widgets have handled their mount event, then asks the screen
+    for a layout and a whole repaint, which at start-up come after the first paint. That
+    layout places the same widgets in the same places, and the repaint paints every line
+    again. What a widget changed as it mounted asks for its own layout and repaint.
+    """
+    caller = sys._getframe(2)  # this, the screen's refresh, its caller
+    if AWAIT_MOUNT_CODE is None or caller.f_code is not AWAIT_MOUNT_CODE:
+        return False
+    mount = caller.f_locals.get("self")
+    if not isinstance(mount, AwaitMount) or not mount._widgets:
+        return False
+    for widget in mount._widgets:
+        if not widget.display:  # hidden: a layout would not place it either
+            continue
+        try:
+            screen.find_widget(widget)
+        except NoWidget:  # not placed yet: lay out as asked
+            return False
+    return True
+
+
+def repaint_after_resume_layout() -> bool:
+    """Whether the repaint a screen is being asked for (call it first thing in the
+    screen's ``refresh``) is the one Textual's resume handler asks for right after it laid
+    the screen out, which painted it whole."""
+    return sys._getframe(2).f_code is Screen._on_screen_resume.__code__
 
 
 def breakpoint_classes(
