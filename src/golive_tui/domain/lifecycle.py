@@ -10,9 +10,8 @@ by a transition that the log's latest event for the phase left behind justifies.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from golive_tui.domain.clock import as_time
 from golive_tui.domain.enums import (
@@ -70,9 +69,11 @@ def milestone_slip(milestone: Record) -> float | None:
 # ----------------------------------------------------------------------------- criteria
 
 
-@dataclass(frozen=True)
-class Criterion:
-    """One exit criterion of a phase: a milestone done, a checklist item closed."""
+class Criterion(NamedTuple):
+    """One exit criterion of a phase: a milestone done, a checklist item closed.
+
+    (A named tuple: a frozen dataclass is compiled as the module is imported, which the
+    dashboard does before its first frame.)"""
 
     name: str
     met: bool

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from golive_tui.domain.clock import as_time
@@ -425,8 +424,10 @@ def divergence(status: OrderState, counts: Mapping[PortState, int]) -> str | Non
     return f"{done} of {total} {expected.value.replace('_', ' ')}"
 
 
-@dataclass(frozen=True)
-class OrderWarning:
+class OrderWarning(NamedTuple):
+    """Something about an order's dates a person should look at (a named tuple: the
+    dashboard imports this module before its first frame)."""
+
     code: str
     text: str
 
