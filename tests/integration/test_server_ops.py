@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import ServerUnderTest
 
@@ -392,3 +393,76 @@ def test_the_same_batch_pushed_concurrently_applies_once(sqlite_server: ServerUn
         assert len({body["results"][index]["seq"] for body in bodies}) == 1
     feed = sqlite_server.changes(after=snap["server_seq"]).json()["changes"]
     assert sorted(c["op_id"] for c in feed) == sorted(op["op_id"] for op in ops)
+
+
+# --------------------------------------------------------------------------- runs of new records
+
+BACKENDS = ["sqlite_server", pytest.param("pg_server", marks=pytest.mark.postgres)]
+
+
+def _new_records(server: ServerUnderTest, issue_id: str, client: str) -> list[dict[str, Any]]:
+    """Ops that add test results and notes, a replay and refusals among them."""
+    first = str(uuid.uuid4())
+
+    def result(entity_id: str, **fields: Any) -> dict[str, Any]:
+        return server.op("verification", entity_id, "append",
+                         {"test_case": "IN-01", "target": "+17205550100", "result": "pass",
+                          **fields}, client_id=client)
+
+    applied = result(first, note="first")
+    return [
+        applied,
+        result(first, note="same id"),  # refused: that record exists now
+        applied,  # the same op again in the same push: its first answer
+        result(str(uuid.uuid4()), note="bell \x07"),
+        server.op("issue_note", str(uuid.uuid4()), "append",
+                  {"issue_id": issue_id, "body": "called the carrier"}, client_id=client),
+        {**result(str(uuid.uuid4())), "client_id": f"someone-else.{client}"},
+        result(str(uuid.uuid4()), version=3),
+        result(str(uuid.uuid4()), test_case="E911-01"),
+        result(str(uuid.uuid4()), note="last"),
+    ]
+
+
+def _answers(results: list[dict[str, Any]], ops: list[dict[str, Any]]) -> list[Any]:
+    """Each answer with the ids of its op (and of the push's) written as names."""
+    out = []
+    for answer, op in zip(results, ops, strict=True):
+        reason = answer["reason"] or ""
+        for key in ("entity_id", "op_id", "client_id"):
+            reason = reason.replace(op[key], key)
+        reason = reason.replace(ops[0]["client_id"], "the push's client")
+        out.append((answer["status"], answer.get("first_status"), answer["code"], reason,
+                    answer["version"], answer["seq"] is not None))
+    return out
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_new_records_in_one_push_are_answered_as_pushed_one_by_one(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    server: ServerUnderTest = request.getfixturevalue(backend)
+    snap = server.snapshot()
+    issue_id = snap["entities"]["issue"][0]["id"]
+    head = snap["server_seq"]
+
+    together = _new_records(server, issue_id, "laptop-a")
+    pushed = server.push(together).json()
+    apart = _new_records(server, issue_id, "laptop-b")
+    one_by_one = [server.push([op], client_id=apart[0]["client_id"]).json()["results"][0]
+                  for op in apart]
+
+    assert _answers(pushed["results"], together) == _answers(one_by_one, apart)
+    assert [r["status"] for r in pushed["results"]].count("applied") == 3
+    # the feed holds the applied ops in the order they were pushed, with no gap
+    applied = [(op["op_id"], r["seq"]) for op, r in zip(together, pushed["results"], strict=True)
+               if r["status"] == "applied"]
+    feed = server.changes(after=head).json()["changes"]
+    assert [c["seq"] for c in feed] == list(range(head + 1, head + 1 + len(feed)))
+    assert [(c["op_id"], c["seq"]) for c in feed[: len(applied)]] == applied
+    # a replay of the whole push is answered from the first answers, and changes nothing
+    again = server.push(together).json()
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * len(together)
+    assert [r["first_status"] for r in again["results"]] == [
+        r.get("first_status") or r["status"] for r in pushed["results"]]
+    assert server.changes(after=head).json()["changes"] == feed

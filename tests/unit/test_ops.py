@@ -21,8 +21,16 @@ from golive_tui.domain.enums import (
     Priority,
     VerificationResult,
 )
-from golive_tui.domain.errors import IllegalTransition, NotFound, ValidationFailed
-from golive_tui.domain.ops import Op, Record, apply_op, merge_update, new_ids, validate_record
+from golive_tui.domain.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
+from golive_tui.domain.ops import (
+    Op,
+    Record,
+    apply_new_run,
+    apply_op,
+    merge_update,
+    new_ids,
+    validate_record,
+)
 from golive_tui.domain.records import TRANSITIONS
 from golive_tui.domain.rules import Facts, RecordFacts
 from golive_tui.domain.sla import SlaPolicy, SlaTarget
@@ -781,3 +789,56 @@ def test_ids_made_many_at_once_are_random_uuids_as_one_made_alone_is() -> None:
             client_time=datetime(2026, 12, 1, tzinfo=UTC))
     assert op.op_id == ids[0]
     assert list(new_ids(0)) == []
+
+
+def _alone_or_refused(change: Op, facts: Facts) -> Any:
+    try:
+        return apply(None, change, facts=facts)
+    except DomainError as refused:
+        return (type(refused), refused.code, refused.message, refused.details)
+
+
+def _as_answer(outcome: Any) -> Any:
+    if isinstance(outcome, DomainError):
+        return (type(outcome), outcome.code, outcome.message, outcome.details)
+    return outcome
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_a_run_of_new_records_gets_what_each_op_gets_applied_alone(closed: bool) -> None:
+    location = {"id": "loc-1", "site_id": "site-1", "name": "Floor 2"}
+    project = {"id": PROJECT_ID, "closed_at": NOW if closed else None, "closed_by": "ana"}
+    facts = RecordFacts(records={
+        K.PROJECT: [project], K.ISSUE: [{"id": ISSUE_ID}],
+        K.SITE: [{"id": "site-1"}], K.EMERGENCY_LOCATION: [location],
+    })
+    run = [
+        op(K.VERIFICATION, A.APPEND, "v-1", test_case="IN-01", target="+17205550100",
+           result="pass", note="call 1"),
+        op(K.ISSUE_NOTE, A.APPEND, "n-1", issue_id=ISSUE_ID, body="called the carrier"),
+        # refused, each for its own reason, between ops that apply
+        op(K.VERIFICATION, A.APPEND, "v-2", test_case="IN-01", target="+1720\x07",
+           result="pass"),
+        op(K.VERIFICATION, A.APPEND, "v-3", test_case="IN-01", target="x", result="pass",
+           version=7),
+        op(K.VERIFICATION, A.CREATE, "v-4", test_case="IN-01", target="x", result="pass"),
+        op(K.VERIFICATION, A.APPEND, "v-5", test_case="E911-01", target="x", result="pass"),
+        op(K.VERIFICATION, A.APPEND, "v-6", test_case="IN-01", target="x", result="maybe"),
+        op(K.ISSUE_NOTE, A.APPEND, "n-2", issue_id="no-such-issue", body="lost"),
+        op(K.VERIFICATION, A.APPEND, "v-7", test_case="E911-01", target="Floor 2",
+           result="pass", emergency_location_id="loc-1"),
+    ]
+    together = apply_new_run(run, project_id=PROJECT_ID, actor=ACTOR, now=NOW, facts=facts)
+    alone = [_alone_or_refused(change, facts) for change in run]
+    assert [_as_answer(o) for o in together] == alone
+    applied = [o for o in together if not isinstance(o, DomainError)]
+    assert len(applied) == (0 if closed else 3)  # the run is not all refusals
+
+
+def test_a_run_of_new_records_takes_only_kinds_whose_rules_read_no_record_of_their_own() -> None:
+    decision = op(K.DECISION, A.APPEND, "d-1", cutover_id="c-1", outcome="go")
+    with pytest.raises(ValueError, match="not a new record"):
+        apply_new_run([decision], project_id=PROJECT_ID, actor=ACTOR, now=NOW, facts=None)
+    update = op(K.VERIFICATION, A.UPDATE, "v-1", note="again")
+    with pytest.raises(ValueError, match="not a new record"):
+        apply_new_run([update], project_id=PROJECT_ID, actor=ACTOR, now=NOW, facts=None)

@@ -11,7 +11,7 @@ merge of updates (:mod:`.merge`); their public names are re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ from golive_tui.domain.enums import (
     SignoffKind,
     StepRunState,
 )
-from golive_tui.domain.errors import NotFound, ValidationFailed
+from golive_tui.domain.errors import DomainError, NotFound, ValidationFailed
 from golive_tui.domain.merge import TOGETHER, merge_update
 from golive_tui.domain.op_model import (
     DATE_TIME_TEXT,
@@ -65,12 +65,14 @@ __all__ = [
     "MAX_FIELDS_DEPTH",
     "MAX_FIELDS_VALUES",
     "MAX_STORED_INT",
+    "NEW_APART",
     "NO_NUL",
     "PHASE_MACHINE",
     "TOGETHER",
     "UUID_TEXT",
     "Op",
     "Record",
+    "apply_new_run",
     "apply_op",
     "check_fields_bounds",
     "entity_base",
@@ -105,41 +107,18 @@ def apply_op(
     of the record itself run then.
     """
     now = ensure_aware(now)
-    check_fields_bounds(op)
-    base = ENTITY_BASES[op.entity]
-    fields = dict(op.fields)
-    touched = set(fields) & SYSTEM_FIELDS
-    if touched:
-        raise ValidationFailed(
-            f"{', '.join(sorted(touched))} cannot be set by a change; the server keeps them.",
-            details={"fields": sorted(touched)},
-        )
-    # What a change asks for, not what is stored: a record an older server kept with one
-    # must still load and rebase. PostgreSQL cannot store a NUL in text or JSON.
-    check_text(op.entity, fields)
+    fields = _asked(op)
     if facts is not None:
         project = facts.records(EntityKind.PROJECT, [project_id]).get(project_id)
         closure.check_project_open(project, op.entity, op.action, fields, facts.role)
+    base = ENTITY_BASES[op.entity]
     if op.action in (OpAction.CREATE, OpAction.APPEND):
         if current is not None:
             raise ValidationFailed(
                 f"{op.entity.a_noun.capitalize()} with id {op.entity_id} already exists.",
                 details={"entity_id": op.entity_id},
             )
-        if (op.action is OpAction.APPEND) != base.append_only:
-            verb = "append" if base.append_only else "create"
-            raise ValidationFailed(f"Use '{verb}' to add {op.entity.a_noun}.")
-        record = _defaults_on_create(op.entity, fields, op.entity_id, actor, now)
-        if op.entity is EntityKind.PORT_ORDER:
-            port_orders.check_order(None, record, now)
-        elif op.entity is EntityKind.PROJECT:
-            project_settings.check_settings(record)
-        sites.prepare(op.entity, record, None, facts, now)
-        waves.check_window(op.entity, record, None)
-        record.update(id=op.entity_id, project_id=project_id)
-        if facts is not None:
-            _check_create(op.entity, record, facts)
-        return _stamp(validate_record(op.entity, record), actor, now, version=1)
+        return _new_record(op, fields, project_id, actor, now, facts)
 
     if current is None:
         raise NotFound(
@@ -177,6 +156,92 @@ def apply_op(
     # transition
     merged = apply_transition(op.entity, dict(current), fields, actor, now, policy, facts)
     return _stamp(revalidate(op.entity, current, merged), actor, now, int(current["version"]) + 1)
+
+
+#: kinds whose new records are made by rules that read no record of their own kind (a
+#: test result reads its site, number, emergency location and project; a note its issue):
+#: the new records of a run of such ops cannot see one another, which lets
+#: :func:`apply_new_run` check what the run shares once
+NEW_APART = frozenset({EntityKind.VERIFICATION, EntityKind.ISSUE_NOTE})
+
+
+def apply_new_run(
+    ops: Sequence[Op],
+    *,
+    project_id: str,
+    actor: str,
+    now: datetime,
+    facts: Facts | None,
+) -> list[Record | DomainError]:
+    """What :func:`apply_op` gives each of a run of ops that add a record under an id no
+    record has: the new record, or the refusal it raises. One call for the run, so that
+    what every op of it would look up alike (the project: is it closed?) is looked up once.
+
+    Every op adds a record of a kind in :data:`NEW_APART` (``create`` or ``append``), and
+    no two name one id: none of them then changes what another one's rules read, and each
+    gets what it would get applied alone, in order.
+    """
+    now = ensure_aware(now)
+    if facts is not None:
+        project = facts.records(EntityKind.PROJECT, [project_id]).get(project_id)
+        closed = closure.is_closed(project)
+    else:
+        closed = False
+    out: list[Record | DomainError] = []
+    for op in ops:
+        if op.entity not in NEW_APART or op.action not in _ADDS:
+            raise ValueError(f"{op.action} {op.entity} is not a new record of a kind apart")
+        try:
+            if closed:  # rare: each op then takes the whole path, and its refusal
+                new = apply_op(None, op, project_id=project_id, actor=actor, now=now,
+                               facts=facts)
+                assert new is not None  # an op that adds a record never deletes one
+                out.append(new)
+            else:
+                out.append(_new_record(op, _asked(op), project_id, actor, now, facts))
+        except DomainError as refused:
+            out.append(refused)
+    return out
+
+
+_ADDS = (OpAction.CREATE, OpAction.APPEND)
+
+
+def _asked(op: Op) -> Record:
+    """The fields an op sets, checked for what no change may set (a copy)."""
+    check_fields_bounds(op)
+    fields = dict(op.fields)
+    touched = set(fields) & SYSTEM_FIELDS
+    if touched:
+        raise ValidationFailed(
+            f"{', '.join(sorted(touched))} cannot be set by a change; the server keeps them.",
+            details={"fields": sorted(touched)},
+        )
+    # What a change asks for, not what is stored: a record an older server kept with one
+    # must still load and rebase. PostgreSQL cannot store a NUL in text or JSON.
+    check_text(op.entity, fields)
+    return fields
+
+
+def _new_record(
+    op: Op, fields: Record, project_id: str, actor: str, now: datetime, facts: Facts | None
+) -> Record:
+    """The record an op adds (``create`` or ``append``) under an id no record has."""
+    base = ENTITY_BASES[op.entity]
+    if (op.action is OpAction.APPEND) != base.append_only:
+        verb = "append" if base.append_only else "create"
+        raise ValidationFailed(f"Use '{verb}' to add {op.entity.a_noun}.")
+    record = _defaults_on_create(op.entity, fields, op.entity_id, actor, now)
+    if op.entity is EntityKind.PORT_ORDER:
+        port_orders.check_order(None, record, now)
+    elif op.entity is EntityKind.PROJECT:
+        project_settings.check_settings(record)
+    sites.prepare(op.entity, record, None, facts, now)
+    waves.check_window(op.entity, record, None)
+    record.update(id=op.entity_id, project_id=project_id)
+    if facts is not None:
+        _check_create(op.entity, record, facts)
+    return _stamp(validate_record(op.entity, record), actor, now, version=1)
 
 
 def _stamp(record: Record, actor: str, now: datetime, version: int) -> Record:

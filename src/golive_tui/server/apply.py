@@ -36,6 +36,7 @@ its own answer. Per-op atomicity holds either way; the group only shares the com
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,13 +46,20 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from golive_tui.domain.clock import utcnow
-from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.enums import EntityKind, OpAction
 from golive_tui.domain.errors import DomainError
-from golive_tui.domain.ops import Op
+from golive_tui.domain.ops import NEW_APART, Op
+from golive_tui.domain.permissions import can
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
 from golive_tui.server.accounts import access_sent, forget_access_ahead
-from golive_tui.server.apply_rules import Actor, UnknownProject, apply_rules, notify_change
+from golive_tui.server.apply_rules import (
+    Actor,
+    UnknownProject,
+    apply_new_records,
+    apply_rules,
+    notify_change,
+)
 from golive_tui.server.db import Database
 from golive_tui.server.op_log import (
     Digests,
@@ -300,17 +308,64 @@ def _push_locked(
     digest_of = Digests(job.project_id, actor.user)
     # the server's clock, read once for the push: its ops are applied in one transaction
     now = utcnow()
-    for op in job.ops:
-        keys = (op.op_id, f"{op.client_id}#{op.client_seq}")
-        look = keys[0] in logged or keys[1] in logged
-        result = _apply_locked(db, writes, job.project_id, actor, op, job.client_id,
-                               digest_of(op), look, notify=False, seqs=seqs, now=now)
-        writes.answered.update(keys)  # the same op again later in this group looks it up
-        logged.update(keys)
-        results.append(result)
-        if result.seq is not None and result.status is not OpStatus.DUPLICATE:
-            last_seq = max(last_seq or 0, result.seq)
+    ops = job.ops
+    index = 0
+    while index < len(ops):
+        run = _new_run(writes, job, actor, index, logged)
+        if run:
+            answers = apply_new_records(writes, job.project_id, actor, run, now, seqs)
+            for op, result in zip(run, answers, strict=True):
+                log_answer(writes, job.project_id, op, digest_of(op), result, now)
+            index += len(run)
+        else:
+            op = ops[index]
+            keys = (op.op_id, f"{op.client_id}#{op.client_seq}")
+            look = keys[0] in logged or keys[1] in logged
+            answers = [_apply_locked(db, writes, job.project_id, actor, op, job.client_id,
+                                     digest_of(op), look, notify=False, seqs=seqs, now=now)]
+            writes.answered.update(keys)  # the same op again later in this group looks it up
+            logged.update(keys)
+            index += 1
+        for result in answers:
+            results.append(result)
+            if result.seq is not None and result.status is not OpStatus.DUPLICATE:
+                last_seq = max(last_seq or 0, result.seq)
     return PushOutcome(results=results, server_seq=seqs[job.project_id], last_seq=last_seq)
+
+
+def _new_run(
+    writes: Writes, job: PushJob, actor: Actor, start: int, logged: set[str]
+) -> list[Op]:
+    """The ops from ``start`` on that :func:`apply_new_records` may apply as one run (none
+    when the op at ``start`` is not one): each adds a record of a kind in ``NEW_APART``
+    that the caller's role may add, under an id that this transaction read as no
+    record's and that no other op of the run names, from the push's own client, and
+    none was answered before. Their keys are marked answered here, as each op's are
+    after it is applied."""
+    run: list[Op] = []
+    ids: set[tuple[EntityKind, str]] = set()
+    role = actor.role
+    for op in itertools.islice(job.ops, start, None):
+        kind = op.entity
+        if (
+            kind not in NEW_APART or op.action not in _ADDS or op.client_id != job.client_id
+            or (role is not None and not can(role, kind, op.action))
+        ):
+            break
+        keys = (op.op_id, f"{op.client_id}#{op.client_seq}")
+        if keys[0] in logged or keys[1] in logged:
+            break
+        where = (kind, op.entity_id)
+        if where in ids or not writes.known_absent(writes.codec_of(kind), op.entity_id):
+            break
+        ids.add(where)
+        logged.update(keys)
+        writes.answered.update(keys)
+        run.append(op)
+    return run
+
+
+_ADDS = (OpAction.CREATE, OpAction.APPEND)
 
 
 class _RefuseAfterRollback(Exception):

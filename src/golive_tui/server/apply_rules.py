@@ -4,7 +4,7 @@ record, its change row and, on PostgreSQL, the poke, held in the transaction's w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,11 +14,19 @@ from sqlalchemy import Connection, select
 from golive_tui.domain.codec import encode_record, encode_value
 from golive_tui.domain.entities import SYSTEM_FIELDS
 from golive_tui.domain.enums import EntityKind, OpAction, Role
-from golive_tui.domain.errors import ValidationFailed
-from golive_tui.domain.ops import Op, Record, apply_op, check_fields_bounds, merge_update
+from golive_tui.domain.errors import DomainError, ValidationFailed
+from golive_tui.domain.ops import (
+    Op,
+    Record,
+    apply_new_run,
+    apply_op,
+    check_fields_bounds,
+    merge_update,
+)
 from golive_tui.domain.permissions import check_permission
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server.db import Database
+from golive_tui.server.op_log import rejected
 from golive_tui.server.tables import entity_columns, member
 from golive_tui.server.writes import Writes, counter_sql
 
@@ -170,6 +178,46 @@ def apply_rules(
         current=data if conflicts else None,
         conflicts=encode_record(conflicts) if conflicts else None,
     )
+
+
+def apply_new_records(
+    writes: Writes,
+    project_id: str,
+    actor: Actor,
+    ops: Sequence[Op],
+    now: datetime,
+    seqs: dict[str, int],
+) -> list[OpResult]:
+    """:func:`apply_rules` for a run of ops that each add a record of a kind in
+    :data:`~golive_tui.domain.ops.NEW_APART` under an id no record has, all of which the
+    caller's role may make: the rules of the whole run in one call of the domain
+    (:func:`~golive_tui.domain.ops.apply_new_run`), then each op's record and change held in
+    ``writes``, in order. Its answers are those :func:`apply_rules` gives each op alone,
+    a refusal (the rules') included, returned rather than raised."""
+    facts = writes.facts_of(project_id, actor.role)
+    outcomes = apply_new_run(ops, project_id=project_id, actor=actor.user, now=now, facts=facts)
+    feed = writes.feed
+    # what every change of the run shares, encoded once
+    change_row = feed.encoder_of("seq", "entity", "entity_id", "data", "op_id",
+                                 project_id=project_id, version=1, deleted=False,
+                                 by=actor.user, at=now)
+    results: list[OpResult] = []
+    seq = seqs[project_id]
+    for op, new in zip(ops, outcomes, strict=True):
+        if isinstance(new, DomainError):
+            results.append(rejected(op, new.code, new.message))
+            continue
+        kind = op.entity
+        seq += 1
+        codec = writes.codec_of(kind)
+        writes.add(codec, codec.insert_sql, codec.encode_row(new), op.entity_id)
+        writes.add(feed, feed.insert_sql,
+                   change_row(seq, kind.value, op.entity_id, encode_record(new), op.op_id))
+        writes.notices.change(project_id, kind, None, new, actor.user, now)
+        results.append(OpResult(op_id=op.op_id, client_seq=op.client_seq,
+                                status=OpStatus.APPLIED, seq=seq, version=1))
+    seqs[project_id] = seq
+    return results
 
 
 def _domain_record(kind: EntityKind, row: Mapping[str, Any]) -> Record:

@@ -184,6 +184,34 @@ class TableCodec:
         encode: Callable[[Mapping[str, Any]], tuple[Any, ...]] = scope["encode_row"]
         return encode
 
+    def encoder_of(self, *varying: str, **fixed: Any) -> Callable[..., tuple[Any, ...]]:
+        """:meth:`encode_row` for rows that share the values ``fixed`` (encoded here, once):
+        the returned function takes the values of the columns ``varying``, in that order;
+        any other column gets its default."""
+        unknown = (set(varying) | set(fixed)) - set(self.names)
+        if unknown or set(varying) & set(fixed):
+            raise ValueError(f"columns of {self.table.name}: {sorted(unknown) or 'twice'}")
+        scope: dict[str, Any] = {}
+        items = []
+        for index, (name, default, convert) in enumerate(
+            zip(self.names, self.defaults, self.encoders, strict=True)
+        ):
+            if name in varying:
+                value = f"v{varying.index(name)}"
+                if convert is not None:
+                    scope[f"c{index}"] = convert
+                    value = f"c{index}({value})"
+            else:
+                given = fixed.get(name, default)
+                scope[f"k{index}"] = given if convert is None else convert(given)
+                value = f"k{index}"
+            items.append(value)
+        arguments = ", ".join(f"v{i}" for i in range(len(varying)))
+        source = f"def encode_row({arguments}):\n    return ({', '.join(items)},)\n"
+        exec(compile(source, f"<row encoder of {self.table.name}>", "exec"), scope)
+        encode: Callable[..., tuple[Any, ...]] = scope["encode_row"]
+        return encode
+
     def encode(self, name: str, value: Any) -> Any:
         convert = self._encoder_by_name[name]
         return value if convert is None else convert(value)

@@ -187,6 +187,11 @@ class Writes:
 
         return read
 
+    def known_absent(self, codec: rows.TableCodec, row_id: str) -> bool:
+        """Whether this transaction read that no record has this id, and wrote none since."""
+        key = (codec.name, row_id)
+        return key in self._known and self._known[key] is None and key not in self._dirty
+
     def row(self, codec: rows.TableCodec, row_id: str) -> dict[str, Any] | None:
         """The record as this transaction sees it (a copy the caller may change)."""
         key = (codec.name, row_id)
