@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import registry, sqlite
 
 from golive_tui.domain.enums import EntityKind
 from golive_tui.domain.types import StrEnumType, UTCDateTime
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
 from golive_tui.server.op_log import answer_json
-from golive_tui.server.tables import op_log
+from golive_tui.server.tables import change, op_log
 
 ZONES = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
 times = st.datetimes(
@@ -75,3 +75,19 @@ def test_json_text_already_written_is_stored_as_it_is() -> None:
 )
 def test_the_answer_kept_in_op_log_is_the_models_own_text(result: OpResult) -> None:
     assert answer_json(result) == result.model_dump_json(exclude_none=True)
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), registry.load("postgresql.psycopg")()])
+def test_rows_that_share_values_are_encoded_as_each_row_alone(dialect: object) -> None:
+    codec = rows.TableCodec(change, dialect)
+    at = datetime(2026, 11, 26, 16, 30, 0, 250_000, tzinfo=timezone(timedelta(hours=-5)))
+    shared = {"project_id": "p-1", "version": 1, "deleted": False, "by": "ana", "at": at}
+    row = codec.encoder_of("seq", "entity", "entity_id", "data", "op_id", **shared)
+    for seq, data in ((7, {"note": "first", "tested_at": "2026-11-26T21:30:00Z"}),
+                      (8, rows.JsonText('{"note":"second"}'))):
+        alone = {**shared, "seq": seq, "entity": EntityKind.VERIFICATION, "entity_id": f"v-{seq}",
+                 "data": data, "op_id": f"op-{seq}"}
+        assert row(seq, EntityKind.VERIFICATION, f"v-{seq}", data, f"op-{seq}") == (
+            codec.encode_row(alone))
+    with pytest.raises(ValueError, match="no_such_column"):
+        codec.encoder_of("seq", no_such_column=1)

@@ -65,6 +65,7 @@ from golive_tui.server.op_log import (
     Digests,
     answered_before,
     log_answer,
+    log_answers,
     log_refusal,
     logged_in,
     payload_hash,
@@ -314,8 +315,8 @@ def _push_locked(
         run = _new_run(writes, job, actor, index, logged)
         if run:
             answers = apply_new_records(writes, job.project_id, actor, run, now, seqs)
-            for op, result in zip(run, answers, strict=True):
-                log_answer(writes, job.project_id, op, digest_of(op), result, now)
+            log_answers(writes, job.project_id, run, [digest_of(op) for op in run], answers,
+                        now)
             index += len(run)
         else:
             op = ops[index]

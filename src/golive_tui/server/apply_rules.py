@@ -203,19 +203,29 @@ def apply_new_records(
                                  by=actor.user, at=now)
     results: list[OpResult] = []
     seq = seqs[project_id]
+    # the run's rows by kind, held in the order of its ops (only the order within a
+    # table matters: see Writes)
+    records: dict[EntityKind, tuple[list[tuple[Any, ...]], list[str]]] = {}
+    changes: list[tuple[Any, ...]] = []
     for op, new in zip(ops, outcomes, strict=True):
         if isinstance(new, DomainError):
             results.append(rejected(op, new.code, new.message))
             continue
         kind = op.entity
         seq += 1
-        codec = writes.codec_of(kind)
-        writes.add(codec, codec.insert_sql, codec.encode_row(new), op.entity_id)
-        writes.add(feed, feed.insert_sql,
-                   change_row(seq, kind.value, op.entity_id, encode_record(new), op.op_id))
+        held = records.get(kind)
+        if held is None:
+            held = records[kind] = ([], [])
+        held[0].append(writes.codec_of(kind).encode_row(new))
+        held[1].append(op.entity_id)
+        changes.append(change_row(seq, kind.value, op.entity_id, encode_record(new), op.op_id))
         writes.notices.change(project_id, kind, None, new, actor.user, now)
         results.append(OpResult(op_id=op.op_id, client_seq=op.client_seq,
                                 status=OpStatus.APPLIED, seq=seq, version=1))
+    for kind, (encoded, ids) in records.items():
+        codec = writes.codec_of(kind)
+        writes.add_rows(codec, codec.insert_sql, encoded, ids)
+    writes.add_rows(feed, feed.insert_sql, changes)
     seqs[project_id] = seq
     return results
 

@@ -306,6 +306,21 @@ def answer_json(result: OpResult) -> str:
     return result.model_dump_json(exclude_none=True)
 
 
+def log_answers(
+    writes: Writes, project_id: str, ops: Sequence[Op], digests: Sequence[str],
+    results: Sequence[OpResult], now: datetime,
+) -> None:
+    """:func:`log_answer` for each of these ops, in order: what their rows share (the
+    project, the time) encoded once."""
+    c = writes.log
+    row = c.encoder_of("op_id", "client_id", "client_seq", "payload_hash", "result",
+                       project_id=project_id, at=now)
+    writes.add_rows(c, c.insert_sql, [
+        row(op.op_id, op.client_id, op.client_seq, digest, rows.JsonText(answer_json(result)))
+        for op, digest, result in zip(ops, digests, results, strict=True)
+    ])
+
+
 def log_answer(
     writes: Writes, project_id: str, op: Op, digest: str, result: OpResult, now: datetime
 ) -> None:

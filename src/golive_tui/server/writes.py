@@ -145,6 +145,27 @@ class Writes:
                 self.membership_held = True
                 forget_access_ahead(self.conn)
 
+    def add_rows(self, codec: rows.TableCodec, sql: str, params: Sequence[Sequence[Any]],
+                 row_ids: Sequence[str] = ()) -> None:
+        """:meth:`add` for several rows of one statement, in order; ``row_ids``: the
+        records they write, if they write records."""
+        if not params:
+            return
+        runs = self._runs.setdefault(codec.name, [])
+        if runs and runs[-1][0] == sql:
+            runs[-1][1].extend(params)
+        else:
+            runs.append((sql, list(params)))
+        if row_ids:
+            known, views, dirty = self._known, self._views, self._dirty
+            for row_id in row_ids:
+                key = (codec.name, row_id)
+                known.pop(key, None)
+                views.pop(key, None)
+                dirty.add(key)
+                if codec.table is project:
+                    self._policies.pop(row_id, None)
+
     def flush(self) -> None:
         runs, self._runs = self._runs, {}
         self._dirty.clear()
