@@ -91,3 +91,13 @@ def test_rows_that_share_values_are_encoded_as_each_row_alone(dialect: object) -
             codec.encode_row(alone))
     with pytest.raises(ValueError, match="no_such_column"):
         codec.encoder_of("seq", no_such_column=1)
+
+
+def test_encoders_of_one_shape_keep_each_their_own_shared_values() -> None:
+    codec = rows.TableCodec(change, sqlite.dialect())
+    first = codec.encoder_of("seq", "entity_id", project_id="p-1", by="ana")
+    second = codec.encoder_of("seq", "entity_id", project_id="p-2", by="ben")
+    for row, project, by in ((first, "p-1", "ana"), (second, "p-2", "ben")):
+        assert row(3, "v-3") == codec.encode_row(
+            {"project_id": project, "by": by, "seq": 3, "entity_id": "v-3"})
+    assert first(4, "v-4") != second(4, "v-4")

@@ -156,6 +156,7 @@ class TableCodec:
             f"VALUES ({', '.join(self.marker for _ in self.names)})"
         )
         self._updates: dict[tuple[str, ...], str] = {}
+        self._encoder_makers: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
         self._by_ids: dict[int, str] = {}
         if "id" in table.c:
             self.select_by_id = f"SELECT {self.columns} FROM {self.name} WHERE id = {self.marker}"
@@ -187,9 +188,28 @@ class TableCodec:
     def encoder_of(self, *varying: str, **fixed: Any) -> Callable[..., tuple[Any, ...]]:
         """:meth:`encode_row` for rows that share the values ``fixed`` (encoded here, once):
         the returned function takes the values of the columns ``varying``, in that order;
-        any other column gets its default."""
+        any other column gets its default.
+
+        The function is compiled once per shape (which columns vary, which are fixed) and
+        kept: a push asks for one per run of new records, so a one-op push from each of
+        fifty clients would otherwise pay Python's compiler on the writer's path."""
+        shape = (varying, tuple(sorted(fixed)))
+        make = self._encoder_makers.get(shape)
+        if make is None:
+            make = self._encoder_makers[shape] = self._encoder_maker(varying, shape[1])
+        values = []
+        for name in shape[1]:
+            convert = self._encoder_by_name[name]
+            values.append(fixed[name] if convert is None else convert(fixed[name]))
+        return make(*values)
+
+    def _encoder_maker(
+        self, varying: tuple[str, ...], fixed: tuple[str, ...]
+    ) -> Callable[..., Callable[..., tuple[Any, ...]]]:
+        """A function that takes the encoded values of the columns ``fixed`` (in that
+        order) and returns the row encoder of :meth:`encoder_of`."""
         unknown = (set(varying) | set(fixed)) - set(self.names)
-        if unknown or set(varying) & set(fixed):
+        if unknown or set(varying) & set(fixed) or len(set(varying)) != len(varying):
             raise ValueError(f"columns of {self.table.name}: {sorted(unknown) or 'twice'}")
         scope: dict[str, Any] = {}
         items = []
@@ -201,16 +221,21 @@ class TableCodec:
                 if convert is not None:
                     scope[f"c{index}"] = convert
                     value = f"c{index}({value})"
+            elif name in fixed:
+                value = f"k{fixed.index(name)}"
             else:
-                given = fixed.get(name, default)
-                scope[f"k{index}"] = given if convert is None else convert(given)
-                value = f"k{index}"
+                scope[f"d{index}"] = default if convert is None else convert(default)
+                value = f"d{index}"
             items.append(value)
         arguments = ", ".join(f"v{i}" for i in range(len(varying)))
-        source = f"def encode_row({arguments}):\n    return ({', '.join(items)},)\n"
+        shared = ", ".join(f"k{i}" for i in range(len(fixed)))
+        source = (f"def make({shared}):\n"
+                  f"    def encode_row({arguments}):\n"
+                  f"        return ({', '.join(items)},)\n"
+                  f"    return encode_row\n")
         exec(compile(source, f"<row encoder of {self.table.name}>", "exec"), scope)
-        encode: Callable[..., tuple[Any, ...]] = scope["encode_row"]
-        return encode
+        make: Callable[..., Callable[..., tuple[Any, ...]]] = scope["make"]
+        return make
 
     def encode(self, name: str, value: Any) -> Any:
         convert = self._encoder_by_name[name]
