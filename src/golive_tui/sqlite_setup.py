@@ -8,8 +8,11 @@ with "database is locked" when one upgrades a read lock. What differs between th
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -79,3 +82,101 @@ def sqlite_engine(
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+class Checkpointer:
+    """One thread, started by the first :meth:`poke`, that checkpoints an SQLite file's log
+    on its own connection whenever a write transaction asked for it since the last one.
+
+    The engines it stands in for are opened with ``autocheckpoint=0``
+    (:func:`sqlite_engine`): their commits then never copy the log back into the file
+    themselves (SQLite's automatic checkpoint does so inside the commit that takes the log
+    past 1,000 pages, and the committer waits for it, disk and all). This thread does the
+    copy instead, as soon as it is asked, and the log stays as bounded as it was: the next
+    writer starts it again from its beginning once everything in it is in the file. The
+    copy holds no lock a writer or a reader waits on, and sqlite3 lets go of Python's
+    interpreter lock while it runs.
+    """
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int, spacing: float = 0.0) -> None:
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        #: seconds from one checkpoint's start to the next one's at the least: commits in
+        #: quick succession are copied back together (a page the next commit writes
+        #: again is then copied once), as SQLite's own checkpoint copies them per
+        #: 1,000 pages; 0 copies after every transaction that asked
+        self._spacing = spacing
+        self._cond = threading.Condition()
+        #: transactions that asked for a checkpoint, and how many of them one covered
+        self._asked = 0
+        self._done = 0
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        #: the last checkpoint's answer: (busy, pages in the log, pages copied)
+        self.last: tuple[int, int, int] | None = None
+
+    def poke(self) -> None:
+        """A write transaction ended: checkpoint what it wrote (later, on the thread)."""
+        with self._cond:
+            if self._closing:
+                return
+            self._asked += 1
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name=f"checkpoint {self._path.name}", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every transaction that asked has been checkpointed (or closing)."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._done == self._asked or self._closing, timeout
+            )
+
+    def close(self) -> None:
+        """Stop the thread; a checkpoint under way finishes first."""
+        with self._cond:
+            self._closing = True
+            thread = self._thread
+            self._cond.notify_all()
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(self._path, timeout=self._busy_timeout_ms / 1000,
+                                   isolation_level=None, check_same_thread=False)
+            # the copy waits for the log on the disk before it, and the file after it, so
+            # the log is started again only over pages that are safe in the file
+            conn.execute("PRAGMA synchronous = FULL")
+            started = -math.inf
+            while True:
+                with self._cond:
+                    self._cond.wait_for(lambda: self._done != self._asked or self._closing)
+                    if self._spacing:
+                        self._cond.wait_for(lambda: self._closing,
+                                            self._spacing - (time.monotonic() - started))
+                    if self._closing:
+                        return
+                    asked = self._asked
+                started = time.monotonic()
+                try:
+                    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    self.last = (int(row[0]), int(row[1]), int(row[2]))
+                except sqlite3.Error:
+                    # nothing is lost: the log still holds every commit, and the next
+                    # transaction asks again (closing the last connection checkpoints too)
+                    self.last = None
+                with self._cond:
+                    self._done = asked
+                    self._cond.notify_all()
+        finally:
+            if conn is not None:
+                conn.close()
+            with self._cond:
+                self._closing = True  # a thread that could not open the file asks no more
+                self._done = self._asked
+                self._cond.notify_all()

@@ -13,14 +13,17 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select
 
-from golive_tui.domain.ops import Op
+from golive_tui.domain.enums import EntityKind, OpAction
+from golive_tui.domain.ops import Op, new_id
 from golive_tui.domain.wire import OpStatus
+from golive_tui.seed import generate_project
 from golive_tui.server import admin, writer
 from golive_tui.server.access import access_on
 from golive_tui.server.apply import Actor, PushJob, PushOutcome, UnknownProject, apply_group
@@ -29,7 +32,7 @@ from golive_tui.server.errors import ApiError
 from golive_tui.server.tables import change, op_log
 from golive_tui.server.writer import PushWriter
 from tests.conftest import ServerUnderTest
-from tests.waiting import wait_for, wait_for_async
+from tests.waiting import bound, wait_for, wait_for_async
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -403,3 +406,58 @@ def test_a_started_server_leaves_what_it_holds_for_life_out_of_garbage_collectio
     )
     before, after = map(int, probe.stdout.split())
     assert before == 0 and after > 10_000, probe.stdout
+
+
+def test_a_group_commits_without_copying_the_log_and_the_copy_follows_it(
+    tmp_path: Path,
+) -> None:
+    # on SQLite a group's commit never waits for the log to be copied back into the file
+    # (SQLite's automatic checkpoint would, in the commit that takes the log past 1,000
+    # pages): the checkpointer copies it after the commit, off the writer's thread, and the
+    # log starts again from its beginning, so pushes one after another do not grow it
+    path = tmp_path / "server.db"
+    db = admin.open_database(f"sqlite:///{path}")
+    try:
+        project_id, _ = admin.import_document(db, generate_project(20, sites=1))
+        admin.ensure_user(db, "tester")
+        admin.grant(db, "tester", project_id, "ipm")
+        token = admin.issue_token(db, "tester").token
+        with db.write_engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        with db.read_engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+        def authorize(conn: Connection) -> Actor:
+            access = access_on(conn, token, project_id)
+            return Actor(user=access.user, role=access.role)
+
+        assert db.checkpointer is not None
+        wal = Path(f"{path}-wal")
+        now = datetime.now(UTC)
+        copied: list[int] = []
+        sizes: list[int] = []
+        seq = 0
+        for _ in range(4):
+            ops = []
+            for _ in range(500):
+                seq += 1
+                ops.append(Op(op_id=str(uuid.uuid4()), client_id="c1", client_seq=seq,
+                              client_time=now, entity=EntityKind.VERIFICATION,
+                              entity_id=new_id(), action=OpAction.APPEND,
+                              fields={"test_case": "IN-01", "target": "+17205550100",
+                                      "result": "pass", "note": f"call {seq}"}))
+            [done] = apply_group(db, [PushJob(project_id=project_id, ops=ops,
+                                              client_id="c1", authorize=authorize)])
+            assert set(statuses(done)) == {"applied"}
+            assert db.checkpointer.wait_idle(timeout=bound())
+            assert db.checkpointer.last is not None
+            busy, in_log, done_pages = db.checkpointer.last
+            assert (busy, done_pages) == (0, in_log)  # every page of the log is in the file
+            copied.append(in_log)
+            sizes.append(wal.stat().st_size)
+        # each checkpoint copied one push's pages, not every push's so far
+        assert copied[0] > 100
+        assert max(copied) < 2 * copied[0], copied
+        assert max(sizes) < 2 * sizes[0], sizes
+    finally:
+        db.dispose()

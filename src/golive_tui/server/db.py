@@ -19,9 +19,13 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 
-from golive_tui.sqlite_setup import sqlite_engine
+from golive_tui.sqlite_setup import Checkpointer, sqlite_engine
 
 BUSY_TIMEOUT_MS = 30_000
+
+#: on SQLite, the checkpoints of the log come at most this often (the writer's groups
+#: commit many times a second under load; each checkpoint copies what they wrote since)
+CHECKPOINT_SPACING_S = 0.25
 
 #: a pooled PostgreSQL connection that sat unused this long is pinged before it is used
 PING_AFTER_IDLE_S = 1.0
@@ -61,11 +65,14 @@ def libpq_conninfo(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _sqlite_engine(url: URL, *, immediate: bool, synchronous: str) -> Engine:
+def _sqlite_engine(
+    url: URL, *, immediate: bool, synchronous: str, autocheckpoint: int = 1000
+) -> Engine:
     assert url.database
     Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return sqlite_engine(url, immediate=immediate, synchronous=synchronous,
-                         busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=64_000, max_overflow=8)
+                         busy_timeout_ms=BUSY_TIMEOUT_MS, cache_kib=64_000, max_overflow=8,
+                         autocheckpoint=autocheckpoint)
 
 
 class Database:
@@ -76,10 +83,24 @@ class Database:
         self.kind: DatabaseKind = (
             "postgresql" if self.url.get_backend_name() == "postgresql" else "sqlite"
         )
+        #: on SQLite, what copies the log back into the file after the writes' commits
+        self.checkpointer: Checkpointer | None = None
         if self.kind == "sqlite":
+            # a commit never waits for the log to be copied back into the file (SQLite's
+            # automatic checkpoint, inside the commit that takes the log past 1,000
+            # pages): the checkpointer does it after each write transaction, off the
+            # writer's thread (docs/decisions.md, "Server ingest: checkpoints off the
+            # writer")
             self.write_engine = _sqlite_engine(
-                self.url, immediate=True, synchronous=sqlite_synchronous
+                self.url, immediate=True, synchronous=sqlite_synchronous, autocheckpoint=0
             )
+            assert self.url.database
+            checkpointer = self.checkpointer = Checkpointer(
+                Path(self.url.database).expanduser(), busy_timeout_ms=BUSY_TIMEOUT_MS,
+                spacing=CHECKPOINT_SPACING_S,
+            )
+            event.listen(self.write_engine, "checkin",
+                         lambda _conn, _record: checkpointer.poke())
             self.read_engine = _sqlite_engine(
                 self.url, immediate=False, synchronous=sqlite_synchronous
             )
@@ -130,6 +151,8 @@ class Database:
                     yield conn
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
