@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from textual import messages
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input
@@ -149,3 +150,14 @@ class Notices:
 
     def about(self, words: str) -> list[str]:
         return [m for m in self.messages if words in m]
+
+
+class Layouts:
+    """The widgets the app laid out, through the run_test message hook."""
+
+    def __init__(self) -> None:
+        self.widgets: list[Any] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, messages.Layout):
+            self.widgets.append(message.widget)

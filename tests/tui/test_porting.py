@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual import messages
-from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
@@ -23,7 +21,7 @@ from golive_tui.tui.widgets.reason_dialog import ReasonDialog
 from golive_tui.tui.widgets.status import SyncStatusBar
 from tests.waiting import bound, wait_for_async
 
-from .conftest import until, wait_ready
+from .conftest import Layouts, until, wait_ready
 
 
 def notices(app: GoLiveApp) -> list[str]:
@@ -627,11 +625,8 @@ async def test_a_key_typed_into_the_search_is_drawn_in_one_frame_with_the_page_i
     # no frame shows the search box ahead of what it finds: the field's value and the page
     # of that search are put out together, once a key, and nothing is laid out for it (the
     # box and the table keep their sizes whatever the value and the number of rows)
-    layouts: list[Any] = []
-
-    def hook(message: Message) -> None:
-        if isinstance(message, messages.Layout):
-            layouts.append(message.widget)
+    hook = Layouts()
+    layouts = hook.widgets
 
     app = make_app()
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:

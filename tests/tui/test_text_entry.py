@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual import events, messages
+from textual import events
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -17,7 +17,7 @@ from golive_tui.tui.key_runs import TypedRun, with_runs
 from golive_tui.tui.textual_adapter import input_look, input_parser
 from golive_tui.tui.widgets.forms import NewIssueForm
 from golive_tui.tui.widgets.text_entry import TextBox, TextField
-from tests.tui.conftest import until, wait_ready
+from tests.tui.conftest import Layouts, until, wait_ready
 
 LONG = "".join(f"{i:05d} " for i in range(1700))[:10_000]
 
@@ -139,11 +139,8 @@ async def test_a_long_value_is_drawn_as_textual_draws_it_wherever_the_cursor_is(
 
 
 async def test_a_value_that_narrows_scrolls_back_as_textual_s_and_lays_out_nothing() -> None:
-    layouts: list[Any] = []
-
-    def hook(message: Message) -> None:
-        if isinstance(message, messages.Layout):
-            layouts.append(message.widget)
+    hook = Layouts()
+    layouts = hook.widgets
 
     app = _Twins()
     async with app.run_test(size=(60, 8), message_hook=hook) as pilot:
