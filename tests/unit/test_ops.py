@@ -835,6 +835,24 @@ def test_a_run_of_new_records_gets_what_each_op_gets_applied_alone(closed: bool)
     assert len(applied) == (0 if closed else 3)  # the run is not all refusals
 
 
+def test_a_run_of_plain_new_records_gets_what_each_op_gets_applied_alone() -> None:
+    # no op of this run holds a control character or a nested value: the run's text is
+    # searched once, not op by op, and each op still gets its own answer
+    facts = RecordFacts(records={K.PROJECT: [{"id": PROJECT_ID}], K.ISSUE: [{"id": ISSUE_ID}]})
+    run = [
+        op(K.VERIFICATION, A.APPEND, "v-1", test_case="IN-01", target="+17205550100",
+           result="pass", note="call\t1"),
+        op(K.VERIFICATION, A.APPEND, "v-3", test_case="IN-01", target="x", result="pass",
+           version=7),
+        op(K.VERIFICATION, A.APPEND, "v-6", test_case="IN-01", target="x", result="maybe"),
+        op(K.ISSUE_NOTE, A.APPEND, "n-1", issue_id=ISSUE_ID, body="line\r\nbreak"),
+        op(K.ISSUE_NOTE, A.APPEND, "n-2", issue_id="no-such-issue", body="lost"),
+    ]
+    together = apply_new_run(run, project_id=PROJECT_ID, actor=ACTOR, now=NOW, facts=facts)
+    assert [_as_answer(o) for o in together] == [_alone_or_refused(c, facts) for c in run]
+    assert [isinstance(o, DomainError) for o in together] == [False, True, True, False, True]
+
+
 def test_a_run_of_new_records_takes_only_kinds_whose_rules_read_no_record_of_their_own() -> None:
     decision = op(K.DECISION, A.APPEND, "d-1", cutover_id="c-1", outcome="go")
     with pytest.raises(ValueError, match="not a new record"):

@@ -25,6 +25,7 @@ from golive_tui.domain.rules import (
     RecordFacts,
     check_text,
     control_character,
+    flat_and_plain,
     override_reason_problem,
 )
 from golive_tui.domain.sla import SlaPolicy, issue_clocks, project_policy
@@ -427,6 +428,19 @@ def test_every_field_with_a_control_character_is_named_flat_or_nested() -> None:
     with pytest.raises(ValidationFailed, match="tags: text with a NUL"):
         check_text(K.ISSUE, {"title": "ok", "tags": ["x", "y\x00"]})
     check_text(K.ISSUE, {"title": "Fax\tfails", "n": 3, "at": None, "tags": ["a\tb"]})
+
+
+def test_fields_flat_and_free_of_control_characters_are_told_apart_in_one_search() -> None:
+    # a run of new records skips each op's own walk of its text when this says so: it
+    # must say so only of fields check_text refuses none of
+    clean = [{"title": "Fax\tfails", "n": 3, "at": None}, {"note": "line\r\nbreak", "x": 1.5}]
+    assert flat_and_plain(clean)
+    for fields in clean:
+        check_text(K.ISSUE, fields)
+    assert flat_and_plain([])
+    for spoiled in ({"title": "a\x07"}, {"ti\x1btle": "a"}, {"tags": ["x"]}, {"k": {"a": 1}},
+                    {"title": "\x00"}, {"title": "\x85"}):
+        assert not flat_and_plain([*clean, spoiled]), spoiled
 
 
 def test_tabs_and_line_breaks_are_text() -> None:

@@ -56,7 +56,7 @@ from golive_tui.domain.op_model import (
     new_ids,
 )
 from golive_tui.domain.op_transitions import PHASE_MACHINE, apply_transition
-from golive_tui.domain.rules import Facts, check_text
+from golive_tui.domain.rules import Facts, check_text, flat_and_plain
 from golive_tui.domain.sla import SlaPolicy
 from golive_tui.domain.validation import entity_base, revalidate, validate_record
 
@@ -187,6 +187,10 @@ def apply_new_run(
         closed = closure.is_closed(project)
     else:
         closed = False
+    # fields that are flat and hold no control character (almost every run) are not
+    # walked again op by op: nothing in them is beyond the bounds nor refused as text
+    plain = all(len(op.fields) <= MAX_FIELDS_VALUES for op in ops) and flat_and_plain(
+        [op.fields for op in ops])
     out: list[Record | DomainError] = []
     for op in ops:
         if op.entity not in NEW_APART or op.action not in _ADDS:
@@ -198,7 +202,8 @@ def apply_new_run(
                 assert new is not None  # an op that adds a record never deletes one
                 out.append(new)
             else:
-                out.append(_new_record(op, _asked(op), project_id, actor, now, facts))
+                out.append(_new_record(op, _asked(op, checked=plain), project_id, actor, now,
+                                       facts))
         except DomainError as refused:
             out.append(refused)
     return out
@@ -207,9 +212,11 @@ def apply_new_run(
 _ADDS = (OpAction.CREATE, OpAction.APPEND)
 
 
-def _asked(op: Op) -> Record:
-    """The fields an op sets, checked for what no change may set (a copy)."""
-    check_fields_bounds(op)
+def _asked(op: Op, *, checked: bool = False) -> Record:
+    """The fields an op sets, checked for what no change may set (a copy); ``checked``:
+    its fields are known to be within the bounds and free of control characters."""
+    if not checked:
+        check_fields_bounds(op)
     fields = dict(op.fields)
     touched = set(fields) & SYSTEM_FIELDS
     if touched:
@@ -219,7 +226,8 @@ def _asked(op: Op) -> Record:
         )
     # What a change asks for, not what is stored: a record an older server kept with one
     # must still load and rebase. PostgreSQL cannot store a NUL in text or JSON.
-    check_text(op.entity, fields)
+    if not checked:
+        check_text(op.entity, fields)
     return fields
 
 

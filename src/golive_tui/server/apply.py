@@ -346,23 +346,39 @@ def _new_run(
     run: list[Op] = []
     ids: set[tuple[EntityKind, str]] = set()
     role = actor.role
+    client_id = job.client_id
+    #: per (kind, action): may it start or go on with a run; per kind: its codec
+    allowed: dict[tuple[EntityKind, OpAction], bool] = {}
+    codecs: dict[EntityKind, rows.TableCodec] = {}
+    absent = writes.known_absent
+    keys: list[str] = []
     for op in itertools.islice(job.ops, start, None):
         kind = op.entity
-        if (
-            kind not in NEW_APART or op.action not in _ADDS or op.client_id != job.client_id
-            or (role is not None and not can(role, kind, op.action))
-        ):
+        action = op.action
+        may = allowed.get((kind, action))
+        if may is None:
+            may = allowed[(kind, action)] = (
+                kind in NEW_APART and action in _ADDS
+                and (role is None or can(role, kind, action))
+            )
+        if not may or op.client_id != client_id:
             break
-        keys = (op.op_id, f"{op.client_id}#{op.client_seq}")
-        if keys[0] in logged or keys[1] in logged:
+        op_id = op.op_id
+        by_client = f"{op.client_id}#{op.client_seq}"
+        if op_id in logged or by_client in logged:
             break
         where = (kind, op.entity_id)
-        if where in ids or not writes.known_absent(writes.codec_of(kind), op.entity_id):
+        codec = codecs.get(kind)
+        if codec is None:
+            codec = codecs[kind] = writes.codec_of(kind)
+        if where in ids or not absent(codec, op.entity_id):
             break
         ids.add(where)
-        logged.update(keys)
-        writes.answered.update(keys)
+        logged.add(op_id)
+        logged.add(by_client)
+        keys += (op_id, by_client)
         run.append(op)
+    writes.answered.update(keys)
     return run
 
 

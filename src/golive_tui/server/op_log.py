@@ -65,7 +65,7 @@ class Digests:
             f'{{"op":{{"action":{_ENUM_TEXT[op.action]},'
             f'"base_version":{"null" if base is None else int.__repr__(base)},'
             f'"client_id":{client[1]},"client_seq":{int.__repr__(op.client_seq)},'
-            f'"client_time":{_text(_time_json(op.client_time))},'
+            f'"client_time":{_time_json(op.client_time)},'
             f'"entity":{_ENUM_TEXT[op.entity]},"entity_id":{_text(op.entity_id)},'
             f'"fields":{"".join(_flat_json(fields, 0))},"op_id":{_text(op.op_id)}'
             f"{self._tail}"
@@ -105,7 +105,8 @@ _last_time: list[tuple[datetime | None, str]] = [(None, "")]
 
 
 def _time_json(value: datetime) -> str:
-    """A time as the op's JSON writes it (pydantic's format), the last one remembered.
+    """A time as the op's JSON writes it (pydantic's format, as a JSON text), the last one
+    remembered.
 
     The ops of a push are often made in one instant, each read into a time of its own: one
     instant at one offset from UTC is one text, whichever object holds it.
@@ -116,7 +117,7 @@ def _time_json(value: datetime) -> str:
         seen is not None and value == seen and value.utcoffset() == seen.utcoffset()
     ):
         return last[1]
-    text: str = _DATETIME.serializer.to_python(value, mode="json")
+    text: str = _text(_DATETIME.serializer.to_python(value, mode="json"))
     _last_time[0] = (value, text)  # one tuple: a reader on another thread sees a pair
     return text
 

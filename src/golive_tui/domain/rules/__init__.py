@@ -59,6 +59,7 @@ from golive_tui.domain.rules.reasons import (
 from golive_tui.domain.rules.text import (
     check_text,
     control_character,
+    flat_and_plain,
 )
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
     "control_character",
     "cutovers_of",
     "decide",
+    "flat_and_plain",
     "gate_of",
     "id_chunks",
     "override_reason_problem",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from golive_tui.domain.enums import (
@@ -36,6 +36,22 @@ def control_character(value: Any) -> str | None:
             if found_in is not None:
                 return found_in
     return None
+
+
+def flat_and_plain(all_fields: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether every one of these fields is flat (no value a list or an object) and holds
+    no control character, found in one search over all their text: :func:`check_text`
+    then refuses none of them (the common run of ops, checked as one)."""
+    texts: list[str] = []
+    append = texts.append
+    for fields in all_fields:
+        for name, value in fields.items():
+            append(name)
+            if isinstance(value, str):
+                append(value)
+            elif isinstance(value, dict | list | tuple):
+                return False
+    return _CONTROL.search("\t".join(texts)) is None
 
 
 def check_text(kind: EntityKind, fields: Mapping[str, Any]) -> None:
