@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from golive_tui.domain.enums import EntityKind
-from golive_tui.domain.wire import SNAPSHOT_LINES
+from golive_tui.domain.wire import SNAPSHOT_LINES, SNAPSHOT_LINES_OF_ARRAYS
 from golive_tui.server.feed import SNAPSHOT_CHUNK_ROWS
 from golive_tui.store.local import LocalStore
 from golive_tui.sync.client import SyncClient, Transient
@@ -110,6 +110,28 @@ def test_the_lines_hold_the_documents_records_with_their_counts(
     assert records == {kind: rows for kind, rows in document["entities"].items() if rows}
 
 
+def test_the_lines_of_arrays_hold_the_documents_records_in_their_columns(
+    sqlite_server: ServerUnderTest,
+) -> None:
+    document = sqlite_server.snapshot()
+    accept = f"{SNAPSHOT_LINES_OF_ARRAYS}, {SNAPSHOT_LINES};q=0.9"
+    with sqlite_server.client(headers={"Accept": accept}) as client:
+        response = client.get(sqlite_server.project_path("snapshot"))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == SNAPSHOT_LINES_OF_ARRAYS
+    head, *lines = [json.loads(line) for line in response.content.splitlines()]
+    assert head["counts"] == {kind: len(rows) for kind, rows in document["entities"].items()}
+    records: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        assert set(line) == {"entity", "rows"}
+        assert 0 < len(line["rows"]) <= SNAPSHOT_CHUNK_ROWS
+        columns = head["columns"][line["entity"]]
+        records.setdefault(line["entity"], []).extend(
+            dict(zip(columns, row, strict=True)) for row in line["rows"]
+        )
+    assert records == {kind: rows for kind, rows in document["entities"].items() if rows}
+
+
 async def test_a_first_load_reads_the_lines_and_holds_every_record(
     sqlite_server: ServerUnderTest, tmp_path: Path
 ) -> None:
@@ -118,7 +140,7 @@ async def test_a_first_load_reads_the_lines_and_holds_every_record(
     watch = SnapshotWatch()
     async with SyncClient(sqlite_server.url, sqlite_server.tokens["ipm"], transport=watch) as client:
         await SyncEngine(store, client, pid, live=False).sync_once()
-    assert [t.split(";")[0] for t in watch.media_types] == [SNAPSHOT_LINES]
+    assert watch.media_types == [SNAPSHOT_LINES_OF_ARRAYS]
     document = sqlite_server.snapshot()
     assert _cached(store) == _sent(document)
     assert store.cursor == document["server_seq"]
@@ -160,4 +182,25 @@ async def test_a_server_that_sends_the_document_is_read_as_before(
         await SyncEngine(store, client, pid, live=False).sync_once()
     assert [t.split(";")[0] for t in watch.media_types] == ["application/json"]
     assert _cached(store) == _sent(sqlite_server.snapshot())
+    store.close()
+
+
+async def test_a_server_that_sends_lines_of_objects_is_read_as_before(
+    sqlite_server: ServerUnderTest, tmp_path: Path
+) -> None:
+    """What a server from before the arrays answers: lines of records, whatever was asked."""
+
+    def as_before(request: httpx.Request) -> None:
+        request.headers["Accept"] = SNAPSHOT_LINES
+
+    pid = sqlite_server.project_id
+    store = LocalStore(tmp_path / "ipm.sqlite", actor="ipm", project_id=pid)
+    watch = SnapshotWatch(ask=as_before)
+    async with SyncClient(sqlite_server.url, sqlite_server.tokens["ipm"], transport=watch) as client:
+        await SyncEngine(store, client, pid, live=False).sync_once()
+    assert [t.split(";")[0] for t in watch.media_types] == [SNAPSHOT_LINES]
+    assert SNAPSHOT_LINES_OF_ARRAYS not in watch.media_types
+    document = sqlite_server.snapshot()
+    assert _cached(store) == _sent(document)
+    assert store.cursor == document["server_seq"]
     store.close()

@@ -7,11 +7,14 @@ record is typed in :mod:`golive_tui.domain.records`, and values are written by
 
 from __future__ import annotations
 
+import functools
+import typing
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from typing_extensions import TypedDict
 
 from golive_tui.domain.enums import EntityKind, Role
@@ -167,6 +170,12 @@ class Snapshot(BaseModel):
 #: :class:`SnapshotHead`, then :data:`SnapshotPiece` lines. A server that does not know it
 #: answers with the JSON document (``application/json``), which such a client reads too.
 SNAPSHOT_LINES = "application/x-ndjson"
+#: what a client adds to :data:`SNAPSHOT_LINES` in its ``Accept`` to have each record sent as
+#: an array of its values (:data:`SNAPSHOT_LINES_OF_ARRAYS`): about two thirds of the bytes,
+#: and half the validation. A server that does not know it sends the lines of objects, and
+#: says so in its ``Content-Type``.
+SNAPSHOT_ARRAYS = "records=arrays"
+SNAPSHOT_LINES_OF_ARRAYS = f"{SNAPSHOT_LINES}; {SNAPSHOT_ARRAYS}"
 
 
 class SnapshotHead(BaseModel):
@@ -176,6 +185,43 @@ class SnapshotHead(BaseModel):
     server_seq: int
     #: how many records of each kind the lines after this one carry
     counts: dict[str, int]
+    #: sent as arrays: each kind's columns, in the order of a record's values
+    columns: dict[str, list[str]] | None = None
+
+
+def snapshot_rows(columns: Mapping[str, Sequence[str]]) -> TypeAdapter[dict[str, Any]]:
+    """What validates a line of a snapshot sent as arrays, with the head's ``columns``:
+    ``{"entity": kind, "rows": [[value, …], …]}``, each row a tuple of the values of its
+    kind's columns, each typed as the record's field of that name (a column that is no
+    field of the record is taken as it comes, as a record's unknown keys are ignored).
+
+    Raises ValueError when a kind's columns lack a field its records must have, or name
+    one twice.
+    """
+    return _snapshot_rows(tuple((kind, tuple(names)) for kind, names in columns.items()))
+
+
+@functools.lru_cache(maxsize=4)
+def _snapshot_rows(
+    columns: tuple[tuple[str, tuple[str, ...]], ...],
+) -> TypeAdapter[dict[str, Any]]:
+    lines = []
+    for raw_kind, names in columns:
+        kind = EntityKind(raw_kind)
+        record = RECORD_TYPES[kind]
+        types = typing.get_type_hints(record)
+        if len(set(names)) != len(names) or not record.__required_keys__ <= set(names):
+            raise ValueError(f"the columns of {kind.value} are not its record's fields")
+        row: Any = tuple[tuple(types.get(name, Any) for name in names)]  # type: ignore[misc]
+        only_this_kind: Any = Literal[kind.value]
+        lines.append(TypedDict(  # type: ignore[operator]
+            record.__name__.removesuffix("Record") + "Rows",
+            {"entity": only_this_kind, "rows": list[row]},
+        ))
+    if not lines:
+        raise ValueError("no columns")
+    line: Any = Annotated[one_of(*lines), Field(discriminator="entity")]
+    return TypeAdapter(line)
 
 
 def _snapshot_piece(kind: EntityKind) -> Any:

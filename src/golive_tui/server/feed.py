@@ -200,23 +200,42 @@ def _float_columns(conn: Connection, kind: EntityKind) -> list[str]:
     return [name for name in entity_columns(kind) if isinstance(t.c[name].type, Float)]
 
 
-def _rows_as_json_sql(conn: Connection, kind: EntityKind) -> str:
+def array_columns(conn: Connection, kind: EntityKind) -> list[str]:
+    """The columns of a kind's records sent as arrays, in their order: those of
+    :func:`_float_columns` last."""
+    floats = _float_columns(conn, kind)
+    return [n for n in entity_columns(kind) if n not in floats] + floats
+
+
+def _rows_as_json_sql(conn: Connection, kind: EntityKind, *, arrays: bool = False) -> str:
     """SQL giving one JSON object (text) per entity of a project: the database builds the
     JSON, which costs a fraction of building rows and serialising them in Python. The
-    columns of :func:`_float_columns` follow the object, each in a column of its own."""
+    columns of :func:`_float_columns` follow the object, each in a column of its own.
+
+    ``arrays``: one JSON array of the values of :func:`array_columns` instead."""
     quote = conn.dialect.identifier_preparer.quote
     t = table_of(kind)
     names = entity_columns(kind)
     table = quote(t.name)
     if conn.dialect.name == "sqlite":
         floats = _float_columns(conn, kind)
+        tail = "".join(f", {quote(name)}" for name in floats)
+        if arrays:
+            values = ", ".join(_sqlite_json_column(quote, name, t.c[name].type)
+                               for name in names if name not in floats)
+            return f"SELECT json_array({values}){tail} FROM {table} WHERE project_id = ?"
         pairs = ", ".join(
             f"'{name}', {_sqlite_json_column(quote, name, t.c[name].type)}"
             for name in names if name not in floats
         )
-        tail = "".join(f", {quote(name)}" for name in floats)
         return f"SELECT json_object({pairs}){tail} FROM {table} WHERE project_id = ?"
     columns = ", ".join(_pg_json_column(quote, n, t.c[n].type) for n in names)
+    if arrays:
+        values = ", ".join(quote(n) for n in names)
+        return (
+            f"SELECT json_build_array({values})::text FROM (SELECT {columns} FROM {table} "
+            f"WHERE project_id = %s) AS r"
+        )
     return (
         f"SELECT row_to_json(r)::text FROM (SELECT {columns} FROM {table} "
         f"WHERE project_id = %s) AS r"
@@ -224,7 +243,7 @@ def _rows_as_json_sql(conn: Connection, kind: EntityKind) -> str:
 
 
 def _json_rows(
-    conn: Connection, kind: EntityKind, project_id: str
+    conn: Connection, kind: EntityKind, project_id: str, *, arrays: bool = False,
 ) -> Iterator[Sequence[Any]]:
     """The kind's rows of the project as JSON texts, a few thousand at a time."""
     dbapi = conn.connection.dbapi_connection
@@ -235,7 +254,7 @@ def _json_rows(
         # a named (server-side) cursor streams instead of loading every row at once
         cursor = dbapi.cursor(name=f"golive_snapshot_{kind.value}")
     try:
-        cursor.execute(_rows_as_json_sql(conn, kind), (project_id,))
+        cursor.execute(_rows_as_json_sql(conn, kind, arrays=arrays), (project_id,))
         while True:
             rows = cursor.fetchmany(SNAPSHOT_CHUNK_ROWS)
             if not rows:
@@ -245,26 +264,31 @@ def _json_rows(
         cursor.close()
 
 
-def _with_floats(floats: Sequence[str]) -> Callable[[Sequence[Any]], str] | None:
-    """How a row of :func:`_rows_as_json_sql` becomes its JSON object's text (None: it is
-    its first column)."""
+def _with_floats(
+    floats: Sequence[str], *, arrays: bool = False,
+) -> Callable[[Sequence[Any]], str] | None:
+    """How a row of :func:`_rows_as_json_sql` becomes its JSON object's (or array's) text
+    (None: it is its first column)."""
     if not floats:
         return None
-    keys = [b"," + to_json(name) + b":" for name in floats]
+    keys = [b"," if arrays else b"," + to_json(name) + b":" for name in floats]
 
     def whole(row: Sequence[Any]) -> str:
         tail = b"".join(key + to_json(value) for key, value in zip(keys, row[1:], strict=True))
-        return str(row[0])[:-1] + tail.decode() + "}"
+        return str(row[0])[:-1] + tail.decode() + ("]" if arrays else "}")
 
     return whole
 
 
-def _kind_bodies(conn: Connection, project_id: str) -> Iterator[tuple[EntityKind, bytes]]:
-    """Each kind's records of the project as JSON objects joined by commas, a few thousand
-    to a piece (a kind's pieces in order; a kind without records gives none)."""
+def _kind_bodies(
+    conn: Connection, project_id: str, *, arrays: bool = False,
+) -> Iterator[tuple[EntityKind, bytes]]:
+    """Each kind's records of the project as JSON objects (``arrays``: arrays of the values
+    of :func:`array_columns`) joined by commas, a few thousand to a piece (a kind's pieces
+    in order; a kind without records gives none)."""
     for kind in EntityKind:
-        text = _with_floats(_float_columns(conn, kind))
-        for rows in _json_rows(conn, kind, project_id):
+        text = _with_floats(_float_columns(conn, kind), arrays=arrays)
+        for rows in _json_rows(conn, kind, project_id, arrays=arrays):
             if text is None:
                 yield kind, ",".join(row[0] for row in rows).encode()
             else:
@@ -310,7 +334,9 @@ def snapshot_chunks(db: Database, project_id: str) -> Generator[bytes, None, Non
         yield b"}}"
 
 
-def snapshot_lines(db: Database, project_id: str) -> Generator[bytes, None, None]:
+def snapshot_lines(
+    db: Database, project_id: str, *, arrays: bool = False,
+) -> Generator[bytes, None, None]:
     """The same snapshot as lines of JSON (``SNAPSHOT_LINES``), from one read view.
 
     The first line is the head (``project_id``, ``server_seq``) and how many records of
@@ -318,12 +344,20 @@ def snapshot_lines(db: Database, project_id: str) -> Generator[bytes, None, None
     with at most ``SNAPSHOT_CHUNK_ROWS`` records, each written as in the JSON document. A
     client reads and stores each line as it comes, and knows from the counts that nothing
     was cut off.
+
+    ``arrays`` (``SNAPSHOT_ARRAYS``): the head also names each kind's ``columns``, and a
+    line is ``{"entity": kind, "rows": […]}``, each record an array of its values in that
+    order (the same values as in the document).
     """
     with db.read() as conn:
         head, _ = _counter(conn, project_id)
         if db.is_postgresql:
             conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
-        yield to_json({"project_id": project_id, "server_seq": head,
-                       "counts": _counts(conn, project_id)}) + b"\n"
-        for kind, body in _kind_bodies(conn, project_id):
-            yield b'{"entity":' + to_json(kind.value) + b',"records":[' + body + b"]}\n"
+        first: dict[str, Any] = {"project_id": project_id, "server_seq": head,
+                                 "counts": _counts(conn, project_id)}
+        if arrays:
+            first["columns"] = {kind.value: array_columns(conn, kind) for kind in EntityKind}
+        yield to_json(first) + b"\n"
+        key = b',"rows":[' if arrays else b',"records":['
+        for kind, body in _kind_bodies(conn, project_id, arrays=arrays):
+            yield b'{"entity":' + to_json(kind.value) + key + body + b"]}\n"

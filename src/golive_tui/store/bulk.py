@@ -43,6 +43,7 @@ def _converter(column: Any, conn: Connection) -> Callable[[Any], Any] | None:
         except TypeError:  # unhashable (JSON lists and dicts)
             return proc(value)
 
+    convert.memo = memo  # type: ignore[attr-defined]
     return convert
 
 
@@ -105,6 +106,66 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
             for row in rows
         ]
     conn.exec_driver_sql(sql, data)
+
+
+def bulk_insert_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert many rows given as the values of ``names``, in that order (a snapshot sent as
+    arrays), with one executemany; converted and defaulted as :func:`bulk_insert` does. A
+    name that is no column of the table is left out."""
+    if not rows:
+        return
+    columns = {c.name: c for c in table.columns}
+    kept = [i for i, name in enumerate(names) if name in columns]
+    present = [columns[names[i]] for i in kept]
+    absent = [c for c in table.columns if c.name not in names]
+    tail = [_as_bound(_converter(c, conn), _default(c)) for c in absent]
+    literals = [_literal(value) for value in tail]
+    convert_at = [(j, f) for j, f in enumerate(_converter(c, conn) for c in present)
+                  if f is not None]
+    # each converter's memo, read here without a call per value (most values repeat)
+    memos = [(j, getattr(f, "memo", None), f) for j, f in convert_at]
+    if len(kept) == len(names):
+        chosen = rows
+    else:
+        pick = operator.itemgetter(*kept)
+        chosen = [pick(row) if len(kept) > 1 else (pick(row),) for row in rows]
+    marks = ["?"] * len(present)
+    if all(literal is not None for literal in literals):
+        # the defaults are constants of the statement: each row is bound as it came
+        marks += [str(literal) for literal in literals]
+        tail = []
+    else:
+        marks += ["?"] * len(absent)
+    sql = (f"INSERT INTO {table.name} ({', '.join(c.name for c in present + absent)}) "
+           f"VALUES ({', '.join(marks)})")
+    if convert_at or tail:
+        ending = tuple(tail)
+        data: list[Sequence[Any]] = []
+        append = data.append
+        for row in chosen:
+            listed = list(row)
+            for j, memo, convert in memos:
+                value = listed[j]
+                try:
+                    listed[j] = memo[value]  # type: ignore[index]
+                except (KeyError, TypeError):
+                    listed[j] = convert(value)
+            append((*listed, *ending))
+        chosen = data
+    conn.exec_driver_sql(sql, chosen)
+
+
+def _literal(value: Any) -> str | None:
+    """``value`` written into SQL (None: it cannot be)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    return None
 
 
 def _read_rows(

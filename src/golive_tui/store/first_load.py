@@ -23,9 +23,9 @@ from sqlalchemy.pool import StaticPool
 
 from golive_tui.domain.clock import utcnow
 from golive_tui.domain.enums import EntityKind
-from golive_tui.store.bulk import bulk_insert, table_of
+from golive_tui.store.bulk import bulk_insert, bulk_insert_rows, table_of
 from golive_tui.store.db import CACHE_KIB
-from golive_tui.store.rebase import REINDEX_ABOVE, Piece, Rebase
+from golive_tui.store.rebase import REINDEX_ABOVE, Piece, Rebase, RowsPiece
 from golive_tui.store.tables import OutboxRow, ProblemRow, ShadowRow, SyncStateRow
 
 #: what must be empty for a cache to be loaded into a new file: nothing else to keep
@@ -47,7 +47,7 @@ class FirstLoad(Rebase):
     def load_into_new_file(
         self,
         project_id: str,
-        pieces: Iterable[Piece],
+        pieces: Iterable[Piece | RowsPiece],
         server_seq: int,
         counts: Mapping[str, int],
     ) -> int | None:
@@ -124,7 +124,7 @@ def _engine(path: Path) -> Engine:
 def _write(
     path: Path,
     project_id: str,
-    pieces: Iterable[Piece],
+    pieces: Iterable[Piece | RowsPiece],
     server_seq: int,
     counts: Mapping[str, int],
     set_state: Any,
@@ -140,9 +140,13 @@ def _write(
             ]
             for index in rebuild:
                 index.drop(conn)
-            for raw_kind, records in pieces:
-                bulk_insert(conn, table_of(EntityKind(raw_kind)), records)
-                count += len(records)
+            for piece in pieces:
+                table = table_of(EntityKind(piece[0]))
+                if len(piece) == 2:
+                    bulk_insert(conn, table, piece[1])
+                else:
+                    bulk_insert_rows(conn, table, piece[1], piece[2])
+                count += len(piece[-1])
             for index in rebuild:
                 index.create(conn)
             set_state(conn, f"cursor:{project_id}", str(server_seq))

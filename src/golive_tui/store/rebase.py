@@ -28,6 +28,16 @@ from golive_tui.store.tables import OutboxRow, ProblemRow, ShadowRow
 REINDEX_ABOVE = 20_000
 #: some of one kind's records, as a snapshot's pieces come: ``(kind, records)``
 Piece = tuple[str, Sequence[Mapping[str, Any]]]
+#: or as a snapshot sent as arrays gives them: ``(kind, column names, rows of their values)``
+RowsPiece = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
+
+
+def as_records(piece: Piece | RowsPiece) -> Piece:
+    """A piece with each record a dict of its fields."""
+    if len(piece) == 2:
+        return piece
+    kind, names, rows = piece
+    return kind, [dict(zip(names, row, strict=True)) for row in rows]
 #: "the op did not change the shadow" (None means the record is deleted)
 _UNCHANGED: Any = object()
 
@@ -226,7 +236,7 @@ class Rebase(Outbox):
     def replace_with_snapshot(
         self,
         project_id: str,
-        entities: Mapping[str, Sequence[Mapping[str, Any]]] | Iterable[Piece],
+        entities: Mapping[str, Sequence[Mapping[str, Any]]] | Iterable[Piece | RowsPiece],
         server_seq: int,
         counts: Mapping[str, int] | None = None,
     ) -> int:
@@ -244,7 +254,7 @@ class Rebase(Outbox):
             counts = {kind: len(records) for kind, records in entities.items()}
             pieces: Iterable[Piece] = entities.items()
         else:
-            pieces = entities
+            pieces = map(as_records, entities)
         count = 0
         with self._lock, self.settle_engine.begin() as conn:
             for kind in EntityKind:

@@ -7,6 +7,7 @@ retry, re-bootstrap, or stop and tell the user.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
@@ -29,7 +30,9 @@ from golive_tui.domain.wire import (
     MAX_BODY_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    SNAPSHOT_ARRAYS,
     SNAPSHOT_LINES,
+    SNAPSHOT_LINES_OF_ARRAYS,
     SSE_PING_SECONDS,
     Health,
     Me,
@@ -38,6 +41,7 @@ from golive_tui.domain.wire import (
     Snapshot,
     SnapshotHead,
     SnapshotPiece,
+    snapshot_rows,
 )
 from golive_tui.sync.errors import (
     Gone,
@@ -53,9 +57,12 @@ from golive_tui.sync.errors import (
 __all__ = [
     "FeedPage",
     "Gone",
+    "Later",
     "NotFoundError",
     "ProtocolMismatch",
     "Refused",
+    "SnapshotPieceRead",
+    "SnapshotRowsRead",
     "SyncClient",
     "SyncError",
     "Transient",
@@ -103,6 +110,13 @@ class FeedPage(TypedDict):
 _FEED_PAGE: TypeAdapter[FeedPage] = TypeAdapter(FeedPage)
 #: a line of a snapshot sent as lines, after its head
 _SNAPSHOT_PIECE: TypeAdapter[SnapshotPiece] = TypeAdapter(SnapshotPiece)
+#: some of one kind's records, validated: ``(kind, records)``
+SnapshotPieceRead = tuple[str, list[dict[str, Any]]]
+#: some of one kind's records sent as arrays, validated: ``(kind, columns, rows)``
+SnapshotRowsRead = tuple[str, Sequence[str], list[tuple[Any, ...]]]
+#: a line of a snapshot read but not yet validated (``snapshot_pieces(later=True)``): called,
+#: its piece; the last one gives None, or raises when the lines were not whole
+Later = Callable[[], SnapshotPieceRead | SnapshotRowsRead | None]
 #: what a change the server sent without these fields has (the ``Change`` model's defaults)
 _CHANGE_DEFAULTS = {"deleted": False, "data": None, "op_id": None, "by": ""}
 
@@ -264,8 +278,8 @@ class SyncClient:
         return _whole_snapshot(raw)
 
     async def snapshot_pieces(
-        self, project_id: str
-    ) -> AsyncGenerator[SnapshotHead | tuple[str, list[dict[str, Any]]], None]:
+        self, project_id: str, *, later: bool = False, arrays: bool = False,
+    ) -> AsyncGenerator[SnapshotHead | SnapshotPieceRead | SnapshotRowsRead | Later, None]:
         """The whole project as it arrives: its :class:`SnapshotHead`, then ``(kind,
         records)`` pieces, each validated as it comes (the records typed as in
         :meth:`snapshot`).
@@ -273,18 +287,33 @@ class SyncClient:
         The server is asked for the snapshot as lines (``SNAPSHOT_LINES``); one that
         answers with the JSON document is read whole and given in the same pieces. A
         stream that ends before the head's counts are met raises :class:`Transient`.
+
+        ``later``: each line is given as it was read, a :data:`Later` that validates it
+        when called, in whichever thread calls it (the one that writes the pieces: then
+        the thread reading the download holds the interpreter lock only briefly); the last
+        one checks the counts. Called in order, they give what the pieces would have been
+        and raise what reading them would have raised.
+
+        ``arrays``: the server is asked for each record as an array of its values
+        (``SNAPSHOT_LINES_OF_ARRAYS``); a server that sends them gives ``(kind, columns,
+        rows)`` pieces, each row a tuple of the typed values of those columns. One that
+        does not sends records, given as without ``arrays``.
         """
         what = "loading the project"
         try:
             async with self._http.stream(
                 "GET", self._snapshot_url(project_id),
-                headers={"Accept": f"{SNAPSHOT_LINES}, application/json;q=0.5"},
+                headers={"Accept": (f"{SNAPSHOT_LINES_OF_ARRAYS}, " if arrays else "")
+                         + f"{SNAPSHOT_LINES};q=0.9, application/json;q=0.5"},
             ) as response:
                 if response.status_code >= 400:
                     await response.aread()
                     raise error_for(response, what)
-                if response.headers.get("content-type", "").startswith(SNAPSHOT_LINES):
-                    async for item in _read_lines(response):
+                media_type = response.headers.get("content-type", "")
+                if media_type.startswith(SNAPSHOT_LINES):
+                    async for item in _read_lines(
+                        response, later=later, arrays=arrays and SNAPSHOT_ARRAYS in media_type,
+                    ):
                         yield item
                     return
                 whole = _whole_snapshot(await _body(response))
@@ -444,34 +473,88 @@ def _bad_snapshot(exc: ValidationError) -> Refused:
     )
 
 
+class _Lines:
+    """What the lines of one snapshot held so far: each line validated, and at the end
+    whether they held the head's counts."""
+
+    def __init__(self, head: SnapshotHead) -> None:
+        self.head = head
+        self.got: dict[str, int] = {}
+
+    def read(self, line: bytes) -> SnapshotPieceRead | SnapshotRowsRead:
+        try:
+            piece = _SNAPSHOT_PIECE.validate_json(line)
+        except ValidationError as exc:
+            raise _bad_snapshot(exc) from exc
+        kind, records = piece["entity"], piece["records"]
+        self.got[kind] = self.got.get(kind, 0) + len(records)
+        return kind, records
+
+    def end(self, rest: bytes) -> None:
+        """The stream ended with ``rest`` after its last line: :class:`Transient` unless
+        the lines held every record the head counted."""
+        counts, got = self.head.counts, self.got
+        if rest.strip() or any(got.get(kind, 0) != n for kind, n in counts.items()) or (
+            set(got) - set(counts)
+        ):
+            raise Transient("The project snapshot was cut off on the way; loading it again.",
+                            code="network")
+
+
+class _LinesOfArrays(_Lines):
+    """The same, for a snapshot sent as arrays: each line's rows, typed by their columns."""
+
+    def __init__(self, head: SnapshotHead) -> None:
+        super().__init__(head)
+        self.columns = head.columns or {}
+        try:
+            self.rows = snapshot_rows(self.columns)
+        except ValueError as exc:
+            raise Refused(f"The project snapshot from the server is not valid ({exc}).",
+                          code="bad_response") from exc
+
+    def read(self, line: bytes) -> SnapshotPieceRead | SnapshotRowsRead:
+        try:
+            piece = self.rows.validate_json(line)
+        except ValidationError as exc:
+            raise _bad_snapshot(exc) from exc
+        kind, rows = piece["entity"], piece["rows"]
+        self.got[kind] = self.got.get(kind, 0) + len(rows)
+        return kind, self.columns[kind], rows
+
+
 async def _read_lines(
-    response: httpx.Response,
-) -> AsyncIterator[SnapshotHead | tuple[str, list[dict[str, Any]]]]:
-    """A snapshot sent as lines: the head, then each line's records as they arrive."""
+    response: httpx.Response, *, later: bool = False, arrays: bool = False,
+) -> AsyncIterator[SnapshotHead | SnapshotPieceRead | SnapshotRowsRead | Later]:
+    """A snapshot sent as lines: the head, then each line's records as they arrive (or,
+    ``later``, each line as a :data:`Later`, and one more that checks the counts);
+    ``arrays``: sent as arrays, each line's rows."""
     buffer = bytearray()
     seen = 0  # the buffer before this holds no line's end
-    head: SnapshotHead | None = None
-    got: dict[str, int] = {}
+    lines: _Lines | None = None
     async for chunk in response.aiter_bytes():
         buffer += chunk
         while (end := buffer.find(b"\n", seen)) >= 0:
             line = bytes(buffer[:end])
             del buffer[: end + 1]
             seen = 0
-            try:
-                if head is None:
+            if lines is None:
+                try:
                     head = SnapshotHead.model_validate_json(line)
-                    yield head
-                    continue
-                piece = _SNAPSHOT_PIECE.validate_json(line)
-            except ValidationError as exc:
-                raise _bad_snapshot(exc) from exc
-            kind, records = piece["entity"], piece["records"]
-            got[kind] = got.get(kind, 0) + len(records)
-            yield kind, records
+                except ValidationError as exc:
+                    raise _bad_snapshot(exc) from exc
+                lines = _LinesOfArrays(head) if arrays else _Lines(head)
+                yield head
+            elif later:
+                yield functools.partial(lines.read, line)
+            else:
+                yield lines.read(line)
         seen = len(buffer)
-    if head is None or buffer.strip() or any(
-        got.get(kind, 0) != count for kind, count in head.counts.items()
-    ) or set(got) - set(head.counts):
+    if lines is None:
         raise Transient("The project snapshot was cut off on the way; loading it again.",
                         code="network")
+    if later:
+        yield functools.partial(lines.end, bytes(buffer))
+    else:
+        lines.end(bytes(buffer))
+

@@ -18,8 +18,8 @@ from typing import Any
 
 from golive_tui.domain.portfolio import Portfolio
 from golive_tui.domain.wire import SnapshotHead
-from golive_tui.store.rebase import Piece
-from golive_tui.sync.client import Gone, Refused, SyncError, Transient
+from golive_tui.store.rebase import Piece, RowsPiece
+from golive_tui.sync.client import Gone, Later, Refused, SyncError, Transient
 from golive_tui.sync.core import log
 from golive_tui.sync.push import PushingEngine
 from golive_tui.sync.status import RETRY_AFTER_CAP, Backoff, SyncNotice, SyncState, SyncStatus
@@ -187,7 +187,8 @@ class SyncEngine(PushingEngine):
         changes meanwhile go on.
         """
         fresh = as_it_comes and await self._store(self.store.is_empty)
-        pieces = self.client.snapshot_pieces(self.project_id)
+        # written as they come, the lines are validated by the thread that writes them
+        pieces = self.client.snapshot_pieces(self.project_id, later=as_it_comes, arrays=fresh)
         try:
             head = await anext(pieces)
             assert isinstance(head, SnapshotHead)
@@ -202,7 +203,8 @@ class SyncEngine(PushingEngine):
             elif as_it_comes:
                 await self._write_as_it_comes(head, pieces)
             else:
-                got = [piece async for piece in pieces if not isinstance(piece, SnapshotHead)]
+                got = [piece async for piece in pieces
+                       if not isinstance(piece, SnapshotHead) and not callable(piece)]
                 await self._store(self.store.replace_with_snapshot, self.project_id, got,
                                   head.server_seq, head.counts)
         finally:
@@ -211,15 +213,19 @@ class SyncEngine(PushingEngine):
         await self._notify(SyncNotice(reloaded=True))
 
     async def _write_as_it_comes(
-        self, head: SnapshotHead, pieces: AsyncIterator[SnapshotHead | Piece], *,
+        self, head: SnapshotHead, pieces: AsyncIterator[SnapshotHead | Piece | RowsPiece | Later], *,
         fresh: bool = False,
     ) -> int | None:
         """Hand each piece to the store's writing thread as it arrives; a download that
         fails or is cancelled ends the writing with an error, so nothing is kept.
 
+        A line not yet validated (a :data:`Later`) is validated by the writing thread, so
+        that one thread, not two, needs the interpreter lock for each row: the event loop
+        only reads the download.
+
         ``fresh``: the cache is empty, and the pieces go into a new file that takes its
         place (None when it could not: then nothing was kept)."""
-        arrived: queue.SimpleQueue[Piece | BaseException | None] = queue.SimpleQueue()
+        arrived: queue.SimpleQueue[Piece | RowsPiece | Later | BaseException | None] = queue.SimpleQueue()
         write = self.store.load_into_new_file if fresh else self.store.replace_with_snapshot
         writing: asyncio.Future[int | None] = asyncio.ensure_future(self._store(
             write, self.project_id, _taken(arrived), head.server_seq, head.counts,
@@ -329,10 +335,18 @@ class _Cut(Exception):
     """The snapshot's download ended early: what was written of it is rolled back."""
 
 
-def _taken(arrived: queue.SimpleQueue[Piece | BaseException | None]) -> Iterator[Piece]:
-    """The pieces put in ``arrived``, as they come, until ``None``; a download's error
-    raises here, in the writing thread, so that its transaction rolls back."""
+def _taken(
+    arrived: queue.SimpleQueue[Piece | RowsPiece | Later | BaseException | None],
+) -> Iterator[Piece | RowsPiece]:
+    """The pieces put in ``arrived``, as they come, until ``None`` (a line not yet
+    validated is validated here); a download's error, or a line's, raises here, in the
+    writing thread, so that its transaction rolls back."""
     while (item := arrived.get()) is not None:
         if isinstance(item, BaseException):
             raise _Cut(str(item) or type(item).__name__)
-        yield item
+        if callable(item):
+            piece = item()
+            if piece is not None:
+                yield piece
+        else:
+            yield item

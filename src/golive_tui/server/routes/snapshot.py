@@ -9,7 +9,13 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
-from golive_tui.domain.wire import SNAPSHOT_LINES, Snapshot, SnapshotHead
+from golive_tui.domain.wire import (
+    SNAPSHOT_ARRAYS,
+    SNAPSHOT_LINES,
+    SNAPSHOT_LINES_OF_ARRAYS,
+    Snapshot,
+    SnapshotHead,
+)
 from golive_tui.server.access import Access, project_access
 from golive_tui.server.feed import snapshot_chunks, snapshot_lines
 from golive_tui.server.routes.responses import ERRORS, V1
@@ -39,7 +45,10 @@ async def _in_thread(chunks: Callable[[], Generator[bytes, None, None]]) -> Asyn
         "description": "Every entity and its server_seq. Asked for with `Accept: "
                        f"{SNAPSHOT_LINES}`, the same as lines of JSON: a head (project_id, "
                        "server_seq, the count of each kind's records), then lines of "
-                       '`{"entity": kind, "records": [...]}`, each written as it is read',
+                       '`{"entity": kind, "records": [...]}`, each written as it is read; '
+                       f'with `Accept: {SNAPSHOT_LINES_OF_ARRAYS}` the head also names each '
+                       'kind\'s `columns`, and each record is an array of its values in that '
+                       'order, in lines of `{"entity": kind, "rows": [...]}`',
         "content": {SNAPSHOT_LINES: {"schema": SnapshotHead.model_json_schema()}},
     }, **ERRORS},
 )
@@ -48,10 +57,12 @@ async def snapshot(
 ) -> Response:
     """Every entity of the project and the ``server_seq`` it reflects, streamed."""
     database = state.db
-    if SNAPSHOT_LINES in request.headers.get("accept", ""):
+    accept = request.headers.get("accept", "")
+    if SNAPSHOT_LINES in accept:
+        arrays = SNAPSHOT_ARRAYS in accept
         return StreamingResponse(
-            _in_thread(lambda: snapshot_lines(database, access.project_id)),
-            media_type=SNAPSHOT_LINES,
+            _in_thread(lambda: snapshot_lines(database, access.project_id, arrays=arrays)),
+            media_type=SNAPSHOT_LINES_OF_ARRAYS if arrays else SNAPSHOT_LINES,
         )
     return StreamingResponse(
         _in_thread(lambda: snapshot_chunks(database, access.project_id)),
