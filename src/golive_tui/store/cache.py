@@ -103,7 +103,11 @@ class CacheFile:
         for attempt in range(3):
             for engine in (self.write_engine, self.settle_engine, self.read_engine):
                 engine.dispose()
-            gc.collect()  # connections checked in after a dispose stay open until then
+            if attempt:
+                # connections checked in after a dispose stay open until then; a collection
+                # of the whole heap costs as much as a tenth of a second, so only when the
+                # first attempt found the file still open
+                gc.collect()
             old = sqlite3.connect(self.path, isolation_level=None, timeout=0)
             try:
                 try:
