@@ -1,8 +1,8 @@
 """Bootstrap an empty cache from a 100,000-number project on a loopback server.
 
 What a new laptop does on ``golive connect`` + first open: download the snapshot (as lines
-of JSON), validate each line and write it as it arrives into a new file that then takes the
-empty cache's place. Budget (ARCHITECTURE.md §4): ≤ 1.5 s. Beside it: the download and
+of JSON, each record an array of its values), validate each line and write it as it
+arrives into a new file that then takes the empty cache's place. Budget (ARCHITECTURE.md §4): ≤ 1.5 s. Beside it: the download and
 validation alone, the JSON document alone (what a client that does not ask for lines
 reads), the floor of the write (plain sqlite3: the same number rows into a new file with no
 journal, indexes built after, committed and synced; and, as before the new file, into the
@@ -105,8 +105,10 @@ async def run(numbers: int) -> dict[str, float]:
             records = sum(len(v) for v in snapshot.entities.values())
             del snapshot
             clock = Stopwatch()
-            async for _ in client.snapshot_pieces(world.project_id):
-                pass
+            # as a first load reads them: records as arrays, each line validated when taken
+            async for item in client.snapshot_pieces(world.project_id, later=True, arrays=True):
+                if callable(item):
+                    item()
             lines = clock()
 
             store = LocalStore(Path(tmp) / "cache.sqlite", actor="bench",

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Table
 
 from golive_tui.domain.enums import EntityKind
-from golive_tui.domain.types import UTCDateTime
+from golive_tui.domain.types import StrEnumType, UTCDateTime
 from golive_tui.store.tables import ROWS
 
 CHUNK = 500
@@ -112,8 +112,9 @@ def bulk_insert_rows(
     conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]],
 ) -> None:
     """Insert many rows given as the values of ``names``, in that order (a snapshot sent as
-    arrays), with one executemany; converted and defaulted as :func:`bulk_insert` does. A
-    name that is no column of the table is left out."""
+    arrays, validated: each value typed as its record's field), with one executemany;
+    converted and defaulted as :func:`bulk_insert` does, but for the values already in
+    their stored form. A name that is no column of the table is left out."""
     if not rows:
         return
     columns = {c.name: c for c in table.columns}
@@ -122,8 +123,9 @@ def bulk_insert_rows(
     absent = [c for c in table.columns if c.name not in names]
     tail = [_as_bound(_converter(c, conn), _default(c)) for c in absent]
     literals = [_literal(value) for value in tail]
-    convert_at = [(j, f) for j, f in enumerate(_converter(c, conn) for c in present)
-                  if f is not None]
+    convert_at = [(j, f) for j, f in enumerate(
+        None if _stores_as_validated(c, conn) else _converter(c, conn) for c in present
+    ) if f is not None]
     # each converter's memo, read here without a call per value (most values repeat)
     memos = [(j, getattr(f, "memo", None), f) for j, f in convert_at]
     if len(kept) == len(names):
@@ -155,6 +157,17 @@ def bulk_insert_rows(
             append((*listed, *ending))
         chosen = data
     conn.exec_driver_sql(sql, chosen)
+
+
+def _stores_as_validated(column: Any, conn: Connection) -> bool:
+    """Whether the column stores each value a validated record can hold as it is: an
+    enum's column, whose values arrive as the text of one of its members (a record's
+    enum fields are typed by their values)."""
+    if not isinstance(column.type, StrEnumType):
+        return False
+    proc = column.type._cached_bind_processor(conn.dialect)
+    return proc is None or all(proc(member.value) == member.value
+                               for member in column.type.enum_cls)
 
 
 def _literal(value: Any) -> str | None:
