@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -161,4 +162,58 @@ async def test_each_push_leaves_before_the_answer_to_the_last_is_read(
     assert steps == ["send 4", "send 4", "read", "send 2", "read", "read"]
     assert ipm.outbox_count() == 0 and ipm.problems() == []
     assert ipm.cursor == start + 10
+    ipm.close()
+
+
+async def test_the_feed_is_pulled_behind_the_pushes_while_later_ones_are_out(
+    sqlite_server: ServerUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A drain pulls the changes of the pushes it has settled while the next pushes are on
+    the wire, never past them; the cache ends as the server has it."""
+    engineer, ipm, start = await _behind(sqlite_server, tmp_path, 7)  # others' changes first
+    ipm.submit_many(verifications(40))
+    asked: list[tuple[int, int]] = []
+    settled_to: list[int] = []
+    pulled = asyncio.Event()
+    changes, send = SyncClient.changes, SyncClient.send_push
+    apply_results = LocalStore.apply_push_results
+    pushes = 0
+
+    async def changes_spy(client: SyncClient, project_id: str, after: int,
+                          limit: int = 0) -> Any:
+        asked.append((after, limit))
+        if pushes < 4:
+            # a page asked for during the pushes ends no further than the settled ones
+            assert after + limit <= max(settled_to), (after, limit, settled_to)
+            pulled.set()
+        return await changes(client, project_id, after, limit)
+
+    async def sending(client: SyncClient, project_id: str, body: bytes, count: int) -> Any:
+        nonlocal pushes
+        pushes += 1
+        if pushes == 3:
+            # the third push waits for a page of the feed: only a pull behind the first
+            # two pushes can ask for one now (the pull after the pushes never would)
+            await asyncio.wait_for(pulled.wait(), timeout=30)
+        return await send(client, project_id, body, count)
+
+    def settling(store: LocalStore, results: Any) -> Any:
+        problems = apply_results(store, results)
+        settled_to.append(max(r.seq for r in results))
+        return problems
+
+    monkeypatch.setattr(SyncClient, "changes", changes_spy)
+    monkeypatch.setattr(SyncClient, "send_push", sending)
+    monkeypatch.setattr(LocalStore, "apply_push_results", settling)
+    await _sync(ipm, sqlite_server, "ipm", batch_size=10)
+    assert pushes == 4 and pulled.is_set()
+    assert ipm.outbox_count() == 0 and ipm.problems() == []
+    assert ipm.cursor == start + 7 + 40
+    # the cache holds each record as the server does, the others' and its own
+    await _sync(engineer, sqlite_server, "engineer")
+    mine = sorted(ipm.iter_records(EntityKind.VERIFICATION), key=lambda r: r["id"])
+    theirs = sorted(engineer.iter_records(EntityKind.VERIFICATION), key=lambda r: r["id"])
+    assert len(mine) == len(theirs) >= 47
+    assert mine == theirs
+    engineer.close()
     ipm.close()

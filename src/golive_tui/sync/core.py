@@ -92,6 +92,9 @@ class EngineCore:
         self._refresh_task: asyncio.Future[None] | None = None
         #: the highest seq this cache has applied, so live pokes for it are not re-pulled
         self._known_seq = 0
+        #: the pull behind the pushes (``PushingEngine._pull_behind``), and the seq it goes to
+        self._behind: asyncio.Future[None] | None = None
+        self._behind_target = 0
 
     @property
     def status(self) -> SyncStatus:

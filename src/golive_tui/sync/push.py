@@ -13,7 +13,7 @@ import httpx
 
 from golive_tui.domain.wire import OpResult, OpStatus, PushResponse
 from golive_tui.store.outbox_rows import QueuedOp
-from golive_tui.sync.client import Refused
+from golive_tui.sync.client import Refused, SyncError
 from golive_tui.sync.core import EngineCore
 from golive_tui.sync.status import SyncNotice
 
@@ -43,6 +43,7 @@ class PushingEngine(EngineCore):
         the client only for the answer to travel.
         """
         settling: asyncio.Future[int] | None = None
+        self._behind_target = 0
         following: asyncio.Future[_Prepared] | None = None
         sending: asyncio.Future[httpx.Response] | None = None
         try:
@@ -86,7 +87,10 @@ class PushingEngine(EngineCore):
             if following is not None:
                 with contextlib.suppress(Exception):
                     await following
-            await self._settled(settling)
+            try:
+                await self._settled(settling)
+            finally:
+                await self._behind_done()
 
     def _prepare(self, after: int) -> _Prepared:
         """Runs in a thread: the next batch of the outbox after ``after``, and its body (the
@@ -103,13 +107,49 @@ class PushingEngine(EngineCore):
     async def _settle_answer(self, batch: Sequence[QueuedOp], answer: httpx.Response) -> int:
         """Read a push's answer and settle it in the cache, both in a thread; returns how
         many ops were settled."""
-        problems, settled = await self._store(self._read_and_settle, batch, answer)
+        problems, settled, seq = await self._store(self._read_and_settle, batch, answer)
         await self._report(problems)
+        if seq > self._behind_target:
+            self._behind_target = seq
+            if self._behind is None or self._behind.done():
+                self._behind = asyncio.ensure_future(self._pull_behind())
         return settled
+
+    async def _pull_behind(self) -> None:
+        """Pull the feed up to the highest seq of the pushes settled so far, while the
+        next pushes are on the wire: those changes are this cache's own ops, settled, so
+        each is written as a plain record (nothing pending on it, no shadow), and the pull
+        after the last push has only the last push's changes left to bring.
+
+        A page is asked for no further than that seq (the feed's seqs leave no gap, so
+        ``limit`` changes after the cursor end there). Best effort: a failure here leaves
+        the cursor where it is, and the pull after the pushes meets it again."""
+        cursor = await self._store(lambda: self.store.cursor)
+        while cursor < self._behind_target and not self._stopping:
+            limit = min(self.page_size, self._behind_target - cursor)
+            try:
+                page = await self.client.changes(self.project_id, cursor, limit)
+            except SyncError:
+                return
+            changes = page["changes"]
+            if not changes:
+                return
+            reached = max(int(c["seq"]) for c in changes)
+            fresh = await self._store(self.store.apply_changes, changes, reached)
+            self._known_seq = max(self._known_seq, reached)
+            cursor = reached
+            if fresh:
+                await self._notify(SyncNotice(changes=fresh))
+
+    async def _behind_done(self) -> None:
+        """Wait for the pull behind the pushes, if any (a store error is raised here)."""
+        behind, self._behind = self._behind, None
+        if behind is not None:
+            await behind
 
     def _read_and_settle(
         self, batch: Sequence[QueuedOp], answer: httpx.Response
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[dict[str, Any]], int, int]:
         results = _results_for(batch, self.client.read_push(answer))
         if not results:
             raise Refused(
@@ -117,7 +157,8 @@ class PushingEngine(EngineCore):
                 "avoid a loop. The changes stay queued.",
                 code="no_progress",
             )
-        return self.store.apply_push_results(results), len(results)
+        problems = self.store.apply_push_results(results)
+        return problems, len(results), max((r.seq or 0 for r in results), default=0)
 
     async def _settled(self, settling: asyncio.Future[int] | None) -> None:
         """Wait for the batch being settled, if any (its errors are raised here)."""
