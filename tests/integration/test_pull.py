@@ -205,7 +205,7 @@ async def test_the_feed_is_pulled_behind_the_pushes_while_later_ones_are_out(
     monkeypatch.setattr(SyncClient, "changes", changes_spy)
     monkeypatch.setattr(SyncClient, "send_push", sending)
     monkeypatch.setattr(LocalStore, "apply_push_results", settling)
-    await _sync(ipm, sqlite_server, "ipm", batch_size=10)
+    await _sync(ipm, sqlite_server, "ipm", batch_size=10, page_size=10)
     assert pushes == 4 and pulled.is_set()
     assert ipm.outbox_count() == 0 and ipm.problems() == []
     assert ipm.cursor == start + 7 + 40

@@ -121,14 +121,14 @@ class PushingEngine(EngineCore):
         each is written as a plain record (nothing pending on it, no shadow), and the pull
         after the last push has only the last push's changes left to bring.
 
-        A page is asked for no further than that seq (the feed's seqs leave no gap, so
-        ``limit`` changes after the cursor end there). Best effort: a failure here leaves
-        the cursor where it is, and the pull after the pushes meets it again."""
+        Only whole pages are asked for, each no further than that seq (the feed's seqs
+        leave no gap, so ``page_size`` changes after the cursor end there or before); what
+        is left short of a page goes with the pull after the pushes. Best effort: a
+        failure here leaves the cursor where it is, and that pull meets it again."""
         cursor = await self._store(lambda: self.store.cursor)
-        while cursor < self._behind_target and not self._stopping:
-            limit = min(self.page_size, self._behind_target - cursor)
+        while self._behind_target - cursor >= self.page_size and not self._stopping:
             try:
-                page = await self.client.changes(self.project_id, cursor, limit)
+                page = await self.client.changes(self.project_id, cursor, self.page_size)
             except SyncError:
                 return
             changes = page["changes"]
