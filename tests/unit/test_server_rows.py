@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import registry, sqlite
 
 from golive_tui.domain.enums import EntityKind
+from golive_tui.domain.ops import entity_base, validate_record
 from golive_tui.domain.types import StrEnumType, UTCDateTime
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
 from golive_tui.server.op_log import answer_json
-from golive_tui.server.tables import change, op_log
+from golive_tui.server.tables import change, op_log, table_of
 
 ZONES = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
 times = st.datetimes(
@@ -101,3 +102,19 @@ def test_encoders_of_one_shape_keep_each_their_own_shared_values() -> None:
         assert row(3, "v-3") == codec.encode_row(
             {"project_id": project, "by": by, "seq": 3, "entity_id": "v-3"})
     assert first(4, "v-4") != second(4, "v-4")
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), registry.load("postgresql.psycopg")()])
+def test_a_new_records_row_from_its_fields_is_encoded_as_alone(dialect: object) -> None:
+    kind = EntityKind.VERIFICATION
+    codec = rows.TableCodec(table_of(kind), dialect)
+    row = codec.encoder_of_held(entity_base(kind).model_fields)
+    at = datetime(2026, 11, 26, 16, 30, 0, 250_000, tzinfo=timezone(timedelta(hours=-5)))
+    record = validate_record(kind, {
+        "id": "v-1", "project_id": "p-1", "version": 1, "updated_at": at, "updated_by": "ana",
+        "test_case": "IN-01", "target": "+17205550100", "result": "pass", "tested_at": at,
+        "mos": 4.3, "note": "call 1"})
+    assert row(record) == codec.encode_row(record)
+    assert codec.encoder_of_held(entity_base(kind).model_fields) is row  # compiled once
+    with pytest.raises(KeyError):
+        row({name: value for name, value in record.items() if name != "note"})

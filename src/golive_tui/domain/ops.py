@@ -58,7 +58,12 @@ from golive_tui.domain.op_model import (
 from golive_tui.domain.op_transitions import PHASE_MACHINE, apply_transition
 from golive_tui.domain.rules import Facts, check_text, flat_and_plain
 from golive_tui.domain.sla import SlaPolicy
-from golive_tui.domain.validation import entity_base, revalidate, validate_record
+from golive_tui.domain.validation import (
+    entity_base,
+    revalidate,
+    validate_record,
+    validate_records,
+)
 
 __all__ = [
     "DATE_TIME_TEXT",
@@ -192,6 +197,9 @@ def apply_new_run(
     plain = all(len(op.fields) <= MAX_FIELDS_VALUES for op in ops) and flat_and_plain(
         [op.fields for op in ops])
     out: list[Record | DomainError] = []
+    #: the records that passed every rule before their model's, by kind: (where in
+    #: ``out``, the record), validated together once the run is walked
+    unchecked: dict[EntityKind, tuple[list[int], list[Record]]] = {}
     for op in ops:
         if op.entity not in NEW_APART or op.action not in _ADDS:
             raise ValueError(f"{op.action} {op.entity} is not a new record of a kind apart")
@@ -202,10 +210,21 @@ def apply_new_run(
                 assert new is not None  # an op that adds a record never deletes one
                 out.append(new)
             else:
-                out.append(_new_record(op, _asked(op, checked=plain), project_id, actor, now,
-                                       facts))
+                record = _new_unvalidated(op, _asked(op, checked=plain), project_id, actor,
+                                          now, facts)
+                held = unchecked.get(op.entity)
+                if held is None:
+                    held = unchecked[op.entity] = ([], [])
+                held[0].append(len(out))
+                held[1].append(record)
+                out.append(record)  # its place; the validated record takes it below
         except DomainError as refused:
             out.append(refused)
+    # the model's validation is each record's last rule (nothing after it can refuse)
+    for kind, (places, records) in unchecked.items():
+        for place, found in zip(places, validate_records(kind, records), strict=True):
+            out[place] = found if isinstance(found, DomainError) else _stamp(
+                found, actor, now, version=1)
     return out
 
 
@@ -235,6 +254,15 @@ def _new_record(
     op: Op, fields: Record, project_id: str, actor: str, now: datetime, facts: Facts | None
 ) -> Record:
     """The record an op adds (``create`` or ``append``) under an id no record has."""
+    record = _new_unvalidated(op, fields, project_id, actor, now, facts)
+    return _stamp(validate_record(op.entity, record), actor, now, version=1)
+
+
+def _new_unvalidated(
+    op: Op, fields: Record, project_id: str, actor: str, now: datetime, facts: Facts | None
+) -> Record:
+    """:func:`_new_record` up to its model's validation: every other rule of a new record,
+    in order."""
     base = ENTITY_BASES[op.entity]
     if (op.action is OpAction.APPEND) != base.append_only:
         verb = "append" if base.append_only else "create"
@@ -249,7 +277,7 @@ def _new_record(
     record.update(id=op.entity_id, project_id=project_id)
     if facts is not None:
         _check_create(op.entity, record, facts)
-    return _stamp(validate_record(op.entity, record), actor, now, version=1)
+    return record
 
 
 def _stamp(record: Record, actor: str, now: datetime, version: int) -> Record:

@@ -4,11 +4,12 @@ the fields a change touched (:func:`revalidate`)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import SchemaValidator, core_schema
 
 from golive_tui.domain.entities import ENTITY_BASES, EntityBase
 from golive_tui.domain.enums import (
@@ -43,6 +44,52 @@ def validate_record(kind: EntityKind, record: Mapping[str, Any]) -> Record:
     # what the model's serializer gives, since no entity has a serializer of its own (a
     # test holds that): each value as validated, the containers new ones
     return dict(model.__dict__)
+
+
+def validate_records(
+    kind: EntityKind, records: Sequence[Mapping[str, Any]]
+) -> list[Record | ValidationFailed]:
+    """:func:`validate_record` for each of these records of one kind: each the record it
+    returns, or the refusal it raises. A run of new records (a push of test results) is
+    validated in one call of the model's compiled validator over the list, not one call
+    and one scratch instance per record; when any of them is refused, or the kind's model
+    cannot be validated so, each is validated alone, for each its own answer."""
+    many = _many(kind)
+    names = _field_names(kind)
+    if many is not None and len(records) > 1 and all(names.issuperset(r) for r in records):
+        try:
+            validated = many.validate_python(records)
+        except ValidationError:
+            pass
+        else:
+            # the model's fields validator gives (fields, extra, fields set) per record
+            return [found[0] for found in validated]
+    out: list[Record | ValidationFailed] = []
+    for record in records:
+        try:
+            out.append(validate_record(kind, record))
+        except ValidationFailed as refused:
+            out.append(refused)
+    return out
+
+
+@cache
+def _many(kind: EntityKind) -> SchemaValidator | None:
+    """A validator of a list of the kind's records as dicts: the model's own fields
+    validator (its schema and config), without the model around it, which is what
+    :func:`validate_record` runs on its scratch instance (the model's ``__init__`` is not
+    called there either); None for a model with more than its fields to run (a validator
+    of the whole model, a ``model_post_init``, a schema that refers to definitions)."""
+    schema: Any = ENTITY_BASES[kind].__pydantic_core_schema__
+    if (
+        schema.get("type") != "model" or schema.get("post_init")
+        or schema.get("root_model") or schema["schema"].get("type") != "model-fields"
+    ):
+        return None
+    fields = schema["schema"]
+    if "definitions-ref" in repr(fields) or fields.get("extras_schema") is not None:
+        return None
+    return SchemaValidator(core_schema.list_schema(fields), schema.get("config"))
 
 
 #: what a refused value is told, where pydantic's own words say less

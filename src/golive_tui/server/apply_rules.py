@@ -4,11 +4,12 @@ record, its change row and, on PostgreSQL, the poke, held in the transaction's w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Connection, select
 
 from golive_tui.domain.codec import encode_record, encode_value
@@ -21,6 +22,7 @@ from golive_tui.domain.ops import (
     apply_new_run,
     apply_op,
     check_fields_bounds,
+    entity_base,
     merge_update,
 )
 from golive_tui.domain.permissions import check_permission
@@ -201,11 +203,15 @@ def apply_new_records(
     change_row = feed.encoder_of("seq", "entity", "entity_id", "data", "op_id",
                                  project_id=project_id, version=1, deleted=False,
                                  by=actor.user, at=now)
-    results: list[OpResult] = []
+    #: the answers in order, an applied op's made below with the others of the run
+    results: list[OpResult | None] = []
+    applied: list[dict[str, Any]] = []
     seq = seqs[project_id]
     # the run's rows by kind, held in the order of its ops (only the order within a
     # table matters: see Writes)
     records: dict[EntityKind, tuple[list[tuple[Any, ...]], list[str]]] = {}
+    #: per kind, its row from a new record, which holds every field of its model
+    encoders: dict[EntityKind, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
     changes: list[tuple[Any, ...]] = []
     for op, new in zip(ops, outcomes, strict=True):
         if isinstance(new, DomainError):
@@ -216,18 +222,27 @@ def apply_new_records(
         held = records.get(kind)
         if held is None:
             held = records[kind] = ([], [])
-        held[0].append(writes.codec_of(kind).encode_row(new))
+            encoders[kind] = writes.codec_of(kind).encoder_of_held(
+                entity_base(kind).model_fields)
+        held[0].append(encoders[kind](new))
         held[1].append(op.entity_id)
         changes.append(change_row(seq, kind.value, op.entity_id, encode_record(new), op.op_id))
         writes.notices.change(project_id, kind, None, new, actor.user, now)
-        results.append(OpResult(op_id=op.op_id, client_seq=op.client_seq,
-                                status=OpStatus.APPLIED, seq=seq, version=1))
+        results.append(None)
+        applied.append({"op_id": op.op_id, "client_seq": op.client_seq,
+                        "status": OpStatus.APPLIED, "seq": seq, "version": 1})
     for kind, (encoded, ids) in records.items():
         codec = writes.codec_of(kind)
         writes.add_rows(codec, codec.insert_sql, encoded, ids)
     writes.add_rows(feed, feed.insert_sql, changes)
     seqs[project_id] = seq
-    return results
+    # the applied ops' answers in one call of the model's validator over the list
+    made = iter(_ANSWERS.validate_python(applied))
+    return [next(made) if result is None else result for result in results]
+
+
+#: a list of answers, each validated as ``OpResult(**values)`` validates it
+_ANSWERS = TypeAdapter(list[OpResult])
 
 
 def _domain_record(kind: EntityKind, row: Mapping[str, Any]) -> Record:

@@ -12,7 +12,7 @@ so rows written either way read back the same either way.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -157,6 +157,7 @@ class TableCodec:
         )
         self._updates: dict[tuple[str, ...], str] = {}
         self._encoder_makers: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+        self._held_encoders: dict[frozenset[str], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
         self._by_ids: dict[int, str] = {}
         if "id" in table.c:
             self.select_by_id = f"SELECT {self.columns} FROM {self.name} WHERE id = {self.marker}"
@@ -236,6 +237,33 @@ class TableCodec:
         exec(compile(source, f"<row encoder of {self.table.name}>", "exec"), scope)
         make: Callable[..., Callable[..., tuple[Any, ...]]] = scope["make"]
         return make
+
+    def encoder_of_held(self, names: Collection[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """:meth:`encode_row` for rows that hold every column of ``names`` (a ``KeyError``
+        when one does not) and whose other columns take their defaults, encoded once here:
+        the rows of a kind's new records, which hold all of the record's fields and none
+        of the server's own columns. Compiled once per set of names and kept."""
+        key = frozenset(names)
+        found = self._held_encoders.get(key)
+        if found is None:
+            scope: dict[str, Any] = {}
+            items = []
+            for index, (name, default, convert) in enumerate(
+                zip(self.names, self.defaults, self.encoders, strict=True)
+            ):
+                if name in key:
+                    value = f"row[{name!r}]"
+                    if convert is not None:
+                        scope[f"c{index}"] = convert
+                        value = f"c{index}({value})"
+                else:
+                    scope[f"d{index}"] = default if convert is None else convert(default)
+                    value = f"d{index}"
+                items.append(value)
+            source = f"def encode_row(row):\n    return ({', '.join(items)},)\n"
+            exec(compile(source, f"<row encoder of {self.table.name}>", "exec"), scope)
+            found = self._held_encoders[key] = scope["encode_row"]
+        return found
 
     def encode(self, name: str, value: Any) -> Any:
         convert = self._encoder_by_name[name]
