@@ -19,7 +19,9 @@ import pytest
 import golive_tui
 from tests.scratch import scratch_env
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+# one worker builds the wheel and its venvs once for every test here (the fixtures are the
+# module's; spread over workers, each would build them again)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900), pytest.mark.xdist_group("packaging")]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,6 +112,7 @@ def _install(root: Path, wheel: Path, extras: str = "") -> InstalledWheel:
             "pip",
             "install",
             "--quiet",
+            "--no-compile",  # nothing here imports a module twice; saves compiling them all
             f"{wheel}{extras}",
             "-c",
             REPO_ROOT / "constraints.txt",
