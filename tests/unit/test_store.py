@@ -32,7 +32,7 @@ from golive_tui.store.local import Change, LocalStore
 from golive_tui.store.migrations import LATEST, CacheTooNewError, migrate, schema_version
 from golive_tui.store.queries import NumberQuery, NumberSort, number_changes
 from golive_tui.store.tables import NumberRow, ShadowRow
-from tests.waiting import bound
+from tests.checkpoints import CheckpointsSeen
 
 K = EntityKind
 P = PortState
@@ -162,21 +162,12 @@ def test_a_local_change_commits_without_copying_the_log_and_the_copy_follows_it(
         assert pragma(cache.settle_engine, "wal_autocheckpoint") == 1000
         confirmed = ids_in(cache, P.FOC_CONFIRMED)
         assert len(confirmed) >= 1_600
-        copied: list[int] = []
-        sizes: list[int] = []
+        seen = CheckpointsSeen(cache.checkpointer, wal)
         for start in range(0, 1_600, 400):
             part = confirmed[start : start + 400]
             assert cache.transition_numbers(part, P.PORTED).applied == part
-            assert cache.checkpointer.wait_idle(timeout=bound())
-            assert cache.checkpointer.last is not None
-            busy, in_log, done = cache.checkpointer.last
-            assert (busy, done) == (0, in_log)  # every page of the log is in the file
-            copied.append(in_log)
-            sizes.append(wal.stat().st_size)
-        # each checkpoint copied one move's pages, not every move's so far
-        assert copied[0] > 100
-        assert max(copied) < 2 * copied[0], copied
-        assert max(sizes) < 2 * sizes[0], sizes
+            seen.after_write()
+        seen.assert_one_write_each()  # one move's pages each, not every move's so far
     finally:
         cache.close()
     conn = sqlite3.connect(path)
