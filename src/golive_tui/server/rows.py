@@ -213,30 +213,44 @@ class TableCodec:
         if unknown or set(varying) & set(fixed) or len(set(varying)) != len(varying):
             raise ValueError(f"columns of {self.table.name}: {sorted(unknown) or 'twice'}")
         scope: dict[str, Any] = {}
-        items = []
-        for index, (name, default, convert) in enumerate(
-            zip(self.names, self.defaults, self.encoders, strict=True)
-        ):
-            if name in varying:
-                value = f"v{varying.index(name)}"
-                if convert is not None:
-                    scope[f"c{index}"] = convert
-                    value = f"c{index}({value})"
-            elif name in fixed:
-                value = f"k{fixed.index(name)}"
-            else:
-                scope[f"d{index}"] = default if convert is None else convert(default)
-                value = f"d{index}"
-            items.append(value)
+        row = self._row_source(
+            {name: f"v{i}" for i, name in enumerate(varying)},
+            {name: f"k{i}" for i, name in enumerate(fixed)},
+            scope,
+        )
         arguments = ", ".join(f"v{i}" for i in range(len(varying)))
         shared = ", ".join(f"k{i}" for i in range(len(fixed)))
         source = (f"def make({shared}):\n"
                   f"    def encode_row({arguments}):\n"
-                  f"        return ({', '.join(items)},)\n"
+                  f"        return {row}\n"
                   f"    return encode_row\n")
         exec(compile(source, f"<row encoder of {self.table.name}>", "exec"), scope)
         make: Callable[..., Callable[..., tuple[Any, ...]]] = scope["make"]
         return make
+
+    def _row_source(
+        self, encoded: Mapping[str, str], ready: Mapping[str, str], scope: dict[str, Any]
+    ) -> str:
+        """The source of a tuple of every column, in order: a column in ``encoded`` is its
+        expression passed through the column's encoder, one in ``ready`` its expression as
+        it is (a value encoded already), any other its default, encoded once here. The
+        encoders and defaults it names are bound in ``scope``."""
+        items = []
+        for index, (name, default, convert) in enumerate(
+            zip(self.names, self.defaults, self.encoders, strict=True)
+        ):
+            if name in encoded:
+                value = encoded[name]
+                if convert is not None:
+                    scope[f"c{index}"] = convert
+                    value = f"c{index}({value})"
+            elif name in ready:
+                value = ready[name]
+            else:
+                scope[f"d{index}"] = default if convert is None else convert(default)
+                value = f"d{index}"
+            items.append(value)
+        return f"({', '.join(items)},)"
 
     def encoder_of_held(self, names: Collection[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
         """:meth:`encode_row` for rows that hold every column of ``names`` (a ``KeyError``
@@ -247,20 +261,8 @@ class TableCodec:
         found = self._held_encoders.get(key)
         if found is None:
             scope: dict[str, Any] = {}
-            items = []
-            for index, (name, default, convert) in enumerate(
-                zip(self.names, self.defaults, self.encoders, strict=True)
-            ):
-                if name in key:
-                    value = f"row[{name!r}]"
-                    if convert is not None:
-                        scope[f"c{index}"] = convert
-                        value = f"c{index}({value})"
-                else:
-                    scope[f"d{index}"] = default if convert is None else convert(default)
-                    value = f"d{index}"
-                items.append(value)
-            source = f"def encode_row(row):\n    return ({', '.join(items)},)\n"
+            row = self._row_source({name: f"row[{name!r}]" for name in key}, {}, scope)
+            source = f"def encode_row(row):\n    return {row}\n"
             exec(compile(source, f"<row encoder of {self.table.name}>", "exec"), scope)
             found = self._held_encoders[key] = scope["encode_row"]
         return found
