@@ -1,8 +1,9 @@
 """``golive status`` / ``golive export`` / ``golive connect`` as a script runs them.
 
-The real ``golive`` command in a subprocess against a real server on loopback, with its
-settings, tokens and caches in a temporary home: exit codes, the JSON, the cache when the
-server is down, profiles kept apart, formula cells neutralised, files never overwritten.
+The real ``golive`` command, each time in a process of its own (``tests.golive_command``),
+against a real server on loopback, with its settings, tokens and caches in a temporary home:
+exit codes, the JSON, the cache when the server is down, profiles kept apart, formula cells
+neutralised, files never overwritten.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,7 @@ import pytest
 
 from golive_tui.app.exit_codes import ExitCode
 from tests.conftest import ServerUnderTest
-
-GOLIVE = Path(sys.executable).parent / "golive"
+from tests.golive_command import run_golive
 
 
 @pytest.fixture
@@ -37,10 +36,7 @@ def home(tmp_path: Path) -> dict[str, str]:
 
 def golive(env: dict[str, str], *argv: str, stdin: str | None = None,
            **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(GOLIVE), *argv], env={**env, **extra}, input=stdin, capture_output=True,
-        text=True, timeout=120, check=False,
-    )
+    return run_golive(list(argv), {**env, **extra}, stdin=stdin, timeout=120)
 
 
 def status_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
