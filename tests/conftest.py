@@ -36,6 +36,12 @@ DEMO_DAY = date(2026, 11, 26)
 #: users of the demo project and their roles; ``outsider`` is the IPM of another project
 MEMBERS = {"ipm": "ipm", "engineer": "engineer", "viewer": "viewer"}
 OUTSIDER = "outsider"
+#: tests that collect or walk the whole heap (``gc``) share one xdist group, and xdist hands
+#: out groups before single tests, largest first: they run on a worker that has only
+#: collected the suite, whose full collection takes a fraction of a second, not on one that
+#: has run a thousand tests and holds millions of objects (2.5 million, 4-7 s a collection
+#: on a loaded machine)
+WALKS_THE_HEAP = pytest.mark.xdist_group("walks_the_heap")
 
 
 def server_settings(**overrides: Any) -> ServerSettings:

@@ -22,6 +22,7 @@ from textual.widgets import DataTable
 
 from golive_tui.tui import textual_adapter
 from golive_tui.tui.textual_adapter import COPIED_INPUT_LOOP, PrivateName, private_api
+from tests.conftest import WALKS_THE_HEAP
 
 #: the adapter is a package: its __init__ and the quick table, read with the first table
 ADAPTER = Path(textual_adapter.__file__).resolve().parent
@@ -101,6 +102,7 @@ def _private_uses(path: Path, names: set[str]) -> list[str]:
     return found
 
 
+@WALKS_THE_HEAP  # parses every module of golive: collections of the heap on the way
 def test_no_module_but_the_adapter_touches_textual_s_private_members() -> None:
     names = {entry.name for entry in private_api() if entry.name.startswith("_")}
     names.discard("__init__")
@@ -139,6 +141,7 @@ def _cyclic_garbage(make: Any) -> list[Any]:
     return found
 
 
+@WALKS_THE_HEAP
 def test_textual_s_render_caches_leave_no_cycles_once_the_app_has_made_them_so() -> None:
     from rich.segment import Segment
     from textual.cache import LRUCache

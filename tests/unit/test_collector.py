@@ -9,6 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from golive_tui.tui.collector import BACKSTOP, DUE_AFTER, IdleCollector
+from tests.conftest import WALKS_THE_HEAP
+
+pytestmark = WALKS_THE_HEAP
 
 
 class Clock:
