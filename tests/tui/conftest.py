@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,16 +50,27 @@ def demo_cache_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, demo_cache_template: Path) -> Callable[..., GoLiveApp]:
-    """Build the demo app on a fresh copy of the demo cache in tmp_path."""
+def make_app(tmp_path: Path, demo_cache_template: Path) -> Iterator[Callable[..., GoLiveApp]]:
+    """Build the demo app on a fresh copy of the demo cache in tmp_path.
+
+    Once the test is over, each app's cache is closed, as ``run_app`` closes it once the app
+    has stopped: left open, its checkpoint thread (and through it the whole app, some 20,000
+    objects) would live as long as the test worker, and every later full garbage collection
+    would walk them again."""
     shutil.copyfile(demo_cache_template, tmp_path / "cache.db")
+    made: list[GoLiveApp] = []
 
     def factory(**kwargs: Any) -> GoLiveApp:
-        return create_demo_app(
+        app = create_demo_app(
             tmp_path / "cache.db", demo_day=DEMO_DAY, clock=frozen_clock, **kwargs
         )
+        made.append(app)
+        return app
 
-    return factory
+    yield factory
+    for app in made:
+        if app.store is not None:
+            app.store.close()
 
 
 def store_of(app: GoLiveApp) -> LocalStore:
