@@ -216,6 +216,22 @@ def test_opening_the_0_1_0_cache_keeps_every_row(old_cache: Path) -> None:
         conn.close()
 
 
+def test_the_0_1_0_cache_loses_the_index_of_a_numbers_project_alone(old_cache: Path) -> None:
+    """Version 13 drops ``ix_number_project_id`` (a prefix of ``ix_number_project_e164``):
+    the tracker's queries of a project's numbers still search an index of the project."""
+    assert "ix_number_project_id" in {i[0] for i in shape(old_cache)["number"]["indexes"]}
+    LocalStore(old_cache, actor=ENGINEER).close()
+    assert "ix_number_project_id" not in {i[0] for i in shape(old_cache)["number"]["indexes"]}
+    conn = sqlite3.connect(old_cache)
+    try:
+        for sql in ("SELECT count(*) FROM number WHERE project_id = ?",
+                    "SELECT * FROM number WHERE project_id = ? ORDER BY e164 LIMIT 50"):
+            plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", ("p",)))
+            assert "INDEX ix_number_project_e164 (project_id=?)" in plan, plan
+    finally:
+        conn.close()
+
+
 def test_the_0_1_0_outbox_is_read_as_ops_in_their_order(opened: LocalStore) -> None:
     ops = opened.outbox_batch()
     assert [op.client_seq for op in ops] == [2, 3, 4, 5, 6, 7]

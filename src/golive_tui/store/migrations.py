@@ -508,11 +508,17 @@ _V12_WITHDRAWN = tuple(
     )
 )
 
+#: version 13: no index of a number's project alone: ``ix_number_project_e164`` begins with
+#: it and serves the same searches, and a first load builds one index fewer
+_V13_NUMBER_PROJECT_INDEX = (
+    "DROP INDEX IF EXISTS ix_number_project_id",
+)
+
 #: step N brings a cache from version N-1 to N; append, never edit a released step
 STEPS: tuple[Sequence[str], ...] = (
     _V1_ENTITIES, _V2_SYNC, _V3_PROBLEM_MADE_AT, _V4_ISSUE_PRIORITY_REASON, _V5_LIFECYCLE,
     _V6_CUTOVERS, _V7_PROJECT_HOLIDAYS, _V8_RUNBOOK, _V9_CLOSURE,
-    _V10_HYPERCARE, _V11_ADOPTION_GAP_SITE, _V12_WITHDRAWN,
+    _V10_HYPERCARE, _V11_ADOPTION_GAP_SITE, _V12_WITHDRAWN, _V13_NUMBER_PROJECT_INDEX,
 )
 LATEST = len(STEPS)
 

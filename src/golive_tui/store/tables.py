@@ -82,6 +82,15 @@ class NumberRow(NumberBase, _Pending, CacheModel, table=True):
     )
 
 
+# every record's project_id is indexed (EntityBase); a number's index of it alone would be a
+# prefix of ix_number_project_e164, which serves the same searches, and one index more for a
+# first load to build and every write to keep (cache schema version 13)
+NumberRow.__table__.indexes.discard(  # type: ignore[attr-defined]
+    next(i for i in NumberRow.__table__.indexes  # type: ignore[attr-defined]
+         if i.name == "ix_number_project_id")
+)
+
+
 class VerificationRow(VerificationBase, _Pending, CacheModel, table=True):
     __tablename__ = "verification"
 
