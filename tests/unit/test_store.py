@@ -26,7 +26,7 @@ from golive_tui.domain.transitions import state_words
 from golive_tui.domain.wire import Change as FeedChange
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.seed import generate_project, load_demo
-from golive_tui.store.bulk import as_bound, table_of
+from golive_tui.store.bulk import as_bound, bulk_insert, bulk_insert_rows, table_of
 from golive_tui.store.db import BUSY_TIMEOUT_MS, CorruptCacheError, make_engine
 from golive_tui.store.local import Change, LocalStore
 from golive_tui.store.migrations import LATEST, CacheTooNewError, migrate, schema_version
@@ -547,6 +547,55 @@ def test_a_batch_stores_each_time_in_the_text_sqlalchemy_stores(store: LocalStor
         assert [as_bound(conn, column, t) for t in times] == [sqlalchemy_text(t) for t in times]
         with pytest.raises(ValueError, match="naive"):
             as_bound(conn, column, datetime(2026, 12, 7))
+
+
+def test_rows_given_as_arrays_are_stored_as_the_same_records_would_be(tmp_path: Path) -> None:
+    """``bulk_insert_rows`` (a snapshot's arrays, NULLs written into the statement and the
+    rows grouped by them) stores what ``bulk_insert`` stores of the same records: every
+    mix of empty columns, more of them than split the rows, times in any zone, JSON
+    values, a name that is no column and columns left to their defaults."""
+    at = [datetime(2026, 12, 7, 11, 58, 27, 686310, tzinfo=UTC),
+          datetime(2026, 12, 7, 6, 58, tzinfo=timezone(timedelta(hours=-5))), None]
+    names = ["id", "project_id", "version", "updated_at", "updated_by", "e164", "site_id",
+             "order_id", "number_type", "assigned_to", "porting_state", "rejection_code",
+             "temp_number", "not_a_column"]
+    rng = random.Random(7)
+    numbers = [
+        (f"n{i:03d}", "p1", i % 3, rng.choice(at), "ipm", f"+1303555{i:04d}",
+         rng.choice(["s1", None]), rng.choice(["o1", None]), "did", "",
+         rng.choice(["draft", "rejected"]), rng.choice(["R1", None]), rng.choice(["+1", None]),
+         {"ignored": i})
+        for i in range(200)
+    ] + [(f"m{i:03d}", "p1", 1, at[0], "ipm", f"+1720555{i:04d}", None, None, "main", "x",
+          "ported", None, None, None) for i in range(5)]
+    project = TypeAdapter(dict[str, Any]).validate_python(
+        {"id": "p1", "project_id": "p1", "version": 2, "updated_at": at[1], "updated_by": "",
+         "name": "P", "customer": "C", "time_zone": "UTC", "cutover_at": None,
+         "phase": "kickoff", "description": "", "sla_policy": {"foc_days": 3},
+         "network_thresholds": {}, "holidays": ["2026-12-25"]})
+    stored = []
+    for name, given_as_rows in (("rows", True), ("records", False)):
+        cache = LocalStore(tmp_path / f"{name}.cache", actor=ENGINEER)
+        with cache.write_engine.begin() as conn:
+            for kind, columns, rows in (
+                (K.NUMBER, names, numbers),
+                (K.PROJECT, list(project), [tuple(project.values())]),
+            ):
+                if given_as_rows:
+                    bulk_insert_rows(conn, table_of(kind), columns, rows)
+                else:
+                    bulk_insert(conn, table_of(kind), [
+                        {k: v for k, v in zip(columns, row, strict=True) if k != "not_a_column"}
+                        for row in rows
+                    ])
+        conn_ = sqlite3.connect(cache.path)
+        stored.append({table: conn_.execute(
+            f"SELECT *, {', '.join(f'typeof({c})' for c in cols)} FROM {table} ORDER BY id"
+        ).fetchall() for table, cols in (("number", names[:-1]), ("project", list(project)))})
+        conn_.close()
+        cache.close()
+    assert len(stored[0]["number"]) == 205
+    assert stored[0] == stored[1]
 
 
 def test_client_seq_counts_up_by_one_per_op_without_gaps_even_after_reopening(
