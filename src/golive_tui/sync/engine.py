@@ -192,7 +192,8 @@ class SyncEngine(PushingEngine):
         try:
             head = await anext(pieces)
             assert isinstance(head, SnapshotHead)
-            await self._reached()
+            if not as_it_comes:
+                await self._reached()  # written as they come: once the writing has begun
             if fresh:
                 if await self._write_as_it_comes(head, pieces, fresh=True) is None:
                     # the cache was not empty by the end, or someone else had it open:
@@ -231,6 +232,9 @@ class SyncEngine(PushingEngine):
             write, self.project_id, _taken(arrived), head.server_seq, head.counts,
         ))
         try:
+            # the status reads the cache in a thread (the first time, tens of milliseconds):
+            # said once the writing has begun, it is not ahead of it on the way
+            await self._reached()
             async for piece in pieces:
                 if writing.done():
                     break  # the writing failed: its error is raised below
