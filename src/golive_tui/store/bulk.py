@@ -117,13 +117,13 @@ def bulk_insert_rows(
     converted and defaulted as :func:`bulk_insert` does, but for the values already in
     their stored form. A name that is no column of the table is left out.
 
-    The rows are read column by column, in calls of C rather than a loop of Python per
-    row: each column converted through its memo, and the rows put back together by
-    ``zip``. A NULL is written into the statement rather than bound: the driver adapts
-    every None it binds, with two failed attribute lookups each (about a third of the
-    cost of a row of numbers, whose last columns are mostly empty). So the rows are
-    inserted in groups, by which of their columns that hold a None somewhere are None
-    (the rows of each group in the order they came)."""
+    A NULL is written into the statement rather than bound: the driver adapts every None
+    it binds, with two failed attribute lookups each (a fifth of the instructions of
+    inserting a snapshot's numbers, whose last columns are mostly empty). So the rows go
+    in groups, by which of the columns empty in some rows are empty (each group's rows in
+    the order they came), and a column empty in every row is NULL for all. The rows are
+    read by column (``zip``) and each column converted through its memo: calls of C
+    rather than a loop of Python per row."""
     if not rows:
         return
     columns = {c.name: c for c in table.columns}
@@ -132,72 +132,71 @@ def bulk_insert_rows(
     absent = [c for c in table.columns if c.name not in names]
     tail = [_as_bound(_converter(c, conn), _default(c)) for c in absent]
     literals = [_literal(value) for value in tail]
-    every = list(zip(*rows, strict=True))  # each name's values, in the order of the rows
-    values: list[Sequence[Any]] = [every[i] for i in kept]
-    for j, column in enumerate(present):
-        if not _stores_as_validated(column, conn):
-            convert = _converter(column, conn)
-            if convert is not None:
-                values[j] = _converted(convert, values[j])
     ending = [value for value, literal in zip(tail, literals, strict=True) if literal is None]
     ending_marks = ["?" if literal is None else literal for literal in literals]
     sql = (f"INSERT INTO {table.name} ({', '.join(c.name for c in present + absent)}) "
            "VALUES ({marks})")
-    nullable = [j for j, column in enumerate(present) if column.nullable]
-    for nulls, group in _by_nulls(values, nullable):
-        bound = [group[j] for j in range(len(present)) if j not in nulls]
+    every = list(zip(*rows, strict=True))  # each name's values, in the order of the rows
+    converts: dict[int, Callable[[Sequence[Any]], Sequence[Any]]] = {}
+    for j, column in enumerate(present):
+        convert = None if _stores_as_validated(column, conn) else _converter(column, conn)
+        if convert is not None:
+            converts[j] = _column_converter(convert, every[kept[j]])
+    nullable = {j: kept[j] for j, column in enumerate(present) if column.nullable}
+    for nulls, group in _by_nulls(rows, every, nullable):
+        values = every if group is rows else list(zip(*group, strict=True))
+        bound = [converts[j](values[i]) if j in converts else values[i]
+                 for j, i in enumerate(kept) if j not in nulls]
         marks = ["NULL" if j in nulls else "?" for j in range(len(present))] + ending_marks
-        data = (list(zip(*bound, *(itertools.repeat(value) for value in ending))) if bound
-                else [tuple(ending)] * len(group[0]))
+        # the defaults not written into the statement, the same for every row
+        constant = (itertools.repeat(value) for value in ending)
+        data = (list(zip(*bound, *constant, strict=False)) if bound
+                else [tuple(ending)] * len(group))
         conn.exec_driver_sql(sql.format(marks=", ".join(marks)), data)
 
 
-#: at most so many columns that are None in some rows and not in others split the rows
-#: into groups (two of each for each column); the others' Nones are bound
+#: at most so many columns empty in some rows and not in others split the rows into
+#: groups (two for each); the Nones of any further one are bound
 _SPLIT_ON = 2
 
 
 def _by_nulls(
-    values: list[Sequence[Any]], nullable: Sequence[int],
-) -> Iterator[tuple[frozenset[int], list[Sequence[Any]]]]:
-    """The rows (given as ``values`` by column) in groups, each with the
-    columns that are None in every row of it; only the ``nullable`` columns can hold one.
-    (Compared by identity: ``None in`` compares each text with None, at the cost of the
-    NULLs it saves.)"""
-    nulls: set[int] = set()
-    split: list[int] = []
-    for j in nullable:
-        empty = list(map(operator.is_, values[j], itertools.repeat(None)))
-        if all(empty):
-            nulls.add(j)
-        elif any(empty) and len(split) < _SPLIT_ON:
-            split.append(j)
-    groups: list[tuple[frozenset[int], list[Sequence[Any]]]] = [(frozenset(nulls), values)]
+    rows: Sequence[Sequence[Any]], every: Sequence[Sequence[Any]], nullable: Mapping[int, int],
+) -> Iterator[tuple[frozenset[int], Sequence[Sequence[Any]]]]:
+    """``rows`` in groups, each with the columns empty in every row of it. ``every``: the
+    rows' values by name; ``nullable``: the columns that can be empty, and the place of
+    each in a row. (Tested by identity: ``None in`` compares each text with None.)"""
+    empty = frozenset(j for j, i in nullable.items()
+                      if all(map(operator.is_, every[i], itertools.repeat(None))))
+    split = [j for j, i in nullable.items() if j not in empty
+             and any(map(operator.is_, every[i], itertools.repeat(None)))][:_SPLIT_ON]
+    groups: list[tuple[frozenset[int], Sequence[Sequence[Any]]]] = [(empty, rows)]
     for j in split:
-        apart: list[tuple[frozenset[int], list[Sequence[Any]]]] = []
+        apart: list[tuple[frozenset[int], Sequence[Sequence[Any]]]] = []
         for these, group in groups:
-            empty = list(map(operator.is_, group[j], itertools.repeat(None)))
-            filled = list(map(operator.not_, empty))
-            apart.append((these | {j}, [list(itertools.compress(c, empty)) for c in group]))
-            apart.append((these, [list(itertools.compress(c, filled)) for c in group]))
+            nones = list(map(operator.is_, map(operator.itemgetter(nullable[j]), group),
+                             itertools.repeat(None)))
+            apart.append((these | {j}, list(itertools.compress(group, nones))))
+            apart.append((these, list(itertools.compress(group, map(operator.not_, nones)))))
         groups = apart
-    for these, group in groups:
-        if group and group[0]:
-            yield these, group
+    return ((these, group) for these, group in groups if group)
 
 
-def _converted(convert: Callable[[Any], Any], values: Sequence[Any]) -> Sequence[Any]:
-    """``values`` converted, each distinct value once (most values repeat)."""
+def _column_converter(
+    convert: Callable[[Any], Any], values: Sequence[Any],
+) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """How a column whose values are among ``values`` is converted: each distinct value
+    once, through ``convert``'s memo (most values repeat)."""
     memo: dict[Any, Any] | None = getattr(convert, "memo", None)
     try:
         distinct = set(values)
     except TypeError:  # unhashable values (JSON lists and dicts)
         memo = None
     if memo is None:
-        return [convert(value) for value in values]
+        return lambda column: [convert(value) for value in column]
     for value in distinct:
         convert(value)
-    return list(map(memo.__getitem__, values))
+    return lambda column: list(map(memo.__getitem__, column))
 
 
 def _stores_as_validated(column: Any, conn: Connection) -> bool:
