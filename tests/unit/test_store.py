@@ -549,7 +549,10 @@ def test_a_batch_stores_each_time_in_the_text_sqlalchemy_stores(store: LocalStor
             as_bound(conn, column, datetime(2026, 12, 7))
 
 
-def test_rows_given_as_arrays_are_stored_as_the_same_records_would_be(tmp_path: Path) -> None:
+@pytest.mark.parametrize("empty_first", [False, True])
+def test_rows_given_as_arrays_are_stored_as_the_same_records_would_be(
+    tmp_path: Path, empty_first: bool,
+) -> None:
     """``bulk_insert_rows`` (a snapshot's arrays, NULLs written into the statement and the
     rows grouped by them) stores what ``bulk_insert`` stores of the same records: every
     mix of empty columns, more of them than split the rows, times in any zone, JSON
@@ -568,6 +571,8 @@ def test_rows_given_as_arrays_are_stored_as_the_same_records_would_be(tmp_path: 
         for i in range(200)
     ] + [(f"m{i:03d}", "p1", 1, at[0], "ipm", f"+1720555{i:04d}", None, None, "main", "x",
           "ported", None, None, None) for i in range(5)]
+    if empty_first:  # the first row's empty columns are the ones the rows are grouped by
+        numbers = numbers[-5:] + numbers[:-5]
     project = TypeAdapter(dict[str, Any]).validate_python(
         {"id": "p1", "project_id": "p1", "version": 2, "updated_at": at[1], "updated_by": "",
          "name": "P", "customer": "C", "time_zone": "UTC", "cutover_at": None,

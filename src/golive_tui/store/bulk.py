@@ -3,9 +3,8 @@ executemany of plain tuples for a batch."""
 
 from __future__ import annotations
 
-import itertools
 import operator
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -117,13 +116,12 @@ def bulk_insert_rows(
     converted and defaulted as :func:`bulk_insert` does, but for the values already in
     their stored form. A name that is no column of the table is left out.
 
-    A NULL is written into the statement rather than bound: the driver adapts every None
-    it binds, with two failed attribute lookups each (a fifth of the instructions of
-    inserting a snapshot's numbers, whose last columns are mostly empty). So the rows go
-    in groups, by which of the columns empty in some rows are empty (each group's rows in
-    the order they came), and a column empty in every row is NULL for all. The rows are
-    read by column (``zip``) and each column converted through its memo: calls of C
-    rather than a loop of Python per row."""
+    A NULL is written into the statement rather than bound where it can be: the driver
+    adapts every None it binds, with two failed attribute lookups each (a fifth of the
+    instructions of inserting a snapshot's numbers, whose last columns are mostly empty).
+    The columns that can be empty and are in the first row (up to two) split the rows
+    into groups by which of them each row has empty, each group's rows in the order they
+    came, and each group's empty ones are NULL in its statement."""
     if not rows:
         return
     columns = {c.name: c for c in table.columns}
@@ -132,71 +130,76 @@ def bulk_insert_rows(
     absent = [c for c in table.columns if c.name not in names]
     tail = [_as_bound(_converter(c, conn), _default(c)) for c in absent]
     literals = [_literal(value) for value in tail]
-    ending = [value for value, literal in zip(tail, literals, strict=True) if literal is None]
+    ending = tuple(value for value, literal in zip(tail, literals, strict=True)
+                   if literal is None)
     ending_marks = ["?" if literal is None else literal for literal in literals]
+    converts = {kept[j]: f for j, f in enumerate(
+        None if _stores_as_validated(c, conn) else _converter(c, conn) for c in present
+    ) if f is not None}
+    first = rows[0]
+    split = [kept[j] for j, c in enumerate(present)
+             if c.nullable and first[kept[j]] is None][:_SPLIT_ON]
+    # a group for each set of the ``split`` places that are None (bit b: split[b]): the
+    # places it binds, where among them each conversion is, its statement's marks, its rows
+    plans: list[tuple[Callable[[Sequence[Any]], tuple[Any, ...]],
+                      list[tuple[int, dict[Any, Any], Callable[[Any], Any]]],
+                      list[str], list[tuple[Any, ...]]]] = []
+    for code in range(1 << len(split)):
+        nulls = {place for b, place in enumerate(split) if code >> b & 1}
+        places = [i for i in kept if i not in nulls]
+        plans.append((
+            _picker(places),
+            [(at, getattr(converts[i], "memo", {}), converts[i])
+             for at, i in enumerate(places) if i in converts],
+            ["NULL" if i in nulls else "?" for i in kept] + ending_marks,
+            [],
+        ))
+    code_of = _code_of(split)
+    for row in rows:
+        pick, convert_at, _, group = plans[code_of(row)]
+        values = pick(row)
+        if convert_at:
+            listed = list(values)
+            for at, memo, convert in convert_at:
+                value = listed[at]
+                try:
+                    listed[at] = memo[value]
+                except (KeyError, TypeError):
+                    listed[at] = convert(value)
+            group.append((*listed, *ending))
+        else:
+            group.append((*values, *ending) if ending else values)
     sql = (f"INSERT INTO {table.name} ({', '.join(c.name for c in present + absent)}) "
            "VALUES ({marks})")
-    every = list(zip(*rows, strict=True))  # each name's values, in the order of the rows
-    converts: dict[int, Callable[[Sequence[Any]], Sequence[Any]]] = {}
-    for j, column in enumerate(present):
-        convert = None if _stores_as_validated(column, conn) else _converter(column, conn)
-        if convert is not None:
-            converts[j] = _column_converter(convert, every[kept[j]])
-    nullable = {j: kept[j] for j, column in enumerate(present) if column.nullable}
-    for nulls, group in _by_nulls(rows, every, nullable):
-        values = every if group is rows else list(zip(*group, strict=True))
-        bound = [converts[j](values[i]) if j in converts else values[i]
-                 for j, i in enumerate(kept) if j not in nulls]
-        marks = ["NULL" if j in nulls else "?" for j in range(len(present))] + ending_marks
-        # the defaults not written into the statement, the same for every row
-        constant = (itertools.repeat(value) for value in ending)
-        data = (list(zip(*bound, *constant, strict=False)) if bound
-                else [tuple(ending)] * len(group))
-        conn.exec_driver_sql(sql.format(marks=", ".join(marks)), data)
+    for _, _, marks, group in plans:
+        if group:
+            conn.exec_driver_sql(sql.format(marks=", ".join(marks)), group)
 
 
-#: at most so many columns empty in some rows and not in others split the rows into
-#: groups (two for each); the Nones of any further one are bound
+#: at most so many columns empty in the first row split the rows into groups (two for
+#: each); the Nones of any further one are bound
 _SPLIT_ON = 2
 
 
-def _by_nulls(
-    rows: Sequence[Sequence[Any]], every: Sequence[Sequence[Any]], nullable: Mapping[int, int],
-) -> Iterator[tuple[frozenset[int], Sequence[Sequence[Any]]]]:
-    """``rows`` in groups, each with the columns empty in every row of it. ``every``: the
-    rows' values by name; ``nullable``: the columns that can be empty, and the place of
-    each in a row. (Tested by identity: ``None in`` compares each text with None.)"""
-    empty = frozenset(j for j, i in nullable.items()
-                      if all(map(operator.is_, every[i], itertools.repeat(None))))
-    split = [j for j, i in nullable.items() if j not in empty
-             and any(map(operator.is_, every[i], itertools.repeat(None)))][:_SPLIT_ON]
-    groups: list[tuple[frozenset[int], Sequence[Sequence[Any]]]] = [(empty, rows)]
-    for j in split:
-        apart: list[tuple[frozenset[int], Sequence[Sequence[Any]]]] = []
-        for these, group in groups:
-            nones = list(map(operator.is_, map(operator.itemgetter(nullable[j]), group),
-                             itertools.repeat(None)))
-            apart.append((these | {j}, list(itertools.compress(group, nones))))
-            apart.append((these, list(itertools.compress(group, map(operator.not_, nones)))))
-        groups = apart
-    return ((these, group) for these, group in groups if group)
+def _code_of(split: Sequence[int]) -> Callable[[Sequence[Any]], int]:
+    """Which of the ``split`` places of a row are None, as bits (bit b: ``split[b]``)."""
+    if not split:
+        return lambda row: 0
+    if len(split) == 1:
+        only = split[0]
+        return lambda row: row[only] is None
+    first, second = split
+    return lambda row: (row[first] is None) + 2 * (row[second] is None)
 
 
-def _column_converter(
-    convert: Callable[[Any], Any], values: Sequence[Any],
-) -> Callable[[Sequence[Any]], Sequence[Any]]:
-    """How a column whose values are among ``values`` is converted: each distinct value
-    once, through ``convert``'s memo (most values repeat)."""
-    memo: dict[Any, Any] | None = getattr(convert, "memo", None)
-    try:
-        distinct = set(values)
-    except TypeError:  # unhashable values (JSON lists and dicts)
-        memo = None
-    if memo is None:
-        return lambda column: [convert(value) for value in column]
-    for value in distinct:
-        convert(value)
-    return lambda column: list(map(memo.__getitem__, column))
+def _picker(places: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """What reads the values at ``places`` of a row, as a tuple."""
+    if len(places) == 1:
+        only = places[0]
+        return lambda row: (row[only],)
+    if not places:
+        return lambda row: ()
+    return operator.itemgetter(*places)
 
 
 def _stores_as_validated(column: Any, conn: Connection) -> bool:
