@@ -202,6 +202,14 @@ class EngineCore:
             self._conflicts = len(self.store.problems())
         return self.store.outbox_count(), self._conflicts
 
+    async def _write_page(self, changes: list[dict[str, Any]], reached: int) -> None:
+        """A page of the feed written to the cache, its cursor moved to ``reached`` (the
+        page's last seq); the screens are told of the records it changed."""
+        fresh = await self._store(self.store.apply_changes, changes, reached)
+        self._known_seq = max(self._known_seq, reached)
+        if fresh:
+            await self._notify(SyncNotice(changes=fresh))
+
     async def _notify(self, notice: SyncNotice) -> None:
         if self.on_changes is not None:
             await self._call(self.on_changes, notice)

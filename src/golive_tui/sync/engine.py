@@ -268,11 +268,8 @@ class SyncEngine(PushingEngine):
                         self.client.changes(self.project_id, reached, self.page_size)
                     )
                 if changes:
-                    fresh = await self._store(self.store.apply_changes, changes, reached)
-                    self._known_seq = max(self._known_seq, reached)
+                    await self._write_page(changes, reached)
                     cursor = reached
-                    if fresh:
-                        await self._notify(SyncNotice(changes=fresh))
                 if page["more"] and not changes:
                     raise Refused(
                         "The server said more changes follow but sent none; stopping to avoid "

@@ -135,11 +135,8 @@ class PushingEngine(EngineCore):
             if not changes:
                 return
             reached = max(int(c["seq"]) for c in changes)
-            fresh = await self._store(self.store.apply_changes, changes, reached)
-            self._known_seq = max(self._known_seq, reached)
+            await self._write_page(changes, reached)
             cursor = reached
-            if fresh:
-                await self._notify(SyncNotice(changes=fresh))
 
     async def _behind_done(self) -> None:
         """Wait for the pull behind the pushes, if any (a store error is raised here)."""
