@@ -192,8 +192,9 @@ def _code_of(split: Sequence[int]) -> Callable[[Sequence[Any]], int]:
     return lambda row: (row[first] is None) + 2 * (row[second] is None)
 
 
-def _picker(places: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-    """What reads the values at ``places`` of a row, as a tuple."""
+def _picker(places: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """What reads the values at ``places`` (indexes of a sequence, or keys of a mapping)
+    of a row, as a tuple, however many places there are."""
     if len(places) == 1:
         only = places[0]
         return lambda row: (row[only],)
@@ -231,13 +232,7 @@ def _read_rows(
     tail: tuple[Any, ...],
 ) -> list[tuple[Any, ...]]:
     """Each row's values of ``names``, converted, then ``tail``; KeyError when one lacks a name."""
-    if len(names) == 1:
-        names = [*names, names[0]]  # itemgetter of one name gives the value, not a tuple
-        converters = [*converters, None]
-        single = True
-    else:
-        single = False
-    pick = operator.itemgetter(*names)
+    pick = _picker(names)
     convert_at = [(i, f) for i, f in enumerate(converters) if f is not None]
     out: list[tuple[Any, ...]] = []
     append = out.append
@@ -248,7 +243,7 @@ def _read_rows(
             for i, convert in convert_at:
                 listed[i] = convert(listed[i])
             values = tuple(listed)
-        append((values[:1] if single else values) + tail)
+        append(values + tail)
     return out
 
 
