@@ -41,7 +41,7 @@ def bodies(count: int) -> list[bytes]:
     out = []
     for start in range(0, count, MAX_OPS_PER_PUSH):
         ops = [
-            Op(op_id=str(uuid.uuid4()), client_id=client_id, client_seq=i + 1,
+            Op(op_id=new_id(), client_id=client_id, client_seq=i + 1,
                client_time=now, entity=EntityKind.VERIFICATION, entity_id=new_id(),
                action=OpAction.APPEND,
                fields={"test_case": "IN-01", "target": f"+1720555{i % 10000:04d}",

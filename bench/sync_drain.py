@@ -58,7 +58,7 @@ def push_bodies(batch: list[Op]) -> list[bytes]:
     bodies = []
     for start in range(0, len(batch), MAX_OPS_PER_PUSH):
         part = [
-            op.model_copy(update={"op_id": str(uuid.uuid4()), "client_id": client_id,
+            op.model_copy(update={"op_id": new_id(), "client_id": client_id,
                                   "entity_id": new_id()})
             for op in batch[start : start + MAX_OPS_PER_PUSH]
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from golive_tui.domain.ops import (
     apply_new_run,
     apply_op,
     merge_update,
+    new_id,
     new_ids,
     validate_record,
 )
@@ -776,19 +778,36 @@ def test_every_field_of_a_transition_model_is_taken_by_some_move() -> None:
     assert used == {kind: set(model.model_fields) for kind, model in TRANSITIONS.items()}
 
 
-def test_ids_made_many_at_once_are_random_uuids_as_one_made_alone_is() -> None:
+def test_ids_made_many_at_once_are_time_ordered_uuids_as_one_made_alone_is() -> None:
     # a bulk move makes its 10,000 op ids from one read of the random source
+    before = uuid.UUID(new_id())
     ids = list(new_ids(5_000))
+    after = uuid.UUID(new_id())
     assert len(set(ids)) == 5_000
     for op_id in ids:
         parsed = uuid.UUID(op_id)
-        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert (parsed.version, parsed.variant) == (7, uuid.RFC_4122)
         assert str(parsed) == op_id  # lower case, with its dashes: the text the model keeps
+    # in the order they were made, alone or many at once, so new keys land at an index's end
+    assert [str(before), *ids, str(after)] == sorted([str(before), *ids, str(after)])
+    # the first 48 bits are the milliseconds since 1970 when the id was made
+    made = datetime.fromtimestamp((before.int >> 80) / 1000, UTC)
+    assert abs(made - datetime.now(UTC)) < timedelta(minutes=1)
     op = Op(op_id=ids[0], client_id="c1", client_seq=1, entity=EntityKind.NUMBER,
             entity_id="n1", action=OpAction.TRANSITION, fields={"to": "ported"},
             client_time=datetime(2026, 12, 1, tzinfo=UTC))
     assert op.op_id == ids[0]
+    assert uuid.UUID(Op(client_id="c1", client_seq=1, entity=EntityKind.NUMBER, entity_id="n1",
+                        action=OpAction.TRANSITION, client_time=op.client_time).op_id).version == 7
     assert list(new_ids(0)) == []
+
+
+def test_ids_keep_increasing_when_the_clock_is_set_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = new_id()
+    monkeypatch.setattr(time, "time_ns", lambda: 0)  # 1970: far behind the last id
+    later = list(new_ids(3))
+    assert [first, *later] == sorted([first, *later])
+    assert len({first, *later}) == 4
 
 
 def _alone_or_refused(change: Op, facts: Facts) -> Any:
