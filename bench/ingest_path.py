@@ -32,6 +32,7 @@ from golive_tui.seed import generate_project
 from golive_tui.server import admin
 from golive_tui.server.access import access_on
 from golive_tui.server.apply import Actor, PushJob, PushOutcome, apply_group
+from golive_tui.server.cli.serve import SERVER_GC_THRESHOLDS
 from golive_tui.server.routes.ops import read_storable_push
 
 
@@ -72,6 +73,7 @@ def main() -> None:
         warm, measured = bodies(MAX_OPS_PER_PUSH), bodies(args.ops)
         gc.collect()
         gc.freeze()  # as the server does after start-up
+        gc.set_threshold(*SERVER_GC_THRESHOLDS)  # as its process does (`golive server`)
         cpu = 0.0
         for index, body in enumerate([*warm, *measured]):
             start = time.process_time()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import subprocess
 import sys
@@ -170,3 +171,24 @@ def test_python_dash_m_runs_the_commands(db_url: str) -> None:
     assert result.stderr.strip() == (
         "golive: No user x; add them first with: golive admin add-user x"
     )
+
+
+def test_the_server_process_collects_young_objects_less_often(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `golive server` serves with the server's thresholds set; uvicorn's run is where the
+    # process would then stay, so it is the one thing stood in for here
+    import uvicorn
+
+    from golive_tui.server.cli.serve import SERVER_GC_THRESHOLDS
+
+    seen: list[tuple[int, int, int]] = []
+    before = gc.get_threshold()
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: seen.append(gc.get_threshold()))
+    try:
+        code, _, err = run(capsys, "server", "--db", db_url, "--port", "0")
+    finally:
+        gc.set_threshold(*before)
+    assert code == 0, err
+    assert seen == [SERVER_GC_THRESHOLDS]
+    assert SERVER_GC_THRESHOLDS[0] > before[0]

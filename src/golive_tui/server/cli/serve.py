@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -77,6 +78,7 @@ def run_server(args: argparse.Namespace) -> int:
     else:
         print(started, file=sys.stderr)
     app = create_app(settings.model_copy(update={"migrate_on_start": False}), db=db)
+    _collect_less_often()
     try:
         uvicorn.run(
             app,
@@ -91,6 +93,25 @@ def run_server(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     return 0
+
+
+#: young objects between two young collections of the server process (CPython's 700),
+#: young collections between two of the middle generation (10), and those between two
+#: full ones (10)
+SERVER_GC_THRESHOLDS = (10_000, 20, 20)
+
+
+def _collect_less_often() -> None:
+    """A server process collects its young objects every 10,000 allocations, not 700.
+
+    A push of 500 ops allocates tens of thousands of objects that live until its answer
+    is sent: at CPython's thresholds each is walked by a dozen young collections and then
+    by middle-generation ones, about 3 % of the instructions of ingest (docs/decisions.md,
+    "Server ingest: fewer garbage collections"). What the server holds for life is frozen
+    at start-up anyway; cycles still go, later. Only here, in the server's own process:
+    an embedded server shares the app's process, whose collections the app schedules
+    (:mod:`golive_tui.tui.collector`)."""
+    gc.set_threshold(*SERVER_GC_THRESHOLDS)
 
 
 @guarded
