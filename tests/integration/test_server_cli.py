@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
 import subprocess
 import sys
 from datetime import date
@@ -177,18 +178,23 @@ def test_the_server_process_collects_young_objects_less_often(
     db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # `golive server` serves with the server's thresholds set; uvicorn's run is where the
-    # process would then stay, so it is the one thing stood in for here
+    # process would then stay, so it is stood in for here, and so is the set-up of the
+    # process's logging, which would take over this test process's handlers for good
     import uvicorn
 
+    from golive_tui.server import observe
     from golive_tui.server.cli.serve import SERVER_GC_THRESHOLDS
 
     seen: list[tuple[int, int, int]] = []
     before = gc.get_threshold()
     monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: seen.append(gc.get_threshold()))
+    monkeypatch.setattr(observe, "configure_logging", lambda *_a, **_k: None)
+    handlers = list(logging.getLogger().handlers)
     try:
         code, _, err = run(capsys, "server", "--db", db_url, "--port", "0")
     finally:
         gc.set_threshold(*before)
     assert code == 0, err
+    assert logging.getLogger().handlers == handlers
     assert seen == [SERVER_GC_THRESHOLDS]
     assert SERVER_GC_THRESHOLDS[0] > before[0]

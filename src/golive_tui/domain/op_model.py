@@ -42,7 +42,9 @@ class Op(BaseModel):
     # one UUID is one key in either case: kept in lower case, as the client makes them
     op_id: Annotated[str, StringConstraints(to_lower=True)] = Field(
         default_factory=lambda: new_id(), min_length=36, max_length=36, pattern=UUID_TEXT,
-        description="A UUID the client makes for this op, e.g. 3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c",
+        description="A UUID the client makes for this op, e.g. 01a2536d-8d8b-7000-accb-52ce9f4b862a. "
+        "Any version is taken; golive's own clients make time-ordered ones (version 7), "
+        "which the server stores fastest.",
     )
     client_id: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
     client_seq: int = Field(ge=1, le=MAX_STORED_INT)
