@@ -107,7 +107,6 @@ def new_ids(count: int) -> Iterator[str]:
                f"{_VARIANT[int(tail[0], 16) & 3]}{tail[1:4]}-{tail[4:]}")
 
 
-
 def issue_ref(issue_id: str) -> str:
     """A short human handle for an issue, stable offline (made from its UUID)."""
     return "GL-" + issue_id.replace("-", "")[:5].upper()
