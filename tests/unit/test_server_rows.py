@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import create_engine
 from sqlalchemy.dialects import registry, sqlite
 
 from golive_tui.domain.enums import EntityKind
@@ -15,7 +19,8 @@ from golive_tui.domain.types import StrEnumType, UTCDateTime
 from golive_tui.domain.wire import OpResult, OpStatus
 from golive_tui.server import rows
 from golive_tui.server.op_log import answer_json
-from golive_tui.server.tables import change, op_log, table_of
+from golive_tui.server.tables import change, metadata, op_log, table_of
+from golive_tui.server.writes import empty_as_null
 
 ZONES = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
 times = st.datetimes(
@@ -118,3 +123,51 @@ def test_a_new_records_row_from_its_fields_is_encoded_as_alone(dialect: object) 
     assert codec.encoder_of_held(entity_base(kind).model_fields) is row  # compiled once
     with pytest.raises(KeyError):
         row({name: value for name, value in record.items() if name != "note"})
+
+
+def _test_result_rows() -> tuple[rows.TableCodec, list[tuple[Any, ...]]]:
+    codec = rows.TableCodec(table_of(EntityKind.VERIFICATION), sqlite.dialect())
+    at = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)
+    base = {"project_id": "p1", "version": 1, "updated_at": at, "updated_by": "ana",
+            "test_case": "IN-01", "result": "pass", "tester": "ana", "tested_at": at,
+            "note": ""}
+    made = [codec.encode_row({**base, "id": f"v{i}", "target": f"+1720555000{i}"})
+            for i in range(4)]
+    # one row measured its call quality: `mos` is empty in the others only
+    made[2] = codec.encode_row({**base, "id": "v2", "target": "+17205550002", "mos": 4.1})
+    return codec, made
+
+
+def test_columns_empty_in_every_row_are_null_in_the_statement_and_left_out_of_the_rows() -> None:
+    codec, made = _test_result_rows()
+    sql, params = empty_as_null(codec.insert_sql, made)
+    names = codec.names
+    marks = sql.rpartition(" VALUES (")[2].removesuffix(")").split(", ")
+    assert sql.startswith(codec.insert_sql.rpartition(" VALUES (")[0])
+    nulls = {names[i] for i, mark in enumerate(marks) if mark == "NULL"}
+    assert nulls == {"site_id", "number_id", "loss_pct", "emergency_location_id", "jitter_ms"}
+    assert marks.count("?") == len(names) - len(nulls)
+    kept = [i for i, mark in enumerate(marks) if mark == "?"]
+    assert params == [tuple(row[i] for i in kept) for row in made]
+    # what is not an insert of plain marks, or has no column empty throughout, is as it was
+    update = codec.update_by_id_sql(["note"])
+    assert empty_as_null(update, [("a", "v0"), (None, "v1")]) == (update, [("a", "v0"), (None, "v1")])
+    full = [tuple(0 if v is None else v for v in row) for row in made]
+    assert empty_as_null(codec.insert_sql, full) == (codec.insert_sql, full)
+
+
+def test_rows_inserted_with_nulls_in_the_statement_are_stored_as_bound_ones_are(
+    tmp_path: Path,
+) -> None:
+    codec, made = _test_result_rows()
+    stored = []
+    for name, (sql, params) in (("bound", (codec.insert_sql, made)),
+                                ("in the statement", empty_as_null(codec.insert_sql, made))):
+        conn = sqlite3.connect(tmp_path / f"{name}.db")
+        metadata.create_all(create_engine(f"sqlite:///{tmp_path / f'{name}.db'}"),
+                            tables=[codec.table])
+        conn.executemany(sql, params)
+        columns = ", ".join(f"{n}, typeof({n})" for n in codec.names)
+        stored.append(conn.execute(f"SELECT {columns} FROM verification ORDER BY id").fetchall())
+        conn.close()
+    assert stored[0] == stored[1] and len(stored[0]) == len(made)

@@ -3,6 +3,7 @@ one statement, with the records it reads and the SLA policy of each project it t
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -91,6 +92,62 @@ def _by_id_array_sql(codec: rows.TableCodec) -> str:
     return sql
 
 
+def empty_as_null(
+    sql: str, params: Sequence[Sequence[Any]]
+) -> tuple[str, Sequence[Sequence[Any]]]:
+    """An ``INSERT … VALUES (?, …)`` and its rows, the columns that are empty in every row
+    written as NULL in the statement and left out of the rows; any other statement, or rows
+    with no column empty throughout, as they are.
+
+    sqlite3 adapts every None it binds, with two failed attribute lookups (0.3 µs each: a
+    test result's row has six empty columns, a tenth of what its push costs the writer);
+    a NULL in the statement costs nothing a row. The statement means the same: an empty
+    value bound is a NULL."""
+    first = params[0]
+    empty = [place for place, value in enumerate(first) if value is None]
+    if not empty:
+        return sql, params
+    count = len(params)
+    always = tuple(place for place in empty
+                   if list(map(operator.itemgetter(place), params)).count(None) == count)
+    if not always:
+        return sql, params
+    rewritten = _with_nulls(sql, always, len(first))
+    if rewritten is None:
+        return sql, params
+    kept = [place for place in range(len(first)) if place not in always]
+    if not kept:
+        return rewritten, [()] * count
+    pick = operator.itemgetter(*kept)
+    if len(kept) == 1:
+        return rewritten, [(value,) for value in map(pick, params)]
+    return rewritten, list(map(pick, params))
+
+
+def _with_nulls(sql: str, places: tuple[int, ...], width: int) -> str | None:
+    """``sql`` with the marks at ``places`` of its VALUES written as NULL; None when it is
+    not an insert of ``width`` marks and nothing else."""
+    key = (sql, places)
+    found = _REWRITTEN.get(key)
+    if found is None:
+        head, values, marks = sql.rpartition(" VALUES (")
+        listed = marks.removesuffix(")").split(", ")
+        if (not values or not head.startswith("INSERT INTO ") or not marks.endswith(")")
+                or len(listed) != width or any(mark not in ("?", "%s") for mark in listed)):
+            return None
+        for place in places:
+            listed[place] = "NULL"
+        if len(_REWRITTEN) >= _REWRITTEN_KEPT:
+            _REWRITTEN.clear()  # a few per table are in use; pushes could ask for any
+        found = _REWRITTEN[key] = f"{head}{values}{', '.join(listed)})"
+    return found
+
+
+#: statements with NULLs written in, by (statement, places)
+_REWRITTEN: dict[tuple[str, tuple[int, ...]], str] = {}
+_REWRITTEN_KEPT = 512
+
+
 class Writes:
     """The writes of a transaction, held and sent to the driver one statement per run.
 
@@ -105,6 +162,9 @@ class Writes:
     def __init__(self, conn: Connection, cur: Any) -> None:
         self.conn = conn
         self.cur = cur
+        #: on SQLite, a run's columns empty in every row are written as NULL in its
+        #: statement (:func:`empty_as_null`)
+        self._nulls_in_statement = conn.dialect.name == "sqlite"
         self._runs: dict[str, list[tuple[str, list[Sequence[Any]]]]] = {}
         #: records read from the database, by (table, id); None: no such record
         self._known: dict[tuple[str, str], dict[str, Any] | None] = {}
@@ -174,6 +234,8 @@ class Writes:
             for sql, params in table_runs:
                 if len(params) == 1:
                     self.cur.execute(sql, params[0])
+                elif self._nulls_in_statement:
+                    self.cur.executemany(*empty_as_null(sql, params))
                 else:
                     self.cur.executemany(sql, params)
 
