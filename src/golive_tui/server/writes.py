@@ -100,9 +100,9 @@ def empty_as_null(
     with no column empty throughout, as they are.
 
     sqlite3 adapts every None it binds, with two failed attribute lookups (0.3 µs each: a
-    test result's row has six empty columns, a tenth of what its push costs the writer);
-    a NULL in the statement costs nothing a row. The statement means the same: an empty
-    value bound is a NULL."""
+    test result's row has six empty columns, about 1.8 µs of the 40 or so the writer
+    spends on an op); a NULL in the statement costs nothing a row. The statement means the
+    same: an empty value bound is a NULL."""
     first = params[0]
     empty = [place for place, value in enumerate(first) if value is None]
     if not empty:
