@@ -133,7 +133,7 @@ def _with_nulls(sql: str, places: tuple[int, ...], width: int) -> str | None:
         head, values, marks = sql.rpartition(" VALUES (")
         listed = marks.removesuffix(")").split(", ")
         if (not values or not head.startswith("INSERT INTO ") or not marks.endswith(")")
-                or len(listed) != width or any(mark not in ("?", "%s") for mark in listed)):
+                or len(listed) != width or any(mark != "?" for mark in listed)):
             return None
         for place in places:
             listed[place] = "NULL"
